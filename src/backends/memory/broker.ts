@@ -1,0 +1,68 @@
+import type { QueueItem } from '../../core/records.js';
+import type { Broker } from '../broker.js';
+import type { MemoryStore } from './store.js';
+
+export class MemoryBroker implements Broker {
+  private interrupted = false;
+  constructor(private readonly s: MemoryStore) {}
+
+  async route(items: QueueItem[]): Promise<void> {
+    const now = Date.now();
+    for (const it of items) {
+      if (it.notBefore !== undefined && it.notBefore > now) this.s.delayed.push({ id: it.id, priority: it.priority, notBefore: it.notBefore });
+      else this.s.queues[clampPriority(it.priority)]!.push(it.id);
+    }
+    this.s.queueWakeup.notify();
+  }
+
+  async claim(max: number, waitMs: number): Promise<string[]> {
+    this.interrupted = false;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const got = this.take(max);
+      if (got.length || this.interrupted) return got;
+      const left = deadline - Date.now();
+      if (left <= 0) return [];
+      const nextDelayed = this.s.delayed.reduce((m, d) => Math.min(m, d.notBefore), Infinity);
+      await this.s.queueWakeup.wait(Math.min(left, Math.max(1, nextDelayed - Date.now())));
+    }
+  }
+
+  private take(max: number): string[] {
+    const now = Date.now();
+    for (let i = this.s.delayed.length - 1; i >= 0; i--) {
+      const d = this.s.delayed[i]!;
+      if (d.notBefore <= now) {
+        this.s.queues[clampPriority(d.priority)]!.push(d.id);
+        this.s.delayed.splice(i, 1);
+      }
+    }
+    const out: string[] = [];
+    for (let p = 9; p >= 0 && out.length < max; p--) {
+      const q = this.s.queues[p]!;
+      const n = Math.min(q.length, max - out.length);
+      if (n > 0) out.push(...q.splice(0, n));
+    }
+    return out;
+  }
+
+  async count(): Promise<number> {
+    return this.s.queues.reduce((n, q) => n + q.length, 0) + this.s.delayed.length;
+  }
+
+  async purge(): Promise<void> {
+    for (const q of this.s.queues) q.length = 0;
+    this.s.delayed.length = 0;
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    this.s.queueWakeup.notify();
+  }
+
+  async close(): Promise<void> { this.interrupt(); }
+}
+
+export function clampPriority(p: number): number {
+  return Math.max(0, Math.min(9, Math.round(p)));
+}

@@ -1,0 +1,21 @@
+/** The memory backend: every role in this process's memory. For tests, dev mode and benchmarks. */
+import type { BackendFactory } from '../registry.js';
+import { MemoryBroker } from './broker.js';
+import { MemoryDataStore } from './data.js';
+import { MemoryOrchestrator } from './orchestrator.js';
+import { MemoryStateBackend } from './state.js';
+import { MemoryStore } from './store.js';
+import { MemoryTriggerStore } from './triggers.js';
+
+export const createMemoryBackend: BackendFactory = async () => {
+  const s = new MemoryStore();
+  const broker = new MemoryBroker(s);
+  return {
+    broker,
+    state: new MemoryStateBackend(s),
+    orchestrator: new MemoryOrchestrator(s),
+    triggers: new MemoryTriggerStore(s),
+    data: new MemoryDataStore(s),
+    close: async () => broker.close(),
+  };
+};

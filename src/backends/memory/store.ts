@@ -1,0 +1,22 @@
+/** The data behind the memory backend: plain maps in this process. */
+import type { HistoryEntry, InvocationRecord, RunnerInfo } from '../../core/records.js';
+import type { StoredEvent } from '../trigger-store.js';
+import { FinalNotifier } from '../shared/final-notifier.js';
+import { Wakeup } from '../shared/wakeup.js';
+
+export class MemoryStore {
+  readonly invocations = new Map<string, InvocationRecord>();
+  readonly histories = new Map<string, HistoryEntry[]>();
+  readonly runners = new Map<string, RunnerInfo>();
+  /** One FIFO per priority 0-9. */
+  readonly queues: string[][] = Array.from({ length: 10 }, () => []);
+  readonly delayed: Array<{ id: string; priority: number; notBefore: number }> = [];
+  readonly leases = new Map<string, { holder: string; expiresAt: number }>();
+  readonly conditions = new Map<string, string>();
+  readonly lastFires = new Map<string, number>();
+  readonly events: StoredEvent[] = [];
+  readonly runClaims = new Map<string, number>();
+  readonly blobs = new Map<string, Buffer>();
+  readonly queueWakeup = new Wakeup();
+  readonly finals = new FinalNotifier();
+}

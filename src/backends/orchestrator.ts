@@ -1,0 +1,31 @@
+import type { InvocationRecord, TransitionRequest } from '../core/records.js';
+
+/**
+ * Owns status changes: each one validated against the state machine and the owner, atomic in the
+ * backend, and appended to the invocation's history.
+ */
+export interface Orchestrator {
+  /** One validated change; throws IllegalTransitionError, WrongOwnerError or InvocationNotFoundError. */
+  transition(req: TransitionRequest, now: number): Promise<InvocationRecord>;
+  /**
+   * Many changes in one round trip. Each is validated alone: the result holds the new record or the
+   * error for that request, in request order.
+   */
+  transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>>;
+  /**
+   * Claim step after the broker: those of `ids` still waiting (REGISTERED, REROUTED, RETRY) move to
+   * PENDING owned by `runnerId`; the rest are skipped (duplicate delivery). Returns the acquired.
+   */
+  acquire(ids: string[], runnerId: string, now: number): Promise<InvocationRecord[]>;
+  /** Invocations in `statuses` owned by runners not in `liveRunnerIds` (recovery). */
+  ownedByOthers(liveRunnerIds: string[], statuses: string[]): Promise<InvocationRecord[]>;
+  /** Invocations in `status` whose last change is older than `before`. */
+  staleIn(status: string, before: number): Promise<InvocationRecord[]>;
+  /**
+   * A lease for a singleton job (recovery, cron): true when `holder` now holds `name` until
+   * `now + ttlMs` (it was free, expired, or already held by `holder`).
+   */
+  tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Deletes final invocations last changed before `before`, with their history. Returns how many. */
+  purge(before: number): Promise<number>;
+}

@@ -1,0 +1,87 @@
+/**
+ * Backend name -> lazy factory. Drivers (ioredis, pg, amqplib) load only when their backend is
+ * chosen. A new backend adds one line here.
+ */
+import { ConfigError } from '../core/errors.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { Broker } from './broker.js';
+import type { DataStore } from './data-store.js';
+import type { Orchestrator } from './orchestrator.js';
+import type { StateBackend } from './state-backend.js';
+import type { TriggerStore } from './trigger-store.js';
+
+/** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
+export interface BackendRoles {
+  broker?: Broker;
+  state?: StateBackend;
+  orchestrator?: Orchestrator;
+  triggers?: TriggerStore;
+  data?: DataStore;
+  close(): Promise<void>;
+}
+
+export type BackendFactory = (cfg: ResolvedConfig) => Promise<BackendRoles>;
+
+export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
+  memory: async () => (await import('./memory/index.js')).createMemoryBackend,
+  sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
+};
+
+export interface Backends {
+  broker: Broker;
+  state: StateBackend;
+  orchestrator: Orchestrator;
+  triggers: TriggerStore;
+  data: DataStore;
+  /** Which backend serves each role. */
+  names: Record<RoleName, string>;
+  close(): Promise<void>;
+}
+
+export type RoleName = 'broker' | 'state' | 'orchestrator' | 'triggers' | 'data';
+
+export function roleBackendNames(cfg: ResolvedConfig['config']): Record<RoleName, string> {
+  return {
+    broker: cfg.broker ?? cfg.backend,
+    state: cfg.state_backend ?? cfg.backend,
+    orchestrator: cfg.orchestrator ?? cfg.backend,
+    triggers: cfg.trigger_store ?? cfg.backend,
+    data: cfg.data_store_backend ?? cfg.backend,
+  };
+}
+
+/** Builds each role from its backend, one instance per backend name (roles share connections). */
+export async function createBackends(resolved: ResolvedConfig): Promise<Backends> {
+  const names = roleBackendNames(resolved.config);
+  const instances = new Map<string, BackendRoles>();
+  const closeAll = async () => { await Promise.all([...instances.values()].map((b) => b.close())); };
+  try {
+    for (const name of new Set(Object.values(names))) {
+      const load = BACKEND_FACTORIES[name];
+      if (!load) {
+        throw new ConfigError(`backend "${name}" is not available (known: ${Object.keys(BACKEND_FACTORIES).join(', ')})`,
+          'set backend (or the role override) to one of the known backends');
+      }
+      instances.set(name, await (await load())(resolved));
+    }
+    const pick = <K extends RoleName>(role: K): NonNullable<BackendRoles[K]> => {
+      const b = instances.get(names[role])![role];
+      if (!b) {
+        throw new ConfigError(`backend "${names[role]}" cannot serve the ${role} role`,
+          `set ${role === 'state' ? 'state_backend' : role} to memory, sqlite, redis or postgres`);
+      }
+      return b as NonNullable<BackendRoles[K]>;
+    };
+    if (names.state === 'memory' && names.broker !== 'memory') {
+      throw new ConfigError(`state_backend "memory" with broker "${names.broker}" cannot work: other processes would receive ids whose invocations only this process knows`,
+        'use one shared backend for state and broker (e.g. backend = "sqlite"), or memory for both');
+    }
+    return {
+      broker: pick('broker'), state: pick('state'), orchestrator: pick('orchestrator'),
+      triggers: pick('triggers'), data: pick('data'), names, close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

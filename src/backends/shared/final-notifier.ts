@@ -1,0 +1,103 @@
+/**
+ * Waiting for invocations to become final. A backend publishes the final records it wrote in this
+ * process (a wake-up at once, no re-read); a watch also re-reads the store every `pollMs` to see
+ * changes made by other processes, where the backend has no cross-process wake-up, and only when
+ * `changedElsewhere()` says the store changed.
+ */
+import type { InvocationRecord } from '../../core/records.js';
+import type { FinalWatch } from '../state-backend.js';
+
+export interface FinalSource {
+  fetchFinal(ids: string[]): Promise<InvocationRecord[]>;
+  /** Re-read every this many ms (undefined: never, the publisher sees every change). */
+  pollMs?: number;
+  /** Cheap check before a poll re-read; absent: always re-read. */
+  changedElsewhere?(): boolean;
+}
+
+export class FinalNotifier {
+  private readonly byId = new Map<string, Set<Watch>>();
+
+  publish(recs: Iterable<InvocationRecord>): void {
+    for (const rec of recs) {
+      const ws = this.byId.get(rec.id);
+      if (ws) for (const w of ws) w.deliver(rec);
+    }
+  }
+
+  watch(ids: string[], source: FinalSource): FinalWatch {
+    return new Watch(this, ids, source);
+  }
+
+  /** @internal */
+  subscribe(id: string, w: Watch): void {
+    let ws = this.byId.get(id);
+    if (!ws) this.byId.set(id, (ws = new Set()));
+    ws.add(w);
+  }
+
+  /** @internal */
+  unsubscribe(id: string, w: Watch): void {
+    const ws = this.byId.get(id);
+    if (ws && ws.delete(w) && ws.size === 0) this.byId.delete(id);
+  }
+}
+
+class Watch implements FinalWatch {
+  private readonly remaining: Set<string>;
+  private found = new Map<string, InvocationRecord>();
+  private wake: () => void = () => {};
+  private fetchedOnce = false;
+
+  constructor(private readonly n: FinalNotifier, ids: string[], private readonly source: FinalSource) {
+    this.remaining = new Set(ids);
+    for (const id of this.remaining) n.subscribe(id, this);
+  }
+
+  deliver(rec: InvocationRecord): void {
+    if (!this.remaining.has(rec.id)) return;
+    this.take(rec);
+    this.wake();
+  }
+
+  private take(rec: InvocationRecord): void {
+    this.remaining.delete(rec.id);
+    this.n.unsubscribe(rec.id, this);
+    this.found.set(rec.id, rec);
+  }
+
+  private async refetch(): Promise<void> {
+    if (this.remaining.size === 0) return;
+    for (const rec of await this.source.fetchFinal([...this.remaining])) if (this.remaining.has(rec.id)) this.take(rec);
+  }
+
+  private drain(): InvocationRecord[] {
+    const out = [...this.found.values()];
+    this.found = new Map();
+    return out;
+  }
+
+  async next(timeoutMs: number, signal?: AbortSignal): Promise<InvocationRecord[]> {
+    if (!this.fetchedOnce) { this.fetchedOnce = true; await this.refetch(); }
+    const deadline = Date.now() + timeoutMs;
+    const pollMs = this.source.pollMs;
+    for (;;) {
+      if (this.found.size || this.remaining.size === 0) return this.drain();
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) return [];
+      const woken = await new Promise<boolean>((resolve) => {
+        const done = (w: boolean) => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); this.wake = () => {}; resolve(w); };
+        const onAbort = () => done(true);
+        const timer = setTimeout(() => done(false), pollMs === undefined ? left : Math.min(left, pollMs));
+        this.wake = () => done(true);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      if (!woken && pollMs !== undefined && (this.source.changedElsewhere?.() ?? true)) await this.refetch();
+    }
+  }
+
+  close(): void {
+    for (const id of this.remaining) this.n.unsubscribe(id, this);
+    this.remaining.clear();
+  }
+}

@@ -1,0 +1,67 @@
+import type { Statement } from 'better-sqlite3';
+import type { QueueItem } from '../../core/records.js';
+import type { Broker } from '../broker.js';
+import { clampPriority } from '../memory/broker.js';
+import type { SqliteDb } from './db.js';
+
+/** Queue table; other processes' inserts are seen by polling every sqlite.poll_interval_ms. */
+export class SqliteBroker implements Broker {
+  private interrupted = false;
+  private readonly insertStmt: Statement;
+  private readonly claimStmt: Statement;
+  private readonly nextDelayedStmt: Statement;
+  private readonly changedElsewhere: () => boolean;
+
+  constructor(private readonly d: SqliteDb) {
+    this.insertStmt = d.db.prepare('INSERT INTO queue (inv_id, priority, not_before) VALUES (?, ?, ?)');
+    this.claimStmt = d.db.prepare(`DELETE FROM queue WHERE seq IN (
+      SELECT seq FROM queue WHERE not_before <= ? ORDER BY priority DESC, seq LIMIT ?) RETURNING inv_id, priority, seq`);
+    this.nextDelayedStmt = d.db.prepare('SELECT MIN(not_before) AS t FROM queue WHERE not_before > ?');
+    this.changedElsewhere = d.changeDetector();
+  }
+
+  async route(items: QueueItem[]): Promise<void> {
+    this.d.write(() => {
+      for (const it of items) this.insertStmt.run(it.id, clampPriority(it.priority), it.notBefore ?? 0);
+    });
+    this.d.queueWakeup.notify();
+  }
+
+  async claim(max: number, waitMs: number): Promise<string[]> {
+    this.interrupted = false;
+    const deadline = Date.now() + waitMs;
+    let query = true;
+    for (;;) {
+      const now = Date.now();
+      if (query) {
+        const rows = this.d.write(() => this.claimStmt.all(now, max) as Array<{ inv_id: string; priority: number; seq: number }>);
+        if (rows.length) {
+          rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+          return rows.map((r) => r.inv_id);
+        }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || this.interrupted) return [];
+      const next = (this.d.read(() => this.nextDelayedStmt.get(now)) as { t: number | null }).t;
+      const untilDelayed = next === null ? Infinity : Math.max(1, next - now);
+      const woken = await this.d.queueWakeup.wait(Math.min(left, this.d.pollIntervalMs, untilDelayed));
+      // Re-query only when something may have arrived: a wake-up here, a commit elsewhere, a delay due.
+      query = woken || this.changedElsewhere() || (next !== null && Date.now() >= next);
+    }
+  }
+
+  async count(): Promise<number> {
+    return (this.d.read(() => this.d.db.prepare('SELECT COUNT(*) AS n FROM queue').get()) as { n: number }).n;
+  }
+
+  async purge(): Promise<void> {
+    this.d.write(() => this.d.db.prepare('DELETE FROM queue').run());
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    this.d.queueWakeup.notify();
+  }
+
+  async close(): Promise<void> { this.interrupt(); }
+}

@@ -1,0 +1,27 @@
+/** The sqlite backend: the embedded default, one WAL file shared by every process on the host. */
+import { isAbsolute, join } from 'node:path';
+import type { BackendFactory } from '../registry.js';
+import { SqliteBroker } from './broker.js';
+import { SqliteDataStore } from './data.js';
+import { SqliteDb } from './db.js';
+import { SqliteOrchestrator } from './orchestrator.js';
+import { SqliteStateBackend } from './state.js';
+import { SqliteTriggerStore } from './triggers.js';
+
+export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) => {
+  const { path, busy_timeout_ms, poll_interval_ms } = config.sqlite;
+  const d = new SqliteDb({
+    path: path === ':memory:' || isAbsolute(path) ? path : join(baseDir, path),
+    busyTimeoutMs: busy_timeout_ms,
+    pollIntervalMs: poll_interval_ms,
+  });
+  const broker = new SqliteBroker(d);
+  return {
+    broker,
+    state: new SqliteStateBackend(d),
+    orchestrator: new SqliteOrchestrator(d),
+    triggers: new SqliteTriggerStore(d),
+    data: new SqliteDataStore(d),
+    close: async () => { await broker.close(); d.close(); },
+  };
+};

@@ -1,0 +1,91 @@
+import type { Statement } from 'better-sqlite3';
+import { InvocationNotFoundError } from '../../core/errors.js';
+import { FINAL_STATUSES, isFinal } from '../../core/status.js';
+import type { InvocationRecord, TransitionRequest } from '../../core/records.js';
+import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
+import type { Orchestrator } from '../orchestrator.js';
+import type { SqliteDb } from './db.js';
+import { toRecord, type InvocationRow } from './rows.js';
+
+const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
+
+/** Validates in JS inside one BEGIN IMMEDIATE transaction: atomic across processes. */
+export class SqliteOrchestrator implements Orchestrator {
+  private readonly getStmt: Statement;
+  private readonly updateStmt: Statement;
+  private readonly histStmt: Statement;
+
+  constructor(private readonly d: SqliteDb) {
+    this.getStmt = d.db.prepare('SELECT * FROM invocations WHERE id = ?');
+    this.updateStmt = d.db.prepare('UPDATE invocations SET status = ?, owner = ?, attempt = ?, result = ?, error = ?, updated_at = ? WHERE id = ?');
+    this.histStmt = d.db.prepare('INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)');
+  }
+
+  /** Must run inside a write transaction. */
+  private apply(req: TransitionRequest, now: number, rec?: InvocationRecord): InvocationRecord {
+    const current = rec ?? this.load(req.id);
+    const { record: r, entry } = applyTransition(current, req, now);
+    this.updateStmt.run(r.status, r.owner, r.attempt, r.result, r.error, r.updatedAt, r.id);
+    this.histStmt.run(r.id, entry.status, entry.runnerId, entry.at);
+    return r;
+  }
+
+  private load(id: string): InvocationRecord {
+    const row = this.getStmt.get(id) as InvocationRow | undefined;
+    if (!row) throw new InvocationNotFoundError(id);
+    return toRecord(row);
+  }
+
+  async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
+    const rec = this.d.write(() => this.apply(req, now));
+    if (isFinal(rec.status)) this.d.finals.publish([rec]);
+    return rec;
+  }
+
+  async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
+    const out = this.d.write(() => reqs.map((req) => {
+      try { return this.apply(req, now); } catch (err) {
+        if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw err;
+        return err as Error;
+      }
+    }));
+    this.d.finals.publish(out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)));
+    return out;
+  }
+
+  async acquire(ids: string[], runnerId: string, now: number): Promise<InvocationRecord[]> {
+    return this.d.write(() => {
+      const out: InvocationRecord[] = [];
+      for (const id of ids) {
+        const row = this.getStmt.get(id) as InvocationRow | undefined;
+        if (!row || !ACQUIRABLE.has(row.status as InvocationRecord['status'])) continue;
+        out.push(this.apply({ id, to: 'PENDING', runnerId }, now, toRecord(row)));
+      }
+      return out;
+    });
+  }
+
+  async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
+    const sql = `SELECT * FROM invocations WHERE owner IS NOT NULL AND status IN (${statuses.map(() => '?').join(',')})
+      ${live.length ? `AND owner NOT IN (${live.map(() => '?').join(',')})` : ''}`;
+    return (this.d.read(() => this.d.db.prepare(sql).all(...statuses, ...live)) as InvocationRow[]).map(toRecord);
+  }
+
+  async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
+    return (this.d.read(() => this.d.db.prepare('SELECT * FROM invocations WHERE status = ? AND updated_at < ?').all(status, before)) as InvocationRow[]).map(toRecord);
+  }
+
+  async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    const res = this.d.write(() => this.d.db.prepare(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+      WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`).run(name, holder, now + ttlMs, now));
+    return res.changes > 0;
+  }
+
+  async purge(before: number): Promise<number> {
+    return this.d.write(() => {
+      this.d.db.prepare(`DELETE FROM history WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`).run(before);
+      return this.d.db.prepare(`DELETE FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?`).run(before).changes;
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import type { Statement } from 'better-sqlite3';
+import { FINAL_STATUSES } from '../../core/status.js';
+import type { HistoryEntry, InvocationFilter, InvocationRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
+import type { FinalWatch, StateBackend } from '../state-backend.js';
+import type { SqliteDb } from './db.js';
+import { chunks, toRecord, type InvocationRow } from './rows.js';
+
+const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
+
+export class SqliteStateBackend implements StateBackend {
+  private readonly insertInv: Statement;
+  private readonly insertHist: Statement;
+  private readonly getStmt: Statement;
+
+  constructor(private readonly d: SqliteDb) {
+    this.insertInv = d.db.prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at)
+      VALUES (?, ?, ?, 'REGISTERED', NULL, 0, ?, ?, ?, ?, ?)`);
+    this.insertHist = d.db.prepare('INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)');
+    this.getStmt = d.db.prepare('SELECT * FROM invocations WHERE id = ?');
+  }
+
+  async insert(invs: NewInvocation[], now: number): Promise<void> {
+    this.d.write(() => {
+      for (const i of invs) {
+        this.insertInv.run(i.id, i.taskId, i.args, i.priority, i.parentId, i.workflowId, now, now);
+        this.insertHist.run(i.id, 'REGISTERED', null, now);
+      }
+    });
+  }
+
+  async get(id: string): Promise<InvocationRecord | null> {
+    const row = this.d.read(() => this.getStmt.get(id)) as InvocationRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async getMany(ids: string[]): Promise<InvocationRecord[]> {
+    return this.selectIn(ids, '');
+  }
+
+  private selectIn(ids: string[], extra: string): InvocationRecord[] {
+    const out: InvocationRecord[] = [];
+    for (const part of chunks(ids)) {
+      const rows = this.d.read(() => this.d.db.prepare(`SELECT * FROM invocations WHERE id IN (${part.map(() => '?').join(',')})${extra}`).all(...part)) as InvocationRow[];
+      for (const r of rows) out.push(toRecord(r));
+    }
+    return out;
+  }
+
+  async history(id: string): Promise<HistoryEntry[]> {
+    const rows = this.d.read(() => this.d.db.prepare('SELECT status, runner_id, at FROM history WHERE inv_id = ? ORDER BY seq').all(id)) as Array<{ status: string; runner_id: string | null; at: number }>;
+    return rows.map((r) => ({ status: r.status as HistoryEntry['status'], runnerId: r.runner_id, at: r.at }));
+  }
+
+  async list(f: InvocationFilter): Promise<InvocationRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.taskId !== undefined) { where.push('task_id = ?'); params.push(f.taskId); }
+    if (f.statuses?.length) { where.push(`status IN (${f.statuses.map(() => '?').join(',')})`); params.push(...f.statuses); }
+    if (f.owner !== undefined) { where.push('owner = ?'); params.push(f.owner); }
+    if (f.createdAfter !== undefined) { where.push('created_at >= ?'); params.push(f.createdAfter); }
+    const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC${f.limit !== undefined ? ` LIMIT ${Math.floor(f.limit)}` : ''}`;
+    return (this.d.read(() => this.d.db.prepare(sql).all(...params)) as InvocationRow[]).map(toRecord);
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = this.d.read(() => this.d.db.prepare('SELECT status, COUNT(*) AS n FROM invocations GROUP BY status').all()) as Array<{ status: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  watchFinal(ids: string[]): FinalWatch {
+    const changed = this.d.changeDetector();
+    return this.d.finals.watch(ids, {
+      fetchFinal: async (want) => this.selectIn(want, ` AND status IN (${FINAL_LIST})`),
+      pollMs: this.d.pollIntervalMs,
+      changedElsewhere: changed,
+    });
+  }
+
+  async heartbeat(r: RunnerInfo): Promise<void> {
+    this.d.write(() => this.d.db.prepare(`INSERT INTO runners (id, info, heartbeat_at) VALUES (?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET info = excluded.info, heartbeat_at = excluded.heartbeat_at`).run(r.id, JSON.stringify(r), r.heartbeatAt));
+  }
+
+  async runners(): Promise<RunnerInfo[]> {
+    const rows = this.d.read(() => this.d.db.prepare('SELECT info, heartbeat_at FROM runners ORDER BY id').all()) as Array<{ info: string; heartbeat_at: number }>;
+    return rows.map((r) => ({ ...(JSON.parse(r.info) as RunnerInfo), heartbeatAt: r.heartbeat_at }));
+  }
+
+  async removeRunner(id: string): Promise<void> {
+    this.d.write(() => this.d.db.prepare('DELETE FROM runners WHERE id = ?').run(id));
+  }
+
+  async close(): Promise<void> {}
+}

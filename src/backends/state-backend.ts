@@ -1,0 +1,36 @@
+import type { HistoryEntry, InvocationFilter, InvocationRecord, NewInvocation, RunnerInfo } from '../core/records.js';
+
+/**
+ * Stores invocations (arguments, results, errors, history) and runners. Status changes go through
+ * the Orchestrator; this role reads and records.
+ */
+export interface StateBackend {
+  /** Stores new invocations as REGISTERED (history included), all or none. */
+  insert(invocations: NewInvocation[], now: number): Promise<void>;
+  get(id: string): Promise<InvocationRecord | null>;
+  getMany(ids: string[]): Promise<InvocationRecord[]>;
+  history(id: string): Promise<HistoryEntry[]>;
+  list(filter: InvocationFilter): Promise<InvocationRecord[]>;
+  countByStatus(): Promise<Record<string, number>>;
+  /**
+   * Watches `ids` until they are final: each `next()` resolves with those that became final since
+   * the last call, as soon as there is at least one (or [] after its timeout). A wake-up where the
+   * backend has one, else a short poll.
+   */
+  watchFinal(ids: string[]): FinalWatch;
+  heartbeat(runner: RunnerInfo): Promise<void>;
+  runners(): Promise<RunnerInfo[]>;
+  removeRunner(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FinalWatch {
+  next(timeoutMs: number, signal?: AbortSignal): Promise<InvocationRecord[]>;
+  close(): void;
+}
+
+/** Waits once for any of `ids` to be final. */
+export async function waitForFinal(state: StateBackend, ids: string[], timeoutMs: number, signal?: AbortSignal): Promise<InvocationRecord[]> {
+  const w = state.watchFinal(ids);
+  try { return await w.next(timeoutMs, signal); } finally { w.close(); }
+}

@@ -1,0 +1,91 @@
+/**
+ * Finds and reads the config file (cosmiconfig: taskapp.toml, .taskapprc*, package.json "taskapp",
+ * taskapp.config.js) and builds the full layer stack: defaults < code < file < env < flags.
+ */
+import { cosmiconfigSync, type Loader } from 'cosmiconfig';
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { ConfigError } from '../core/errors.js';
+import { configFromEnv } from './env.js';
+import { resolveConfig, toSnakeKeys, type ConfigLayer, type ResolvedConfig } from './resolve.js';
+
+export const SEARCH_PLACES = [
+  'taskapp.toml', '.taskapprc', '.taskapprc.json', '.taskapprc.yaml', '.taskapprc.yml', '.taskapprc.toml',
+  'taskapp.config.js', 'taskapp.config.mjs', 'taskapp.config.cjs', 'package.json',
+];
+
+const tomlLoader: Loader = (filepath, content) => {
+  try {
+    return parseToml(content);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      throw new ConfigError(`${filepath}:${err.line}:${err.column}: invalid TOML: ${err.message.split('\n')[0]}`,
+        'fix the TOML syntax at that line (strings need quotes, arrays use [ ], sections [name])');
+    }
+    throw err;
+  }
+};
+
+export interface FileLayer extends ConfigLayer {
+  filepath: string;
+}
+
+export function loadConfigFile(opts: { explicitPath?: string; searchFrom?: string } = {}): FileLayer | null {
+  const explorer = cosmiconfigSync('taskapp', {
+    searchPlaces: SEARCH_PLACES,
+    loaders: { '.toml': tomlLoader, noExt: tomlOrJson },
+    cache: false,
+  });
+  let result;
+  try {
+    if (opts.explicitPath) {
+      const p = resolve(opts.explicitPath);
+      if (!existsSync(p)) {
+        throw new ConfigError(`config file ${p} does not exist`, 'check the --config path or TASKAPP__CONFIG');
+      }
+      result = explorer.load(p);
+    } else {
+      result = explorer.search(opts.searchFrom ?? process.cwd());
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`cannot read config file: ${(err as Error).message}`, 'fix the file syntax', err);
+  }
+  if (!result || result.isEmpty) return null;
+  const values = (result.config ?? {}) as Record<string, unknown>;
+  return { source: `file ${result.filepath}`, values, filepath: result.filepath };
+}
+
+/** .taskapprc without extension: TOML first (our format), then JSON. */
+const tomlOrJson: Loader = (filepath, content) => {
+  try { return parseToml(content); } catch { /* not TOML */ }
+  try { return JSON.parse(content); } catch {
+    throw new ConfigError(`${filepath}: neither valid TOML nor JSON`, 'write it as TOML (key = "value") or JSON');
+  }
+};
+
+export interface LoadOptions {
+  /** Options from `taskapp({...})`, camelCase. */
+  code?: Record<string, unknown>;
+  /** Explicit config file; else TASKAPP__CONFIG; else searched from `cwd`. `false`: no file. */
+  configFile?: string | false;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** CLI flags, snake_case paths already nested. */
+  flags?: Record<string, unknown>;
+}
+
+export function loadConfig(opts: LoadOptions = {}): ResolvedConfig & { filepath: string | null } {
+  const env = opts.env ?? process.env;
+  const envLayer = configFromEnv(env);
+  const layers: ConfigLayer[] = [];
+  if (opts.code) layers.push({ source: 'code', values: toSnakeKeys(opts.code) as Record<string, unknown> });
+  const explicit = opts.configFile === false ? undefined : opts.configFile ?? env.TASKAPP__CONFIG;
+  const file = opts.configFile === false ? null : loadConfigFile({ explicitPath: explicit, searchFrom: opts.cwd });
+  if (file) layers.push(file);
+  layers.push({ source: 'env', values: envLayer.values, fieldSources: envLayer.sources });
+  if (opts.flags) layers.push({ source: 'flags', values: opts.flags });
+  const baseDir = file ? dirname(file.filepath) : (opts.cwd ?? process.cwd());
+  return { ...resolveConfig(layers, envLayer.taskOptions, baseDir), filepath: file?.filepath ?? null };
+}

@@ -1,0 +1,163 @@
+/**
+ * taskapp(): the app object. Holds the task registry, the serializer and error registry, the
+ * resolved configuration and (lazily) the backends.
+ */
+import { loadConfig, type LoadOptions } from '../config/load.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { createBackends, type Backends } from '../backends/registry.js';
+import { DuplicateTaskError, InvocationNotFoundError, NoResultError, TaskappError } from './errors.js';
+import { Invocation } from './invocation.js';
+import { createLogger, type Logger } from './logger.js';
+import type { InvocationRecord, NewInvocation } from './records.js';
+import { Task, type TaskArgs, type TaskFn } from './task.js';
+import { resolveTaskOptions, type EffectiveTaskOptions, type TaskOptions } from './task-options.js';
+import { JsonSerializer, type SerializableClass } from '../serialization/serializer.js';
+import { ErrorRegistry } from '../serialization/errors.js';
+import type { Runner, RunnerOptions } from '../runners/runner.js';
+import { runInline } from '../runners/inline.js';
+
+type ErrorClass = abstract new (...args: any[]) => Error;
+
+export interface TaskappOptions {
+  appId?: string;
+  /** Any config field in camelCase (backend, sqlite: { path }, runner: { concurrency }, ...). */
+  [field: string]: unknown;
+  /** Classes (toJSON + static fromJSON) that arguments and results may hold. */
+  classes?: SerializableClass[];
+  /** Error classes that result() re-throws as themselves. */
+  errors?: ErrorClass[];
+  /** Config file path; false: read none; default: TASKAPP__CONFIG or searched from cwd. */
+  configFile?: string | false;
+}
+
+export class App {
+  readonly serializer = new JsonSerializer();
+  readonly errors = new ErrorRegistry();
+  private readonly tasks = new Map<string, Task<any, any>>();
+  private readonly codeConfig: Record<string, unknown>;
+  private loadOpts: LoadOptions;
+  private resolved?: ResolvedConfig;
+  private backendsPromise?: Promise<Backends>;
+  private log?: Logger;
+  private readonly runners = new Set<Runner>();
+
+  constructor(options: TaskappOptions = {}) {
+    const { classes, errors, configFile, ...code } = options;
+    for (const c of classes ?? []) this.serializer.register(c);
+    for (const e of errors ?? []) this.errors.register(e);
+    this.codeConfig = code;
+    this.loadOpts = { code, configFile };
+  }
+
+  /** Adds config layers (the CLI's file, flags) before first use. */
+  configure(opts: Omit<LoadOptions, 'code'>): void {
+    if (this.backendsPromise) throw new TaskappError('APP_STARTED', 'configure() must run before the app first uses its backends');
+    this.loadOpts = { ...this.loadOpts, ...opts, code: this.codeConfig };
+    this.resolved = undefined;
+    this.log = undefined;
+  }
+
+  get resolvedConfig(): ResolvedConfig {
+    return (this.resolved ??= loadConfig(this.loadOpts));
+  }
+
+  get config(): ResolvedConfig['config'] {
+    return this.resolvedConfig.config;
+  }
+
+  get appId(): string {
+    return this.config.app_id;
+  }
+
+  get devMode(): boolean {
+    return this.config.dev_mode_force_sync;
+  }
+
+  get logger(): Logger {
+    return (this.log ??= createLogger(this.config.logging_level, this.config.monitor.log_format, { app: this.appId }));
+  }
+
+  registerClass(cls: SerializableClass, name?: string): void {
+    this.serializer.register(cls, name);
+  }
+
+  registerError(cls: ErrorClass): void {
+    this.errors.register(cls);
+  }
+
+  task<A extends TaskArgs, R>(name: string, fn: TaskFn<A, R>, options: TaskOptions = {}): Task<A, Awaited<R>> {
+    if (this.tasks.has(name)) throw new DuplicateTaskError(name);
+    for (const e of options.retryFor ?? []) if (typeof e !== 'string') this.errors.register(e as unknown as ErrorClass);
+    const t = new Task<A, Awaited<R>>(this, name, fn as TaskFn<A, Awaited<R>>, options);
+    this.tasks.set(name, t);
+    return t;
+  }
+
+  getTask(id: string): Task<any, any> | undefined {
+    return this.tasks.get(id);
+  }
+
+  taskIds(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  resolveTaskOptions(task: Task<any, any>): EffectiveTaskOptions {
+    return resolveTaskOptions(task.id, task.codeOptions, this.resolvedConfig);
+  }
+
+  /** The backends for this app's config (memory for every role in dev mode). */
+  backends(): Promise<Backends> {
+    if (!this.backendsPromise) {
+      const r = this.resolvedConfig;
+      const resolved = this.devMode ? { ...r, config: { ...r.config, backend: 'memory' as const, broker: undefined, state_backend: undefined, orchestrator: undefined, trigger_store: undefined, data_store_backend: undefined } } : r;
+      this.backendsPromise = createBackends(resolved);
+      this.backendsPromise.catch(() => { this.backendsPromise = undefined; });
+    }
+    return this.backendsPromise;
+  }
+
+  /** A handle for an invocation id from elsewhere (CLI, logs). */
+  invocation<R = unknown>(id: string): Invocation<R> {
+    return new Invocation<R>(this, id);
+  }
+
+  /** Result value of a final record; throws the task's error for FAILED. */
+  outcomeOf(rec: InvocationRecord): unknown {
+    if (rec.status === 'SUCCESS') return this.serializer.deserialize(rec.result!);
+    if (rec.status === 'FAILED') throw this.errors.revive(rec.error!, this.serializer, rec.id);
+    throw new NoResultError(rec.id, rec.status);
+  }
+
+  /** Dev mode: runs a new invocation inline, through the same statuses as a runner would. */
+  async runInline(inv: NewInvocation): Promise<void> {
+    await runInline(this, inv);
+  }
+
+  async startRunner(opts: RunnerOptions = {}): Promise<Runner> {
+    const kind = opts.runner ?? this.config.runner.kind;
+    const { startRunner } = await import('../runners/index.js');
+    const runner = await startRunner(this, { ...opts, runner: kind });
+    this.runners.add(runner);
+    void runner.done.finally(() => this.runners.delete(runner));
+    return runner;
+  }
+
+  /** Stops runners started here and closes backend connections. */
+  async close(): Promise<void> {
+    await Promise.all([...this.runners].map((r) => r.stop()));
+    const b = this.backendsPromise;
+    this.backendsPromise = undefined;
+    if (b) await (await b).close();
+  }
+
+  /** Throws InvocationNotFoundError when the id is unknown. */
+  async getRecord(id: string): Promise<InvocationRecord> {
+    const rec = await (await this.backends()).state.get(id);
+    if (!rec) throw new InvocationNotFoundError(id);
+    return rec;
+  }
+}
+
+export function taskapp(options: TaskappOptions = {}): App {
+  return new App(options);
+}

@@ -1,0 +1,122 @@
+/**
+ * Every error a user can cause is a TaskappError with a stable string `code`, a message that names
+ * what was wrong, and a `fix`. The CLI prints these without a stack (exit 2 for usage/config, 1 for
+ * runtime); anything else is a bug and keeps its stack.
+ */
+export class TaskappError extends Error {
+  readonly code: string;
+  readonly fix?: string;
+  /** 2: the user's input or config is wrong; 1: something failed at run time. */
+  readonly exitCode: 1 | 2;
+  constructor(code: string, message: string, opts: { fix?: string; exitCode?: 1 | 2; cause?: unknown } = {}) {
+    super(opts.fix ? `${message}\n  fix: ${opts.fix}` : message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.fix = opts.fix;
+    this.exitCode = opts.exitCode ?? 1;
+  }
+}
+
+export class ConfigError extends TaskappError {
+  constructor(message: string, fix?: string, cause?: unknown) {
+    super('CONFIG', message, { fix, exitCode: 2, cause });
+  }
+}
+
+export class IllegalTransitionError extends TaskappError {
+  constructor(readonly invocationId: string, readonly from: string, readonly to: string) {
+    super('ILLEGAL_TRANSITION', `invocation ${invocationId}: illegal status change ${from} -> ${to}`);
+  }
+}
+
+export class WrongOwnerError extends TaskappError {
+  constructor(
+    readonly invocationId: string, readonly from: string, readonly to: string,
+    readonly owner: string | null, readonly runnerId: string | null,
+  ) {
+    super('WRONG_OWNER',
+      `invocation ${invocationId}: runner ${runnerId ?? '(none)'} may not move it ${from} -> ${to}; it is owned by ${owner ?? '(none)'}`);
+  }
+}
+
+export class InvocationNotFoundError extends TaskappError {
+  constructor(readonly invocationId: string) {
+    super('INVOCATION_NOT_FOUND', `no invocation with id ${invocationId}`, {
+      fix: 'check the id (taskapp list shows recent ones) and that you point at the same backend',
+    });
+  }
+}
+
+export class UnknownTaskError extends TaskappError {
+  constructor(readonly taskId: string, known: string[]) {
+    super('UNKNOWN_TASK', `unknown task "${taskId}"${known.length ? ` (known: ${known.join(', ')})` : ' (no tasks are registered)'}`, {
+      fix: 'register the task with app.task() in a module listed in the `tasks` config field',
+      exitCode: 2,
+    });
+  }
+}
+
+export class DuplicateTaskError extends TaskappError {
+  constructor(readonly taskId: string) {
+    super('DUPLICATE_TASK', `a task named "${taskId}" is already registered in this app`, {
+      fix: 'give each task a unique name', exitCode: 2,
+    });
+  }
+}
+
+export class InvalidArgumentsError extends TaskappError {
+  constructor(taskId: string, got: string) {
+    super('INVALID_ARGUMENTS', `task "${taskId}" takes one plain object of named arguments, got ${got}`, {
+      fix: `call it as ${taskId}.call({ name: value, ... })`, exitCode: 2,
+    });
+  }
+}
+
+export class SerializationError extends TaskappError {
+  constructor(message: string, fix?: string) {
+    super('SERIALIZATION', message, { fix, exitCode: 2 });
+  }
+}
+
+/** `result()` waited longer than asked. Not retried by default. */
+export class TimeoutError extends TaskappError {
+  constructor(readonly invocationId: string, readonly lastStatus: string, timeoutMs: number) {
+    super('RESULT_TIMEOUT', `invocation ${invocationId} did not finish within ${timeoutMs} ms (last status ${lastStatus})`, {
+      fix: 'start a runner (taskapp run), or wait longer with result({ timeoutMs })',
+    });
+  }
+}
+
+/** A task attempt ran past its `timeoutSeconds`. */
+export class TaskTimeoutError extends TaskappError {
+  constructor(readonly invocationId: string, seconds: number) {
+    super('TASK_TIMEOUT', `invocation ${invocationId} ran longer than its timeout of ${seconds} s`);
+  }
+}
+
+/** The invocation ended in a status that has no result (CONCURRENCY_CONTROLLED_FINAL). */
+export class NoResultError extends TaskappError {
+  constructor(readonly invocationId: string, readonly status: string) {
+    super('NO_RESULT', `invocation ${invocationId} ended ${status} and has no result`);
+  }
+}
+
+/**
+ * A task threw an error whose class is not registered with the app: it carries the remote name,
+ * message, stack and own fields.
+ */
+export class TaskFailedError extends TaskappError {
+  constructor(
+    readonly remoteName: string, readonly remoteMessage: string, readonly remoteStack: string | undefined,
+    readonly fields: Record<string, unknown>, readonly invocationId?: string,
+  ) {
+    super('TASK_FAILED', `${remoteName}: ${remoteMessage}`);
+    if (remoteStack) this.stack = remoteStack;
+  }
+}
+
+export class BackendError extends TaskappError {
+  constructor(message: string, fix?: string, cause?: unknown) {
+    super('BACKEND', message, { fix, cause });
+  }
+}

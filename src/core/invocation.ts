@@ -1,0 +1,124 @@
+/**
+ * A handle on one invocation, by id: its status, history and result, from any process that shares
+ * the backend.
+ */
+import { InvocationNotFoundError, NoResultError, TimeoutError } from './errors.js';
+import type { HistoryEntry, InvocationRecord } from './records.js';
+import type { Status } from './status.js';
+import type { App } from './app.js';
+import { currentInvocation } from '../orchestration/context.js';
+
+/** What `result()` waits by default: long, but not forever. */
+export const DEFAULT_RESULT_TIMEOUT_MS = 24 * 3600 * 1000;
+
+export class Invocation<R = unknown> {
+  constructor(
+    readonly app: App,
+    readonly id: string,
+    /** True when a registration-concurrency match returned an existing invocation. */
+    readonly reused = false,
+  ) {}
+
+  async record(): Promise<InvocationRecord> {
+    const { state } = await this.app.backends();
+    const rec = await state.get(this.id);
+    if (!rec) throw new InvocationNotFoundError(this.id);
+    return rec;
+  }
+
+  async status(): Promise<Status> {
+    return (await this.record()).status;
+  }
+
+  async history(): Promise<HistoryEntry[]> {
+    return (await this.app.backends()).state.history(this.id);
+  }
+
+  /**
+   * The task's return value once the invocation is final. A FAILED invocation rejects with the
+   * task's error. Inside a task, the caller leaves its slot while it waits (PAUSED, then RESUMED).
+   */
+  async result(opts: { timeoutMs?: number } = {}): Promise<R> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS;
+    const { state } = await this.app.backends();
+    const watch = state.watchFinal([this.id]);
+    let rec: InvocationRecord | undefined;
+    try {
+      [rec] = await watch.next(0);
+      if (!rec) {
+        const hooks = currentInvocation.getStore()?.hooks;
+        await hooks?.pause();
+        try {
+          [rec] = await watch.next(timeoutMs);
+        } finally {
+          await hooks?.resume();
+        }
+      }
+    } finally {
+      watch.close();
+    }
+    if (!rec) {
+      const now = await state.get(this.id);
+      if (!now) throw new InvocationNotFoundError(this.id);
+      throw new TimeoutError(this.id, now.status, timeoutMs);
+    }
+    return this.app.outcomeOf(rec) as R;
+  }
+}
+
+/** Many invocations of one call (parallelize): results in completion order or in call order. */
+export class InvocationGroup<R = unknown> {
+  constructor(readonly app: App, readonly invocations: Invocation<R>[]) {}
+
+  get ids(): string[] {
+    return this.invocations.map((i) => i.id);
+  }
+
+  /** Yields each result as its invocation finishes (completion order); a failure throws. */
+  async *results(opts: { timeoutMs?: number } = {}): AsyncGenerator<R> {
+    for await (const { record } of this.settled(opts)) yield this.app.outcomeOf(record) as R;
+  }
+
+  /** Each final record as it finishes, without throwing for failures. */
+  async *settled(opts: { timeoutMs?: number } = {}): AsyncGenerator<{ invocation: Invocation<R>; record: InvocationRecord }> {
+    const { state } = await this.app.backends();
+    const byId = new Map(this.invocations.map((i) => [i.id, i]));
+    const remaining = new Set(byId.keys());
+    const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS);
+    const hooks = currentInvocation.getStore()?.hooks;
+    const watch = state.watchFinal([...remaining]);
+    let paused = false;
+    try {
+      while (remaining.size) {
+        let done = await watch.next(0);
+        if (!done.length) {
+          if (hooks && !paused) { await hooks.pause(); paused = true; }
+          done = await watch.next(Math.max(0, deadline - Date.now()));
+        }
+        if (!done.length) {
+          const first = [...remaining][0]!;
+          throw new TimeoutError(first, (await state.get(first))?.status ?? 'unknown', opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS);
+        }
+        if (paused) { await hooks!.resume(); paused = false; }
+        for (const rec of done) {
+          if (!remaining.delete(rec.id)) continue;
+          yield { invocation: byId.get(rec.id)!, record: rec };
+        }
+      }
+    } finally {
+      watch.close();
+      if (paused) await hooks!.resume();
+    }
+  }
+
+  /** All results in call order; rejects with the first failure. */
+  async all(opts: { timeoutMs?: number } = {}): Promise<R[]> {
+    const out = new Map<string, R>();
+    for await (const { record } of this.settled(opts)) out.set(record.id, this.app.outcomeOf(record) as R);
+    return this.ids.map((id) => out.get(id)!);
+  }
+}
+
+export function noResult(rec: InvocationRecord): never {
+  throw new NoResultError(rec.id, rec.status);
+}

@@ -1,0 +1,33 @@
+/** Small structured logger: text or JSON lines on stderr, carrying invocation/task/runner fields. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export interface LogSink { (line: { level: LogLevel; msg: string; at: number } & Record<string, unknown>): void }
+
+export function createLogger(level: LogLevel, format: 'text' | 'json' = 'text', base: Record<string, unknown> = {}, sink?: LogSink): Logger {
+  const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (ORDER[lvl] < ORDER[level]) return;
+    const line = { level: lvl, msg, at: Date.now(), ...base, ...fields };
+    if (sink) return sink(line);
+    if (format === 'json') process.stderr.write(`${JSON.stringify(line)}\n`);
+    else {
+      const extra = Object.entries({ ...base, ...fields }).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+      process.stderr.write(`${new Date(line.at).toISOString()} ${lvl.toUpperCase().padEnd(5)} ${msg}${extra ? ` ${extra}` : ''}\n`);
+    }
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    child: (fields) => createLogger(level, format, { ...base, ...fields }, sink),
+  };
+}

@@ -1,0 +1,75 @@
+/** The stored shapes that cross the backend interfaces. Times are epoch milliseconds. */
+import type { Status } from './status.js';
+
+export interface InvocationRecord {
+  id: string;
+  taskId: string;
+  /** Serialized argument object. */
+  args: string;
+  status: Status;
+  /** Runner holding it while PENDING, RUNNING, PAUSED or RESUMED; otherwise null. */
+  owner: string | null;
+  /** Attempts started so far (1 after the first RUNNING). */
+  attempt: number;
+  priority: number;
+  parentId: string | null;
+  workflowId: string | null;
+  /** Serialized result, once SUCCESS. */
+  result: string | null;
+  /** Serialized ErrorData of the last failed attempt. */
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewInvocation {
+  id: string;
+  taskId: string;
+  args: string;
+  priority: number;
+  parentId: string | null;
+  workflowId: string | null;
+}
+
+export interface HistoryEntry {
+  status: Status;
+  runnerId: string | null;
+  at: number;
+}
+
+export interface RunnerInfo {
+  id: string;
+  kind: string;
+  hostname: string;
+  pid: number;
+  startedAt: number;
+  heartbeatAt: number;
+  /** Free-form facts for monitoring (concurrency, children, ...). */
+  meta?: Record<string, unknown>;
+}
+
+export interface InvocationFilter {
+  taskId?: string;
+  statuses?: Status[];
+  owner?: string;
+  createdAfter?: number;
+  limit?: number;
+}
+
+/** One queue entry: which invocation, how urgent, and not before when (retry backoff). */
+export interface QueueItem {
+  id: string;
+  priority: number;
+  notBefore?: number;
+}
+
+/** A status change request. `runnerId` is who asks; ownership is checked against it. */
+export interface TransitionRequest {
+  id: string;
+  to: Status;
+  runnerId: string | null;
+  /** Set with SUCCESS. */
+  result?: string;
+  /** Set with FAILED or RETRY. */
+  error?: string;
+}

@@ -1,0 +1,63 @@
+/**
+ * The invocation status state machine (DESIGN.md section 3, same names as pynenc).
+ * Every backend validates transitions through `checkTransition` (or, for Lua/SQL, through the
+ * table exported here), so there is exactly one definition of what is legal.
+ */
+import { IllegalTransitionError, WrongOwnerError } from './errors.js';
+
+export const STATUSES = [
+  'REGISTERED', 'CONCURRENCY_CONTROLLED', 'CONCURRENCY_CONTROLLED_FINAL', 'REROUTED', 'PENDING',
+  'PENDING_RECOVERY', 'RUNNING', 'RUNNING_RECOVERY', 'PAUSED', 'RESUMED', 'KILLED', 'SUCCESS',
+  'FAILED', 'RETRY',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Legal moves. PAUSED -> RUNNING_RECOVERY is added to the design's table: recovery of a dead
+ * runner's PAUSED work (section 3's prose) needs it. */
+export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
+  REGISTERED: ['PENDING', 'CONCURRENCY_CONTROLLED', 'CONCURRENCY_CONTROLLED_FINAL'],
+  CONCURRENCY_CONTROLLED: ['REROUTED'],
+  CONCURRENCY_CONTROLLED_FINAL: [],
+  REROUTED: ['PENDING', 'CONCURRENCY_CONTROLLED'],
+  PENDING: ['RUNNING', 'KILLED', 'REROUTED', 'PENDING_RECOVERY'],
+  PENDING_RECOVERY: ['REROUTED'],
+  RUNNING: ['PAUSED', 'KILLED', 'RETRY', 'SUCCESS', 'FAILED', 'RUNNING_RECOVERY'],
+  RUNNING_RECOVERY: ['REROUTED'],
+  PAUSED: ['RESUMED', 'KILLED', 'RUNNING_RECOVERY'],
+  RESUMED: ['PAUSED', 'KILLED', 'RETRY', 'SUCCESS', 'FAILED', 'RUNNING_RECOVERY'],
+  KILLED: ['REROUTED'],
+  SUCCESS: [],
+  FAILED: [],
+  RETRY: ['PENDING'],
+};
+
+/** Statuses held by one runner: only that runner may move the invocation on. */
+export const OWNED_STATUSES: ReadonlySet<Status> = new Set(['PENDING', 'RUNNING', 'PAUSED', 'RESUMED']);
+/** Moves any runner may make on another's invocation: recovery overrides ownership. */
+export const RECOVERY_STATUSES: ReadonlySet<Status> = new Set(['PENDING_RECOVERY', 'RUNNING_RECOVERY']);
+export const FINAL_STATUSES: ReadonlySet<Status> = new Set(['SUCCESS', 'FAILED', 'CONCURRENCY_CONTROLLED_FINAL']);
+/** Statuses an invocation sits in while it waits in a broker queue. */
+export const QUEUED_STATUSES: ReadonlySet<Status> = new Set(['REGISTERED', 'REROUTED', 'RETRY']);
+
+export function isStatus(s: string): s is Status {
+  return (STATUSES as readonly string[]).includes(s);
+}
+export function isFinal(s: Status): boolean {
+  return FINAL_STATUSES.has(s);
+}
+
+/**
+ * Validates `from -> to` by `runnerId` against the current `owner` and returns the owner after the
+ * move. Throws IllegalTransitionError or WrongOwnerError.
+ */
+export function checkTransition(
+  invocationId: string, from: Status, to: Status, owner: string | null, runnerId: string | null,
+): string | null {
+  if (!TRANSITIONS[from].includes(to)) throw new IllegalTransitionError(invocationId, from, to);
+  const fromOwned = OWNED_STATUSES.has(from);
+  if (fromOwned && !RECOVERY_STATUSES.has(to) && owner !== runnerId) {
+    throw new WrongOwnerError(invocationId, from, to, owner, runnerId);
+  }
+  if (!OWNED_STATUSES.has(to)) return null;
+  return fromOwned ? owner : runnerId;
+}

@@ -1,0 +1,19 @@
+/** Runner kind -> implementation. */
+import { ConfigError } from '../core/errors.js';
+import type { App } from '../core/app.js';
+import { RUNNERS } from '../config/schema.js';
+import type { Runner, RunnerOptions } from './runner.js';
+import { startThreadRunner } from './thread.js';
+
+const STARTERS: Partial<Record<(typeof RUNNERS)[number], (app: App, opts: RunnerOptions) => Promise<Runner>>> = {
+  thread: startThreadRunner,
+};
+
+export async function startRunner(app: App, opts: RunnerOptions): Promise<Runner> {
+  const kind = opts.runner ?? 'thread';
+  const start = STARTERS[kind];
+  if (!start) {
+    throw new ConfigError(`runner "${kind}" is not available (known: ${Object.keys(STARTERS).join(', ')})`, `use one of: ${Object.keys(STARTERS).join(', ')}`);
+  }
+  return start(app, opts);
+}

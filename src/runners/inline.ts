@@ -1,0 +1,19 @@
+/** Dev mode (`dev_mode_force_sync`): an invocation runs at call(), inline, no runner. */
+import type { App } from '../core/app.js';
+import type { NewInvocation } from '../core/records.js';
+import { runAttempt } from './execute.js';
+
+const DEV_RUNNER = 'dev-mode-inline';
+
+export async function runInline(app: App, inv: NewInvocation): Promise<void> {
+  const { state, orchestrator } = await app.backends();
+  await state.insert([inv], Date.now());
+  for (;;) {
+    await orchestrator.acquire([inv.id], DEV_RUNNER, Date.now());
+    const running = await orchestrator.transition({ id: inv.id, to: 'RUNNING', runnerId: DEV_RUNNER }, Date.now());
+    const out = await runAttempt(app, running, DEV_RUNNER);
+    await orchestrator.transition({ id: inv.id, to: out.to, runnerId: DEV_RUNNER, ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }) }, Date.now());
+    if (out.to !== 'RETRY') return;
+    await new Promise((r) => setTimeout(r, out.delayMs));
+  }
+}

@@ -1,0 +1,3 @@
+import { complianceSuite } from './suite.js';
+
+complianceSuite({ name: 'memory', shared: false, freshConfig: () => ({ backend: 'memory' }) });

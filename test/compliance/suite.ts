@@ -1,0 +1,16 @@
+/** Every backend passes all of these; a backend's compliance file is one call. */
+import type { BackendHarness } from './harness.js';
+import { brokerSuite } from './suites/broker.js';
+import { engineSuite } from './suites/engine.js';
+import { orchestratorSuite } from './suites/orchestrator.js';
+import { stateSuite } from './suites/state.js';
+import { dataStoreSuite, triggerStoreSuite } from './suites/stores.js';
+
+export function complianceSuite(h: BackendHarness): void {
+  brokerSuite(h);
+  stateSuite(h);
+  orchestratorSuite(h);
+  triggerStoreSuite(h);
+  dataStoreSuite(h);
+  engineSuite(h);
+}
