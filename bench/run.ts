@@ -26,11 +26,12 @@ const N = Number(a.tasks), C = Number(a.concurrency), L = Number(a['latency-samp
 const runId = `bench${process.pid}${Date.now().toString(36)}`;
 const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
 
+const pgUrl = process.env.PGURL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const backendOptions: Record<string, TaskappOptions> = {
   memory: {},
   sqlite: { sqlite: { path: join(dir, 'bench.db') } },
   redis: { redis: { prefix: `taskapp-bench:{${runId}}:` } },
-  postgres: { postgres: { schema: runId, url: process.env.PGURL ?? 'postgres://postgres@127.0.0.1:5432/test' } },
+  postgres: { postgres: { schema: runId, url: pgUrl } },
 };
 const app = taskapp({
   appId: runId, backend: a.backend, ...(a.broker ? { broker: a.broker } : {}), configFile: false,
@@ -81,7 +82,7 @@ async function cleanup(): Promise<void> {
   await b.orchestrator.purge(Date.now() + 1);
   if (a.backend === 'postgres') {
     const pg = await import('pg');
-    const c = new pg.default.Client({ connectionString: backendOptions.postgres!.postgres && (backendOptions.postgres as { postgres: { url: string } }).postgres.url });
+    const c = new pg.default.Client({ connectionString: pgUrl });
     await c.connect();
     await c.query(`DROP SCHEMA IF EXISTS "${runId}" CASCADE`);
     await c.end();
