@@ -26,6 +26,7 @@ export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = 
   memory: async () => (await import('./memory/index.js')).createMemoryBackend,
   sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
   redis: async () => (await import('./redis/index.js')).createRedisBackend,
+  rabbitmq: async () => (await import('./rabbitmq/index.js')).createRabbitBackend,
 };
 
 export interface Backends {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BackendError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
 import { Keys } from './keys.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 
@@ -18,20 +19,6 @@ export interface RedisConnOptions {
   allowEviction: boolean;
   logger: Logger;
 }
-
-/** The URL with its password replaced, for messages and logs. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '****';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:****@');
-  }
-}
-
-/** Backoff between reconnect attempts: 50 ms doubling up to 2 s. */
-export const reconnectDelayMs = (attempt: number): number => Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 6));
 
 /** Client names show in CLIENT LIST as taskapp:<prefix>:<role> (an operator can find and kill them). */
 export function clientName(prefix: string, role: string): string {
