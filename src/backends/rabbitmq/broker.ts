@@ -87,7 +87,8 @@ export class RabbitBroker implements Broker {
   }
 
   private async openLink(): Promise<Link> {
-    const conn = await connect(this.o.url);
+    // Without TCP_NODELAY small frames wait ~40 ms for delayed ACKs (Nagle).
+    const conn = await connect(this.o.url, { noDelay: true });
     const link: Link = { conn, broken: false } as Link;
     const lost = (err?: Error) => {
       if (link.broken) return;
