@@ -28,6 +28,8 @@ interface PartPayload { triggerId: string; part: number; invocationId: string }
 export interface SchedulerOptions {
   /** Clock for tests; default Date.now. */
   now?: () => number;
+  /** When this runner started watching (default: now()). */
+  startedAt?: number;
 }
 
 export class TriggerScheduler {
@@ -37,6 +39,9 @@ export class TriggerScheduler {
   private readonly allDefs: TriggerDef[];
   private readonly bySourceTask = new Map<string, TriggerDef[]>();
   private readonly now: () => number;
+  private readonly startedAt: number;
+  /** Last time this runner saw each trigger paused: slots up to then are never fired. */
+  private readonly pausedSeen = new Map<string, number>();
   private paused = new Set<string>();
   private stopping = false;
   private wake?: () => void;
@@ -54,6 +59,7 @@ export class TriggerScheduler {
 
   constructor(private readonly app: App, private readonly b: Backends, opts: SchedulerOptions = {}) {
     this.now = opts.now ?? Date.now;
+    this.startedAt = opts.startedAt ?? this.now();
     this.defs = collectTriggers(app);
     this.crons = cronParts(this.defs);
     this.eventDefs = this.defs.filter((d) => leavesOf(d.trigger.condition).some((l) => l.kind === 'event') && d.trigger.condition.kind !== 'all');
@@ -123,19 +129,30 @@ export class TriggerScheduler {
     const store = this.b.triggers;
     const last = await store.lastFire(key);
     if (last !== null) this.noteClaimed({ def, key, leaf }, last, now);
-    if (this.paused.has(def.id)) return;
+    if (this.paused.has(def.id)) { this.pausedSeen.set(def.id, now); return; }
     const grace = this.graceMs;
     const catchUp = this.app.config.triggers.catch_up_seconds * 1000;
-    const from = Math.max(last ?? -Infinity, now - Math.max(grace, catchUp));
+    const floor = this.pausedSeen.get(def.id) ?? -Infinity;
+    const from = Math.max(last ?? -Infinity, floor, now - Math.max(grace, catchUp));
     const slots = leaf.schedule.latestBetween(from, now, 1000);
-    // Slots within the grace were due while runners were alive: each fires. Older ones were missed
-    // while none was: only the latest fires, and only within catch_up_seconds (never a flood).
-    const due = slots.filter((s) => now - s <= grace);
-    const missed = slots.filter((s) => now - s > grace);
-    const latestMissed = missed[missed.length - 1];
-    if (latestMissed !== undefined && now - latestMissed <= catchUp) due.unshift(latestMissed);
+    // A slot is due when a runner was alive at it: this one (it came after our start) or another
+    // (it directly follows the last fired slot), and it is not older than the grace (a process
+    // frozen for hours must not flood). Every due slot fires. Of the missed ones, only the latest
+    // fires, and only within catch_up_seconds.
+    let expectNext = last === null ? null : leaf.schedule.next(last);
+    const plan: number[] = [];
+    let latestMissed: number | undefined;
+    for (const slot of slots) {
+      if ((slot >= this.startedAt || slot === expectNext) && now - slot <= grace) {
+        plan.push(slot);
+        expectNext = leaf.schedule.next(slot);
+      } else {
+        latestMissed = slot; // missed slots always precede due ones
+      }
+    }
+    if (latestMissed !== undefined && now - latestMissed <= catchUp) plan.unshift(latestMissed);
     let cur = last;
-    for (const slot of due) {
+    for (const slot of plan) {
       if (cur !== null && slot - cur < leaf.minIntervalSeconds * 1000) continue;
       if (!(await store.casLastFire(key, cur, slot))) return; // another runner fired it: re-read next tick
       cur = slot;
