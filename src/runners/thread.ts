@@ -43,8 +43,9 @@ export class ThreadRunner implements Runner {
     const cfg = this.app.config.runner;
     this.heartbeat = new Heartbeat(this.b.state, this.id, this.kind, cfg.heartbeat_interval_seconds * 1000,
       () => ({ concurrency: this.slots.size, inFlight: this.inFlight.size }), this.app.logger);
-    await this.heartbeat.start();
+    // Triggers first: a bad cron in config fails the start before this runner says it is alive.
     this.triggers = await startTriggerLoop(this.app, this.b);
+    await this.heartbeat.start();
     this.loopDone = this.loop().catch((err) => {
       this.app.logger.error('runner loop failed', { runner: this.id, error: (err as Error).stack });
       void this.stop();

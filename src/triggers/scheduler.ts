@@ -336,7 +336,7 @@ export class TriggerScheduler {
           for (const [i, leaf] of c.parts.entries()) {
             if (!this.leafMatches(leaf, src)) continue;
             const payload: PartPayload = { triggerId: def.id, part: i, invocationId: rec.id };
-            await this.b.triggers.addEvent({ id: `part:${def.id}:${i}:${rec.id}`, code: PART_EVENT, payload: this.app.serializer.serialize(payload), at: Date.now() })
+            await this.b.triggers.addEvent({ id: `part:${def.id}:${i}:${rec.id}`, code: PART_EVENT, payload: this.app.serializer.serialize(payload), at: rec.updatedAt })
               .catch(() => { /* already recorded (a repeated notification) */ });
           }
           continue;

@@ -116,6 +116,11 @@ describe.each(backends)('%s: condition triggers', (_name, config, twoApps) => {
     const app = await start();
     const inv = await app.getTask('a')!.call({ x: 3 });
     await inv.result({ timeoutMs: 10_000 });
+    // The part "a finished" is recorded by the runner's trigger hook; emit after it so that each
+    // b.done is the part that completes the condition (else a's part completes it once, for both).
+    const { triggers } = await app.backends();
+    while (!(await triggers.events(0, 100)).some((e) => e.code === 'taskapp.trigger.part')) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 5));
     await app.emit('b.done', { y: 4 });
     await app.emit('b.done', { y: -1 }); // completes on.all again (a later b.done), but not on.any's filter
     const got = await settle(app, { both: 2, either: 2 });
