@@ -16,5 +16,6 @@ export async function emitEvent(app: App, code: string, payload: unknown = {}): 
   const id = randomUUID();
   const { triggers } = await app.backends();
   await triggers.addEvent({ id, code, payload: app.serializer.serialize(payload ?? null, 'event payload'), at: Date.now() });
+  if (app.devMode) await (await import('./dev.js')).devEvents(app);
   return id;
 }

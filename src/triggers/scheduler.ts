@@ -123,6 +123,20 @@ export class TriggerScheduler {
     }
   }
 
+  /** Dev mode (no runner, no loop): fire status/result/exception triggers now, awaited. */
+  async handleFinal(recs: InvocationRecord[]): Promise<void> {
+    this.paused = new Set(await this.b.triggers.pausedTriggers());
+    await this.onFinal(recs);
+    if (this.allDefs.length) await this.scanEvents(this.now());
+  }
+
+  /** Dev mode: fire event (and on.all) triggers for the events stored so far, awaited. */
+  async processEvents(): Promise<void> {
+    if (!this.eventDefs.length && !this.allDefs.length) return;
+    this.paused = new Set(await this.b.triggers.pausedTriggers());
+    await this.scanEvents(this.now());
+  }
+
   // ---- cron ----
 
   private async checkCron({ def, key, leaf }: CronPart, now: number): Promise<void> {

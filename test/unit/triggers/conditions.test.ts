@@ -136,3 +136,26 @@ describe.each(backends)('%s: condition triggers', (_name, config, twoApps) => {
     expect((await (await app.backends()).state.list({ taskId: 'both' })).length).toBe(0);
   });
 });
+
+describe('dev mode (dev_mode_force_sync): no runner', () => {
+  it('status, result, exception and event triggers run inline before call() / emit() return', async () => {
+    const app = defineApp({ backend: 'memory', devModeForceSync: true });
+    try {
+      const { state } = await app.backends();
+      const argsOf = async (task: string) => (await state.list({ taskId: task })).map((r) => JSON.parse(r.args));
+      await app.getTask('charge')!.call({ orderId: 5, amount: 2000 });
+      expect(await argsOf('notify')).toEqual([{ id: 5 }]);
+      expect(await argsOf('big')).toEqual([{ charge: { orderId: 5, amount: 2000 } }]);
+      await app.getTask('charge')!.call({ orderId: 6, amount: 1, fail: true }).catch(() => {});
+      expect(await argsOf('alert')).toEqual([{ error: { name: 'CardDeclined', message: 'order 6 declined' } }]);
+      await app.emit('user.signup', { userId: 1, plan: 'pro' });
+      expect(await argsOf('onSignup')).toEqual([{ userId: 1, plan: 'pro' }]);
+      await app.getTask('a')!.call({ x: 2 });
+      await app.emit('b.done', { y: 9 });
+      expect(await argsOf('both')).toEqual([{ x: 2, y: 9 }]);
+      expect((await argsOf('either')).map((a) => a.kind).sort()).toEqual(['event', 'status']);
+    } finally {
+      await app.close();
+    }
+  });
+});
