@@ -206,16 +206,18 @@ export class TriggerScheduler {
       this.eventCursor = Math.max(this.storedCursor ?? 0, now - retentionMs);
     }
     let since = this.eventCursor - EVENT_OVERLAP_MS;
-    const fresh: StoredEvent[] = [];
+    const fresh = new Map<string, StoredEvent>();
     for (let page = 0; page < 10; page++) {
       const evs = await store.events(since, EVENT_PAGE);
-      for (const e of evs) if (!this.seenEvents.has(e.id)) { fresh.push(e); this.seenEvents.set(e.id, e.at); }
+      for (const e of evs) if (!this.seenEvents.has(e.id)) fresh.set(e.id, e);
       if (evs.length < EVENT_PAGE || evs[evs.length - 1]!.at === since) break;
       since = evs[evs.length - 1]!.at;
     }
-    for (const e of fresh) {
-      this.eventCursor = Math.max(this.eventCursor, e.at);
+    // Seen only once handled: a backend error leaves the rest for the next tick.
+    for (const e of fresh.values()) {
       if (e.code !== PART_EVENT) await this.fireEventTriggers(e);
+      this.seenEvents.set(e.id, e.at);
+      this.eventCursor = Math.max(this.eventCursor, e.at);
     }
     if (this.allDefs.length) await this.checkAll(now);
     for (const [id, at] of this.seenEvents) if (at < this.eventCursor - 2 * EVENT_OVERLAP_MS) this.seenEvents.delete(id);
