@@ -44,6 +44,12 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     return inv!;
   }
 
+  /** @internal Registers one invocation under a given id (triggers derive it from their run id). */
+  async callWithId(id: string, args: A): Promise<Invocation<R>> {
+    const [inv] = await this.enqueue([args], [id]);
+    return inv!;
+  }
+
   /** call() then result(). */
   async run(args: A, opts: { timeoutMs?: number } = {}): Promise<R> {
     return (await this.call(args)).result(opts);
@@ -58,11 +64,11 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     return new InvocationGroup(this.app, out);
   }
 
-  private async enqueue(argsList: A[]): Promise<Invocation<R>[]> {
+  private async enqueue(argsList: A[], ids?: string[]): Promise<Invocation<R>[]> {
     const parent = currentInvocation.getStore();
     const priority = this.options.priority;
-    const news: NewInvocation[] = argsList.map((args) => ({
-      id: newInvocationId(),
+    const news: NewInvocation[] = argsList.map((args, i) => ({
+      id: ids?.[i] ?? newInvocationId(),
       taskId: this.id,
       args: this.serializeArgs(args),
       priority,
