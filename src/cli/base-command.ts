@@ -55,7 +55,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       flags: deepMerge(this.configFlags(), opts.flags ?? {}),
     });
     // Reading the config now turns a bad field into an error before any work starts.
-    void this.loaded.app.resolvedConfig;
+    const resolved = this.loaded.app.resolvedConfig as { filepath?: string | null };
+    if (!resolved.filepath) {
+      this.logToStderr(`${styler(process.stderr)('yellow', 'note:')} no config file found from ${process.cwd()} (taskapp.toml, .taskapprc*, package.json "taskapp"): using defaults, code and TASKAPP__* env`);
+    }
     return this.loaded.app;
   }
 
