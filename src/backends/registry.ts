@@ -9,6 +9,7 @@ import type { DataStore } from './data-store.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { StateBackend } from './state-backend.js';
 import type { TriggerStore } from './trigger-store.js';
+import { composeHotPath, type HotPath } from './hot-path.js';
 
 /** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
 export interface BackendRoles {
@@ -17,6 +18,8 @@ export interface BackendRoles {
   orchestrator?: Orchestrator;
   triggers?: TriggerStore;
   data?: DataStore;
+  /** Fused hot-path steps, used when this backend serves broker, state and orchestrator alike. */
+  hotPath?: HotPath;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,8 @@ export type BackendFactory = (cfg: ResolvedConfig) => Promise<BackendRoles>;
 export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
   memory: async () => (await import('./memory/index.js')).createMemoryBackend,
   sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
+  redis: async () => (await import('./redis/index.js')).createRedisBackend,
+  rabbitmq: async () => (await import('./rabbitmq/index.js')).createRabbitBackend,
 };
 
 export interface Backends {
@@ -33,6 +38,8 @@ export interface Backends {
   orchestrator: Orchestrator;
   triggers: TriggerStore;
   data: DataStore;
+  /** Enqueue and claim-and-start: fused by the backend where it can, else composed from the roles. */
+  hot: HotPath;
   /** Which backend serves each role. */
   names: Record<RoleName, string>;
   close(): Promise<void>;
@@ -76,9 +83,13 @@ export async function createBackends(resolved: ResolvedConfig): Promise<Backends
       throw new ConfigError(`state_backend "memory" with broker "${names.broker}" cannot work: other processes would receive ids whose invocations only this process knows`,
         'use one shared backend for state and broker (e.g. backend = "sqlite"), or memory for both');
     }
+    const broker = pick('broker');
+    const state = pick('state');
+    const orchestrator = pick('orchestrator');
+    const fused = names.broker === names.state && names.state === names.orchestrator ? instances.get(names.state)!.hotPath : undefined;
     return {
-      broker: pick('broker'), state: pick('state'), orchestrator: pick('orchestrator'),
-      triggers: pick('triggers'), data: pick('data'), names, close: closeAll,
+      broker, state, orchestrator, triggers: pick('triggers'), data: pick('data'),
+      hot: fused ?? composeHotPath(broker, state, orchestrator), names, close: closeAll,
     };
   } catch (err) {
     await closeAll();

@@ -72,9 +72,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     if (this.app.devMode) {
       return Promise.all(news.map(async (n) => { await this.app.runInline(n); return new Invocation<R>(this.app, n.id); }));
     }
-    const { state, broker } = await this.app.backends();
-    await state.insert(news, Date.now());
-    await broker.route(news.map((n) => ({ id: n.id, priority: n.priority })));
+    await (await this.app.backends()).hot.enqueue(news, Date.now());
     return news.map((n) => new Invocation<R>(this.app, n.id));
   }
 

@@ -49,22 +49,18 @@ export class ThreadRunner implements Runner {
   }
 
   private async loop(): Promise<void> {
-    const { broker, orchestrator } = this.b;
+    const { broker, hot } = this.b;
     const batch = this.app.config.runner.claim_batch_size;
     while (!this.stopping) {
       await this.slots.whenClaimable();
       if (this.stopping) break;
-      const ids = await broker.claim(Math.min(this.slots.claimable, batch), this.opts.once ? 100 : 1000);
-      if (ids.length === 0) {
+      const started = await hot.claimAndStart(Math.min(this.slots.claimable, batch), this.opts.once ? 100 : 1000, this.id);
+      if (started.length === 0) {
         if (this.opts.once && this.inFlight.size === 0 && (await broker.count()) === 0) break;
         continue;
       }
-      const now = Date.now();
-      const pending = await orchestrator.acquire(ids, this.id, now);
-      if (this.stopping) { await this.reroute(pending.map((r) => r.id)); break; }
-      const started = await orchestrator.transitionMany(pending.map((r) => ({ id: r.id, to: 'RUNNING' as const, runnerId: this.id })), now);
+      if (this.stopping) { await this.reroute(started.map((r) => r.id)); break; }
       for (const rec of started) {
-        if (rec instanceof Error) { this.app.logger.warn('could not start invocation', { error: rec.message }); continue; }
         this.slots.take();
         const p = this.execute(rec).finally(() => { this.inFlight.delete(rec.id); this.slots.release(); });
         this.inFlight.set(rec.id, p);

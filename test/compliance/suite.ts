@@ -1,4 +1,5 @@
 /** Every backend passes all of these; a backend's compliance file is one call. */
+import { afterAll } from 'vitest';
 import type { BackendHarness } from './harness.js';
 import { brokerSuite } from './suites/broker.js';
 import { engineSuite } from './suites/engine.js';
@@ -13,4 +14,5 @@ export function complianceSuite(h: BackendHarness): void {
   triggerStoreSuite(h);
   dataStoreSuite(h);
   engineSuite(h);
+  if (h.cleanup) afterAll(() => h.cleanup!());
 }

@@ -7,6 +7,7 @@ import { SqliteDb } from './db.js';
 import { SqliteOrchestrator } from './orchestrator.js';
 import { SqliteStateBackend } from './state.js';
 import { SqliteTriggerStore } from './triggers.js';
+import { sqliteHotPath } from './hot-path.js';
 
 export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) => {
   const { path, busy_timeout_ms, poll_interval_ms } = config.sqlite;
@@ -16,10 +17,13 @@ export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) =
     pollIntervalMs: poll_interval_ms,
   });
   const broker = new SqliteBroker(d);
+  const state = new SqliteStateBackend(d);
+  const orchestrator = new SqliteOrchestrator(d);
   return {
     broker,
-    state: new SqliteStateBackend(d),
-    orchestrator: new SqliteOrchestrator(d),
+    state,
+    orchestrator,
+    hotPath: sqliteHotPath(d, state, broker, orchestrator),
     triggers: new SqliteTriggerStore(d),
     data: new SqliteDataStore(d),
     close: async () => { await broker.close(); d.close(); },

@@ -22,7 +22,7 @@ export class SqliteOrchestrator implements Orchestrator {
   }
 
   /** Must run inside a write transaction. */
-  private apply(req: TransitionRequest, now: number, rec?: InvocationRecord): InvocationRecord {
+  applyInTx(req: TransitionRequest, now: number, rec?: InvocationRecord): InvocationRecord {
     const current = rec ?? this.load(req.id);
     const { record: r, entry } = applyTransition(current, req, now);
     this.updateStmt.run(r.status, r.owner, r.attempt, r.result, r.error, r.updatedAt, r.id);
@@ -37,14 +37,14 @@ export class SqliteOrchestrator implements Orchestrator {
   }
 
   async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
-    const rec = this.d.write(() => this.apply(req, now));
+    const rec = this.d.write(() => this.applyInTx(req, now));
     if (isFinal(rec.status)) this.d.finals.publish([rec]);
     return rec;
   }
 
   async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
     const out = this.d.write(() => reqs.map((req) => {
-      try { return this.apply(req, now); } catch (err) {
+      try { return this.applyInTx(req, now); } catch (err) {
         if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw err;
         return err as Error;
       }
@@ -54,15 +54,18 @@ export class SqliteOrchestrator implements Orchestrator {
   }
 
   async acquire(ids: string[], runnerId: string, now: number): Promise<InvocationRecord[]> {
-    return this.d.write(() => {
-      const out: InvocationRecord[] = [];
-      for (const id of ids) {
-        const row = this.getStmt.get(id) as InvocationRow | undefined;
-        if (!row || !ACQUIRABLE.has(row.status as InvocationRecord['status'])) continue;
-        out.push(this.apply({ id, to: 'PENDING', runnerId }, now, toRecord(row)));
-      }
-      return out;
-    });
+    return this.d.write(() => this.acquireRows(ids, runnerId, now));
+  }
+
+  /** Must run inside a write transaction. */
+  acquireRows(ids: string[], runnerId: string, now: number): InvocationRecord[] {
+    const out: InvocationRecord[] = [];
+    for (const id of ids) {
+      const row = this.getStmt.get(id) as InvocationRow | undefined;
+      if (!row || !ACQUIRABLE.has(row.status as InvocationRecord['status'])) continue;
+      out.push(this.applyInTx({ id, to: 'PENDING', runnerId }, now, toRecord(row)));
+    }
+    return out;
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {

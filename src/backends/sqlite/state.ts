@@ -20,12 +20,15 @@ export class SqliteStateBackend implements StateBackend {
   }
 
   async insert(invs: NewInvocation[], now: number): Promise<void> {
-    this.d.write(() => {
-      for (const i of invs) {
-        this.insertInv.run(i.id, i.taskId, i.args, i.priority, i.parentId, i.workflowId, now, now);
-        this.insertHist.run(i.id, 'REGISTERED', null, now);
-      }
-    });
+    this.d.write(() => this.insertRows(invs, now));
+  }
+
+  /** Must run inside a write transaction. */
+  insertRows(invs: NewInvocation[], now: number): void {
+    for (const i of invs) {
+      this.insertInv.run(i.id, i.taskId, i.args, i.priority, i.parentId, i.workflowId, now, now);
+      this.insertHist.run(i.id, 'REGISTERED', null, now);
+    }
   }
 
   async get(id: string): Promise<InvocationRecord | null> {

@@ -99,6 +99,19 @@ export function orchestratorSuite(h: BackendHarness): void {
       expect(await b.orchestrator.tryLease('other', 'r1', 1000, 1601)).toBe(true);
     });
 
+    it('hot path: enqueue stores and routes; claimAndStart starts the waiting ones only, in queue order', async () => {
+      await b.hot.enqueue([newInv('h1', 't', { priority: 1 }), newInv('h2', 't', { priority: 9 }), newInv('h3')], 1);
+      expect(await b.broker.count()).toBe(3);
+      expect((await b.state.get('h1'))!.status).toBe('REGISTERED');
+      // h3 is taken elsewhere before the claim: a duplicate delivery is dropped, not started twice.
+      await b.orchestrator.acquire(['h3'], 'other', 2);
+      const started = await b.hot.claimAndStart(10, 0, 'r1');
+      expect(started.map((r) => [r.id, r.status, r.owner, r.attempt])).toEqual([['h2', 'RUNNING', 'r1', 1], ['h1', 'RUNNING', 'r1', 1]]);
+      expect((await b.state.history('h1')).map((e) => e.status)).toEqual(['REGISTERED', 'PENDING', 'RUNNING']);
+      expect(await b.broker.count()).toBe(0);
+      expect(await b.hot.claimAndStart(10, 0, 'r1')).toEqual([]);
+    });
+
     it('purges final invocations older than a time, with their history', async () => {
       await b.state.insert([newInv('old'), newInv('new'), newInv('open')], 1);
       for (const [id, at] of [['old', 10], ['new', 100]] as const) {

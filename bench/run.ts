@@ -1,0 +1,90 @@
+/**
+ * The benchmark (DESIGN.md section 8), the same workload as ../shared/bench-peers/*.mjs:
+ * N no-op add({x, y}) tasks enqueued in bulk (parallelize), then processed with concurrency C until
+ * all are SUCCESS; then L sequential single-task round trips (call, then result()).
+ *   npm run bench -- --backend sqlite --tasks 20000 --concurrency 50 --latency-samples 200 [--json]
+ */
+import { rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { taskapp, type TaskappOptions } from '../src/index.js';
+
+const { values: a } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'sqlite' },
+    broker: { type: 'string' },
+    runner: { type: 'string', default: 'thread' },
+    tasks: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '50' },
+    processes: { type: 'string' },
+    'latency-samples': { type: 'string', default: '200' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const N = Number(a.tasks), C = Number(a.concurrency), L = Number(a['latency-samples']);
+const runId = `bench${process.pid}${Date.now().toString(36)}`;
+const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
+
+const pgUrl = process.env.PGURL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const backendOptions: Record<string, TaskappOptions> = {
+  memory: {},
+  sqlite: { sqlite: { path: join(dir, 'bench.db') } },
+  redis: { redis: { prefix: `taskapp-bench:{${runId}}:` } },
+  postgres: { postgres: { schema: runId, url: pgUrl } },
+};
+const app = taskapp({
+  appId: runId, backend: a.backend, ...(a.broker ? { broker: a.broker } : {}), configFile: false,
+  logging_level: 'warn', ...backendOptions[a.backend!],
+} as TaskappOptions);
+const add = app.task('add', async ({ x, y }: { x: number; y: number }) => x + y);
+
+try {
+  await app.backends();
+  const t0 = performance.now();
+  const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
+  const tEnq = performance.now();
+  const runner = await app.startRunner({ runner: a.runner as never, concurrency: C, ...(a.processes ? { processes: Number(a.processes) } : {}) });
+  let done = 0;
+  for await (const { record } of group.settled()) if (record.status === 'SUCCESS') done++;
+  const tEnd = performance.now();
+  if (done !== N) throw new Error(`only ${done} of ${N} succeeded`);
+  const lat: number[] = [];
+  for (let i = 0; i < L; i++) {
+    const s = performance.now();
+    await add.run({ x: i, y: 1 });
+    lat.push(performance.now() - s);
+  }
+  lat.sort((x, y) => x - y);
+  const rss = Math.round(process.memoryUsage().rss / 1048576);
+  await runner.stop();
+  const out = {
+    system: 'taskapp', backend: a.broker ? `${a.backend}+${a.broker}` : a.backend, runner: a.runner, n: N, concurrency: C,
+    enqueue_per_s: Math.round(N / ((tEnq - t0) / 1000)),
+    process_per_s: Math.round(N / ((tEnd - tEnq) / 1000)),
+    total_per_s: Math.round(N / ((tEnd - t0) / 1000)),
+    latency_p50_ms: +lat[L >> 1]!.toFixed(2),
+    latency_p99_ms: +lat[Math.floor(L * 0.99)]!.toFixed(2),
+    rss_mb: rss,
+  };
+  if (a.json) console.log(JSON.stringify(out));
+  else console.table(out);
+} finally {
+  await cleanup();
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Drops what this run created on shared servers (its Redis keys, its PostgreSQL schema). */
+async function cleanup(): Promise<void> {
+  const b = await app.backends();
+  await b.broker.purge();
+  await b.orchestrator.purge(Date.now() + 1);
+  if (a.backend === 'postgres') {
+    const pg = await import('pg');
+    const c = new pg.default.Client({ connectionString: pgUrl });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${runId}" CASCADE`);
+    await c.end();
+  }
+}
