@@ -4,16 +4,36 @@
  */
 import { cosmiconfigSync, type Loader } from 'cosmiconfig';
 import { dirname, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from '../core/errors.js';
 import { configFromEnv } from './env.js';
+import { tomlFieldSources } from './toml-lines.js';
 import { resolveConfig, toSnakeKeys, type ConfigLayer, type ResolvedConfig } from './resolve.js';
 
 export const SEARCH_PLACES = [
   'taskapp.toml', '.taskapprc', '.taskapprc.json', '.taskapprc.yaml', '.taskapprc.yml', '.taskapprc.toml',
-  'taskapp.config.js', 'taskapp.config.mjs', 'taskapp.config.cjs', 'package.json',
+  'taskapp.config.js', 'taskapp.config.mjs', 'taskapp.config.cjs', 'taskapp.config.ts', 'taskapp.config.mts', 'package.json',
 ];
+
+const require = createRequire(import.meta.url);
+
+/**
+ * taskapp.config.{js,mjs,cjs,ts,mts}, loaded synchronously (config is read lazily from a getter):
+ * ES modules through require(esm) (Node >= 20.19), TypeScript through tsx's require hook.
+ */
+const jsLoader: Loader = (filepath) => {
+  try {
+    const isTs = /\.m?ts$/.test(filepath);
+    const mod = isTs ? (require('tsx/cjs/api') as { require: (id: string, from: string) => unknown }).require(filepath, import.meta.url) : require(filepath);
+    const m = mod as { default?: unknown };
+    return (m && typeof m === 'object' && 'default' in m ? m.default : m) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`cannot load config file ${filepath}: ${(err as Error).message}`,
+      'export the config object as the default export (export default { app_id: "..." })', err);
+  }
+};
 
 const tomlLoader: Loader = (filepath, content) => {
   try {
@@ -34,7 +54,7 @@ export interface FileLayer extends ConfigLayer {
 export function loadConfigFile(opts: { explicitPath?: string; searchFrom?: string } = {}): FileLayer | null {
   const explorer = cosmiconfigSync('taskapp', {
     searchPlaces: SEARCH_PLACES,
-    loaders: { '.toml': tomlLoader, noExt: tomlOrJson },
+    loaders: { '.toml': tomlLoader, noExt: tomlOrJson, '.js': jsLoader, '.mjs': jsLoader, '.cjs': jsLoader, '.ts': jsLoader, '.mts': jsLoader },
     cache: false,
   });
   let result;
@@ -54,7 +74,17 @@ export function loadConfigFile(opts: { explicitPath?: string; searchFrom?: strin
   }
   if (!result || result.isEmpty) return null;
   const values = (result.config ?? {}) as Record<string, unknown>;
-  return { source: `file ${result.filepath}`, values, filepath: result.filepath };
+  return { source: `file ${result.filepath}`, values, filepath: result.filepath, fieldSources: lineSources(result.filepath) };
+}
+
+/** file:line for each key of a TOML config file (errors and `config show --explain` point at the line). */
+function lineSources(filepath: string): Map<string, string> | undefined {
+  if (!/(\.toml|\.taskapprc)$/.test(filepath)) return undefined;
+  try {
+    return tomlFieldSources(readFileSync(filepath, 'utf8'), filepath);
+  } catch {
+    return undefined;
+  }
 }
 
 /** .taskapprc without extension: TOML first (our format), then JSON. */

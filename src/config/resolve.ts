@@ -3,7 +3,7 @@
  * result against the schema. A bad field fails with its path, value, source and a fix.
  */
 import { ConfigError } from '../core/errors.js';
-import { camelToSnake, configSchema, type TaskappConfig } from './schema.js';
+import { camelToSnake, configSchema, taskOptionsOverrideSchema, type TaskappConfig } from './schema.js';
 import type { EnvLayer } from './env.js';
 
 export interface ConfigLayer {
@@ -23,8 +23,12 @@ export interface ResolvedConfig {
   baseDir: string;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+/** A table: `{}` literals, and the null-prototype objects smol-toml builds for TOML tables. */
+const isPlainObject = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
 
 /** Converts camelCase keys (as written in code) to the schema's snake_case, deeply. */
 export function toSnakeKeys(v: unknown, keepKeys = false): unknown {
@@ -60,47 +64,85 @@ export function resolveConfig(layers: ConfigLayer[], taskEnv: EnvLayer['taskOpti
   return { config: parsed.data, sources, taskEnv, baseDir };
 }
 
-interface Issue { code: string; path: PropertyKey[]; message: string; keys?: string[]; values?: unknown[]; errors?: Issue[][] }
-
-/** A union's own "Invalid input" hides the real problem: report the branch that got deepest (e.g.
- * `tasks` as a table with a bad [tasks.<name>] cron, rather than "expected array"). */
-function unwrapUnions(issues: readonly Issue[]): Issue[] {
-  return issues.flatMap((i) => {
-    if (i.code !== 'invalid_union' || !i.errors?.length) return [i];
-    const depth = (b: Issue[]) => Math.max(...b.map((x) => x.path.length));
-    const best = i.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
-    return unwrapUnions(best.map((x) => ({ ...x, path: [...i.path, ...x.path] })));
-  });
+interface Issue {
+  code: string; path: PropertyKey[]; message: string; keys?: string[]; values?: unknown[]; expected?: string;
+  errors?: Issue[][];
 }
 
-export function configErrorFrom(rawIssues: readonly Issue[], merged: Record<string, unknown>, sources: Map<string, string>): ConfigError {
-  const issues = unwrapUnions(rawIssues);
-  const lines: string[] = [];
-  let fix = 'see taskapp.toml.example for every field, its type and default';
+/**
+ * A union's own "Invalid input" hides the real problem: report the issues of the branch that got
+ * furthest (deepest path), with full paths (e.g. `tasks` as a table with a bad [tasks.<name>] cron,
+ * rather than "expected array").
+ */
+function expandUnions(issues: readonly Issue[]): Issue[] {
+  const out: Issue[] = [];
   for (const issue of issues) {
+    if (issue.code !== 'invalid_union' || !issue.errors?.length) { out.push(issue); continue; }
+    const depth = (branch: Issue[]) => Math.max(...branch.map((i) => i.path.length + (i.code === 'invalid_type' ? 0 : 0.5)));
+    const allAtRoot = issue.errors.every((b) => b.length === 1 && b[0]!.path.length === 0 && b[0]!.code === 'invalid_type');
+    if (allAtRoot) {
+      const expected = [...new Set(issue.errors.map((b) => b[0]!.expected).filter(Boolean))];
+      out.push({ ...issue, code: 'invalid_type', message: `expected ${expected.map((e) => (e === 'object' ? 'a table' : e === 'array' ? 'an array' : e)).join(' or ')}` });
+      continue;
+    }
+    const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
+    out.push(...expandUnions(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
+  }
+  return out;
+}
+
+export function configErrorFrom(issues: readonly Issue[], merged: Record<string, unknown>, sources: Map<string, string>): ConfigError {
+  const lines: string[] = [];
+  const fixes: string[] = [];
+  for (const issue of expandUnions(issues)) {
     const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys' && issue.keys) {
       for (const key of issue.keys) {
         const field = [...path, key].join('.');
-        const src = sources.get(field) ?? 'config';
-        const known = knownKeys(path);
-        const guess = didYouMean(key, known);
-        lines.push(`unknown field "${field}" (from ${src})${guess ? `; did you mean "${[...path, guess].join('.')}"?` : ''}`);
-        if (guess) fix = `rename "${key}" to "${guess}"`;
+        const src = sourceOf(field, sources);
+        const guess = suggestField(path, key);
+        lines.push(`unknown field "${field}" (from ${src})${guess ? `; did you mean "${guess}"?` : ''}`);
+        fixes.push(guess ? `rename "${field}" to "${guess}"` : `remove "${field}" (taskapp.toml.example lists every field)`);
       }
       continue;
     }
     const field = path.join('.');
     const value = path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], merged);
-    const src = sources.get(field) ?? 'config';
-    const allowed = issue.values ? ` (one of: ${issue.values.map(String).join(', ')})` : '';
-    lines.push(`field "${field}" = ${JSON.stringify(value)} (from ${src}) is invalid: ${issue.message}${allowed}`);
-    if (issue.values) fix = `set ${field} to one of: ${issue.values.map(String).join(', ')}`;
+    const src = sourceOf(field, sources);
+    const why = issue.values ? `expected one of: ${issue.values.map(String).join(', ')}` : issue.message.replace(/^Invalid input: /, '');
+    lines.push(`field "${field}" = ${JSON.stringify(value)} (from ${src}) is invalid: ${why}`);
+    if (issue.values) fixes.push(`set ${field} to one of: ${issue.values.map(String).join(', ')}`);
+    else if (issue.expected && ['number', 'boolean'].includes(issue.expected) && typeof value === 'string') {
+      fixes.push(`set ${field} to a ${issue.expected} without quotes (TOML \`${path[path.length - 1]} = ${issue.expected === 'number' ? '8' : 'true'}\`; env values are TOML too)`);
+    } else fixes.push(`set ${field} to a valid value (taskapp.toml.example documents its type and default)`);
   }
-  return new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, fix);
+  return new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, [...new Set(fixes)].join('; '));
+}
+
+/** The field a misspelt key most likely meant: a sibling, else (top level) a field of a section. */
+function suggestField(path: string[], key: string): string | undefined {
+  const sibling = didYouMean(key, knownKeys(path));
+  if (sibling) return [...path, sibling].join('.');
+  if (path.length > 0) return undefined;
+  const nested: string[] = [];
+  for (const section of knownKeys([])) for (const k of knownKeys([section])) nested.push(`${section}.${k}`);
+  const byLeaf = didYouMean(key, nested.map((n) => n.split('.')[1]!));
+  return byLeaf ? nested.find((n) => n.endsWith(`.${byLeaf}`)) : undefined;
+}
+
+/** Where `field` was set: its own source, else that of a field inside it (an unknown section). */
+function sourceOf(field: string, sources: Map<string, string>): string {
+  const own = sources.get(field);
+  if (own) return own;
+  for (const [k, v] of sources) if (k.startsWith(`${field}.`)) return v;
+  return 'config';
 }
 
 function knownKeys(path: string[]): string[] {
+  // Below tasks.<name> and task_defaults, the keys are task options.
+  if ((path[0] === 'tasks' && path.length === 2) || (path[0] === 'task_defaults' && path.length === 1)) {
+    return Object.keys(taskOptionsOverrideSchema.shape);
+  }
   let shape: unknown = configSchema;
   for (const key of path) {
     const s = (shape as { shape?: Record<string, unknown> }).shape;

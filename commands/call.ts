@@ -1,0 +1,33 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { oneLine } from '../src/cli/format.js';
+import { callTask, parseArgsJson, type CallOutcome } from '../src/cli/invocations.js';
+
+export default class Call extends BaseCommand<typeof Call> {
+  static summary = 'Enqueue an invocation of a task; print its id, or its result with --wait.';
+  static description = `The task must be registered by one of the configured task modules. Arguments are one JSON object of named arguments. Without --wait the id is printed alone on stdout (ID=$(taskapp call ...)). With --wait a runner must be running (taskapp run) unless dev_mode_force_sync is on; a failed invocation exits 1 with its error.`;
+  static examples = [
+    `<%= config.bin %> <%= command.id %> add --args '{"x": 1, "y": 2}'`,
+    `<%= config.bin %> <%= command.id %> add --args '{"x": 1, "y": 2}' --wait`,
+    `<%= config.bin %> <%= command.id %> fib --args '{"n": 20}' --wait --timeout 30 --json`,
+  ];
+  static enableJsonFlag = true;
+  static args = {
+    task: Args.string({ description: 'task name (taskapp tasks lists them)', required: true }),
+  };
+  static flags = {
+    args: Flags.string({ char: 'a', description: 'arguments as a JSON object', helpValue: 'JSON' }),
+    wait: Flags.boolean({ char: 'w', description: 'wait for the result and print it' }),
+    timeout: Flags.integer({ description: 'with --wait: give up after this many seconds (exit 1)', min: 1 }),
+  };
+
+  async run(): Promise<CallOutcome> {
+    const args = parseArgsJson(this.flags.args);
+    const app = await this.app();
+    const res = await callTask(app, this.args.task, args, {
+      wait: this.flags.wait, timeoutMs: this.flags.timeout === undefined ? undefined : this.flags.timeout * 1000,
+    });
+    this.out(this.flags.wait ? oneLine(res.result) : res.id);
+    return res;
+  }
+}

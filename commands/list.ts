@@ -1,0 +1,34 @@
+import { Flags } from '@oclif/core';
+import { STATUSES, type Status } from '../src/core/status.js';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { parseDuration } from '../src/cli/duration.js';
+import { viewOf, type InvocationView } from '../src/cli/invocations.js';
+import { renderList } from '../src/cli/render-invocation.js';
+
+export default class List extends BaseCommand<typeof List> {
+  static summary = 'List invocations, newest first.';
+  static description = 'Filters combine: --task add --status FAILED --since 1h lists the add invocations that failed in the last hour.';
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --task add --status FAILED,RETRY --since 1h',
+    '<%= config.bin %> <%= command.id %> --status RUNNING --limit 100 --json',
+  ];
+  static enableJsonFlag = true;
+  static flags = {
+    task: Flags.string({ char: 't', description: 'only this task' }),
+    status: Flags.string({ char: 's', description: 'only these statuses (comma-separated or repeated)', options: [...STATUSES], multiple: true, delimiter: ',' }),
+    limit: Flags.integer({ char: 'l', description: 'at most this many rows', default: 20, min: 1 }),
+    since: Flags.string({ description: 'created within this long ago: 90s, 10m, 24h, 7d', helpValue: 'DURATION' }),
+  };
+
+  async run(): Promise<InvocationView[]> {
+    const { task, status, limit, since } = this.flags;
+    const createdAfter = since === undefined ? undefined : Date.now() - parseDuration(since, 'since');
+    const app = await this.app({ requireTasks: false });
+    const { state } = await app.backends();
+    const recs = await state.list({ taskId: task, statuses: status as Status[] | undefined, createdAfter, limit });
+    const views = recs.map((r) => viewOf(app, r, []));
+    this.out(views.length ? renderList(views, this.style) : this.style('gray', 'no invocations match'));
+    return views;
+  }
+}

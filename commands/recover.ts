@@ -1,0 +1,24 @@
+import { BaseCommand } from '../src/cli/base-command.js';
+import { recoverOnce, type RecoveryReport } from '../src/orchestration/recovery.js';
+
+export default class Recover extends BaseCommand<typeof Recover> {
+  static summary = 'Run one recovery pass now: reroute work of dead runners and work stuck in PENDING.';
+  static description = `Runners heartbeat every runner.heartbeat_interval_seconds. Work held (RUNNING, PAUSED, RESUMED) by a runner silent for runner.runner_dead_after_seconds goes RUNNING_RECOVERY -> REROUTED -> queue; PENDING work older than runner.max_pending_seconds (or held by a dead runner) goes PENDING_RECOVERY -> REROUTED -> queue. Running runners do this on their own; this command does it once, now.`;
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    'TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS=1 <%= config.bin %> <%= command.id %> --json',
+  ];
+  static enableJsonFlag = true;
+
+  async run(): Promise<RecoveryReport> {
+    const app = await this.app({ requireTasks: false });
+    const report = await recoverOnce(app);
+    const s = this.style;
+    const n = report.runningRecovered.length + report.pendingRecovered.length;
+    this.out(`${report.deadRunners.length} dead runner(s)${report.deadRunners.length ? `: ${report.deadRunners.join(', ')}` : ''}`);
+    this.out(`${report.runningRecovered.length} running invocation(s) rerouted${report.runningRecovered.length ? `: ${report.runningRecovered.join(', ')}` : ''}`);
+    this.out(`${report.pendingRecovered.length} pending invocation(s) rerouted${report.pendingRecovered.length ? `: ${report.pendingRecovered.join(', ')}` : ''}`);
+    this.out(n ? s('green', `moved ${n} invocation(s) back to the queue`) : s('gray', 'nothing to recover'));
+    return report;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * What `call`, `status` and `list` read and show: an invocation as plain data (arguments and
+ * result decoded, error with its stack, history with runner ids), the same for text and --json.
+ */
+import type { App } from '../core/app.js';
+import { TaskappError, UnknownTaskError } from '../core/errors.js';
+import { isFinal, type Status } from '../core/status.js';
+import type { HistoryEntry, InvocationRecord } from '../core/records.js';
+import type { ErrorData } from '../serialization/serializer.js';
+import { toJsonSafe } from './format.js';
+
+export interface InvocationView {
+  id: string;
+  task: string;
+  status: Status;
+  final: boolean;
+  args: unknown;
+  /** The runner holding it now, else the last runner that moved it. */
+  runner: string | null;
+  owner: string | null;
+  attempts: number;
+  priority: number;
+  parentId: string | null;
+  workflowId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  result?: unknown;
+  error?: { name: string; message: string; stack: string | null; fields: Record<string, unknown> } | null;
+  history: Array<{ status: Status; runner: string | null; at: string; sinceStartMs: number }>;
+}
+
+function decode(app: App, text: string | null): unknown {
+  if (text === null) return null;
+  try { return app.serializer.deserialize(text); } catch { return text; }
+}
+
+export function viewOf(app: App, rec: InvocationRecord, history: HistoryEntry[]): InvocationView {
+  const start = history[0]?.at ?? rec.createdAt;
+  const lastRunner = [...history].reverse().find((h) => h.runnerId)?.runnerId ?? null;
+  const err = rec.error ? (decode(app, rec.error) as ErrorData | string) : null;
+  const view: InvocationView = {
+    id: rec.id, task: rec.taskId, status: rec.status, final: isFinal(rec.status),
+    args: toJsonSafe(decode(app, rec.args)),
+    runner: rec.owner ?? lastRunner, owner: rec.owner, attempts: rec.attempt, priority: rec.priority,
+    parentId: rec.parentId, workflowId: rec.workflowId,
+    createdAt: new Date(rec.createdAt).toISOString(), updatedAt: new Date(rec.updatedAt).toISOString(),
+    history: history.map((h) => ({ status: h.status, runner: h.runnerId, at: new Date(h.at).toISOString(), sinceStartMs: h.at - start })),
+  };
+  if (rec.status === 'SUCCESS') view.result = toJsonSafe(decode(app, rec.result));
+  if (err !== null) {
+    view.error = typeof err === 'string'
+      ? { name: 'Error', message: err, stack: null, fields: {} }
+      : { name: err.name, message: err.message, stack: err.stack ?? null, fields: (toJsonSafe(err.fields ?? {}) as Record<string, unknown>) };
+  }
+  return view;
+}
+
+export async function loadView(app: App, id: string): Promise<InvocationView> {
+  const rec = await app.getRecord(id);
+  const { state } = await app.backends();
+  return viewOf(app, rec, await state.history(id));
+}
+
+/** --args text -> the argument object, or a usage error naming the problem. */
+export function parseArgsJson(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let v: unknown;
+  try { v = JSON.parse(text); } catch (err) {
+    throw new TaskappError('USAGE', `--args is not valid JSON: ${(err as Error).message}`, {
+      fix: `quote it for the shell: --args '{"x": 1, "y": 2}'`, exitCode: 2,
+    });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new TaskappError('USAGE', `--args must be a JSON object of named arguments, got ${Array.isArray(v) ? 'an array' : JSON.stringify(v)}`, {
+      fix: `pass the arguments by name: --args '{"x": 1, "y": 2}'`, exitCode: 2,
+    });
+  }
+  return v as Record<string, unknown>;
+}
+
+export interface CallOutcome {
+  id: string;
+  task: string;
+  status?: Status;
+  result?: unknown;
+}
+
+/** Enqueues one invocation; with `wait`, waits for it and returns its result (or throws its failure). */
+export async function callTask(app: App, taskId: string, args: Record<string, unknown>, opts: { wait: boolean; timeoutMs?: number }): Promise<CallOutcome> {
+  const task = app.getTask(taskId);
+  if (!task) throw new UnknownTaskError(taskId, app.taskIds());
+  const inv = await task.call(args);
+  if (!opts.wait) return { id: inv.id, task: taskId };
+  try {
+    const result = await inv.result({ timeoutMs: opts.timeoutMs });
+    return { id: inv.id, task: taskId, status: 'SUCCESS', result: toJsonSafe(result) };
+  } catch (err) {
+    const rec = await app.getRecord(inv.id).catch(() => null);
+    if (rec?.status !== 'FAILED' && rec?.status !== 'CONCURRENCY_CONTROLLED_FINAL') throw err;
+    const e = err as Error;
+    throw new TaskappError('TASK_FAILED', `invocation ${inv.id} of "${taskId}" ended ${rec.status}: ${e.name}: ${e.message.replace(/\n {2}fix:.*$/s, '')}`, {
+      fix: `see its error, stack and history with: taskapp status ${inv.id}`,
+    });
+  }
+}

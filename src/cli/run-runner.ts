@@ -1,0 +1,55 @@
+/**
+ * `taskapp run`: starts the configured runner in this process and keeps it until it drains
+ * (--once) or a signal arrives. First SIGINT/SIGTERM: graceful stop (stop claiming, let work in
+ * flight finish for shutdown_grace_seconds, reroute the rest). Second signal: exit at once; the
+ * work still held is recovered by the other runners once this one's heartbeat goes stale.
+ */
+import type { App } from '../core/app.js';
+import { roleBackendNames } from '../backends/registry.js';
+import type { Runner, RunnerOptions } from '../runners/runner.js';
+
+export interface RunIo {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+/** "sqlite", or "broker=rabbitmq state=redis ..." when the roles differ. */
+export function describeBackends(app: App): string {
+  const names = roleBackendNames(app.config);
+  const distinct = new Set(Object.values(names));
+  if (app.devMode) return 'memory (dev_mode_force_sync)';
+  return distinct.size === 1 ? [...distinct][0]! : Object.entries(names).map(([role, n]) => `${role}=${n}`).join(' ');
+}
+
+export function startBanner(app: App, runner: Runner, opts: RunnerOptions, modules: number): string {
+  const tasks = app.taskIds();
+  const size = opts.runner === 'thread' || opts.runner === undefined ? `concurrency ${opts.concurrency}` : `processes ${opts.processes ?? 'auto'}, concurrency ${opts.concurrency}`;
+  return `taskapp ${opts.once ? 'draining' : 'running'}: app=${app.appId} backend=${describeBackends(app)} runner=${runner.kind} (${size}) `
+    + `tasks=${tasks.length} [${tasks.join(', ')}] from ${modules} module${modules === 1 ? '' : 's'} id=${runner.id}`;
+}
+
+export async function runUntilStopped(app: App, opts: RunnerOptions, modules: number, io: RunIo): Promise<{ signal: string | null }> {
+  if (app.devMode) io.warn('dev_mode_force_sync is on: calls run inline where they are made, so this runner will find no work from other processes');
+  const runner = await app.startRunner(opts);
+  io.info(startBanner(app, runner, opts, modules));
+  let signal: string | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signal) {
+      io.warn(`${sig} again: stopping now; work in flight is recovered by other runners after runner_dead_after_seconds`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    signal = sig;
+    io.info(`${sig}: stopping (finishing work in flight for up to ${app.config.runner.shutdown_grace_seconds}s; send it again to stop at once)`);
+    void runner.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await runner.done;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  io.info(signal ? 'runner stopped' : 'queue drained; runner stopped');
+  return { signal };
+}

@@ -1,0 +1,68 @@
+/**
+ * `taskapp init` writes a project whose own `npm test` passes and whose tasks `npx taskapp run`
+ * runs. node_modules is linked from this checkout (no registry): taskapp -> this package (what
+ * TASKAPP_INIT_LOCAL's `file:` dependency installs as), vitest -> ours.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/tmp.js';
+import { ROOT, cli, ensureBuilt, linkNodeModules, sh } from './helpers.js';
+
+describe('taskapp init', () => {
+  let t: { dir: string; cleanup: () => void };
+  let app: string;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    t = tempDir('taskapp-init-');
+    app = join(t.dir, 'my-app');
+  });
+  afterAll(() => t?.cleanup());
+
+  it('scaffolds the project and prints the next three commands', async () => {
+    const r = await cli(['init', 'my-app'], { cwd: t.dir, env: { TASKAPP_INIT_LOCAL: '1' } });
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['taskapp.toml', 'src/tasks.ts', 'test/tasks.test.ts', 'package.json', 'vitest.config.ts', 'tsconfig.json', '.gitignore']) {
+      expect(existsSync(join(app, f)), f).toBe(true);
+    }
+    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
+    expect(pkg.name).toBe('my-app');
+    expect(pkg.dependencies.taskapp).toBe(`file:${ROOT.replace(/\/$/, '')}`);
+    expect(pkg.scripts).toMatchObject({ test: 'vitest run', start: 'taskapp run' });
+    expect(readFileSync(join(app, 'taskapp.toml'), 'utf8')).toContain('backend = "sqlite"');
+    const next = r.stdout.split('Next:')[1]!.trim().split('\n').map((l) => l.trim());
+    expect(next).toEqual(['cd my-app && npm install', 'npm test', `npx taskapp call add --args '{"x": 1, "y": 2}' && npx taskapp run --once`]);
+  });
+
+  it('refuses to overwrite without --force', async () => {
+    const again = await cli(['init', 'my-app', '--backend', 'redis'], { cwd: t.dir });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already has .*taskapp\.toml/);
+    expect(again.stderr).toContain('pass --force');
+    expect(readFileSync(join(app, 'taskapp.toml'), 'utf8')).toContain('backend = "sqlite"');
+
+    const forced = await cli(['init', 'my-app', '--backend', 'postgres', '--force', '--json'], { cwd: t.dir });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout).overwritten).toContain('taskapp.toml');
+    expect(readFileSync(join(app, 'taskapp.toml'), 'utf8')).toContain('[postgres]');
+    const back = await cli(['init', 'my-app', '--force'], { cwd: t.dir, env: { TASKAPP_INIT_LOCAL: '1' } });
+    expect(back.code, back.stderr).toBe(0);
+  });
+
+  it("the scaffold's npm test passes and npx taskapp runs its tasks", async () => {
+    linkNodeModules(app, ['vitest']);
+    const test = await sh('npm', ['test'], { cwd: app });
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toMatch(/Tests\s+2 passed/);
+
+    const call = await sh('npx', ['--no-install', 'taskapp', 'call', 'fib', '--args', '{"n": 7}'], { cwd: app });
+    expect(call.code, call.stderr).toBe(0);
+    const id = call.stdout.trim();
+    const run = await sh('npx', ['--no-install', 'taskapp', 'run', '--once'], { cwd: app });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/app=my-app backend=sqlite runner=thread .* tasks=2 \[add, fib\]/);
+    const status = await sh('npx', ['--no-install', 'taskapp', 'status', id, '--json'], { cwd: app });
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'SUCCESS', result: 13 });
+  });
+});
