@@ -1,25 +1,20 @@
-import { Args, Command, Flags } from '@oclif/core';
-import { loadAppModule } from '../src/triggers/app-module.js';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { emitFromText } from '../src/triggers/admin.js';
 
-export default class Emit extends Command {
+export default class Emit extends BaseCommand<typeof Emit> {
   static description = 'Emit an event for event triggers (on.event(CODE, filter)); prints the event id';
+  static examples = [`<%= config.bin %> <%= command.id %> user.signup --payload '{"userId": 7, "plan": "pro"}'`];
   static enableJsonFlag = true;
   static args = { code: Args.string({ description: 'event code, e.g. user.signup', required: true }) };
   static flags = {
-    app: Flags.string({ description: 'module that exports the app (e.g. src/app.ts)', required: true }),
     payload: Flags.string({ description: 'event payload as JSON', default: '{}' }),
   };
 
   async run(): Promise<{ eventId: string }> {
-    const { args, flags } = await this.parse(Emit);
-    const app = await loadAppModule(flags.app);
-    try {
-      const eventId = await emitFromText(app, args.code, flags.payload);
-      this.log(eventId);
-      return { eventId };
-    } finally {
-      await app.close();
-    }
+    const app = await this.app();
+    const eventId = await emitFromText(app, this.args.code, this.flags.payload);
+    this.log(eventId);
+    return { eventId };
   }
 }

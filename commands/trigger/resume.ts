@@ -1,22 +1,17 @@
-import { Args, Command, Flags } from '@oclif/core';
-import { loadAppModule } from '../../src/triggers/app-module.js';
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../src/cli/base-command.js';
 import { setTriggerPaused } from '../../src/triggers/admin.js';
 
-export default class TriggerResume extends Command {
+export default class TriggerResume extends BaseCommand<typeof TriggerResume> {
   static description = 'Resume a trigger (a trigger id, or a task name: all its triggers); kept in the trigger store across restarts';
+  static examples = ['<%= config.bin %> <%= command.id %> report:cron'];
   static enableJsonFlag = true;
   static args = { name: Args.string({ description: 'trigger id (see taskapp trigger list) or task name', required: true }) };
-  static flags = { app: Flags.string({ description: 'module that exports the app (e.g. src/app.ts)', required: true }) };
 
   async run(): Promise<{ resumed: string[] }> {
-    const { args, flags } = await this.parse(TriggerResume);
-    const app = await loadAppModule(flags.app);
-    try {
-      const ids = await setTriggerPaused(app, args.name, false);
-      this.log(`resumed ${ids.join(', ')}`);
-      return { resumed: ids };
-    } finally {
-      await app.close();
-    }
+    const app = await this.app();
+    const ids = await setTriggerPaused(app, this.args.name, false);
+    this.log(`resumed ${ids.join(', ')}`);
+    return { resumed: ids };
   }
 }

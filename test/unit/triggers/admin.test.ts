@@ -1,4 +1,5 @@
 /** The trigger commands' logic (src/triggers/admin.ts) and the oclif commands that render it. */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,10 +16,15 @@ import Emit from '../../../commands/emit.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/cli-app.ts', import.meta.url));
 const tmp = tempDir('taskapp-trigger-cli-');
-// The config a taskapp.toml with `[tasks.report] cron = ...` gives (as code-level config: loading
-// config files is broken on main at 930e30b, see the report).
+// What the taskapp.toml below gives, for the tests of the functions (no config file).
 const CONFIG = { backend: 'sqlite', sqlite: { path: join(tmp.dir, 'cli.db') }, tasks: { modules: [], report: { cron: '0 3 * * *', timezone: 'Europe/Madrid' } } };
-beforeAll(() => { process.env.TASKAPP_TEST_CONFIG = JSON.stringify(CONFIG); });
+const TOML = join(tmp.dir, 'taskapp.toml');
+beforeAll(() => {
+  writeFileSync(TOML, [
+    'backend = "sqlite"', '[sqlite]', `path = ${JSON.stringify(join(tmp.dir, 'cli.db'))}`,
+    '[tasks]', `modules = [${JSON.stringify(FIXTURE)}]`, '[tasks.report]', 'cron = "0 3 * * *"', 'timezone = "Europe/Madrid"', '',
+  ].join('\n'));
+});
 afterAll(() => tmp.cleanup());
 
 function makeApp(): App {
@@ -77,7 +83,7 @@ describe('trigger admin functions', () => {
   });
 });
 
-describe('trigger commands (--app MODULE)', () => {
+describe('trigger commands (app from the config file)', () => {
   /** Runs a command; returns what it printed (text mode) and what it returned (the --json value). */
   async function run(cmd: { run(argv: string[], opts?: string): Promise<unknown> }, argv: string[]): Promise<{ out: string; result: any }> {
     let out = '';
@@ -88,12 +94,12 @@ describe('trigger commands (--app MODULE)', () => {
   }
 
   it('list, pause, resume, fire and emit', async () => {
-    const listed = (await run(TriggerList, ['--app', FIXTURE, '--json'])).result as Array<{ id: string; source: string }>;
+    const listed = (await run(TriggerList, ['--config', TOML, '--json'])).result as Array<{ id: string; source: string }>;
     expect(listed.map((t) => `${t.id}/${t.source}`)).toEqual(['report:cron/config', 'hello:0/code', 'hello:1/code']);
-    expect((await run(TriggerPause, ['report', '--app', FIXTURE])).out).toContain('paused report:cron');
-    expect((await run(TriggerList, ['--app', FIXTURE])).out).toMatch(/report:cron {2}\[paused\]/);
-    expect((await run(TriggerResume, ['report:cron', '--app', FIXTURE])).out).toContain('resumed report:cron');
-    expect((await run(TriggerFire, ['hello:0', '--app', FIXTURE, '--json'])).result).toMatchObject({ triggerId: 'hello:0' });
-    expect((await run(Emit, ['user.signup', '--payload', '{"plan":"pro"}', '--app', FIXTURE, '--json'])).result.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await run(TriggerPause, ['report', '--config', TOML])).out).toContain('paused report:cron');
+    expect((await run(TriggerList, ['--config', TOML])).out).toMatch(/report:cron {2}\[paused\]/);
+    expect((await run(TriggerResume, ['report:cron', '--config', TOML])).out).toContain('resumed report:cron');
+    expect((await run(TriggerFire, ['hello:0', '--config', TOML, '--json'])).result).toMatchObject({ triggerId: 'hello:0' });
+    expect((await run(Emit, ['user.signup', '--payload', '{"plan":"pro"}', '--config', TOML, '--json'])).result.eventId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
