@@ -17,7 +17,7 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 export class Guest {
   app!: App;
   private runnerId = '';
-  private nextId = 1;
+  nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Map<string, InvocationRecord>();
   private outbox: Array<{ id: string; out: Outcome }> = [];
@@ -53,7 +53,8 @@ export class Guest {
   private async run(rec: InvocationRecord): Promise<void> {
     this.running.set(rec.id, rec);
     const hooks: WaitHooks = {
-      pause: async () => { await this.rpc('hooks', 'pause', [rec.id]); },
+      // Not awaited: the host handles messages in order, so RESUMED still follows PAUSED.
+      pause: async () => { void this.rpc('hooks', 'pause', [rec.id]).catch(() => {}); },
       resume: async () => { await this.rpc('hooks', 'resume', [rec.id]); },
     };
     const out = await runAttempt(this.app, rec, this.runnerId, hooks, { enforceTimeout: false });
@@ -96,10 +97,13 @@ export class Guest {
     const guest = this;
     // A watch is host-side state: open it there, then ask for its next batch of final records.
     const watchFinal = (ids: string[]): FinalWatch => {
-      const wid = guest.rpc('watch', 'open', [ids]) as Promise<number>;
+      // The id is chosen here so that open, next and close need no round trip before they are sent
+      // (messages arrive in order).
+      const wid = guest.nextId++;
+      void guest.rpc('watch', 'open', [wid, ids]).catch(() => {});
       return {
-        next: async (timeoutMs) => (await guest.rpc('watch', 'next', [await wid, timeoutMs])) as InvocationRecord[],
-        close: () => { void wid.then((w) => guest.rpc('watch', 'close', [w])).catch(() => {}); },
+        next: async (timeoutMs) => (await guest.rpc('watch', 'next', [wid, timeoutMs])) as InvocationRecord[],
+        close: () => { void guest.rpc('watch', 'close', [wid]).catch(() => {}); },
       };
     };
     const stateWithWatch = new Proxy(state, { get: (t, p) => (p === 'watchFinal' ? watchFinal : (t as never)[p]) });

@@ -36,7 +36,6 @@ interface Held {
 export class GuestHandle {
   private readonly held = new Map<string, Held>();
   private readonly watches = new Map<number, FinalWatch>();
-  private nextWatch = 1;
   private outbox: InvocationRecord[] = [];
   private exited = false;
   /** Messages other than run traffic (ready, fatal, load). */
@@ -112,9 +111,8 @@ export class GuestHandle {
     }
     if (role === 'watch') {
       if (method === 'open') {
-        const wid = this.nextWatch++;
-        this.watches.set(wid, this.b.state.watchFinal(args[0] as string[]));
-        return wid;
+        this.watches.set(args[0] as number, this.b.state.watchFinal(args[1] as string[]));
+        return null;
       }
       const w = this.watches.get(args[0] as number);
       if (method === 'next') return w ? w.next(args[1] as number) : [];
