@@ -73,7 +73,9 @@ export class PersistentProcessRunner extends ClaimingRunner {
       // A child that could not even start would fail again at once: retry it slowly.
       setTimeout(() => {
         if (this.aborting) return;
-        this.spawn(seat).catch((err) => this.app.logger.error('could not restart child process', { runner: this.id, error: (err as Error).message }));
+        this.spawn(seat).catch((err) => {
+          if (!this.aborting) this.app.logger.error('could not restart child process', { runner: this.id, error: (err as Error).message });
+        });
       }, started ? 0 : 1000).unref();
     });
     return ready.then((h) => { started = true; if (seat.child === child) { seat.guest = h; this.group.notify(); } return h; });
@@ -97,11 +99,11 @@ export class PersistentProcessRunner extends ClaimingRunner {
 
   protected override async abort(): Promise<void> {
     this.aborting = true;
-    const exits = this.seats.filter((s) => s.child && s.child.exitCode === null && s.child.signalCode === null)
-      .map((s) => new Promise((r) => { s.child!.once('exit', r); }));
-    for (const s of this.seats) {
-      // Idle children leave cleanly; any still running work is killed (it is rerouted next).
-      if (s.guest?.size) s.guest.ch.kill(); else s.guest?.stop(0);
+    const live = this.seats.filter((s) => s.child && s.child.exitCode === null && s.child.signalCode === null);
+    const exits = live.map((s) => new Promise((r) => { s.child!.once('exit', r); }));
+    for (const s of live) {
+      // Idle children leave cleanly; children still running work (rerouted next) or still starting are killed.
+      if (s.guest && s.guest.size === 0) s.guest.stop(0); else s.child!.kill('SIGKILL');
     }
     await Promise.all(exits);
   }
