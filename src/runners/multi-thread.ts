@@ -75,7 +75,9 @@ export class MultiThreadRunner implements Runner {
     });
     const c: Child = { proc: child, inFlight: 0, idleSince: Date.now(), stopping: false };
     this.children.add(c);
+    const starting = handle.onOther;
     handle.onOther = (msg) => {
+      starting(msg);
       if (msg.t === 'ready') c.runnerId = msg.runnerId;
       if (msg.t === 'load') {
         if (msg.inFlight > 0 || c.inFlight > 0) c.idleSince = Date.now();

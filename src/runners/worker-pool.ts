@@ -13,7 +13,8 @@ import { dispose, type Disposition, type GuestHandle } from './remote/host.js';
 import { requireAppModule, workerGuest } from './remote/spawn.js';
 
 export class WorkerPool {
-  private readonly all = new Set<GuestHandle>();
+  /** Each worker with the promise of its start. */
+  private readonly all = new Map<GuestHandle, Promise<GuestHandle>>();
   private closing = false;
 
   constructor(private readonly app: App, private readonly b: Backends, private readonly runnerId: string,
@@ -35,22 +36,23 @@ export class WorkerPool {
   /** The least busy live worker, starting a new one while below `max` and all are busy. */
   private async pick(): Promise<GuestHandle> {
     const appModule = requireAppModule('thread (worker_threads)', this.appModule);
-    for (const g of this.all) if (!g.alive) this.all.delete(g);
-    const live = [...this.all];
+    for (const g of this.all.keys()) if (!g.alive) this.all.delete(g);
+    const live = [...this.all.keys()];
     const idle = live.find((g) => g.size === 0);
-    if (idle) return idle;
+    if (idle) return this.all.get(idle)!;
     if (this.all.size < this.max || live.length === 0) {
       const { handle, ready } = workerGuest({ app: this.app, b: this.b, appModule, runnerId: this.runnerId, mode: 'guest' });
-      this.all.add(handle);
+      this.all.set(handle, ready);
       void ready.catch(() => this.all.delete(handle));
       return ready;
     }
-    return live.reduce((a, g) => (g.size < a.size ? g : a));
+    const least = live.reduce((a, g) => (g.size < a.size ? g : a));
+    return this.all.get(least)!;
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const g of this.all) g.ch.kill();
+    for (const g of this.all.keys()) g.ch.kill();
     this.all.clear();
   }
 }

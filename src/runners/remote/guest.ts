@@ -22,10 +22,15 @@ export class Guest {
   private readonly running = new Map<string, InvocationRecord>();
   private outbox: Array<{ id: string; out: Outcome }> = [];
   private flushScheduled = false;
+  private initialized!: Promise<void>;
 
   constructor(private readonly send: (msg: ToHost) => void) {}
 
-  async init(msg: InitMessage): Promise<void> {
+  init(msg: InitMessage): Promise<void> {
+    return (this.initialized = this.doInit(msg));
+  }
+
+  private async doInit(msg: InitMessage): Promise<void> {
     this.app = await loadAppModule(msg.appModule, msg.appId);
     this.runnerId = msg.runnerId;
     this.app.attachToParent(msg.resolved, msg.mode === 'guest' ? this.proxyBackends(msg.names) : undefined);
@@ -52,6 +57,7 @@ export class Guest {
 
   private async run(rec: InvocationRecord): Promise<void> {
     this.running.set(rec.id, rec);
+    await this.initialized;
     const hooks: WaitHooks = {
       // Not awaited: the host handles messages in order, so RESUMED still follows PAUSED.
       pause: async () => { void this.rpc('hooks', 'pause', [rec.id]).catch(() => {}); },
