@@ -1,5 +1,6 @@
 import { BaseCommand } from '../src/cli/base-command.js';
 import { recoverOnce, type RecoveryReport } from '../src/orchestration/recovery.js';
+import { newRunnerId } from '../src/core/ids.js';
 
 export default class Recover extends BaseCommand<typeof Recover> {
   static summary = 'Run one recovery pass now: reroute work of dead runners and work stuck in PENDING.';
@@ -12,12 +13,12 @@ export default class Recover extends BaseCommand<typeof Recover> {
 
   async run(): Promise<RecoveryReport> {
     const app = await this.app({ requireTasks: false });
-    const report = await recoverOnce(app);
+    const report = await recoverOnce(await app.backends(), app.config.runner, newRunnerId('recover-command'));
     const s = this.style;
-    const n = report.runningRecovered.length + report.pendingRecovered.length;
+    const n = report.running.length + report.pending.length;
     this.out(`${report.deadRunners.length} dead runner(s)${report.deadRunners.length ? `: ${report.deadRunners.join(', ')}` : ''}`);
-    this.out(`${report.runningRecovered.length} running invocation(s) rerouted${report.runningRecovered.length ? `: ${report.runningRecovered.join(', ')}` : ''}`);
-    this.out(`${report.pendingRecovered.length} pending invocation(s) rerouted${report.pendingRecovered.length ? `: ${report.pendingRecovered.join(', ')}` : ''}`);
+    this.out(`${report.running.length} running invocation(s) rerouted${report.running.length ? `: ${report.running.join(', ')}` : ''}`);
+    this.out(`${report.pending.length} pending invocation(s) rerouted${report.pending.length ? `: ${report.pending.join(', ')}` : ''}`);
     this.out(n ? s('green', `moved ${n} invocation(s) back to the queue`) : s('gray', 'nothing to recover'));
     return report;
   }

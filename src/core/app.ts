@@ -118,6 +118,16 @@ export class App {
     return this.backendsPromise;
   }
 
+  /**
+   * Runner children and worker threads: adopt the parent's resolved config and, where given, backends
+   * that forward to the parent (so any backend, memory included, works across processes).
+   */
+  attachToParent(resolved: ResolvedConfig, backends?: Backends): void {
+    this.resolved = resolved;
+    this.log = undefined;
+    if (backends) this.backendsPromise = Promise.resolve(backends);
+  }
+
   /** A handle for an invocation id from elsewhere (CLI, logs). */
   invocation<R = unknown>(id: string): Invocation<R> {
     return new Invocation<R>(this, id);

@@ -94,6 +94,15 @@ export class TaskTimeoutError extends TaskappError {
   }
 }
 
+/** The child process or worker thread running an attempt exited (process.exit(), a fatal crash). */
+export class WorkerExitedError extends TaskappError {
+  constructor(readonly invocationId: string, readonly processExitCode: number | null, where: string) {
+    super('WORKER_EXITED', `invocation ${invocationId}: the ${where} running it exited with code ${processExitCode} before the task returned (did the task call process.exit()?)`, {
+      fix: 'return or throw from the task instead of exiting the process',
+    });
+  }
+}
+
 /** The invocation ended in a status that has no result (CONCURRENCY_CONTROLLED_FINAL). */
 export class NoResultError extends TaskappError {
   constructor(readonly invocationId: string, readonly status: string) {

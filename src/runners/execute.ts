@@ -16,8 +16,12 @@ export type Outcome =
   | { to: 'FAILED'; error: string }
   | { to: 'RETRY'; error: string; delayMs: number };
 
-/** `rec` is the RUNNING record (attempt already counted). */
-export async function runAttempt(app: App, rec: InvocationRecord, runnerId: string, hooks?: WaitHooks): Promise<Outcome> {
+/**
+ * `rec` is the RUNNING record (attempt already counted). `enforceTimeout: false` when the parent
+ * process enforces `timeout_seconds` by killing the child (which also stops synchronous loops).
+ */
+export async function runAttempt(app: App, rec: InvocationRecord, runnerId: string, hooks?: WaitHooks,
+  opts: { enforceTimeout?: boolean } = {}): Promise<Outcome> {
   const task = app.getTask(rec.taskId);
   if (!task) return { to: 'FAILED', error: app.errors.serialize(new UnknownTaskError(rec.taskId, app.taskIds()), app.serializer) };
   const controller = new AbortController();
@@ -26,7 +30,7 @@ export async function runAttempt(app: App, rec: InvocationRecord, runnerId: stri
     logger: app.logger.child({ invocation: rec.id, task: rec.taskId, runner: runnerId }),
     signal: controller.signal,
   };
-  const timeoutS = task.options.timeout_seconds;
+  const timeoutS = opts.enforceTimeout === false ? undefined : task.options.timeout_seconds;
   let timer: NodeJS.Timeout | undefined;
   try {
     const args = app.serializer.deserialize(rec.args) as Record<string, unknown>;

@@ -4,9 +4,15 @@ import type { App } from '../core/app.js';
 import { RUNNERS } from '../config/schema.js';
 import type { Runner, RunnerOptions } from './runner.js';
 import { startThreadRunner } from './thread.js';
+import { startPersistentProcessRunner } from './persistent-process.js';
+import { startProcessRunner } from './process.js';
+import { startMultiThreadRunner } from './multi-thread.js';
 
 const STARTERS: Partial<Record<(typeof RUNNERS)[number], (app: App, opts: RunnerOptions) => Promise<Runner>>> = {
   thread: startThreadRunner,
+  'persistent-process': startPersistentProcessRunner,
+  process: startProcessRunner,
+  'multi-thread': startMultiThreadRunner,
 };
 
 export async function startRunner(app: App, opts: RunnerOptions): Promise<Runner> {

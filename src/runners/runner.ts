@@ -3,6 +3,12 @@ export interface RunnerOptions {
   runner?: 'thread' | 'multi-thread' | 'process' | 'persistent-process';
   concurrency?: number;
   processes?: number;
+  /**
+   * Module that exports the App (with its tasks imported): children and worker threads import it.
+   * `taskapp run` fills it from task discovery; needed by process, persistent-process, multi-thread
+   * and by worker_threads tasks.
+   */
+  appModule?: string;
   /** Stop once the queue is empty and nothing is in flight (`taskapp run --once`). */
   once?: boolean;
 }

@@ -2,12 +2,22 @@
  * Concurrency slots of one runner. Invocations resuming after a wait get a slot before new work is
  * claimed, so a runner full of waiting parents always makes progress.
  */
-export class Slots {
+export interface Capacity {
+  /** Slots free for new work right now. */
+  readonly claimable: number;
+  /** Resolves when there is a slot for new work (or at once if there is). */
+  whenClaimable(): Promise<void>;
+  /** Wakes whenClaimable() waiters (shutdown). */
+  wakeAll(): void;
+}
+
+export class Slots implements Capacity {
   private free: number;
   private readonly waiters: Array<() => void> = [];
   private freeWaiters: Array<() => void> = [];
 
-  constructor(readonly size: number) {
+  /** `onFree`: told whenever a slot becomes free for new work (pools of slots listen to it). */
+  constructor(readonly size: number, private readonly onFree?: () => void) {
     this.free = size;
   }
 
@@ -37,6 +47,7 @@ export class Slots {
     const fw = this.freeWaiters;
     this.freeWaiters = [];
     for (const w of fw) w();
+    this.onFree?.();
   }
 
   /** Resolves when there is a slot for new work (or at once if there is). */

@@ -123,14 +123,14 @@ describe('taskapp commands (sqlite)', () => {
     await exited;
 
     const report = await json(['recover'], { TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS: '0.001' });
-    expect(report.runningRecovered).toEqual([id]);
+    expect(report.running).toEqual([id]);
     expect(report.deadRunners).toHaveLength(1);
     const view = await json(['status', id]);
     expect(view.status).toBe('REROUTED');
     expect(view.history.map((h: { status: string }) => h.status).slice(-3)).toEqual(['RUNNING', 'RUNNING_RECOVERY', 'REROUTED']);
 
     const again = await json(['recover'], { TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS: '0.001' });
-    expect(again).toEqual({ deadRunners: [], runningRecovered: [], pendingRecovered: [] });
+    expect(again).toEqual({ deadRunners: [], running: [], pending: [] });
   });
 
   it('purge needs --yes without a terminal, then deletes only finished invocations', async () => {

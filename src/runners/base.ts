@@ -1,0 +1,172 @@
+/**
+ * What every claiming runner shares: heartbeat, the recovery service, the claim loop (broker claim
+ * -> PENDING -> RUNNING in batches), batched outcome writes, and graceful stop (stop claiming, let
+ * work finish up to the grace period, reroute the rest KILLED -> REROUTED). Subclasses decide where
+ * an invocation runs (`launch`) and how many may run at once (`capacity`).
+ */
+import type { App } from '../core/app.js';
+import { newRunnerId } from '../core/ids.js';
+import type { InvocationRecord } from '../core/records.js';
+import type { Backends } from '../backends/registry.js';
+import type { WaitHooks } from '../orchestration/context.js';
+import { RecoveryService, rerouteForRecovery } from '../orchestration/recovery.js';
+import type { Outcome } from './execute.js';
+import type { Disposition } from './remote/host.js';
+import { Heartbeat } from './heartbeat.js';
+import type { Runner, RunnerOptions } from './runner.js';
+import type { Capacity, Slots } from './slots.js';
+import { TransitionBatcher } from './transition-batcher.js';
+import { isFinal } from '../core/status.js';
+import { startTriggerLoop, type TriggerScheduler } from '../triggers/scheduler.js';
+
+export abstract class ClaimingRunner implements Runner {
+  abstract readonly kind: string;
+  readonly id: string;
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  protected readonly inFlight = new Map<string, Promise<void>>();
+  protected stopping = false;
+  protected b!: Backends;
+  protected batcher!: TransitionBatcher;
+  private heartbeat?: Heartbeat;
+  private recovery?: RecoveryService;
+  private loopDone?: Promise<void>;
+  private stopPromise?: Promise<void>;
+  private cutGrace?: () => void;
+  private triggers: TriggerScheduler | null = null;
+
+  constructor(protected readonly app: App, protected readonly opts: RunnerOptions, idKind: string) {
+    this.id = newRunnerId(idKind);
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  /** Invocations this runner holds right now (running or waiting on others). */
+  get busy(): number { return this.inFlight.size; }
+
+  protected abstract get capacity(): Capacity;
+  /** Takes a slot for `rec` (already RUNNING) and runs it; resolves once its outcome is written. */
+  protected abstract launch(rec: InvocationRecord): Promise<void>;
+  /** Facts for the heartbeat (monitoring). */
+  protected meta(): Record<string, unknown> { return { inFlight: this.inFlight.size }; }
+  /** Before the loop starts (spawn children, ...). */
+  protected async prepare(): Promise<void> {}
+  /** After the grace period: stop work that is still running (kill children); no outcome is written for it. */
+  protected async abort(): Promise<void> {}
+  /** Last step of stop(). */
+  protected async release(): Promise<void> {}
+
+  async start(): Promise<this> {
+    this.b = await this.app.backends();
+    this.batcher = new TransitionBatcher(this.b.orchestrator);
+    const cfg = this.app.config.runner;
+    await this.prepare();
+    this.heartbeat = new Heartbeat(this.b.state, this.id, this.kind, cfg.heartbeat_interval_seconds * 1000, () => this.meta(), this.app.logger);
+    // Triggers first: a bad cron in config fails the start before this runner says it is alive.
+    this.triggers = await startTriggerLoop(this.app, this.b);
+    await this.heartbeat.start();
+    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger);
+    this.recovery.start();
+    this.loopDone = this.loop().catch((err) => {
+      this.app.logger.error('runner loop failed', { runner: this.id, error: (err as Error).stack });
+      void this.stop();
+    });
+    return this;
+  }
+
+  private async loop(): Promise<void> {
+    const { broker, hot } = this.b;
+    const batch = this.app.config.runner.claim_batch_size;
+    while (!this.stopping) {
+      await this.capacity.whenClaimable();
+      if (this.stopping) break;
+      // Claim + PENDING + RUNNING: one round trip where the backend fuses them (hot-path.ts).
+      const started = await hot.claimAndStart(Math.max(1, Math.min(this.capacity.claimable, batch)), this.opts.once ? 100 : 1000, this.id);
+      if (started.length === 0) {
+        if (this.opts.once && this.inFlight.size === 0 && (await broker.count()) === 0) break;
+        continue;
+      }
+      if (this.stopping) { await this.reroute(started.map((r) => r.id)); break; }
+      for (const rec of started) {
+        const p = this.launch(rec)
+          .catch((err) => this.app.logger.error('invocation crashed in the runner', { invocation: rec.id, error: (err as Error).stack }))
+          .finally(() => this.inFlight.delete(rec.id));
+        this.inFlight.set(rec.id, p);
+      }
+    }
+    if (!this.stopping) void this.stop();
+  }
+
+  /** Hooks that free `slots` while the invocation waits for another one (PAUSED) and retake it after (RESUMED). */
+  protected waitHooks(rec: InvocationRecord, slots: Slots): WaitHooks {
+    return {
+      pause: async () => {
+        await this.batcher.submit({ id: rec.id, to: 'PAUSED', runnerId: this.id });
+        slots.release();
+      },
+      resume: async () => {
+        await slots.acquire();
+        await this.batcher.submit({ id: rec.id, to: 'RESUMED', runnerId: this.id });
+      },
+    };
+  }
+
+  /** Writes an attempt's outcome; a RETRY goes back to the broker after its delay. */
+  protected async finish(rec: InvocationRecord, out: Outcome): Promise<void> {
+    try {
+      const done = await this.batcher.submit({ id: rec.id, to: out.to, runnerId: this.id, ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }) });
+      if (isFinal(done.status)) this.app.notifyFinal([done]);
+    } catch (err) {
+      // Lost ownership (recovered elsewhere, or rerouted at shutdown): the new owner decides.
+      this.app.logger.warn('could not record outcome', { invocation: rec.id, status: out.to, error: (err as Error).message });
+      return;
+    }
+    if (out.to === 'RETRY') await this.b.broker.route([{ id: rec.id, priority: rec.priority, notBefore: Date.now() + out.delayMs }]);
+  }
+
+  /** Acts on how a guest ended an invocation: write the outcome, or rerun it elsewhere (recovery). */
+  protected async settle(rec: InvocationRecord, d: Disposition): Promise<void> {
+    if (d.kind === 'finish') await this.finish(rec, d.out);
+    else if (d.kind === 'recover') {
+      const [cur] = await this.b.state.getMany([rec.id]);
+      if (cur && cur.owner === this.id) await rerouteForRecovery(this.b, [cur], this.id);
+    }
+  }
+
+  /** PENDING or RUNNING/PAUSED invocations this runner gives back to the queue (KILLED -> REROUTED). */
+  protected async reroute(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const { orchestrator, broker } = this.b;
+    const recs = await this.b.state.getMany(ids);
+    const now = Date.now();
+    const mine = recs.filter((r) => r.owner === this.id);
+    const killFirst = mine.filter((r) => r.status !== 'PENDING');
+    await orchestrator.transitionMany(killFirst.map((r) => ({ id: r.id, to: 'KILLED' as const, runnerId: this.id })), now);
+    const rerouted = await orchestrator.transitionMany(mine.map((r) => ({ id: r.id, to: 'REROUTED' as const, runnerId: this.id })), now);
+    await broker.route(rerouted.filter((r): r is InvocationRecord => !(r instanceof Error)).map((r) => ({ id: r.id, priority: r.priority })));
+  }
+
+  /** A second stop() with graceMs 0 (second signal) cuts the grace period short. */
+  stop(opts: { graceMs?: number } = {}): Promise<void> {
+    if (this.stopPromise && opts.graceMs === 0) this.cutGrace?.();
+    return (this.stopPromise ??= this.doStop(opts));
+  }
+
+  private async doStop(opts: { graceMs?: number }): Promise<void> {
+    this.stopping = true;
+    this.b?.broker.interrupt();
+    this.capacity.wakeAll();
+    await this.loopDone;
+    const graceMs = opts.graceMs ?? this.app.config.runner.shutdown_grace_seconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.inFlight.values()), new Promise<void>((r) => { this.cutGrace = r; timer = setTimeout(r, graceMs); })]);
+    clearTimeout(timer);
+    const left = [...this.inFlight.keys()];
+    await this.abort();
+    if (left.length) await this.reroute(left);
+    await this.recovery?.stop();
+    await this.triggers?.stop();
+    await this.release();
+    await this.heartbeat?.stop().catch(() => {});
+    this.resolveDone();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The persistent-process runner: a fixed pool of long-lived children (`processes`, default CPU
+ * count), each importing the app module once and running one invocation at a time (plus any it
+ * holds PAUSED while they wait on others). The parent claims in batches, feeds children over IPC
+ * and writes their outcomes in batches, so any backend works, memory included. A child that dies
+ * is replaced at once and the work it held is rerouted at once, not after a heartbeat timeout.
+ */
+import { availableParallelism } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import type { App } from '../core/app.js';
+import type { InvocationRecord } from '../core/records.js';
+import { ClaimingRunner } from './base.js';
+import { dispose, type GuestHandle } from './remote/host.js';
+import { forkGuest, requireAppModule } from './remote/spawn.js';
+import type { RunnerOptions } from './runner.js';
+import { SlotGroup } from './slot-group.js';
+import { Slots } from './slots.js';
+
+interface Seat {
+  slots: Slots;
+  guest?: GuestHandle;
+  child?: ChildProcess;
+}
+
+export class PersistentProcessRunner extends ClaimingRunner {
+  readonly kind = 'persistent-process';
+  private readonly seats: Seat[];
+  private readonly group: SlotGroup;
+  private readonly appModule: string;
+  private aborting = false;
+  /** Children started so far, respawns included (monitoring, tests). */
+  spawned = 0;
+
+  constructor(app: App, opts: RunnerOptions = {}) {
+    super(app, opts, 'persistent-process');
+    this.appModule = requireAppModule('persistent-process', opts.appModule);
+    const n = opts.processes ?? app.config.runner.processes ?? availableParallelism();
+    this.group = new SlotGroup(() => this.seats.filter((s) => s.guest?.alive).map((s) => s.slots));
+    this.seats = Array.from({ length: n }, () => ({ slots: this.newSlots() }));
+  }
+
+  private newSlots(): Slots { return new Slots(1, () => this.group.notify()); }
+
+  protected get capacity(): SlotGroup { return this.group; }
+
+  /** Child process ids, by seat (monitoring, chaos tests). */
+  get childPids(): number[] { return this.seats.map((s) => s.child?.pid ?? 0); }
+
+  protected override meta(): Record<string, unknown> {
+    return { processes: this.seats.length, children: this.childPids, inFlight: this.inFlight.size };
+  }
+
+  protected override async prepare(): Promise<void> {
+    try {
+      await Promise.all(this.seats.map((s) => this.spawn(s)));
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+  }
+
+  private spawn(seat: Seat): Promise<GuestHandle> {
+    this.spawned++;
+    const { child, handle, ready } = forkGuest({ app: this.app, b: this.b, appModule: this.appModule, runnerId: this.id, mode: 'guest' });
+    seat.child = child;
+    seat.slots = this.newSlots();
+    let started = false;
+    child.once('exit', (code, signal) => {
+      if (seat.child !== child) return;
+      seat.guest = undefined;
+      if (this.aborting) return;
+      this.app.logger.warn('child process exited; starting another', { runner: this.id, pid: child.pid, code, signal });
+      // A child that could not even start would fail again at once: retry it slowly.
+      setTimeout(() => {
+        if (this.aborting) return;
+        this.spawn(seat).catch((err) => {
+          if (!this.aborting) this.app.logger.error('could not restart child process', { runner: this.id, error: (err as Error).message });
+        });
+      }, started ? 0 : 1000).unref();
+    });
+    return ready.then((h) => { started = true; if (seat.child === child) { seat.guest = h; this.group.notify(); } return h; });
+  }
+
+  protected async launch(rec: InvocationRecord): Promise<void> {
+    let seat: Seat | undefined;
+    while (!(seat = this.seats.find((s) => s.guest?.alive && s.slots.claimable > 0))) {
+      if (this.stopping) { await this.reroute([rec.id]); return; }
+      await this.group.whenClaimable();
+    }
+    const slots = seat.slots;
+    slots.take();
+    try {
+      const end = await seat.guest!.run(rec, this.waitHooks(rec, slots));
+      await this.settle(rec, dispose(this.app, rec, end, this.aborting, 'child process'));
+    } finally {
+      slots.release();
+    }
+  }
+
+  protected override async abort(): Promise<void> {
+    this.aborting = true;
+    const live = this.seats.filter((s) => s.child && s.child.exitCode === null && s.child.signalCode === null);
+    const exits = live.map((s) => new Promise((r) => { s.child!.once('exit', r); }));
+    for (const s of live) {
+      // Idle children leave cleanly; children still running work (rerouted next) or still starting are killed.
+      if (s.guest && s.guest.size === 0) s.guest.stop(0); else s.child!.kill('SIGKILL');
+    }
+    await Promise.all(exits);
+  }
+}
+
+export async function startPersistentProcessRunner(app: App, opts: RunnerOptions): Promise<PersistentProcessRunner> {
+  return new PersistentProcessRunner(app, opts).start();
+}

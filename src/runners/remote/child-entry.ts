@@ -1,0 +1,54 @@
+/**
+ * Entry of a runner's child process. 'guest' mode: run what the parent sends (persistent-process,
+ * process). 'thread' mode: a thread runner on the shared backend (multi-thread). The parent decides
+ * when children stop: signals sent to the whole process group (Ctrl-C) are left to it, and a child
+ * whose parent is gone (disconnect) stops.
+ */
+import type { Runner } from '../runner.js';
+import { Guest } from './guest.js';
+import type { ToGuest, ToHost } from './protocol.js';
+
+const send = (msg: ToHost, then?: () => void): void => {
+  if (process.connected) process.send!(msg, undefined, {}, () => then?.());
+  else then?.();
+};
+const guest = new Guest((m) => send(m));
+let runner: Runner | undefined;
+let stopping = false;
+
+async function stop(graceMs?: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await runner?.stop(graceMs === undefined ? {} : { graceMs }).catch(() => {});
+    await guest.app?.close().catch(() => {});
+  }
+  process.exit(0);
+}
+
+process.on('message', (m: ToGuest) => {
+  if (m.t === 'init') {
+    void (async () => {
+      try {
+        await guest.init(m);
+        if (m.mode === 'thread') {
+          runner = await guest.app.startRunner({ runner: 'thread', concurrency: m.concurrency });
+          const load = setInterval(() => send({ t: 'load', inFlight: (runner as unknown as { busy: number }).busy ?? 0 }), 250);
+          load.unref();
+          send({ t: 'ready', runnerId: runner.id });
+        } else {
+          send({ t: 'ready' });
+        }
+      } catch (err) {
+        send({ t: 'fatal', error: (err as Error).message }, () => process.exit(1));
+      }
+    })();
+    return;
+  }
+  if (m.t === 'stop') { void stop(m.graceMs); return; }
+  guest.handle(m);
+});
+process.on('uncaughtException', (err) => guest.crash(err));
+process.on('unhandledRejection', (err) => guest.crash(err));
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+process.on('disconnect', () => { void stop(0); });

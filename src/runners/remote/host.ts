@@ -1,0 +1,158 @@
+/**
+ * The host side of one guest (child process or worker thread): sends it invocations (batched per
+ * event-loop turn), answers its backend calls from the runner's own backends, turns its wait hooks
+ * into the runner's slot logic, enforces `timeout_seconds` by killing it, and tells the runner how
+ * each invocation ended, including when the guest died with it.
+ */
+import type { App } from '../../core/app.js';
+import { TaskappError, TaskTimeoutError, WorkerExitedError } from '../../core/errors.js';
+import type { InvocationRecord } from '../../core/records.js';
+import type { Backends } from '../../backends/registry.js';
+import type { FinalWatch } from '../../backends/state-backend.js';
+import type { WaitHooks } from '../../orchestration/context.js';
+import { failureOutcome, type Outcome } from '../execute.js';
+import { RPC_METHODS, type ToGuest, type ToHost } from './protocol.js';
+
+export interface GuestChannel {
+  send(msg: ToGuest): void;
+  /** Stops the guest at once (SIGKILL, worker.terminate()). */
+  kill(): void;
+}
+
+export type RunEnd =
+  | { kind: 'outcome'; out: Outcome }
+  /** The guest exited while holding the invocation. */
+  | { kind: 'exit'; timedOut: boolean; paused: boolean; code: number | null; signal: string | null };
+
+interface Held {
+  rec: InvocationRecord;
+  hooks: WaitHooks;
+  paused: boolean;
+  timedOut: boolean;
+  timer?: NodeJS.Timeout;
+  resolve: (end: RunEnd) => void;
+}
+
+export class GuestHandle {
+  private readonly held = new Map<string, Held>();
+  private readonly watches = new Map<number, FinalWatch>();
+  private outbox: InvocationRecord[] = [];
+  private exited = false;
+  /** Messages other than run traffic (ready, fatal, load). */
+  onOther: (msg: ToHost) => void = () => {};
+
+  constructor(readonly ch: GuestChannel, private readonly b: Backends, private readonly app: App) {}
+
+  /** Invocations this guest holds (running or paused). */
+  get size(): number { return this.held.size; }
+  get alive(): boolean { return !this.exited; }
+  ids(): string[] { return [...this.held.keys()]; }
+
+  run(rec: InvocationRecord, hooks: WaitHooks): Promise<RunEnd> {
+    if (this.exited) return Promise.resolve({ kind: 'exit', timedOut: false, paused: false, code: null, signal: 'SIGKILL' });
+    return new Promise((resolve) => {
+      const h: Held = { rec, hooks, paused: false, timedOut: false, resolve };
+      const seconds = this.timeoutOf(rec);
+      if (seconds !== undefined) {
+        h.timer = setTimeout(() => { h.timedOut = true; this.ch.kill(); }, seconds * 1000);
+      }
+      this.held.set(rec.id, h);
+      this.outbox.push(rec);
+      if (this.outbox.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private timeoutOf(rec: InvocationRecord): number | undefined {
+    try { return this.app.getTask(rec.taskId)?.options.timeout_seconds; } catch { return undefined; }
+  }
+
+  private flush(): void {
+    const recs = this.outbox;
+    this.outbox = [];
+    if (recs.length) this.send({ t: 'run', recs });
+  }
+
+  private send(msg: ToGuest): void {
+    if (this.exited) return;
+    try { this.ch.send(msg); } catch { /* the exit handler settles what it held */ }
+  }
+
+  handle(msg: ToHost): void {
+    if (msg.t === 'done') {
+      for (const { id, out } of msg.outs) this.settle(id, { kind: 'outcome', out });
+    } else if (msg.t === 'rpc') {
+      this.answer(msg.id, msg.role, msg.method, msg.args);
+    } else {
+      this.onOther(msg);
+    }
+  }
+
+  private settle(id: string, end: RunEnd): void {
+    const h = this.held.get(id);
+    if (!h) return;
+    this.held.delete(id);
+    clearTimeout(h.timer);
+    h.resolve(end);
+  }
+
+  private answer(id: number, role: string, method: string, args: unknown[]): void {
+    this.call(role, method, args).then(
+      (value) => this.send({ t: 'rpc-res', id, ok: true, value }),
+      (err) => this.send({ t: 'rpc-res', id, ok: false, error: this.app.errors.serialize(err, this.app.serializer) }),
+    );
+  }
+
+  private async call(role: string, method: string, args: unknown[]): Promise<unknown> {
+    if (role === 'hooks') {
+      const h = this.held.get(args[0] as string);
+      if (!h) throw new TaskappError('RPC', `invocation ${String(args[0])} is not held by this guest`);
+      if (method === 'pause') { await h.hooks.pause(); h.paused = true; return null; }
+      if (method === 'resume') { await h.hooks.resume(); h.paused = false; return null; }
+    }
+    if (role === 'watch') {
+      if (method === 'open') {
+        this.watches.set(args[0] as number, this.b.state.watchFinal(args[1] as string[]));
+        return null;
+      }
+      const w = this.watches.get(args[0] as number);
+      if (method === 'next') return w ? w.next(args[1] as number) : [];
+      if (method === 'close') { w?.close(); this.watches.delete(args[0] as number); return null; }
+    }
+    if (!RPC_METHODS[role]?.includes(method)) throw new TaskappError('RPC', `a task process may not call ${role}.${method}`);
+    const target = this.b[role as 'state'] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    return target[method]!(...args);
+  }
+
+  /** The guest is gone: every invocation it held ends with how it died. */
+  exit(code: number | null, signal: string | null): void {
+    if (this.exited) return;
+    this.exited = true;
+    for (const w of this.watches.values()) w.close();
+    this.watches.clear();
+    for (const [id, h] of this.held) this.settle(id, { kind: 'exit', timedOut: h.timedOut, paused: h.paused, code, signal });
+  }
+
+  stop(graceMs?: number): void {
+    this.send({ t: 'stop', graceMs });
+  }
+}
+
+/** What the runner does with an invocation once its guest is done with it. */
+export type Disposition = { kind: 'finish'; out: Outcome } | { kind: 'recover' } | { kind: 'drop' };
+
+/**
+ * An exit while running: a timeout kill fails the attempt with TaskTimeoutError (retried if the task
+ * retries on it); an exit with a code (process.exit(), a fatal error) fails it with WorkerExitedError,
+ * since rerunning would only exit again; a kill from outside (signal) and work paused at the time are
+ * rerun elsewhere (recovery). While the runner itself is stopping, it reroutes what is left.
+ */
+export function dispose(app: App, rec: InvocationRecord, end: RunEnd, stopping: boolean, where: string): Disposition {
+  if (end.kind === 'outcome') return { kind: 'finish', out: end.out };
+  if (end.timedOut) {
+    const seconds = app.getTask(rec.taskId)?.options.timeout_seconds ?? 0;
+    return { kind: 'finish', out: failureOutcome(app, rec, new TaskTimeoutError(rec.id, seconds)) };
+  }
+  if (stopping) return { kind: 'drop' };
+  if (end.signal !== null || end.paused) return { kind: 'recover' };
+  return { kind: 'finish', out: failureOutcome(app, rec, new WorkerExitedError(rec.id, end.code, where)) };
+}

@@ -1,0 +1,46 @@
+/**
+ * Messages between a runner (host) and the children or worker threads (guests) that run its tasks.
+ * Guests never open the backend: every backend call a task makes (call, parallelize, result waits,
+ * status) is an `rpc` the host answers from its own backends, so the memory backend works too.
+ */
+import type { ResolvedConfig } from '../../config/resolve.js';
+import type { InvocationRecord } from '../../core/records.js';
+import type { RoleName } from '../../backends/registry.js';
+import type { Outcome } from '../execute.js';
+
+export interface InitMessage {
+  t: 'init';
+  /** Module exporting the App (and, through its imports, the tasks). */
+  appModule: string;
+  appId: string;
+  resolved: ResolvedConfig;
+  runnerId: string;
+  /** 'guest': run what the host sends over this channel; 'thread': run a thread runner on the shared backend. */
+  mode: 'guest' | 'thread';
+  names: Record<RoleName, string>;
+  concurrency?: number;
+}
+
+export type ToGuest =
+  | InitMessage
+  | { t: 'run'; recs: InvocationRecord[] }
+  | { t: 'rpc-res'; id: number; ok: true; value: unknown }
+  | { t: 'rpc-res'; id: number; ok: false; error: string }
+  | { t: 'stop'; graceMs?: number };
+
+export type ToHost =
+  | { t: 'ready'; runnerId?: string }
+  | { t: 'fatal'; error: string }
+  | { t: 'rpc'; id: number; role: string; method: string; args: unknown[] }
+  | { t: 'done'; outs: Array<{ id: string; out: Outcome }> }
+  /** Thread mode: invocations in flight, for scaling and idle detection. */
+  | { t: 'load'; inFlight: number };
+
+/** Backend methods a guest may call through the host, per role. */
+export const RPC_METHODS: Readonly<Record<string, readonly string[]>> = {
+  state: ['insert', 'get', 'getMany', 'history', 'list', 'countByStatus', 'runners'],
+  broker: ['route', 'count'],
+  hot: ['enqueue'],
+  triggers: ['saveCondition', 'conditions', 'lastFire', 'casLastFire', 'addEvent', 'events', 'claimRun'],
+  data: ['put', 'get', 'has', 'stats'],
+};

@@ -1,0 +1,107 @@
+/**
+ * Starting guests: a child process (child_process.fork) or a worker thread, running the same loader
+ * as this process (TypeScript sources through tsx), importing the app module, attached to a
+ * GuestHandle once it says it is ready.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { App } from '../../core/app.js';
+import { ConfigError, TaskappError } from '../../core/errors.js';
+import type { Backends } from '../../backends/registry.js';
+import { GuestHandle } from './host.js';
+import type { InitMessage, ToHost } from './protocol.js';
+
+const OWN_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+function entry(name: 'child-entry' | 'worker-entry'): string {
+  return fileURLToPath(new URL(`./${name}${OWN_EXT}`, import.meta.url));
+}
+
+/** True when these sources, the app module or this process are TypeScript run through tsx. */
+function viaTsx(appModule: string): boolean {
+  return OWN_EXT === '.ts' || /\.[mc]?tsx?$/.test(appModule)
+    || process.execArgv.some((a) => a.includes('tsx')) || (process.env.NODE_OPTIONS ?? '').includes('tsx');
+}
+
+/** Node flags for a child process: `--import tsx` where needed. */
+export function loaderArgs(appModule: string): string[] {
+  if (!viaTsx(appModule)) return [];
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+}
+
+/** A worker thread's source: `--import` does not reach workers on Node 20, so tsx registers in the worker first. */
+function workerSource(appModule: string): { source: string; eval: boolean } {
+  const file = entry('worker-entry');
+  if (!viaTsx(appModule)) return { source: file, eval: false };
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
+  const target = pathToFileURL(file).href;
+  return { source: `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(target)}))`, eval: true };
+}
+
+export function requireAppModule(kind: string, appModule: string | undefined): string {
+  if (!appModule) {
+    throw new ConfigError(`the ${kind} runner needs the module that exports the app (RunnerOptions.appModule)`,
+      'start it with `taskapp run` (which finds the app from the `tasks` config) or pass appModule: "path/to/app.ts" to startRunner()');
+  }
+  return appModule;
+}
+
+export interface GuestSpec {
+  app: App;
+  b: Backends;
+  appModule: string;
+  runnerId: string;
+  mode: InitMessage['mode'];
+  concurrency?: number;
+}
+
+function initMessage(s: GuestSpec): InitMessage {
+  return {
+    t: 'init', appModule: s.appModule, appId: s.app.appId, resolved: s.app.resolvedConfig, runnerId: s.runnerId,
+    mode: s.mode, names: s.b.names, concurrency: s.concurrency,
+  };
+}
+
+/** Resolves with the handle once the guest is ready; rejects if it fails to start. */
+function whenReady(handle: GuestHandle, onExitBeforeReady: (f: (code: number | null) => void) => void): Promise<GuestHandle> {
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    handle.onOther = (msg: ToHost) => {
+      if (msg.t === 'ready') { ready = true; resolve(handle); }
+      if (msg.t === 'fatal') reject(new TaskappError('GUEST_START', `a task process could not start: ${msg.error}`, { exitCode: 2 }));
+    };
+    onExitBeforeReady((code) => { if (!ready) reject(new TaskappError('GUEST_START', `a task process exited with code ${code} while starting`)); });
+  });
+}
+
+export function forkGuest(s: GuestSpec): { child: ChildProcess; handle: GuestHandle; ready: Promise<GuestHandle> } {
+  const child = fork(entry('child-entry'), [], {
+    execArgv: loaderArgs(s.appModule),
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const handle = new GuestHandle({
+    send: (msg) => { if (child.connected) child.send(msg); },
+    kill: () => { child.kill('SIGKILL'); },
+  }, s.b, s.app);
+  child.on('message', (m) => handle.handle(m as ToHost));
+  child.on('error', () => {});
+  const ready = whenReady(handle, (f) => child.once('exit', (code) => f(code)));
+  child.on('exit', (code, signal) => handle.exit(code, signal));
+  child.send(initMessage(s));
+  return { child, handle, ready };
+}
+
+export function workerGuest(s: GuestSpec): { worker: Worker; handle: GuestHandle; ready: Promise<GuestHandle> } {
+  const src = workerSource(s.appModule);
+  const worker = new Worker(src.source, { eval: src.eval, stdout: false, stderr: false });
+  const handle = new GuestHandle({ send: (msg) => worker.postMessage(msg), kill: () => { void worker.terminate(); } }, s.b, s.app);
+  worker.on('message', (m) => handle.handle(m as ToHost));
+  worker.on('error', () => {});
+  const ready = whenReady(handle, (f) => worker.once('exit', (code) => f(code)));
+  worker.on('exit', (code) => handle.exit(code, null));
+  worker.postMessage(initMessage(s));
+  return { worker, handle, ready };
+}

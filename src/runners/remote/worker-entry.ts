@@ -1,0 +1,18 @@
+/** Entry of a worker thread running CPU-bound tasks for the thread runner (worker_threads = true). */
+import { parentPort } from 'node:worker_threads';
+import { Guest } from './guest.js';
+import type { ToGuest, ToHost } from './protocol.js';
+
+const port = parentPort!;
+const guest = new Guest((m: ToHost) => port.postMessage(m));
+port.on('message', (m: ToGuest) => {
+  if (m.t === 'init') {
+    guest.init(m).then(() => port.postMessage({ t: 'ready' } satisfies ToHost),
+      (err: unknown) => port.postMessage({ t: 'fatal', error: (err as Error).message } satisfies ToHost));
+    return;
+  }
+  if (m.t === 'stop') { process.exit(0); }
+  guest.handle(m);
+});
+process.on('uncaughtException', (err) => guest.crash(err));
+process.on('unhandledRejection', (err) => guest.crash(err));

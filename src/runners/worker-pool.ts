@@ -1,0 +1,58 @@
+/**
+ * Worker threads for the thread runner's CPU-bound tasks (worker_threads = true): up to one per
+ * CPU, started on first use, each importing the app module; a worker that dies is replaced on the
+ * next run. Task code in a worker reaches the backend through the runner (remote/host.ts).
+ */
+import { availableParallelism } from 'node:os';
+import type { App } from '../core/app.js';
+import type { InvocationRecord } from '../core/records.js';
+import type { Backends } from '../backends/registry.js';
+import type { WaitHooks } from '../orchestration/context.js';
+import { failureOutcome } from './execute.js';
+import { dispose, type Disposition, type GuestHandle } from './remote/host.js';
+import { requireAppModule, workerGuest } from './remote/spawn.js';
+
+export class WorkerPool {
+  /** Each worker with the promise of its start. */
+  private readonly all = new Map<GuestHandle, Promise<GuestHandle>>();
+  private closing = false;
+
+  constructor(private readonly app: App, private readonly b: Backends, private readonly runnerId: string,
+    private readonly appModule: string | undefined, private readonly max = availableParallelism()) {}
+
+  get size(): number { return this.all.size; }
+
+  /** Runs one attempt on a worker and says what to do with how it ended. */
+  async run(rec: InvocationRecord, hooks: WaitHooks): Promise<Disposition> {
+    let guest: GuestHandle;
+    try {
+      guest = await this.pick();
+    } catch (err) {
+      return { kind: 'finish', out: failureOutcome(this.app, rec, err) };
+    }
+    return dispose(this.app, rec, await guest.run(rec, hooks), this.closing, 'worker thread');
+  }
+
+  /** The least busy live worker, starting a new one while below `max` and all are busy. */
+  private async pick(): Promise<GuestHandle> {
+    const appModule = requireAppModule('thread (worker_threads)', this.appModule);
+    for (const g of this.all.keys()) if (!g.alive) this.all.delete(g);
+    const live = [...this.all.keys()];
+    const idle = live.find((g) => g.size === 0);
+    if (idle) return this.all.get(idle)!;
+    if (this.all.size < this.max || live.length === 0) {
+      const { handle, ready } = workerGuest({ app: this.app, b: this.b, appModule, runnerId: this.runnerId, mode: 'guest' });
+      this.all.set(handle, ready);
+      void ready.catch(() => this.all.delete(handle));
+      return ready;
+    }
+    const least = live.reduce((a, g) => (g.size < a.size ? g : a));
+    return this.all.get(least)!;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const g of this.all.keys()) g.ch.kill();
+    this.all.clear();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * kill -9 of children and of a whole runner process, on sqlite, with real processes: every
+ * invocation still reaches SUCCESS, and every extra execution is one a recovery explains.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { app, work } from './fixtures/app.js';
+import { chaosEnv, linesPerTask, recoveryCounts, startRunnerProcess, until, type RunnerProc } from './helpers.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('chaos: kill -9 on persistent-process (sqlite)', () => {
+  const procs: RunnerProc[] = [];
+  let cleanup = () => {};
+  afterEach(async () => {
+    for (const p of procs.splice(0)) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+    await app.close();
+    cleanup();
+  });
+
+  function setup() {
+    const t = tempDir('taskapp-chaos-');
+    cleanup = t.cleanup;
+    const env = chaosEnv(join(t.dir, 'db.sqlite'), join(t.dir, 'out.txt'));
+    app.configure({ env: { ...process.env, ...env } });
+    return { env, out: env.CHAOS_OUT! };
+  }
+
+  const args = Array.from({ length: 200 }, (_, i) => ({ i, ms: 50 + ((i * 37) % 151) }));
+
+  async function countStatus(status: string): Promise<number> {
+    return (await (await app.backends()).state.countByStatus())[status] ?? 0;
+  }
+
+  it('kill -9 of two children mid-run: all 200 SUCCESS, duplicates == recovered', async () => {
+    const { env, out } = setup();
+    const group = await work.parallelize(args);
+    const r = await startRunnerProcess('persistent-process', 4, env);
+    procs.push(r);
+    await until(async () => (await countStatus('SUCCESS')) >= 20);
+    const [a, b] = r.children();
+    process.kill(a!, 'SIGKILL');
+    await until(async () => (await countStatus('SUCCESS')) >= 60);
+    process.kill(b!, 'SIGKILL');
+    expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
+    await until(() => !r.children().includes(a!) && !r.children().includes(b!) && r.children().every((p) => p > 0));
+    const lines = linesPerTask(out);
+    expect(lines.size).toBe(200);
+    const duplicates = [...lines.values()].reduce((n, c) => n + c - 1, 0);
+    const { recovered } = await recoveryCounts(app, group.ids);
+    expect(recovered).toBeGreaterThanOrEqual(2);
+    expect(duplicates).toBe(recovered);
+  });
+
+  it('kill -9 of the runner process: a runner started afterwards finishes everything', async () => {
+    const { env, out } = setup();
+    const group = await work.parallelize(args);
+    const first = await startRunnerProcess('persistent-process', 4, env);
+    procs.push(first);
+    await until(async () => (await countStatus('SUCCESS')) >= 30);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const running = await countStatus('RUNNING');
+    expect(running).toBeGreaterThan(0);
+    const second = await startRunnerProcess('persistent-process', 4, env);
+    procs.push(second);
+    expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
+    const lines = linesPerTask(out);
+    expect(lines.size).toBe(200);
+    const duplicates = [...lines.values()].reduce((n, c) => n + c - 1, 0);
+    const { recovered } = await recoveryCounts(app, group.ids);
+    expect(recovered).toBeGreaterThanOrEqual(running);
+    expect(duplicates).toBe(recovered);
+    const { state } = await app.backends();
+    expect((await state.runners()).map((x) => x.id)).not.toContain(first.runnerId);
+  });
+});

@@ -1,0 +1,81 @@
+/** Real runner processes for the chaos tests: spawn, wait until ready, kill, count side effects. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { App } from '../../src/index.js';
+
+export const FIXTURE_APP = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
+const STARTER = fileURLToPath(new URL('./fixtures/start-runner.ts', import.meta.url));
+
+export interface RunnerProc {
+  proc: ChildProcess;
+  runnerId: string;
+  /** Child pids as last reported by the runner process. */
+  children: () => number[];
+  exited: Promise<{ code: number | null; signal: string | null }>;
+}
+
+export function chaosEnv(db: string, out: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { TASKAPP__BACKEND: 'sqlite', TASKAPP__SQLITE__PATH: db, CHAOS_OUT: out, TASKAPP__LOGGING_LEVEL: 'error', ...extra };
+}
+
+export async function startRunnerProcess(kind: string, processes: number, env: Record<string, string>): Promise<RunnerProc> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', STARTER, kind, String(processes)], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  let children: number[] = [];
+  let buf = '';
+  const runnerId = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const [word, ...rest] = buf.slice(0, nl).split(' ');
+        buf = buf.slice(nl + 1);
+        if (word === 'ready') { children = rest.slice(1).map(Number); resolve(rest[0]!); }
+        if (word === 'children') children = rest.map(Number);
+      }
+    });
+    void exited.then((e) => reject(new Error(`runner process exited before ready: ${JSON.stringify(e)}`)));
+  });
+  return { proc, runnerId, children: () => children, exited };
+}
+
+export function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+/** Lines per task index in the side-effect file. */
+export function linesPerTask(out: string): Map<number, number> {
+  const m = new Map<number, number>();
+  if (!existsSync(out)) return m;
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    const [, i] = line.split(' ');
+    if (line) m.set(Number(i), (m.get(Number(i)) ?? 0) + 1);
+  }
+  return m;
+}
+
+/** Waits until `check` is true, polling every 50 ms (not a timing assertion: a bound on waiting). */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Counts of RUNNING_RECOVERY and KILLED entries across the histories of `ids`. */
+export async function recoveryCounts(app: App, ids: string[]): Promise<{ recovered: number; killed: number; running: number }> {
+  const { state } = await app.backends();
+  let recovered = 0; let killed = 0; let running = 0;
+  for (const id of ids) {
+    for (const h of await state.history(id)) {
+      if (h.status === 'RUNNING_RECOVERY') recovered++;
+      if (h.status === 'KILLED') killed++;
+      if (h.status === 'RUNNING') running++;
+    }
+  }
+  return { recovered, killed, running };
+}

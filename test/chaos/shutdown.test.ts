@@ -1,0 +1,50 @@
+/** SIGTERM during load: the runner process exits 0, leaves nothing RUNNING, and the next start finishes the rest. */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { app, work } from './fixtures/app.js';
+import { chaosEnv, linesPerTask, recoveryCounts, startRunnerProcess, until, type RunnerProc } from './helpers.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('chaos: SIGTERM during load (sqlite)', () => {
+  const procs: RunnerProc[] = [];
+  let cleanup = () => {};
+  afterEach(async () => {
+    for (const p of procs.splice(0)) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+    await app.close();
+    cleanup();
+  });
+
+  for (const kind of ['persistent-process', 'thread'] as const) {
+    it(`${kind}: exit 0, nothing RUNNING, unfinished work rerouted (KILLED -> REROUTED) and finished on the next start`, async () => {
+      const t = tempDir('taskapp-chaos-');
+      cleanup = t.cleanup;
+      // No grace: work in flight is stopped and rerouted rather than finished.
+      const env = chaosEnv(join(t.dir, 'db.sqlite'), join(t.dir, 'out.txt'), { TASKAPP__RUNNER__SHUTDOWN_GRACE_SECONDS: '0' });
+      app.configure({ env: { ...process.env, ...env } });
+      const args = Array.from({ length: 60 }, (_, i) => ({ i, ms: 300 }));
+      const group = await work.parallelize(args);
+      const first = await startRunnerProcess(kind, 2, env);
+      procs.push(first);
+      const { state } = await app.backends();
+      await until(async () => ((await state.countByStatus()).SUCCESS ?? 0) >= 4);
+      first.proc.kill('SIGTERM');
+      expect(await first.exited).toEqual({ code: 0, signal: null });
+      const counts = await state.countByStatus();
+      expect(counts.RUNNING ?? 0).toBe(0);
+      expect(counts.PENDING ?? 0).toBe(0);
+      expect(counts.SUCCESS ?? 0).toBeLessThan(60);
+      expect((await state.runners()).map((r) => r.id)).not.toContain(first.runnerId);
+      const second = await startRunnerProcess(kind, 2, env);
+      procs.push(second);
+      expect(await group.all({ timeoutMs: 60_000 })).toEqual(args.map((a) => a.i));
+      const lines = linesPerTask(out(env));
+      const duplicates = [...lines.values()].reduce((n, c) => n + c - 1, 0);
+      const { killed, recovered } = await recoveryCounts(app, group.ids);
+      expect(recovered).toBe(0);
+      expect(killed).toBeGreaterThan(0);
+      expect(duplicates).toBe(killed);
+    });
+  }
+});
+
+const out = (env: Record<string, string>) => env.CHAOS_OUT!;

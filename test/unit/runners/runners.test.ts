@@ -1,0 +1,90 @@
+/**
+ * The runners beyond thread, started in this process with real children: fib(20) (waiting parents
+ * free their slot across processes), multi-thread scaling on sqlite, worker_threads tasks, and
+ * the errors a user can get.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, type Runner } from '../../../src/index.js';
+import { app, fib, spin, work } from '../../chaos/fixtures/app.js';
+import { FIXTURE_APP } from '../../chaos/helpers.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+describe('runners', () => {
+  let runner: Runner | undefined;
+  let cleanup = () => {};
+  afterEach(async () => {
+    await runner?.stop({ graceMs: 0 });
+    runner = undefined;
+    await app.close();
+    cleanup();
+  });
+  const useMemory = () => app.configure({ env: { ...process.env, TASKAPP__BACKEND: 'memory', TASKAPP__LOGGING_LEVEL: 'error' } });
+  const useSqlite = () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    app.configure({ env: { ...process.env, TASKAPP__BACKEND: 'sqlite', TASKAPP__SQLITE__PATH: join(t.dir, 'db.sqlite'), TASKAPP__LOGGING_LEVEL: 'error' } });
+  };
+
+  it('thread runner, concurrency 2: fib(20) finishes', async () => {
+    useMemory();
+    runner = await app.startRunner({ runner: 'thread', concurrency: 2 });
+    expect(await fib.run({ n: 20 }, { timeoutMs: 120_000 })).toBe(6765);
+  });
+
+  it('persistent-process, 2 children, memory backend: fib(20) finishes (calls and waits go through the parent)', async () => {
+    useMemory();
+    runner = await app.startRunner({ runner: 'persistent-process', processes: 2, appModule: FIXTURE_APP });
+    const inv = await fib.call({ n: 20 });
+    expect(await inv.result({ timeoutMs: 120_000 })).toBe(6765);
+    const statuses = (await inv.history()).map((h) => h.status);
+    expect(statuses).toContain('PAUSED');
+    expect(statuses.at(-1)).toBe('SUCCESS');
+  }, 180_000);
+
+  it('process runner: a fresh child per invocation', async () => {
+    useSqlite();
+    runner = await app.startRunner({ runner: 'process', processes: 2, appModule: FIXTURE_APP });
+    const g = await work.parallelize(Array.from({ length: 4 }, (_, i) => ({ i, ms: 1 })));
+    expect(await g.all({ timeoutMs: 60_000 })).toEqual([0, 1, 2, 3]);
+    expect(await fib.run({ n: 3 }, { timeoutMs: 60_000 })).toBe(2);
+  });
+
+  it('multi-thread on sqlite: runs everything, scales up to max_processes under load, stops clean', async () => {
+    useSqlite();
+    app.configure({ env: { ...process.env, TASKAPP__BACKEND: 'sqlite', TASKAPP__SQLITE__PATH: app.config.sqlite.path, TASKAPP__LOGGING_LEVEL: 'error',
+      TASKAPP__RUNNER__MIN_PROCESSES: '1', TASKAPP__RUNNER__MAX_PROCESSES: '2', TASKAPP__RUNNER__IDLE_TIMEOUT_SECONDS: '0.5' } });
+    const g = await work.parallelize(Array.from({ length: 80 }, (_, i) => ({ i, ms: 100 })));
+    const mt = await app.startRunner({ runner: 'multi-thread', concurrency: 4, appModule: FIXTURE_APP });
+    runner = mt;
+    let most = 0;
+    const watch = setInterval(() => { most = Math.max(most, (mt as unknown as { childCount: number }).childCount); }, 50);
+    expect(await g.all({ timeoutMs: 60_000 })).toHaveLength(80);
+    clearInterval(watch);
+    expect(most).toBe(2);
+    await runner.stop();
+    const { state } = await app.backends();
+    expect((await state.countByStatus()).RUNNING ?? 0).toBe(0);
+    expect(await state.runners()).toEqual([]);
+  });
+
+  it('multi-thread refuses the memory backend with a clear error', async () => {
+    useMemory();
+    await expect(app.startRunner({ runner: 'multi-thread', appModule: FIXTURE_APP })).rejects.toThrow(ConfigError);
+    await expect(app.startRunner({ runner: 'multi-thread', appModule: FIXTURE_APP })).rejects.toThrow(/memory backend/);
+  });
+
+  it('process runners without appModule fail with a ConfigError that says how to fix it', async () => {
+    useMemory();
+    await expect(app.startRunner({ runner: 'persistent-process' })).rejects.toThrow(/appModule/);
+  });
+
+  it('thread runner: worker_threads tasks run off the main thread', async () => {
+    useMemory();
+    runner = await app.startRunner({ runner: 'thread', concurrency: 2, appModule: FIXTURE_APP });
+    const [a, b] = await (await spin.parallelize([{ ms: 50 }, { ms: 50 }])).all({ timeoutMs: 60_000 });
+    expect(a).toEqual({ n: true, isMainThread: false });
+    expect(b).toEqual({ n: true, isMainThread: false });
+    expect(await work.run({ i: 1, ms: 1 }, { timeoutMs: 10_000 })).toBe(1);
+  });
+});
