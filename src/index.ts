@@ -11,5 +11,5 @@ export type { SerializableClass } from './serialization/serializer.js';
 export {
   TaskappError, ConfigError, IllegalTransitionError, WrongOwnerError, InvocationNotFoundError, UnknownTaskError,
   DuplicateTaskError, InvalidArgumentsError, SerializationError, TimeoutError, TaskTimeoutError, NoResultError,
-  TaskFailedError, BackendError,
+  TaskFailedError, BackendError, ConcurrencyArgumentsMismatchError, InvocationCycleError,
 } from './core/errors.js';

@@ -1,5 +1,7 @@
 /** A registered task: a plain async function plus options, called by name across processes. */
-import { InvalidArgumentsError, SerializationError } from './errors.js';
+import { ConcurrencyArgumentsMismatchError, ConfigError, InvalidArgumentsError, SerializationError } from './errors.js';
+import { canonicalKey, runningControl, scopeKey } from '../orchestration/concurrency.js';
+import { declaredArgumentNames } from './task-signature.js';
 import { newInvocationId } from './ids.js';
 import { Invocation, InvocationGroup } from './invocation.js';
 import type { NewInvocation } from './records.js';
@@ -31,11 +33,31 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     readonly id: string,
     readonly fn: TaskFn<A, R>,
     readonly codeOptions: TaskOptions = {},
-  ) {}
+  ) {
+    this.checkKeyArguments(codeOptions.keyArguments ?? [], codeOptions.registrationConcurrency, codeOptions.runningConcurrency);
+  }
 
   /** Options after config and env (see task-options.ts), resolved on first use. */
   get options(): EffectiveTaskOptions {
-    return (this.effective ??= this.app.resolveTaskOptions(this));
+    if (!this.effective) {
+      const o = this.app.resolveTaskOptions(this);
+      this.checkKeyArguments(o.key_arguments, o.registration_concurrency, o.running_concurrency);
+      if (o.rate_limit) runningControl(o, this.id, this.app.serializer, {});
+      this.effective = o;
+    }
+    return this.effective;
+  }
+
+  private checkKeyArguments(keys: string[], ...modes: Array<string | undefined>): void {
+    if (modes.includes('KEYS') && keys.length === 0) {
+      throw new ConfigError(`task "${this.id}": concurrency mode KEYS needs key_arguments`, 'name the arguments that form the key: keyArguments: ["userId"]');
+    }
+    const declared = declaredArgumentNames(this.fn);
+    const unknown = declared ? keys.filter((k) => !declared.includes(k)) : [];
+    if (unknown.length) {
+      throw new ConfigError(`task "${this.id}": key_arguments names ${unknown.map((k) => `"${k}"`).join(', ')}, which the task does not take (it takes: ${declared!.join(', ') || 'nothing'})`,
+        `use argument names of the task: ${declared!.join(', ')}`);
+    }
   }
 
   /** Registers one invocation; resolves once it is stored and queued (or, in dev mode, finished). */
@@ -60,20 +82,37 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
 
   private async enqueue(argsList: A[]): Promise<Invocation<R>[]> {
     const parent = currentInvocation.getStore();
-    const priority = this.options.priority;
+    const o = this.options;
     const news: NewInvocation[] = argsList.map((args) => ({
       id: newInvocationId(),
       taskId: this.id,
       args: this.serializeArgs(args),
-      priority,
+      priority: o.priority,
       parentId: parent?.invocationId ?? null,
       workflowId: parent?.workflowId ?? null,
+      registrationKey: scopeKey(o.registration_concurrency, this.id, this.app.serializer, args, o.key_arguments),
+      concurrency: runningControl(o, this.id, this.app.serializer, args),
     }));
     if (this.app.devMode) {
       return Promise.all(news.map(async (n) => { await this.app.runInline(n); return new Invocation<R>(this.app, n.id); }));
     }
-    await (await this.app.backends()).hot.enqueue(news, Date.now());
-    return news.map((n) => new Invocation<R>(this.app, n.id));
+    const ids = await (await this.app.backends()).hot.enqueue(news, Date.now());
+    if (o.on_diff_non_key_args_raise && o.registration_concurrency === 'KEYS') await this.checkReusedArguments(news, ids, argsList);
+    return ids.map((id, k) => (id === news[k]!.id ? new Invocation<R>(this.app, id, false, news[k]!.concurrency ?? null) : new Invocation<R>(this.app, id, true)));
+  }
+
+  /** A KEYS match must also match on the other arguments when on_diff_non_key_args_raise is set. */
+  private async checkReusedArguments(news: NewInvocation[], ids: string[], argsList: A[]): Promise<void> {
+    const { state } = await this.app.backends();
+    for (let k = 0; k < ids.length; k++) {
+      if (ids[k] === news[k]!.id) continue;
+      const existing = await state.get(ids[k]!);
+      if (!existing) continue;
+      const theirs = this.app.serializer.deserialize(existing.args) as Record<string, unknown>;
+      if (canonicalKey(this.app.serializer, theirs) !== canonicalKey(this.app.serializer, argsList[k]!)) {
+        throw new ConcurrencyArgumentsMismatchError(this.id, existing.id, existing.args, news[k]!.args);
+      }
+    }
   }
 
   private serializeArgs(args: A): string {

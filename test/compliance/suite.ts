@@ -1,6 +1,7 @@
 /** Every backend passes all of these; a backend's compliance file is one call. */
 import type { BackendHarness } from './harness.js';
 import { brokerSuite } from './suites/broker.js';
+import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
 import { orchestratorSuite } from './suites/orchestrator.js';
 import { stateSuite } from './suites/state.js';
@@ -13,4 +14,5 @@ export function complianceSuite(h: BackendHarness): void {
   triggerStoreSuite(h);
   dataStoreSuite(h);
   engineSuite(h);
+  concurrencySuite(h);
 }
