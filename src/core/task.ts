@@ -71,22 +71,36 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     return (await this.call(args)).result(opts);
   }
 
-  /** Registers one invocation per argument object, `parallel_batch_size` per round trip. */
-  async parallelize(argsList: A[], opts: { common?: Partial<A> } = {}): Promise<InvocationGroup<R>> {
-    const list = opts.common ? argsList.map((a) => ({ ...opts.common, ...a }) as A) : argsList;
+  /**
+   * Registers one invocation per argument object, `parallel_batch_size` per round trip. `common`
+   * arguments go to every invocation and are serialized once.
+   */
+  parallelize(argsList: A[]): Promise<InvocationGroup<R>>;
+  parallelize(argsList: Array<Partial<A>>, opts: { common: Partial<A> }): Promise<InvocationGroup<R>>;
+  async parallelize(argsList: Array<Partial<A>>, opts: { common?: Partial<A> } = {}): Promise<InvocationGroup<R>> {
+    const list = (opts.common ? argsList.map((a) => ({ ...opts.common, ...a })) : argsList) as A[];
+    let serialized: string[] | undefined;
+    const commonPart = opts.common && this.serializeMembers(opts.common);
+    if (commonPart) {
+      // Item members follow the common ones: JSON.parse keeps the last of a repeated key, the item's.
+      serialized = argsList.map((a) => {
+        const own = this.serializeMembers(a as A);
+        return own === null ? this.serializeArgs({ ...opts.common, ...a } as A) : `{${[commonPart, own].filter(Boolean).join(',')}}`;
+      });
+    }
     const size = this.options.parallel_batch_size;
     const out: Invocation<R>[] = [];
-    for (let i = 0; i < list.length; i += size) out.push(...(await this.enqueue(list.slice(i, i + size))));
+    for (let i = 0; i < list.length; i += size) out.push(...(await this.enqueue(list.slice(i, i + size), serialized?.slice(i, i + size))));
     return new InvocationGroup(this.app, out);
   }
 
-  private async enqueue(argsList: A[]): Promise<Invocation<R>[]> {
+  private async enqueue(argsList: A[], serialized?: string[]): Promise<Invocation<R>[]> {
     const parent = currentInvocation.getStore();
     const o = this.options;
-    const news: NewInvocation[] = argsList.map((args) => ({
+    const news: NewInvocation[] = argsList.map((args, k) => ({
       id: newInvocationId(),
       taskId: this.id,
-      args: this.serializeArgs(args),
+      args: serialized?.[k] ?? this.serializeArgs(args),
       priority: o.priority,
       parentId: parent?.invocationId ?? null,
       workflowId: parent?.workflowId ?? null,
@@ -116,12 +130,25 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   }
 
   private serializeArgs(args: A): string {
+    this.checkArgsShape(args);
+    return this.withArgumentErrors(() => this.app.serializer.serialize(args, 'argument'));
+  }
+
+  private serializeMembers(args: Partial<A>): string | null {
+    this.checkArgsShape(args);
+    return this.withArgumentErrors(() => this.app.serializer.serializeMembers(args, 'argument'));
+  }
+
+  private checkArgsShape(args: unknown): void {
     const got = args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args;
     if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new InvalidArgumentsError(this.id, got);
     const proto = Object.getPrototypeOf(args);
     if (proto !== Object.prototype && proto !== null) throw new InvalidArgumentsError(this.id, `an instance of ${proto?.constructor?.name ?? 'a class'}`);
+  }
+
+  private withArgumentErrors<T>(fn: () => T): T {
     try {
-      return this.app.serializer.serialize(args, 'argument');
+      return fn();
     } catch (err) {
       if (err instanceof SerializationError) {
         throw new SerializationError(`cannot call task "${this.id}": ${err.message.replace(/\n {2}fix:.*$/s, '').replace(/^argument\./, 'argument ')}`, err.fix);

@@ -1,4 +1,5 @@
 /** Concurrency control, deduplication and orchestration: the same on every backend. */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConcurrencyArgumentsMismatchError, ConfigError, InvocationCycleError, NoResultError, taskapp, type App, type Task, type TaskappOptions } from '../../../src/index.js';
 import type { BackendHarness } from '../harness.js';
@@ -126,6 +127,51 @@ export function concurrencySuite(h: BackendHarness): void {
       starts.sort((a, b) => a - b);
       expect(starts.length).toBe(25);
       for (let i = 10; i < starts.length; i++) expect(starts[i]! - starts[i - 10]!).toBeGreaterThanOrEqual(1000 - 5);
+    });
+
+    it('parallelize: common arguments serialized once, batches of parallel_batch_size, results in both orders', async () => {
+      const [app] = makeApps(1);
+      const t = app!.task('scale', async ({ x, factor, unit }: { x: number; factor: number; unit: string }) => `${x * factor}${unit}`,
+        { parallelBatchSize: 7 });
+      const g = await t.parallelize(Array.from({ length: 20 }, (_, x) => ({ x, ...(x === 3 ? { unit: 'cm' } : {}) })), { common: { factor: 10, unit: 'mm' } });
+      const { state } = await app!.backends();
+      const stored = await state.get(g.ids[0]!);
+      expect(stored!.args).toBe('{"factor":10,"unit":"mm","x":0}');
+      await app!.startRunner({ concurrency: 4 });
+      const all = await g.all({ timeoutMs: 20_000 });
+      expect(all[0]).toBe('0mm');
+      expect(all[3]).toBe('30cm');
+      expect(all[19]).toBe('190mm');
+      const seen: string[] = [];
+      for await (const r of g.results()) seen.push(r);
+      expect(seen.sort()).toEqual([...all].sort());
+    });
+
+    it('property: for random calls, keys and runner counts, registration dedupes per key and running KEYS never overlaps', async () => {
+      await fc.assert(fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 16 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (keys, runnerCount) => {
+          const cfg = h.freshConfig();
+          const all = makeApps(runnerCount, cfg);
+          const spans = new Map<number, Array<[number, number]>>();
+          const reg = all.map((app) => app.task('reg', async ({ k }: { k: number }) => k, { registrationConcurrency: 'KEYS', keyArguments: ['k'] }));
+          const run = all.map((app) => app.task('run', async ({ k }: { k: number }) => {
+            const s = performance.timeOrigin + performance.now(); await sleep(3);
+            (spans.get(k) ?? spans.set(k, []).get(k)!).push([s, performance.timeOrigin + performance.now()]);
+          }, { runningConcurrency: 'KEYS', keyArguments: ['k'], rerouteOnConcurrencyControl: true }));
+          const regInvs = await Promise.all(keys.map((k, i) => reg[i % reg.length]!.call({ k })));
+          const byKey = new Map<number, Set<string>>();
+          keys.forEach((k, i) => (byKey.get(k) ?? byKey.set(k, new Set()).get(k)!).add(regInvs[i]!.id));
+          for (const ids of byKey.values()) expect(ids.size).toBe(1);
+          const g = await run[0]!.parallelize(keys.map((k) => ({ k })));
+          for (const app of all) await app.startRunner({ concurrency: 4 });
+          const statuses = [];
+          for await (const f of g.settled({ timeoutMs: 30_000 })) statuses.push(f.record.status);
+          expect(statuses.filter((s) => s === 'SUCCESS').length).toBe(keys.length);
+          for (const s of spans.values()) expect(maxOverlap(s)).toBe(1);
+          await Promise.all(apps.splice(0).map((a) => a.close()));
+        }), { numRuns: 6 });
     });
 
     it('a task awaiting itself through another task under ARGUMENTS running concurrency fails with a clear error', async () => {
