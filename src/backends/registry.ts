@@ -28,6 +28,8 @@ export type BackendFactory = (cfg: ResolvedConfig) => Promise<BackendRoles>;
 export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
   memory: async () => (await import('./memory/index.js')).createMemoryBackend,
   sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
+  redis: async () => (await import('./redis/index.js')).createRedisBackend,
+  rabbitmq: async () => (await import('./rabbitmq/index.js')).createRabbitBackend,
 };
 
 export interface Backends {

@@ -93,7 +93,7 @@ const sqliteSchema = z.object({
 
 const redisSchema = z.object({
   url: z.string().default('redis://127.0.0.1:6379').describe('redis:// or rediss:// URL'),
-  prefix: z.string().optional().describe('key prefix (default: taskapp:<app_id>)'),
+  prefix: z.string().optional().describe('key prefix (default: taskapp:{<app_id>}:); a {<app_id>} hash tag is appended unless the prefix has one, so a Redis Cluster keeps an app on one slot'),
   allow_eviction: z.boolean().default(false).describe('start even if maxmemory-policy is not noeviction (can lose work)'),
 }).strict();
 

@@ -1,4 +1,5 @@
 /** Every backend passes all of these; a backend's compliance file is one call. */
+import { afterAll } from 'vitest';
 import type { BackendHarness } from './harness.js';
 import { brokerSuite } from './suites/broker.js';
 import { concurrencySuite } from './suites/concurrency.js';
@@ -15,4 +16,5 @@ export function complianceSuite(h: BackendHarness): void {
   dataStoreSuite(h);
   engineSuite(h);
   concurrencySuite(h);
+  if (h.cleanup) afterAll(() => h.cleanup!());
 }

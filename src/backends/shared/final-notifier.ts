@@ -25,6 +25,13 @@ export class FinalNotifier {
     }
   }
 
+  /** Those of `ids` some watch in this process still waits for (a cross-process wake-up reads only these). */
+  watched(ids: Iterable<string>): string[] {
+    const out: string[] = [];
+    for (const id of ids) if (this.byId.has(id)) out.push(id);
+    return out;
+  }
+
   watch(ids: string[], source: FinalSource): FinalWatch {
     return new Watch(this, ids, source);
   }

@@ -1,0 +1,97 @@
+import type { Redis } from 'ioredis';
+import type { QueueItem } from '../../core/records.js';
+import type { Broker } from '../broker.js';
+import { clampPriority } from '../memory/broker.js';
+import type { RedisConn } from './connection.js';
+import { chunks } from './state.js';
+
+/**
+ * The queue is a sorted set scored by priority then routing order; delayed ids wait in a second
+ * sorted set by time (lua/route.lua, lua/claim.lua). An idle claimer blocks in BZPOPMIN on a
+ * wake-up marker that every route sets, on its own connection: no polling. A claim that finds ids
+ * left re-sets the marker, so claimers in other processes wake in turn.
+ */
+export class RedisBroker implements Broker {
+  private blocker?: Redis;
+  private blockerId?: number;
+  private blocking?: Promise<void>;
+  private interrupted = false;
+  private interruptWaiters = new Set<() => void>();
+
+  constructor(private readonly c: RedisConn) {}
+
+  async route(items: QueueItem[]): Promise<void> {
+    if (!items.length) return;
+    const now = String(Date.now());
+    await Promise.all(chunks(items, 1000).map((part) => {
+      const args: string[] = [now];
+      for (const it of part) args.push(it.id, String(clampPriority(it.priority)), String(it.notBefore ?? 0));
+      return this.c.script('route', args);
+    }));
+  }
+
+  async claim(max: number, waitMs: number): Promise<string[]> {
+    this.interrupted = false;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const [ids, next] = JSON.parse(String(await this.c.guarded('claim', [String(Date.now()), String(Math.max(1, max))]))) as [string[] | object, string | false];
+      if (Array.isArray(ids) && ids.length) return ids;
+      const now = Date.now();
+      const left = deadline - now;
+      if (left <= 0 || this.interrupted || this.c.isClosing) return [];
+      await this.waitForWork(next === false ? left : Math.max(1, Math.min(left, Number(next) - now)));
+      if (this.interrupted) return [];
+    }
+  }
+
+  /** Blocks until a route sets the marker, `ms` pass, or interrupt(). */
+  private async waitForWork(ms: number): Promise<void> {
+    const interrupted = new Promise<void>((resolve) => this.interruptWaiters.add(resolve));
+    // One BZPOPMIN per connection at a time; concurrent claimers of this broker share its wake-up.
+    this.blocking ??= this.block(ms).finally(() => { this.blocking = undefined; });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.blocking, interrupted, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+    this.interruptWaiters.clear();
+  }
+
+  private async block(ms: number): Promise<void> {
+    const b = this.blocker ?? this.openBlocker();
+    try {
+      const got = await b.bzpopmin(this.c.keys.marker, Math.max(0.001, ms / 1000));
+      // Woken after the caller gave up (interrupt): leave the marker for the next claimer.
+      if (got && this.interrupted && !this.c.isClosing) await this.c.main.zadd(this.c.keys.marker, 0, 'm');
+    } catch (err) {
+      if (!this.c.isClosing) this.c.logger.debug('redis blocking wait failed', { error: (err as Error).message });
+    }
+  }
+
+  private openBlocker(): Redis {
+    const b = (this.blocker = this.c.duplicate('block'));
+    b.on('ready', () => { b.client('ID').then((id) => { this.blockerId = Number(id); }, () => {}); });
+    return b;
+  }
+
+  async count(): Promise<number> {
+    const { ready, delayed } = this.c.keys;
+    const [a, b] = await Promise.all([this.c.retrying(() => this.c.main.zcard(ready)), this.c.retrying(() => this.c.main.zcard(delayed))]);
+    return a + b;
+  }
+
+  async purge(): Promise<void> {
+    const { ready, delayed, marker } = this.c.keys;
+    await this.c.retrying(() => this.c.main.del(ready, delayed, marker));
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    for (const w of this.interruptWaiters) w();
+    this.interruptWaiters.clear();
+    // Free the blocking connection at once rather than at its timeout.
+    if (this.blocking && this.blockerId !== undefined && !this.c.isClosing) {
+      this.c.main.client('UNBLOCK', this.blockerId).catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> { this.interrupt(); }
+}

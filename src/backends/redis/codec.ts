@@ -1,0 +1,60 @@
+/** How records, history entries and optional values cross between TypeScript and the Lua scripts. */
+import { IllegalTransitionError, InvocationNotFoundError, WrongOwnerError } from '../../core/errors.js';
+import type { HistoryEntry, InvocationRecord, TransitionRequest } from '../../core/records.js';
+import type { Status } from '../../core/status.js';
+
+/** An optional value: '=' + value, or '-' for none (see dec() in lua/lib.lua). */
+export const enc = (v: string | null | undefined): string => (v === null || v === undefined ? '-' : `=${v}`);
+export const dec = (v: string): string | null => (v.startsWith('=') ? v.slice(1) : null);
+
+/** An invocation hash as HGETALL pairs -> record; null for an empty (missing) hash. */
+export function toRecord(pairs: string[]): InvocationRecord | null {
+  if (!pairs.length) return null;
+  const h: Record<string, string> = {};
+  for (let i = 0; i < pairs.length; i += 2) h[pairs[i]!] = pairs[i + 1]!;
+  return {
+    id: h.id!, taskId: h.task!, args: h.args!, status: h.status as Status, owner: h.owner ?? null,
+    attempt: Number(h.attempt ?? 0), priority: Number(h.priority ?? 5), parentId: h.parent ?? null,
+    workflowId: h.workflow ?? null, result: h.result ?? null, error: h.error ?? null,
+    createdAt: Number(h.created), updatedAt: Number(h.updated),
+  };
+}
+
+export function toRecords(rows: string[][]): InvocationRecord[] {
+  const out: InvocationRecord[] = [];
+  for (const r of rows) {
+    const rec = toRecord(r);
+    if (rec) out.push(rec);
+  }
+  return out;
+}
+
+/** 'at|STATUS' or 'at|STATUS|runnerId'. */
+export function toHistoryEntry(s: string): HistoryEntry {
+  const a = s.indexOf('|');
+  const b = s.indexOf('|', a + 1);
+  return {
+    at: Number(s.slice(0, a)),
+    status: (b < 0 ? s.slice(a + 1) : s.slice(a + 1, b)) as Status,
+    runnerId: b < 0 ? null : s.slice(b + 1),
+  };
+}
+
+export function transitionArgs(reqs: TransitionRequest[]): string[] {
+  const out: string[] = [];
+  for (const r of reqs) out.push(r.id, r.to, enc(r.runnerId), enc(r.result), enc(r.error));
+  return out;
+}
+
+/** A Lua error tuple -> the typed error the interface promises. */
+export function transitionError(req: TransitionRequest, e: string[]): Error {
+  if (e[0] === 'notfound') return new InvocationNotFoundError(req.id);
+  if (e[0] === 'illegal') return new IllegalTransitionError(req.id, e[1]!, req.to);
+  return new WrongOwnerError(req.id, e[1]!, req.to, dec(e[2]!), req.runnerId);
+}
+
+/** cjson encodes an empty Lua table as {}: read it as an empty list. */
+export function jsonList<T>(reply: unknown): T[] {
+  const v = JSON.parse(String(reply)) as T[] | Record<string, never>;
+  return Array.isArray(v) ? v : [];
+}

@@ -1,0 +1,171 @@
+/**
+ * One Redis connection set per backend instance: the main connection (scripts and reads), and on
+ * demand a blocking one (idle claimers wait in BZPOPMIN) and a subscriber (final-result wake-ups).
+ * Checks the server at start; after that, a dropped connection reconnects with backoff and the
+ * commands in flight are resent (scripts that must not run twice answer a resend from their reply
+ * cache, see lua/lib.lua).
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { BackendError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
+import { Keys } from './keys.js';
+import { defineScripts, type ScriptName } from './scripts.js';
+
+export interface RedisConnOptions {
+  url: string;
+  prefix: string;
+  allowEviction: boolean;
+  logger: Logger;
+}
+
+/** Client names show in CLIENT LIST as taskapp:<prefix>:<role> (an operator can find and kill them). */
+export function clientName(prefix: string, role: string): string {
+  return `taskapp:${prefix}${role}`.replace(/[^\w:{}|.\-]/g, '_');
+}
+
+const opToken = randomUUID().slice(0, 12);
+let opCounter = 0;
+
+export class RedisConn {
+  readonly keys: Keys;
+  readonly scripts: ReturnType<typeof defineScripts>;
+  readonly url: string;
+  private extra: Redis[] = [];
+  private closing = false;
+
+  private constructor(readonly main: Redis, private readonly opts: RedisConnOptions) {
+    this.keys = new Keys(opts.prefix);
+    this.url = maskUrl(opts.url);
+    this.scripts = defineScripts(main);
+  }
+
+  get logger(): Logger { return this.opts.logger; }
+  get isClosing(): boolean { return this.closing; }
+
+  static async open(opts: RedisConnOptions): Promise<RedisConn> {
+    let ready = false;
+    let lastError: Error | undefined;
+    const main = new Redis(opts.url, {
+      ...baseOptions(clientName(opts.prefix, 'main')),
+      lazyConnect: true,
+      // Before the first successful connect, fail at once: start-up reports the problem.
+      retryStrategy: (attempt) => (ready ? reconnectDelayMs(attempt) : null),
+    });
+    main.on('error', (err: Error) => { lastError = err; });
+    try {
+      await main.connect();
+      ready = true;
+    } catch (err) {
+      main.disconnect();
+      const cause = lastError ?? (err as Error);
+      throw new BackendError(`cannot connect to Redis at ${maskUrl(opts.url)} (${cause.message})`,
+        'check that Redis is running and reachable from this host, and that redis.url (env TASKAPP__REDIS__URL) has the right host, port, password and TLS scheme (rediss://)', cause);
+    }
+    const conn = new RedisConn(main, opts);
+    conn.watch(main, 'main');
+    try {
+      await conn.checkEvictionPolicy();
+    } catch (err) {
+      main.disconnect();
+      throw err;
+    }
+    return conn;
+  }
+
+  /** Redis may drop keys under memory pressure unless maxmemory-policy is noeviction: work would vanish. */
+  private async checkEvictionPolicy(): Promise<void> {
+    let policy: string | undefined;
+    try {
+      policy = ((await this.main.config('GET', 'maxmemory-policy')) as string[])[1];
+    } catch {
+      // CONFIG may be disabled (managed Redis): INFO tells the same.
+      const info = await this.main.info('memory');
+      policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+    }
+    if (policy === undefined || policy === 'noeviction' || this.opts.allowEviction) {
+      if (policy !== undefined && policy !== 'noeviction') {
+        this.logger.warn('redis maxmemory-policy is not noeviction: under memory pressure Redis may delete queued or running work', { url: this.url, policy });
+      }
+      return;
+    }
+    throw new BackendError(`Redis at ${this.url} has maxmemory-policy "${policy}": under memory pressure it would delete taskapp's keys and lose work`,
+      'set `maxmemory-policy noeviction` on the server (CONFIG SET maxmemory-policy noeviction, and in redis.conf), or accept the risk with redis.allow_eviction = true (env TASKAPP__REDIS__ALLOW_EVICTION=true)');
+  }
+
+  /** Logs reconnects so an operator sees them. */
+  private watch(r: Redis, role: string): void {
+    let lost = false;
+    r.on('error', (err: Error) => this.logger.debug('redis connection error', { role, url: this.url, error: err.message }));
+    r.on('reconnecting', (delayMs: number) => {
+      if (this.closing) return;
+      lost = true;
+      this.logger.warn('redis connection lost, reconnecting', { role, url: this.url, delayMs });
+    });
+    r.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      this.logger.info('redis reconnected', { role, url: this.url });
+    });
+  }
+
+  /** A further connection (blocking waits, pub/sub), closed with this one. */
+  duplicate(role: string, extra: RedisOptions = {}): Redis {
+    const r = this.main.duplicate({
+      ...baseOptions(clientName(this.opts.prefix, role)),
+      lazyConnect: false,
+      retryStrategy: (attempt) => reconnectDelayMs(attempt),
+      ...extra,
+    });
+    this.watch(r, role);
+    this.extra.push(r);
+    return r;
+  }
+
+  /** Runs a script that must not run twice: its reply is cached under a fresh op id. */
+  guarded(name: ScriptName, args: Array<string | number | Buffer>): Promise<unknown> {
+    const key = this.keys.op(`${opToken}:${(opCounter = (opCounter + 1) % Number.MAX_SAFE_INTEGER)}`);
+    return this.retrying(() => this.scripts[name](key, this.keys.prefix, ...args));
+  }
+
+  /** Runs a script whose second run is harmless. */
+  script(name: ScriptName, args: Array<string | number | Buffer>): Promise<unknown> {
+    return this.retrying(() => this.scripts[name](this.keys.slot, this.keys.prefix, ...args));
+  }
+
+  /**
+   * ioredis queues commands while it reconnects and resends those in flight; what still fails is a
+   * server busy loading its data after a restart, or a pipeline cut in half. Those are retried.
+   */
+  async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const msg = (err as Error).message ?? '';
+        const transient = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b|Pipeline aborted|Connection is closed|ECONNRESET|EPIPE/.test(msg);
+        if (!transient || this.closing || attempt >= 30) throw err;
+        await new Promise((r) => setTimeout(r, reconnectDelayMs(attempt)));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const r of this.extra) r.disconnect();
+    await this.main.quit().catch(() => this.main.disconnect());
+  }
+}
+
+function baseOptions(connectionName: string): RedisOptions {
+  return {
+    connectionName,
+    // Wait for the reconnect instead of failing commands: a runner rides out a restart.
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    autoResendUnfulfilledCommands: true,
+    connectTimeout: 5000,
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * The redis backend (ioredis): every role on one Redis, for runners on many hosts. Each multi-key
+ * change is one Lua script from lua/; idle claimers block instead of polling; final results wake
+ * waiters in every process through pub/sub.
+ */
+import { createLogger } from '../../core/logger.js';
+import type { BackendFactory } from '../registry.js';
+import { RedisBroker } from './broker.js';
+import { RedisConn } from './connection.js';
+import { RedisDataStore } from './data.js';
+import { RedisFinals } from './finals.js';
+import { keyPrefix } from './keys.js';
+import { RedisOrchestrator } from './orchestrator.js';
+import { RedisStateBackend } from './state.js';
+import { RedisTriggerStore } from './triggers.js';
+
+export const createRedisBackend: BackendFactory = async ({ config }) => {
+  const logger = createLogger(config.logging_level, config.monitor.log_format, { app: config.app_id, backend: 'redis' });
+  const conn = await RedisConn.open({
+    url: config.redis.url,
+    prefix: keyPrefix(config.app_id, config.redis.prefix),
+    allowEviction: config.redis.allow_eviction,
+    logger,
+  });
+  let state: RedisStateBackend;
+  const finals = new RedisFinals(conn, (ids) => state.getMany(ids));
+  state = new RedisStateBackend(conn, finals);
+  const broker = new RedisBroker(conn);
+  return {
+    broker,
+    state,
+    orchestrator: new RedisOrchestrator(conn, finals),
+    triggers: new RedisTriggerStore(conn),
+    data: new RedisDataStore(conn),
+    close: async () => { await broker.close(); await conn.close(); },
+  };
+};

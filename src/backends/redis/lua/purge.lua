@@ -1,0 +1,18 @@
+-- Deletes up to ARGV[3] final invocations last changed before ARGV[2], with their history and
+-- index entries. Returns how many; the caller repeats while a full batch was deleted.
+local before, max = '(' .. ARGV[2], tonumber(ARGV[3])
+local n = 0
+for s in pairs(FINAL) do
+  if n >= max then break end
+  local sk = P .. 's:' .. s
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', sk, '-inf', before, 'LIMIT', 0, max - n)) do
+    local k = P .. 'i:' .. id
+    local task = redis.call('HGET', k, 'task')
+    if task then redis.call('ZREM', P .. 't:' .. task, id) end
+    redis.call('DEL', k, P .. 'h:' .. id)
+    redis.call('ZREM', P .. 'all', id)
+    redis.call('ZREM', sk, id)
+    n = n + 1
+  end
+end
+return n

@@ -1,0 +1,63 @@
+import { isFinal } from '../../core/status.js';
+import type { InvocationRecord, TransitionRequest } from '../../core/records.js';
+import type { Orchestrator } from '../orchestrator.js';
+import { jsonList, toRecord, toRecords, transitionArgs, transitionError } from './codec.js';
+import type { RedisConn } from './connection.js';
+import type { RedisFinals } from './finals.js';
+import { chunks } from './state.js';
+
+/**
+ * Every change is one Lua script (lua/transition.lua, lua/acquire.lua) that validates against the
+ * state machine, updates the record and its indexes and appends to the history atomically; a
+ * batch of changes is one script call.
+ */
+export class RedisOrchestrator implements Orchestrator {
+  constructor(private readonly c: RedisConn, private readonly finals: RedisFinals) {}
+
+  async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
+    const [out] = await this.transitionMany([req], now);
+    if (out instanceof Error) throw out;
+    return out!;
+  }
+
+  async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
+    if (!reqs.length) return [];
+    const parts = await Promise.all(chunks(reqs).map(async (part) => {
+      const reply = jsonList<[number, string[]]>(await this.c.guarded('transition', [String(now), ...transitionArgs(part)]));
+      return reply.map(([ok, v], i) => (ok ? toRecord(v)! : transitionError(part[i]!, v)));
+    }));
+    const out = parts.flat();
+    this.finals.notifier.publish(out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)));
+    return out;
+  }
+
+  async acquire(ids: string[], runnerId: string, now: number): Promise<InvocationRecord[]> {
+    if (!ids.length) return [];
+    const parts = await Promise.all(chunks(ids).map(async (part) =>
+      toRecords(jsonList<string[]>(await this.c.guarded('acquire', [String(now), runnerId, ...part])))));
+    return parts.flat();
+  }
+
+  async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
+    return toRecords(await this.c.script('owned_by_others', [JSON.stringify(live), ...statuses]) as string[][]);
+  }
+
+  async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
+    const ids = await this.c.retrying(() => this.c.main.zrangebyscore(`${this.c.keys.prefix}s:${status}`, '-inf', `(${before}`));
+    const parts = await Promise.all(chunks(ids).map((part) => this.c.script('get_many', part) as Promise<string[][]>));
+    return parts.flatMap(toRecords);
+  }
+
+  async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    return Number(await this.c.script('lease', [name, holder, String(now), String(now + ttlMs)])) === 1;
+  }
+
+  async purge(before: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = Number(await this.c.script('purge', [String(before), '1000']));
+      total += n;
+      if (n < 1000) return total;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { HistoryEntry, InvocationFilter, InvocationRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
+import type { FinalWatch, StateBackend } from '../state-backend.js';
+import { enc, toHistoryEntry, toRecord, toRecords } from './codec.js';
+import type { RedisConn } from './connection.js';
+import type { RedisFinals } from './finals.js';
+
+/** Ids per script call: one call stays short enough not to stall the server for others. */
+export const BATCH = 500;
+
+export function chunks<T>(xs: T[], size = BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/** Invocations as hashes, history as a list per invocation, indexes as sorted sets. */
+export class RedisStateBackend implements StateBackend {
+  constructor(private readonly c: RedisConn, private readonly finals: RedisFinals) {}
+
+  async insert(invs: NewInvocation[], now: number): Promise<void> {
+    // Chunks go out back to back (pipelined on the connection), each one atomic.
+    await Promise.all(chunks(invs).map((part) => {
+      const args: string[] = [String(now)];
+      for (const i of part) args.push(i.id, i.taskId, i.args, String(i.priority), enc(i.parentId), enc(i.workflowId));
+      return this.c.script('insert', args);
+    }));
+  }
+
+  async get(id: string): Promise<InvocationRecord | null> {
+    return toRecord(await this.c.retrying(() => this.c.main.hgetall(this.c.keys.inv(id)).then(flatten)));
+  }
+
+  async getMany(ids: string[]): Promise<InvocationRecord[]> {
+    const parts = await Promise.all(chunks(ids).map((part) => this.c.script('get_many', part) as Promise<string[][]>));
+    return parts.flatMap(toRecords);
+  }
+
+  async history(id: string): Promise<HistoryEntry[]> {
+    return (await this.c.retrying(() => this.c.main.lrange(this.c.keys.hist(id), 0, -1))).map(toHistoryEntry);
+  }
+
+  async list(f: InvocationFilter): Promise<InvocationRecord[]> {
+    const rows = await this.c.script('list', [enc(f.taskId), enc(f.owner), enc(f.createdAfter?.toString()),
+      enc(f.limit === undefined ? undefined : String(Math.max(0, Math.floor(f.limit)))), ...(f.statuses ?? [])]) as string[][];
+    return toRecords(rows);
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const flat = await this.c.script('count_by_status', []) as Array<string | number>;
+    const out: Record<string, number> = {};
+    for (let i = 0; i < flat.length; i += 2) out[String(flat[i])] = Number(flat[i + 1]);
+    return out;
+  }
+
+  watchFinal(ids: string[]): FinalWatch {
+    return this.finals.watch(ids);
+  }
+
+  async heartbeat(r: RunnerInfo): Promise<void> {
+    await this.c.retrying(() => this.c.main.hset(this.c.keys.runners, r.id, JSON.stringify(r)));
+  }
+
+  async runners(): Promise<RunnerInfo[]> {
+    const all = await this.c.retrying(() => this.c.main.hgetall(this.c.keys.runners));
+    return Object.keys(all).sort().map((id) => JSON.parse(all[id]!) as RunnerInfo);
+  }
+
+  async removeRunner(id: string): Promise<void> {
+    await this.c.retrying(() => this.c.main.hdel(this.c.keys.runners, id));
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** HGETALL's object -> the pairs toRecord reads. */
+function flatten(h: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const k in h) out.push(k, h[k]!);
+  return out;
+}
