@@ -6,6 +6,8 @@ export type { TaskOptions, EffectiveTaskOptions } from './core/task-options.js';
 export { STATUSES, FINAL_STATUSES, TRANSITIONS, isFinal, type Status } from './core/status.js';
 export type { HistoryEntry, InvocationRecord, RunnerInfo } from './core/records.js';
 export type { Runner, RunnerOptions } from './runners/runner.js';
+export { on, Trigger } from './triggers/conditions.js';
+export type { TriggerContext, SourceInvocation, ArgsProvider } from './triggers/types.js';
 export type { Logger } from './core/logger.js';
 export type { SerializableClass } from './serialization/serializer.js';
 export {

@@ -22,4 +22,8 @@ export interface TriggerStore {
   purgeEvents(before: number): Promise<number>;
   /** Claims a run id once: true for the first caller only. */
   claimRun(runId: string, now: number): Promise<boolean>;
+  /** Pauses or resumes a trigger by id (`taskapp trigger pause|resume`); kept across restarts. */
+  setPaused(triggerId: string, paused: boolean): Promise<void>;
+  /** Ids of paused triggers. */
+  pausedTriggers(): Promise<string[]>;
 }

@@ -60,9 +60,21 @@ export function resolveConfig(layers: ConfigLayer[], taskEnv: EnvLayer['taskOpti
   return { config: parsed.data, sources, taskEnv, baseDir };
 }
 
-interface Issue { code: string; path: PropertyKey[]; message: string; keys?: string[]; values?: unknown[] }
+interface Issue { code: string; path: PropertyKey[]; message: string; keys?: string[]; values?: unknown[]; errors?: Issue[][] }
 
-export function configErrorFrom(issues: readonly Issue[], merged: Record<string, unknown>, sources: Map<string, string>): ConfigError {
+/** A union's own "Invalid input" hides the real problem: report the branch that got deepest (e.g.
+ * `tasks` as a table with a bad [tasks.<name>] cron, rather than "expected array"). */
+function unwrapUnions(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((i) => {
+    if (i.code !== 'invalid_union' || !i.errors?.length) return [i];
+    const depth = (b: Issue[]) => Math.max(...b.map((x) => x.path.length));
+    const best = i.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+    return unwrapUnions(best.map((x) => ({ ...x, path: [...i.path, ...x.path] })));
+  });
+}
+
+export function configErrorFrom(rawIssues: readonly Issue[], merged: Record<string, unknown>, sources: Map<string, string>): ConfigError {
+  const issues = unwrapUnions(rawIssues);
   const lines: string[] = [];
   let fix = 'see taskapp.toml.example for every field, its type and default';
   for (const issue of issues) {

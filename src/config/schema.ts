@@ -4,6 +4,7 @@
  * the same fields in camelCase (see toSnakeKeys).
  */
 import { z } from 'zod';
+import { cronProblem, timeZoneProblem } from '../triggers/cron.js';
 
 export const BACKENDS = ['memory', 'sqlite', 'redis', 'postgres'] as const;
 export const BROKERS = [...BACKENDS, 'rabbitmq'] as const;
@@ -39,8 +40,8 @@ const taskOptionFields = {
   force_new_workflow: [z.boolean(), false, "start a child workflow instead of joining the caller's"],
   disable_cache_args: [z.array(z.string()), [], 'arguments never moved to the data store'],
   worker_threads: [z.boolean(), false, 'run on a worker_threads pool (CPU-bound tasks)'],
-  cron: [z.string(), undefined, 'a cron schedule that triggers this task (5 or 6 fields)'],
-  timezone: [z.string(), undefined, "time zone of the cron schedule (IANA name); default the host's"],
+  cron: [z.string().superRefine((v, ctx) => { const p = cronProblem(v); if (p) ctx.addIssue({ code: 'custom', message: p }); }), undefined, 'a cron schedule that triggers this task (5 or 6 fields)'],
+  timezone: [z.string().superRefine((v, ctx) => { const p = timeZoneProblem(v); if (p) ctx.addIssue({ code: 'custom', message: p }); }), undefined, "time zone of the cron schedule (IANA name); default the host's"],
 } as const;
 type Fields = typeof taskOptionFields;
 type WithDefaults = { [K in keyof Fields]: Fields[K][1] extends undefined ? z.ZodOptional<Fields[K][0]> : z.ZodDefault<Fields[K][0]> };

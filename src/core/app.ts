@@ -15,6 +15,7 @@ import { JsonSerializer, type SerializableClass } from '../serialization/seriali
 import { ErrorRegistry } from '../serialization/errors.js';
 import type { Runner, RunnerOptions } from '../runners/runner.js';
 import { runInline } from '../runners/inline.js';
+import { emitEvent } from '../triggers/events.js';
 
 type ErrorClass = abstract new (...args: any[]) => Error;
 
@@ -40,6 +41,7 @@ export class App {
   private backendsPromise?: Promise<Backends>;
   private log?: Logger;
   private readonly runners = new Set<Runner>();
+  private readonly finalListeners = new Set<(recs: InvocationRecord[]) => void>();
 
   constructor(options: TaskappOptions = {}) {
     const { classes, errors, configFile, ...code } = options;
@@ -131,6 +133,25 @@ export class App {
   /** Dev mode: runs a new invocation inline, through the same statuses as a runner would. */
   async runInline(inv: NewInvocation): Promise<void> {
     await runInline(this, inv);
+  }
+
+  /** Stores an event for event triggers (`on.event(code, filter)`); returns the event id. */
+  emit(code: string, payload: unknown = {}): Promise<string> {
+    return emitEvent(this, code, payload);
+  }
+
+  /** Listens to invocations becoming final in this process (status/result/exception triggers). */
+  onFinal(listener: (recs: InvocationRecord[]) => void): () => void {
+    this.finalListeners.add(listener);
+    return () => { this.finalListeners.delete(listener); };
+  }
+
+  /** Runners call this after they record final outcomes; a listener's error is logged, never thrown. */
+  notifyFinal(recs: InvocationRecord[]): void {
+    if (!recs.length) return;
+    for (const l of this.finalListeners) {
+      try { l(recs); } catch (err) { this.logger.error('final-status listener failed', { error: (err as Error).stack }); }
+    }
   }
 
   async startRunner(opts: RunnerOptions = {}): Promise<Runner> {

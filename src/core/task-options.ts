@@ -6,6 +6,7 @@ import { ConfigError } from './errors.js';
 import { taskOptionsOverrideSchema, taskOptionsSchema, type TaskOptionsConfig } from '../config/schema.js';
 import { configErrorFrom, toSnakeKeys, type ResolvedConfig } from '../config/resolve.js';
 import { toEnvName } from '../config/env.js';
+import type { TriggerLike } from '../triggers/types.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -30,12 +31,15 @@ export interface TaskOptions {
   workerThreads?: boolean;
   cron?: string;
   timezone?: string;
+  /** What starts this task besides a call: `on.cron(...)`, `on.event(...)`, ... (code only). */
+  triggers?: TriggerLike | TriggerLike[];
 }
 
 export type EffectiveTaskOptions = TaskOptionsConfig & { sources: Record<string, string> };
 
 export function resolveTaskOptions(taskId: string, code: TaskOptions, resolved: ResolvedConfig): EffectiveTaskOptions {
-  const codeValues = toSnakeKeys({ ...code, retryFor: code.retryFor?.map((e) => (typeof e === 'string' ? e : e.name)) }) as Record<string, unknown>;
+  const { triggers: _triggers, ...configurable } = code;
+  const codeValues = toSnakeKeys({ ...configurable, retryFor: code.retryFor?.map((e) => (typeof e === 'string' ? e : e.name)) }) as Record<string, unknown>;
   const envRaw = resolved.taskEnv[toEnvName(taskId)] ?? {};
   const envValues = Object.fromEntries(Object.entries(envRaw).map(([k, v]) => [k, v.value]));
   const layers: Array<[string, Record<string, unknown>]> = [

@@ -66,6 +66,12 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     return inv!;
   }
 
+  /** @internal Registers one invocation under a given id (triggers derive it from their run id). */
+  async callWithId(id: string, args: A): Promise<Invocation<R>> {
+    const [inv] = await this.enqueue([args], { ids: [id] });
+    return inv!;
+  }
+
   /** call() then result(). */
   async run(args: A, opts: { timeoutMs?: number } = {}): Promise<R> {
     return (await this.call(args)).result(opts);
@@ -90,15 +96,17 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     }
     const size = this.options.parallel_batch_size;
     const out: Invocation<R>[] = [];
-    for (let i = 0; i < list.length; i += size) out.push(...(await this.enqueue(list.slice(i, i + size), serialized?.slice(i, i + size))));
+    for (let i = 0; i < list.length; i += size) out.push(...(await this.enqueue(list.slice(i, i + size), { serialized: serialized?.slice(i, i + size) })));
     return new InvocationGroup(this.app, out);
   }
 
-  private async enqueue(argsList: A[], serialized?: string[]): Promise<Invocation<R>[]> {
+  /** `serialized`: arguments already serialized (parallelize's common part); `ids`: given ids (triggers). */
+  private async enqueue(argsList: A[], given: { serialized?: string[]; ids?: string[] } = {}): Promise<Invocation<R>[]> {
+    const { serialized, ids: givenIds } = given;
     const parent = currentInvocation.getStore();
     const o = this.options;
     const news: NewInvocation[] = argsList.map((args, k) => ({
-      id: newInvocationId(),
+      id: givenIds?.[k] ?? newInvocationId(),
       taskId: this.id,
       args: serialized?.[k] ?? this.serializeArgs(args),
       priority: o.priority,

@@ -2,6 +2,7 @@
 import type { App } from '../core/app.js';
 import type { NewInvocation } from '../core/records.js';
 import { runAttempt } from './execute.js';
+import { devFinal } from '../triggers/dev.js';
 
 const DEV_RUNNER = 'dev-mode-inline';
 
@@ -12,8 +13,8 @@ export async function runInline(app: App, inv: NewInvocation): Promise<void> {
     await orchestrator.acquire([inv.id], DEV_RUNNER, Date.now());
     const running = await orchestrator.transition({ id: inv.id, to: 'RUNNING', runnerId: DEV_RUNNER }, Date.now());
     const out = await runAttempt(app, running, DEV_RUNNER);
-    await orchestrator.transition({ id: inv.id, to: out.to, runnerId: DEV_RUNNER, ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }) }, Date.now());
-    if (out.to !== 'RETRY') return;
+    const done = await orchestrator.transition({ id: inv.id, to: out.to, runnerId: DEV_RUNNER, ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }) }, Date.now());
+    if (out.to !== 'RETRY') { app.notifyFinal([done]); await devFinal(app, [done]); return; }
     await new Promise((r) => setTimeout(r, out.delayMs));
   }
 }

@@ -13,6 +13,8 @@ import { Heartbeat } from './heartbeat.js';
 import type { Runner, RunnerOptions } from './runner.js';
 import { Slots } from './slots.js';
 import { TransitionBatcher } from './transition-batcher.js';
+import { isFinal } from '../core/status.js';
+import { startTriggerLoop, type TriggerScheduler } from '../triggers/scheduler.js';
 
 export class ThreadRunner implements Runner {
   readonly kind = 'thread';
@@ -27,6 +29,7 @@ export class ThreadRunner implements Runner {
   private batcher!: TransitionBatcher;
   private heartbeat!: Heartbeat;
   private loopDone?: Promise<void>;
+  private triggers: TriggerScheduler | null = null;
 
   constructor(private readonly app: App, private readonly opts: RunnerOptions = {}) {
     this.id = newRunnerId('thread');
@@ -40,6 +43,8 @@ export class ThreadRunner implements Runner {
     const cfg = this.app.config.runner;
     this.heartbeat = new Heartbeat(this.b.state, this.id, this.kind, cfg.heartbeat_interval_seconds * 1000,
       () => ({ concurrency: this.slots.size, inFlight: this.inFlight.size }), this.app.logger);
+    // Triggers first: a bad cron in config fails the start before this runner says it is alive.
+    this.triggers = await startTriggerLoop(this.app, this.b);
     await this.heartbeat.start();
     this.loopDone = this.loop().catch((err) => {
       this.app.logger.error('runner loop failed', { runner: this.id, error: (err as Error).stack });
@@ -96,7 +101,8 @@ export class ThreadRunner implements Runner {
   }
 
   private async finish(rec: InvocationRecord, out: Outcome): Promise<void> {
-    await this.batcher.submit({ id: rec.id, to: out.to, runnerId: this.id, ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }) });
+    const done = await this.batcher.submit({ id: rec.id, to: out.to, runnerId: this.id, ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }) });
+    if (isFinal(done.status)) this.app.notifyFinal([done]);
     if (out.to === 'RETRY') await this.b.broker.route([{ id: rec.id, priority: rec.priority, notBefore: Date.now() + out.delayMs }]);
   }
 
@@ -125,6 +131,7 @@ export class ThreadRunner implements Runner {
     await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
     if (this.inFlight.size) await this.reroute([...this.inFlight.keys()]);
+    await this.triggers?.stop();
     await this.heartbeat?.stop().catch(() => {});
     this.stopped = true;
     this.resolveDone();

@@ -16,6 +16,7 @@ export class MemoryStore {
   readonly lastFires = new Map<string, number>();
   readonly events: StoredEvent[] = [];
   readonly runClaims = new Map<string, number>();
+  readonly pausedTriggers = new Set<string>();
   readonly blobs = new Map<string, Buffer>();
   /** Registration key -> the invocation registered under it (valid while that one is REGISTERED). */
   readonly registrations = new Map<string, string>();

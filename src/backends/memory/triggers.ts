@@ -28,4 +28,9 @@ export class MemoryTriggerStore implements TriggerStore {
     this.s.runClaims.set(runId, now);
     return true;
   }
+  async setPaused(triggerId: string, paused: boolean): Promise<void> {
+    if (paused) this.s.pausedTriggers.add(triggerId);
+    else this.s.pausedTriggers.delete(triggerId);
+  }
+  async pausedTriggers(): Promise<string[]> { return [...this.s.pausedTriggers].sort(); }
 }

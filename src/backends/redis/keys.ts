@@ -23,6 +23,7 @@ export class Keys {
   get runners(): string { return `${this.prefix}runners`; }
   get conditions(): string { return `${this.prefix}cond`; }
   get lastFire(): string { return `${this.prefix}lastfire`; }
+  get pausedTriggers(): string { return `${this.prefix}paused`; }
   get events(): string { return `${this.prefix}ev`; }
   get eventData(): string { return `${this.prefix}evd`; }
   blob(key: string): string { return `${this.prefix}b:${key}`; }

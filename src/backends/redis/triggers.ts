@@ -23,6 +23,15 @@ export class RedisTriggerStore implements TriggerStore {
     return String(await this.c.guarded('cas_last_fire', [triggerId, enc(expected?.toString()), String(next)])) === '1';
   }
 
+  async setPaused(triggerId: string, paused: boolean): Promise<void> {
+    const key = this.c.keys.pausedTriggers;
+    await this.c.retrying(() => (paused ? this.c.main.sadd(key, triggerId) : this.c.main.srem(key, triggerId)));
+  }
+
+  async pausedTriggers(): Promise<string[]> {
+    return (await this.c.retrying(() => this.c.main.smembers(this.c.keys.pausedTriggers))).sort();
+  }
+
   async addEvent(e: StoredEvent): Promise<void> {
     await this.c.script('add_event', [e.id, String(e.at), JSON.stringify({ code: e.code, payload: e.payload })]);
   }

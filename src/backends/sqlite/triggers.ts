@@ -33,4 +33,12 @@ export class SqliteTriggerStore implements TriggerStore {
   async claimRun(runId: string, now: number): Promise<boolean> {
     return this.d.write(() => this.d.db.prepare('INSERT INTO trigger_runs (run_id, at) VALUES (?, ?) ON CONFLICT (run_id) DO NOTHING').run(runId, now).changes > 0);
   }
+  async setPaused(triggerId: string, paused: boolean): Promise<void> {
+    this.d.write(() => (paused
+      ? this.d.db.prepare('INSERT INTO trigger_paused (trigger_id, at) VALUES (?, ?) ON CONFLICT (trigger_id) DO NOTHING').run(triggerId, Date.now())
+      : this.d.db.prepare('DELETE FROM trigger_paused WHERE trigger_id = ?').run(triggerId)));
+  }
+  async pausedTriggers(): Promise<string[]> {
+    return this.d.read(() => this.d.db.prepare('SELECT trigger_id FROM trigger_paused ORDER BY trigger_id').pluck().all()) as string[];
+  }
 }

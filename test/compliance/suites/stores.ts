@@ -46,6 +46,22 @@ export function triggerStoreSuite(h: BackendHarness): void {
       expect(await b.triggers.purgeEvents(25)).toBe(2);
       expect((await b.triggers.events(0, 10)).map((e) => e.id)).toEqual(['e3']);
     });
+
+    it('pauses and resumes triggers, idempotently, visible to every handle', async () => {
+      expect(await b.triggers.pausedTriggers()).toEqual([]);
+      await b.triggers.setPaused('report:cron', true);
+      await b.triggers.setPaused('report:cron', true);
+      await b.triggers.setPaused('alert:0', true);
+      expect(await b.triggers.pausedTriggers()).toEqual(['alert:0', 'report:cron']);
+      if (h.shared) {
+        const peer = await openBackends(cfg);
+        expect(await peer.triggers.pausedTriggers()).toEqual(['alert:0', 'report:cron']);
+        await peer.close();
+      }
+      await b.triggers.setPaused('report:cron', false);
+      await b.triggers.setPaused('never-paused', false);
+      expect(await b.triggers.pausedTriggers()).toEqual(['alert:0']);
+    });
   });
 }
 

@@ -1,0 +1,27 @@
+/**
+ * Dev mode (`dev_mode_force_sync`): no runner, so no trigger loop. Status, result, exception and
+ * event triggers fire inline instead, before call() / emit() return, so tests of task logic see
+ * them; cron schedules do not run.
+ */
+import type { App } from '../core/app.js';
+import type { InvocationRecord } from '../core/records.js';
+import { TriggerScheduler } from './scheduler.js';
+
+const schedulers = new WeakMap<App, Promise<TriggerScheduler | null>>();
+
+function devScheduler(app: App): Promise<TriggerScheduler | null> {
+  let s = schedulers.get(app);
+  if (!s) {
+    s = app.backends().then((b) => { const t = new TriggerScheduler(app, b); return t.empty ? null : t; });
+    schedulers.set(app, s);
+  }
+  return s;
+}
+
+export async function devFinal(app: App, recs: InvocationRecord[]): Promise<void> {
+  await (await devScheduler(app))?.handleFinal(recs);
+}
+
+export async function devEvents(app: App): Promise<void> {
+  await (await devScheduler(app))?.processEvents();
+}
