@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { FINAL_STATUSES, OWNED_STATUSES, RECOVERY_STATUSES, STATUSES, TRANSITIONS } from '../../core/status.js';
 import { ACQUIRABLE } from '../../orchestration/apply-transition.js';
+import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
@@ -20,7 +21,7 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
 const luaStr = (s: string) => JSON.stringify(s); // status names are plain ASCII: a JSON string is a Lua string
 const luaSet = (xs: Iterable<string>) => `{${[...xs].map((x) => `[${luaStr(x)}]=true`).join(',')}}`;
 
-/** Lua tables of the state machine, from status.ts and apply-transition.ts. */
+/** Lua tables of the state machine, from status.ts, apply-transition.ts and concurrency.ts. */
 export function statusPrelude(): string {
   const transitions = Object.entries(TRANSITIONS).map(([from, tos]) => `[${luaStr(from)}]=${luaSet(tos)}`).join(',');
   return [
@@ -30,6 +31,7 @@ export function statusPrelude(): string {
     `local RECOVERY=${luaSet(RECOVERY_STATUSES)}`,
     `local FINAL=${luaSet(FINAL_STATUSES)}`,
     `local ACQUIRABLE=${luaSet(ACQUIRABLE)}`,
+    `local ACTIVE=${luaSet(ACTIVE_STATUSES)}`,
     `local STATUSES={${STATUSES.map(luaStr).join(',')}}`,
     '',
   ].join('\n');
