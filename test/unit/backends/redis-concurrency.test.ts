@@ -110,4 +110,22 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis concurrency bookkee
     const left = await admin.keys(`${P.replace(/[*?[\]\\]/g, '\\$&')}*`);
     expect(left.filter((k) => /:(run|reg|rate):/.test(k))).toEqual([]);
   });
+
+  it('the fused hot path: enqueue routes only stored ones; claimAndStart starts one per slot and requeues the rest', async () => {
+    const ids = await b.hot.enqueue([
+      newInv('a', 't', { concurrency: one }), newInv('b', 't', { concurrency: one, registrationKey: 'K' }),
+      newInv('c', 't', { concurrency: one, registrationKey: 'K' }),
+    ], Date.now());
+    expect(ids).toEqual(['a', 'b', 'b']);
+    expect(await b.broker.count()).toBe(2);
+    const started = await b.hot.claimAndStart(10, 0, 'r1');
+    expect(started.map((r) => [r.id, r.status, r.owner, r.attempt])).toEqual([['a', 'RUNNING', 'r1', 1]]);
+    expect(await statuses('b')).toEqual(['REGISTERED', 'CONCURRENCY_CONTROLLED', 'REROUTED']);
+    expect(await b.broker.count()).toBe(1); // b waits in the delayed queue
+    expect(await b.hot.claimAndStart(10, 0, 'r1')).toEqual([]);
+    await b.orchestrator.transition({ id: 'a', to: 'SUCCESS', runnerId: 'r1', result: '1' }, Date.now());
+    const next = await b.hot.claimAndStart(10, 5000, 'r2');
+    expect(next.map((r) => [r.id, r.status])).toEqual([['b', 'RUNNING']]);
+    expect(await b.broker.count()).toBe(0);
+  });
 });

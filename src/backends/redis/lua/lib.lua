@@ -150,3 +150,80 @@ end
 local function acquire_reply(acquired, requeue, finals)
   return cjson.encode({ a = acquired, r = requeue, f = finals })
 end
+
+-- Routes {id, priority, not-before} items: ready ones join the queue scored by priority then
+-- order; delayed ones wait in `qd` by time as 'priority|id'. Sets the wake-up marker.
+local function route_items(nowN, items)
+  if #items == 0 then return end
+  local seq = redis.call('INCRBY', P .. 'qseq', #items) - #items
+  local ready, delayed = {}, {}
+  for _, it in ipairs(items) do
+    local id, prio, nb = it[1], tonumber(it[2]), it[3]
+    seq = seq + 1
+    if tonumber(nb) > nowN then
+      delayed[#delayed + 1] = nb; delayed[#delayed + 1] = prio .. '|' .. id
+    else
+      ready[#ready + 1] = queue_score(prio, seq); ready[#ready + 1] = id
+    end
+  end
+  if #ready > 0 then redis.call('ZADD', P .. 'q', unpack(ready)) end
+  if #delayed > 0 then redis.call('ZADD', P .. 'qd', unpack(delayed)) end
+  redis.call('ZADD', P .. 'qm', 0, 'm')
+end
+
+-- Takes up to `max` ready ids at `now`: due delayed ids join the queue first. Keeps the wake-up
+-- marker set while ids remain, so the next blocked claimer wakes too. Returns the ids and the
+-- next delayed time (or false).
+local function claim_ready(now, max)
+  local q, qd, qm = P .. 'q', P .. 'qd', P .. 'qm'
+  local due = redis.call('ZRANGEBYSCORE', qd, '-inf', now, 'LIMIT', 0, 1000)
+  if #due > 0 then
+    local seq = redis.call('INCRBY', P .. 'qseq', #due) - #due
+    local add = {}
+    for j, m in ipairs(due) do
+      local bar = string.find(m, '|', 1, true)
+      add[#add + 1] = queue_score(tonumber(string.sub(m, 1, bar - 1)), seq + j)
+      add[#add + 1] = string.sub(m, bar + 1)
+    end
+    redis.call('ZADD', q, unpack(add))
+    redis.call('ZREM', qd, unpack(due))
+  end
+  local popped = redis.call('ZPOPMIN', q, max)
+  local ids = {}
+  for j = 1, #popped, 2 do ids[#ids + 1] = popped[j] end
+  if redis.call('ZCARD', q) > 0 then redis.call('ZADD', qm, 0, 'm') else redis.call('ZREM', qm, 'm') end
+  return ids, redis.call('ZRANGE', qd, 0, 0, 'WITHSCORES')[2] or false
+end
+
+-- Stores one new invocation from ARGV[i..i+8] (see insert.lua) unless its registration key still
+-- names a REGISTERED invocation. Returns the id used and whether this call stored it.
+local function insert_one(now, i)
+  local id, task = ARGV[i], ARGV[i + 1]
+  local k = P .. 'i:' .. id
+  -- An id already stored is left as it is (a resent insert must not reset it).
+  if redis.call('EXISTS', k) == 1 then return id, false end
+  local regkey = dec(ARGV[i + 6])
+  if regkey then
+    local prev = redis.call('GET', P .. 'reg:' .. regkey)
+    if prev and redis.call('HGET', P .. 'i:' .. prev, 'status') == 'REGISTERED' then return prev, false end
+  end
+  local fields = { 'id', id, 'task', task, 'args', ARGV[i + 2], 'status', 'REGISTERED', 'attempt', 0,
+    'priority', ARGV[i + 3], 'created', now, 'updated', now }
+  local parent, wf, cckey, cc = dec(ARGV[i + 4]), dec(ARGV[i + 5]), dec(ARGV[i + 7]), dec(ARGV[i + 8])
+  if parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = parent end
+  if wf then fields[#fields + 1] = 'workflow'; fields[#fields + 1] = wf end
+  if regkey then
+    fields[#fields + 1] = 'regkey'; fields[#fields + 1] = regkey
+    redis.call('SET', P .. 'reg:' .. regkey, id)
+  end
+  if cc then
+    fields[#fields + 1] = 'cc'; fields[#fields + 1] = cc
+    fields[#fields + 1] = 'cckey'; fields[#fields + 1] = cckey
+  end
+  redis.call('HSET', k, unpack(fields))
+  redis.call('RPUSH', P .. 'h:' .. id, hist_entry(now, 'REGISTERED', nil))
+  redis.call('ZADD', P .. 'all', now, id)
+  redis.call('ZADD', P .. 't:' .. task, now, id)
+  redis.call('ZADD', P .. 's:REGISTERED', now, id)
+  return id, true
+end
