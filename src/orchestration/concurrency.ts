@@ -22,12 +22,14 @@ export type Decision =
   | { kind: 'final' };
 
 /**
- * `active`: invocations of the scope holding a slot now; `starts`: start times within the rate
- * window (oldest first).
+ * `from`: the invocation's status; `active`: invocations of the scope holding a slot now;
+ * `starts`: start times within the rate window (oldest first).
  */
-export function decide(cc: ConcurrencyControl, active: number, starts: number[], now: number): Decision {
+export function decide(cc: ConcurrencyControl, from: Status, active: number, starts: number[], now: number): Decision {
   if (cc.maxRunning > 0 && active >= cc.maxRunning) {
-    return cc.reroute ? { kind: 'requeue', notBefore: now + REROUTE_DELAY_MS } : { kind: 'final' };
+    // Only a fresh call (REGISTERED) may end CONCURRENCY_CONTROLLED_FINAL: the state machine gives
+    // one that already waited (REROUTED after recovery, RETRY) no way there, so it waits again.
+    return cc.reroute || from !== 'REGISTERED' ? { kind: 'requeue', notBefore: now + REROUTE_DELAY_MS } : { kind: 'final' };
   }
   if (cc.rateCount !== undefined && cc.rateWindowMs !== undefined && starts.length >= cc.rateCount) {
     // A rate limit means "later", never "never": back to the queue until the oldest start leaves the window.

@@ -59,7 +59,7 @@ export class MemoryOrchestrator implements Orchestrator {
       const cc = rec.concurrency;
       if (cc) {
         const starts = (this.s.starts.get(cc.key) ?? []).filter((t) => cc.rateWindowMs === undefined || t > now - cc.rateWindowMs);
-        const d = decide(cc, this.s.active.get(cc.key)?.size ?? 0, starts, now);
+        const d = decide(cc, rec.status, this.s.active.get(cc.key)?.size ?? 0, starts, now);
         if (d.kind !== 'run') {
           let last = rec;
           for (const to of blockedPath(rec.status, d)) last = this.apply({ id, to, runnerId }, now);

@@ -82,7 +82,7 @@ export class SqliteOrchestrator implements Orchestrator {
       if (cc) {
         const windowStart = cc.rateWindowMs === undefined ? now : now - cc.rateWindowMs;
         const starts = cc.rateCount === undefined ? [] : (this.startsStmt.all(cc.key, windowStart) as number[]);
-        const d = decide(cc, this.activeStmt.get(cc.key) as number, starts, now);
+        const d = decide(cc, rec.status, this.activeStmt.get(cc.key) as number, starts, now);
         if (d.kind !== 'run') {
           for (const to of blockedPath(rec.status, d)) rec = this.applyInTx({ id, to, runnerId }, now, rec);
           if (d.kind === 'requeue') requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConcurrencyArgumentsMismatchError, ConfigError, InvocationCycleError, NoResultError, taskapp, type App, type Task, type TaskappOptions } from '../../../src/index.js';
-import type { BackendHarness } from '../harness.js';
+import { openBackends, type BackendHarness } from '../harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,6 +52,29 @@ export function concurrencySuite(h: BackendHarness): void {
       await app!.startRunner({ concurrency: 2 });
       expect(await t1.result({ timeoutMs: 10_000 })).toBe(1);
       expect((await t.call({})).id).not.toBe(t1.id);
+    });
+
+    it('a blocked invocation that already waited (REROUTED, RETRY) is requeued even without reroute, never dropped', async () => {
+      const b = await openBackends(h.freshConfig());
+      try {
+        const cc = { key: 'k', maxRunning: 1, reroute: false };
+        await b.state.insert(['a', 'b', 'c'].map((id) => ({ id, taskId: 't', args: '{}', priority: 5, parentId: null, workflowId: null, concurrency: cc })), 1);
+        await b.orchestrator.acquire(['b'], 'r0', 2);
+        await b.orchestrator.transition({ id: 'b', to: 'PENDING_RECOVERY', runnerId: 'r9' }, 3);
+        await b.orchestrator.transition({ id: 'b', to: 'REROUTED', runnerId: 'r9' }, 3);
+        await b.orchestrator.acquire(['c'], 'r0', 4);
+        await b.orchestrator.transition({ id: 'c', to: 'RUNNING', runnerId: 'r0' }, 4);
+        await b.orchestrator.transition({ id: 'c', to: 'RETRY', runnerId: 'r0', error: '{}' }, 5);
+        expect((await b.orchestrator.acquire(['a'], 'r1', 6)).acquired.map((r) => r.id)).toEqual(['a']);
+        const blocked = await b.orchestrator.acquire(['b', 'c'], 'r2', 7);
+        expect(blocked.acquired).toEqual([]);
+        expect(blocked.requeue.map((q) => q.id).sort()).toEqual(['b', 'c']);
+        expect((await b.state.get('b'))!.status).toBe('REROUTED');
+        expect((await b.state.get('c'))!.status).toBe('RETRY');
+        expect((await b.state.history('b')).map((e) => e.status).slice(-2)).toEqual(['CONCURRENCY_CONTROLLED', 'REROUTED']);
+      } finally {
+        await b.close();
+      }
     });
 
     it('key_arguments naming an argument the task does not take fails at registration', () => {

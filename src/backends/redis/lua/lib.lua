@@ -88,10 +88,12 @@ local function opt(v)
   return v
 end
 
-local function cc_decide(cc, active, starts, now, delay)
+local function cc_decide(cc, from, active, starts, now, delay)
   local max = opt(cc.maxRunning) or 0
   if max > 0 and active >= max then
-    if cc.reroute == true then return 'requeue', now + delay end
+    -- Only a fresh call (REGISTERED) may end CONCURRENCY_CONTROLLED_FINAL; one that already waited
+    -- (REROUTED, RETRY) has no way there in the state machine, so it waits again.
+    if cc.reroute == true or from ~= 'REGISTERED' then return 'requeue', now + delay end
     return 'final'
   end
   local count, window = opt(cc.rateCount), opt(cc.rateWindowMs)
@@ -126,7 +128,7 @@ local function acquire_one(id, runner, now, nowN, delay)
       local raw = redis.call('ZRANGE', rk, 0, -1, 'WITHSCORES')
       for j = 2, #raw, 2 do starts[#starts + 1] = tonumber(raw[j]) end
     end
-    local kind, nb = cc_decide(cc, redis.call('SCARD', P .. 'run:' .. cc.key), starts, nowN, delay)
+    local kind, nb = cc_decide(cc, st, redis.call('SCARD', P .. 'run:' .. cc.key), starts, nowN, delay)
     if kind ~= 'run' then
       local rec, last = nil, nil
       for _, to in ipairs(cc_blocked_path(st, kind)) do
