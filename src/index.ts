@@ -13,5 +13,5 @@ export type { SerializableClass } from './serialization/serializer.js';
 export {
   TaskappError, ConfigError, IllegalTransitionError, WrongOwnerError, InvocationNotFoundError, UnknownTaskError,
   DuplicateTaskError, InvalidArgumentsError, SerializationError, TimeoutError, TaskTimeoutError, NoResultError,
-  TaskFailedError, BackendError, WorkerExitedError,
+  TaskFailedError, BackendError, WorkerExitedError, ConcurrencyArgumentsMismatchError, InvocationCycleError,
 } from './core/errors.js';

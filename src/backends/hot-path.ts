@@ -10,8 +10,11 @@ import type { Orchestrator } from './orchestrator.js';
 import type { StateBackend } from './state-backend.js';
 
 export interface HotPath {
-  /** Stores new invocations as REGISTERED and routes them to the broker. */
-  enqueue(invocations: NewInvocation[], now: number): Promise<void>;
+  /**
+   * Stores new invocations as REGISTERED and routes them to the broker. Returns each one's id: its
+   * own, or that of the REGISTERED invocation its registration key matched (then nothing is routed).
+   */
+  enqueue(invocations: NewInvocation[], now: number): Promise<string[]>;
   /**
    * Claims up to `max` queued invocations (waiting up to `waitMs` for the first), acquires them for
    * `runnerId` (PENDING) and starts them (RUNNING). Returns the RUNNING records; ids no longer
@@ -23,14 +26,17 @@ export interface HotPath {
 export function composeHotPath(broker: Broker, state: StateBackend, orchestrator: Orchestrator): HotPath {
   return {
     async enqueue(invs, now) {
-      await state.insert(invs, now);
-      await broker.route(invs.map((i) => ({ id: i.id, priority: i.priority })));
+      const ids = await state.insert(invs, now);
+      const fresh = invs.filter((inv, k) => ids[k] === inv.id);
+      if (fresh.length) await broker.route(fresh.map((i) => ({ id: i.id, priority: i.priority })));
+      return ids;
     },
     async claimAndStart(max, waitMs, runnerId) {
       const ids = await broker.claim(max, waitMs);
       if (!ids.length) return [];
       const now = Date.now();
-      const pending = await orchestrator.acquire(ids, runnerId, now);
+      const { acquired: pending, requeue } = await orchestrator.acquire(ids, runnerId, now);
+      if (requeue.length) await broker.route(requeue);
       const started = await orchestrator.transitionMany(pending.map((r) => ({ id: r.id, to: 'RUNNING' as const, runnerId })), now);
       return started.filter((r): r is InvocationRecord => !(r instanceof Error));
     },

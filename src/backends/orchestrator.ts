@@ -1,4 +1,4 @@
-import type { InvocationRecord, TransitionRequest } from '../core/records.js';
+import type { AcquireResult, InvocationRecord, TransitionRequest } from '../core/records.js';
 
 /**
  * Owns status changes: each one validated against the state machine and the owner, atomic in the
@@ -14,9 +14,12 @@ export interface Orchestrator {
   transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>>;
   /**
    * Claim step after the broker: those of `ids` still waiting (REGISTERED, REROUTED, RETRY) move to
-   * PENDING owned by `runnerId`; the rest are skipped (duplicate delivery). Returns the acquired.
+   * PENDING owned by `runnerId`; the rest are skipped (duplicate delivery). Running concurrency and
+   * rate limits are checked in the same atomic step (src/orchestration/concurrency.ts decide()):
+   * a blocked one goes CONCURRENCY_CONTROLLED -> REROUTED and is returned in `requeue` for the
+   * broker, or CONCURRENCY_CONTROLLED_FINAL.
    */
-  acquire(ids: string[], runnerId: string, now: number): Promise<InvocationRecord[]>;
+  acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult>;
   /** Invocations in `statuses` owned by runners not in `liveRunnerIds` (recovery). */
   ownedByOthers(liveRunnerIds: string[], statuses: string[]): Promise<InvocationRecord[]>;
   /** Invocations in `status` whose last change is older than `before`. */

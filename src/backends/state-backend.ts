@@ -5,8 +5,12 @@ import type { HistoryEntry, InvocationFilter, InvocationRecord, NewInvocation, R
  * the Orchestrator; this role reads and records.
  */
 export interface StateBackend {
-  /** Stores new invocations as REGISTERED (history included), all or none. */
-  insert(invocations: NewInvocation[], now: number): Promise<void>;
+  /**
+   * Stores new invocations as REGISTERED (history included), all or none. One with a
+   * `registrationKey` that matches an invocation still REGISTERED is not stored: that one's id is
+   * returned in its place (atomically: two racing calls never both store). Returns the id of each.
+   */
+  insert(invocations: NewInvocation[], now: number): Promise<string[]>;
   get(id: string): Promise<InvocationRecord | null>;
   getMany(ids: string[]): Promise<InvocationRecord[]>;
   history(id: string): Promise<HistoryEntry[]>;

@@ -129,3 +129,21 @@ export class BackendError extends TaskappError {
     super('BACKEND', message, { fix, cause });
   }
 }
+
+/** A KEYS registration match whose other arguments differ, with `on_diff_non_key_args_raise`. */
+export class ConcurrencyArgumentsMismatchError extends TaskappError {
+  constructor(readonly taskId: string, readonly existingId: string, existingArgs: string, newArgs: string) {
+    super('CONCURRENCY_ARGUMENTS_MISMATCH',
+      `task "${taskId}": a call matches REGISTERED invocation ${existingId} on its key arguments but differs in the others (registered: ${existingArgs}; this call: ${newArgs})`,
+      { fix: 'pass the same non-key arguments, add the differing ones to key_arguments, or turn off on_diff_non_key_args_raise', exitCode: 2 });
+  }
+}
+
+/** An invocation would wait on itself through its own callers: it could never finish. */
+export class InvocationCycleError extends TaskappError {
+  constructor(readonly invocationId: string, chain: string[]) {
+    super('INVOCATION_CYCLE', `invocation ${invocationId} would wait for its own result (chain: ${chain.join(' -> ')})`, {
+      fix: 'a task called with the same arguments under registration concurrency reuses the caller itself; call with different arguments or disable registration_concurrency for it',
+    });
+  }
+}

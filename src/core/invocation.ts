@@ -2,11 +2,13 @@
  * A handle on one invocation, by id: its status, history and result, from any process that shares
  * the backend.
  */
-import { InvocationNotFoundError, NoResultError, TimeoutError } from './errors.js';
-import type { HistoryEntry, InvocationRecord } from './records.js';
+import { InvocationCycleError, InvocationNotFoundError, NoResultError, TimeoutError } from './errors.js';
+import { QUEUED_STATUSES } from './status.js';
+import type { ConcurrencyControl, HistoryEntry, InvocationRecord } from './records.js';
 import type { Status } from './status.js';
 import type { App } from './app.js';
 import { currentInvocation } from '../orchestration/context.js';
+import type { FinalWatch } from '../backends/state-backend.js';
 
 /** What `result()` waits by default: long, but not forever. */
 export const DEFAULT_RESULT_TIMEOUT_MS = 24 * 3600 * 1000;
@@ -17,6 +19,8 @@ export class Invocation<R = unknown> {
     readonly id: string,
     /** True when a registration-concurrency match returned an existing invocation. */
     readonly reused = false,
+    /** Its running-concurrency control when known from the call (null: none; undefined: unknown). */
+    private readonly control?: ConcurrencyControl | null,
   ) {}
 
   async record(): Promise<InvocationRecord> {
@@ -41,15 +45,17 @@ export class Invocation<R = unknown> {
   async result(opts: { timeoutMs?: number } = {}): Promise<R> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS;
     const { state } = await this.app.backends();
+    const caller = currentInvocation.getStore();
+    if (caller && (this.control !== null || caller.invocationId === this.id)) await checkNoCycle(this.app, caller.invocationId, this.id);
     const watch = state.watchFinal([this.id]);
     let rec: InvocationRecord | undefined;
     try {
       [rec] = await watch.next(0);
       if (!rec) {
-        const hooks = currentInvocation.getStore()?.hooks;
+        const hooks = caller?.hooks;
         await hooks?.pause();
         try {
-          [rec] = await watch.next(timeoutMs);
+          [rec] = await waitWithPreference(this.app, watch, [this.id], timeoutMs, !!hooks);
         } finally {
           await hooks?.resume();
         }
@@ -93,7 +99,7 @@ export class InvocationGroup<R = unknown> {
         let done = await watch.next(0);
         if (!done.length) {
           if (hooks && !paused) { await hooks.pause(); paused = true; }
-          done = await watch.next(Math.max(0, deadline - Date.now()));
+          done = await waitWithPreference(this.app, watch, [...remaining], Math.max(0, deadline - Date.now()), !!hooks);
         }
         if (!done.length) {
           const first = [...remaining][0]!;
@@ -116,6 +122,51 @@ export class InvocationGroup<R = unknown> {
     const out = new Map<string, R>();
     for await (const { record } of this.settled(opts)) out.set(record.id, this.app.outcomeOf(record) as R);
     return this.ids.map((id) => out.get(id)!);
+  }
+}
+
+/** How long a waiting task waits before it pushes what it waits for to the front of the queue. */
+const PREFER_AFTER_MS = 50;
+
+/** Waits on `watch`; a task that is still waiting after PREFER_AFTER_MS gets its awaited work preferred. */
+async function waitWithPreference(app: App, watch: FinalWatch, ids: string[], timeoutMs: number, insideTask: boolean): Promise<InvocationRecord[]> {
+  if (!insideTask || timeoutMs <= PREFER_AFTER_MS) return watch.next(timeoutMs);
+  const first = await watch.next(PREFER_AFTER_MS);
+  if (first.length) return first;
+  await preferWaitedOn(app, ids);
+  return watch.next(timeoutMs - PREFER_AFTER_MS);
+}
+
+/**
+ * The waiting graph at work: an invocation someone is blocked on jumps the queue (routed again at
+ * the highest priority; the stale queue entry is dropped when claimed, as a duplicate delivery).
+ */
+async function preferWaitedOn(app: App, ids: string[]): Promise<void> {
+  const { state, broker } = await app.backends();
+  const queued = (await state.getMany(ids)).filter((r) => QUEUED_STATUSES.has(r.status) && r.priority < 9);
+  if (queued.length) await broker.route(queued.map((r) => ({ id: r.id, priority: 9 })));
+}
+
+/**
+ * Awaiting an invocation that can only run once the caller (or one of the caller's callers) has
+ * finished would never end: it is the caller itself, or it shares a running-concurrency scope whose
+ * slots the waiting chain holds (a task awaiting itself through others with the same arguments).
+ */
+async function checkNoCycle(app: App, callerId: string, awaitedId: string): Promise<void> {
+  const { state } = await app.backends();
+  const awaited = await state.get(awaitedId);
+  const cc = awaited?.concurrency;
+  if (callerId !== awaitedId && (!cc || cc.maxRunning === 0)) return;
+  const chain: string[] = [];
+  let holding = 0;
+  for (let id: string | null = callerId; id && chain.length < 1000;) {
+    chain.push(id);
+    if (id === awaitedId) throw new InvocationCycleError(awaitedId, [...chain.reverse(), awaitedId]);
+    const rec = await state.get(id);
+    if (cc && rec?.concurrency?.key === cc.key && ++holding >= cc.maxRunning) {
+      throw new InvocationCycleError(awaitedId, [...chain.reverse(), awaitedId]);
+    }
+    id = rec?.parentId ?? null;
   }
 }
 

@@ -14,6 +14,8 @@ export interface InvocationRecord {
   priority: number;
   parentId: string | null;
   workflowId: string | null;
+  /** Running-concurrency control, copied from the task's options at call time (null: none). */
+  concurrency: ConcurrencyControl | null;
   /** Serialized result, once SUCCESS. */
   result: string | null;
   /** Serialized ErrorData of the last failed attempt. */
@@ -29,6 +31,31 @@ export interface NewInvocation {
   priority: number;
   parentId: string | null;
   workflowId: string | null;
+  /** Registration concurrency scope: a call whose key matches a REGISTERED invocation reuses it. */
+  registrationKey?: string | null;
+  concurrency?: ConcurrencyControl | null;
+}
+
+/**
+ * Running concurrency of one invocation: at most `maxRunning` invocations with the same `key`
+ * PENDING/RUNNING/PAUSED/RESUMED at once, and (with a rate) at most `rateCount` starts per
+ * `rateWindowMs` per key. Checked atomically by the orchestrator when it acquires.
+ */
+export interface ConcurrencyControl {
+  /** The scope both limits count under (task id, plus hashed arguments or key arguments). */
+  key: string;
+  /** 0: no running limit (rate limit only). */
+  maxRunning: number;
+  rateCount?: number;
+  rateWindowMs?: number;
+  /** Blocked by the running limit: back to the queue (true) or CONCURRENCY_CONTROLLED_FINAL. */
+  reroute: boolean;
+}
+
+/** What `acquire` did: the acquired (PENDING) records, and blocked ones to put back in the queue. */
+export interface AcquireResult {
+  acquired: InvocationRecord[];
+  requeue: QueueItem[];
 }
 
 export interface HistoryEntry {

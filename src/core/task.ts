@@ -1,5 +1,7 @@
 /** A registered task: a plain async function plus options, called by name across processes. */
-import { InvalidArgumentsError, SerializationError } from './errors.js';
+import { ConcurrencyArgumentsMismatchError, ConfigError, InvalidArgumentsError, SerializationError } from './errors.js';
+import { canonicalKey, runningControl, scopeKey } from '../orchestration/concurrency.js';
+import { declaredArgumentNames } from './task-signature.js';
 import { newInvocationId } from './ids.js';
 import { Invocation, InvocationGroup } from './invocation.js';
 import type { NewInvocation } from './records.js';
@@ -31,11 +33,31 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     readonly id: string,
     readonly fn: TaskFn<A, R>,
     readonly codeOptions: TaskOptions = {},
-  ) {}
+  ) {
+    this.checkKeyArguments(codeOptions.keyArguments ?? [], codeOptions.registrationConcurrency, codeOptions.runningConcurrency);
+  }
 
   /** Options after config and env (see task-options.ts), resolved on first use. */
   get options(): EffectiveTaskOptions {
-    return (this.effective ??= this.app.resolveTaskOptions(this));
+    if (!this.effective) {
+      const o = this.app.resolveTaskOptions(this);
+      this.checkKeyArguments(o.key_arguments, o.registration_concurrency, o.running_concurrency);
+      if (o.rate_limit) runningControl(o, this.id, this.app.serializer, {});
+      this.effective = o;
+    }
+    return this.effective;
+  }
+
+  private checkKeyArguments(keys: string[], ...modes: Array<string | undefined>): void {
+    if (modes.includes('KEYS') && keys.length === 0) {
+      throw new ConfigError(`task "${this.id}": concurrency mode KEYS needs key_arguments`, 'name the arguments that form the key: keyArguments: ["userId"]');
+    }
+    const declared = declaredArgumentNames(this.fn);
+    const unknown = declared ? keys.filter((k) => !declared.includes(k)) : [];
+    if (unknown.length) {
+      throw new ConfigError(`task "${this.id}": key_arguments names ${unknown.map((k) => `"${k}"`).join(', ')}, which the task does not take (it takes: ${declared!.join(', ') || 'nothing'})`,
+        `use argument names of the task: ${declared!.join(', ')}`);
+    }
   }
 
   /** Registers one invocation; resolves once it is stored and queued (or, in dev mode, finished). */
@@ -46,7 +68,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
 
   /** @internal Registers one invocation under a given id (triggers derive it from their run id). */
   async callWithId(id: string, args: A): Promise<Invocation<R>> {
-    const [inv] = await this.enqueue([args], [id]);
+    const [inv] = await this.enqueue([args], { ids: [id] });
     return inv!;
   }
 
@@ -55,40 +77,86 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     return (await this.call(args)).result(opts);
   }
 
-  /** Registers one invocation per argument object, `parallel_batch_size` per round trip. */
-  async parallelize(argsList: A[], opts: { common?: Partial<A> } = {}): Promise<InvocationGroup<R>> {
-    const list = opts.common ? argsList.map((a) => ({ ...opts.common, ...a }) as A) : argsList;
+  /**
+   * Registers one invocation per argument object, `parallel_batch_size` per round trip. `common`
+   * arguments go to every invocation and are serialized once.
+   */
+  parallelize(argsList: A[]): Promise<InvocationGroup<R>>;
+  parallelize(argsList: Array<Partial<A>>, opts: { common: Partial<A> }): Promise<InvocationGroup<R>>;
+  async parallelize(argsList: Array<Partial<A>>, opts: { common?: Partial<A> } = {}): Promise<InvocationGroup<R>> {
+    const list = (opts.common ? argsList.map((a) => ({ ...opts.common, ...a })) : argsList) as A[];
+    let serialized: string[] | undefined;
+    const commonPart = opts.common && this.serializeMembers(opts.common);
+    if (commonPart) {
+      // Item members follow the common ones: JSON.parse keeps the last of a repeated key, the item's.
+      serialized = argsList.map((a) => {
+        const own = this.serializeMembers(a as A);
+        return own === null ? this.serializeArgs({ ...opts.common, ...a } as A) : `{${[commonPart, own].filter(Boolean).join(',')}}`;
+      });
+    }
     const size = this.options.parallel_batch_size;
     const out: Invocation<R>[] = [];
-    for (let i = 0; i < list.length; i += size) out.push(...(await this.enqueue(list.slice(i, i + size))));
+    for (let i = 0; i < list.length; i += size) out.push(...(await this.enqueue(list.slice(i, i + size), { serialized: serialized?.slice(i, i + size) })));
     return new InvocationGroup(this.app, out);
   }
 
-  private async enqueue(argsList: A[], ids?: string[]): Promise<Invocation<R>[]> {
+  /** `serialized`: arguments already serialized (parallelize's common part); `ids`: given ids (triggers). */
+  private async enqueue(argsList: A[], given: { serialized?: string[]; ids?: string[] } = {}): Promise<Invocation<R>[]> {
+    const { serialized, ids: givenIds } = given;
     const parent = currentInvocation.getStore();
-    const priority = this.options.priority;
-    const news: NewInvocation[] = argsList.map((args, i) => ({
-      id: ids?.[i] ?? newInvocationId(),
+    const o = this.options;
+    const news: NewInvocation[] = argsList.map((args, k) => ({
+      id: givenIds?.[k] ?? newInvocationId(),
       taskId: this.id,
-      args: this.serializeArgs(args),
-      priority,
+      args: serialized?.[k] ?? this.serializeArgs(args),
+      priority: o.priority,
       parentId: parent?.invocationId ?? null,
       workflowId: parent?.workflowId ?? null,
+      registrationKey: scopeKey(o.registration_concurrency, this.id, this.app.serializer, args, o.key_arguments),
+      concurrency: runningControl(o, this.id, this.app.serializer, args),
     }));
     if (this.app.devMode) {
       return Promise.all(news.map(async (n) => { await this.app.runInline(n); return new Invocation<R>(this.app, n.id); }));
     }
-    await (await this.app.backends()).hot.enqueue(news, Date.now());
-    return news.map((n) => new Invocation<R>(this.app, n.id));
+    const ids = await (await this.app.backends()).hot.enqueue(news, Date.now());
+    if (o.on_diff_non_key_args_raise && o.registration_concurrency === 'KEYS') await this.checkReusedArguments(news, ids, argsList);
+    return ids.map((id, k) => (id === news[k]!.id ? new Invocation<R>(this.app, id, false, news[k]!.concurrency ?? null) : new Invocation<R>(this.app, id, true)));
+  }
+
+  /** A KEYS match must also match on the other arguments when on_diff_non_key_args_raise is set. */
+  private async checkReusedArguments(news: NewInvocation[], ids: string[], argsList: A[]): Promise<void> {
+    const { state } = await this.app.backends();
+    for (let k = 0; k < ids.length; k++) {
+      if (ids[k] === news[k]!.id) continue;
+      const existing = await state.get(ids[k]!);
+      if (!existing) continue;
+      const theirs = this.app.serializer.deserialize(existing.args) as Record<string, unknown>;
+      if (canonicalKey(this.app.serializer, theirs) !== canonicalKey(this.app.serializer, argsList[k]!)) {
+        throw new ConcurrencyArgumentsMismatchError(this.id, existing.id, existing.args, news[k]!.args);
+      }
+    }
   }
 
   private serializeArgs(args: A): string {
+    this.checkArgsShape(args);
+    return this.withArgumentErrors(() => this.app.serializer.serialize(args, 'argument'));
+  }
+
+  private serializeMembers(args: Partial<A>): string | null {
+    this.checkArgsShape(args);
+    return this.withArgumentErrors(() => this.app.serializer.serializeMembers(args, 'argument'));
+  }
+
+  private checkArgsShape(args: unknown): void {
     const got = args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args;
     if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new InvalidArgumentsError(this.id, got);
     const proto = Object.getPrototypeOf(args);
     if (proto !== Object.prototype && proto !== null) throw new InvalidArgumentsError(this.id, `an instance of ${proto?.constructor?.name ?? 'a class'}`);
+  }
+
+  private withArgumentErrors<T>(fn: () => T): T {
     try {
-      return this.app.serializer.serialize(args, 'argument');
+      return fn();
     } catch (err) {
       if (err instanceof SerializationError) {
         throw new SerializationError(`cannot call task "${this.id}": ${err.message.replace(/\n {2}fix:.*$/s, '').replace(/^argument\./, 'argument ')}`, err.fix);

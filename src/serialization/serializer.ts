@@ -40,6 +40,16 @@ export class JsonSerializer implements Serializer {
     return JSON.stringify(this.encode(value, where));
   }
 
+  /**
+   * The members of a plain object as a JSON fragment (`"a":1,"b":2`, no braces), so callers can
+   * join fragments serialized once (parallelize's `common` arguments) into many objects.
+   */
+  serializeMembers(obj: Record<string, unknown>, where = 'value'): string | null {
+    // An object with its own "$t" key is escaped as a whole: it cannot be cut into members.
+    if (Object.prototype.hasOwnProperty.call(obj, TAG)) return null;
+    return JSON.stringify(this.encode(obj, where)).slice(1, -1);
+  }
+
   deserialize(text: string): unknown {
     // Fast path: nothing tagged, plain JSON.
     if (!text.includes('"$t"')) return JSON.parse(text);

@@ -2,6 +2,7 @@
 import { afterAll } from 'vitest';
 import type { BackendHarness } from './harness.js';
 import { brokerSuite } from './suites/broker.js';
+import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
 import { orchestratorSuite } from './suites/orchestrator.js';
 import { stateSuite } from './suites/state.js';
@@ -14,5 +15,6 @@ export function complianceSuite(h: BackendHarness): void {
   triggerStoreSuite(h);
   dataStoreSuite(h);
   engineSuite(h);
+  concurrencySuite(h);
   if (h.cleanup) afterAll(() => h.cleanup!());
 }

@@ -1,6 +1,7 @@
 import { InvocationNotFoundError } from '../../core/errors.js';
 import { isFinal } from '../../core/status.js';
-import type { InvocationRecord, TransitionRequest } from '../../core/records.js';
+import type { AcquireResult, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
+import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { MemoryStore } from './store.js';
@@ -15,6 +16,14 @@ export class MemoryOrchestrator implements Orchestrator {
     const { record, entry } = applyTransition(rec, req, now);
     this.s.invocations.set(req.id, record);
     this.s.histories.get(req.id)!.push(entry);
+    const key = record.concurrency?.key;
+    if (key !== undefined) {
+      let set = this.s.active.get(key);
+      if (ACTIVE_STATUSES.has(record.status)) {
+        if (!set) this.s.active.set(key, (set = new Set()));
+        set.add(record.id);
+      } else if (set?.delete(record.id) && set.size === 0) this.s.active.delete(key);
+    }
     return record;
   }
 
@@ -40,14 +49,30 @@ export class MemoryOrchestrator implements Orchestrator {
     return out;
   }
 
-  async acquire(ids: string[], runnerId: string, now: number): Promise<InvocationRecord[]> {
-    const out: InvocationRecord[] = [];
+  async acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult> {
+    const acquired: InvocationRecord[] = [];
+    const requeue: QueueItem[] = [];
+    const finals: InvocationRecord[] = [];
     for (const id of ids) {
       const rec = this.s.invocations.get(id);
       if (!rec || !ACQUIRABLE.has(rec.status)) continue;
-      out.push({ ...this.apply({ id, to: 'PENDING', runnerId }, now) });
+      const cc = rec.concurrency;
+      if (cc) {
+        const starts = (this.s.starts.get(cc.key) ?? []).filter((t) => cc.rateWindowMs === undefined || t > now - cc.rateWindowMs);
+        const d = decide(cc, rec.status, this.s.active.get(cc.key)?.size ?? 0, starts, now);
+        if (d.kind !== 'run') {
+          let last = rec;
+          for (const to of blockedPath(rec.status, d)) last = this.apply({ id, to, runnerId }, now);
+          if (d.kind === 'requeue') requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          else finals.push(last);
+          continue;
+        }
+        if (cc.rateCount !== undefined) this.s.starts.set(cc.key, [...starts, now]);
+      }
+      acquired.push({ ...this.apply({ id, to: 'PENDING', runnerId }, now) });
     }
-    return out;
+    this.s.finals.publish(finals);
+    return { acquired, requeue };
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {

@@ -6,13 +6,20 @@ import type { MemoryStore } from './store.js';
 export class MemoryStateBackend implements StateBackend {
   constructor(private readonly s: MemoryStore) {}
 
-  async insert(invs: NewInvocation[], now: number): Promise<void> {
-    for (const inv of invs) {
+  async insert(invs: NewInvocation[], now: number): Promise<string[]> {
+    return invs.map(({ registrationKey, concurrency, ...inv }) => {
+      if (registrationKey) {
+        const existing = this.s.registrations.get(registrationKey);
+        if (existing && this.s.invocations.get(existing)?.status === 'REGISTERED') return existing;
+        this.s.registrations.set(registrationKey, inv.id);
+      }
       this.s.invocations.set(inv.id, {
-        ...inv, status: 'REGISTERED', owner: null, attempt: 0, result: null, error: null, createdAt: now, updatedAt: now,
+        ...inv, concurrency: concurrency ?? null, status: 'REGISTERED', owner: null, attempt: 0, result: null, error: null,
+        createdAt: now, updatedAt: now,
       });
       this.s.histories.set(inv.id, [{ status: 'REGISTERED', runnerId: null, at: now }]);
-    }
+      return inv.id;
+    });
   }
 
   async get(id: string): Promise<InvocationRecord | null> {

@@ -18,6 +18,12 @@ export class MemoryStore {
   readonly runClaims = new Map<string, number>();
   readonly pausedTriggers = new Set<string>();
   readonly blobs = new Map<string, Buffer>();
+  /** Registration key -> the invocation registered under it (valid while that one is REGISTERED). */
+  readonly registrations = new Map<string, string>();
+  /** Running-concurrency key -> ids holding a slot. */
+  readonly active = new Map<string, Set<string>>();
+  /** Rate-limit key -> start times (pruned to the window on use). */
+  readonly starts = new Map<string, number[]>();
   readonly queueWakeup = new Wakeup();
   readonly finals = new FinalNotifier();
 }

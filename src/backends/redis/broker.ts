@@ -31,14 +31,28 @@ export class RedisBroker implements Broker {
   }
 
   async claim(max: number, waitMs: number): Promise<string[]> {
+    return this.claimVia(waitMs, async (now) => {
+      const [ids, next] = JSON.parse(String(await this.c.guarded('claim', [String(now), String(Math.max(1, max))]))) as [string[] | object, string | false];
+      const got = Array.isArray(ids) ? ids : [];
+      return { out: got, claimed: got.length, next };
+    });
+  }
+
+  /**
+   * The claim loop: runs `attempt` (one claiming script) until it yields something, blocking
+   * between tries until a route wakes it, a delayed id is due, or `waitMs` pass. An attempt that
+   * claimed ids but yields none (duplicates, or blocked by concurrency) is retried at once.
+   */
+  async claimVia<T>(waitMs: number, attempt: (now: number) => Promise<{ out: T[]; claimed: number; next: string | false }>): Promise<T[]> {
     this.interrupted = false;
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const [ids, next] = JSON.parse(String(await this.c.guarded('claim', [String(Date.now()), String(Math.max(1, max))]))) as [string[] | object, string | false];
-      if (Array.isArray(ids) && ids.length) return ids;
+      const { out, claimed, next } = await attempt(Date.now());
+      if (out.length) return out;
       const now = Date.now();
       const left = deadline - now;
       if (left <= 0 || this.interrupted || this.c.isClosing) return [];
+      if (claimed > 0) continue;
       await this.waitForWork(next === false ? left : Math.max(1, Math.min(left, Number(next) - now)));
       if (this.interrupted) return [];
     }

@@ -1,6 +1,6 @@
 /** How records, history entries and optional values cross between TypeScript and the Lua scripts. */
 import { IllegalTransitionError, InvocationNotFoundError, WrongOwnerError } from '../../core/errors.js';
-import type { HistoryEntry, InvocationRecord, TransitionRequest } from '../../core/records.js';
+import type { ConcurrencyControl, HistoryEntry, InvocationRecord, NewInvocation, QueueItem, TransitionRequest } from '../../core/records.js';
 import type { Status } from '../../core/status.js';
 
 /** An optional value: '=' + value, or '-' for none (see dec() in lua/lib.lua). */
@@ -15,7 +15,8 @@ export function toRecord(pairs: string[]): InvocationRecord | null {
   return {
     id: h.id!, taskId: h.task!, args: h.args!, status: h.status as Status, owner: h.owner ?? null,
     attempt: Number(h.attempt ?? 0), priority: Number(h.priority ?? 5), parentId: h.parent ?? null,
-    workflowId: h.workflow ?? null, result: h.result ?? null, error: h.error ?? null,
+    workflowId: h.workflow ?? null, concurrency: h.cc ? (JSON.parse(h.cc) as ConcurrencyControl) : null,
+    result: h.result ?? null, error: h.error ?? null,
     createdAt: Number(h.created), updatedAt: Number(h.updated),
   };
 }
@@ -37,6 +38,27 @@ export function toHistoryEntry(s: string): HistoryEntry {
     at: Number(s.slice(0, a)),
     status: (b < 0 ? s.slice(a + 1) : s.slice(a + 1, b)) as Status,
     runnerId: b < 0 ? null : s.slice(b + 1),
+  };
+}
+
+/** Per invocation, the 9 values lua/insert.lua reads. */
+export function insertArgs(invs: NewInvocation[]): string[] {
+  const out: string[] = [];
+  for (const i of invs) {
+    out.push(i.id, i.taskId, i.args, String(i.priority), enc(i.parentId), enc(i.workflowId), enc(i.registrationKey),
+      enc(i.concurrency?.key), enc(i.concurrency ? JSON.stringify(i.concurrency) : null));
+  }
+  return out;
+}
+
+/** The reply of lua/acquire.lua (acquire_reply in lib.lua). */
+export function toAcquireReply(reply: unknown): { acquired: InvocationRecord[]; requeue: QueueItem[]; finals: InvocationRecord[] } {
+  const v = JSON.parse(String(reply)) as { a?: unknown; r?: unknown; f?: unknown };
+  const list = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
+  return {
+    acquired: toRecords(list<string[]>(v.a)),
+    requeue: list<[string, string, string]>(v.r).map(([id, priority, notBefore]) => ({ id, priority: Number(priority), notBefore: Number(notBefore) })),
+    finals: toRecords(list<string[]>(v.f)),
   };
 }
 

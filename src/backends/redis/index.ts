@@ -9,6 +9,7 @@ import { RedisBroker } from './broker.js';
 import { RedisConn } from './connection.js';
 import { RedisDataStore } from './data.js';
 import { RedisFinals } from './finals.js';
+import { redisHotPath } from './hot-path.js';
 import { keyPrefix } from './keys.js';
 import { RedisOrchestrator } from './orchestrator.js';
 import { RedisStateBackend } from './state.js';
@@ -32,6 +33,7 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
     orchestrator: new RedisOrchestrator(conn, finals),
     triggers: new RedisTriggerStore(conn),
     data: new RedisDataStore(conn),
+    hotPath: redisHotPath(conn, broker, finals),
     close: async () => { await broker.close(); await conn.close(); },
   };
 };

@@ -9,7 +9,12 @@ export function keyPrefix(appId: string, configured: string | undefined): string
   return /\{[^}]+\}/.test(base) ? base : `${base}{${appId}}:`;
 }
 
-/** The keys the TypeScript side names itself (the Lua scripts build theirs from the prefix). */
+/**
+ * The keys the TypeScript side names itself (the Lua scripts build theirs from the prefix, among
+ * them the concurrency bookkeeping: `run:<key>` the set of active invocations of a running-
+ * concurrency key, `rate:<key>` its start times, `reg:<key>` the REGISTERED invocation of a
+ * registration key).
+ */
 export class Keys {
   constructor(readonly prefix: string) {}
   inv(id: string): string { return `${this.prefix}i:${id}`; }

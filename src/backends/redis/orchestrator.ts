@@ -1,7 +1,8 @@
 import { isFinal } from '../../core/status.js';
-import type { InvocationRecord, TransitionRequest } from '../../core/records.js';
+import type { AcquireResult, InvocationRecord, TransitionRequest } from '../../core/records.js';
+import { REROUTE_DELAY_MS } from '../../orchestration/concurrency.js';
 import type { Orchestrator } from '../orchestrator.js';
-import { jsonList, toRecord, toRecords, transitionArgs, transitionError } from './codec.js';
+import { jsonList, toAcquireReply, toRecord, toRecords, transitionArgs, transitionError } from './codec.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
 import { chunks } from './state.js';
@@ -31,11 +32,12 @@ export class RedisOrchestrator implements Orchestrator {
     return out;
   }
 
-  async acquire(ids: string[], runnerId: string, now: number): Promise<InvocationRecord[]> {
-    if (!ids.length) return [];
+  async acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult> {
+    if (!ids.length) return { acquired: [], requeue: [] };
     const parts = await Promise.all(chunks(ids).map(async (part) =>
-      toRecords(jsonList<string[]>(await this.c.guarded('acquire', [String(now), runnerId, ...part])))));
-    return parts.flat();
+      toAcquireReply(await this.c.guarded('acquire', [String(now), runnerId, String(REROUTE_DELAY_MS), ...part]))));
+    this.finals.notifier.publish(parts.flatMap((p) => p.finals));
+    return { acquired: parts.flatMap((p) => p.acquired), requeue: parts.flatMap((p) => p.requeue) };
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {

@@ -8,19 +8,21 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { FINAL_STATUSES, OWNED_STATUSES, RECOVERY_STATUSES, STATUSES, TRANSITIONS } from '../../core/status.js';
 import { ACQUIRABLE } from '../../orchestration/apply-transition.js';
+import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
 export const SCRIPT_NAMES = [
   'transition', 'acquire', 'insert', 'route', 'claim', 'get_many', 'list', 'count_by_status', 'owned_by_others',
   'purge', 'lease', 'cas_last_fire', 'claim_run', 'add_event', 'purge_events', 'blob_put', 'blob_delete',
+  'enqueue', 'claim_start',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const luaStr = (s: string) => JSON.stringify(s); // status names are plain ASCII: a JSON string is a Lua string
 const luaSet = (xs: Iterable<string>) => `{${[...xs].map((x) => `[${luaStr(x)}]=true`).join(',')}}`;
 
-/** Lua tables of the state machine, from status.ts and apply-transition.ts. */
+/** Lua tables of the state machine, from status.ts, apply-transition.ts and concurrency.ts. */
 export function statusPrelude(): string {
   const transitions = Object.entries(TRANSITIONS).map(([from, tos]) => `[${luaStr(from)}]=${luaSet(tos)}`).join(',');
   return [
@@ -30,6 +32,7 @@ export function statusPrelude(): string {
     `local RECOVERY=${luaSet(RECOVERY_STATUSES)}`,
     `local FINAL=${luaSet(FINAL_STATUSES)}`,
     `local ACQUIRABLE=${luaSet(ACQUIRABLE)}`,
+    `local ACTIVE=${luaSet(ACTIVE_STATUSES)}`,
     `local STATUSES={${STATUSES.map(luaStr).join(',')}}`,
     '',
   ].join('\n');

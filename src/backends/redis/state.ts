@@ -1,6 +1,6 @@
 import type { HistoryEntry, InvocationFilter, InvocationRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
-import { enc, toHistoryEntry, toRecord, toRecords } from './codec.js';
+import { enc, insertArgs, jsonList, toHistoryEntry, toRecord, toRecords } from './codec.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
 
@@ -17,13 +17,12 @@ export function chunks<T>(xs: T[], size = BATCH): T[][] {
 export class RedisStateBackend implements StateBackend {
   constructor(private readonly c: RedisConn, private readonly finals: RedisFinals) {}
 
-  async insert(invs: NewInvocation[], now: number): Promise<void> {
-    // Chunks go out back to back (pipelined on the connection), each one atomic.
-    await Promise.all(chunks(invs).map((part) => {
-      const args: string[] = [String(now)];
-      for (const i of part) args.push(i.id, i.taskId, i.args, String(i.priority), enc(i.parentId), enc(i.workflowId));
-      return this.c.script('insert', args);
-    }));
+  async insert(invs: NewInvocation[], now: number): Promise<string[]> {
+    // Chunks go out back to back (pipelined on the connection), each one atomic; a resent chunk
+    // answers from its reply cache (the ids it used the first time).
+    const parts = await Promise.all(chunks(invs).map(async (part) =>
+      jsonList<string>(await this.c.guarded('insert', [String(now), ...insertArgs(part)]))));
+    return parts.flat();
   }
 
   async get(id: string): Promise<InvocationRecord | null> {

@@ -42,13 +42,17 @@ export class SqliteBroker implements Broker {
     for (;;) {
       const now = Date.now();
       if (query) {
+        let claimed = 0;
         const out = this.d.write(() => {
           const rows = this.claimStmt.all(now, max) as Array<{ inv_id: string; priority: number; seq: number }>;
+          claimed = rows.length;
           if (!rows.length) return [];
           rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
           return then(rows.map((r) => r.inv_id), now);
         });
         if (out.length) return out;
+        // Rows came but none survived `then` (duplicates, or blocked by concurrency): look again now.
+        if (claimed > 0 && !this.interrupted && Date.now() < deadline) continue;
       }
       const left = deadline - Date.now();
       if (left <= 0 || this.interrupted) return [];

@@ -9,21 +9,27 @@ import type { SqliteOrchestrator } from './orchestrator.js';
 import type { SqliteStateBackend } from './state.js';
 
 export function sqliteHotPath(d: SqliteDb, state: SqliteStateBackend, broker: SqliteBroker, orch: SqliteOrchestrator): HotPath {
-  const queueInsert: Statement = d.db.prepare('INSERT INTO queue (inv_id, priority, not_before) VALUES (?, ?, 0)');
+  const queueInsert: Statement = d.db.prepare('INSERT INTO queue (inv_id, priority, not_before) VALUES (?, ?, ?)');
   return {
     async enqueue(invs, now) {
-      d.write(() => {
-        state.insertRows(invs, now);
-        for (const i of invs) queueInsert.run(i.id, clampPriority(i.priority));
+      const ids = d.write(() => {
+        const used = state.insertRows(invs, now);
+        invs.forEach((inv, k) => { if (used[k] === inv.id) queueInsert.run(inv.id, clampPriority(inv.priority), 0); });
+        return used;
       });
       d.queueWakeup.notify();
+      return ids;
     },
-    claimAndStart(max, waitMs, runnerId) {
-      return broker.claimWith(max, waitMs, (ids, now) => {
-        const out: InvocationRecord[] = [];
-        for (const rec of orch.acquireRows(ids, runnerId, now)) out.push(orch.applyInTx({ id: rec.id, to: 'RUNNING', runnerId }, now, rec));
-        return out;
+    async claimAndStart(max, waitMs, runnerId) {
+      let finals: InvocationRecord[] = [];
+      const started = await broker.claimWith(max, waitMs, (ids, now) => {
+        const res = orch.acquireRows(ids, runnerId, now);
+        for (const q of res.requeue) queueInsert.run(q.id, clampPriority(q.priority), q.notBefore ?? 0);
+        finals = res.finals;
+        return res.acquired.map((rec) => orch.applyInTx({ id: rec.id, to: 'RUNNING', runnerId }, now, rec));
       });
+      d.finals.publish(finals);
+      return started;
     },
   };
 }

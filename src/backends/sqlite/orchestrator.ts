@@ -1,24 +1,34 @@
 import type { Statement } from 'better-sqlite3';
 import { InvocationNotFoundError } from '../../core/errors.js';
 import { FINAL_STATUSES, isFinal } from '../../core/status.js';
-import type { InvocationRecord, TransitionRequest } from '../../core/records.js';
+import type { AcquireResult, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
+import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { SqliteDb } from './db.js';
 import { toRecord, type InvocationRow } from './rows.js';
 
 const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
+const ACTIVE_LIST = [...ACTIVE_STATUSES].map((s) => `'${s}'`).join(',');
 
 /** Validates in JS inside one BEGIN IMMEDIATE transaction: atomic across processes. */
 export class SqliteOrchestrator implements Orchestrator {
   private readonly getStmt: Statement;
   private readonly updateStmt: Statement;
   private readonly histStmt: Statement;
+  private readonly activeStmt: Statement;
+  private readonly startsStmt: Statement;
+  private readonly addStartStmt: Statement;
+  private readonly pruneStartsStmt: Statement;
 
   constructor(private readonly d: SqliteDb) {
     this.getStmt = d.db.prepare('SELECT * FROM invocations WHERE id = ?');
     this.updateStmt = d.db.prepare('UPDATE invocations SET status = ?, owner = ?, attempt = ?, result = ?, error = ?, updated_at = ? WHERE id = ?');
     this.histStmt = d.db.prepare('INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)');
+    this.activeStmt = d.db.prepare(`SELECT COUNT(*) FROM invocations WHERE running_key = ? AND status IN (${ACTIVE_LIST})`).pluck();
+    this.startsStmt = d.db.prepare('SELECT at FROM rate_starts WHERE key = ? AND at > ? ORDER BY at').pluck();
+    this.addStartStmt = d.db.prepare('INSERT INTO rate_starts (key, at) VALUES (?, ?)');
+    this.pruneStartsStmt = d.db.prepare('DELETE FROM rate_starts WHERE key = ? AND at <= ?');
   }
 
   /** Must run inside a write transaction. */
@@ -53,19 +63,40 @@ export class SqliteOrchestrator implements Orchestrator {
     return out;
   }
 
-  async acquire(ids: string[], runnerId: string, now: number): Promise<InvocationRecord[]> {
-    return this.d.write(() => this.acquireRows(ids, runnerId, now));
+  async acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult> {
+    const res = this.d.write(() => this.acquireRows(ids, runnerId, now));
+    this.d.finals.publish(res.finals);
+    return { acquired: res.acquired, requeue: res.requeue };
   }
 
-  /** Must run inside a write transaction. */
-  acquireRows(ids: string[], runnerId: string, now: number): InvocationRecord[] {
-    const out: InvocationRecord[] = [];
+  /** Must run inside a write transaction: the concurrency counts and the moves are one step. */
+  acquireRows(ids: string[], runnerId: string, now: number): AcquireResult & { finals: InvocationRecord[] } {
+    const acquired: InvocationRecord[] = [];
+    const requeue: QueueItem[] = [];
+    const finals: InvocationRecord[] = [];
     for (const id of ids) {
       const row = this.getStmt.get(id) as InvocationRow | undefined;
       if (!row || !ACQUIRABLE.has(row.status as InvocationRecord['status'])) continue;
-      out.push(this.applyInTx({ id, to: 'PENDING', runnerId }, now, toRecord(row)));
+      let rec = toRecord(row);
+      const cc = rec.concurrency;
+      if (cc) {
+        const windowStart = cc.rateWindowMs === undefined ? now : now - cc.rateWindowMs;
+        const starts = cc.rateCount === undefined ? [] : (this.startsStmt.all(cc.key, windowStart) as number[]);
+        const d = decide(cc, rec.status, this.activeStmt.get(cc.key) as number, starts, now);
+        if (d.kind !== 'run') {
+          for (const to of blockedPath(rec.status, d)) rec = this.applyInTx({ id, to, runnerId }, now, rec);
+          if (d.kind === 'requeue') requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          else finals.push(rec);
+          continue;
+        }
+        if (cc.rateCount !== undefined) {
+          this.pruneStartsStmt.run(cc.key, windowStart);
+          this.addStartStmt.run(cc.key, now);
+        }
+      }
+      acquired.push(this.applyInTx({ id, to: 'PENDING', runnerId }, now, rec));
     }
-    return out;
+    return { acquired, requeue, finals };
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {

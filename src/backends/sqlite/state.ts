@@ -11,24 +11,32 @@ export class SqliteStateBackend implements StateBackend {
   private readonly insertInv: Statement;
   private readonly insertHist: Statement;
   private readonly getStmt: Statement;
+  private readonly findRegistered: Statement;
 
   constructor(private readonly d: SqliteDb) {
-    this.insertInv = d.db.prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at)
-      VALUES (?, ?, ?, 'REGISTERED', NULL, 0, ?, ?, ?, ?, ?)`);
+    this.insertInv = d.db.prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency)
+      VALUES (?, ?, ?, 'REGISTERED', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.findRegistered = d.db.prepare(`SELECT id FROM invocations WHERE reg_key = ? AND status = 'REGISTERED' LIMIT 1`).pluck();
     this.insertHist = d.db.prepare('INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)');
     this.getStmt = d.db.prepare('SELECT * FROM invocations WHERE id = ?');
   }
 
-  async insert(invs: NewInvocation[], now: number): Promise<void> {
-    this.d.write(() => this.insertRows(invs, now));
+  async insert(invs: NewInvocation[], now: number): Promise<string[]> {
+    return this.d.write(() => this.insertRows(invs, now));
   }
 
-  /** Must run inside a write transaction. */
-  insertRows(invs: NewInvocation[], now: number): void {
-    for (const i of invs) {
-      this.insertInv.run(i.id, i.taskId, i.args, i.priority, i.parentId, i.workflowId, now, now);
+  /** Must run inside a write transaction (so a registration-key match cannot race). */
+  insertRows(invs: NewInvocation[], now: number): string[] {
+    return invs.map((i) => {
+      if (i.registrationKey) {
+        const existing = this.findRegistered.get(i.registrationKey) as string | undefined;
+        if (existing) return existing;
+      }
+      this.insertInv.run(i.id, i.taskId, i.args, i.priority, i.parentId, i.workflowId, now, now,
+        i.registrationKey ?? null, i.concurrency?.key ?? null, i.concurrency ? JSON.stringify(i.concurrency) : null);
       this.insertHist.run(i.id, 'REGISTERED', null, now);
-    }
+      return i.id;
+    });
   }
 
   async get(id: string): Promise<InvocationRecord | null> {

@@ -13,7 +13,7 @@ export function orchestratorSuite(h: BackendHarness): void {
 
     it('walks a full life with ownership, attempts and history', async () => {
       await b.state.insert([newInv('i')], 1);
-      expect((await b.orchestrator.acquire(['i'], 'r1', 2)).map((r) => [r.status, r.owner])).toEqual([['PENDING', 'r1']]);
+      expect((await b.orchestrator.acquire(['i'], 'r1', 2)).acquired.map((r) => [r.status, r.owner])).toEqual([['PENDING', 'r1']]);
       const running = await b.orchestrator.transition({ id: 'i', to: 'RUNNING', runnerId: 'r1' }, 3);
       expect(running).toMatchObject({ status: 'RUNNING', owner: 'r1', attempt: 1 });
       await b.orchestrator.transition({ id: 'i', to: 'RETRY', runnerId: 'r1', error: '{"name":"E"}' }, 4);
@@ -52,7 +52,7 @@ export function orchestratorSuite(h: BackendHarness): void {
       for (const id of ['p', 'r']) {
         expect(await b.orchestrator.transition({ id, to: 'REROUTED', runnerId: 'alive' }, 5)).toMatchObject({ status: 'REROUTED', owner: null });
       }
-      expect((await b.orchestrator.acquire(['p', 'r'], 'alive', 6)).length).toBe(2);
+      expect((await b.orchestrator.acquire(['p', 'r'], 'alive', 6)).acquired.length).toBe(2);
     });
 
     it('transitionMany reports each request on its own', async () => {
@@ -73,10 +73,10 @@ export function orchestratorSuite(h: BackendHarness): void {
       const peers = h.shared ? await Promise.all([openBackends(cfg)]) : [];
       const got = await Promise.all([b, b, ...peers].map((x, k) => x.orchestrator.acquire(ids, `r${k}`, 2)));
       await Promise.all(peers.map((p) => p.close()));
-      const all = got.flat().map((r) => r.id);
+      const all = got.flatMap((g) => g.acquired).map((r) => r.id);
       expect(all.length).toBe(100);
       expect(new Set(all).size).toBe(100);
-      expect(await b.orchestrator.acquire(ids, 'late', 3)).toEqual([]);
+      expect(await b.orchestrator.acquire(ids, 'late', 3)).toEqual({ acquired: [], requeue: [] });
     });
 
     it('finds work owned by dead runners and stale statuses', async () => {

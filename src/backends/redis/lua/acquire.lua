@@ -1,16 +1,18 @@
--- Claim step after the broker: ARGV[2] now, ARGV[3] runner id, then invocation ids. Those still
--- waiting in the queue (ACQUIRABLE) move to PENDING owned by the runner; the rest are skipped.
+-- Claim step after the broker: ARGV[2] now, ARGV[3] runner id, ARGV[4] reroute delay (ms), then
+-- invocation ids. Those still waiting in the queue (ACQUIRABLE) move to PENDING owned by the
+-- runner unless running concurrency or a rate limit blocks them (acquire_one in lib.lua); the
+-- rest are skipped. Replies {a: PENDING records, r: [id, priority, not-before] to requeue,
+-- f: records that became final}.
 local c = cached_reply()
 if c then return c end
-local now, runner = ARGV[2], ARGV[3]
-local out = {}
-for i = 4, #ARGV do
-  local id = ARGV[i]
-  local st = redis.call('HGET', P .. 'i:' .. id, 'status')
-  if st and ACQUIRABLE[st] then
-    local rec = apply(id, 'PENDING', runner, nil, nil, now)
-    if rec then out[#out + 1] = rec end
-  end
+local now, runner, delay = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local nowN = tonumber(now)
+local acquired, requeue, finals, final_ids = {}, {}, {}, {}
+for i = 5, #ARGV do
+  local kind, v = acquire_one(ARGV[i], runner, now, nowN, delay)
+  if kind == 'run' then acquired[#acquired + 1] = v
+  elseif kind == 'requeue' then requeue[#requeue + 1] = v
+  elseif kind == 'final' then finals[#finals + 1] = v; final_ids[#final_ids + 1] = ARGV[i] end
 end
-if #out == 0 then return '[]' end
-return remember(cjson.encode(out))
+publish_finals(final_ids)
+return remember(acquire_reply(acquired, requeue, finals))

@@ -1,5 +1,5 @@
 -- Shared by every script. Loaded after the status tables generated from src/core/status.ts
--- (TRANSITIONS, OWNED, RECOVERY, FINAL, ACQUIRABLE, STATUSES), before the script's own body.
+-- (TRANSITIONS, OWNED, RECOVERY, FINAL, ACQUIRABLE, ACTIVE, STATUSES), before the script's own body.
 -- Conventions: KEYS[1] is the op key (the reply cache of scripts that must not run twice; a
 -- placeholder in the app's slot for the others), ARGV[1] is the key prefix.
 local P = ARGV[1]
@@ -31,11 +31,16 @@ local function publish_finals(ids)
   if #ids > 0 then redis.call('PUBLISH', P .. 'final', cjson.encode(ids)) end
 end
 
+local function forget_registration(regkey, id)
+  local rk = P .. 'reg:' .. regkey
+  if redis.call('GET', rk) == id then redis.call('DEL', rk) end
+end
+
 -- One validated status change, the same rules as checkTransition in src/core/status.ts.
 -- Returns the new record (HGETALL pairs), or nil and an error tuple.
 local function apply(id, to, runner, result, err, now)
   local k = P .. 'i:' .. id
-  local cur = redis.call('HMGET', k, 'status', 'owner')
+  local cur = redis.call('HMGET', k, 'status', 'owner', 'cckey', 'regkey')
   local from = cur[1]
   if not from then return nil, { 'notfound' } end
   local owner = cur[2] or nil
@@ -62,10 +67,165 @@ local function apply(id, to, runner, result, err, now)
   redis.call('ZREM', P .. 's:' .. from, id)
   redis.call('ZADD', P .. 's:' .. to, now, id)
   redis.call('RPUSH', P .. 'h:' .. id, hist_entry(now, to, runner))
+  -- Every status change keeps the per-key set of active invocations exact (acquire counts it).
+  if cur[3] then
+    if ACTIVE[to] then redis.call('SADD', P .. 'run:' .. cur[3], id) else redis.call('SREM', P .. 'run:' .. cur[3], id) end
+  end
+  -- A registration key matches only while its invocation is REGISTERED: drop it on leaving.
+  if from == 'REGISTERED' and cur[4] then forget_registration(cur[4], id) end
   return redis.call('HGETALL', k)
 end
 
 -- Queue score: higher priority first, then routing order.
 local function queue_score(prio, seq)
   return string.format('%.0f', (9 - prio) * 1e13 + seq)
+end
+
+-- Running concurrency: the same rules as decide() and blockedPath() in src/orchestration/concurrency.ts.
+-- cjson reads a JSON null as a truthy sentinel: treat it as absent.
+local function opt(v)
+  if v == nil or v == cjson.null then return nil end
+  return v
+end
+
+local function cc_decide(cc, from, active, starts, now, delay)
+  local max = opt(cc.maxRunning) or 0
+  if max > 0 and active >= max then
+    -- Only a fresh call (REGISTERED) may end CONCURRENCY_CONTROLLED_FINAL; one that already waited
+    -- (REROUTED, RETRY) has no way there in the state machine, so it waits again.
+    if cc.reroute == true or from ~= 'REGISTERED' then return 'requeue', now + delay end
+    return 'final'
+  end
+  local count, window = opt(cc.rateCount), opt(cc.rateWindowMs)
+  if count and window and #starts >= count then
+    -- A rate limit means "later": back to the queue until the oldest counted start leaves the window.
+    return 'requeue', starts[#starts - count + 1] + window + 1
+  end
+  return 'run'
+end
+
+local function cc_blocked_path(from, kind)
+  if from == 'RETRY' then return {} end -- RETRY may only go PENDING: it waits in the queue unchanged.
+  if kind == 'final' and from == 'REGISTERED' then return { 'CONCURRENCY_CONTROLLED_FINAL' } end
+  return { 'CONCURRENCY_CONTROLLED', 'REROUTED' }
+end
+
+-- Acquires one queued id for `runner` at `now` (ARGV string; `nowN` the same as a number); the
+-- per-key active set (kept by apply) and start-time sorted set are read and updated here, so the
+-- check and the act are one step. Returns 'run', PENDING record | 'requeue', {id, priority,
+-- not-before} | 'final', record (a blocked one that became final) | 'skip' (nothing to report).
+local function acquire_one(id, runner, now, nowN, delay)
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'status', 'cc', 'priority')
+  local st = f[1]
+  if not st or not ACQUIRABLE[st] then return 'skip' end
+  if f[2] then
+    local cc = cjson.decode(f[2])
+    local count, window = opt(cc.rateCount), opt(cc.rateWindowMs)
+    local rk = P .. 'rate:' .. cc.key
+    local starts = {}
+    if count and window then
+      redis.call('ZREMRANGEBYSCORE', rk, '-inf', string.format('%.17g', nowN - window))
+      local raw = redis.call('ZRANGE', rk, 0, -1, 'WITHSCORES')
+      for j = 2, #raw, 2 do starts[#starts + 1] = tonumber(raw[j]) end
+    end
+    local kind, nb = cc_decide(cc, st, redis.call('SCARD', P .. 'run:' .. cc.key), starts, nowN, delay)
+    if kind ~= 'run' then
+      local rec, last = nil, nil
+      for _, to in ipairs(cc_blocked_path(st, kind)) do
+        rec = apply(id, to, runner, nil, nil, now)
+        last = to
+      end
+      if kind == 'requeue' then return 'requeue', { id, f[3], string.format('%.0f', nb) } end
+      if last and FINAL[last] then return 'final', rec end
+      return 'skip'
+    end
+    if count and window then
+      redis.call('ZADD', rk, now, now .. '|' .. id)
+      -- Starts older than the window no longer count: an idle key's set expires with them.
+      redis.call('PEXPIRE', rk, math.ceil(window) + 1000)
+    end
+  end
+  return 'run', apply(id, 'PENDING', runner, nil, nil, now)
+end
+
+-- JSON lists that stay lists when empty (cjson writes an empty table as {}; the TS side reads both).
+local function acquire_reply(acquired, requeue, finals)
+  return cjson.encode({ a = acquired, r = requeue, f = finals })
+end
+
+-- Routes {id, priority, not-before} items: ready ones join the queue scored by priority then
+-- order; delayed ones wait in `qd` by time as 'priority|id'. Sets the wake-up marker.
+local function route_items(nowN, items)
+  if #items == 0 then return end
+  local seq = redis.call('INCRBY', P .. 'qseq', #items) - #items
+  local ready, delayed = {}, {}
+  for _, it in ipairs(items) do
+    local id, prio, nb = it[1], tonumber(it[2]), it[3]
+    seq = seq + 1
+    if tonumber(nb) > nowN then
+      delayed[#delayed + 1] = nb; delayed[#delayed + 1] = prio .. '|' .. id
+    else
+      ready[#ready + 1] = queue_score(prio, seq); ready[#ready + 1] = id
+    end
+  end
+  if #ready > 0 then redis.call('ZADD', P .. 'q', unpack(ready)) end
+  if #delayed > 0 then redis.call('ZADD', P .. 'qd', unpack(delayed)) end
+  redis.call('ZADD', P .. 'qm', 0, 'm')
+end
+
+-- Takes up to `max` ready ids at `now`: due delayed ids join the queue first. Keeps the wake-up
+-- marker set while ids remain, so the next blocked claimer wakes too. Returns the ids and the
+-- next delayed time (or false).
+local function claim_ready(now, max)
+  local q, qd, qm = P .. 'q', P .. 'qd', P .. 'qm'
+  local due = redis.call('ZRANGEBYSCORE', qd, '-inf', now, 'LIMIT', 0, 1000)
+  if #due > 0 then
+    local seq = redis.call('INCRBY', P .. 'qseq', #due) - #due
+    local add = {}
+    for j, m in ipairs(due) do
+      local bar = string.find(m, '|', 1, true)
+      add[#add + 1] = queue_score(tonumber(string.sub(m, 1, bar - 1)), seq + j)
+      add[#add + 1] = string.sub(m, bar + 1)
+    end
+    redis.call('ZADD', q, unpack(add))
+    redis.call('ZREM', qd, unpack(due))
+  end
+  local popped = redis.call('ZPOPMIN', q, max)
+  local ids = {}
+  for j = 1, #popped, 2 do ids[#ids + 1] = popped[j] end
+  if redis.call('ZCARD', q) > 0 then redis.call('ZADD', qm, 0, 'm') else redis.call('ZREM', qm, 'm') end
+  return ids, redis.call('ZRANGE', qd, 0, 0, 'WITHSCORES')[2] or false
+end
+
+-- Stores one new invocation from ARGV[i..i+8] (see insert.lua) unless its registration key still
+-- names a REGISTERED invocation. Returns the id used and whether this call stored it.
+local function insert_one(now, i)
+  local id, task = ARGV[i], ARGV[i + 1]
+  local k = P .. 'i:' .. id
+  -- An id already stored is left as it is (a resent insert must not reset it).
+  if redis.call('EXISTS', k) == 1 then return id, false end
+  local regkey = dec(ARGV[i + 6])
+  if regkey then
+    local prev = redis.call('GET', P .. 'reg:' .. regkey)
+    if prev and redis.call('HGET', P .. 'i:' .. prev, 'status') == 'REGISTERED' then return prev, false end
+  end
+  local fields = { 'id', id, 'task', task, 'args', ARGV[i + 2], 'status', 'REGISTERED', 'attempt', 0,
+    'priority', ARGV[i + 3], 'created', now, 'updated', now }
+  local parent, wf, cckey, cc = dec(ARGV[i + 4]), dec(ARGV[i + 5]), dec(ARGV[i + 7]), dec(ARGV[i + 8])
+  if parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = parent end
+  if wf then fields[#fields + 1] = 'workflow'; fields[#fields + 1] = wf end
+  if regkey then
+    fields[#fields + 1] = 'regkey'; fields[#fields + 1] = regkey
+    redis.call('SET', P .. 'reg:' .. regkey, id)
+  end
+  if cc then
+    fields[#fields + 1] = 'cc'; fields[#fields + 1] = cc
+    fields[#fields + 1] = 'cckey'; fields[#fields + 1] = cckey
+  end
+  redis.call('HSET', k, unpack(fields))
+  redis.call('RPUSH', P .. 'h:' .. id, hist_entry(now, 'REGISTERED', nil))
+  redis.call('ZADD', P .. 'all', now, id)
+  redis.call('ZADD', P .. 't:' .. task, now, id)
+  redis.call('ZADD', P .. 's:REGISTERED', now, id)
+  return id, true
 end
