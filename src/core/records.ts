@@ -52,6 +52,8 @@ export interface InvocationFilter {
   taskId?: string;
   statuses?: Status[];
   owner?: string;
+  /** Children of one invocation (the family tree of an orchestrated call). */
+  parentId?: string;
   createdAfter?: number;
   /** Created strictly before this time (a time range with createdAfter). */
   createdBefore?: number;

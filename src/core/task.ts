@@ -73,6 +73,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       return Promise.all(news.map(async (n) => { await this.app.runInline(n); return new Invocation<R>(this.app, n.id); }));
     }
     await (await this.app.backends()).hot.enqueue(news, Date.now());
+    this.app.events.emit({ type: 'submitted', taskId: this.id, count: news.length });
     return news.map((n) => new Invocation<R>(this.app, n.id));
   }
 

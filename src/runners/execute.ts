@@ -16,8 +16,16 @@ export type Outcome =
   | { to: 'FAILED'; error: string }
   | { to: 'RETRY'; error: string; delayMs: number };
 
-/** `rec` is the RUNNING record (attempt already counted). */
+/** `rec` is the RUNNING record (attempt already counted). Emits started/finished on `app.events`. */
 export async function runAttempt(app: App, rec: InvocationRecord, runnerId: string, hooks?: WaitHooks): Promise<Outcome> {
+  const t0 = performance.now();
+  app.events.emit({ type: 'started', taskId: rec.taskId, invocationId: rec.id, runnerId });
+  const out = await attempt(app, rec, runnerId, hooks);
+  app.events.emit({ type: 'finished', taskId: rec.taskId, invocationId: rec.id, runnerId, status: out.to, durationMs: performance.now() - t0 });
+  return out;
+}
+
+async function attempt(app: App, rec: InvocationRecord, runnerId: string, hooks?: WaitHooks): Promise<Outcome> {
   const task = app.getTask(rec.taskId);
   if (!task) return { to: 'FAILED', error: app.errors.serialize(new UnknownTaskError(rec.taskId, app.taskIds()), app.serializer) };
   const controller = new AbortController();

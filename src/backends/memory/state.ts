@@ -48,6 +48,7 @@ export class MemoryStateBackend implements StateBackend {
       if (f.taskId !== undefined && r.taskId !== f.taskId) continue;
       if (f.statuses && !f.statuses.includes(r.status)) continue;
       if (f.owner !== undefined && r.owner !== f.owner) continue;
+      if (f.parentId !== undefined && r.parentId !== f.parentId) continue;
       if (f.createdAfter !== undefined && r.createdAt < f.createdAfter) continue;
       if (f.createdBefore !== undefined && r.createdAt >= f.createdBefore) continue;
       out.push({ ...r });

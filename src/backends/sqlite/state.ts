@@ -69,6 +69,7 @@ export class SqliteStateBackend implements StateBackend {
     if (f.taskId !== undefined) { where.push('task_id = ?'); params.push(f.taskId); }
     if (f.statuses?.length) { where.push(`status IN (${f.statuses.map(() => '?').join(',')})`); params.push(...f.statuses); }
     if (f.owner !== undefined) { where.push('owner = ?'); params.push(f.owner); }
+    if (f.parentId !== undefined) { where.push('parent_id = ?'); params.push(f.parentId); }
     if (f.createdAfter !== undefined) { where.push('created_at >= ?'); params.push(f.createdAfter); }
     if (f.createdBefore !== undefined) { where.push('created_at < ?'); params.push(f.createdBefore); }
     const limit = f.limit !== undefined ? Math.floor(f.limit) : (f.offset ? -1 : undefined);

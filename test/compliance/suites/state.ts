@@ -43,6 +43,9 @@ export function stateSuite(h: BackendHarness): void {
       expect((await b.state.list({ offset: 1, limit: 2 })).map((r) => r.id)).toEqual(['p4', 'p3']);
       expect((await b.state.list({ offset: 3 })).map((r) => r.id)).toEqual(['p2', 'p1']);
       expect((await b.state.list({ createdBefore: 30, offset: 1, limit: 5 })).map((r) => r.id)).toEqual(['p1']);
+      await b.state.insert([newInv('c1', 't', { parentId: 'p2' }), newInv('c2', 't', { parentId: 'p2' })], 60);
+      expect((await b.state.list({ parentId: 'p2' })).map((r) => r.id).sort()).toEqual(['c1', 'c2']);
+      expect(await b.state.list({ parentId: 'p1' })).toEqual([]);
     });
 
     it('reads the histories of many invocations at once', async () => {
