@@ -166,6 +166,11 @@ export class App {
     return runner;
   }
 
+  /** Stores buffered task log lines now (`[monitor] keep_logs`); they are otherwise written in batches. */
+  async flushLogs(): Promise<void> {
+    await this.logShipper?.flush();
+  }
+
   /** Port of this process's runner /metrics endpoint, once started (`[monitor] metrics_port`). */
   async metricsPort(): Promise<number | undefined> {
     return (await this.metricsServer?.catch(() => undefined))?.port;

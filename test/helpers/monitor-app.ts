@@ -1,0 +1,52 @@
+/**
+ * A sqlite app with a known mix of invocations for the monitoring tests: SUCCESS (add, a parent
+ * `sum` with children), FAILED (boom), RETRY (flaky, waiting an hour for its next attempt), all run
+ * by a real thread runner, with `keep_logs` on.
+ */
+import { join } from 'node:path';
+import { taskapp, type App } from '../../src/index.js';
+
+export interface SeededApp {
+  app: App;
+  dbPath: string;
+  ids: { add: string[]; boom: string; flaky: string; sum: string };
+}
+
+export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> = {}): App {
+  const app = taskapp({
+    appId: 'shop', backend: 'sqlite', sqlite: { path: dbPath }, configFile: false,
+    monitor: { keepLogs: true }, logging_level: 'warn', runner: { heartbeatIntervalSeconds: 0.2 }, ...extra,
+  });
+  const add = app.task('add', async ({ x, y }: { x: number; y: number }, ctx) => {
+    ctx.logger.warn('adding', { x, y });
+    return x + y;
+  });
+  app.task('boom', async ({ why }: { why: string }) => { throw new RangeError(`boom: ${why}`); });
+  app.task('flaky', async () => { throw new Error('not yet'); },
+    { maxRetries: 3, retryFor: ['*'], retryBackoff: { kind: 'fixed', baseSeconds: 3600, jitter: false } });
+  app.task('sum', async ({ xs }: { xs: number[] }) => {
+    let total = 0;
+    for (let i = 0; i < xs.length; i += 2) total += await add.run({ x: xs[i]!, y: xs[i + 1] ?? 0 });
+    return total;
+  });
+  app.task('report', async () => 'ok', { cron: '*/5 * * * *', priority: 7 });
+  return app;
+}
+
+/** Calls the tasks, runs them on a thread runner until each is SUCCESS, FAILED or RETRY, stops the runner. */
+export async function seedMonitorApp(dir: string, extra: Record<string, unknown> = {}): Promise<SeededApp> {
+  const dbPath = join(dir, 'monitor.db');
+  const app = defineMonitorApp(dbPath, extra);
+  const t = (id: string) => app.getTask(id)!;
+  const adds = await Promise.all([1, 2, 3].map((i) => t('add').call({ x: i, y: i * 10 })));
+  const boom = await t('boom').call({ why: 'bad input' });
+  const flaky = await t('flaky').call({ n: 1 });
+  const sum = await t('sum').call({ xs: [1, 2, 3, 4] });
+  const runner = await app.startRunner({ runner: 'thread', concurrency: 4 });
+  await Promise.all([...adds, boom, sum].map((i) => i.result({ timeoutMs: 30_000 }).catch(() => undefined)));
+  const { state } = await app.backends();
+  for (let i = 0; i < 300 && (await state.get(flaky.id))?.status !== 'RETRY'; i++) await new Promise((r) => setTimeout(r, 20));
+  await runner.stop();
+  await app.flushLogs();
+  return { app, dbPath, ids: { add: adds.map((a) => a.id), boom: boom.id, flaky: flaky.id, sum: sum.id } };
+}
