@@ -222,8 +222,11 @@ export class MonitorData {
     };
   }
 
-  /** Work per runner lane between `from` and `to` (invocations created in that window). */
-  async timeline(from: number, to: number): Promise<Timeline> {
+  /**
+   * Work per runner lane between `from` and `to` (invocations created in that window). `fit`
+   * narrows the returned window to the work found (with a small margin), so a burst is readable.
+   */
+  async timeline(from: number, to: number, opts: { fit?: boolean } = {}): Promise<Timeline> {
     const { state } = await this.backends();
     const recs = await state.list({ createdAfter: from, createdBefore: to, limit: TIMELINE_LIMIT });
     const histories = await state.historyMany(recs.map((r) => r.id));
@@ -238,6 +241,13 @@ export class MonitorData {
         if (!lane) lanes.set(s.runnerId, (lane = []));
         lane.push(s);
       }
+    }
+    const all = [...lanes.values()].flat();
+    if (opts.fit && all.length) {
+      const lo = Math.min(...all.map((x) => x.start)), hi = Math.max(...all.map((x) => x.end));
+      const pad = Math.max(50, (hi - lo) * 0.05);
+      from = Math.max(from, lo - pad);
+      to = Math.min(to, hi + pad);
     }
     return {
       from, to, waiting, truncated: recs.length >= TIMELINE_LIMIT,

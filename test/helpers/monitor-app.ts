@@ -29,6 +29,11 @@ export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> 
     for (let i = 0; i < xs.length; i += 2) total += await add.run({ x: xs[i]!, y: xs[i + 1] ?? 0 });
     return total;
   });
+  // Runs until aborted (runner shutdown reroutes it): something RUNNING to look at.
+  app.task('slow', async ({ ms }: { ms: number }, ctx) => new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    ctx.signal.addEventListener('abort', () => { clearTimeout(t); resolve(undefined); });
+  }));
   app.task('report', async () => 'ok', { cron: '*/5 * * * *', priority: 7 });
   return app;
 }

@@ -58,7 +58,7 @@ function throughputChart(t: Throughput): Raw {
     const f = t.finished[i]!, x = i * bw, label = `${new Date(t.from + i * t.bucketMs).toISOString().slice(11, 16)}: ${c} created, ${f} finished (${t.failed[i]} failed)`;
     return html`<g><title>${label}</title><rect x="${x + 1}" y="${h - y(c)}" width="${bw / 2 - 1}" height="${y(c)}" fill="#93c5fd"/><rect x="${x + bw / 2}" y="${h - y(f)}" width="${bw / 2 - 1}" height="${y(f)}" fill="#2e7d32"/><rect x="${x + bw / 2}" y="${h - y(t.failed[i]!)}" width="${bw / 2 - 1}" height="${y(t.failed[i]!)}" fill="#c62828"/></g>`;
   });
-  return html`<svg class="throughput" viewBox="0 0 ${w} ${h + 16}" width="100%" height="${h + 16}" role="img" aria-label="throughput over the last hour">
+  return html`<svg class="throughput" viewBox="0 0 ${w} ${h + 16}" width="${w}" height="${h + 16}" role="img" aria-label="throughput over the last hour">
 <line x1="0" y1="${h}" x2="${w}" y2="${h}" stroke="#cbd5e1"/>${bars}
 <text x="0" y="${h + 13}">${new Date(t.from).toISOString().slice(11, 16)}</text><text x="${w}" y="${h + 13}" text-anchor="end">now</text><text x="4" y="12">max ${max}/min</text></svg>
 <div class="legend"><span><i style="background:#93c5fd"></i>created</span><span><i style="background:#2e7d32"></i>finished</span><span><i style="background:#c62828"></i>failed</span></div>`;
@@ -112,10 +112,17 @@ function historyTimeline(d: InvocationDetail, now: number): Raw {
     const next = h[i + 1]?.at ?? e.at;
     return html`<g><title>${e.status} at ${time(e.at)}${e.runnerId ? ` on ${e.runnerId}` : ''}</title><rect x="${x(e.at)}" y="4" width="${Math.max(3, x(next) - x(e.at))}" height="18" fill="${STATUS_COLORS[e.status]}"/></g>`;
   });
-  return html`<svg viewBox="0 0 ${w} 28" width="100%" height="28">${segs}<text x="${w - 115}" y="17">${formatAge(end - start)} total</text></svg>
+  return html`<svg viewBox="0 0 ${w} 28" width="100%" height="28">${segs}<text x="${w - 115}" y="17">${end - start < 10_000 ? `${end - start} ms` : formatAge(end - start)} total</text></svg>
 <table class="history"><thead><tr><th>#</th><th>Status</th><th>At</th><th>+</th><th>Runner</th></tr></thead><tbody>
 ${h.map((e, i) => html`<tr><td>${i + 1}</td><td>${badge(e.status)}</td><td class="mono">${time(e.at)}</td><td class="mono">+${e.at - start} ms</td><td class="mono">${e.runnerId ?? ''}</td></tr>`)}
 </tbody></table><p class="muted">last change ${formatAge(now - h[h.length - 1]!.at)} ago</p>`;
+}
+
+/** "Name: message" then the stack, without repeating the first line when the stack starts with it. */
+function errorText(e: NonNullable<InvocationDetail['error']>): string {
+  const head = `${e.name}: ${e.message}`;
+  if (!e.stack) return head;
+  return e.stack.startsWith(head) ? e.stack : `${head}\n\n${e.stack}`;
 }
 
 export function detailPage(ctx: PageContext, d: InvocationDetail): string {
@@ -131,7 +138,7 @@ export function detailPage(ctx: PageContext, d: InvocationDetail): string {
 <tr><th>Parent</th><td>${d.parent ? html`${invLink(d.parent.id)} ${d.parent.taskId} ${badge(d.parent.status)}` : '—'}</td><th>Workflow</th><td class="mono">${d.workflowId ?? '—'}</td></tr>
 </tbody></table>
 <div class="grid2"><div><h2>Arguments</h2><pre class="args">${toJson(d.args, 2)}</pre></div>
-<div>${d.error ? html`<h2>Error</h2><pre class="err">${d.error.name}: ${d.error.message}${d.error.stack ? `\n\n${d.error.stack}` : ''}</pre>` : d.hasResult ? html`<h2>Result</h2><pre class="result">${toJson(d.result, 2)}</pre>` : html`<h2>Result</h2><p class="muted">none yet</p>`}</div></div>
+<div>${d.error ? html`<h2>Error</h2><pre class="err">${errorText(d.error)}</pre>` : d.hasResult ? html`<h2>Result</h2><pre class="result">${toJson(d.result, 2)}</pre>` : html`<h2>Result</h2><p class="muted">none yet</p>`}</div></div>
 <h2>History</h2>${historyTimeline(d, ctx.now)}
 <h2>Children (${d.children.length})</h2>${invocationTable(d.children, ctx.now)}
 <h2>Logs (${d.logs.length})</h2>${d.logs.length ? html`<table class="logs"><thead><tr><th>At</th><th>Level</th><th>Message</th><th>Fields</th></tr></thead><tbody>
@@ -144,15 +151,16 @@ export function timelinePage(ctx: PageContext, t: Timeline, minutes: number): st
   const x = (ms: number) => left + ((Math.min(Math.max(ms, t.from), t.to) - t.from) / span) * (w - left - 10);
   const height = Math.max(1, t.lanes.length) * laneH + 24;
   const ticks = Array.from({ length: 7 }, (_, i) => t.from + (span * i) / 6);
+  const tickLabel = (ms: number) => (span < 60_000 ? `${new Date(ms).toISOString().slice(11, 23)}` : new Date(ms).toISOString().slice(11, 19));
   const lanes = t.lanes.map((lane, i) => html`<g class="lane"><text x="4" y="${i * laneH + 17}">${lane.runnerId.length > 28 ? `${lane.runnerId.slice(0, 27)}…` : lane.runnerId}</text>
 <line x1="${left}" x2="${w - 10}" y1="${i * laneH + laneH}" y2="${i * laneH + laneH}" stroke="#eef0f3"/>
 ${lane.spans.map((s) => html`<a href="/invocations/${encodeURIComponent(s.invocationId)}"><rect class="span" data-status="${s.status}" x="${x(s.start)}" y="${i * laneH + 4}" width="${Math.max(2, x(s.end) - x(s.start))}" height="${laneH - 8}" rx="2" fill="${STATUS_COLORS[s.status]}"><title>${s.taskId} ${s.invocationId}: ${s.status}, ${s.end - s.start} ms</title></rect></a>`)}</g>`);
-  const options = [5, 15, 60, 360, 1440];
+  const options = [0, 5, 15, 60, 360, 1440];
   return layout(ctx, '/timeline', 'Timeline', html`<h1>Timeline</h1>
-<form class="filters" method="get" action="/timeline"><label>Window<select name="minutes" onchange="this.form.submit()">${options.map((m) => html`<option value="${m}" ${m === minutes ? raw('selected') : ''}>last ${m >= 60 ? `${m / 60} h` : `${m} min`}</option>`)}</select></label></form>
+<form class="filters" method="get" action="/timeline"><label>Window<select name="minutes" onchange="this.form.submit()">${options.map((m) => html`<option value="${m}" ${m === minutes ? raw('selected') : ''}>${m === 0 ? 'fit the last hour' : `last ${m >= 60 ? `${m / 60} h` : `${m} min`}`}</option>`)}</select></label></form>
 <div class="legend">${(['RUNNING', 'SUCCESS', 'FAILED', 'RETRY', 'PAUSED', 'KILLED', 'RUNNING_RECOVERY'] as Status[]).map((s) => html`<span><i style="background:${STATUS_COLORS[s]}"></i>${s}</span>`)}</div>
 ${t.lanes.length ? html`<svg class="timeline" viewBox="0 0 ${w} ${height}" width="100%" height="${height}">${lanes}
-${ticks.map((tk) => html`<text x="${x(tk)}" y="${height - 6}" text-anchor="middle">${new Date(tk).toISOString().slice(11, 19)}</text>`)}</svg>` : html`<p class="muted">Nothing ran in this window.</p>`}
+${ticks.map((tk) => html`<text x="${x(tk)}" y="${height - 6}" text-anchor="middle">${tickLabel(tk)}</text>`)}</svg>` : html`<p class="muted">Nothing ran in this window.</p>`}
 <p class="muted">One lane per runner; each bar is one attempt (RUNNING until the status that ended it), coloured by that status. ${t.waiting} invocation(s) created in the window have not started.${t.truncated ? ' Only the newest invocations of the window are shown.' : ''}</p>`);
 }
 

@@ -60,11 +60,13 @@ export function createWebApp(app: App, opts: WebOptions = {}): { hono: Hono; met
     page: intParam(c.req.query('page'), 'page', 1),
     pageSize: intParam(c.req.query('pageSize'), 'pageSize', 50),
   });
+  // minutes=0 (the page's default) fits the view to the last hour's work.
   const window = (c: Context) => {
-    const minutes = intParam(c.req.query('minutes'), 'minutes', 60);
+    const m = c.req.query('minutes');
+    const minutes = m === '0' || m === undefined ? 0 : intParam(m, 'minutes', 60);
     const to = parseTime(c.req.query('to'), 'to') ?? clock();
-    const from = parseTime(c.req.query('from'), 'from') ?? to - minutes * 60_000;
-    return { from, to, minutes };
+    const from = parseTime(c.req.query('from'), 'from') ?? to - (minutes || 60) * 60_000;
+    return { from, to, minutes, fit: minutes === 0 && !c.req.query('from') };
   };
 
   const hono = new Hono();
@@ -97,7 +99,7 @@ export function createWebApp(app: App, opts: WebOptions = {}): { hono: Hono; met
   hono.get('/api/throughput', async (c) => json(c, await data.throughput(intParam(c.req.query('minutes'), 'minutes', 60) * 60_000)));
   hono.get('/api/invocations', async (c) => json(c, await data.invocations(query(c))));
   hono.get('/api/invocations/:id', async (c) => json(c, await data.detail(c.req.param('id'))));
-  hono.get('/api/timeline', async (c) => { const w = window(c); return json(c, await data.timeline(w.from, w.to)); });
+  hono.get('/api/timeline', async (c) => { const w = window(c); return json(c, await data.timeline(w.from, w.to, w)); });
   hono.get('/api/tasks', (c) => json(c, data.tasks()));
   hono.get('/api/runners', async (c) => json(c, await data.runners()));
   hono.post('/api/invocations/:id/rerun', async (c) => json(c, await rerun(app, c.req.param('id')), 201));
@@ -113,7 +115,7 @@ export function createWebApp(app: App, opts: WebOptions = {}): { hono: Hono; met
     return c.html(invocationsPage(ctxOf(), await data.invocations(query(c)), view, app.taskIds()));
   });
   hono.get('/invocations/:id', async (c) => c.html(detailPage(ctxOf(), await data.detail(c.req.param('id')))));
-  hono.get('/timeline', async (c) => { const w = window(c); return c.html(timelinePage(ctxOf(), await data.timeline(w.from, w.to), w.minutes)); });
+  hono.get('/timeline', async (c) => { const w = window(c); return c.html(timelinePage(ctxOf(), await data.timeline(w.from, w.to, w), w.minutes)); });
   hono.get('/tasks', (c) => c.html(tasksPage(ctxOf(), data.tasks())));
   hono.get('/runners', async (c) => c.html(runnersPage(ctxOf(), await data.runners())));
 

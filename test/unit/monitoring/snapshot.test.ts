@@ -59,7 +59,7 @@ describe('MonitorData on a seeded sqlite app', () => {
     expect(statuses).toContain('FAILED');
     expect(statuses).toContain('RETRY');
     const tasks = data.tasks();
-    expect(tasks.map((x) => x.id)).toEqual(['add', 'boom', 'flaky', 'report', 'sum']);
+    expect(tasks.map((x) => x.id)).toEqual(['add', 'boom', 'flaky', 'report', 'slow', 'sum']);
     const report = tasks.find((x) => x.id === 'report')!;
     expect(report.options.priority).toBe(7);
     expect(report.sources.priority).toBe('code');
