@@ -23,7 +23,7 @@ export function Counts({ counts, rates, queueDepth }: { counts: Record<Status, n
         <Text key={s}><Text color={STATUS_COLOR[s]}>{pad(s, 22)}</Text>{String(counts[s]).padStart(7)}</Text>
       ))}
       <Text>{pad('queued in broker', 22)}{String(queueDepth).padStart(7)}</Text>
-      <Text>finished/s <Text color="green">{sparkline(rates.length ? rates : [0])}</Text> {last.toFixed(1)}</Text>
+      <Text>finished/s <Text color="green">{sparkline(rates.length ? rates.slice(-20) : [0])}</Text> {last.toFixed(1)}</Text>
     </Box>
   );
 }

@@ -64,10 +64,17 @@ export function MonitorApp({ source, refreshMs = 1000, appId, clock = Date.now, 
   useInput((input, key) => {
     const t = typingRef.current;
     if (t !== null) {
-      if (key.return) { setFilter(t.trim()); setTypingNow(null); setSelected(0); }
-      else if (key.escape) setTypingNow(null);
-      else if (key.backspace || key.delete) setTypingNow(t.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setTypingNow(t + input);
+      if (key.return) { setFilter(t.trim()); setTypingNow(null); setSelected(0); return; }
+      if (key.escape) { setTypingNow(null); return; }
+      if (key.backspace || key.delete) { setTypingNow(t.slice(0, -1)); return; }
+      if (!input || key.ctrl || key.meta) return;
+      // Pasted or fast keys arrive as one chunk ("FAILED\r"): take it character by character.
+      let text = t;
+      for (const ch of input) {
+        if (ch === '\r' || ch === '\n') { setFilter(text.trim()); setTypingNow(null); setSelected(0); return; }
+        text = ch === '\x7f' || ch === '\b' ? text.slice(0, -1) : text + ch;
+      }
+      setTypingNow(text);
       return;
     }
     if (input === 'q' || (key.ctrl && input === 'c')) { exit(); return; }
