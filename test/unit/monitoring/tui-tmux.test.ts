@@ -43,7 +43,7 @@ describe.skipIf(!haveTmux)('taskapp monitor in tmux', () => {
     runner = await s.app.startRunner({ runner: 'thread', concurrency: 2 });
     await s.app.getTask('slow')!.call({ ms: 60_000 });
     writeFileSync(join(tmp.dir, 'taskapp.toml'), 'app_id = "shop"\nbackend = "sqlite"\nlogging_level = "error"\n[sqlite]\npath = "monitor.db"\n');
-    const cmd = `cd ${ROOT} && exec node --import tsx test/helpers/monitor-cli.ts --config ${join(tmp.dir, 'taskapp.toml')} --refresh 300`;
+    const cmd = `cd ${ROOT} && exec node --import tsx test/helpers/monitoring-cli.ts monitor --config ${join(tmp.dir, 'taskapp.toml')} --refresh 300`;
     tmux('new-session', '-d', '-s', 'mon', '-x', '120', '-y', '48', '-e', 'TERM=xterm-256color', '-e', 'FORCE_COLOR=1', cmd);
   });
   afterAll(async () => {
