@@ -49,12 +49,22 @@ describe('read-only dashboard', () => {
     for (const path of ['/', '/invocations', '/timeline', '/tasks', '/runners', `/invocations/${s.ids.sum}`]) {
       const r = await get(web, path);
       expect(r.status, path).toBe(200);
+      expect(r.headers.get('x-frame-options'), path).toBe('DENY');
       expect(await r.text(), path).toContain('<header><b>taskapp</b>');
     }
     const boom = await (await get(web, `/invocations/${s.ids.boom}`)).text();
     expect(boom).toContain('RangeError: boom: bad input');
     expect(boom).toContain('disabled title="start taskapp web with --allow-actions"');
     expect(boom).not.toContain('taskapp-token');
+    const { state } = await s.app.backends();
+    await state.insert([{ id: '<script>x</script>', taskId: '<b>t</b>', args: '{"html":"<img src=x onerror=alert(1)>"}', priority: 5, parentId: null, workflowId: null }], Date.now());
+    const list = await (await get(web, '/invocations?task=%3Cb%3Et%3C%2Fb%3E')).text();
+    expect(list).toContain('&lt;script&gt;x&lt;/script&gt;');
+    expect(list).not.toContain('<script>x</script>');
+    const detail = await (await get(web, `/invocations/${encodeURIComponent('<script>x</script>')}`)).text();
+    expect(detail).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(detail).not.toContain('<img src=x');
+    await s.app.backends().then((b) => b.orchestrator.transition({ id: '<script>x</script>', to: 'CONCURRENCY_CONTROLLED_FINAL', runnerId: null }, Date.now()));
   });
 
   it('refuses actions when read-only', async () => {
