@@ -55,3 +55,35 @@ export async function seedMonitorApp(dir: string, extra: Record<string, unknown>
   await app.flushLogs();
   return { app, dbPath, ids: { add: adds.map((a) => a.id), boom: boom.id, flaky: flaky.id, sum: sum.id } };
 }
+
+/**
+ * An hour of past work written through the backend interfaces (the state machine, with past
+ * timestamps) by two named runners: what a dashboard looks like after a while, for the README's
+ * screenshots. Returns how many invocations it added.
+ */
+export async function seedPastHour(app: App, perMinute = 6): Promise<number> {
+  const { state, orchestrator } = await app.backends();
+  const runners = ['thread@worker-1:4242:a1b2c3d4', 'thread@worker-2:4343:e5f6a7b8'];
+  const now = Date.now();
+  let n = 0;
+  for (let m = 60; m >= 1; m--) {
+    const burst = Math.round(perMinute * (1 + Math.sin(m / 6)) + (m % 7 === 0 ? perMinute * 2 : 0));
+    for (let i = 0; i < burst; i++) {
+      const t0 = now - m * 60_000 + i * (55_000 / Math.max(1, burst));
+      const fail = (m * 31 + i) % 13 === 0;
+      const id = `past-${m}-${i}`;
+      const runner = runners[(m + i) % 2]!;
+      const task = fail ? 'boom' : i % 3 === 0 ? 'sum' : 'add';
+      const args = task === 'boom' ? { why: `row ${i}` } : task === 'sum' ? { xs: [i, m] } : { x: i, y: m };
+      await state.insert([{ id, taskId: task, args: app.serializer.serialize(args), priority: 5, parentId: null, workflowId: null }], t0);
+      await orchestrator.acquire([id], runner, t0 + 3);
+      await orchestrator.transition({ id, to: 'RUNNING', runnerId: runner }, t0 + 5);
+      const end = t0 + 5 + 400 + ((i * 977 + m * 131) % 2600);
+      await orchestrator.transition(fail
+        ? { id, to: 'FAILED', runnerId: runner, error: app.errors.serialize(new RangeError(`boom: row ${i}`), app.serializer) }
+        : { id, to: 'SUCCESS', runnerId: runner, result: app.serializer.serialize(i + m) }, end);
+      n++;
+    }
+  }
+  return n;
+}

@@ -1,8 +1,7 @@
 /**
  * The dashboard in a real browser: Debian's chromium driven by playwright-core against a seeded
  * sqlite app with a live thread runner. Loads each page, checks content, clicks into an
- * invocation, reruns it, and saves screenshots to test-artifacts/ (CI artifact) and, with
- * TASKAPP_UPDATE_SCREENSHOTS=1, to docs/ (the README's).
+ * invocation, reruns it, and saves screenshots to test-artifacts/ (the CI artifact).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +14,6 @@ import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
-const DOCS = join(process.cwd(), 'docs');
-/** The README's screenshots in docs/ are refreshed only when asked: TASKAPP_UPDATE_SCREENSHOTS=1. */
-const UPDATE_DOCS = process.env.TASKAPP_UPDATE_SCREENSHOTS === '1';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
 const required = process.env.TASKAPP_TEST_SERVICES === 'required';
@@ -35,7 +31,6 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    mkdirSync(DOCS, { recursive: true });
     s = await seedMonitorApp(tmp.dir);
     runner = await s.app.startRunner({ runner: 'thread', concurrency: 4 });
     await s.app.getTask('slow')!.call({ ms: 60_000 });
@@ -53,10 +48,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     tmp.cleanup();
   });
 
-  const shot = async (name: string, docs = false) => {
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-    if (docs && UPDATE_DOCS) await page.screenshot({ path: join(DOCS, `${name}.png`), fullPage: false });
-  };
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   it('overview: counts by status, throughput, the live runner and what it runs', async () => {
     await page.goto(`${web.url}/`);
@@ -69,7 +61,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     expect(runners).toContain(runner.id);
     expect(runners).toContain('alive');
     expect(runners).toContain('slow');
-    await shot('dashboard', true);
+    await shot('dashboard');
   });
 
   it('invocations: filter by status, then click into the failed one', async () => {
@@ -84,7 +76,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     expect(await page.textContent('pre.err')).toContain('RangeError: boom: bad input');
     expect(await page.textContent('pre.args')).toContain('"why": "bad input"');
     expect(await page.locator('table.history tbody tr').count()).toBe(4);
-    await shot('dashboard-invocation', true);
+    await shot('dashboard-invocation');
   });
 
   it('invocation detail: parent, children and stored logs; rerun makes a new invocation', async () => {
@@ -108,7 +100,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     expect(await page.locator('svg.timeline g.lane').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('rect.span[data-status="FAILED"]').count()).toBe(1);
     expect(await page.locator('rect.span[data-status="RUNNING"]').count()).toBeGreaterThanOrEqual(1);
-    await shot('dashboard-timeline', true);
+    await shot('dashboard-timeline');
   });
 
   it('tasks with effective options and runners pages', async () => {
