@@ -1,4 +1,4 @@
-import type { HistoryEntry, InvocationFilter, InvocationRecord, NewInvocation, RunnerInfo } from '../core/records.js';
+import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../core/records.js';
 
 /**
  * Stores invocations (arguments, results, errors, history) and runners. Status changes go through
@@ -14,6 +14,8 @@ export interface StateBackend {
   get(id: string): Promise<InvocationRecord | null>;
   getMany(ids: string[]): Promise<InvocationRecord[]>;
   history(id: string): Promise<HistoryEntry[]>;
+  /** Histories of many invocations in one round trip (the monitor's timeline); unknown ids are absent. */
+  historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>>;
   list(filter: InvocationFilter): Promise<InvocationRecord[]>;
   countByStatus(): Promise<Record<string, number>>;
   /**
@@ -25,6 +27,10 @@ export interface StateBackend {
   heartbeat(runner: RunnerInfo): Promise<void>;
   runners(): Promise<RunnerInfo[]>;
   removeRunner(id: string): Promise<void>;
+  /** Stores task log lines for the monitor (only when `[monitor] keep_logs = true`). */
+  appendLogs(lines: LogRecord[]): Promise<void>;
+  /** An invocation's stored log lines, oldest first. */
+  logs(invocationId: string): Promise<LogRecord[]>;
   close(): Promise<void>;
 }
 

@@ -5,9 +5,11 @@
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { createBackends, type Backends } from '../backends/registry.js';
-import { DuplicateTaskError, InvocationNotFoundError, NoResultError, TaskappError } from './errors.js';
+import { ConfigError, DuplicateTaskError, InvocationNotFoundError, NoResultError, TaskappError } from './errors.js';
 import { Invocation } from './invocation.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, writeLine, type Logger } from './logger.js';
+import { LogShipper } from '../monitoring/log-shipper.js';
+import { AppEvents } from './events.js';
 import type { InvocationRecord, NewInvocation } from './records.js';
 import { Task, type TaskArgs, type TaskFn } from './task.js';
 import { resolveTaskOptions, type EffectiveTaskOptions, type TaskOptions } from './task-options.js';
@@ -34,14 +36,18 @@ export interface TaskappOptions {
 export class App {
   readonly serializer = new JsonSerializer();
   readonly errors = new ErrorRegistry();
+  /** Submitted/started/finished events of work in this process (metrics, monitors). */
+  readonly events = new AppEvents();
   private readonly tasks = new Map<string, Task<any, any>>();
   private readonly codeConfig: Record<string, unknown>;
   private loadOpts: LoadOptions;
   private resolved?: ResolvedConfig;
   private backendsPromise?: Promise<Backends>;
   private log?: Logger;
+  private logShipper?: LogShipper;
   private readonly runners = new Set<Runner>();
   private readonly finalListeners = new Set<(recs: InvocationRecord[]) => void>();
+  private metricsServer?: Promise<{ port: number; close(): Promise<void> }>;
 
   constructor(options: TaskappOptions = {}) {
     const { classes, errors, configFile, ...code } = options;
@@ -76,7 +82,15 @@ export class App {
   }
 
   get logger(): Logger {
-    return (this.log ??= createLogger(this.config.logging_level, this.config.monitor.log_format, { app: this.appId }));
+    if (this.log) return this.log;
+    const { logging_level: level, monitor } = this.config;
+    if (!monitor.keep_logs) return (this.log = createLogger(level, monitor.log_format, { app: this.appId }));
+    // keep_logs: every line still goes to stderr; those of an invocation are also stored for the monitor.
+    const shipper = (this.logShipper ??= new LogShipper(async () => (await this.backends()).state));
+    return (this.log = createLogger(level, monitor.log_format, { app: this.appId }, (line) => {
+      writeLine(line, monitor.log_format);
+      shipper.push(line);
+    }));
   }
 
   registerClass(cls: SerializableClass, name?: string): void {
@@ -167,15 +181,39 @@ export class App {
   async startRunner(opts: RunnerOptions = {}): Promise<Runner> {
     const kind = opts.runner ?? this.config.runner.kind;
     const { startRunner } = await import('../runners/index.js');
+    const port = this.config.monitor.metrics_port;
+    if (port !== undefined && !this.metricsServer) {
+      // One /metrics per process, started with its first runner ([monitor] metrics_port).
+      this.metricsServer = import('../monitoring/metrics.js').then((m) => m.serveMetrics(this, port));
+      this.metricsServer.catch(() => { this.metricsServer = undefined; });
+      await this.metricsServer.catch((err: NodeJS.ErrnoException) => {
+        throw new ConfigError(`cannot serve metrics on port ${port} ([monitor] metrics_port): ${err.code ?? err.message}`,
+          'pick a free port for each runner process, or unset metrics_port', err);
+      });
+    }
     const runner = await startRunner(this, { ...opts, runner: kind });
     this.runners.add(runner);
     void runner.done.finally(() => this.runners.delete(runner));
     return runner;
   }
 
+  /** Stores buffered task log lines now (`[monitor] keep_logs`); they are otherwise written in batches. */
+  async flushLogs(): Promise<void> {
+    await this.logShipper?.flush();
+  }
+
+  /** Port of this process's runner /metrics endpoint, once started (`[monitor] metrics_port`). */
+  async metricsPort(): Promise<number | undefined> {
+    return (await this.metricsServer?.catch(() => undefined))?.port;
+  }
+
   /** Stops runners started here and closes backend connections. */
   async close(): Promise<void> {
     await Promise.all([...this.runners].map((r) => r.stop()));
+    await this.logShipper?.flush();
+    const metrics = this.metricsServer;
+    this.metricsServer = undefined;
+    if (metrics) await (await metrics.catch(() => undefined))?.close();
     const b = this.backendsPromise;
     this.backendsPromise = undefined;
     if (b) await (await b).close();

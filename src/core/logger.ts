@@ -10,18 +10,27 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export interface LogSink { (line: { level: LogLevel; msg: string; at: number } & Record<string, unknown>): void }
+export type LogLine = { level: LogLevel; msg: string; at: number } & Record<string, unknown>;
+export interface LogSink { (line: LogLine): void }
+
+/** The default output: one line on stderr, as text or JSON. */
+export function writeLine(line: LogLine, format: 'text' | 'json'): void {
+  process.stderr.write(formatLine(line, format));
+}
+
+export function formatLine(line: LogLine, format: 'text' | 'json'): string {
+  if (format === 'json') return `${JSON.stringify(line)}\n`;
+  const { level, msg, at, ...fields } = line;
+  const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  return `${new Date(at).toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? ` ${extra}` : ''}\n`;
+}
 
 export function createLogger(level: LogLevel, format: 'text' | 'json' = 'text', base: Record<string, unknown> = {}, sink?: LogSink): Logger {
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
     const line = { level: lvl, msg, at: Date.now(), ...base, ...fields };
     if (sink) return sink(line);
-    if (format === 'json') process.stderr.write(`${JSON.stringify(line)}\n`);
-    else {
-      const extra = Object.entries({ ...base, ...fields }).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-      process.stderr.write(`${new Date(line.at).toISOString()} ${lvl.toUpperCase().padEnd(5)} ${msg}${extra ? ` ${extra}` : ''}\n`);
-    }
+    writeLine(line, format);
   };
   return {
     debug: (m, f) => write('debug', m, f),

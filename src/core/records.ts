@@ -79,8 +79,24 @@ export interface InvocationFilter {
   taskId?: string;
   statuses?: Status[];
   owner?: string;
+  /** Children of one invocation (the family tree of an orchestrated call). */
+  parentId?: string;
   createdAfter?: number;
+  /** Created strictly before this time (a time range with createdAfter). */
+  createdBefore?: number;
   limit?: number;
+  /** Skips this many of the matches (paging), after ordering newest first. */
+  offset?: number;
+}
+
+/** One task log line kept for the monitor (`[monitor] keep_logs = true`). */
+export interface LogRecord {
+  invocationId: string;
+  at: number;
+  level: string;
+  message: string;
+  /** The line's other fields (task, runner, the caller's fields). */
+  fields: Record<string, unknown>;
 }
 
 /** One queue entry: which invocation, how urgent, and not before when (retry backoff). */

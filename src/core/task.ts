@@ -119,6 +119,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       return Promise.all(news.map(async (n) => { await this.app.runInline(n); return new Invocation<R>(this.app, n.id); }));
     }
     const ids = await (await this.app.backends()).hot.enqueue(news, Date.now());
+    this.app.events.emit({ type: 'submitted', taskId: this.id, count: ids.filter((id, k) => id === news[k]!.id).length });
     if (o.on_diff_non_key_args_raise && o.registration_concurrency === 'KEYS') await this.checkReusedArguments(news, ids, argsList);
     return ids.map((id, k) => (id === news[k]!.id ? new Invocation<R>(this.app, id, false, news[k]!.concurrency ?? null) : new Invocation<R>(this.app, id, true)));
   }

@@ -19,9 +19,19 @@ export type Outcome =
 /**
  * `rec` is the RUNNING record (attempt already counted). `enforceTimeout: false` when the parent
  * process enforces `timeout_seconds` by killing the child (which also stops synchronous loops).
+ * Emits started/finished on `app.events`.
  */
 export async function runAttempt(app: App, rec: InvocationRecord, runnerId: string, hooks?: WaitHooks,
   opts: { enforceTimeout?: boolean } = {}): Promise<Outcome> {
+  const t0 = performance.now();
+  app.events.emit({ type: 'started', taskId: rec.taskId, invocationId: rec.id, runnerId });
+  const out = await attempt(app, rec, runnerId, hooks, opts);
+  app.events.emit({ type: 'finished', taskId: rec.taskId, invocationId: rec.id, runnerId, status: out.to, durationMs: performance.now() - t0 });
+  return out;
+}
+
+async function attempt(app: App, rec: InvocationRecord, runnerId: string, hooks: WaitHooks | undefined,
+  opts: { enforceTimeout?: boolean }): Promise<Outcome> {
   const task = app.getTask(rec.taskId);
   if (!task) return { to: 'FAILED', error: app.errors.serialize(new UnknownTaskError(rec.taskId, app.taskIds()), app.serializer) };
   const controller = new AbortController();

@@ -99,6 +99,7 @@ export class MemoryOrchestrator implements Orchestrator {
       if (isFinal(r.status) && r.updatedAt < before) {
         this.s.invocations.delete(id);
         this.s.histories.delete(id);
+        this.s.logs.delete(id);
         n++;
       }
     }

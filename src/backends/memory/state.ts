@@ -1,5 +1,5 @@
 import { isFinal } from '../../core/status.js';
-import type { HistoryEntry, InvocationFilter, InvocationRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
+import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import type { MemoryStore } from './store.js';
 
@@ -40,17 +40,30 @@ export class MemoryStateBackend implements StateBackend {
     return (this.s.histories.get(id) ?? []).map((h) => ({ ...h }));
   }
 
+  async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
+    const out: Record<string, HistoryEntry[]> = {};
+    for (const id of ids) {
+      const h = this.s.histories.get(id);
+      if (h) out[id] = h.map((e) => ({ ...e }));
+    }
+    return out;
+  }
+
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
     const out: InvocationRecord[] = [];
     for (const r of this.s.invocations.values()) {
       if (f.taskId !== undefined && r.taskId !== f.taskId) continue;
       if (f.statuses && !f.statuses.includes(r.status)) continue;
       if (f.owner !== undefined && r.owner !== f.owner) continue;
+      if (f.parentId !== undefined && r.parentId !== f.parentId) continue;
       if (f.createdAfter !== undefined && r.createdAt < f.createdAfter) continue;
+      if (f.createdBefore !== undefined && r.createdAt >= f.createdBefore) continue;
       out.push({ ...r });
     }
-    out.sort((a, b) => b.createdAt - a.createdAt);
-    return f.limit !== undefined ? out.slice(0, f.limit) : out;
+    // Newest first; insertion order (the map's) breaks ties, latest inserted first, as sqlite's rowid.
+    const seq = out.map((r, i) => [r, i] as const).sort((a, b) => b[0].createdAt - a[0].createdAt || b[1] - a[1]).map(([r]) => r);
+    const start = f.offset ?? 0;
+    return seq.slice(start, f.limit !== undefined ? start + f.limit : undefined);
   }
 
   async countByStatus(): Promise<Record<string, number>> {
@@ -82,6 +95,18 @@ export class MemoryStateBackend implements StateBackend {
 
   async removeRunner(id: string): Promise<void> {
     this.s.runners.delete(id);
+  }
+
+  async appendLogs(lines: LogRecord[]): Promise<void> {
+    for (const l of lines) {
+      let list = this.s.logs.get(l.invocationId);
+      if (!list) this.s.logs.set(l.invocationId, (list = []));
+      list.push({ ...l, fields: { ...l.fields } });
+    }
+  }
+
+  async logs(invocationId: string): Promise<LogRecord[]> {
+    return (this.s.logs.get(invocationId) ?? []).map((l) => ({ ...l, fields: { ...l.fields } }));
   }
 
   async close(): Promise<void> {}

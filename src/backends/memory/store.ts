@@ -1,5 +1,5 @@
 /** The data behind the memory backend: plain maps in this process. */
-import type { HistoryEntry, InvocationRecord, RunnerInfo } from '../../core/records.js';
+import type { HistoryEntry, InvocationRecord, LogRecord, RunnerInfo } from '../../core/records.js';
 import type { StoredEvent } from '../trigger-store.js';
 import { FinalNotifier } from '../shared/final-notifier.js';
 import { Wakeup } from '../shared/wakeup.js';
@@ -8,6 +8,7 @@ export class MemoryStore {
   readonly invocations = new Map<string, InvocationRecord>();
   readonly histories = new Map<string, HistoryEntry[]>();
   readonly runners = new Map<string, RunnerInfo>();
+  readonly logs = new Map<string, LogRecord[]>();
   /** One FIFO per priority 0-9. */
   readonly queues: string[][] = Array.from({ length: 10 }, () => []);
   readonly delayed: Array<{ id: string; priority: number; notBefore: number }> = [];

@@ -19,6 +19,7 @@ export class Keys {
   constructor(readonly prefix: string) {}
   inv(id: string): string { return `${this.prefix}i:${id}`; }
   hist(id: string): string { return `${this.prefix}h:${id}`; }
+  logs(id: string): string { return `${this.prefix}log:${id}`; }
   op(opId: string): string { return `${this.prefix}op:${opId}`; }
   /** KEYS[1] of scripts that cache no reply: any key in the app's slot. */
   get slot(): string { return `${this.prefix}op:-`; }

@@ -1,4 +1,4 @@
-import type { HistoryEntry, InvocationFilter, InvocationRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
+import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import { enc, insertArgs, jsonList, toHistoryEntry, toRecord, toRecords } from './codec.js';
 import type { RedisConn } from './connection.js';
@@ -39,9 +39,35 @@ export class RedisStateBackend implements StateBackend {
   }
 
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
+    const int = (n: number | undefined) => (n === undefined ? undefined : String(Math.max(0, Math.floor(n))));
     const rows = await this.c.script('list', [enc(f.taskId), enc(f.owner), enc(f.createdAfter?.toString()),
-      enc(f.limit === undefined ? undefined : String(Math.max(0, Math.floor(f.limit)))), ...(f.statuses ?? [])]) as string[][];
+      enc(int(f.limit)), enc(f.parentId), enc(f.createdBefore?.toString()), enc(int(f.offset)), ...(f.statuses ?? [])]) as string[][];
     return toRecords(rows);
+  }
+
+  async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
+    const out: Record<string, HistoryEntry[]> = {};
+    for (const part of chunks(ids)) {
+      const pipe = this.c.main.pipeline();
+      for (const id of part) pipe.lrange(this.c.keys.hist(id), 0, -1);
+      const res = await this.c.retrying(() => pipe.exec());
+      part.forEach((id, k) => {
+        const raw = (res?.[k]?.[1] ?? []) as string[];
+        if (raw.length) out[id] = raw.map(toHistoryEntry); // unknown ids have no history: left out
+      });
+    }
+    return out;
+  }
+
+  async appendLogs(lines: LogRecord[]): Promise<void> {
+    if (!lines.length) return;
+    const pipe = this.c.main.pipeline();
+    for (const l of lines) pipe.rpush(this.c.keys.logs(l.invocationId), JSON.stringify(l));
+    await this.c.retrying(() => pipe.exec());
+  }
+
+  async logs(invocationId: string): Promise<LogRecord[]> {
+    return (await this.c.retrying(() => this.c.main.lrange(this.c.keys.logs(invocationId), 0, -1))).map((x) => JSON.parse(x) as LogRecord);
   }
 
   async countByStatus(): Promise<Record<string, number>> {

@@ -119,6 +119,7 @@ export class SqliteOrchestrator implements Orchestrator {
   async purge(before: number): Promise<number> {
     return this.d.write(() => {
       this.d.db.prepare(`DELETE FROM history WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`).run(before);
+      this.d.db.prepare(`DELETE FROM logs WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`).run(before);
       return this.d.db.prepare(`DELETE FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?`).run(before).changes;
     });
   }

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { FINAL_STATUSES } from '../../core/status.js';
-import type { HistoryEntry, InvocationFilter, InvocationRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
+import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import type { SqliteDb } from './db.js';
 import { chunks, toRecord, type InvocationRow } from './rows.js';
@@ -62,14 +62,27 @@ export class SqliteStateBackend implements StateBackend {
     return rows.map((r) => ({ status: r.status as HistoryEntry['status'], runnerId: r.runner_id, at: r.at }));
   }
 
+  async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
+    const out: Record<string, HistoryEntry[]> = {};
+    for (const part of chunks(ids)) {
+      const rows = this.d.read(() => this.d.db.prepare(`SELECT inv_id, status, runner_id, at FROM history WHERE inv_id IN (${part.map(() => '?').join(',')}) ORDER BY seq`).all(...part)) as Array<{ inv_id: string; status: string; runner_id: string | null; at: number }>;
+      for (const r of rows) (out[r.inv_id] ??= []).push({ status: r.status as HistoryEntry['status'], runnerId: r.runner_id, at: r.at });
+    }
+    return out;
+  }
+
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (f.taskId !== undefined) { where.push('task_id = ?'); params.push(f.taskId); }
     if (f.statuses?.length) { where.push(`status IN (${f.statuses.map(() => '?').join(',')})`); params.push(...f.statuses); }
     if (f.owner !== undefined) { where.push('owner = ?'); params.push(f.owner); }
+    if (f.parentId !== undefined) { where.push('parent_id = ?'); params.push(f.parentId); }
     if (f.createdAfter !== undefined) { where.push('created_at >= ?'); params.push(f.createdAfter); }
-    const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC${f.limit !== undefined ? ` LIMIT ${Math.floor(f.limit)}` : ''}`;
+    if (f.createdBefore !== undefined) { where.push('created_at < ?'); params.push(f.createdBefore); }
+    const limit = f.limit !== undefined ? Math.floor(f.limit) : (f.offset ? -1 : undefined);
+    const page = `${limit !== undefined ? ` LIMIT ${limit}` : ''}${f.offset ? ` OFFSET ${Math.floor(f.offset)}` : ''}`;
+    const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC${page}`;
     return (this.d.read(() => this.d.db.prepare(sql).all(...params)) as InvocationRow[]).map(toRecord);
   }
 
@@ -99,6 +112,19 @@ export class SqliteStateBackend implements StateBackend {
 
   async removeRunner(id: string): Promise<void> {
     this.d.write(() => this.d.db.prepare('DELETE FROM runners WHERE id = ?').run(id));
+  }
+
+  async appendLogs(lines: LogRecord[]): Promise<void> {
+    if (!lines.length) return;
+    this.d.write(() => {
+      const stmt = this.d.db.prepare('INSERT INTO logs (inv_id, at, level, message, fields) VALUES (?, ?, ?, ?, ?)');
+      for (const l of lines) stmt.run(l.invocationId, l.at, l.level, l.message, JSON.stringify(l.fields));
+    });
+  }
+
+  async logs(invocationId: string): Promise<LogRecord[]> {
+    const rows = this.d.read(() => this.d.db.prepare('SELECT at, level, message, fields FROM logs WHERE inv_id = ? ORDER BY seq').all(invocationId)) as Array<{ at: number; level: string; message: string; fields: string }>;
+    return rows.map((r) => ({ invocationId, at: r.at, level: r.level, message: r.message, fields: JSON.parse(r.fields) as Record<string, unknown> }));
   }
 
   async close(): Promise<void> {}

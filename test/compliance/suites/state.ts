@@ -37,6 +37,48 @@ export function stateSuite(h: BackendHarness): void {
       expect(await b.state.countByStatus()).toEqual({ REGISTERED: 2, PENDING: 1 });
     });
 
+    it('lists a time range with paging (createdBefore, offset), newest first', async () => {
+      for (let i = 1; i <= 5; i++) await b.state.insert([newInv(`p${i}`)], i * 10);
+      expect((await b.state.list({ createdAfter: 20, createdBefore: 50 })).map((r) => r.id)).toEqual(['p4', 'p3', 'p2']);
+      expect((await b.state.list({ offset: 1, limit: 2 })).map((r) => r.id)).toEqual(['p4', 'p3']);
+      expect((await b.state.list({ offset: 3 })).map((r) => r.id)).toEqual(['p2', 'p1']);
+      expect((await b.state.list({ createdBefore: 30, offset: 1, limit: 5 })).map((r) => r.id)).toEqual(['p1']);
+      await b.state.insert([newInv('c1', 't', { parentId: 'p2' }), newInv('c2', 't', { parentId: 'p2' })], 60);
+      expect((await b.state.list({ parentId: 'p2' })).map((r) => r.id).sort()).toEqual(['c1', 'c2']);
+      expect(await b.state.list({ parentId: 'p1' })).toEqual([]);
+    });
+
+    it('reads the histories of many invocations at once', async () => {
+      await b.state.insert([newInv('h1'), newInv('h2')], 1);
+      await b.orchestrator.acquire(['h1'], 'r1', 2);
+      const all = await b.state.historyMany(['h1', 'h2', 'nope']);
+      expect(Object.keys(all).sort()).toEqual(['h1', 'h2']);
+      expect(all.h1).toEqual([{ status: 'REGISTERED', runnerId: null, at: 1 }, { status: 'PENDING', runnerId: 'r1', at: 2 }]);
+      expect(all.h2).toEqual([{ status: 'REGISTERED', runnerId: null, at: 1 }]);
+      expect(await b.state.historyMany([])).toEqual({});
+    });
+
+    it('keeps log lines per invocation, oldest first, and purge drops them', async () => {
+      await b.state.insert([newInv('l1'), newInv('l2')], 1);
+      await b.state.appendLogs([
+        { invocationId: 'l1', at: 5, level: 'info', message: 'first', fields: { task: 't', n: 1 } },
+        { invocationId: 'l2', at: 6, level: 'warn', message: 'other', fields: {} },
+      ]);
+      await b.state.appendLogs([{ invocationId: 'l1', at: 7, level: 'error', message: 'second', fields: { nested: { a: [1] } } }]);
+      await b.state.appendLogs([]);
+      expect(await b.state.logs('l1')).toEqual([
+        { invocationId: 'l1', at: 5, level: 'info', message: 'first', fields: { task: 't', n: 1 } },
+        { invocationId: 'l1', at: 7, level: 'error', message: 'second', fields: { nested: { a: [1] } } },
+      ]);
+      expect(await b.state.logs('nope')).toEqual([]);
+      await b.orchestrator.acquire(['l1'], 'r', 2);
+      await b.orchestrator.transition({ id: 'l1', to: 'RUNNING', runnerId: 'r' }, 3);
+      await b.orchestrator.transition({ id: 'l1', to: 'SUCCESS', runnerId: 'r', result: '1' }, 4);
+      expect(await b.orchestrator.purge(100)).toBe(1);
+      expect(await b.state.logs('l1')).toEqual([]);
+      expect((await b.state.logs('l2')).map((l) => l.message)).toEqual(['other']);
+    });
+
     it('watches for final invocations, already final or finishing later', async () => {
       await b.state.insert([newInv('f1'), newInv('f2')], 1);
       expect(await waitForFinal(b.state, ['f1'], 10)).toEqual([]);

@@ -212,7 +212,10 @@ local function insert_one(now, i)
   local fields = { 'id', id, 'task', task, 'args', ARGV[i + 2], 'status', 'REGISTERED', 'attempt', 0,
     'priority', ARGV[i + 3], 'created', now, 'updated', now }
   local parent, wf, cckey, cc = dec(ARGV[i + 4]), dec(ARGV[i + 5]), dec(ARGV[i + 7]), dec(ARGV[i + 8])
-  if parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = parent end
+  if parent then
+    fields[#fields + 1] = 'parent'; fields[#fields + 1] = parent
+    redis.call('ZADD', P .. 'p:' .. parent, now, id) -- children of a parent, for the family tree
+  end
   if wf then fields[#fields + 1] = 'workflow'; fields[#fields + 1] = wf end
   if regkey then
     fields[#fields + 1] = 'regkey'; fields[#fields + 1] = regkey

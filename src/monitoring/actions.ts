@@ -1,0 +1,24 @@
+/**
+ * What the dashboard may change (only with `taskapp web --allow-actions`): rerun an invocation
+ * (a new call of the same task with the same arguments) and purge finished work.
+ */
+import type { App } from '../core/app.js';
+import { TaskappError, UnknownTaskError } from '../core/errors.js';
+
+export async function rerun(app: App, id: string): Promise<{ id: string; rerunOf: string }> {
+  const rec = await app.getRecord(id);
+  const task = app.getTask(rec.taskId);
+  if (!task) throw new UnknownTaskError(rec.taskId, app.taskIds());
+  const args = app.serializer.deserialize(rec.args) as Record<string, unknown>;
+  const inv = await task.call(args);
+  return { id: inv.id, rerunOf: id };
+}
+
+/** Deletes final invocations (SUCCESS, FAILED, CONCURRENCY_CONTROLLED_FINAL) last changed more than `olderThanSeconds` ago. */
+export async function purgeFinished(app: App, olderThanSeconds: number): Promise<{ purged: number }> {
+  if (!Number.isFinite(olderThanSeconds) || olderThanSeconds < 0) {
+    throw new TaskappError('BAD_ACTION', `purge: olderThanSeconds must be a number >= 0, got ${olderThanSeconds}`, { fix: 'send {"olderThanSeconds": 3600}', exitCode: 2 });
+  }
+  const purged = await (await app.backends()).orchestrator.purge(Date.now() - olderThanSeconds * 1000);
+  return { purged };
+}
