@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { TaskappError } from '../src/core/errors.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { parseDuration } from '../src/cli/duration.js';
+import { purgeInvocations } from '../src/orchestration/purge.js';
 
 export default class Purge extends BaseCommand<typeof Purge> {
   static summary = 'Delete finished invocations (SUCCESS, FAILED, CONCURRENCY_CONTROLLED_FINAL) and their history.';
@@ -18,15 +19,15 @@ export default class Purge extends BaseCommand<typeof Purge> {
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation' }),
   };
 
-  async run(): Promise<{ purged: number; finishedBefore: string }> {
+  async run(): Promise<{ purged: number; blobsDeleted: number; finishedBefore: string }> {
     const age = this.flags['finished-before'];
     const before = Date.now() - (age === undefined ? 0 : parseDuration(age, 'finished-before'));
     const what = `finished invocations${age ? ` older than ${age}` : ''} (before ${new Date(before).toISOString()})`;
     if (!this.flags.yes) await this.confirm(`Delete all ${what}? [y/N] `);
     const app = await this.app({ requireTasks: false });
-    const purged = await (await app.backends()).orchestrator.purge(before);
-    this.out(`purged ${purged} ${what}`);
-    return { purged, finishedBefore: new Date(before).toISOString() };
+    const { purged, blobsDeleted } = await purgeInvocations(app, before);
+    this.out(`purged ${purged} ${what}${blobsDeleted ? `, and ${blobsDeleted} argument blob(s) no longer used` : ''}`);
+    return { purged, blobsDeleted, finishedBefore: new Date(before).toISOString() };
   }
 
   private async confirm(question: string): Promise<void> {

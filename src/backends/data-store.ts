@@ -7,4 +7,13 @@ export interface DataStore {
   delete(keys: string[]): Promise<number>;
   /** Number of blobs and their total bytes. */
   stats(): Promise<{ count: number; bytes: number }>;
+  /**
+   * Records that these invocations use blob `key`; called before they are stored, so a blob is
+   * never deleted while an invocation may still refer to it.
+   */
+  addRefs(key: string, invocationIds: string[]): Promise<void>;
+  /** Drops the references of these invocations and deletes blobs left without any; returns how many. */
+  release(invocationIds: string[]): Promise<number>;
+  /** Ids of every invocation holding a reference (purge checks which of them are gone). */
+  referrers(): Promise<string[]>;
 }

@@ -9,6 +9,9 @@ import type { EffectiveTaskOptions, TaskOptions } from './task-options.js';
 import type { App } from './app.js';
 import type { Logger } from './logger.js';
 import { currentInvocation } from '../orchestration/context.js';
+import { recordChildWorkflows } from '../workflows/identity.js';
+import { addBlobRefs, argStore, type StoredArgs } from '../serialization/arg-store.js';
+import type { WorkflowApi } from '../workflows/context.js';
 
 /** What a task receives as its second parameter. */
 export interface TaskContext {
@@ -20,6 +23,8 @@ export interface TaskContext {
   logger: Logger;
   /** Aborted on timeout or cancellation. */
   signal: AbortSignal;
+  /** The invocation's workflow: deterministic values, child steps, data, durable waits. */
+  wf: WorkflowApi;
 }
 
 export type TaskArgs = Record<string, unknown>;
@@ -85,14 +90,15 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   parallelize(argsList: Array<Partial<A>>, opts: { common: Partial<A> }): Promise<InvocationGroup<R>>;
   async parallelize(argsList: Array<Partial<A>>, opts: { common?: Partial<A> } = {}): Promise<InvocationGroup<R>> {
     const list = (opts.common ? argsList.map((a) => ({ ...opts.common, ...a })) : argsList) as A[];
-    let serialized: string[] | undefined;
-    const commonPart = opts.common && this.serializeMembers(opts.common);
+    let serialized: StoredArgs[] | undefined;
+    const commonPart = opts.common && await this.storedMembers(opts.common);
     if (commonPart) {
       // Item members follow the common ones: JSON.parse keeps the last of a repeated key, the item's.
-      serialized = argsList.map((a) => {
-        const own = this.serializeMembers(a as A);
-        return own === null ? this.serializeArgs({ ...opts.common, ...a } as A) : `{${[commonPart, own].filter(Boolean).join(',')}}`;
-      });
+      serialized = await Promise.all(argsList.map(async (a) => {
+        const own = await this.storedMembers(a);
+        if (own === null) return { text: this.serializeArgs({ ...opts.common, ...a } as A), keys: [] };
+        return { text: `{${[commonPart.text, own.text].filter(Boolean).join(',')}}`, keys: [...commonPart.keys, ...own.keys] };
+      }));
     }
     const size = this.options.parallel_batch_size;
     const out: Invocation<R>[] = [];
@@ -101,24 +107,35 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   }
 
   /** `serialized`: arguments already serialized (parallelize's common part); `ids`: given ids (triggers). */
-  private async enqueue(argsList: A[], given: { serialized?: string[]; ids?: string[] } = {}): Promise<Invocation<R>[]> {
+  private async enqueue(argsList: A[], given: { serialized?: StoredArgs[]; ids?: string[] } = {}): Promise<Invocation<R>[]> {
     const { serialized, ids: givenIds } = given;
     const parent = currentInvocation.getStore();
     const o = this.options;
-    const news: NewInvocation[] = argsList.map((args, k) => ({
-      id: givenIds?.[k] ?? newInvocationId(),
+    // Large arguments go to the data store; the invocation carries a reference.
+    const stored = await Promise.all(argsList.map((args, k) => serialized?.[k] ?? argStore(this.app).args(this.id, o, args, this.serializeArgs(args))));
+    // Outside any workflow a call starts one (its id: the invocation's, kept as null); inside one it
+    // joins, unless force_new_workflow starts a child workflow linked to its parent.
+    const forceNew = Boolean(parent && o.force_new_workflow);
+    const news: NewInvocation[] = argsList.map((args, k) => {
+      const id = givenIds?.[k] ?? newInvocationId();
+      return {
+      id,
       taskId: this.id,
-      args: serialized?.[k] ?? this.serializeArgs(args),
+      args: stored[k]!.text,
       priority: o.priority,
       parentId: parent?.invocationId ?? null,
-      workflowId: parent?.workflowId ?? null,
+      workflowId: forceNew ? id : (parent?.workflowId ?? null),
       registrationKey: scopeKey(o.registration_concurrency, this.id, this.app.serializer, args, o.key_arguments),
       concurrency: runningControl(o, this.id, this.app.serializer, args),
-    }));
+    }; });
+    if (forceNew) await recordChildWorkflows(this.app, this.id, parent!, news.map((n) => n.id));
+    const refs = (ids: string[]) => addBlobRefs(this.app, new Map(news.flatMap((n, k) => (ids[k] === n.id && stored[k]!.keys.length ? [[n.id, stored[k]!.keys] as [string, string[]]] : []))));
     if (this.app.devMode) {
+      await refs(news.map((n) => n.id));
       return Promise.all(news.map(async (n) => { await this.app.runInline(n); return new Invocation<R>(this.app, n.id); }));
     }
     const ids = await (await this.app.backends()).hot.enqueue(news, Date.now());
+    await refs(ids);
     this.app.events.emit({ type: 'submitted', taskId: this.id, count: ids.filter((id, k) => id === news[k]!.id).length });
     if (o.on_diff_non_key_args_raise && o.registration_concurrency === 'KEYS') await this.checkReusedArguments(news, ids, argsList);
     return ids.map((id, k) => (id === news[k]!.id ? new Invocation<R>(this.app, id, false, news[k]!.concurrency ?? null) : new Invocation<R>(this.app, id, true)));
@@ -131,7 +148,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       if (ids[k] === news[k]!.id) continue;
       const existing = await state.get(ids[k]!);
       if (!existing) continue;
-      const theirs = this.app.serializer.deserialize(existing.args) as Record<string, unknown>;
+      const theirs = await argStore(this.app).resolve(existing.args);
       if (canonicalKey(this.app.serializer, theirs) !== canonicalKey(this.app.serializer, argsList[k]!)) {
         throw new ConcurrencyArgumentsMismatchError(this.id, existing.id, existing.args, news[k]!.args);
       }
@@ -141,6 +158,14 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   private serializeArgs(args: A): string {
     this.checkArgsShape(args);
     return this.withArgumentErrors(() => this.app.serializer.serialize(args, 'argument'));
+  }
+
+  /** Members of `args` as a fragment, large ones moved to the data store (null: not cuttable). */
+  private async storedMembers(args: Partial<A>): Promise<StoredArgs | null> {
+    const text = this.serializeMembers(args);
+    if (text === null) return null;
+    if (text.length * 3 < this.app.config.data_store.min_size_to_cache) return { text, keys: [] };
+    return argStore(this.app).members(this.id, this.options, args as Record<string, unknown>);
   }
 
   private serializeMembers(args: Partial<A>): string | null {

@@ -4,12 +4,14 @@
  */
 import type { App } from '../core/app.js';
 import { TaskappError, UnknownTaskError } from '../core/errors.js';
+import { purgeInvocations } from '../orchestration/purge.js';
+import { argStore } from '../serialization/arg-store.js';
 
 export async function rerun(app: App, id: string): Promise<{ id: string; rerunOf: string }> {
   const rec = await app.getRecord(id);
   const task = app.getTask(rec.taskId);
   if (!task) throw new UnknownTaskError(rec.taskId, app.taskIds());
-  const args = app.serializer.deserialize(rec.args) as Record<string, unknown>;
+  const args = await argStore(app).resolve(rec.args);
   const inv = await task.call(args);
   return { id: inv.id, rerunOf: id };
 }
@@ -19,6 +21,6 @@ export async function purgeFinished(app: App, olderThanSeconds: number): Promise
   if (!Number.isFinite(olderThanSeconds) || olderThanSeconds < 0) {
     throw new TaskappError('BAD_ACTION', `purge: olderThanSeconds must be a number >= 0, got ${olderThanSeconds}`, { fix: 'send {"olderThanSeconds": 3600}', exitCode: 2 });
   }
-  const purged = await (await app.backends()).orchestrator.purge(Date.now() - olderThanSeconds * 1000);
+  const { purged } = await purgeInvocations(app, Date.now() - olderThanSeconds * 1000);
   return { purged };
 }

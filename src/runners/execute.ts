@@ -9,7 +9,10 @@ import type { App } from '../core/app.js';
 import type { TaskContext } from '../core/task.js';
 import { currentInvocation, type WaitHooks } from '../orchestration/context.js';
 import { ErrorRegistry } from '../serialization/errors.js';
+import { argStore } from '../serialization/arg-store.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
+import { WorkflowContext } from '../workflows/context.js';
+import { guardContext, installGuard, type GuardState } from '../workflows/guard.js';
 
 export type Outcome =
   | { to: 'SUCCESS'; result: string }
@@ -35,19 +38,24 @@ async function attempt(app: App, rec: InvocationRecord, runnerId: string, hooks:
   const task = app.getTask(rec.taskId);
   if (!task) return { to: 'FAILED', error: app.errors.serialize(new UnknownTaskError(rec.taskId, app.taskIds()), app.serializer) };
   const controller = new AbortController();
+  const logger = app.logger.child({ invocation: rec.id, task: rec.taskId, runner: runnerId });
+  installGuard();
+  const guard: GuardState = { taskId: rec.taskId, strict: app.config.determinism === 'strict', logger, active: false };
+  let wf: WorkflowContext | undefined;
   const ctx: TaskContext = {
-    invocationId: rec.id, taskId: rec.taskId, attempt: rec.attempt, runnerId,
-    logger: app.logger.child({ invocation: rec.id, task: rec.taskId, runner: runnerId }),
+    invocationId: rec.id, taskId: rec.taskId, attempt: rec.attempt, runnerId, logger,
     signal: controller.signal,
+    get wf() { return wf!.api(); },
   };
   const timeoutS = opts.enforceTimeout === false ? undefined : task.options.timeout_seconds;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const args = app.serializer.deserialize(rec.args) as Record<string, unknown>;
+    const args = await argStore(app).resolve(rec.args);
+    wf = await WorkflowContext.open(app, rec, hooks, controller.signal, guard);
     const run = currentInvocation.run(
       { invocationId: rec.id, taskId: rec.taskId, workflowId: rec.workflowId ?? rec.id, hooks },
-      () => Promise.resolve().then(() => task.fn(args, ctx)),
-    );
+      () => guardContext.run(guard, () => Promise.resolve().then(() => task.fn(args, ctx))),
+    ).then(async (v) => { await wf!.flush(); return v; });
     const value = timeoutS === undefined ? await run : await Promise.race([run, new Promise<never>((_, reject) => {
       timer = setTimeout(() => { const e = new TaskTimeoutError(rec.id, timeoutS); controller.abort(e); reject(e); }, timeoutS * 1000);
     })]);

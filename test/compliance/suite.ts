@@ -7,6 +7,7 @@ import { engineSuite } from './suites/engine.js';
 import { orchestratorSuite } from './suites/orchestrator.js';
 import { stateSuite } from './suites/state.js';
 import { dataStoreSuite, triggerStoreSuite } from './suites/stores.js';
+import { workflowEngineSuite, workflowStoreSuite } from './suites/workflows.js';
 
 export function complianceSuite(h: BackendHarness): void {
   brokerSuite(h);
@@ -16,5 +17,7 @@ export function complianceSuite(h: BackendHarness): void {
   dataStoreSuite(h);
   engineSuite(h);
   concurrencySuite(h);
+  workflowStoreSuite(h);
+  workflowEngineSuite(h);
   if (h.cleanup) afterAll(() => h.cleanup!());
 }

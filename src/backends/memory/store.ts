@@ -19,6 +19,11 @@ export class MemoryStore {
   readonly runClaims = new Map<string, number>();
   readonly pausedTriggers = new Set<string>();
   readonly blobs = new Map<string, Buffer>();
+  /** Blob key -> invocations referring to it, and the reverse. */
+  readonly blobRefs = new Map<string, Set<string>>();
+  readonly invBlobs = new Map<string, Set<string>>();
+  /** Workflow id -> its key-value state. */
+  readonly workflows = new Map<string, Map<string, string>>();
   /** Registration key -> the invocation registered under it (valid while that one is REGISTERED). */
   readonly registrations = new Map<string, string>();
   /** Running-concurrency key -> ids holding a slot. */

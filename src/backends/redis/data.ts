@@ -1,5 +1,6 @@
 import type { DataStore } from '../data-store.js';
 import type { RedisConn } from './connection.js';
+import { chunks } from './state.js';
 
 /** Blobs as strings under their sha256, with running totals for stats(). */
 export class RedisDataStore implements DataStore {
@@ -25,5 +26,19 @@ export class RedisDataStore implements DataStore {
   async stats(): Promise<{ count: number; bytes: number }> {
     const [count, bytes] = await this.c.retrying(() => this.c.main.hmget(this.c.keys.blobStats, 'count', 'bytes'));
     return { count: Number(count ?? 0), bytes: Number(bytes ?? 0) };
+  }
+
+  async addRefs(key: string, invocationIds: string[]): Promise<void> {
+    for (const part of chunks(invocationIds)) await this.c.script('blob_refs', [key, ...part]);
+  }
+
+  async release(invocationIds: string[]): Promise<number> {
+    let n = 0;
+    for (const part of chunks(invocationIds)) n += Number(await this.c.script('blob_release', part));
+    return n;
+  }
+
+  async referrers(): Promise<string[]> {
+    return this.c.retrying(() => this.c.main.smembers(this.c.keys.blobReferrers));
   }
 }

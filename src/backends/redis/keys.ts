@@ -34,5 +34,9 @@ export class Keys {
   get eventData(): string { return `${this.prefix}evd`; }
   blob(key: string): string { return `${this.prefix}b:${key}`; }
   get blobStats(): string { return `${this.prefix}bstat`; }
+  /** Invocations holding a blob reference. */
+  get blobReferrers(): string { return `${this.prefix}brefs`; }
+  wf(id: string): string { return `${this.prefix}wf:${id}`; }
+  get wfIndex(): string { return `${this.prefix}wfs`; }
   get finalChannel(): string { return `${this.prefix}final`; }
 }

@@ -1,5 +1,6 @@
 import type { DataStore } from '../data-store.js';
 import type { SqliteDb } from './db.js';
+import { chunks } from './rows.js';
 
 export class SqliteDataStore implements DataStore {
   constructor(private readonly d: SqliteDb) {}
@@ -20,5 +21,26 @@ export class SqliteDataStore implements DataStore {
   async stats(): Promise<{ count: number; bytes: number }> {
     const row = this.d.read(() => this.d.db.prepare('SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM blobs').get()) as { count: number; bytes: number };
     return row;
+  }
+  async addRefs(key: string, invocationIds: string[]): Promise<void> {
+    const stmt = this.d.db.prepare('INSERT INTO blob_refs (key, inv_id) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    this.d.write(() => { for (const id of invocationIds) stmt.run(key, id); });
+  }
+  async release(invocationIds: string[]): Promise<number> {
+    return this.d.write(() => {
+      const keys = new Set<string>();
+      for (const part of chunks(invocationIds)) {
+        const marks = part.map(() => '?').join(',');
+        for (const k of this.d.db.prepare(`SELECT DISTINCT key FROM blob_refs WHERE inv_id IN (${marks})`).pluck().all(...part) as string[]) keys.add(k);
+        this.d.db.prepare(`DELETE FROM blob_refs WHERE inv_id IN (${marks})`).run(...part);
+      }
+      const orphan = this.d.db.prepare('DELETE FROM blobs WHERE key = ? AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE key = ?)');
+      let n = 0;
+      for (const k of keys) n += orphan.run(k, k).changes;
+      return n;
+    });
+  }
+  async referrers(): Promise<string[]> {
+    return this.d.read(() => this.d.db.prepare('SELECT DISTINCT inv_id FROM blob_refs').pluck().all()) as string[];
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * The argument data store: a serialized argument of at least `data_store.min_size_to_cache` bytes
+ * is stored once in the DataStore under its sha256, and the invocation's arguments carry only a
+ * reference `{"$t":"Ref","k":"<sha256>"}` in its place. Runners resolve references transparently,
+ * through an LRU cache of `local_cache_size` blobs per process.
+ *
+ * References live only at the top level of the argument object. A user object with its own "$t"
+ * key is escaped by the serializer ({"$t":"Obj",...}), so a top-level member that is exactly
+ * {"$t":"Ref","k":...} can only be one of ours.
+ */
+import { createHash } from 'node:crypto';
+import type { App } from '../core/app.js';
+import { SerializationError } from '../core/errors.js';
+import type { EffectiveTaskOptions } from '../core/task-options.js';
+import { Lru } from './lru.js';
+
+const REF_MARK = '"$t":"Ref"';
+
+export interface StoredArgs {
+  /** The serialized argument object (or members fragment), references in place of large members. */
+  text: string;
+  /** Blob keys it refers to. */
+  keys: string[];
+}
+
+/** Per-app, per-process state: the blob cache. */
+const stores = new WeakMap<App, ArgStore>();
+export function argStore(app: App): ArgStore {
+  let s = stores.get(app);
+  if (!s) stores.set(app, (s = new ArgStore(app)));
+  return s;
+}
+
+export class ArgStore {
+  private readonly cache: Lru<string, string>;
+  private warned = new Set<string>();
+
+  constructor(private readonly app: App) {
+    this.cache = new Lru(app.config.data_store.local_cache_size);
+  }
+
+  /**
+   * The members of `obj` as a JSON fragment (no braces), large ones moved to the data store;
+   * null when the object cannot be cut into members (it has its own "$t" key).
+   */
+  async members(taskId: string, opts: EffectiveTaskOptions, obj: Record<string, unknown>, where = 'argument'): Promise<StoredArgs | null> {
+    const ser = this.app.serializer;
+    if (Object.prototype.hasOwnProperty.call(obj, '$t')) return null;
+    const cfg = this.app.config.data_store;
+    const parts: string[] = [];
+    const keys: string[] = [];
+    for (const name of Object.keys(obj)) {
+      const member = ser.serializeMembers({ [name]: obj[name] }, where)!;
+      const head = JSON.stringify(name).length + 1;
+      const bytes = Buffer.byteLength(member) - head;
+      if (bytes > cfg.warn_threshold && !this.warned.has(`${taskId}.${name}`)) {
+        this.warned.add(`${taskId}.${name}`);
+        this.app.logger.warn(`task "${taskId}": argument "${name}" is ${bytes} bytes serialized (warn_threshold ${cfg.warn_threshold})`, { task: taskId, argument: name, bytes });
+      }
+      const cacheable = bytes >= cfg.min_size_to_cache && (cfg.max_size_to_cache === 0 || bytes <= cfg.max_size_to_cache)
+        && !opts.disable_cache_args.includes(name);
+      if (!cacheable) { parts.push(member); continue; }
+      const value = member.slice(head);
+      const key = createHash('sha256').update(value).digest('hex');
+      await this.put(key, value);
+      keys.push(key);
+      parts.push(`${JSON.stringify(name)}:{${REF_MARK},"k":"${key}"}`);
+    }
+    return { text: parts.join(','), keys };
+  }
+
+  /** `text` is `args` serialized whole; large members move to the data store. */
+  async args(taskId: string, opts: EffectiveTaskOptions, args: Record<string, unknown>, text: string): Promise<StoredArgs> {
+    // Fast path: nothing can reach the threshold (a UTF-16 unit is at most 3 UTF-8 bytes).
+    if (text.length * 3 < this.app.config.data_store.min_size_to_cache) return { text, keys: [] };
+    if (Buffer.byteLength(text) < this.app.config.data_store.min_size_to_cache) return { text, keys: [] };
+    const m = await this.members(taskId, opts, args);
+    return m && m.keys.length ? { text: `{${m.text}}`, keys: m.keys } : { text, keys: [] };
+  }
+
+  private async put(key: string, value: string): Promise<void> {
+    const { data } = await this.app.backends();
+    // `has` first: a round trip is cheaper than sending the blob again.
+    if (!(await data.has(key))) await data.put(key, Buffer.from(value));
+    this.cache.set(key, value);
+  }
+
+  /** Deserializes stored arguments, fetching referenced blobs. */
+  async resolve(text: string): Promise<Record<string, unknown>> {
+    const ser = this.app.serializer;
+    if (!text.includes(REF_MARK)) return ser.deserialize(text) as Record<string, unknown>;
+    const top = JSON.parse(text) as Record<string, unknown>;
+    if (Object.prototype.hasOwnProperty.call(top, '$t')) return ser.deserialize(text) as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const [name, v] of Object.entries(top)) {
+      parts.push(`${JSON.stringify(name)}:${isRef(v) ? await this.blob(v.k) : JSON.stringify(v)}`);
+    }
+    return ser.deserialize(`{${parts.join(',')}}`) as Record<string, unknown>;
+  }
+
+  private async blob(key: string): Promise<string> {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const buf = await (await this.app.backends()).data.get(key);
+    if (!buf) {
+      throw new SerializationError(`an argument stored in the data store under ${key} is missing`,
+        'the blob was deleted (purge) while an invocation still referred to it; call the task again');
+    }
+    const value = buf.toString();
+    this.cache.set(key, value);
+    return value;
+  }
+}
+
+function isRef(v: unknown): v is { $t: 'Ref'; k: string } {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return o.$t === 'Ref' && typeof o.k === 'string' && Object.keys(o).length === 2;
+}
+
+/**
+ * Records which invocations refer to which blobs, after they are stored: a blob with no recorded
+ * reference is never deleted by purge, so recording late can only leak a blob, never lose one.
+ */
+export async function addBlobRefs(app: App, keysById: Map<string, string[]>): Promise<void> {
+  const byKey = new Map<string, string[]>();
+  for (const [id, keys] of keysById) for (const k of keys) { let l = byKey.get(k); if (!l) byKey.set(k, (l = [])); l.push(id); }
+  if (!byKey.size) return;
+  const { data } = await app.backends();
+  for (const [k, ids] of byKey) await data.addRefs(k, ids);
+}
