@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { app, work } from './fixtures/app.js';
 import { chaosEnv, linesPerTask, recoveryCounts, startRunnerProcess, until, type RunnerProc } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
+import { sqlite } from './backends.js';
 
 describe('chaos: SIGTERM during load (sqlite)', () => {
   const procs: RunnerProc[] = [];
@@ -19,7 +20,7 @@ describe('chaos: SIGTERM during load (sqlite)', () => {
       const t = tempDir('taskapp-chaos-');
       cleanup = t.cleanup;
       // No grace: work in flight is stopped and rerouted rather than finished.
-      const env = chaosEnv(join(t.dir, 'db.sqlite'), join(t.dir, 'out.txt'), { TASKAPP__RUNNER__SHUTDOWN_GRACE_SECONDS: '0' });
+      const env = chaosEnv(sqlite.fresh(t.dir).env, join(t.dir, 'out.txt'), { TASKAPP__RUNNER__SHUTDOWN_GRACE_SECONDS: '0' });
       app.configure({ env: { ...process.env, ...env } });
       const args = Array.from({ length: 60 }, (_, i) => ({ i, ms: 300 }));
       const group = await work.parallelize(args);
