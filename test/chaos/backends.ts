@@ -75,7 +75,11 @@ export const postgres: ChaosBackend = {
   },
 };
 
-/** Shared backends only: several processes on one storage (multi-host, cron exactly-once). */
+/**
+ * Server backends: several processes (hosts) on one storage. Also the multi-host and cron
+ * exactly-once tests. Postgres joins every chaos test by becoming `[redis, postgres]` here once
+ * its backend is registered.
+ */
 export const SHARED_BACKENDS: ChaosBackend[] = [redis];
 
 /** Every chaos test runs on each of these. */
