@@ -1,26 +1,31 @@
 /**
- * kill -9 of children and of a whole runner process, on sqlite, with real processes: every
- * invocation still reaches SUCCESS, and every extra execution is one a recovery explains.
+ * kill -9 of children and of a whole runner process, with real processes, on every chaos backend
+ * (same test code): every invocation still reaches SUCCESS, and every extra execution is one a
+ * recovery explains.
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app, work } from './fixtures/app.js';
 import { chaosEnv, linesPerTask, recoveryCounts, startRunnerProcess, until, type RunnerProc } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
+import { CHAOS_BACKENDS } from './backends.js';
 
-describe('chaos: kill -9 on persistent-process (sqlite)', () => {
+for (const backend of CHAOS_BACKENDS) await backend.describe(`chaos: kill -9 on persistent-process (${backend.name})`, () => {
   const procs: RunnerProc[] = [];
-  let cleanup = () => {};
+  let cleanup = async () => {};
   afterEach(async () => {
-    for (const p of procs.splice(0)) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+    const all = procs.splice(0);
+    for (const p of all) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+    await Promise.all(all.map((p) => p.exited)); // no process still writes to the storage cleaned up below
     await app.close();
-    cleanup();
+    await cleanup();
   });
 
   function setup() {
     const t = tempDir('taskapp-chaos-');
-    cleanup = t.cleanup;
-    const env = chaosEnv(join(t.dir, 'db.sqlite'), join(t.dir, 'out.txt'));
+    const storage = backend.fresh(t.dir);
+    cleanup = async () => { await storage.cleanup(); t.cleanup(); };
+    const env = chaosEnv(storage.env, join(t.dir, 'out.txt'));
     app.configure({ env: { ...process.env, ...env } });
     return { env, out: env.CHAOS_OUT! };
   }
