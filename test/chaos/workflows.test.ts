@@ -36,7 +36,7 @@ describe('chaos: workflows across kill -9 of the runner (sqlite)', () => {
   function setup() {
     const t = tempDir('taskapp-wf-chaos-');
     cleanup = t.cleanup;
-    const env = chaosEnv(join(t.dir, 'db.sqlite'), join(t.dir, 'out.txt'), { TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS: '1', TASKAPP__RUNNER__HEARTBEAT_INTERVAL_SECONDS: '0.2' });
+    const env = chaosEnv({ TASKAPP__BACKEND: 'sqlite', TASKAPP__SQLITE__PATH: join(t.dir, 'db.sqlite') }, join(t.dir, 'out.txt'), { TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS: '1', TASKAPP__RUNNER__HEARTBEAT_INTERVAL_SECONDS: '0.2' });
     app.configure({ env: { ...process.env, ...env } });
     return { env, out: env.CHAOS_OUT! };
   }
