@@ -25,6 +25,7 @@ export type BackendFactory = (cfg: ResolvedConfig) => Promise<BackendRoles>;
 export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
   memory: async () => (await import('./memory/index.js')).createMemoryBackend,
   sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
+  postgres: async () => (await import('./postgres/index.js')).createPostgresBackend,
 };
 
 export interface Backends {
