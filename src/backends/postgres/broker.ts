@@ -9,10 +9,14 @@ const ROUTE = stmt('route', `WITH ins AS (
     ORDER BY u.ord)
   SELECT pg_notify($4, 'q')`);
 // SKIP LOCKED: concurrent claimers take disjoint rows without waiting on each other.
+// When nothing is ready, one row with inv_id NULL says when the next delayed item is due.
 const CLAIM = stmt('claim', `WITH c AS (
-    SELECT seq FROM queue WHERE not_before <= $1 ORDER BY priority DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED)
-  DELETE FROM queue q USING c WHERE q.seq = c.seq RETURNING q.inv_id, q.priority, q.seq`);
-const NEXT_DELAYED = stmt('next_delayed', 'SELECT min(not_before) AS t FROM queue WHERE not_before > $1');
+    SELECT seq FROM queue WHERE not_before <= $1 ORDER BY priority DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED),
+  d AS (DELETE FROM queue q USING c WHERE q.seq = c.seq RETURNING q.inv_id, q.priority, q.seq)
+  SELECT inv_id, priority, seq, NULL::bigint AS next FROM d
+  UNION ALL
+  SELECT NULL, NULL, NULL, (SELECT min(not_before) FROM queue WHERE not_before > $1 AND not_before > 0)
+  WHERE NOT EXISTS (SELECT 1 FROM d)`);
 
 /**
  * The queue table. A claim that finds nothing remembers it and waits for a NOTIFY (or the next
@@ -44,14 +48,14 @@ export class PgBroker implements Broker {
       const now = Date.now();
       if (this.mayHaveWork(now)) {
         const gen = this.d.queueGen;
-        const rows = (await this.d.query<{ inv_id: string; priority: number; seq: number }>(CLAIM, [now, max])).rows;
-        if (rows.length) {
+        const rows = await this.d.rows<{ inv_id: string | null; priority: number; seq: number; next: number | null }>(CLAIM, [now, max]);
+        if (rows[0]?.inv_id === null) {
+          this.empty = { gen, next: rows[0].next };
+        } else {
           this.empty = null;
           rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-          return rows.map((r) => r.inv_id);
+          return rows.map((r) => r.inv_id!);
         }
-        const next = (await this.d.rows<{ t: number | null }>(NEXT_DELAYED, [now]))[0]!.t;
-        this.empty = { gen, next };
       }
       const left = deadline - Date.now();
       if (left <= 0 || this.interrupted) return [];

@@ -27,6 +27,11 @@ export const FINAL_LIST = [...FINAL_STATUSES];
 export interface Stmt { name: string; text: string }
 export const stmt = (name: string, text: string): Stmt => ({ name: `taskapp_${name}`, text });
 
+/** The connection inside `PgDb.tx`. */
+export interface TxClient {
+  query<R extends pg.QueryResultRow = any>(q: Stmt | string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
 const FETCH_FINAL = stmt('fetch_final', 'SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = ANY($2::text[])');
 
 export interface PgOptions {
@@ -53,7 +58,7 @@ export class PgDb {
     this.channel = `${opts.schema}_taskapp`;
     this.maskedUrl = maskUrl(opts.url);
     const cfg = clientConfig(pg, opts.url, opts.schema, opts.applicationName);
-    this.pool = new pg.Pool({ ...cfg, max: opts.poolSize });
+    this.pool = new pg.Pool({ ...cfg, max: opts.poolSize, pipeline: true } as pg.PoolConfig);
     // An idle pooled connection that dies emits here; the pool drops it and opens a new one on demand.
     this.pool.on('error', (err) => opts.log.debug('postgres pooled connection closed', { error: err.message }));
     this.listener = new PgListener(cfg, this.channel, {
@@ -91,10 +96,13 @@ export class PgDb {
   }
 
   /**
-   * Runs `fn` in one transaction on one connection. On a dropped connection or a deadlock the whole
-   * transaction runs again (`attempt` > 0), so `fn` must not act outside it before it commits.
+   * Runs `fn` in one transaction on one connection. The connection pipelines: BEGIN goes out with
+   * `fn`'s first query, and queries `fn` issues without awaiting go out with the COMMIT, so a
+   * lock-then-write transaction is two round trips. If any of them fails the COMMIT rolls back and
+   * that error is thrown. On a dropped connection or a deadlock the whole transaction runs again
+   * (`attempt` > 0), so `fn` must not act outside it before it commits.
    */
-  async tx<T>(fn: (c: pg.PoolClient, attempt: number) => Promise<T>): Promise<T> {
+  async tx<T>(fn: (c: TxClient, attempt: number) => Promise<T>): Promise<T> {
     let attempt = 0;
     return this.retrying('transaction', async () => {
       const client = await this.pool.connect();
@@ -102,14 +110,27 @@ export class PgDb {
       const onError = (err: Error) => { broken = err; };
       // A checked-out client that loses its connection emits 'error': without a listener it would crash the process.
       client.on('error', onError);
+      const issued: Array<Promise<unknown>> = [];
+      const c: TxClient = {
+        query: (q, values) => {
+          const p = client.query(typeof q === 'string' ? { text: q, values } : { ...q, values });
+          p.catch(() => {}); // awaited below; a failure must not surface as unhandled meanwhile
+          issued.push(p);
+          return p as never;
+        },
+      };
       try {
-        await client.query('BEGIN');
-        const out = await fn(client, attempt++);
-        await client.query('COMMIT');
+        c.query('BEGIN');
+        const out = await fn(c, attempt++);
+        c.query('COMMIT');
+        await Promise.all(issued);
         return out;
       } catch (err) {
         if (isConnectionError(err)) broken ??= err;
-        else if (!broken) await client.query('ROLLBACK').catch((e: unknown) => { broken = e; });
+        else if (!broken) {
+          await Promise.allSettled(issued);
+          await client.query('ROLLBACK').catch((e: unknown) => { broken = e; });
+        }
         throw err;
       } finally {
         client.removeListener('error', onError);

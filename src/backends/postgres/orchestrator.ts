@@ -1,10 +1,9 @@
-import type pg from 'pg';
 import { InvocationNotFoundError, TaskappError } from '../../core/errors.js';
 import { isFinal } from '../../core/status.js';
 import type { HistoryEntry, InvocationRecord, TransitionRequest } from '../../core/records.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
-import { FINAL_LIST, PgDb, stmt } from './db.js';
+import { FINAL_LIST, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from './rows.js';
 
 const ACQUIRABLE_LIST = [...ACQUIRABLE];
@@ -42,7 +41,7 @@ interface Change { id: string; entry: HistoryEntry }
 /**
  * Validates in JavaScript (the one state machine) inside one transaction: SELECT ... FOR UPDATE of
  * the batch's rows, apply each request in order, then one statement writes every change. A batch
- * of any size is four round trips (BEGIN, lock, write, COMMIT).
+ * of any size is two round trips on a pipelining connection (BEGIN + lock, write + COMMIT).
  */
 export class PgOrchestrator implements Orchestrator {
   constructor(private readonly d: PgDb) {}
@@ -73,7 +72,7 @@ export class PgOrchestrator implements Orchestrator {
           throw err;
         }
       });
-      const finals = await this.write(c, changed, changes, now);
+      const finals = this.write(c, changed, changes, now);
       return { out, finals };
     });
     this.d.finals.publish(finals);
@@ -97,30 +96,30 @@ export class PgOrchestrator implements Orchestrator {
         changes.push({ id, entry });
         out.push(record);
       }
-      await this.write(c, changed, changes, now);
+      this.write(c, changed, changes, now);
       return out;
     });
   }
 
-  private async lock(c: pg.PoolClient, q: typeof LOCK, values: unknown[]): Promise<Map<string, InvocationRecord>> {
-    const rows = (await c.query<InvocationRow>({ ...q, values })).rows;
+  private async lock(c: TxClient, q: typeof LOCK, values: unknown[]): Promise<Map<string, InvocationRecord>> {
+    const rows = (await c.query<InvocationRow>(q, values)).rows;
     return new Map(rows.map((r) => [r.id, toRecord(r)]));
   }
 
-  /** Writes the changed records and their history entries; returns those now final. */
-  private async write(c: pg.PoolClient, changed: Map<string, InvocationRecord>, changes: Change[], now: number): Promise<InvocationRecord[]> {
+  /**
+   * Issues the write of the changed records and their history entries (not awaited: it goes out
+   * with the COMMIT, which fails the transaction if it fails); returns the records now final.
+   */
+  private write(c: TxClient, changed: Map<string, InvocationRecord>, changes: Change[], now: number): InvocationRecord[] {
     if (!changes.length) return [];
     const recs = [...changed.values()];
     const finals = recs.filter((r) => isFinal(r.status));
-    await c.query({
-      ...WRITE,
-      values: [
+    void c.query(WRITE, [
         recs.map((r) => r.id), recs.map((r) => r.status), recs.map((r) => r.owner), recs.map((r) => r.attempt),
         recs.map((r) => r.result), recs.map((r) => r.error), now,
         changes.map((h) => h.id), changes.map((h) => h.entry.status), changes.map((h) => h.entry.runnerId),
         this.d.channel, PgDb.finalPayloads(finals.map((r) => r.id)),
-      ],
-    });
+    ]);
     return finals;
   }
 
