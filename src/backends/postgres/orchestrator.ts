@@ -16,11 +16,12 @@ const LOCK = stmt('lock', 'SELECT * FROM invocations WHERE id = ANY($1::text[]) 
 const LOCK_ACQUIRE = stmt('lock_acquire', `SELECT * FROM invocations
   WHERE id = ANY($1::text[]) AND (status = ANY($2::text[]) OR (status = 'PENDING' AND owner = $3)) ORDER BY id FOR UPDATE`);
 // The whole batch in one statement: new statuses, history in request order, NOTIFY of finals.
+// `id = ANY($1)` lets the planner find the rows by primary key instead of hash-joining a full scan.
 const WRITE = stmt('write', `WITH upd AS (
     UPDATE invocations i SET status = u.status, owner = u.owner, attempt = u.attempt,
       result = u.result, error = u.error, updated_at = $7
     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u(id, status, owner, attempt, result, error)
-    WHERE i.id = u.id),
+    WHERE i.id = ANY($1::text[]) AND i.id = u.id),
   hist AS (
     INSERT INTO history (inv_id, status, runner_id, at)
     SELECT h.id, h.status, h.runner_id, $7 FROM unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS h(id, status, runner_id, ord)
