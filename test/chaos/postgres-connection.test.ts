@@ -1,6 +1,7 @@
 /**
  * Connection faults on postgres: while 2,000 tasks run, every connection of this test's app (found
- * by its unique application_name) is killed with pg_terminate_backend, three times. The pool opens
+ * by its unique application_name) is killed with pg_terminate_backend, three times; and the server
+ * is unreachable for a while (through a proxy that drops and refuses connections). The pool opens
  * new connections, the LISTEN client reconnects, and every task still reaches SUCCESS exactly once.
  */
 import pg from 'pg';
@@ -8,6 +9,7 @@ import { afterAll, expect, it } from 'vitest';
 import { taskapp } from '../../src/index.js';
 import { describeWithService } from '../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../helpers/postgres.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const scope = pgScope('fault');
 const appName = `taskapp_fault_${process.pid}`;
@@ -42,6 +44,35 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres: connections k
     } finally {
       await app.close();
       await admin.end();
+    }
+  });
+
+  it('goes on after the server is unreachable for a while mid-run', async () => {
+    const proxy = new TcpProxy(PG_HOST, PG_PORT);
+    await proxy.up();
+    const app = taskapp({ configFile: false, backend: 'postgres', loggingLevel: 'error',
+      postgres: { url: PG_URL.replace(`${PG_HOST}:${PG_PORT}`, `127.0.0.1:${proxy.port}`), schema: scope.next(), poolSize: 4 } });
+    try {
+      const add = app.task('add', async ({ x, y }: { x: number; y: number }) => { await new Promise((r) => setTimeout(r, 1)); return x + y; });
+      await app.startRunner({ runner: 'thread', concurrency: 20 });
+      const N = 1000;
+      const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 2 })));
+      const { state } = await app.backends();
+      while (((await state.countByStatus()).SUCCESS ?? 0) < 200) await new Promise((r) => setTimeout(r, 5));
+      await proxy.down();
+      await new Promise((r) => setTimeout(r, 1500));
+      await proxy.up();
+      expect(await group.all({ timeoutMs: 60_000 })).toEqual(Array.from({ length: N }, (_, i) => i + 2));
+      expect(await state.countByStatus()).toEqual({ SUCCESS: N });
+    } catch (e) {
+      // What was left behind, to tell a lost claim from a lost transition.
+      const { state } = await app.backends();
+      const stuck = (await state.list({})).filter((r) => r.status !== 'SUCCESS');
+      console.error('left behind', await state.countByStatus(), stuck.slice(0, 3).map((r) => [r.id, r.status]));
+      throw e;
+    } finally {
+      await app.close();
+      await proxy.down();
     }
   });
 });

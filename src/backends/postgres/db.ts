@@ -53,6 +53,8 @@ export class PgDb {
   private readonly pool: pg.Pool;
   private readonly listener: PgListener;
   private closed = false;
+  /** When the current connection outage began (0: none). */
+  private outageSince = 0;
 
   private constructor(private readonly opts: PgOptions) {
     this.channel = `${opts.schema}_taskapp`;
@@ -85,10 +87,14 @@ export class PgDb {
     return this.listener.listening;
   }
 
-  /** One statement on any pooled connection, retried on a new one if the connection drops. */
-  async query<R = any>(q: Stmt | string, values: unknown[] = []): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
-    const cfg = typeof q === 'string' ? { text: q, values } : { ...q, values };
-    return this.retrying(typeof q === 'string' ? 'query' : q.name, () => this.pool.query<R & pg.QueryResultRow>(cfg));
+  /** One statement on any pooled connection, retried on a new one if the connection drops (until `until`, if given). */
+  async query<R = any>(q: Stmt | string, values: unknown[] = [], until?: number): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+    return this.retry(typeof q === 'string' ? 'query' : q.name, () => this.once<R>(q, values), until);
+  }
+
+  /** One statement, one try (for use inside `retry`). */
+  once<R = any>(q: Stmt | string, values: unknown[] = []): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+    return this.pool.query<R & pg.QueryResultRow>(typeof q === 'string' ? { text: q, values } : { ...q, values });
   }
 
   async rows<R = any>(q: Stmt | string, values: unknown[] = []): Promise<R[]> {
@@ -103,8 +109,7 @@ export class PgDb {
    * (`attempt` > 0), so `fn` must not act outside it before it commits.
    */
   async tx<T>(fn: (c: TxClient, attempt: number) => Promise<T>): Promise<T> {
-    let attempt = 0;
-    return this.retrying('transaction', async () => {
+    return this.retry('transaction', async (attempt) => {
       const client = await this.pool.connect();
       let broken: unknown;
       const onError = (err: Error) => { broken = err; };
@@ -121,7 +126,7 @@ export class PgDb {
       };
       try {
         c.query('BEGIN');
-        const out = await fn(c, attempt++);
+        const out = await fn(c, attempt);
         c.query('COMMIT');
         await Promise.all(issued);
         return out;
@@ -139,20 +144,37 @@ export class PgDb {
     });
   }
 
-  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` until it succeeds, on new connections while the server is away. Gives up with the
+   * last error at `until` (callers that can simply try later, like claim) or with a BackendError
+   * after RETRY_BUDGET_MS. An outage is logged once when it starts and once when it ends.
+   * A lost connection leaves it unknown whether the last attempt committed: with `attempt` > 0,
+   * `fn` must cope with finding its own earlier write.
+   */
+  async retry<T>(what: string, fn: (attempt: number) => Promise<T>, until?: number): Promise<T> {
     const start = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn();
+        const out = await fn(attempt);
+        if (this.outageSince) {
+          this.opts.log.info('postgres connection restored', { url: this.maskedUrl, downMs: Date.now() - this.outageSince });
+          this.outageSince = 0;
+        }
+        return out;
       } catch (err) {
         if (this.closed || !isRetryable(err)) throw err;
         const lost = isConnectionError(err);
+        if (lost && !this.outageSince) {
+          this.outageSince = Date.now();
+          this.opts.log.warn('postgres connection lost; retrying on new connections', { url: this.maskedUrl, op: what, error: (err as Error).message });
+        }
+        const delay = Math.min(2000, (lost ? 50 : 5) * 2 ** attempt);
+        if (until !== undefined && Date.now() + delay > until) throw err;
         if (Date.now() - start > RETRY_BUDGET_MS) {
           throw new BackendError(`PostgreSQL at ${this.maskedUrl}: ${what} kept failing for ${RETRY_BUDGET_MS / 1000} s (${(err as Error).message})`,
             lost ? 'check that the server is up and reachable; taskapp reconnects on its own once it is' : 'check the server log for what blocks it', err);
         }
-        if (lost && attempt === 0) this.opts.log.warn('postgres connection lost; retrying on a new connection', { op: what, error: (err as Error).message });
-        await new Promise((r) => setTimeout(r, Math.min(2000, (lost ? 50 : 5) * 2 ** attempt)));
+        await new Promise((r) => setTimeout(r, delay));
       }
     }
   }

@@ -55,13 +55,16 @@ export class PgOrchestrator implements Orchestrator {
 
   async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
     if (!reqs.length) return [];
-    const { out, finals } = await this.d.tx(async (c) => {
+    const { out, finals } = await this.d.tx(async (c, attempt) => {
       const current = await this.lock(c, LOCK, [[...new Set(reqs.map((r) => r.id))]]);
       const changed = new Map<string, InvocationRecord>();
       const changes: Change[] = [];
       const out = reqs.map((req): InvocationRecord | Error => {
         const rec = current.get(req.id);
         if (!rec) return new InvocationNotFoundError(req.id);
+        // A retry after a lost connection: the earlier attempt may have committed this very change
+        // (same status, written at the same `now`); it is done, not illegal.
+        if (attempt > 0 && rec.status === req.to && rec.updatedAt === now && !changed.has(rec.id)) return rec;
         try {
           const { record, entry } = applyTransition(rec, req, now);
           current.set(rec.id, record);

@@ -12,6 +12,15 @@ const INSERT = stmt('insert', `WITH inv AS (
     ORDER BY u.ord)
   INSERT INTO history (inv_id, status, runner_id, at)
   SELECT h.id, 'REGISTERED', NULL, $7 FROM unnest($1::text[]) WITH ORDINALITY AS h(id, ord) ORDER BY h.ord`);
+// The same after a lost connection: rows the earlier attempt committed are kept, not duplicated.
+const INSERT_RETRY = stmt('insert_retry', `WITH inv AS (
+    INSERT INTO invocations (id, task_id, args, status, priority, parent_id, workflow_id, created_at, updated_at)
+    SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent_id, u.workflow_id, $7, $7
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[])
+      WITH ORDINALITY AS u(id, task_id, args, priority, parent_id, workflow_id, ord)
+    ORDER BY u.ord
+    ON CONFLICT (id) DO NOTHING RETURNING id)
+  INSERT INTO history (inv_id, status, runner_id, at) SELECT id, 'REGISTERED', NULL, $7 FROM inv`);
 const GET = stmt('get', 'SELECT * FROM invocations WHERE id = $1');
 const GET_MANY = stmt('get_many', 'SELECT * FROM invocations WHERE id = ANY($1::text[])');
 const HISTORY = stmt('history', 'SELECT status, runner_id, at FROM history WHERE inv_id = $1 ORDER BY seq');
@@ -23,8 +32,9 @@ export class PgStateBackend implements StateBackend {
 
   async insert(invs: NewInvocation[], now: number): Promise<void> {
     if (!invs.length) return;
-    await this.d.query(INSERT, [invs.map((i) => i.id), invs.map((i) => i.taskId), invs.map((i) => i.args), invs.map((i) => i.priority),
-      invs.map((i) => i.parentId), invs.map((i) => i.workflowId), now]);
+    const values = [invs.map((i) => i.id), invs.map((i) => i.taskId), invs.map((i) => i.args), invs.map((i) => i.priority),
+      invs.map((i) => i.parentId), invs.map((i) => i.workflowId), now];
+    await this.d.retry('insert', (attempt) => this.d.once(attempt ? INSERT_RETRY : INSERT, values));
   }
 
   async get(id: string): Promise<InvocationRecord | null> {

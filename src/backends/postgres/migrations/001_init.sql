@@ -31,12 +31,16 @@ CREATE TABLE history (
 );
 CREATE INDEX history_inv ON history (inv_id, seq);
 
--- The broker: rows are deleted when claimed (DELETE ... RETURNING with FOR UPDATE SKIP LOCKED).
+-- The broker. A claim marks rows with its token (FOR UPDATE SKIP LOCKED) and the same broker's next
+-- claim deletes them: a claim whose answer was lost with its connection can be read back by token.
+-- Rows claimed longer ago than the claim lease are handed out again (the claimer died before acquire).
 CREATE TABLE queue (
   seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   inv_id     text NOT NULL,
   priority   smallint NOT NULL,
-  not_before bigint NOT NULL DEFAULT 0
+  not_before bigint NOT NULL DEFAULT 0,
+  claimed_by text,
+  claimed_at bigint
 );
 CREATE INDEX queue_order ON queue (priority DESC, seq);
 CREATE INDEX queue_delayed ON queue (not_before) WHERE not_before > 0;
