@@ -10,10 +10,11 @@ const ROUTE = stmt('route', `WITH ins AS (
     SELECT u.id, u.priority, u.not_before FROM unnest($1::text[], $2::smallint[], $3::bigint[]) WITH ORDINALITY AS u(id, priority, not_before, ord)
     ORDER BY u.ord)
   SELECT pg_notify($4, 'q')`);
-// SKIP LOCKED: concurrent claimers take disjoint rows without waiting on each other.
 // Deletes this broker's delivered claims ($4), puts back those never delivered ($6: the claim gave
-// up on a lost connection), marks up to $2 ready rows with token $3 and returns them; when nothing
-// is ready, one row with inv_id NULL says when the next delayed item is due.
+// up on a lost connection), marks up to $2 ready rows with token $3 (SKIP LOCKED: concurrent
+// claimers take disjoint rows without waiting on each other) and returns them. When nothing is
+// ready, one row with inv_id NULL says when to look again: the next delayed item, or the next
+// claim lease to run out.
 const CLAIM = stmt('claim', `WITH done AS (DELETE FROM queue WHERE claimed_by = ANY($4::text[])),
   back AS (UPDATE queue SET claimed_by = NULL, claimed_at = NULL WHERE claimed_by = ANY($6::text[])),
   c AS (
@@ -22,7 +23,9 @@ const CLAIM = stmt('claim', `WITH done AS (DELETE FROM queue WHERE claimed_by = 
   u AS (UPDATE queue q SET claimed_by = $3, claimed_at = $1 FROM c WHERE q.seq = c.seq RETURNING q.inv_id, q.priority, q.seq)
   SELECT inv_id, priority, seq, NULL::bigint AS next FROM u
   UNION ALL
-  SELECT NULL, NULL, NULL, (SELECT min(not_before) FROM queue WHERE not_before > $1 AND not_before > 0 AND claimed_by IS NULL)
+  SELECT NULL, NULL, NULL, least(
+    (SELECT min(not_before) FROM queue WHERE not_before > $1 AND not_before > 0 AND claimed_by IS NULL),
+    (SELECT min(claimed_at) FROM queue WHERE claimed_by IS NOT NULL) + ($1 - $5))
   WHERE NOT EXISTS (SELECT 1 FROM u)`);
 const RECLAIM = stmt('reclaim', 'SELECT inv_id, priority, seq, NULL::bigint AS next FROM queue WHERE claimed_by = $1');
 /** A claimed row not deleted by then is handed out again (its claimer died between claim and acquire). */
@@ -32,8 +35,9 @@ type ClaimRow = { inv_id: string | null; priority: number; seq: number; next: nu
 
 /**
  * The queue table, at-least-once: a delivered id may come again (a lost answer, a dead claimer);
- * the orchestrator's acquire drops ids no longer waiting. A claim that finds nothing remembers it and waits for a NOTIFY (or the next
- * delayed item) instead of querying again; only while the LISTEN connection is down does it poll.
+ * the orchestrator's acquire drops ids no longer waiting. A claim that finds nothing remembers it
+ * and waits for a NOTIFY (or the next delayed item or lease expiry) instead of querying again;
+ * only while the LISTEN connection is down does it poll.
  */
 export class PgBroker implements Broker {
   private interrupted = false;
