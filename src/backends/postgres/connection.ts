@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { BackendError, ConfigError } from '../../core/errors.js';
+import { maskUrl } from '../shared/connection-utils.js';
 
 /** Lower-case identifiers only: no quoting surprises in search_path, LISTEN or CREATE SCHEMA. At most
  * 50 characters so the NOTIFY channel name (schema + suffix) stays under PostgreSQL's 63. */
@@ -19,17 +20,6 @@ export function checkSchemaName(schema: string): string {
 }
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-
-/** The URL with its password replaced by ***, for messages and logs. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/(\/\/[^:/@]*):[^@/]*@/, '$1:***@');
-  }
-}
 
 /** bigint columns hold epoch milliseconds and counts: numbers, not strings. */
 const INT8_OID = 20;

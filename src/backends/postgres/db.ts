@@ -10,7 +10,8 @@ import type { InvocationRecord } from '../../core/records.js';
 import { FINAL_STATUSES } from '../../core/status.js';
 import { FinalNotifier } from '../shared/final-notifier.js';
 import { Wakeup } from '../shared/wakeup.js';
-import { clientConfig, isConnectionError, isRetryable, maskUrl, startError } from './connection.js';
+import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
+import { clientConfig, isConnectionError, isRetryable, startError } from './connection.js';
 import { PgListener } from './listener.js';
 import { applyMigrations } from './migrate.js';
 import { toRecord, type InvocationRow } from './rows.js';
@@ -32,6 +33,14 @@ export interface TxClient {
   query<R extends pg.QueryResultRow = any>(q: Stmt | string, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 
+/**
+ * Transaction-scoped advisory locks on `$2` keys within lock space `$1`, taken in hash order so two
+ * transactions locking overlapping key sets cannot deadlock. Statements after this one in the
+ * transaction see everything committed under those locks (READ COMMITTED: a snapshot per statement).
+ */
+export const LOCK_KEYS = stmt('lock_keys', `SELECT pg_advisory_xact_lock(hashtext($1), h)
+  FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) s`);
+
 const FETCH_FINAL = stmt('fetch_final', 'SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = ANY($2::text[])');
 
 export interface PgOptions {
@@ -49,6 +58,9 @@ export class PgDb {
   queueGen = 0;
   /** The NOTIFY channel of this schema. */
   readonly channel: string;
+  /** Advisory lock spaces of this schema (registration keys, running scopes): no contention across
+   * schemas, nor between a registration key and a running key that happen to be equal. */
+  readonly lockSpaces: { registration: string; running: string };
   readonly maskedUrl: string;
   private readonly pool: pg.Pool;
   private readonly listener: PgListener;
@@ -58,6 +70,7 @@ export class PgDb {
 
   private constructor(private readonly opts: PgOptions) {
     this.channel = `${opts.schema}_taskapp`;
+    this.lockSpaces = { registration: `taskapp.${opts.schema}.reg`, running: `taskapp.${opts.schema}.run` };
     this.maskedUrl = maskUrl(opts.url);
     const cfg = clientConfig(pg, opts.url, opts.schema, opts.applicationName);
     this.pool = new pg.Pool({ ...cfg, max: opts.poolSize, pipeline: true } as pg.PoolConfig);
@@ -132,11 +145,13 @@ export class PgDb {
         return out;
       } catch (err) {
         if (isConnectionError(err)) broken ??= err;
-        else if (!broken) {
-          await Promise.allSettled(issued);
-          await client.query('ROLLBACK').catch((e: unknown) => { broken = e; });
-        }
-        throw err;
+        // The first statement that failed is the cause (a deadlock, say): the later ones only report
+        // an aborted transaction.
+        const settled = await Promise.allSettled(issued);
+        const first = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason ?? err;
+        if (!broken && !isConnectionError(first)) await client.query('ROLLBACK').catch((e: unknown) => { broken = e; });
+        else broken ??= first;
+        throw first;
       } finally {
         client.removeListener('error', onError);
         client.release(broken as Error | undefined);
@@ -168,7 +183,7 @@ export class PgDb {
           this.outageSince = Date.now();
           this.opts.log.warn('postgres connection lost; retrying on new connections', { url: this.maskedUrl, op: what, error: (err as Error).message });
         }
-        const delay = Math.min(2000, (lost ? 50 : 5) * 2 ** attempt);
+        const delay = lost ? reconnectDelayMs(attempt + 1) : Math.min(2000, 5 * 2 ** attempt);
         if (until !== undefined && Date.now() + delay > until) throw err;
         if (Date.now() - start > RETRY_BUDGET_MS) {
           throw new BackendError(`PostgreSQL at ${this.maskedUrl}: ${what} kept failing for ${RETRY_BUDGET_MS / 1000} s (${(err as Error).message})`,

@@ -1,10 +1,11 @@
 /**
  * The LISTEN connection: one dedicated client (outside the pool) that receives this schema's
- * NOTIFY wake-ups. When it drops, it reconnects with backoff (100 ms doubling to 5 s) and says so in
+ * NOTIFY wake-ups. When it drops, it reconnects with backoff (reconnectDelayMs) and says so in
  * the log; `onState` tells the backend to fall back to a slow poll meanwhile.
  */
 import pg from 'pg';
 import type { Logger } from '../../core/logger.js';
+import { reconnectDelayMs } from '../shared/connection-utils.js';
 import { quoteIdent } from './connection.js';
 
 export interface ListenerHooks {
@@ -64,7 +65,7 @@ export class PgListener {
   }
 
   private reconnectLater(): void {
-    const delay = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
+    const delay = reconnectDelayMs(this.failures + 1);
     this.timer = setTimeout(() => {
       this.connect().then(() => {
         if (this.closed) return;

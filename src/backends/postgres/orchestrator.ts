@@ -1,12 +1,14 @@
 import { InvocationNotFoundError, TaskappError } from '../../core/errors.js';
 import { isFinal } from '../../core/status.js';
-import type { HistoryEntry, InvocationRecord, TransitionRequest } from '../../core/records.js';
+import type { AcquireResult, HistoryEntry, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
+import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import type { Orchestrator } from '../orchestrator.js';
-import { FINAL_LIST, PgDb, stmt, type TxClient } from './db.js';
+import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from './rows.js';
 
 const ACQUIRABLE_LIST = [...ACQUIRABLE];
+const ACTIVE_LIST = [...ACTIVE_STATUSES];
 
 // Rows are locked in id order so two batches touching the same invocations cannot deadlock.
 const LOCK = stmt('lock', 'SELECT * FROM invocations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE');
@@ -27,6 +29,16 @@ const WRITE = stmt('write', `WITH upd AS (
     SELECT h.id, h.status, h.runner_id, $7 FROM unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS h(id, status, runner_id, ord)
     ORDER BY h.ord)
   SELECT pg_notify($11, p) FROM unnest($12::text[]) AS p`);
+// Per running scope: invocations holding a slot, and the recorded start times (pruned to the
+// window at each start). Issued after LOCK_KEYS on the same scopes, so the counts are current.
+const SLOTS = stmt('slots', `SELECT k AS key,
+    (SELECT count(*) FROM invocations i WHERE i.running_key = k AND i.status = ANY($2::text[]))::int AS active,
+    coalesce((SELECT array_agg(r.at ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS starts
+  FROM unnest($1::text[]) AS k`);
+// Rate-limit starts: drops those out of each scope's window ($1, $2), records the new ones ($3, $4).
+const RATE_WRITE = stmt('rate_write', `WITH gone AS (
+    DELETE FROM rate_starts r USING unnest($1::text[], $2::bigint[]) AS p(key, upto) WHERE r.key = p.key AND r.at <= p.upto)
+  INSERT INTO rate_starts (key, at) SELECT * FROM unnest($3::text[], $4::bigint[])`);
 const OWNED_BY_OTHERS = stmt('owned_by_others', `SELECT * FROM invocations
   WHERE owner IS NOT NULL AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`);
 const STALE = stmt('stale', 'SELECT * FROM invocations WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, seq');
@@ -34,10 +46,17 @@ const LEASE = stmt('lease', `INSERT INTO leases (name, holder, expires_at) VALUE
   ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
   WHERE leases.holder = excluded.holder OR leases.expires_at <= $4`);
 const PURGE = stmt('purge', `WITH gone AS (DELETE FROM invocations WHERE status = ANY($1::text[]) AND updated_at < $2 RETURNING id),
-  hist AS (DELETE FROM history WHERE inv_id IN (SELECT id FROM gone))
+  hist AS (DELETE FROM history WHERE inv_id IN (SELECT id FROM gone)),
+  logs AS (DELETE FROM logs WHERE inv_id IN (SELECT id FROM gone))
   SELECT count(*)::int AS n FROM gone`);
 
 interface Change { id: string; entry: HistoryEntry }
+
+/** What one acquire did inside its transaction; `changed`/`changes` are not written yet. */
+export interface AcquireStep extends AcquireResult {
+  changed: Map<string, InvocationRecord>;
+  changes: Change[];
+}
 
 /**
  * Validates in JavaScript (the one state machine) inside one transaction: SELECT ... FOR UPDATE of
@@ -83,26 +102,76 @@ export class PgOrchestrator implements Orchestrator {
     return out;
   }
 
-  async acquire(ids: string[], runnerId: string, now: number): Promise<InvocationRecord[]> {
-    if (!ids.length) return [];
-    const unique = [...new Set(ids)];
-    return this.d.tx(async (c, attempt) => {
-      const current = await this.lock(c, LOCK_ACQUIRE, [unique, ACQUIRABLE_LIST, attempt > 0 ? runnerId : null]);
-      const changed = new Map<string, InvocationRecord>();
-      const changes: Change[] = [];
-      const out: InvocationRecord[] = [];
-      for (const id of unique) {
-        const rec = current.get(id);
-        if (!rec) continue;
-        if (rec.status === 'PENDING') { out.push(rec); continue; }
-        const { record, entry } = applyTransition(rec, { id, to: 'PENDING', runnerId }, now);
-        changed.set(id, record);
-        changes.push({ id, entry });
-        out.push(record);
-      }
-      this.write(c, changed, changes, now);
-      return out;
+  async acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult> {
+    if (!ids.length) return { acquired: [], requeue: [] };
+    const { acquired, requeue, finals } = await this.d.tx(async (c, attempt) => {
+      const step = await this.acquireInTx(c, ids, runnerId, now, attempt);
+      return { ...step, finals: this.write(c, step.changed, step.changes, now) };
     });
+    this.d.finals.publish(finals);
+    return { acquired, requeue };
+  }
+
+  /**
+   * Inside a transaction: locks the waiting rows, then (only when some have running concurrency)
+   * their scopes, counts slots and starts under those locks and decides each one with decide().
+   * Two runners acquiring the same scope run this one after the other, so they never both take the
+   * last slot. Rate-limit starts are issued here; the status changes are left to `write`.
+   */
+  async acquireInTx(c: TxClient, ids: string[], runnerId: string, now: number, attempt: number): Promise<AcquireStep> {
+    const unique = [...new Set(ids)];
+    const current = await this.lock(c, LOCK_ACQUIRE, [unique, ACQUIRABLE_LIST, attempt > 0 ? runnerId : null]);
+    const keys = [...new Set([...current.values()].flatMap((r) => (r.concurrency && r.status !== 'PENDING' ? [r.concurrency.key] : [])))];
+    const active = new Map<string, number>();
+    const starts = new Map<string, number[]>();
+    if (keys.length) {
+      // Rows first, then scopes: a transaction holding a scope lock waits for nothing else, so no cycle.
+      void c.query(LOCK_KEYS, [this.d.lockSpaces.running, keys]);
+      for (const r of (await c.query<{ key: string; active: number; starts: string[] }>(SLOTS, [keys, ACTIVE_LIST])).rows) {
+        active.set(r.key, r.active);
+        starts.set(r.key, r.starts.map(Number));
+      }
+    }
+    const changed = new Map<string, InvocationRecord>();
+    const changes: Change[] = [];
+    const acquired: InvocationRecord[] = [];
+    const requeue: QueueItem[] = [];
+    const prune = new Map<string, number>();
+    const added: Array<[string, number]> = [];
+    const apply = (rec: InvocationRecord, req: TransitionRequest): InvocationRecord => {
+      const { record, entry } = applyTransition(rec, req, now);
+      changed.set(rec.id, record);
+      changes.push({ id: rec.id, entry });
+      return record;
+    };
+    for (const id of unique) {
+      let rec = current.get(id);
+      if (!rec) continue;
+      // Acquired by an earlier attempt whose commit went through but whose answer was lost.
+      if (rec.status === 'PENDING') { acquired.push(rec); continue; }
+      const cc = rec.concurrency;
+      if (cc) {
+        const windowStart = cc.rateWindowMs === undefined ? now : now - cc.rateWindowMs;
+        const inWindow = cc.rateCount === undefined ? [] : starts.get(cc.key)!.filter((at) => at > windowStart);
+        const d = decide(cc, rec.status, active.get(cc.key)!, inWindow, now);
+        if (d.kind !== 'run') {
+          for (const to of blockedPath(rec.status, d)) rec = apply(rec, { id, to, runnerId });
+          if (d.kind === 'requeue') requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          continue;
+        }
+        active.set(cc.key, active.get(cc.key)! + 1);
+        if (cc.rateCount !== undefined) {
+          starts.set(cc.key, [...inWindow, now]);
+          prune.set(cc.key, windowStart);
+          added.push([cc.key, now]);
+        }
+      }
+      acquired.push(apply(rec, { id, to: 'PENDING', runnerId }));
+    }
+    if (added.length) {
+      void c.query(RATE_WRITE, [[...prune.keys()], [...prune.values()], added.map((a) => a[0]), added.map((a) => a[1])]);
+    }
+    return { acquired, requeue, changed, changes };
   }
 
   private async lock(c: TxClient, q: typeof LOCK, values: unknown[]): Promise<Map<string, InvocationRecord>> {
@@ -114,7 +183,7 @@ export class PgOrchestrator implements Orchestrator {
    * Issues the write of the changed records and their history entries (not awaited: it goes out
    * with the COMMIT, which fails the transaction if it fails); returns the records now final.
    */
-  private write(c: TxClient, changed: Map<string, InvocationRecord>, changes: Change[], now: number): InvocationRecord[] {
+  write(c: TxClient, changed: Map<string, InvocationRecord>, changes: Change[], now: number): InvocationRecord[] {
     if (!changes.length) return [];
     const recs = [...changed.values()];
     const finals = recs.filter((r) => isFinal(r.status));

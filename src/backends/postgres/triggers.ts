@@ -39,4 +39,11 @@ export class PgTriggerStore implements TriggerStore {
       return attempt > 0 && (await this.d.once<{ at: number }>('SELECT at FROM trigger_runs WHERE run_id = $1', [runId])).rows[0]?.at === now;
     });
   }
+  async setPaused(triggerId: string, paused: boolean): Promise<void> {
+    if (paused) await this.d.query('INSERT INTO trigger_paused (trigger_id, at) VALUES ($1, $2) ON CONFLICT (trigger_id) DO NOTHING', [triggerId, Date.now()]);
+    else await this.d.query('DELETE FROM trigger_paused WHERE trigger_id = $1', [triggerId]);
+  }
+  async pausedTriggers(): Promise<string[]> {
+    return (await this.d.rows<{ trigger_id: string }>('SELECT trigger_id FROM trigger_paused ORDER BY trigger_id COLLATE "C"')).map((r) => r.trigger_id);
+  }
 }

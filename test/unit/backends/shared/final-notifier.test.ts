@@ -3,7 +3,7 @@ import { FinalNotifier } from '../../../../src/backends/shared/final-notifier.js
 import type { InvocationRecord } from '../../../../src/core/records.js';
 
 const rec = (id: string): InvocationRecord => ({ id, taskId: 't', args: '{}', status: 'SUCCESS', owner: null, attempt: 1, priority: 5,
-  parentId: null, workflowId: null, result: '1', error: null, createdAt: 1, updatedAt: 2 });
+  parentId: null, workflowId: null, result: '1', error: null, concurrency: null, createdAt: 1, updatedAt: 2 });
 
 describe('FinalNotifier', () => {
   it('says which ids are watched, until they are delivered or the watch closes', async () => {
