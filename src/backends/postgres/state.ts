@@ -27,7 +27,7 @@ const HISTORY_MANY = stmt('history_many', 'SELECT inv_id, status, runner_id, at 
 const HEARTBEAT = stmt('heartbeat', `INSERT INTO runners (id, info, heartbeat_at) VALUES ($1, $2, $3)
   ON CONFLICT (id) DO UPDATE SET info = excluded.info, heartbeat_at = excluded.heartbeat_at`);
 const APPEND_LOGS = stmt('append_logs', `INSERT INTO logs (inv_id, at, level, message, fields)
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(inv_id, at, level, message, fields, ord) ORDER BY u.ord`);
+  SELECT u.inv_id, u.at, u.level, u.message, u.fields FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(inv_id, at, level, message, fields, ord) ORDER BY u.ord`);
 const LOGS = stmt('logs', 'SELECT at, level, message, fields FROM logs WHERE inv_id = $1 ORDER BY seq');
 
 const insertValues = (invs: NewInvocation[], now: number): unknown[] => [
