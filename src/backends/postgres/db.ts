@@ -119,9 +119,9 @@ export class PgDb {
    * `fn`'s first query, and queries `fn` issues without awaiting go out with the COMMIT, so a
    * lock-then-write transaction is two round trips. If any of them fails the COMMIT rolls back and
    * that error is thrown. On a dropped connection or a deadlock the whole transaction runs again
-   * (`attempt` > 0), so `fn` must not act outside it before it commits.
+   * (`attempt` > 0, until `until` if given), so `fn` must not act outside it before it commits.
    */
-  async tx<T>(fn: (c: TxClient, attempt: number) => Promise<T>): Promise<T> {
+  async tx<T>(fn: (c: TxClient, attempt: number) => Promise<T>, until?: number): Promise<T> {
     return this.retry('transaction', async (attempt) => {
       const client = await this.pool.connect();
       let broken: unknown;
@@ -156,7 +156,7 @@ export class PgDb {
         client.removeListener('error', onError);
         client.release(broken as Error | undefined);
       }
-    });
+    }, until);
   }
 
   /**

@@ -9,6 +9,7 @@ import { PgBroker } from './broker.js';
 import { checkSchemaName } from './connection.js';
 import { PgDataStore } from './data.js';
 import { PgDb } from './db.js';
+import { pgHotPath } from './hot-path.js';
 import { PgOrchestrator } from './orchestrator.js';
 import { PgStateBackend } from './state.js';
 import { PgTriggerStore } from './triggers.js';
@@ -25,10 +26,13 @@ export const createPostgresBackend: BackendFactory = async ({ config }) => {
     log: createLogger(config.logging_level, config.monitor.log_format, { app: config.app_id, backend: 'postgres' }),
   });
   const broker = new PgBroker(d);
+  const state = new PgStateBackend(d);
+  const orchestrator = new PgOrchestrator(d);
   return {
     broker,
-    state: new PgStateBackend(d),
-    orchestrator: new PgOrchestrator(d),
+    state,
+    orchestrator,
+    hotPath: pgHotPath(d, state, broker, orchestrator),
     triggers: new PgTriggerStore(d),
     data: new PgDataStore(d),
     close: async () => { await broker.close(); await d.close(); },
