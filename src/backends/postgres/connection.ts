@@ -1,6 +1,6 @@
 /**
  * Connection settings and error meanings for PostgreSQL: the schema name check, the client config
- * (search_path pinned to taskapp's schema on every connection), masked URLs for messages, and which
+ * (search_path pinned to taskapp's schema on every connection), start errors naming the server, and which
  * errors mean "the connection went away" (retry on a new one) rather than a real failure.
  */
 import type pg from 'pg';
