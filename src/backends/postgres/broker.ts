@@ -27,13 +27,16 @@ export const CLAIM = stmt('claim', `WITH done AS (DELETE FROM queue WHERE claime
     (SELECT min(not_before) FROM queue WHERE not_before > $1 AND not_before > 0 AND claimed_by IS NULL),
     (SELECT min(claimed_at) FROM queue WHERE claimed_by IS NOT NULL) + ($1 - $5))
   WHERE NOT EXISTS (SELECT 1 FROM u)`);
-export const RECLAIM = stmt('reclaim', 'SELECT inv_id, priority, seq, NULL::bigint AS next FROM queue WHERE claimed_by = $1');
+export const RECLAIM = stmt('reclaim', 'SELECT inv_id, priority, seq, NULL::bigint AS next FROM queue WHERE claimed_by = ANY($1::text[])');
 /** A claimed row not deleted by then is handed out again (its claimer died between claim and acquire). */
 const CLAIM_LEASE_MS = 60_000;
 
 export type ClaimRow = { inv_id: string | null; priority: number; seq: number; next: number | null };
 
-/** One claim statement's parameters: its token, and the earlier claims to finish or put back. */
+/**
+ * One claim statement's parameters: its token, and the earlier claims to finish (`done`: delivered)
+ * or to put back (`back`: given up on a lost connection, so they may or may not have committed).
+ */
 export interface ClaimTry { now: number; max: number; token: string; done: string[]; back: string[] }
 /** What one claim try found: items handed out, or (nothing ready) when to look again. */
 export type ClaimStep<T> = { items: T[] } | { next: number | null };
@@ -84,7 +87,7 @@ export class PgBroker implements Broker {
     return this.claimVia(max, waitMs, (t, until) => this.d.retry('claim', async (attempt): Promise<ClaimStep<string>> => {
       // The earlier attempt may have committed before its connection dropped: read its rows back.
       if (attempt > 0) {
-        const got = (await this.d.once<ClaimRow>(RECLAIM, [t.token])).rows;
+        const got = (await this.d.once<ClaimRow>(RECLAIM, [[t.token]])).rows;
         if (got.length) return { items: (claimedIds(got) as { ids: string[] }).ids };
       }
       const found = claimedIds((await this.d.once<ClaimRow>(CLAIM, claimValues(t))).rows);

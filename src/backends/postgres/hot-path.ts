@@ -14,6 +14,7 @@ import { toRecord, type InvocationRow } from './rows.js';
 
 // After a lost answer: what the committed try started for this runner.
 const STARTED = stmt('started', `SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = 'RUNNING' AND owner = $2`);
+const DROP_CLAIMS = stmt('drop_claims', 'DELETE FROM queue WHERE claimed_by = ANY($1::text[])');
 
 export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch: PgOrchestrator): HotPath {
   return {
@@ -32,17 +33,29 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
       let finals: InvocationRecord[] = [];
       const started = await broker.claimVia<InvocationRecord>(max, waitMs, (t, until) => d.tx(async (c, attempt): Promise<ClaimStep<InvocationRecord>> => {
         finals = [];
-        // The earlier try may have committed before its connection dropped: its claim holds this
-        // token, and what it started is RUNNING for this runner.
+        /** What committed tries with these tokens started for this runner; null: they did not commit. */
+        const readBack = async (tokens: string[]): Promise<InvocationRecord[] | null> => {
+          const got = (await c.query<ClaimRow>(RECLAIM, [tokens])).rows;
+          if (!got.length) return null;
+          const ids = (claimedIds(got) as { ids: string[] }).ids;
+          const recs = new Map((await c.query<InvocationRow>(STARTED, [ids, runnerId])).rows.map((r) => [r.id, toRecord(r)]));
+          return ids.flatMap((id) => recs.get(id) ?? []);
+        };
+        // This try's earlier attempt may have committed before its connection dropped.
         if (attempt > 0) {
-          const got = (await c.query<ClaimRow>(RECLAIM, [t.token])).rows;
-          if (got.length) {
-            const ids = (claimedIds(got) as { ids: string[] }).ids;
-            const recs = new Map((await c.query<InvocationRow>(STARTED, [ids, runnerId])).rows.map((r) => [r.id, toRecord(r)]));
-            return { items: ids.flatMap((id) => recs.get(id) ?? []) };
+          const mine = await readBack([t.token]);
+          if (mine) return { items: mine };
+        }
+        // Tries the claim loop gave up on (lost connection): unlike plain claims, their rows must not
+        // be put back, since a committed one already started its invocations here. Hand those out.
+        if (t.back.length) {
+          const earlier = await readBack(t.back);
+          if (earlier?.length) {
+            void c.query(DROP_CLAIMS, [t.back]);
+            return { items: earlier };
           }
         }
-        const found = claimedIds((await c.query<ClaimRow>(CLAIM, claimValues(t))).rows);
+        const found = claimedIds((await c.query<ClaimRow>(CLAIM, claimValues({ ...t, done: [...t.done, ...t.back], back: [] }))).rows);
         if (!('ids' in found)) return found;
         const step = await orch.acquireInTx(c, found.ids, runnerId, t.now, 0);
         const running = step.acquired.map((rec) => {
