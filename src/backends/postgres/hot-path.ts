@@ -57,7 +57,7 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
         }
         const found = claimedIds((await c.query<ClaimRow>(CLAIM, claimValues({ ...t, done: [...t.done, ...t.back], back: [] }))).rows);
         if (!('ids' in found)) return found;
-        const step = await orch.acquireInTx(c, found.ids, runnerId, t.now, 0);
+        const step = await orch.acquireInTx(c, found.ids, runnerId, t.now, 0, Date.now);
         const running = step.acquired.map((rec) => {
           const { record, entry } = applyTransition(rec, { id: rec.id, to: 'RUNNING', runnerId }, t.now);
           step.changed.set(rec.id, record);

@@ -118,12 +118,15 @@ export class PgOrchestrator implements Orchestrator {
    * Two runners acquiring the same scope run this one after the other, so they never both take the
    * last slot. Rate-limit starts are issued here; the status changes are left to `write`.
    */
-  async acquireInTx(c: TxClient, ids: string[], runnerId: string, now: number, attempt: number): Promise<AcquireStep> {
+  async acquireInTx(c: TxClient, ids: string[], runnerId: string, now: number, attempt: number, clock?: () => number): Promise<AcquireStep> {
     const unique = [...new Set(ids)];
     const current = await this.lock(c, LOCK_ACQUIRE, [unique, ACQUIRABLE_LIST, attempt > 0 ? runnerId : null]);
     const keys = [...new Set([...current.values()].flatMap((r) => (r.concurrency && r.status !== 'PENDING' ? [r.concurrency.key] : [])))];
     const active = new Map<string, number>();
     const starts = new Map<string, number[]>();
+    // Rate-limit start time: with `clock` (the hot path, on real time), read once the scopes are
+    // locked, as close to the real start as this transaction gets; `now` was read round trips ago.
+    let at = now;
     if (keys.length) {
       // Rows first, then scopes: a transaction holding a scope lock waits for nothing else, so no cycle.
       void c.query(LOCK_KEYS, [this.d.lockSpaces.running, keys]);
@@ -131,6 +134,7 @@ export class PgOrchestrator implements Orchestrator {
         active.set(r.key, r.active);
         starts.set(r.key, r.starts.map(Number));
       }
+      if (clock) at = Math.max(now, clock());
     }
     const changed = new Map<string, InvocationRecord>();
     const changes: Change[] = [];
@@ -151,9 +155,9 @@ export class PgOrchestrator implements Orchestrator {
       if (rec.status === 'PENDING') { acquired.push(rec); continue; }
       const cc = rec.concurrency;
       if (cc) {
-        const windowStart = cc.rateWindowMs === undefined ? now : now - cc.rateWindowMs;
-        const inWindow = cc.rateCount === undefined ? [] : starts.get(cc.key)!.filter((at) => at > windowStart);
-        const d = decide(cc, rec.status, active.get(cc.key)!, inWindow, now);
+        const windowStart = cc.rateWindowMs === undefined ? at : at - cc.rateWindowMs;
+        const inWindow = cc.rateCount === undefined ? [] : starts.get(cc.key)!.filter((t) => t > windowStart);
+        const d = decide(cc, rec.status, active.get(cc.key)!, inWindow, at);
         if (d.kind !== 'run') {
           for (const to of blockedPath(rec.status, d)) rec = apply(rec, { id, to, runnerId });
           if (d.kind === 'requeue') requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
@@ -161,9 +165,9 @@ export class PgOrchestrator implements Orchestrator {
         }
         active.set(cc.key, active.get(cc.key)! + 1);
         if (cc.rateCount !== undefined) {
-          starts.set(cc.key, [...inWindow, now]);
+          starts.set(cc.key, [...inWindow, at]);
           prune.set(cc.key, windowStart);
-          added.push([cc.key, now]);
+          added.push([cc.key, at]);
         }
       }
       acquired.push(apply(rec, { id, to: 'PENDING', runnerId }));
