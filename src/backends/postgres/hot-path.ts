@@ -8,7 +8,7 @@ import { applyTransition } from '../../orchestration/apply-transition.js';
 import type { HotPath } from '../hot-path.js';
 import { CLAIM, claimedIds, claimValues, RECLAIM, ROUTE, routeValues, type ClaimRow, type ClaimStep, type PgBroker } from './broker.js';
 import { stmt, type PgDb } from './db.js';
-import type { PgOrchestrator } from './orchestrator.js';
+import { ACQUIRABLE_LIST, LOCK_CLAIMED, type PgOrchestrator } from './orchestrator.js';
 import type { PgStateBackend } from './state.js';
 import { toRecord, type InvocationRow } from './rows.js';
 
@@ -55,9 +55,11 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
             return { items: earlier };
           }
         }
-        const found = claimedIds((await c.query<ClaimRow>(CLAIM, claimValues({ ...t, done: [...t.done, ...t.back], back: [] }))).rows);
+        const claimed = c.query<ClaimRow>(CLAIM, claimValues({ ...t, done: [...t.done, ...t.back], back: [] }));
+        const locked = c.query<InvocationRow>(LOCK_CLAIMED, [t.token, ACQUIRABLE_LIST]);
+        const found = claimedIds((await claimed).rows);
         if (!('ids' in found)) return found;
-        const step = await orch.acquireInTx(c, found.ids, runnerId, t.now, 0, Date.now);
+        const step = await orch.acquireInTx(c, found.ids, runnerId, t.now, 0, { clock: Date.now, locked });
         const running = step.acquired.map((rec) => {
           const { record, entry } = applyTransition(rec, { id: rec.id, to: 'RUNNING', runnerId }, t.now);
           step.changed.set(rec.id, record);

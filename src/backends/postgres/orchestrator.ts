@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { InvocationNotFoundError, TaskappError } from '../../core/errors.js';
 import { isFinal } from '../../core/status.js';
 import type { AcquireResult, HistoryEntry, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
@@ -7,7 +8,7 @@ import type { Orchestrator } from '../orchestrator.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from './rows.js';
 
-const ACQUIRABLE_LIST = [...ACQUIRABLE];
+export const ACQUIRABLE_LIST = [...ACQUIRABLE];
 const ACTIVE_LIST = [...ACTIVE_STATUSES];
 
 // Rows are locked in id order so two batches touching the same invocations cannot deadlock.
@@ -39,6 +40,10 @@ const SLOTS = stmt('slots', `SELECT k AS key,
 const RATE_WRITE = stmt('rate_write', `WITH gone AS (
     DELETE FROM rate_starts r USING unnest($1::text[], $2::bigint[]) AS p(key, upto) WHERE r.key = p.key AND r.at <= p.upto)
   INSERT INTO rate_starts (key, at) SELECT * FROM unnest($3::text[], $4::bigint[])`);
+// The waiting invocations of the queue rows claimed with token $1 earlier in this transaction:
+// pipelined right behind the claim, so claim and lock are one round trip.
+export const LOCK_CLAIMED = stmt('lock_claimed', `SELECT * FROM invocations
+  WHERE id IN (SELECT inv_id FROM queue WHERE claimed_by = $1) AND status = ANY($2::text[]) ORDER BY id FOR UPDATE`);
 const OWNED_BY_OTHERS = stmt('owned_by_others', `SELECT * FROM invocations
   WHERE owner IS NOT NULL AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`);
 const STALE = stmt('stale', 'SELECT * FROM invocations WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, seq');
@@ -118,9 +123,13 @@ export class PgOrchestrator implements Orchestrator {
    * Two runners acquiring the same scope run this one after the other, so they never both take the
    * last slot. Rate-limit starts are issued here; the status changes are left to `write`.
    */
-  async acquireInTx(c: TxClient, ids: string[], runnerId: string, now: number, attempt: number, clock?: () => number): Promise<AcquireStep> {
+  async acquireInTx(c: TxClient, ids: string[], runnerId: string, now: number, attempt: number,
+    opts: { clock?: () => number; locked?: Promise<pg.QueryResult<InvocationRow>> } = {}): Promise<AcquireStep> {
+    const { clock } = opts;
     const unique = [...new Set(ids)];
-    const current = await this.lock(c, LOCK_ACQUIRE, [unique, ACQUIRABLE_LIST, attempt > 0 ? runnerId : null]);
+    const current = opts.locked
+      ? new Map((await opts.locked).rows.map((r) => [r.id, toRecord(r)]))
+      : await this.lock(c, LOCK_ACQUIRE, [unique, ACQUIRABLE_LIST, attempt > 0 ? runnerId : null]);
     const keys = [...new Set([...current.values()].flatMap((r) => (r.concurrency && r.status !== 'PENDING' ? [r.concurrency.key] : [])))];
     const active = new Map<string, number>();
     const starts = new Map<string, number[]>();
