@@ -7,8 +7,9 @@
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { taskapp, type TaskappOptions } from '../src/index.js';
+import type { TaskappOptions } from '../src/index.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -33,18 +34,18 @@ const backendOptions: Record<string, TaskappOptions> = {
   redis: { redis: { prefix: `taskapp-bench:{${runId}}:` } },
   postgres: { postgres: { schema: runId, url: pgUrl } },
 };
-const app = taskapp({
-  appId: runId, backend: a.backend, ...(a.broker ? { broker: a.broker } : {}), configFile: false,
-  logging_level: 'warn', ...backendOptions[a.backend!],
-} as TaskappOptions);
-const add = app.task('add', async ({ x, y }: { x: number; y: number }) => x + y);
+process.env.TASKAPP_BENCH_CONFIG = JSON.stringify({
+  appId: runId, backend: a.backend, ...(a.broker ? { broker: a.broker } : {}), loggingLevel: 'warn', ...backendOptions[a.backend!],
+});
+const appModule = fileURLToPath(new URL(`./bench-app${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const { app, add } = await import(appModule);
 
 try {
   await app.backends();
   const t0 = performance.now();
   const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
   const tEnq = performance.now();
-  const runner = await app.startRunner({ runner: a.runner as never, concurrency: C, ...(a.processes ? { processes: Number(a.processes) } : {}) });
+  const runner = await app.startRunner({ runner: a.runner as never, concurrency: C, appModule, ...(a.processes ? { processes: Number(a.processes) } : {}) });
   let done = 0;
   for await (const { record } of group.settled()) if (record.status === 'SUCCESS') done++;
   const tEnd = performance.now();

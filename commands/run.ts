@@ -25,7 +25,7 @@ export default class Run extends BaseCommand<typeof Run> {
     const app = await this.app({ flags: { runner: { kind: runner, concurrency, processes } } });
     const cfg = app.config.runner;
     const err = styler(process.stderr);
-    await runUntilStopped(app, { runner: cfg.kind, concurrency: cfg.concurrency, processes: cfg.processes, once }, this.taskModules.length, {
+    await runUntilStopped(app, { runner: cfg.kind, concurrency: cfg.concurrency, processes: cfg.processes, once, appModule: this.taskModules }, this.taskModules.length, {
       info: (l) => process.stderr.write(`${err('cyan', '›')} ${l}\n`),
       warn: (l) => process.stderr.write(`${err('yellow', '!')} ${l}\n`),
     });

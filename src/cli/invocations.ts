@@ -2,6 +2,7 @@
  * What `call`, `status` and `list` read and show: an invocation as plain data (arguments and
  * result decoded, error with its stack, history with runner ids), the same for text and --json.
  */
+import { waitingOn, type WaitingOn } from '../orchestration/waiting.js';
 import type { App } from '../core/app.js';
 import { TaskappError, UnknownTaskError } from '../core/errors.js';
 import { isFinal, type Status } from '../core/status.js';
@@ -27,6 +28,8 @@ export interface InvocationView {
   result?: unknown;
   error?: { name: string; message: string; stack: string | null; fields: Record<string, unknown> } | null;
   history: Array<{ status: Status; runner: string | null; at: string; sinceStartMs: number }>;
+  /** For a PAUSED or concurrency-controlled invocation: what it waits for (status only). */
+  waitingOn?: WaitingOn | null;
 }
 
 function decode(app: App, text: string | null): unknown {
@@ -58,7 +61,7 @@ export function viewOf(app: App, rec: InvocationRecord, history: HistoryEntry[])
 export async function loadView(app: App, id: string): Promise<InvocationView> {
   const rec = await app.getRecord(id);
   const { state } = await app.backends();
-  return viewOf(app, rec, await state.history(id));
+  return { ...viewOf(app, rec, await state.history(id)), waitingOn: await waitingOn(app, rec) };
 }
 
 /** --args text -> the argument object, or a usage error naming the problem. */

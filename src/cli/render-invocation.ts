@@ -45,8 +45,13 @@ export function renderTimelineEntry(h: InvocationView['history'][number], s: Sty
 }
 
 export function renderInvocation(v: InvocationView, s: Styler, now = Date.now()): string {
+  const waiting = v.waitingOn
+    ? [`${s('bold', 'waits for')} ${v.waitingOn.reason} ${v.waitingOn.invocations.length ? '' : '(none right now)'}`,
+      ...v.waitingOn.invocations.map((w) => `  ${w.id}  ${w.task}  ${s(statusStyle(w.status as InvocationView['status']), w.status)}`)]
+    : [];
   return [
     ...renderHeader(v, s, now),
+    ...waiting,
     ...renderOutcome(v, s),
     s('bold', 'History'),
     ...v.history.map((h) => renderTimelineEntry(h, s)),

@@ -35,7 +35,7 @@ export class MultiThreadRunner implements Runner {
   private scaler?: NodeJS.Timeout;
   private stopping = false;
   private stopPromise?: Promise<void>;
-  private readonly appModule: string;
+  private readonly appModule: string[];
   private readonly min: number;
   private readonly max: number;
   private readonly concurrency: number;

@@ -26,7 +26,7 @@ export class PersistentProcessRunner extends ClaimingRunner {
   readonly kind = 'persistent-process';
   private readonly seats: Seat[];
   private readonly group: SlotGroup;
-  private readonly appModule: string;
+  private readonly appModule: string[];
   private aborting = false;
   /** Children started so far, respawns included (monitoring, tests). */
   spawned = 0;

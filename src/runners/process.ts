@@ -16,7 +16,7 @@ import { Slots } from './slots.js';
 export class ProcessRunner extends ClaimingRunner {
   readonly kind = 'process';
   private readonly slots: Slots;
-  private readonly appModule: string;
+  private readonly appModule: string[];
   private readonly live = new Set<GuestHandle>();
   private aborting = false;
 

@@ -8,7 +8,7 @@ export interface RunnerOptions {
    * `taskapp run` fills it from task discovery; needed by process, persistent-process, multi-thread
    * and by worker_threads tasks.
    */
-  appModule?: string;
+  appModule?: string | string[];
   /** Stop once the queue is empty and nothing is in flight (`taskapp run --once`). */
   once?: boolean;
 }

@@ -18,7 +18,7 @@ export class WorkerPool {
   private closing = false;
 
   constructor(private readonly app: App, private readonly b: Backends, private readonly runnerId: string,
-    private readonly appModule: string | undefined, private readonly max = availableParallelism()) {}
+    private readonly appModule: string | string[] | undefined, private readonly max = availableParallelism()) {}
 
   get size(): number { return this.all.size; }
 

@@ -10,6 +10,7 @@ import { TaskTimeoutError, WorkerExitedError, type Runner } from '../../src/inde
 import { app, exits, hang, hangRetried, throwsInTimer, work } from './fixtures/app.js';
 import { alive, chaosEnv, FIXTURE_APP, until } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
+import { sqlite } from './backends.js';
 
 for (const kind of ['process', 'persistent-process'] as const) {
   describe(`chaos: failures inside tasks on ${kind} (sqlite)`, () => {
@@ -26,7 +27,7 @@ for (const kind of ['process', 'persistent-process'] as const) {
       const t = tempDir('taskapp-chaos-');
       cleanup = t.cleanup;
       dir = t.dir;
-      app.configure({ env: { ...process.env, ...chaosEnv(join(dir, 'db.sqlite'), join(dir, 'out.txt')) } });
+      app.configure({ env: { ...process.env, ...chaosEnv(sqlite.fresh(dir).env, join(dir, 'out.txt')) } });
       runner = await app.startRunner({ runner: kind, processes: 2, appModule: FIXTURE_APP });
     }
 

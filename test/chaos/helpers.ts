@@ -15,8 +15,9 @@ export interface RunnerProc {
   exited: Promise<{ code: number | null; signal: string | null }>;
 }
 
-export function chaosEnv(db: string, out: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { TASKAPP__BACKEND: 'sqlite', TASKAPP__SQLITE__PATH: db, CHAOS_OUT: out, TASKAPP__LOGGING_LEVEL: 'error', ...extra };
+/** Env for the fixture app: the backend's storage (ChaosStorage.env), the side-effect file, quiet logs. */
+export function chaosEnv(storage: Record<string, string>, out: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...storage, CHAOS_OUT: out, TASKAPP__LOGGING_LEVEL: 'error', ...extra };
 }
 
 export async function startRunnerProcess(kind: string, processes: number, env: Record<string, string>): Promise<RunnerProc> {

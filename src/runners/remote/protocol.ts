@@ -11,7 +11,8 @@ import type { Outcome } from '../execute.js';
 export interface InitMessage {
   t: 'init';
   /** Module exporting the App (and, through its imports, the tasks). */
-  appModule: string;
+  /** Modules to import: the one that exports the app, then the other task modules. */
+  appModule: string[];
   appId: string;
   resolved: ResolvedConfig;
   runnerId: string;

@@ -20,19 +20,19 @@ function entry(name: 'child-entry' | 'worker-entry'): string {
 }
 
 /** True when these sources, the app module or this process are TypeScript run through tsx. */
-function viaTsx(appModule: string): boolean {
-  return OWN_EXT === '.ts' || /\.[mc]?tsx?$/.test(appModule)
+function viaTsx(appModule: string[]): boolean {
+  return OWN_EXT === '.ts' || appModule.some((m) => /\.[mc]?tsx?$/.test(m))
     || process.execArgv.some((a) => a.includes('tsx')) || (process.env.NODE_OPTIONS ?? '').includes('tsx');
 }
 
 /** Node flags for a child process: `--import tsx` where needed. */
-export function loaderArgs(appModule: string): string[] {
+export function loaderArgs(appModule: string[]): string[] {
   if (!viaTsx(appModule)) return [];
   return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 }
 
 /** A worker thread's source: `--import` does not reach workers on Node 20, so tsx registers in the worker first. */
-function workerSource(appModule: string): { source: string; eval: boolean } {
+function workerSource(appModule: string[]): { source: string; eval: boolean } {
   const file = entry('worker-entry');
   if (!viaTsx(appModule)) return { source: file, eval: false };
   const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
@@ -40,18 +40,20 @@ function workerSource(appModule: string): { source: string; eval: boolean } {
   return { source: `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(target)}))`, eval: true };
 }
 
-export function requireAppModule(kind: string, appModule: string | undefined): string {
-  if (!appModule) {
+/** The task modules a guest imports (the app's module first): every module, so every task exists there. */
+export function requireAppModule(kind: string, appModule: string | string[] | undefined): string[] {
+  const list = appModule === undefined ? [] : [appModule].flat();
+  if (!list.length) {
     throw new ConfigError(`the ${kind} runner needs the module that exports the app (RunnerOptions.appModule)`,
       'start it with `taskapp run` (which finds the app from the `tasks` config) or pass appModule: "path/to/app.ts" to startRunner()');
   }
-  return appModule;
+  return list;
 }
 
 export interface GuestSpec {
   app: App;
   b: Backends;
-  appModule: string;
+  appModule: string[];
   runnerId: string;
   mode: InitMessage['mode'];
   concurrency?: number;

@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedMonitorApp } from '../../helpers/monitor-app.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { ensureBuilt } from '../../cli/helpers.js';
 
 const tmp = tempDir('taskapp-monitor-cmd-');
-const CLI = ['--import', 'tsx', 'test/helpers/monitoring-cli.ts'];
+// The built binary, as users run it (npm test builds first; ensureBuilt rebuilds a stale dist).
+const CLI = ['bin/run.js'];
 let toml: string;
 beforeAll(async () => {
+  await ensureBuilt();
   const s = await seedMonitorApp(tmp.dir);
   await s.app.close();
   toml = join(tmp.dir, 'taskapp.toml');

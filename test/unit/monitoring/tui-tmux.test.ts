@@ -12,6 +12,7 @@ import type { Runner } from '../../../src/index.js';
 import { ansiToHtml } from '../../helpers/ansi-html.js';
 import { seedMonitorApp, type SeededApp } from '../../helpers/monitor-app.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { ensureBuilt } from '../../cli/helpers.js';
 
 const haveTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!haveTmux && process.env.TASKAPP_TEST_SERVICES === 'required') throw new Error('tmux is missing: .ci/run must apt-get install -y tmux');
@@ -25,9 +26,9 @@ describe.skipIf(!haveTmux)('taskapp monitor in tmux', () => {
   const screen = (ansi = false) => tmux('capture-pane', '-p', ...(ansi ? ['-e'] : []), '-t', 'mon');
   const keys = (...k: string[]) => tmux('send-keys', '-t', 'mon', ...k);
   const alive = () => spawnSync('tmux', ['-L', sock, 'has-session', '-t', 'mon']).status === 0;
-  async function waitFor(text: string | RegExp): Promise<string> {
+  async function waitFor(text: string | RegExp, tries = 300): Promise<string> {
     let last = '';
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < tries; i++) {
       last = alive() ? screen() : '(session ended)';
       if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
       await new Promise((r) => setTimeout(r, 50));
@@ -39,11 +40,12 @@ describe.skipIf(!haveTmux)('taskapp monitor in tmux', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    await ensureBuilt(); // the built binary starts fast even on a loaded machine (no TypeScript to compile)
     s = await seedMonitorApp(tmp.dir);
     runner = await s.app.startRunner({ runner: 'thread', concurrency: 2 });
     await s.app.getTask('slow')!.call({ ms: 60_000 });
     writeFileSync(join(tmp.dir, 'taskapp.toml'), 'app_id = "shop"\nbackend = "sqlite"\nlogging_level = "error"\n[sqlite]\npath = "monitor.db"\n');
-    const cmd = `cd ${ROOT} && exec node --import tsx test/helpers/monitoring-cli.ts monitor --config ${join(tmp.dir, 'taskapp.toml')} --refresh 300`;
+    const cmd = `cd ${ROOT} && exec node bin/run.js monitor --config ${join(tmp.dir, 'taskapp.toml')} --refresh 300`;
     tmux('new-session', '-d', '-s', 'mon', '-x', '120', '-y', '48', '-e', 'TERM=xterm-256color', '-e', 'FORCE_COLOR=1', cmd);
   });
   afterAll(async () => {
@@ -54,7 +56,7 @@ describe.skipIf(!haveTmux)('taskapp monitor in tmux', () => {
   });
 
   it('shows counts, the live runner and its work, moves, opens detail, filters and quits', async () => {
-    let text = await waitFor(/RUNNING\s+\d/);
+    let text = await waitFor(/RUNNING\s+\d/, 1200); // first frame: allow a slow start on a busy machine
     text = await waitFor('slow RUNNING');
     expect(text).toContain('taskapp monitor · app shop · sqlite');
     expect(text).toMatch(/SUCCESS\s+6/);
