@@ -30,6 +30,7 @@ export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = 
   sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
   redis: async () => (await import('./redis/index.js')).createRedisBackend,
   rabbitmq: async () => (await import('./rabbitmq/index.js')).createRabbitBackend,
+  postgres: async () => (await import('./postgres/index.js')).createPostgresBackend,
 };
 
 export interface Backends {

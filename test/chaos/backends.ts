@@ -75,12 +75,8 @@ export const postgres: ChaosBackend = {
   },
 };
 
-/**
- * Server backends: several processes (hosts) on one storage. Also the multi-host and cron
- * exactly-once tests. Postgres joins every chaos test by becoming `[redis, postgres]` here once
- * its backend is registered.
- */
-export const SHARED_BACKENDS: ChaosBackend[] = [redis];
+/** Server backends: several processes (hosts) on one storage. Also the multi-host and cron exactly-once tests. */
+export const SHARED_BACKENDS: ChaosBackend[] = [redis, postgres];
 
 /** Every chaos test runs on each of these. */
 export const CHAOS_BACKENDS: ChaosBackend[] = [sqlite, ...SHARED_BACKENDS];

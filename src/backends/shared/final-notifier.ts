@@ -9,14 +9,16 @@ import type { FinalWatch } from '../state-backend.js';
 
 export interface FinalSource {
   fetchFinal(ids: string[]): Promise<InvocationRecord[]>;
-  /** Re-read every this many ms (undefined: never, the publisher sees every change). */
-  pollMs?: number;
+  /** Re-read every this many ms (undefined: never, the publisher sees every change). Read before
+   * each wait, so a getter may switch polling on while a cross-process wake-up channel is down. */
+  readonly pollMs?: number;
   /** Cheap check before a poll re-read; absent: always re-read. */
   changedElsewhere?(): boolean;
 }
 
 export class FinalNotifier {
   private readonly byId = new Map<string, Set<Watch>>();
+  private readonly watches = new Set<Watch>();
 
   publish(recs: Iterable<InvocationRecord>): void {
     for (const rec of recs) {
@@ -25,7 +27,7 @@ export class FinalNotifier {
     }
   }
 
-  /** Those of `ids` some watch in this process still waits for (a cross-process wake-up reads only these). */
+  /** Those of `ids` some watch in this process still waits for (a cross-process wake-up re-reads only these). */
   watched(ids: Iterable<string>): string[] {
     const out: string[] = [];
     for (const id of ids) if (this.byId.has(id)) out.push(id);
@@ -34,6 +36,19 @@ export class FinalNotifier {
 
   watch(ids: string[], source: FinalSource): FinalWatch {
     return new Watch(this, ids, source);
+  }
+
+  /**
+   * Every watch re-reads the store at once: wake-ups from other processes may have been missed
+   * (their channel was lost or has just come back).
+   */
+  resync(): void {
+    for (const w of this.watches) w.resync();
+  }
+
+  /** @internal */
+  track(w: Watch, on: boolean): void {
+    if (on) this.watches.add(w); else this.watches.delete(w);
   }
 
   /** @internal */
@@ -55,10 +70,17 @@ class Watch implements FinalWatch {
   private found = new Map<string, InvocationRecord>();
   private wake: () => void = () => {};
   private fetchedOnce = false;
+  private mustRefetch = false;
 
   constructor(private readonly n: FinalNotifier, ids: string[], private readonly source: FinalSource) {
     this.remaining = new Set(ids);
     for (const id of this.remaining) n.subscribe(id, this);
+    n.track(this, true);
+  }
+
+  resync(): void {
+    this.mustRefetch = true;
+    this.wake();
   }
 
   deliver(rec: InvocationRecord): void {
@@ -87,9 +109,10 @@ class Watch implements FinalWatch {
   async next(timeoutMs: number, signal?: AbortSignal): Promise<InvocationRecord[]> {
     if (!this.fetchedOnce) { this.fetchedOnce = true; await this.refetch(); }
     const deadline = Date.now() + timeoutMs;
-    const pollMs = this.source.pollMs;
     for (;;) {
+      if (this.mustRefetch) { this.mustRefetch = false; await this.refetch(); }
       if (this.found.size || this.remaining.size === 0) return this.drain();
+      const pollMs = this.source.pollMs;
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return [];
       const woken = await new Promise<boolean>((resolve) => {
@@ -106,5 +129,6 @@ class Watch implements FinalWatch {
   close(): void {
     for (const id of this.remaining) this.n.unsubscribe(id, this);
     this.remaining.clear();
+    this.n.track(this, false);
   }
 }

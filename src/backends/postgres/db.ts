@@ -1,0 +1,242 @@
+/**
+ * One PostgreSQL database shared by every role and every process: a pg.Pool of `postgres.pool_size`
+ * connections with search_path pinned to taskapp's schema, the LISTEN client for wake-ups, and
+ * retries on a new connection when one drops (server restart, pg_terminate_backend).
+ */
+import pg from 'pg';
+import { BackendError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { InvocationRecord } from '../../core/records.js';
+import { FINAL_STATUSES } from '../../core/status.js';
+import { FinalNotifier } from '../shared/final-notifier.js';
+import { Wakeup } from '../shared/wakeup.js';
+import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
+import { clientConfig, isConnectionError, isRetryable, startError } from './connection.js';
+import { PgListener } from './listener.js';
+import { applyMigrations } from './migrate.js';
+import { toRecord, type InvocationRow } from './rows.js';
+
+/** How often waits re-read the database while the LISTEN connection is down. */
+export const FALLBACK_POLL_MS = 1000;
+/** How long an operation keeps retrying on new connections before it fails. */
+const RETRY_BUDGET_MS = 30_000;
+/** NOTIFY payloads must stay under 8000 bytes. */
+const MAX_PAYLOAD = 7900;
+export const FINAL_LIST = [...FINAL_STATUSES];
+
+/** A named statement: prepared once per connection, then executed by name. */
+export interface Stmt { name: string; text: string }
+export const stmt = (name: string, text: string): Stmt => ({ name: `taskapp_${name}`, text });
+
+/** The connection inside `PgDb.tx`. */
+export interface TxClient {
+  query<R extends pg.QueryResultRow = any>(q: Stmt | string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * Transaction-scoped advisory locks on `$2` keys within lock space `$1`, taken in hash order so two
+ * transactions locking overlapping key sets cannot deadlock. Statements after this one in the
+ * transaction see everything committed under those locks (READ COMMITTED: a snapshot per statement).
+ */
+export const LOCK_KEYS = stmt('lock_keys', `SELECT pg_advisory_xact_lock(hashtext($1), h)
+  FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) s`);
+
+const FETCH_FINAL = stmt('fetch_final', 'SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = ANY($2::text[])');
+
+export interface PgOptions {
+  url: string;
+  schema: string;
+  poolSize: number;
+  applicationName: string;
+  log: Logger;
+}
+
+export class PgDb {
+  readonly queueWakeup = new Wakeup();
+  readonly finals = new FinalNotifier();
+  /** Bumped on every possible queue change seen here (own route, NOTIFY, LISTEN (re)connect). */
+  queueGen = 0;
+  /** The NOTIFY channel of this schema. */
+  readonly channel: string;
+  /** Advisory lock spaces of this schema (registration keys, running scopes): no contention across
+   * schemas, nor between a registration key and a running key that happen to be equal. */
+  readonly lockSpaces: { registration: string; running: string };
+  readonly maskedUrl: string;
+  private readonly pool: pg.Pool;
+  private readonly listener: PgListener;
+  private closed = false;
+  /** When the current connection outage began (0: none). */
+  private outageSince = 0;
+
+  private constructor(private readonly opts: PgOptions) {
+    this.channel = `${opts.schema}_taskapp`;
+    this.lockSpaces = { registration: `taskapp.${opts.schema}.reg`, running: `taskapp.${opts.schema}.run` };
+    this.maskedUrl = maskUrl(opts.url);
+    const cfg = clientConfig(pg, opts.url, opts.schema, opts.applicationName);
+    this.pool = new pg.Pool({ ...cfg, max: opts.poolSize, pipeline: true } as pg.PoolConfig);
+    // An idle pooled connection that dies emits here; the pool drops it and opens a new one on demand.
+    this.pool.on('error', (err) => opts.log.debug('postgres pooled connection closed', { error: err.message }));
+    this.listener = new PgListener(cfg, this.channel, {
+      onNotify: (p) => this.onNotify(p),
+      onState: () => this.resync(),
+    }, opts.log);
+  }
+
+  /** Connects, migrates the schema and starts listening; an unreachable server fails here. */
+  static async open(opts: PgOptions): Promise<PgDb> {
+    const d = new PgDb(opts);
+    try {
+      const client = await d.pool.connect();
+      try { await applyMigrations(client, opts.schema); } finally { client.release(); }
+      await d.listener.start();
+      return d;
+    } catch (err) {
+      await d.close();
+      throw err instanceof BackendError ? err : startError(err, opts.url, opts.schema);
+    }
+  }
+
+  get listening(): boolean {
+    return this.listener.listening;
+  }
+
+  /** One statement on any pooled connection, retried on a new one if the connection drops (until `until`, if given). */
+  async query<R = any>(q: Stmt | string, values: unknown[] = [], until?: number): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+    return this.retry(typeof q === 'string' ? 'query' : q.name, () => this.once<R>(q, values), until);
+  }
+
+  /** One statement, one try (for use inside `retry`). */
+  once<R = any>(q: Stmt | string, values: unknown[] = []): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+    return this.pool.query<R & pg.QueryResultRow>(typeof q === 'string' ? { text: q, values } : { ...q, values });
+  }
+
+  async rows<R = any>(q: Stmt | string, values: unknown[] = []): Promise<R[]> {
+    return (await this.query<R>(q, values)).rows;
+  }
+
+  /**
+   * Runs `fn` in one transaction on one connection. The connection pipelines: BEGIN goes out with
+   * `fn`'s first query, and queries `fn` issues without awaiting go out with the COMMIT, so a
+   * lock-then-write transaction is two round trips. If any of them fails the COMMIT rolls back and
+   * that error is thrown. On a dropped connection or a deadlock the whole transaction runs again
+   * (`attempt` > 0, until `until` if given), so `fn` must not act outside it before it commits.
+   */
+  async tx<T>(fn: (c: TxClient, attempt: number) => Promise<T>, until?: number): Promise<T> {
+    return this.retry('transaction', async (attempt) => {
+      const client = await this.pool.connect();
+      let broken: unknown;
+      const onError = (err: Error) => { broken = err; };
+      // A checked-out client that loses its connection emits 'error': without a listener it would crash the process.
+      client.on('error', onError);
+      const issued: Array<Promise<unknown>> = [];
+      const c: TxClient = {
+        query: (q, values) => {
+          const p = client.query(typeof q === 'string' ? { text: q, values } : { ...q, values });
+          p.catch(() => {}); // awaited below; a failure must not surface as unhandled meanwhile
+          issued.push(p);
+          return p as never;
+        },
+      };
+      try {
+        c.query('BEGIN');
+        const out = await fn(c, attempt);
+        c.query('COMMIT');
+        await Promise.all(issued);
+        return out;
+      } catch (err) {
+        if (isConnectionError(err)) broken ??= err;
+        // The first statement that failed is the cause (a deadlock, say): the later ones only report
+        // an aborted transaction.
+        const settled = await Promise.allSettled(issued);
+        const first = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason ?? err;
+        if (!broken && !isConnectionError(first)) await client.query('ROLLBACK').catch((e: unknown) => { broken = e; });
+        else broken ??= first;
+        throw first;
+      } finally {
+        client.removeListener('error', onError);
+        client.release(broken as Error | undefined);
+      }
+    }, until);
+  }
+
+  /**
+   * Runs `fn` until it succeeds, on new connections while the server is away. Gives up with the
+   * last error at `until` (callers that can simply try later, like claim) or with a BackendError
+   * after RETRY_BUDGET_MS. An outage is logged once when it starts and once when it ends.
+   * A lost connection leaves it unknown whether the last attempt committed: with `attempt` > 0,
+   * `fn` must cope with finding its own earlier write.
+   */
+  async retry<T>(what: string, fn: (attempt: number) => Promise<T>, until?: number): Promise<T> {
+    const start = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const out = await fn(attempt);
+        if (this.outageSince) {
+          this.opts.log.info('postgres connection restored', { url: this.maskedUrl, downMs: Date.now() - this.outageSince });
+          this.outageSince = 0;
+        }
+        return out;
+      } catch (err) {
+        if (this.closed || !isRetryable(err)) throw err;
+        const lost = isConnectionError(err);
+        if (lost && !this.outageSince) {
+          this.outageSince = Date.now();
+          this.opts.log.warn('postgres connection lost; retrying on new connections', { url: this.maskedUrl, op: what, error: (err as Error).message });
+        }
+        const delay = lost ? reconnectDelayMs(attempt + 1) : Math.min(2000, 5 * 2 ** attempt);
+        if (until !== undefined && Date.now() + delay > until) throw err;
+        if (Date.now() - start > RETRY_BUDGET_MS) {
+          throw new BackendError(`PostgreSQL at ${this.maskedUrl}: ${what} kept failing for ${RETRY_BUDGET_MS / 1000} s (${(err as Error).message})`,
+            lost ? 'check that the server is up and reachable; taskapp reconnects on its own once it is' : 'check the server log for what blocks it', err);
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async fetchFinal(ids: string[]): Promise<InvocationRecord[]> {
+    if (!ids.length) return [];
+    return (await this.rows<InvocationRow>(FETCH_FINAL, [ids, FINAL_LIST])).map(toRecord);
+  }
+
+  /** NOTIFY payloads announcing that `ids` became final, each under the size limit. */
+  static finalPayloads(ids: string[]): string[] {
+    const out: string[] = [];
+    let cur = 'f';
+    for (const id of ids) {
+      if (cur.length + id.length + 1 > MAX_PAYLOAD && cur !== 'f') { out.push(cur); cur = 'f'; }
+      cur += `\n${id}`;
+    }
+    if (cur !== 'f') out.push(cur);
+    return out;
+  }
+
+  /** A possible queue change made in this process: wake local claimers at once. */
+  queueChanged(): void {
+    this.queueGen++;
+    this.queueWakeup.notify();
+  }
+
+  private onNotify(payload: string): void {
+    if (payload === 'q') return this.queueChanged();
+    if (!payload.startsWith('f\n')) return;
+    // Only what someone here waits for is re-read; this process's own finals were published already.
+    const ids = this.finals.watched(payload.slice(2).split('\n'));
+    if (!ids.length) return;
+    this.fetchFinal(ids).then((recs) => this.finals.publish(recs),
+      (err: Error) => this.opts.log.warn('postgres: could not read finished invocations', { error: err.message }));
+  }
+
+  /** The LISTEN connection was lost or is back: wake-ups may have been missed, so look again. */
+  private resync(): void {
+    this.queueChanged();
+    this.finals.resync();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.listener.close();
+    await this.pool.end().catch(() => {});
+  }
+}

@@ -1,0 +1,227 @@
+import type pg from 'pg';
+import { InvocationNotFoundError, TaskappError } from '../../core/errors.js';
+import { isFinal } from '../../core/status.js';
+import type { AcquireResult, HistoryEntry, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
+import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
+import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
+import type { Orchestrator } from '../orchestrator.js';
+import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
+import { toRecord, type InvocationRow } from './rows.js';
+
+export const ACQUIRABLE_LIST = [...ACQUIRABLE];
+const ACTIVE_LIST = [...ACTIVE_STATUSES];
+
+// Rows are locked in id order so two batches touching the same invocations cannot deadlock.
+const LOCK = stmt('lock', 'SELECT * FROM invocations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE');
+// Waiting ones only; a concurrent acquirer blocks here, then sees them PENDING and skips them. $3 is
+// set on a retry after a lost connection: rows this runner already holds PENDING were acquired by
+// the attempt whose commit went through but whose answer was lost.
+const LOCK_ACQUIRE = stmt('lock_acquire', `SELECT * FROM invocations
+  WHERE id = ANY($1::text[]) AND (status = ANY($2::text[]) OR (status = 'PENDING' AND owner = $3)) ORDER BY id FOR UPDATE`);
+// The whole batch in one statement: new statuses, history in request order, NOTIFY of finals.
+// `id = ANY($1)` lets the planner find the rows by primary key instead of hash-joining a full scan.
+const WRITE = stmt('write', `WITH upd AS (
+    UPDATE invocations i SET status = u.status, owner = u.owner, attempt = u.attempt,
+      result = u.result, error = u.error, updated_at = $7
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u(id, status, owner, attempt, result, error)
+    WHERE i.id = ANY($1::text[]) AND i.id = u.id),
+  hist AS (
+    INSERT INTO history (inv_id, status, runner_id, at)
+    SELECT h.id, h.status, h.runner_id, $7 FROM unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS h(id, status, runner_id, ord)
+    ORDER BY h.ord)
+  SELECT pg_notify($11, p) FROM unnest($12::text[]) AS p`);
+// Per running scope: invocations holding a slot, and the recorded start times (pruned to the
+// window at each start). Issued after LOCK_KEYS on the same scopes, so the counts are current.
+const SLOTS = stmt('slots', `SELECT k AS key,
+    (SELECT count(*) FROM invocations i WHERE i.running_key = k AND i.status = ANY($2::text[]))::int AS active,
+    coalesce((SELECT array_agg(r.at ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS starts
+  FROM unnest($1::text[]) AS k`);
+// Rate-limit starts: drops those out of each scope's window ($1, $2), records the new ones ($3, $4).
+const RATE_WRITE = stmt('rate_write', `WITH gone AS (
+    DELETE FROM rate_starts r USING unnest($1::text[], $2::bigint[]) AS p(key, upto) WHERE r.key = p.key AND r.at <= p.upto)
+  INSERT INTO rate_starts (key, at) SELECT * FROM unnest($3::text[], $4::bigint[])`);
+// The waiting invocations of the queue rows claimed with token $1 earlier in this transaction:
+// pipelined right behind the claim, so claim and lock are one round trip.
+export const LOCK_CLAIMED = stmt('lock_claimed', `SELECT * FROM invocations
+  WHERE id IN (SELECT inv_id FROM queue WHERE claimed_by = $1) AND status = ANY($2::text[]) ORDER BY id FOR UPDATE`);
+const OWNED_BY_OTHERS = stmt('owned_by_others', `SELECT * FROM invocations
+  WHERE owner IS NOT NULL AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`);
+const STALE = stmt('stale', 'SELECT * FROM invocations WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, seq');
+const LEASE = stmt('lease', `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+  WHERE leases.holder = excluded.holder OR leases.expires_at <= $4`);
+const PURGE = stmt('purge', `WITH gone AS (DELETE FROM invocations WHERE status = ANY($1::text[]) AND updated_at < $2 RETURNING id),
+  hist AS (DELETE FROM history WHERE inv_id IN (SELECT id FROM gone)),
+  logs AS (DELETE FROM logs WHERE inv_id IN (SELECT id FROM gone))
+  SELECT count(*)::int AS n FROM gone`);
+
+interface Change { id: string; entry: HistoryEntry }
+
+/** What one acquire did inside its transaction; `changed`/`changes` are not written yet. */
+export interface AcquireStep extends AcquireResult {
+  changed: Map<string, InvocationRecord>;
+  changes: Change[];
+}
+
+/**
+ * Validates in JavaScript (the one state machine) inside one transaction: SELECT ... FOR UPDATE of
+ * the batch's rows, apply each request in order, then one statement writes every change. A batch
+ * of any size is two round trips on a pipelining connection (BEGIN + lock, write + COMMIT).
+ */
+export class PgOrchestrator implements Orchestrator {
+  constructor(private readonly d: PgDb) {}
+
+  async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
+    const [out] = await this.transitionMany([req], now);
+    if (out instanceof Error) throw out;
+    return out!;
+  }
+
+  async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
+    if (!reqs.length) return [];
+    const { out, finals } = await this.d.tx(async (c, attempt) => {
+      const current = await this.lock(c, LOCK, [[...new Set(reqs.map((r) => r.id))]]);
+      const changed = new Map<string, InvocationRecord>();
+      const changes: Change[] = [];
+      const out = reqs.map((req): InvocationRecord | Error => {
+        const rec = current.get(req.id);
+        if (!rec) return new InvocationNotFoundError(req.id);
+        // A retry after a lost connection: the earlier attempt may have committed this very change
+        // (same status, written at the same `now`); it is done, not illegal.
+        if (attempt > 0 && rec.status === req.to && rec.updatedAt === now && !changed.has(rec.id)) return rec;
+        try {
+          const { record, entry } = applyTransition(rec, req, now);
+          current.set(rec.id, record);
+          changed.set(rec.id, record);
+          changes.push({ id: rec.id, entry });
+          return record;
+        } catch (err) {
+          if (err instanceof TaskappError) return err;
+          throw err;
+        }
+      });
+      const finals = this.write(c, changed, changes, now);
+      return { out, finals };
+    });
+    this.d.finals.publish(finals);
+    return out;
+  }
+
+  async acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult> {
+    if (!ids.length) return { acquired: [], requeue: [] };
+    const { acquired, requeue, finals } = await this.d.tx(async (c, attempt) => {
+      const step = await this.acquireInTx(c, ids, runnerId, now, attempt);
+      return { ...step, finals: this.write(c, step.changed, step.changes, now) };
+    });
+    this.d.finals.publish(finals);
+    return { acquired, requeue };
+  }
+
+  /**
+   * Inside a transaction: locks the waiting rows, then (only when some have running concurrency)
+   * their scopes, counts slots and starts under those locks and decides each one with decide().
+   * Two runners acquiring the same scope run this one after the other, so they never both take the
+   * last slot. Rate-limit starts are issued here; the status changes are left to `write`.
+   */
+  async acquireInTx(c: TxClient, ids: string[], runnerId: string, now: number, attempt: number,
+    opts: { clock?: () => number; locked?: Promise<pg.QueryResult<InvocationRow>> } = {}): Promise<AcquireStep> {
+    const { clock } = opts;
+    const unique = [...new Set(ids)];
+    const current = opts.locked
+      ? new Map((await opts.locked).rows.map((r) => [r.id, toRecord(r)]))
+      : await this.lock(c, LOCK_ACQUIRE, [unique, ACQUIRABLE_LIST, attempt > 0 ? runnerId : null]);
+    const keys = [...new Set([...current.values()].flatMap((r) => (r.concurrency && r.status !== 'PENDING' ? [r.concurrency.key] : [])))];
+    const active = new Map<string, number>();
+    const starts = new Map<string, number[]>();
+    // Rate-limit start time: with `clock` (the hot path, on real time), read once the scopes are
+    // locked, as close to the real start as this transaction gets; `now` was read round trips ago.
+    let at = now;
+    if (keys.length) {
+      // Rows first, then scopes: a transaction holding a scope lock waits for nothing else, so no cycle.
+      void c.query(LOCK_KEYS, [this.d.lockSpaces.running, keys]);
+      for (const r of (await c.query<{ key: string; active: number; starts: string[] }>(SLOTS, [keys, ACTIVE_LIST])).rows) {
+        active.set(r.key, r.active);
+        starts.set(r.key, r.starts.map(Number));
+      }
+      if (clock) at = Math.max(now, clock());
+    }
+    const changed = new Map<string, InvocationRecord>();
+    const changes: Change[] = [];
+    const acquired: InvocationRecord[] = [];
+    const requeue: QueueItem[] = [];
+    const prune = new Map<string, number>();
+    const added: Array<[string, number]> = [];
+    const apply = (rec: InvocationRecord, req: TransitionRequest): InvocationRecord => {
+      const { record, entry } = applyTransition(rec, req, now);
+      changed.set(rec.id, record);
+      changes.push({ id: rec.id, entry });
+      return record;
+    };
+    for (const id of unique) {
+      let rec = current.get(id);
+      if (!rec) continue;
+      // Acquired by an earlier attempt whose commit went through but whose answer was lost.
+      if (rec.status === 'PENDING') { acquired.push(rec); continue; }
+      const cc = rec.concurrency;
+      if (cc) {
+        const windowStart = cc.rateWindowMs === undefined ? at : at - cc.rateWindowMs;
+        const inWindow = cc.rateCount === undefined ? [] : starts.get(cc.key)!.filter((t) => t > windowStart);
+        const d = decide(cc, rec.status, active.get(cc.key)!, inWindow, at);
+        if (d.kind !== 'run') {
+          for (const to of blockedPath(rec.status, d)) rec = apply(rec, { id, to, runnerId });
+          if (d.kind === 'requeue') requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          continue;
+        }
+        active.set(cc.key, active.get(cc.key)! + 1);
+        if (cc.rateCount !== undefined) {
+          starts.set(cc.key, [...inWindow, at]);
+          prune.set(cc.key, windowStart);
+          added.push([cc.key, at]);
+        }
+      }
+      acquired.push(apply(rec, { id, to: 'PENDING', runnerId }));
+    }
+    if (added.length) {
+      void c.query(RATE_WRITE, [[...prune.keys()], [...prune.values()], added.map((a) => a[0]), added.map((a) => a[1])]);
+    }
+    return { acquired, requeue, changed, changes };
+  }
+
+  private async lock(c: TxClient, q: typeof LOCK, values: unknown[]): Promise<Map<string, InvocationRecord>> {
+    const rows = (await c.query<InvocationRow>(q, values)).rows;
+    return new Map(rows.map((r) => [r.id, toRecord(r)]));
+  }
+
+  /**
+   * Issues the write of the changed records and their history entries (not awaited: it goes out
+   * with the COMMIT, which fails the transaction if it fails); returns the records now final.
+   */
+  write(c: TxClient, changed: Map<string, InvocationRecord>, changes: Change[], now: number): InvocationRecord[] {
+    if (!changes.length) return [];
+    const recs = [...changed.values()];
+    const finals = recs.filter((r) => isFinal(r.status));
+    void c.query(WRITE, [
+        recs.map((r) => r.id), recs.map((r) => r.status), recs.map((r) => r.owner), recs.map((r) => r.attempt),
+        recs.map((r) => r.result), recs.map((r) => r.error), now,
+        changes.map((h) => h.id), changes.map((h) => h.entry.status), changes.map((h) => h.entry.runnerId),
+        this.d.channel, PgDb.finalPayloads(finals.map((r) => r.id)),
+    ]);
+    return finals;
+  }
+
+  async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
+    return (await this.d.rows<InvocationRow>(OWNED_BY_OTHERS, [statuses, live])).map(toRecord);
+  }
+
+  async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
+    return (await this.d.rows<InvocationRow>(STALE, [status, before])).map(toRecord);
+  }
+
+  async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    return ((await this.d.query(LEASE, [name, holder, now + ttlMs, now])).rowCount ?? 0) > 0;
+  }
+
+  async purge(before: number): Promise<number> {
+    return (await this.d.rows<{ n: number }>(PURGE, [FINAL_LIST, before]))[0]!.n;
+  }
+}
