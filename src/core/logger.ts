@@ -28,7 +28,8 @@ export function formatLine(line: LogLine, format: 'text' | 'json'): string {
 export function createLogger(level: LogLevel, format: 'text' | 'json' = 'text', base: Record<string, unknown> = {}, sink?: LogSink): Logger {
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
-    const line = { level: lvl, msg, at: Date.now(), ...base, ...fields };
+    // The line's own keys come last: a caller's field named level, msg or at cannot break the line.
+    const line = { ...base, ...fields, level: lvl, msg, at: Date.now() };
     if (sink) return sink(line);
     writeLine(line, format);
   };

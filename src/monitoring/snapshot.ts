@@ -2,6 +2,8 @@
  * The data model shared by the terminal view and the web dashboard. Reads only through the backend
  * interfaces (StateBackend, Broker) and the app's task registry, so it works on every backend.
  */
+import { loadWorkflow, type WorkflowView } from '../workflows/view.js';
+import { workflowIdOf } from '../workflows/identity.js';
 import { CronExpressionParser } from 'cron-parser';
 import type { App } from '../core/app.js';
 import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, RunnerInfo } from '../core/records.js';
@@ -66,6 +68,8 @@ export interface InvocationDetail extends InvocationRow {
   parent: InvocationRow | null;
   children: InvocationRow[];
   logs: LogRecord[];
+  /** The workflow the invocation belongs to, with its steps and data. */
+  workflow: WorkflowView | null;
 }
 
 export interface InvocationQuery {
@@ -208,17 +212,18 @@ export class MonitorData {
     const { state } = await this.backends();
     const rec = await state.get(id);
     if (!rec) throw new InvocationNotFoundError(id);
-    const [history, parent, children, logs] = await Promise.all([
+    const [history, parent, children, logs, workflow] = await Promise.all([
       state.history(id),
       rec.parentId ? state.get(rec.parentId) : Promise.resolve(null),
       state.list({ parentId: id, limit: 500 }),
       state.logs(id),
+      loadWorkflow(this.app, workflowIdOf(rec)),
     ]);
     return {
       ...toRow(rec), priority: rec.priority, workflowId: rec.workflowId,
       args: this.decode(rec.args), hasResult: rec.result !== null, result: rec.result === null ? null : this.decode(rec.result),
       error: rec.error === null ? null : this.decodeError(rec.error),
-      history, parent: parent ? toRow(parent) : null, children: children.map(toRow).reverse(), logs,
+      history, parent: parent ? toRow(parent) : null, children: children.map(toRow).reverse(), logs, workflow,
     };
   }
 

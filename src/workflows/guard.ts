@@ -60,7 +60,7 @@ function check(fn: string): void {
   const once = `${g.taskId}\0${fn}`;
   if (warned.has(once)) return;
   warned.add(once);
-  g.logger.warn(`${message}; ${fix}`, { task: g.taskId, call: fn, at: where });
+  g.logger.warn(`${message}; ${fix}`, { task: g.taskId, call: fn, where });
 }
 
 /** The first stack frame outside taskapp and node_modules, or null when the call is not the task's. */

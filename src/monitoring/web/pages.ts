@@ -125,6 +125,17 @@ function errorText(e: NonNullable<InvocationDetail['error']>): string {
   return e.stack.startsWith(head) ? e.stack : `${head}\n\n${e.stack}`;
 }
 
+/** The invocation's workflow: type, status, steps (child invocations recorded by executeTask) and data. */
+function workflowSection(d: InvocationDetail): Raw | string {
+  const w = d.workflow;
+  if (!w) return '';
+  return html`<h2>Workflow <span class="mono muted">${w.id}</span></h2>
+<p>type ${w.type ?? '?'} · status ${w.status ? badge(w.status as Status) : '?'}${w.parentWorkflowId ? html` · parent ${invLink(w.parentWorkflowId)}` : ''} · ${w.recordedValues} value(s) recorded for replay</p>
+${w.steps.length ? html`<table class="steps"><thead><tr><th>Step</th><th>Task</th><th>Invocation</th><th>Status</th></tr></thead><tbody>
+${w.steps.map((st) => html`<tr><td class="mono">${st.step.split(':').pop()}</td><td>${st.taskId ?? '?'}</td><td>${invLink(st.invocationId)}</td><td>${st.status ? badge(st.status as Status) : '—'}</td></tr>`)}</tbody></table>` : html`<p class="muted">No steps recorded.</p>`}
+${Object.keys(w.data).length ? html`<pre class="wfdata">${toJson(w.data, 2)}</pre>` : html`<p class="muted">No workflow data.</p>`}`;
+}
+
 export function detailPage(ctx: PageContext, d: InvocationDetail): string {
   const rerun = ctx.allowActions
     ? html`<button id="rerun" data-id="${d.id}">Rerun</button><span id="msg"></span>`
@@ -141,6 +152,7 @@ export function detailPage(ctx: PageContext, d: InvocationDetail): string {
 <div>${d.error ? html`<h2>Error</h2><pre class="err">${errorText(d.error)}</pre>` : d.hasResult ? html`<h2>Result</h2><pre class="result">${toJson(d.result, 2)}</pre>` : html`<h2>Result</h2><p class="muted">none yet</p>`}</div></div>
 <h2>History</h2>${historyTimeline(d, ctx.now)}
 <h2>Children (${d.children.length})</h2>${invocationTable(d.children, ctx.now)}
+${workflowSection(d)}
 <h2>Logs (${d.logs.length})</h2>${d.logs.length ? html`<table class="logs"><thead><tr><th>At</th><th>Level</th><th>Message</th><th>Fields</th></tr></thead><tbody>
 ${d.logs.map((l) => html`<tr><td class="mono">${time(l.at)}</td><td>${l.level}</td><td>${l.message}</td><td class="mono">${toJson(l.fields)}</td></tr>`)}</tbody></table>`
     : html`<p class="muted">No stored lines. Task log lines are kept when <code>[monitor] keep_logs = true</code>.</p>`}`);

@@ -1,4 +1,6 @@
 /** Workflow state (StateBackend wf*) and blob references (DataStore refs), on every backend. */
+import { MonitorData } from '../../../src/monitoring/snapshot.js';
+import { createWebApp } from '../../../src/monitoring/web/server.js';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backends } from '../../../src/backends/registry.js';
@@ -104,6 +106,18 @@ export function workflowEngineSuite(h: BackendHarness): void {
       const child = await state.get(charges[0]!);
       expect(child).toMatchObject({ parentId: inv.id, workflowId: inv.id, status: 'SUCCESS' });
       expect(JSON.parse((await state.wfGet(inv.id, 'd:payment'))!)).toBe('pay-7');
+      // The dashboard's invocation page shows the workflow, its steps and data.
+      const detail = await new MonitorData(app).detail(charges[0]!);
+      expect(detail.workflow).toMatchObject({ id: inv.id, type: 'order', status: 'SUCCESS',
+        steps: [{ taskId: 'charge', invocationId: charges[0], status: 'SUCCESS' }], data: { tracking: expect.stringMatching(/^TRK-7-/), payment: 'pay-7' } });
+      const web = createWebApp(app);
+      try {
+        const page = await (await web.hono.request(`http://127.0.0.1:8000/invocations/${inv.id}`)).text();
+        expect(page).toContain(`Workflow <span class="mono muted">${inv.id}</span>`);
+        expect(page).toContain('pay-7');
+      } finally {
+        web.close();
+      }
     });
 
     it('force_new_workflow starts a child workflow linked to its parent', async () => {
@@ -144,6 +158,23 @@ export function workflowEngineSuite(h: BackendHarness): void {
       await app.startRunner({ concurrency: 1 });
       await expect(bad.run({}, { timeoutMs: 10_000 })).rejects.toMatchObject({ message: expect.stringMatching(/DeterminismError.*Math\.random\(\)/s) });
       expect(await plain.run({}, { timeoutMs: 10_000 })).toBe(true);
+    });
+
+    it('default determinism warns once per task and call, with the line, and the task goes on', async () => {
+      make();
+      const lines: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => { lines.push(String(chunk)); return write(chunk, ...rest); }) as typeof process.stderr.write;
+      try {
+        const loose = app.task('loose', async (_: Record<string, never>, ctx) => { ctx.wf.now(); return [Date.now() > 0, Date.now() > 0]; });
+        await app.startRunner({ concurrency: 1 });
+        expect(await loose.run({}, { timeoutMs: 10_000 })).toEqual([true, true]);
+      } finally {
+        process.stderr.write = write;
+      }
+      const warnings = lines.filter((l) => l.includes('Date.now()') && l.includes('task=loose'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/where=\S*workflows\.ts:\d+/);
     });
 
     it('1,000 invocations sharing a 1 MB argument store it once; purge removes it', async () => {

@@ -22,7 +22,7 @@ function detailOf(r: InvocationRow): InvocationDetail {
     ...r, priority: 5, workflowId: null, args: { n: r.id.slice(0, 4) }, hasResult: false, result: null,
     error: r.status === 'FAILED' ? { name: 'RangeError', message: 'boom: bad input', stack: 'RangeError: boom: bad input\n    at boom (tasks.ts:3:9)' } : null,
     history: [{ status: 'REGISTERED', runnerId: null, at: r.createdAt }, { status: 'PENDING', runnerId: 'thread@h:1', at: r.createdAt + 5 }, { status: r.status, runnerId: 'thread@h:1', at: r.createdAt + 12 }],
-    parent: null, children: [], logs: [{ invocationId: r.id, at: r.createdAt + 6, level: 'info', message: 'working on it', fields: {} }],
+    parent: null, children: [], workflow: null, logs: [{ invocationId: r.id, at: r.createdAt + 6, level: 'info', message: 'working on it', fields: {} }],
   };
 }
 function fakeSource(): TuiSource & { filters: string[] } {
