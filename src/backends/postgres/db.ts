@@ -14,7 +14,7 @@ import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
 import { clientConfig, isConnectionError, isRetryable, startError } from './connection.js';
 import { PgListener } from './listener.js';
 import { applyMigrations } from './migrate.js';
-import { toRecord, type InvocationRow } from './rows.js';
+import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
 
 /** How often waits re-read the database while the LISTEN connection is down. */
 export const FALLBACK_POLL_MS = 1000;

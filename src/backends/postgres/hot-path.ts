@@ -10,7 +10,7 @@ import { CLAIM, claimedIds, claimValues, RECLAIM, ROUTE, routeValues, type Claim
 import { stmt, type PgDb } from './db.js';
 import { ACQUIRABLE_LIST, LOCK_CLAIMED, type PgOrchestrator } from './orchestrator.js';
 import type { PgStateBackend } from './state.js';
-import { toRecord, type InvocationRow } from './rows.js';
+import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
 
 // After a lost answer: what the committed try started for this runner.
 const STARTED = stmt('started', `SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = 'RUNNING' AND owner = $2`);

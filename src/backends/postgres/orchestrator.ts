@@ -6,7 +6,7 @@ import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transitio
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import type { Orchestrator } from '../orchestrator.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
-import { toRecord, type InvocationRow } from './rows.js';
+import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];
 const ACTIVE_LIST = [...ACTIVE_STATUSES];

@@ -1,7 +1,8 @@
+/** The `invocations` table row of the SQL backends (sqlite, postgres: same columns) and its record. */
 import type { InvocationRecord } from '../../core/records.js';
 import type { Status } from '../../core/status.js';
 
-/** An `invocations` row as pg returns it (bigint columns parsed to numbers, see connection.ts). */
+/** Bigint columns arrive as numbers (postgres: parsed in its connection setup). */
 export interface InvocationRow {
   id: string; task_id: string; args: string; status: string; owner: string | null; attempt: number;
   priority: number; parent_id: string | null; workflow_id: string | null; result: string | null;
