@@ -32,3 +32,10 @@ export interface Orchestrator {
   /** Deletes final invocations last changed before `before`, with their history. Returns how many. */
   purge(before: number): Promise<number>;
 }
+
+/** `transition` for a backend whose single change is its batch of one (no cheaper path). */
+export async function transitionOne(o: Pick<Orchestrator, 'transitionMany'>, req: TransitionRequest, now: number): Promise<InvocationRecord> {
+  const [out] = await o.transitionMany([req], now);
+  if (out instanceof Error) throw out;
+  return out!;
+}

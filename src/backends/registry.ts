@@ -9,6 +9,7 @@ import type { DataStore } from './data-store.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { StateBackend } from './state-backend.js';
 import type { TriggerStore } from './trigger-store.js';
+import type { WorkflowStore } from './workflow-store.js';
 import { composeHotPath, type HotPath } from './hot-path.js';
 
 /** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
@@ -18,6 +19,8 @@ export interface BackendRoles {
   orchestrator?: Orchestrator;
   triggers?: TriggerStore;
   data?: DataStore;
+  /** Workflow state; served with the state role. */
+  workflows?: WorkflowStore;
   /** Fused hot-path steps, used when this backend serves broker, state and orchestrator alike. */
   hotPath?: HotPath;
   close(): Promise<void>;
@@ -39,6 +42,7 @@ export interface Backends {
   orchestrator: Orchestrator;
   triggers: TriggerStore;
   data: DataStore;
+  workflows: WorkflowStore;
   /** Enqueue and claim-and-start: fused by the backend where it can, else composed from the roles. */
   hot: HotPath;
   /** Which backend serves each role. */
@@ -89,11 +93,19 @@ export async function createBackends(resolved: ResolvedConfig): Promise<Backends
     const orchestrator = pick('orchestrator');
     const fused = names.broker === names.state && names.state === names.orchestrator ? instances.get(names.state)!.hotPath : undefined;
     return {
-      broker, state, orchestrator, triggers: pick('triggers'), data: pick('data'),
+      broker, state, orchestrator, triggers: pick('triggers'), data: pick('data'), workflows: workflowsOf(instances.get(names.state)!, names.state),
       hot: fused ?? composeHotPath(broker, state, orchestrator), names, close: closeAll,
     };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** Workflow state lives with the invocations it belongs to: the state backend serves it. */
+function workflowsOf(roles: BackendRoles, name: string): WorkflowStore {
+  if (!roles.workflows) {
+    throw new ConfigError(`backend "${name}" serves the state role but keeps no workflow state`, 'use memory, sqlite, redis or postgres as state_backend');
+  }
+  return roles.workflows;
 }

@@ -1,11 +1,10 @@
-import type { WorkflowStore } from './workflow-store.js';
 import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../core/records.js';
 
 /**
  * Stores invocations (arguments, results, errors, history) and runners. Status changes go through
  * the Orchestrator; this role reads and records.
  */
-export interface StateBackend extends WorkflowStore {
+export interface StateBackend {
   /**
    * Stores new invocations as REGISTERED (history included), all or none. One with a
    * `registrationKey` that matches an invocation still REGISTERED is not stored: that one's id is

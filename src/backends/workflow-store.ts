@@ -1,5 +1,5 @@
 /**
- * Workflow state, part of the StateBackend role: one string map per workflow. The workflow engine
+ * Workflow state, a role served by the state backend's backend: one string map per workflow. The workflow engine
  * keeps there what a re-run must find again (recorded random/uuid/now values, child invocation ids,
  * wake times) and the user's `ctx.wf.setData` values.
  */

@@ -14,6 +14,7 @@ import { newInvocationId } from '../core/ids.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Task, TaskArgs } from '../core/task.js';
 import type { StateBackend } from '../backends/state-backend.js';
+import type { WorkflowStore } from '../backends/workflow-store.js';
 import type { WaitHooks } from '../orchestration/context.js';
 import { partialMatch } from '../triggers/match.js';
 import { DeterminismError } from './errors.js';
@@ -57,6 +58,7 @@ export class WorkflowContext implements WorkflowApi {
     private readonly app: App,
     private readonly rec: InvocationRecord,
     private readonly state: StateBackend,
+    private readonly store: WorkflowStore,
     private readonly hooks: WaitHooks | undefined,
     private readonly signal: AbortSignal,
     private readonly guard: GuardState,
@@ -67,10 +69,10 @@ export class WorkflowContext implements WorkflowApi {
   }
 
   static async open(app: App, rec: InvocationRecord, hooks: WaitHooks | undefined, signal: AbortSignal, guard: GuardState): Promise<WorkflowContext> {
-    const { state } = await app.backends();
+    const { state, workflows } = await app.backends();
     // Only a re-run can find recorded values: a first attempt skips the read.
-    const recorded = rec.attempt > 1 ? await state.wfList(workflowIdOf(rec)) : {};
-    return new WorkflowContext(app, rec, state, hooks, signal, guard, recorded);
+    const recorded = rec.attempt > 1 ? await workflows.wfList(workflowIdOf(rec)) : {};
+    return new WorkflowContext(app, rec, state, workflows, hooks, signal, guard, recorded);
   }
 
   /** The ctx.wf object: first use marks the task as a workflow task (the guard starts checking). */
@@ -90,18 +92,18 @@ export class WorkflowContext implements WorkflowApi {
     // The child may be missing if a crash came between recording its id and registering it.
     if (!(await this.state.get(childId))) {
       const inv = await task.callWithId(childId, args);
-      if (inv.id !== childId) { childId = inv.id; await this.state.wfSet(this.id, key, `c:${childId}`); }
+      if (inv.id !== childId) { childId = inv.id; await this.store.wfSet(this.id, key, `c:${childId}`); }
     }
     return this.app.invocation<R>(childId).result();
   }
 
   async setData(key: string, value: unknown): Promise<void> {
     await this.flush();
-    await this.state.wfSet(this.id, dataKey(key), this.app.serializer.serialize(value, `workflow data "${key}"`));
+    await this.store.wfSet(this.id, dataKey(key), this.app.serializer.serialize(value, `workflow data "${key}"`));
   }
 
   async getData<T = unknown>(key: string): Promise<T | undefined> {
-    const v = await this.state.wfGet(this.id, dataKey(key));
+    const v = await this.store.wfGet(this.id, dataKey(key));
     return v === null ? undefined : (this.app.serializer.deserialize(v) as T);
   }
 
@@ -118,7 +120,7 @@ export class WorkflowContext implements WorkflowApi {
     const key = this.nextKey();
     const since = Number(await this.durable(key, 'e', () => String(original.now())));
     const gotKey = `${key}:got`;
-    const got = this.recorded[gotKey] ?? await this.state.wfGet(this.id, gotKey);
+    const got = this.recorded[gotKey] ?? await this.store.wfGet(this.id, gotKey);
     if (got !== null && got !== undefined) return this.app.serializer.deserialize(got) as T;
     const { triggers } = await this.app.backends();
     const every = this.app.config.triggers.check_interval_ms;
@@ -130,7 +132,7 @@ export class WorkflowContext implements WorkflowApi {
           if (e.code !== code) continue;
           const value = this.app.serializer.deserialize(e.payload) as T;
           if (filter === undefined || (typeof filter === 'function' ? filter(value) : partialMatch(value, filter))) {
-            return this.state.wfSetIfAbsent(this.id, gotKey, e.payload);
+            return this.store.wfSetIfAbsent(this.id, gotKey, e.payload);
           }
         }
         if (events.length === 500) { from = events[events.length - 1]!.at; continue; }
@@ -153,7 +155,7 @@ export class WorkflowContext implements WorkflowApi {
     const have = this.recorded[key];
     if (have !== undefined) return this.checkKind(key, kind, have);
     const value = `${kind}:${make()}`;
-    this.pending.push(this.writeMeta().then(() => this.state.wfSetIfAbsent(this.id, key, value)).then((stored) => {
+    this.pending.push(this.writeMeta().then(() => this.store.wfSetIfAbsent(this.id, key, value)).then((stored) => {
       if (stored !== value) {
         this.conflict = new DeterminismError(`workflow ${this.id}: step ${key} was recorded by another run of invocation ${this.rec.id} with a different value`,
           'an invocation ran twice at once; the attempt is failed so that only the recorded values are used');
@@ -167,7 +169,7 @@ export class WorkflowContext implements WorkflowApi {
     const have = this.recorded[key];
     if (have !== undefined) return this.checkKind(key, kind, have);
     await this.writeMeta();
-    return this.checkKind(key, kind, await this.state.wfSetIfAbsent(this.id, key, `${kind}:${make()}`));
+    return this.checkKind(key, kind, await this.store.wfSetIfAbsent(this.id, key, `${kind}:${make()}`));
   }
 
   private checkKind(key: string, kind: Kind, stored: string): string {
@@ -185,7 +187,7 @@ export class WorkflowContext implements WorkflowApi {
     this.metaWritten = true;
     if (this.rec.id !== this.id) return;
     const meta: WorkflowMeta = { type: this.rec.taskId, rootInvocationId: this.rec.id, parentWorkflowId: null, parentInvocationId: this.rec.parentId };
-    await this.state.wfSetIfAbsent(this.id, META_KEY, JSON.stringify(meta));
+    await this.store.wfSetIfAbsent(this.id, META_KEY, JSON.stringify(meta));
   }
 
   /** Leaves the slot (PAUSED) while waiting; takes one again (RESUMED) after. */

@@ -22,9 +22,9 @@ export function workflowIdOf(rec: Pick<InvocationRecord, 'id' | 'workflowId'>): 
 }
 
 export async function recordChildWorkflows(app: App, taskId: string, parent: RunningContext, ids: string[]): Promise<void> {
-  const { state } = await app.backends();
+  const { workflows } = await app.backends();
   for (const id of ids) {
     const meta: WorkflowMeta = { type: taskId, rootInvocationId: id, parentWorkflowId: parent.workflowId, parentInvocationId: parent.invocationId };
-    await state.wfSetIfAbsent(id, META_KEY, JSON.stringify(meta));
+    await workflows.wfSetIfAbsent(id, META_KEY, JSON.stringify(meta));
   }
 }

@@ -22,8 +22,8 @@ export interface WorkflowView {
 }
 
 export async function loadWorkflow(app: App, id: string): Promise<WorkflowView | null> {
-  const { state } = await app.backends();
-  const all = await state.wfList(id);
+  const { state, workflows } = await app.backends();
+  const all = await workflows.wfList(id);
   const root = await state.get(id);
   if (!Object.keys(all).length && !root) return null;
   const meta = all[META_KEY] ? (JSON.parse(all[META_KEY]) as WorkflowMeta) : null;
@@ -47,9 +47,9 @@ export async function loadWorkflow(app: App, id: string): Promise<WorkflowView |
 function stepOrder(step: string): number { return Number(step.split(':').pop()); }
 
 export async function listWorkflows(app: App, limit: number): Promise<WorkflowView[]> {
-  const { state } = await app.backends();
+  const { workflows } = await app.backends();
   const out: WorkflowView[] = [];
-  for (const id of await state.wfIds(limit)) {
+  for (const id of await workflows.wfIds(limit)) {
     const v = await loadWorkflow(app, id);
     if (v) out.push(v);
   }

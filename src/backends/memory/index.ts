@@ -6,6 +6,7 @@ import { MemoryOrchestrator } from './orchestrator.js';
 import { MemoryStateBackend } from './state.js';
 import { MemoryStore } from './store.js';
 import { MemoryTriggerStore } from './triggers.js';
+import { MemoryWorkflowStore } from './workflows.js';
 
 export const createMemoryBackend: BackendFactory = async () => {
   const s = new MemoryStore();
@@ -16,6 +17,7 @@ export const createMemoryBackend: BackendFactory = async () => {
     orchestrator: new MemoryOrchestrator(s),
     triggers: new MemoryTriggerStore(s),
     data: new MemoryDataStore(s),
+    workflows: new MemoryWorkflowStore(s),
     close: async () => broker.close(),
   };
 };

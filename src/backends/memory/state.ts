@@ -2,17 +2,10 @@ import { isFinal } from '../../core/status.js';
 import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import type { MemoryStore } from './store.js';
-import { MemoryWorkflowStore } from './workflows.js';
 
 export class MemoryStateBackend implements StateBackend {
-  private readonly wf: MemoryWorkflowStore;
-  constructor(private readonly s: MemoryStore) { this.wf = new MemoryWorkflowStore(s); }
+  constructor(private readonly s: MemoryStore) {}
 
-  wfGet(id: string, key: string) { return this.wf.wfGet(id, key); }
-  wfSetIfAbsent(id: string, key: string, value: string) { return this.wf.wfSetIfAbsent(id, key, value); }
-  wfSet(id: string, key: string, value: string) { return this.wf.wfSet(id, key, value); }
-  wfList(id: string) { return this.wf.wfList(id); }
-  wfIds(limit: number) { return this.wf.wfIds(limit); }
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
     return invs.map(({ registrationKey, concurrency, ...inv }) => {

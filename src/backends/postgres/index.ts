@@ -3,6 +3,7 @@
  * Claims with FOR UPDATE SKIP LOCKED, transitions validated in one transaction, LISTEN/NOTIFY
  * wake-ups. pg is loaded only when this backend is chosen (registry.ts imports this lazily).
  */
+import { PgWorkflowStore } from './workflows.js';
 import { createLogger } from '../../core/logger.js';
 import type { BackendFactory } from '../registry.js';
 import { PgBroker } from './broker.js';
@@ -35,6 +36,7 @@ export const createPostgresBackend: BackendFactory = async ({ config }) => {
     hotPath: pgHotPath(d, state, broker, orchestrator),
     triggers: new PgTriggerStore(d),
     data: new PgDataStore(d),
+    workflows: new PgWorkflowStore(d),
     close: async () => { await broker.close(); await d.close(); },
   };
 };

@@ -4,7 +4,7 @@ import { isFinal } from '../../core/status.js';
 import type { AcquireResult, HistoryEntry, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
-import type { Orchestrator } from '../orchestrator.js';
+import { transitionOne, type Orchestrator } from '../orchestrator.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
 
@@ -71,10 +71,8 @@ export interface AcquireStep extends AcquireResult {
 export class PgOrchestrator implements Orchestrator {
   constructor(private readonly d: PgDb) {}
 
-  async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
-    const [out] = await this.transitionMany([req], now);
-    if (out instanceof Error) throw out;
-    return out!;
+  transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
+    return transitionOne(this, req, now);
   }
 
   async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {

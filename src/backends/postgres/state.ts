@@ -1,4 +1,3 @@
-import { PgWorkflowStore } from './workflows.js';
 import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import { FALLBACK_POLL_MS, LOCK_KEYS, stmt, type PgDb, type TxClient } from './db.js';
@@ -46,16 +45,7 @@ export interface InsertPlan {
 }
 
 export class PgStateBackend implements StateBackend {
-  private readonly wf: PgWorkflowStore;
-  constructor(private readonly d: PgDb) {
-    this.wf = new PgWorkflowStore(d);
-  }
-
-  wfGet(id: string, key: string) { return this.wf.wfGet(id, key); }
-  wfSetIfAbsent(id: string, key: string, value: string) { return this.wf.wfSetIfAbsent(id, key, value); }
-  wfSet(id: string, key: string, value: string) { return this.wf.wfSet(id, key, value); }
-  wfList(id: string) { return this.wf.wfList(id); }
-  wfIds(limit: number) { return this.wf.wfIds(limit); }
+  constructor(private readonly d: PgDb) {}
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
     if (!invs.length) return [];

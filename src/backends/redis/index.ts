@@ -3,6 +3,7 @@
  * change is one Lua script from lua/; idle claimers block instead of polling; final results wake
  * waiters in every process through pub/sub.
  */
+import { RedisWorkflowStore } from './workflows.js';
 import { createLogger } from '../../core/logger.js';
 import type { BackendFactory } from '../registry.js';
 import { RedisBroker } from './broker.js';
@@ -33,6 +34,7 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
     orchestrator: new RedisOrchestrator(conn, finals),
     triggers: new RedisTriggerStore(conn),
     data: new RedisDataStore(conn),
+    workflows: new RedisWorkflowStore(conn),
     hotPath: redisHotPath(conn, broker, finals),
     close: async () => { await broker.close(); await conn.close(); },
   };

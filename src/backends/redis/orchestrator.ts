@@ -1,7 +1,7 @@
 import { isFinal } from '../../core/status.js';
 import type { AcquireResult, InvocationRecord, TransitionRequest } from '../../core/records.js';
 import { REROUTE_DELAY_MS } from '../../orchestration/concurrency.js';
-import type { Orchestrator } from '../orchestrator.js';
+import { transitionOne, type Orchestrator } from '../orchestrator.js';
 import { jsonList, toAcquireReply, toRecord, toRecords, transitionArgs, transitionError } from './codec.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
@@ -15,10 +15,8 @@ import { chunks } from './state.js';
 export class RedisOrchestrator implements Orchestrator {
   constructor(private readonly c: RedisConn, private readonly finals: RedisFinals) {}
 
-  async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
-    const [out] = await this.transitionMany([req], now);
-    if (out instanceof Error) throw out;
-    return out!;
+  transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
+    return transitionOne(this, req, now);
   }
 
   async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {

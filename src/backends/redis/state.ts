@@ -3,7 +3,6 @@ import type { FinalWatch, StateBackend } from '../state-backend.js';
 import { enc, insertArgs, jsonList, toHistoryEntry, toRecord, toRecords } from './codec.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
-import { RedisWorkflowStore } from './workflows.js';
 
 /** Ids per script call: one call stays short enough not to stall the server for others. */
 export const BATCH = 500;
@@ -16,14 +15,8 @@ export function chunks<T>(xs: T[], size = BATCH): T[][] {
 
 /** Invocations as hashes, history as a list per invocation, indexes as sorted sets. */
 export class RedisStateBackend implements StateBackend {
-  private readonly wf: RedisWorkflowStore;
-  constructor(private readonly c: RedisConn, private readonly finals: RedisFinals) { this.wf = new RedisWorkflowStore(c); }
+  constructor(private readonly c: RedisConn, private readonly finals: RedisFinals) {}
 
-  wfGet(id: string, key: string) { return this.wf.wfGet(id, key); }
-  wfSetIfAbsent(id: string, key: string, value: string) { return this.wf.wfSetIfAbsent(id, key, value); }
-  wfSet(id: string, key: string, value: string) { return this.wf.wfSet(id, key, value); }
-  wfList(id: string) { return this.wf.wfList(id); }
-  wfIds(limit: number) { return this.wf.wfIds(limit); }
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
     // Chunks go out back to back (pipelined on the connection), each one atomic; a resent chunk

@@ -7,6 +7,7 @@ import { SqliteDb } from './db.js';
 import { SqliteOrchestrator } from './orchestrator.js';
 import { SqliteStateBackend } from './state.js';
 import { SqliteTriggerStore } from './triggers.js';
+import { SqliteWorkflowStore } from './workflows.js';
 import { sqliteHotPath } from './hot-path.js';
 
 export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) => {
@@ -26,6 +27,7 @@ export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) =
     hotPath: sqliteHotPath(d, state, broker, orchestrator),
     triggers: new SqliteTriggerStore(d),
     data: new SqliteDataStore(d),
+    workflows: new SqliteWorkflowStore(d),
     close: async () => { await broker.close(); d.close(); },
   };
 };

@@ -3,7 +3,6 @@ import { FINAL_STATUSES } from '../../core/status.js';
 import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import type { SqliteDb } from './db.js';
-import { SqliteWorkflowStore } from './workflows.js';
 import { chunks, toRecord, type InvocationRow } from './rows.js';
 
 const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
@@ -13,10 +12,8 @@ export class SqliteStateBackend implements StateBackend {
   private readonly insertHist: Statement;
   private readonly getStmt: Statement;
   private readonly findRegistered: Statement;
-  private readonly wf: SqliteWorkflowStore;
 
   constructor(private readonly d: SqliteDb) {
-    this.wf = new SqliteWorkflowStore(d);
     this.insertInv = d.db.prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency)
       VALUES (?, ?, ?, 'REGISTERED', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.findRegistered = d.db.prepare(`SELECT id FROM invocations WHERE reg_key = ? AND status = 'REGISTERED' LIMIT 1`).pluck();
@@ -24,11 +21,6 @@ export class SqliteStateBackend implements StateBackend {
     this.getStmt = d.db.prepare('SELECT * FROM invocations WHERE id = ?');
   }
 
-  wfGet(id: string, key: string) { return this.wf.wfGet(id, key); }
-  wfSetIfAbsent(id: string, key: string, value: string) { return this.wf.wfSetIfAbsent(id, key, value); }
-  wfSet(id: string, key: string, value: string) { return this.wf.wfSet(id, key, value); }
-  wfList(id: string) { return this.wf.wfList(id); }
-  wfIds(limit: number) { return this.wf.wfIds(limit); }
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
     return this.d.write(() => this.insertRows(invs, now));

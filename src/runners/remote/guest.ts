@@ -115,7 +115,7 @@ export class Guest {
     const stateWithWatch = new Proxy(state, { get: (t, p) => (p === 'watchFinal' ? watchFinal : (t as never)[p]) });
     return {
       broker: role('broker'), state: stateWithWatch, orchestrator: role('orchestrator'), triggers: role('triggers'), data: role('data'),
-      hot: role('hot'), names, close: async () => {},
+      hot: role('hot'), workflows: role('workflows'), names, close: async () => {},
     };
   }
 }

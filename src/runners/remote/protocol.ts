@@ -39,7 +39,8 @@ export type ToHost =
 
 /** Backend methods a guest may call through the host, per role. */
 export const RPC_METHODS: Readonly<Record<string, readonly string[]>> = {
-  state: ['insert', 'get', 'getMany', 'history', 'list', 'countByStatus', 'runners', 'wfGet', 'wfSetIfAbsent', 'wfSet', 'wfList', 'wfIds'],
+  state: ['insert', 'get', 'getMany', 'history', 'list', 'countByStatus', 'runners'],
+  workflows: ['wfGet', 'wfSetIfAbsent', 'wfSet', 'wfList', 'wfIds'],
   broker: ['route', 'count'],
   hot: ['enqueue'],
   triggers: ['saveCondition', 'conditions', 'lastFire', 'casLastFire', 'addEvent', 'events', 'claimRun'],

@@ -18,28 +18,28 @@ export function workflowStoreSuite(h: BackendHarness): void {
     afterEach(async () => { await b.close(); });
 
     it('gets, sets and lists workflow keys, per workflow', async () => {
-      expect(await b.state.wfGet('w1', 'k')).toBeNull();
-      expect(await b.state.wfList('w1')).toEqual({});
-      await b.state.wfSet('w1', 'k', 'v1');
-      await b.state.wfSet('w1', 'k', 'v2');
-      await b.state.wfSet('w1', 'other', 'x');
-      await b.state.wfSet('w2', 'k', 'y');
-      expect(await b.state.wfGet('w1', 'k')).toBe('v2');
-      expect(await b.state.wfList('w1')).toEqual({ k: 'v2', other: 'x' });
-      expect(await b.state.wfList('w2')).toEqual({ k: 'y' });
-      expect(await b.state.wfIds(10)).toEqual(['w1', 'w2']);
-      expect(await b.state.wfIds(1)).toEqual(['w1']);
+      expect(await b.workflows.wfGet('w1', 'k')).toBeNull();
+      expect(await b.workflows.wfList('w1')).toEqual({});
+      await b.workflows.wfSet('w1', 'k', 'v1');
+      await b.workflows.wfSet('w1', 'k', 'v2');
+      await b.workflows.wfSet('w1', 'other', 'x');
+      await b.workflows.wfSet('w2', 'k', 'y');
+      expect(await b.workflows.wfGet('w1', 'k')).toBe('v2');
+      expect(await b.workflows.wfList('w1')).toEqual({ k: 'v2', other: 'x' });
+      expect(await b.workflows.wfList('w2')).toEqual({ k: 'y' });
+      expect(await b.workflows.wfIds(10)).toEqual(['w1', 'w2']);
+      expect(await b.workflows.wfIds(1)).toEqual(['w1']);
     });
 
     it('set-if-absent keeps the first value, even when many writers race', async () => {
-      expect(await b.state.wfSetIfAbsent('w', 'seq:1', 'first')).toBe('first');
-      expect(await b.state.wfSetIfAbsent('w', 'seq:1', 'second')).toBe('first');
+      expect(await b.workflows.wfSetIfAbsent('w', 'seq:1', 'first')).toBe('first');
+      expect(await b.workflows.wfSetIfAbsent('w', 'seq:1', 'second')).toBe('first');
       const peers = h.shared ? await Promise.all([openBackends(cfg), openBackends(cfg)]) : [];
       const racers = [b, b, b, ...peers];
-      const got = await Promise.all(racers.map((x, i) => x.state.wfSetIfAbsent('w', 'race', `v${i}`)));
+      const got = await Promise.all(racers.map((x, i) => x.workflows.wfSetIfAbsent('w', 'race', `v${i}`)));
       await Promise.all(peers.map((p) => p.close()));
       expect(new Set(got).size).toBe(1);
-      expect(await b.state.wfGet('w', 'race')).toBe(got[0]);
+      expect(await b.workflows.wfGet('w', 'race')).toBe(got[0]);
     });
 
     it('deletes a blob with the last invocation referring to it', async () => {
@@ -102,10 +102,10 @@ export function workflowEngineSuite(h: BackendHarness): void {
       expect(charges).toHaveLength(1);
       expect(res).toMatchObject({ tracking: expect.stringMatching(/^TRK-7-\d+$/), workflow: inv.id, at: seen[0]!.n, id: seen[0]!.u,
         payment: { id: 'pay-7', workflow: inv.id } });
-      const { state } = await app.backends();
+      const { state, workflows } = await app.backends();
       const child = await state.get(charges[0]!);
       expect(child).toMatchObject({ parentId: inv.id, workflowId: inv.id, status: 'SUCCESS' });
-      expect(JSON.parse((await state.wfGet(inv.id, 'd:payment'))!)).toBe('pay-7');
+      expect(JSON.parse((await workflows.wfGet(inv.id, 'd:payment'))!)).toBe('pay-7');
       // The dashboard's invocation page shows the workflow, its steps and data.
       const detail = await new MonitorData(app).detail(charges[0]!);
       expect(detail.workflow).toMatchObject({ id: inv.id, type: 'order', status: 'SUCCESS',
@@ -131,7 +131,7 @@ export function workflowEngineSuite(h: BackendHarness): void {
       expect(r.own).toBe(inv.id);
       expect(r.joined).toBe(inv.id);
       expect(r.sub).not.toBe(inv.id);
-      const meta = JSON.parse((await (await app.backends()).state.wfGet(r.sub, '@meta'))!);
+      const meta = JSON.parse((await (await app.backends()).workflows.wfGet(r.sub, '@meta'))!);
       expect(meta).toMatchObject({ type: 'sub', rootInvocationId: r.sub, parentWorkflowId: inv.id, parentInvocationId: inv.id });
     });
 
