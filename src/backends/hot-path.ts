@@ -4,7 +4,7 @@
  * The composed versions below work for any mix of backends; a backend serving broker, state and
  * orchestrator alike may provide a fused one (one transaction / Lua script / SQL statement).
  */
-import type { InvocationRecord, NewInvocation } from '../core/records.js';
+import type { InvocationRecord, NewInvocation, TransitionRequest } from '../core/records.js';
 import type { Broker } from './broker.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { StateBackend } from './state-backend.js';
@@ -21,6 +21,18 @@ export interface HotPath {
    * waiting (duplicate delivery) are dropped.
    */
   claimAndStart(max: number, waitMs: number, runnerId: string): Promise<InvocationRecord[]>;
+  /**
+   * Writes `done` (outcomes of this runner's invocations: the same as transitionMany), then claims
+   * and starts up to `max` without waiting: one round trip where fused, so a busy runner pays one
+   * transaction per batch for both its results and its next work. `done` results are in request
+   * order; finals among them are published like transitionMany's.
+   */
+  finishAndClaim(done: TransitionRequest[], max: number, runnerId: string): Promise<FinishAndClaim>;
+}
+
+export interface FinishAndClaim {
+  done: Array<InvocationRecord | Error>;
+  started: InvocationRecord[];
 }
 
 export function composeHotPath(broker: Broker, state: StateBackend, orchestrator: Orchestrator): HotPath {
@@ -39,6 +51,10 @@ export function composeHotPath(broker: Broker, state: StateBackend, orchestrator
       if (requeue.length) await broker.route(requeue);
       const started = await orchestrator.transitionMany(pending.map((r) => ({ id: r.id, to: 'RUNNING' as const, runnerId })), now);
       return started.filter((r): r is InvocationRecord => !(r instanceof Error));
+    },
+    async finishAndClaim(done, max, runnerId) {
+      const written = await orchestrator.transitionMany(done, Date.now());
+      return { done: written, started: max > 0 ? await this.claimAndStart(max, 0, runnerId) : [] };
     },
   };
 }

@@ -8,6 +8,7 @@ import type { App } from '../core/app.js';
 import { newRunnerId } from '../core/ids.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
+import type { FinishAndClaim } from '../backends/hot-path.js';
 import type { WaitHooks } from '../orchestration/context.js';
 import { RecoveryService, rerouteForRecovery } from '../orchestration/recovery.js';
 import type { Outcome } from './execute.js';
@@ -15,7 +16,7 @@ import type { Disposition } from './remote/host.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Runner, RunnerOptions } from './runner.js';
 import type { Capacity, Slots } from './slots.js';
-import { TransitionBatcher } from './transition-batcher.js';
+import { TransitionBatcher, type PendingChange } from './transition-batcher.js';
 import { isFinal } from '../core/status.js';
 import { startTriggerLoop, type TriggerScheduler } from '../triggers/scheduler.js';
 
@@ -44,7 +45,10 @@ export abstract class ClaimingRunner implements Runner {
   get busy(): number { return this.inFlight.size; }
 
   protected abstract get capacity(): Capacity;
-  /** Takes a slot for `rec` (already RUNNING) and runs it; resolves once its outcome is written. */
+  /**
+   * Takes a slot for `rec` (already RUNNING) and runs it; resolves once its outcome is written. The
+   * slot should be freed when the task ends, before the write: the write then goes out with the next claim.
+   */
   protected abstract launch(rec: InvocationRecord): Promise<void>;
   /** Facts for the heartbeat (monitoring). */
   protected meta(): Record<string, unknown> { return { inFlight: this.inFlight.size }; }
@@ -79,11 +83,25 @@ export abstract class ClaimingRunner implements Runner {
     while (!this.stopping) {
       await this.capacity.whenClaimable();
       if (this.stopping) break;
-      // Claim + PENDING + RUNNING: one round trip where the backend fuses them (hot-path.ts).
-      const started = await hot.claimAndStart(Math.max(1, Math.min(this.capacity.claimable, batch)), this.opts.once ? 100 : 1000, this.id);
-      if (started.length === 0) {
-        if (this.opts.once && this.inFlight.size === 0 && (await broker.count()) === 0) break;
-        continue;
+      // Tasks that finished in this turn queue their outcomes: let them, then write those with the
+      // next claim (one round trip for both where the backend fuses them, hot-path.ts).
+      this.batcher.hold(true);
+      await new Promise((r) => setImmediate(r));
+      const done = this.batcher.take();
+      this.batcher.hold(false);
+      const max = this.stopping ? 0 : Math.max(1, Math.min(this.capacity.claimable, batch));
+      let started: InvocationRecord[];
+      if (done.length) {
+        started = await this.finishAndClaim(done, max);
+        if (!started.length) continue;
+      } else {
+        if (this.stopping) break;
+        // Claim + PENDING + RUNNING: one round trip where the backend fuses them.
+        started = await hot.claimAndStart(max, this.opts.once ? 100 : 1000, this.id);
+        if (started.length === 0) {
+          if (this.opts.once && this.inFlight.size === 0 && (await broker.count()) === 0) break;
+          continue;
+        }
       }
       if (this.stopping) { await this.reroute(started.map((r) => r.id)); break; }
       for (const rec of started) {
@@ -94,6 +112,21 @@ export abstract class ClaimingRunner implements Runner {
       }
     }
     if (!this.stopping) void this.stop();
+  }
+
+  /** Writes outcomes taken from the batcher together with the next claim; answers their submitters. */
+  private async finishAndClaim(done: PendingChange[], max: number): Promise<InvocationRecord[]> {
+    let res: FinishAndClaim;
+    try {
+      res = max > 0
+        ? await this.b.hot.finishAndClaim(done.map((p) => p.req), max, this.id)
+        : { done: await this.b.orchestrator.transitionMany(done.map((p) => p.req), Date.now()), started: [] };
+    } catch (err) {
+      TransitionBatcher.settle(done, err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+    TransitionBatcher.settle(done, res.done);
+    return res.started;
   }
 
   /** Hooks that free `slots` while the invocation waits for another one (PAUSED) and retake it after (RESUMED). */

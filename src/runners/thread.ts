@@ -8,6 +8,7 @@ import type { App } from '../core/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { runAttempt } from './execute.js';
+import type { Disposition } from './remote/host.js';
 import type { RunnerOptions } from './runner.js';
 import { Slots } from './slots.js';
 import { WorkerPool } from './worker-pool.js';
@@ -30,17 +31,20 @@ export class ThreadRunner extends ClaimingRunner {
 
   protected async launch(rec: InvocationRecord): Promise<void> {
     this.slots.take();
+    let end: Disposition;
     try {
       const hooks = this.waitHooks(rec, this.slots);
       if (this.usesWorker(rec)) {
         this.workers ??= new WorkerPool(this.app, this.b, this.id, this.opts.appModule);
-        await this.settle(rec, await this.workers.run(rec, hooks));
-        return;
+        end = await this.workers.run(rec, hooks);
+      } else {
+        end = { kind: 'finish', out: await runAttempt(this.app, rec, this.id, hooks) };
       }
-      await this.finish(rec, await runAttempt(this.app, rec, this.id, hooks));
     } finally {
+      // Free before the outcome is written: the loop then writes it with its next claim.
       this.slots.release();
     }
+    await this.settle(rec, end);
   }
 
   private usesWorker(rec: InvocationRecord): boolean {

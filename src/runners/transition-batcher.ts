@@ -1,37 +1,59 @@
 /**
  * Collects status changes made in the same turn of the event loop and writes them in one
- * `transitionMany` round trip (completions of many tasks at once become one transaction).
+ * `transitionMany` round trip (completions of many tasks at once become one transaction). A claim
+ * loop may instead `take` what is queued and write it together with its next claim
+ * (HotPath.finishAndClaim); while it is about to (`hold`), the batcher leaves the queue to it.
  */
 import type { Orchestrator } from '../backends/orchestrator.js';
 import type { InvocationRecord, TransitionRequest } from '../core/records.js';
 
-type Pending = { req: TransitionRequest; resolve: (r: InvocationRecord) => void; reject: (e: unknown) => void };
+export type PendingChange = { req: TransitionRequest; resolve: (r: InvocationRecord) => void; reject: (e: unknown) => void };
 
 export class TransitionBatcher {
-  private queue: Pending[] = [];
+  private queue: PendingChange[] = [];
   private scheduled = false;
+  private held = false;
 
   constructor(private readonly orchestrator: Orchestrator, private readonly maxBatch = 500) {}
 
   submit(req: TransitionRequest): Promise<InvocationRecord> {
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  /** While held, queued changes wait for `take`; releasing flushes what is left on the next turn. */
+  hold(on: boolean): void {
+    this.held = on;
+    if (!on && this.queue.length) this.schedule();
+  }
+
+  /** Removes and returns up to `max` queued changes; the caller writes them and calls `settle`. */
+  take(max = this.maxBatch): PendingChange[] {
+    return this.queue.splice(0, max);
+  }
+
+  /** Answers taken changes with what writing them returned (in order), or with the error that failed them all. */
+  static settle(batch: PendingChange[], results: Array<InvocationRecord | Error> | Error): void {
+    if (results instanceof Error) { for (const p of batch) p.reject(results); return; }
+    results.forEach((r, i) => (r instanceof Error ? batch[i]!.reject(r) : batch[i]!.resolve(r)));
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     this.scheduled = false;
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, this.maxBatch);
+    while (this.queue.length && !this.held) {
+      const batch = this.take();
       try {
-        const results = await this.orchestrator.transitionMany(batch.map((p) => p.req), Date.now());
-        results.forEach((r, i) => (r instanceof Error ? batch[i]!.reject(r) : batch[i]!.resolve(r)));
+        TransitionBatcher.settle(batch, await this.orchestrator.transitionMany(batch.map((p) => p.req), Date.now()));
       } catch (err) {
-        for (const p of batch) p.reject(err);
+        TransitionBatcher.settle(batch, err instanceof Error ? err : new Error(String(err)));
       }
     }
   }

@@ -78,7 +78,7 @@ export class PgBroker implements Broker {
   }
 
   /** False only when nothing can have arrived since the queue was last seen empty. */
-  private mayHaveWork(now: number): boolean {
+  mayHaveWork(now: number): boolean {
     const e = this.empty;
     return !e || !this.d.listening || e.gen !== this.d.queueGen || (e.next !== null && now >= e.next);
   }

@@ -78,31 +78,39 @@ export class PgOrchestrator implements Orchestrator {
   async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
     if (!reqs.length) return [];
     const { out, finals } = await this.d.tx(async (c, attempt) => {
-      const current = await this.lock(c, LOCK, [[...new Set(reqs.map((r) => r.id))]]);
-      const changed = new Map<string, InvocationRecord>();
-      const changes: Change[] = [];
-      const out = reqs.map((req): InvocationRecord | Error => {
-        const rec = current.get(req.id);
-        if (!rec) return new InvocationNotFoundError(req.id);
-        // A retry after a lost connection: the earlier attempt may have committed this very change
-        // (same status, written at the same `now`); it is done, not illegal.
-        if (attempt > 0 && rec.status === req.to && rec.updatedAt === now && !changed.has(rec.id)) return rec;
-        try {
-          const { record, entry } = applyTransition(rec, req, now);
-          current.set(rec.id, record);
-          changed.set(rec.id, record);
-          changes.push({ id: rec.id, entry });
-          return record;
-        } catch (err) {
-          if (err instanceof TaskappError) return err;
-          throw err;
-        }
-      });
-      const finals = this.write(c, changed, changes, now);
-      return { out, finals };
+      const step = await this.transitionInTx(c, reqs, now, attempt);
+      return { out: step.out, finals: this.write(c, step.changed, step.changes, now) };
     });
     this.d.finals.publish(finals);
     return out;
+  }
+
+  /**
+   * Inside a transaction: locks the requests' rows and applies each request in order (the lock goes
+   * out at once, pipelined with whatever the caller issues next); the changes are left to `write`.
+   */
+  async transitionInTx(c: TxClient, reqs: TransitionRequest[], now: number, attempt: number): Promise<{ out: Array<InvocationRecord | Error> } & Pick<AcquireStep, 'changed' | 'changes'>> {
+    const current = await this.lock(c, LOCK, [[...new Set(reqs.map((r) => r.id))]]);
+    const changed = new Map<string, InvocationRecord>();
+    const changes: Change[] = [];
+    const out = reqs.map((req): InvocationRecord | Error => {
+      const rec = current.get(req.id);
+      if (!rec) return new InvocationNotFoundError(req.id);
+      // A retry after a lost connection: the earlier attempt may have committed this very change
+      // (same status, written at the same `now`); it is done, not illegal.
+      if (attempt > 0 && rec.status === req.to && rec.updatedAt === now && !changed.has(rec.id)) return rec;
+      try {
+        const { record, entry } = applyTransition(rec, req, now);
+        current.set(rec.id, record);
+        changed.set(rec.id, record);
+        changes.push({ id: rec.id, entry });
+        return record;
+      } catch (err) {
+        if (err instanceof TaskappError) return err;
+        throw err;
+      }
+    });
+    return { out, changed, changes };
   }
 
   async acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult> {

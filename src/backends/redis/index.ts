@@ -28,14 +28,15 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
   const finals = new RedisFinals(conn, (ids) => state.getMany(ids));
   state = new RedisStateBackend(conn, finals);
   const broker = new RedisBroker(conn);
+  const orchestrator = new RedisOrchestrator(conn, finals);
   return {
     broker,
     state,
-    orchestrator: new RedisOrchestrator(conn, finals),
+    orchestrator,
     triggers: new RedisTriggerStore(conn),
     data: new RedisDataStore(conn),
     workflows: new RedisWorkflowStore(conn),
-    hotPath: redisHotPath(conn, broker, finals),
+    hotPath: redisHotPath(conn, broker, orchestrator, finals),
     close: async () => { await broker.close(); await conn.close(); },
   };
 };

@@ -15,7 +15,7 @@ const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 export const SCRIPT_NAMES = [
   'transition', 'acquire', 'insert', 'route', 'claim', 'get_many', 'list', 'count_by_status', 'owned_by_others',
   'purge', 'lease', 'cas_last_fire', 'claim_run', 'add_event', 'purge_events', 'blob_put', 'blob_delete',
-  'enqueue', 'claim_start', 'wf_set', 'blob_refs', 'blob_release',
+  'enqueue', 'claim_start', 'finish_claim', 'wf_set', 'blob_refs', 'blob_release',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

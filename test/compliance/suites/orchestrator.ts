@@ -112,6 +112,31 @@ export function orchestratorSuite(h: BackendHarness): void {
       expect(await b.hot.claimAndStart(10, 0, 'r1')).toEqual([]);
     });
 
+    it('hot path: finishAndClaim writes outcomes (each validated alone) and starts the next ones in one step', async () => {
+      await b.hot.enqueue([newInv('f1'), newInv('f2'), newInv('f3'), newInv('f4')], 1);
+      const first = await b.hot.claimAndStart(2, 0, 'r1');
+      expect(first.map((r) => r.id)).toEqual(['f1', 'f2']);
+      const watch = b.state.watchFinal(['f1']);
+      const res = await b.hot.finishAndClaim([
+        { id: 'f1', to: 'SUCCESS', runnerId: 'r1', result: '3' },
+        { id: 'f2', to: 'SUCCESS', runnerId: 'other', result: '4' }, // not the owner: refused, the rest goes on
+        { id: 'nope', to: 'FAILED', runnerId: 'r1', error: '{}' },
+      ], 10, 'r1');
+      expect(res.done[0]).toMatchObject({ id: 'f1', status: 'SUCCESS', result: '3', owner: null });
+      expect(res.done[1]).toBeInstanceOf(WrongOwnerError);
+      expect(res.done[2]).toBeInstanceOf(InvocationNotFoundError);
+      expect(res.started.map((r) => [r.id, r.status, r.owner])).toEqual([['f3', 'RUNNING', 'r1'], ['f4', 'RUNNING', 'r1']]);
+      expect((await watch.next(5000)).map((r) => r.id)).toEqual(['f1']);
+      watch.close();
+      expect((await b.state.history('f1')).map((e) => e.status)).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'SUCCESS']);
+      expect((await b.state.get('f2'))!.status).toBe('RUNNING');
+      // Nothing left to claim: the outcomes are still written.
+      const last = await b.hot.finishAndClaim([{ id: 'f3', to: 'FAILED', runnerId: 'r1', error: '{}' }], 10, 'r1');
+      expect(last.started).toEqual([]);
+      expect(last.done[0]).toMatchObject({ id: 'f3', status: 'FAILED' });
+      expect((await b.state.get('f3'))!.status).toBe('FAILED');
+    });
+
     it('purges final invocations older than a time, with their history', async () => {
       await b.state.insert([newInv('old'), newInv('new'), newInv('open')], 1);
       for (const [id, at] of [['old', 10], ['new', 100]] as const) {

@@ -4,17 +4,7 @@
 -- many ids were claimed, f: records that became final}.
 local c = cached_reply()
 if c then return c end
-local now, runner, delay = ARGV[2], ARGV[4], tonumber(ARGV[5])
-local nowN = tonumber(now)
-local ids, nxt = claim_ready(now, tonumber(ARGV[3]))
-if #ids == 0 then return cjson.encode({ s = {}, n = nxt, c = 0, f = {} }) end
-local started, requeue, finals, final_ids = {}, {}, {}, {}
-for _, id in ipairs(ids) do
-  local kind, v = acquire_one(id, runner, now, nowN, delay)
-  if kind == 'run' then started[#started + 1] = apply(id, 'RUNNING', runner, nil, nil, now)
-  elseif kind == 'requeue' then requeue[#requeue + 1] = v
-  elseif kind == 'final' then finals[#finals + 1] = v; final_ids[#final_ids + 1] = id end
-end
-route_items(nowN, requeue)
+local final_ids = {}
+local reply = claim_start(ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), final_ids)
 publish_finals(final_ids)
-return remember(cjson.encode({ s = started, n = nxt, c = #ids, f = finals }))
+return remember(cjson.encode(reply))

@@ -4,6 +4,7 @@
 -- placeholder in the app's slot for the others), ARGV[1] is the key prefix.
 local P = ARGV[1]
 local OP_TTL_MS = 60000
+local TO_PENDING, TO_RUNNING = { 'PENDING' }, { 'PENDING', 'RUNNING' }
 
 -- Optional values cross as '=' .. value, or '-' for none.
 local function dec(v)
@@ -36,44 +37,59 @@ local function forget_registration(regkey, id)
   if redis.call('GET', rk) == id then redis.call('DEL', rk) end
 end
 
--- One validated status change, the same rules as checkTransition in src/core/status.ts.
--- Returns the new record (HGETALL pairs), or nil and an error tuple.
-local function apply(id, to, runner, result, err, now)
+-- Validated status changes along `path` (one or more statuses in turn), each by the same rules as
+-- checkTransition in src/core/status.ts, written as one record update: the hot path's PENDING then
+-- RUNNING costs one read and one write. Returns the new record (HGETALL pairs), or nil and an
+-- error tuple (nothing written) if a step is not legal.
+local function apply_path(id, path, runner, result, err, now)
   local k = P .. 'i:' .. id
   local cur = redis.call('HMGET', k, 'status', 'owner', 'cckey', 'regkey')
-  local from = cur[1]
-  if not from then return nil, { 'notfound' } end
-  local owner = cur[2] or nil
-  local allowed = TRANSITIONS[from]
-  if not allowed or not allowed[to] then return nil, { 'illegal', from } end
-  if OWNED[from] and not RECOVERY[to] and owner ~= runner then
-    if owner then return nil, { 'owner', from, '=' .. owner } end
-    return nil, { 'owner', from, '-' }
+  local first = cur[1]
+  if not first then return nil, { 'notfound' } end
+  local from, owner = first, cur[2] or nil
+  local hist, running = {}, false
+  for _, to in ipairs(path) do
+    local allowed = TRANSITIONS[from]
+    if not allowed or not allowed[to] then return nil, { 'illegal', from } end
+    if OWNED[from] and not RECOVERY[to] and owner ~= runner then
+      if owner then return nil, { 'owner', from, '=' .. owner } end
+      return nil, { 'owner', from, '-' }
+    end
+    local new_owner = nil
+    if OWNED[to] then
+      if OWNED[from] then new_owner = owner else new_owner = runner end
+    end
+    owner = new_owner
+    hist[#hist + 1] = hist_entry(now, to, runner)
+    if to == 'RUNNING' then running = true end
+    from = to
   end
-  local new_owner = nil
-  if OWNED[to] then
-    if OWNED[from] then new_owner = owner else new_owner = runner end
-  end
+  local to = from
   local fields = { 'status', to, 'updated', now }
-  if new_owner then
-    fields[#fields + 1] = 'owner'; fields[#fields + 1] = new_owner
-  elseif owner then
+  if owner then
+    fields[#fields + 1] = 'owner'; fields[#fields + 1] = owner
+  elseif cur[2] then
     redis.call('HDEL', k, 'owner')
   end
   if result then fields[#fields + 1] = 'result'; fields[#fields + 1] = result end
   if err then fields[#fields + 1] = 'error'; fields[#fields + 1] = err end
   redis.call('HSET', k, unpack(fields))
-  if to == 'RUNNING' then redis.call('HINCRBY', k, 'attempt', 1) end
-  redis.call('ZREM', P .. 's:' .. from, id)
+  if running then redis.call('HINCRBY', k, 'attempt', 1) end
+  redis.call('ZREM', P .. 's:' .. first, id)
   redis.call('ZADD', P .. 's:' .. to, now, id)
-  redis.call('RPUSH', P .. 'h:' .. id, hist_entry(now, to, runner))
+  redis.call('RPUSH', P .. 'h:' .. id, unpack(hist))
   -- Every status change keeps the per-key set of active invocations exact (acquire counts it).
   if cur[3] then
     if ACTIVE[to] then redis.call('SADD', P .. 'run:' .. cur[3], id) else redis.call('SREM', P .. 'run:' .. cur[3], id) end
   end
   -- A registration key matches only while its invocation is REGISTERED: drop it on leaving.
-  if from == 'REGISTERED' and cur[4] then forget_registration(cur[4], id) end
+  if first == 'REGISTERED' and cur[4] then forget_registration(cur[4], id) end
   return redis.call('HGETALL', k)
+end
+
+-- One validated status change (see apply_path).
+local function apply(id, to, runner, result, err, now)
+  return apply_path(id, { to }, runner, result, err, now)
 end
 
 -- Queue score: higher priority first, then routing order.
@@ -112,9 +128,10 @@ end
 
 -- Acquires one queued id for `runner` at `now` (ARGV string; `nowN` the same as a number); the
 -- per-key active set (kept by apply) and start-time sorted set are read and updated here, so the
--- check and the act are one step. Returns 'run', PENDING record | 'requeue', {id, priority,
--- not-before} | 'final', record (a blocked one that became final) | 'skip' (nothing to report).
-local function acquire_one(id, runner, now, nowN, delay)
+-- check and the act are one step. The statuses `path` (PENDING, or PENDING then RUNNING) are
+-- applied to one that may run. Returns 'run', record | 'requeue', {id, priority, not-before} |
+-- 'final', record (a blocked one that became final) | 'skip' (nothing to report).
+local function acquire_one(id, runner, now, nowN, delay, path)
   local f = redis.call('HMGET', P .. 'i:' .. id, 'status', 'cc', 'priority')
   local st = f[1]
   if not st or not ACQUIRABLE[st] then return 'skip' end
@@ -145,7 +162,7 @@ local function acquire_one(id, runner, now, nowN, delay)
       redis.call('PEXPIRE', rk, math.ceil(window) + 1000)
     end
   end
-  return 'run', apply(id, 'PENDING', runner, nil, nil, now)
+  return 'run', apply_path(id, path, runner, nil, nil, now)
 end
 
 -- JSON lists that stay lists when empty (cjson writes an empty table as {}; the TS side reads both).
@@ -231,4 +248,39 @@ local function insert_one(now, i)
   redis.call('ZADD', P .. 't:' .. task, now, id)
   redis.call('ZADD', P .. 's:REGISTERED', now, id)
   return id, true
+end
+
+-- Status changes given as ARGV[first..] in groups of 5: id, to, runner, result, error (optional
+-- values encoded by dec()). Each is validated alone. Returns, in request order, [1, record] or
+-- [0, error tuple], and the ids that became final.
+local function apply_requests(now, first)
+  local out, final_ids = {}, {}
+  for i = first, #ARGV, 5 do
+    local id, to = ARGV[i], ARGV[i + 1]
+    local rec, e = apply(id, to, dec(ARGV[i + 2]), dec(ARGV[i + 3]), dec(ARGV[i + 4]), now)
+    if rec then
+      out[#out + 1] = { 1, rec }
+      if FINAL[to] then final_ids[#final_ids + 1] = id end
+    else
+      out[#out + 1] = { 0, e }
+    end
+  end
+  return out, final_ids
+end
+
+-- Claim + acquire (concurrency control) + RUNNING for up to `max` ready ids; blocked ones go back
+-- to the queue. Returns {s: RUNNING records, n: next delayed time or false, c: ids claimed,
+-- f: records that became final} and appends those final ids to `final_ids`.
+local function claim_start(now, max, runner, delay, final_ids)
+  local nowN = tonumber(now)
+  local ids, nxt = claim_ready(now, max)
+  local started, requeue, finals = {}, {}, {}
+  for _, id in ipairs(ids) do
+    local kind, v = acquire_one(id, runner, now, nowN, delay, TO_RUNNING)
+    if kind == 'run' then started[#started + 1] = v
+    elseif kind == 'requeue' then requeue[#requeue + 1] = v
+    elseif kind == 'final' then finals[#finals + 1] = v; final_ids[#final_ids + 1] = id end
+  end
+  route_items(nowN, requeue)
+  return { s = started, n = nxt, c = #ids, f = finals }
 end
