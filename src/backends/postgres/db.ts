@@ -121,7 +121,20 @@ export class PgDb {
    * that error is thrown. On a dropped connection or a deadlock the whole transaction runs again
    * (`attempt` > 0, until `until` if given), so `fn` must not act outside it before it commits.
    */
-  async tx<T>(fn: (c: TxClient, attempt: number) => Promise<T>, until?: number): Promise<T> {
+  tx<T>(fn: (c: TxClient, attempt: number) => Promise<T>, until?: number): Promise<T> {
+    return this.transaction(fn, until, () => false);
+  }
+
+  /**
+   * A transaction of one round trip: BEGIN, every statement `fn` issues before its first await, and
+   * COMMIT go out together; `fn`'s result is awaited after. Retried like `tx`.
+   */
+  txOneTrip<T>(fn: (c: TxClient, attempt: number) => Promise<T>, until?: number): Promise<T> {
+    return this.transaction(fn, until, () => true);
+  }
+
+  /** `tx` or `txOneTrip`, chosen per attempt. */
+  async transaction<T>(fn: (c: TxClient, attempt: number) => Promise<T>, until: number | undefined, oneTripAt: (attempt: number) => boolean): Promise<T> {
     return this.retry('transaction', async (attempt) => {
       const client = await this.pool.connect();
       let broken: unknown;
@@ -139,8 +152,15 @@ export class PgDb {
       };
       try {
         c.query('BEGIN');
-        const out = await fn(c, attempt);
-        c.query('COMMIT');
+        let out: T;
+        if (oneTripAt(attempt)) {
+          const result = fn(c, attempt);
+          c.query('COMMIT');
+          out = await result;
+        } else {
+          out = await fn(c, attempt);
+          c.query('COMMIT');
+        }
         await Promise.all(issued);
         return out;
       } catch (err) {

@@ -7,6 +7,7 @@ import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concur
 import { transitionOne, type Orchestrator } from '../orchestrator.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
+import { checkable, issueChecked } from './checked.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];
 const ACTIVE_LIST = [...ACTIVE_STATUSES];
@@ -77,12 +78,32 @@ export class PgOrchestrator implements Orchestrator {
 
   async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
     if (!reqs.length) return [];
+    // Most batches are outcomes the state machine allows: one round trip, checked by the UPDATE itself.
+    let written = new Map<string, InvocationRecord>();
+    let retried = false;
+    if (checkable(reqs)) {
+      written = await this.d.txOneTrip((c, attempt) => { retried = attempt > 0; return issueChecked(c, this.d, reqs, now); });
+      this.d.finals.publish([...written.values()].filter((r) => isFinal(r.status)));
+    }
+    return this.completeChecked(reqs, written, now, retried);
+  }
+
+  /**
+   * Answers `reqs` given those a checked write changed (`written`); the others go through the
+   * JavaScript path, which applies them if they became legal meanwhile or says why not. With
+   * `retried` (the checked write ran again after a lost connection), a change its first try had
+   * committed counts as done.
+   */
+  async completeChecked(reqs: TransitionRequest[], written: Map<string, InvocationRecord>, now: number, retried: boolean): Promise<Array<InvocationRecord | Error>> {
+    const rest = reqs.filter((r) => !written.has(r.id));
+    if (!rest.length) return reqs.map((r) => written.get(r.id)!);
     const { out, finals } = await this.d.tx(async (c, attempt) => {
-      const step = await this.transitionInTx(c, reqs, now, attempt);
+      const step = await this.transitionInTx(c, rest, now, retried ? Math.max(attempt, 1) : attempt);
       return { out: step.out, finals: this.write(c, step.changed, step.changes, now) };
     });
     this.d.finals.publish(finals);
-    return out;
+    const byReq = new Map(rest.map((r, i) => [r, out[i]!]));
+    return reqs.map((r) => written.get(r.id) ?? byReq.get(r)!);
   }
 
   /**
