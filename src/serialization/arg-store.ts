@@ -85,6 +85,11 @@ export class ArgStore {
     this.cache.set(key, value);
   }
 
+  /** The arguments when they refer to no blob (the usual case), without a trip through a promise; else undefined. */
+  resolveInline(text: string): Record<string, unknown> | undefined {
+    return text.includes(REF_MARK) ? undefined : this.app.serializer.deserialize(text) as Record<string, unknown>;
+  }
+
   /** Deserializes stored arguments, fetching referenced blobs. */
   async resolve(text: string): Promise<Record<string, unknown>> {
     const ser = this.app.serializer;

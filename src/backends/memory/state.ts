@@ -3,24 +3,38 @@ import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewIn
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import type { MemoryStore } from './store.js';
 
+/**
+ * A REGISTERED record written field by field: every record gets the same object shape, which keeps
+ * later copies and updates on V8's fast path (rest/spread of the NewInvocation made slow
+ * dictionary-mode objects, about 25x slower to build and copy).
+ */
+function newRecord(inv: NewInvocation, now: number): InvocationRecord {
+  return {
+    id: inv.id, taskId: inv.taskId, args: inv.args, priority: inv.priority, parentId: inv.parentId,
+    workflowId: inv.workflowId, concurrency: inv.concurrency ?? null, status: 'REGISTERED', owner: null, attempt: 0,
+    result: null, error: null, createdAt: now, updatedAt: now,
+  };
+}
+
 export class MemoryStateBackend implements StateBackend {
   constructor(private readonly s: MemoryStore) {}
 
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
-    return invs.map(({ registrationKey, concurrency, ...inv }) => {
-      if (registrationKey) {
-        const existing = this.s.registrations.get(registrationKey);
-        if (existing && this.s.invocations.get(existing)?.status === 'REGISTERED') return existing;
-        this.s.registrations.set(registrationKey, inv.id);
+    const ids: string[] = new Array(invs.length);
+    for (let k = 0; k < invs.length; k++) {
+      const inv = invs[k]!;
+      const key = inv.registrationKey;
+      if (key) {
+        const existing = this.s.registrations.get(key);
+        if (existing && this.s.invocations.get(existing)?.status === 'REGISTERED') { ids[k] = existing; continue; }
+        this.s.registrations.set(key, inv.id);
       }
-      this.s.invocations.set(inv.id, {
-        ...inv, concurrency: concurrency ?? null, status: 'REGISTERED', owner: null, attempt: 0, result: null, error: null,
-        createdAt: now, updatedAt: now,
-      });
+      this.s.invocations.set(inv.id, newRecord(inv, now));
       this.s.histories.set(inv.id, [{ status: 'REGISTERED', runnerId: null, at: now }]);
-      return inv.id;
-    });
+      ids[k] = inv.id;
+    }
+    return ids;
   }
 
   async get(id: string): Promise<InvocationRecord | null> {
