@@ -2,6 +2,7 @@ import { isFinal } from '../../core/status.js';
 import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import type { MemoryStore } from './store.js';
+import { historyEntries, newHistory } from './history.js';
 
 /**
  * A REGISTERED record written field by field: every record gets the same object shape, which keeps
@@ -31,7 +32,7 @@ export class MemoryStateBackend implements StateBackend {
         this.s.registrations.set(key, inv.id);
       }
       this.s.invocations.set(inv.id, newRecord(inv, now));
-      this.s.histories.set(inv.id, [{ status: 'REGISTERED', runnerId: null, at: now }]);
+      this.s.histories.set(inv.id, newHistory({ status: 'REGISTERED', runnerId: null, at: now }));
       ids[k] = inv.id;
     }
     return ids;
@@ -52,14 +53,15 @@ export class MemoryStateBackend implements StateBackend {
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    return (this.s.histories.get(id) ?? []).map((h) => ({ ...h }));
+    const h = this.s.histories.get(id);
+    return h ? historyEntries(h) : [];
   }
 
   async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
     const out: Record<string, HistoryEntry[]> = {};
     for (const id of ids) {
       const h = this.s.histories.get(id);
-      if (h) out[id] = h.map((e) => ({ ...e }));
+      if (h) out[id] = historyEntries(h);
     }
     return out;
   }
