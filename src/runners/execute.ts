@@ -26,56 +26,66 @@ export type Outcome =
  * `rec` is the RUNNING record (attempt already counted). `enforceTimeout: false` when the parent
  * process enforces `timeout_seconds` by killing the child (which also stops synchronous loops).
  * Emits started/finished on `app.events`.
+ *
+ * One async function with as few awaits as the attempt needs: with AsyncLocalStorage on, each
+ * await and promise pays for async-hook bookkeeping, per invocation.
  */
 export async function runAttempt(app: App, rec: InvocationRecord, runnerId: string, hooks?: WaitHooks,
   opts: { enforceTimeout?: boolean } = {}): Promise<Outcome> {
   const t0 = performance.now();
   app.events.emit({ type: 'started', taskId: rec.taskId, invocationId: rec.id, runnerId });
-  const out = await attempt(app, rec, runnerId, hooks, opts);
+  let out: Outcome;
+  let timer: NodeJS.Timeout | undefined;
+  const task = app.getTask(rec.taskId);
+  try {
+    if (!task) throw new UnknownTaskError(rec.taskId, app.taskIds());
+    installGuard();
+    const timeoutS = opts.enforceTimeout === false ? undefined : task.options.timeout_seconds;
+    const store = argStore(app);
+    const args = store.resolveInline(rec.args) ?? await store.resolve(rec.args);
+    const { state, workflows } = app.loadedBackends ?? await app.backends();
+    const recorded = WorkflowContext.recordedFor(workflows, rec);
+    const ctx = new AttemptContext(app, rec, runnerId, hooks, state, workflows, recorded instanceof Promise ? await recorded : recorded);
+    let value: unknown;
+    if (timeoutS === undefined) {
+      // A synchronous throw leaves run() as a throw: caught below like a rejection.
+      value = await currentInvocation.run(ctx.running, callFn, task, args, ctx);
+      if (ctx.workflowOpened) await ctx.workflowOpened.flush();
+    } else {
+      value = await Promise.race([currentInvocation.run(ctx.running, callTaskAndFlush, task, args, ctx), new Promise<never>((_, reject) => {
+        timer = setTimeout(() => { const e = new TaskTimeoutError(rec.id, timeoutS); ctx.abort(e); reject(e); }, timeoutS * 1000);
+      })]);
+    }
+    out = successOutcome(app, rec, value);
+  } catch (err) {
+    out = task ? failureOutcome(app, rec, err) : { to: 'FAILED', error: app.errors.serialize(err, app.serializer) };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
   app.events.emit({ type: 'finished', taskId: rec.taskId, invocationId: rec.id, runnerId, status: out.to, durationMs: performance.now() - t0 });
   return out;
 }
 
-async function attempt(app: App, rec: InvocationRecord, runnerId: string, hooks: WaitHooks | undefined,
-  opts: { enforceTimeout?: boolean }): Promise<Outcome> {
-  const task = app.getTask(rec.taskId);
-  if (!task) return { to: 'FAILED', error: app.errors.serialize(new UnknownTaskError(rec.taskId, app.taskIds()), app.serializer) };
-  installGuard();
-  const timeoutS = opts.enforceTimeout === false ? undefined : task.options.timeout_seconds;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const store = argStore(app);
-    const args = store.resolveInline(rec.args) ?? await store.resolve(rec.args);
-    const { state, workflows } = await app.backends();
-    const recorded = WorkflowContext.recordedFor(workflows, rec);
-    const ctx = new AttemptContext(app, rec, runnerId, hooks, state, workflows, recorded instanceof Promise ? await recorded : recorded);
-    const run = currentInvocation.run(ctx.running, callTask, task, args, ctx);
-    const value = timeoutS === undefined ? await run : await Promise.race([run, new Promise<never>((_, reject) => {
-      timer = setTimeout(() => { const e = new TaskTimeoutError(rec.id, timeoutS); ctx.abort(e); reject(e); }, timeoutS * 1000);
-    })]);
-    try {
-      return { to: 'SUCCESS', result: app.serializer.serialize(value, 'result') };
-    } catch (err) {
-      const e = err instanceof SerializationError
-        ? new SerializationError(`task "${rec.taskId}" returned a value that cannot be serialized: ${err.message.replace(/\n {2}fix:.*$/s, '')}`, err.fix)
-        : err;
-      return { to: 'FAILED', error: app.errors.serialize(e, app.serializer) };
-    }
-  } catch (err) {
-    return failureOutcome(app, rec, err);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
+function callFn(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptContext): unknown {
+  return task.fn(args, ctx);
 }
 
-/**
- * Runs inside the invocation's async context; a synchronous throw becomes the attempt's failure.
- * Values the task drew from ctx.wf are recorded before its result is (within the timeout).
- */
-async function callTask(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptContext): Promise<unknown> {
+/** With a timeout: values the task drew from ctx.wf are recorded within the time allowed. */
+async function callTaskAndFlush(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptContext): Promise<unknown> {
   const value = await task.fn(args, ctx);
   if (ctx.workflowOpened) await ctx.workflowOpened.flush();
   return value;
+}
+
+function successOutcome(app: App, rec: InvocationRecord, value: unknown): Outcome {
+  try {
+    return { to: 'SUCCESS', result: app.serializer.serialize(value, 'result') };
+  } catch (err) {
+    const e = err instanceof SerializationError
+      ? new SerializationError(`task "${rec.taskId}" returned a value that cannot be serialized: ${err.message.replace(/\n {2}fix:.*$/s, '')}`, err.fix)
+      : err;
+    return { to: 'FAILED', error: app.errors.serialize(e, app.serializer) };
+  }
 }
 
 /**
