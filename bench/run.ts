@@ -4,12 +4,14 @@
  * all are SUCCESS; then L sequential single-task round trips (call, then result()).
  *   npm run bench -- --backend sqlite --tasks 20000 --concurrency 50 --latency-samples 200 [--json]
  */
-import { rmSync, mkdtempSync } from 'node:fs';
+import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { TaskappOptions } from '../src/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Runner, TaskappOptions } from '../src/index.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -43,13 +45,7 @@ const { app, add } = await import(appModule);
 try {
   await app.backends();
   const t0 = performance.now();
-  const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
-  const tEnq = performance.now();
-  const runner = await app.startRunner({ runner: a.runner as never, concurrency: C, appModule, ...(a.processes ? { processes: Number(a.processes) } : {}) });
-  let done = 0;
-  for await (const { record } of group.settled()) if (record.status === 'SUCCESS') done++;
-  const tEnd = performance.now();
-  if (done !== N) throw new Error(`only ${done} of ${N} succeeded`);
+  const { runner, tEnq, tEnd } = await produceAndProcess();
   const lat: number[] = [];
   for (let i = 0; i < L; i++) {
     const s = performance.now();
@@ -57,7 +53,7 @@ try {
     lat.push(performance.now() - s);
   }
   lat.sort((x, y) => x - y);
-  const rss = Math.round(process.memoryUsage().rss / 1048576);
+  const rss = await runnerRssMb(runner);
   await runner.stop();
   const out = {
     system: 'taskapp', backend: a.broker ? `${a.backend}+${a.broker}` : a.backend, runner: a.runner, n: N, concurrency: C,
@@ -70,10 +66,61 @@ try {
   };
   if (a.json) console.log(JSON.stringify(out));
   else console.table(out);
+
+  /**
+   * The producer's part (enqueue N, start the runner, wait for all N), in its own scope so that the
+   * 20,000 handles it holds are garbage once it returns and are not counted as the runner's memory.
+   */
+  async function produceAndProcess(): Promise<{ runner: Runner; tEnq: number; tEnd: number }> {
+    const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
+    const tEnq = performance.now();
+    const runner = await app.startRunner({ runner: a.runner as never, concurrency: C, appModule, ...(a.processes ? { processes: Number(a.processes) } : {}) });
+    let done = 0;
+    for await (const { record } of group.settled()) if (record.status === 'SUCCESS') done++;
+    const tEnd = performance.now();
+    if (done !== N) throw new Error(`only ${done} of ${N} succeeded`);
+    return { runner, tEnq, tEnd };
+  }
 } finally {
   await cleanup();
   await app.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * rss_mb: the resident memory, after the run, of the process that ran the tasks (still running,
+ * with everything it holds: its backend connections, and for the memory backend every invocation's
+ * record and history).
+ * - thread runner: the tasks ran in this process, so it is this process's RSS once the producer's
+ *   handles are dropped and after a full GC (what the runner keeps, not garbage not yet collected).
+ * - process runners: the tasks ran in the children; the largest child's RSS (each is one worker).
+ */
+async function runnerRssMb(runner: Runner): Promise<number> {
+  const children = (runner as { childPids?: number[] }).childPids?.filter((pid) => pid > 0) ?? [];
+  if (children.length) {
+    const sizes = children.map(childRssBytes).filter((n): n is number => n !== null);
+    if (sizes.length) return Math.round(Math.max(...sizes) / 1048576);
+  }
+  // Two passes: the first may only queue finalizers and weak references whose memory the second frees.
+  fullGc();
+  await new Promise((r) => setImmediate(r));
+  fullGc();
+  return Math.round(process.memoryUsage().rss / 1048576);
+}
+
+function fullGc(): void {
+  const gc = (globalThis as { gc?: () => void }).gc ?? (setFlagsFromString('--expose-gc'), runInNewContext('gc') as () => void);
+  gc();
+}
+
+/** A child's resident set size from /proc (Linux), null where that cannot be read. */
+function childRssBytes(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Drops what this run created on shared servers (its Redis keys, its PostgreSQL schema). */

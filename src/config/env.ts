@@ -3,13 +3,13 @@
  * as a config layer. Values are TOML scalars or arrays (`true`, `3`, `"x"`, `["a", "b"]`); anything
  * that does not parse as TOML is taken as a plain string.
  */
-import { parse as parseToml } from 'smol-toml';
+import { smolToml } from './lazy-modules.js';
 
 export const ENV_PREFIX = 'TASKAPP__';
 
 export function parseEnvValue(raw: string): unknown {
   try {
-    return parseToml(`v = ${raw}`).v;
+    return smolToml().parse(`v = ${raw}`).v;
   } catch {
     return raw;
   }

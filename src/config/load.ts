@@ -2,13 +2,13 @@
  * Finds and reads the config file (cosmiconfig: taskapp.toml, .taskapprc*, package.json "taskapp",
  * taskapp.config.js) and builds the full layer stack: defaults < code < file < env < flags.
  */
-import { cosmiconfigSync, type Loader } from 'cosmiconfig';
+import type { Loader } from 'cosmiconfig';
 import { dirname, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from '../core/errors.js';
 import { configFromEnv } from './env.js';
+import { cosmiconfig, smolToml } from './lazy-modules.js';
 import { tomlFieldSources } from './toml-lines.js';
 import { resolveConfig, toSnakeKeys, type ConfigLayer, type ResolvedConfig } from './resolve.js';
 
@@ -36,8 +36,9 @@ const jsLoader: Loader = (filepath) => {
 };
 
 const tomlLoader: Loader = (filepath, content) => {
+  const { parse, TomlError } = smolToml();
   try {
-    return parseToml(content);
+    return parse(content);
   } catch (err) {
     if (err instanceof TomlError) {
       throw new ConfigError(`${filepath}:${err.line}:${err.column}: invalid TOML: ${err.message.split('\n')[0]}`,
@@ -52,7 +53,7 @@ export interface FileLayer extends ConfigLayer {
 }
 
 export function loadConfigFile(opts: { explicitPath?: string; searchFrom?: string } = {}): FileLayer | null {
-  const explorer = cosmiconfigSync('taskapp', {
+  const explorer = cosmiconfig().cosmiconfigSync('taskapp', {
     searchPlaces: SEARCH_PLACES,
     loaders: { '.toml': tomlLoader, noExt: tomlOrJson, '.js': jsLoader, '.mjs': jsLoader, '.cjs': jsLoader, '.ts': jsLoader, '.mts': jsLoader },
     cache: false,
@@ -89,7 +90,7 @@ function lineSources(filepath: string): Map<string, string> | undefined {
 
 /** .taskapprc without extension: TOML first (our format), then JSON. */
 const tomlOrJson: Loader = (filepath, content) => {
-  try { return parseToml(content); } catch { /* not TOML */ }
+  try { return smolToml().parse(content); } catch { /* not TOML */ }
   try { return JSON.parse(content); } catch {
     throw new ConfigError(`${filepath}: neither valid TOML nor JSON`, 'write it as TOML (key = "value") or JSON');
   }

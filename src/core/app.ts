@@ -43,6 +43,7 @@ export class App {
   private loadOpts: LoadOptions;
   private resolved?: ResolvedConfig;
   private backendsPromise?: Promise<Backends>;
+  private backendsLoaded?: Backends;
   private log?: Logger;
   private logShipper?: LogShipper;
   private readonly runners = new Set<Runner>();
@@ -126,10 +127,16 @@ export class App {
     if (!this.backendsPromise) {
       const r = this.resolvedConfig;
       const resolved = this.devMode ? { ...r, config: { ...r.config, backend: 'memory' as const, broker: undefined, state_backend: undefined, orchestrator: undefined, trigger_store: undefined, data_store_backend: undefined } } : r;
-      this.backendsPromise = createBackends(resolved);
-      this.backendsPromise.catch(() => { this.backendsPromise = undefined; });
+      const created = createBackends(resolved);
+      this.backendsPromise = created;
+      created.then((b) => { if (this.backendsPromise === created) this.backendsLoaded = b; }, () => { if (this.backendsPromise === created) this.backendsPromise = undefined; });
     }
     return this.backendsPromise;
+  }
+
+  /** The backends once created, else undefined: lets each attempt skip an await on backends(). */
+  get loadedBackends(): Backends | undefined {
+    return this.backendsLoaded;
   }
 
   /**
@@ -139,7 +146,7 @@ export class App {
   attachToParent(resolved: ResolvedConfig, backends?: Backends): void {
     this.resolved = resolved;
     this.log = undefined;
-    if (backends) this.backendsPromise = Promise.resolve(backends);
+    if (backends) { this.backendsPromise = Promise.resolve(backends); this.backendsLoaded = backends; }
   }
 
   /** A handle for an invocation id from elsewhere (CLI, logs). */
@@ -216,6 +223,7 @@ export class App {
     if (metrics) await (await metrics.catch(() => undefined))?.close();
     const b = this.backendsPromise;
     this.backendsPromise = undefined;
+    this.backendsLoaded = undefined;
     if (b) await (await b).close();
   }
 

@@ -111,8 +111,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     const { serialized, ids: givenIds } = given;
     const parent = currentInvocation.getStore();
     const o = this.options;
-    // Large arguments go to the data store; the invocation carries a reference.
-    const stored = await Promise.all(argsList.map((args, k) => serialized?.[k] ?? argStore(this.app).args(this.id, o, args, this.serializeArgs(args))));
+    const stored = await this.storedArgs(argsList, serialized);
     // Outside any workflow a call starts one (its id: the invocation's, kept as null); inside one it
     // joins, unless force_new_workflow starts a child workflow linked to its parent.
     const forceNew = Boolean(parent && o.force_new_workflow);
@@ -129,7 +128,11 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       concurrency: runningControl(o, this.id, this.app.serializer, args),
     }; });
     if (forceNew) await recordChildWorkflows(this.app, this.id, parent!, news.map((n) => n.id));
-    const refs = (ids: string[]) => addBlobRefs(this.app, new Map(news.flatMap((n, k) => (ids[k] === n.id && stored[k]!.keys.length ? [[n.id, stored[k]!.keys] as [string, string[]]] : []))));
+    const refs = async (ids: string[]) => {
+      const keysById = new Map<string, string[]>();
+      for (let k = 0; k < news.length; k++) if (ids[k] === news[k]!.id && stored[k]!.keys.length) keysById.set(news[k]!.id, stored[k]!.keys);
+      if (keysById.size) await addBlobRefs(this.app, keysById);
+    };
     if (this.app.devMode) {
       await refs(news.map((n) => n.id));
       return Promise.all(news.map(async (n) => { await this.app.runInline(n); return new Invocation<R>(this.app, n.id); }));
@@ -139,6 +142,27 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     this.app.events.emit({ type: 'submitted', taskId: this.id, count: ids.filter((id, k) => id === news[k]!.id).length });
     if (o.on_diff_non_key_args_raise && o.registration_concurrency === 'KEYS') await this.checkReusedArguments(news, ids, argsList);
     return ids.map((id, k) => (id === news[k]!.id ? new Invocation<R>(this.app, id, false, news[k]!.concurrency ?? null) : new Invocation<R>(this.app, id, true)));
+  }
+
+  /**
+   * Each argument object serialized; large arguments go to the data store and the invocation
+   * carries a reference. Small ones (nearly all) are done without a promise each.
+   */
+  private async storedArgs(argsList: A[], serialized: StoredArgs[] | undefined): Promise<StoredArgs[]> {
+    const store = argStore(this.app);
+    const stored: StoredArgs[] = new Array(argsList.length);
+    const toStore: Array<Promise<void>> = [];
+    for (let k = 0; k < argsList.length; k++) {
+      const given = serialized?.[k];
+      if (given) { stored[k] = given; continue; }
+      const args = argsList[k]!;
+      const text = this.serializeArgs(args);
+      const inline = store.inlineArgs(text);
+      if (inline) stored[k] = inline;
+      else toStore.push(store.args(this.id, this.options, args, text).then((s) => { stored[k] = s; }));
+    }
+    if (toStore.length) await Promise.all(toStore);
+    return stored;
   }
 
   /** A KEYS match must also match on the other arguments when on_diff_non_key_args_raise is set. */

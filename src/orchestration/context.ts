@@ -3,6 +3,7 @@
  * its parent and `result()` knows who waits on whom without the user passing anything.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from '../core/logger.js';
 
 export interface WaitHooks {
   /** Called before waiting on another invocation: leave the slot (PAUSED). */
@@ -17,6 +18,18 @@ export interface RunningContext {
   workflowId: string | null;
   /** Absent in dev mode: inline calls hold no slot. */
   hooks?: WaitHooks;
+  /**
+   * Set once the task uses ctx.wf: the determinism guard checks workflow tasks only. Kept here
+   * rather than in a second AsyncLocalStorage, so an attempt enters one async context, not two.
+   */
+  guard?: GuardState;
+}
+
+/** What the determinism guard (workflows/guard.ts) needs to know about the running workflow task. */
+export interface GuardState {
+  taskId: string;
+  strict: boolean;
+  readonly logger: Logger;
 }
 
 export const currentInvocation = new AsyncLocalStorage<RunningContext>();

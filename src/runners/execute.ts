@@ -6,13 +6,16 @@
 import { SerializationError, TaskTimeoutError, UnknownTaskError } from '../core/errors.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { App } from '../core/app.js';
-import type { TaskContext } from '../core/task.js';
-import { currentInvocation, type WaitHooks } from '../orchestration/context.js';
+import type { Task, TaskArgs, TaskContext } from '../core/task.js';
+import type { Logger } from '../core/logger.js';
+import type { StateBackend } from '../backends/state-backend.js';
+import type { WorkflowStore } from '../backends/workflow-store.js';
+import { currentInvocation, type RunningContext, type WaitHooks } from '../orchestration/context.js';
 import { ErrorRegistry } from '../serialization/errors.js';
 import { argStore } from '../serialization/arg-store.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
-import { WorkflowContext } from '../workflows/context.js';
-import { guardContext, installGuard, type GuardState } from '../workflows/guard.js';
+import { WorkflowContext, type WorkflowApi } from '../workflows/context.js';
+import { installGuard } from '../workflows/guard.js';
 
 export type Outcome =
   | { to: 'SUCCESS'; result: string }
@@ -23,54 +26,124 @@ export type Outcome =
  * `rec` is the RUNNING record (attempt already counted). `enforceTimeout: false` when the parent
  * process enforces `timeout_seconds` by killing the child (which also stops synchronous loops).
  * Emits started/finished on `app.events`.
+ *
+ * One async function with as few awaits as the attempt needs: with AsyncLocalStorage on, each
+ * await and promise pays for async-hook bookkeeping, per invocation.
  */
 export async function runAttempt(app: App, rec: InvocationRecord, runnerId: string, hooks?: WaitHooks,
   opts: { enforceTimeout?: boolean } = {}): Promise<Outcome> {
   const t0 = performance.now();
   app.events.emit({ type: 'started', taskId: rec.taskId, invocationId: rec.id, runnerId });
-  const out = await attempt(app, rec, runnerId, hooks, opts);
+  let out: Outcome;
+  let timer: NodeJS.Timeout | undefined;
+  const task = app.getTask(rec.taskId);
+  try {
+    if (!task) throw new UnknownTaskError(rec.taskId, app.taskIds());
+    installGuard();
+    const timeoutS = opts.enforceTimeout === false ? undefined : task.options.timeout_seconds;
+    const store = argStore(app);
+    const args = store.resolveInline(rec.args) ?? await store.resolve(rec.args);
+    const { state, workflows } = app.loadedBackends ?? await app.backends();
+    const recorded = WorkflowContext.recordedFor(workflows, rec);
+    const ctx = new AttemptContext(app, rec, runnerId, hooks, state, workflows, recorded instanceof Promise ? await recorded : recorded);
+    let value: unknown;
+    if (timeoutS === undefined) {
+      // A synchronous throw leaves run() as a throw: caught below like a rejection.
+      value = await currentInvocation.run(ctx.running, callFn, task, args, ctx);
+      if (ctx.workflowOpened) await ctx.workflowOpened.flush();
+    } else {
+      value = await Promise.race([currentInvocation.run(ctx.running, callTaskAndFlush, task, args, ctx), new Promise<never>((_, reject) => {
+        timer = setTimeout(() => { const e = new TaskTimeoutError(rec.id, timeoutS); ctx.abort(e); reject(e); }, timeoutS * 1000);
+      })]);
+    }
+    out = successOutcome(app, rec, value);
+  } catch (err) {
+    out = task ? failureOutcome(app, rec, err) : { to: 'FAILED', error: app.errors.serialize(err, app.serializer) };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
   app.events.emit({ type: 'finished', taskId: rec.taskId, invocationId: rec.id, runnerId, status: out.to, durationMs: performance.now() - t0 });
   return out;
 }
 
-async function attempt(app: App, rec: InvocationRecord, runnerId: string, hooks: WaitHooks | undefined,
-  opts: { enforceTimeout?: boolean }): Promise<Outcome> {
-  const task = app.getTask(rec.taskId);
-  if (!task) return { to: 'FAILED', error: app.errors.serialize(new UnknownTaskError(rec.taskId, app.taskIds()), app.serializer) };
-  const controller = new AbortController();
-  const logger = app.logger.child({ invocation: rec.id, task: rec.taskId, runner: runnerId });
-  installGuard();
-  const guard: GuardState = { taskId: rec.taskId, strict: app.config.determinism === 'strict', logger, active: false };
-  let wf: WorkflowContext | undefined;
-  const ctx: TaskContext = {
-    invocationId: rec.id, taskId: rec.taskId, attempt: rec.attempt, runnerId, logger,
-    signal: controller.signal,
-    get wf() { return wf!.api(); },
-  };
-  const timeoutS = opts.enforceTimeout === false ? undefined : task.options.timeout_seconds;
-  let timer: NodeJS.Timeout | undefined;
+function callFn(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptContext): unknown {
+  return task.fn(args, ctx);
+}
+
+/** With a timeout: values the task drew from ctx.wf are recorded within the time allowed. */
+async function callTaskAndFlush(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptContext): Promise<unknown> {
+  const value = await task.fn(args, ctx);
+  if (ctx.workflowOpened) await ctx.workflowOpened.flush();
+  return value;
+}
+
+function successOutcome(app: App, rec: InvocationRecord, value: unknown): Outcome {
   try {
-    const args = await argStore(app).resolve(rec.args);
-    wf = await WorkflowContext.open(app, rec, hooks, controller.signal, guard);
-    const run = currentInvocation.run(
-      { invocationId: rec.id, taskId: rec.taskId, workflowId: rec.workflowId ?? rec.id, hooks },
-      () => guardContext.run(guard, () => Promise.resolve().then(() => task.fn(args, ctx))),
-    ).then(async (v) => { await wf!.flush(); return v; });
-    const value = timeoutS === undefined ? await run : await Promise.race([run, new Promise<never>((_, reject) => {
-      timer = setTimeout(() => { const e = new TaskTimeoutError(rec.id, timeoutS); controller.abort(e); reject(e); }, timeoutS * 1000);
-    })]);
-    try {
-      return { to: 'SUCCESS', result: app.serializer.serialize(value, 'result') };
-    } catch (err) {
-      const e = err instanceof SerializationError
-        ? new SerializationError(`task "${rec.taskId}" returned a value that cannot be serialized: ${err.message.replace(/\n {2}fix:.*$/s, '')}`, err.fix)
-        : err;
-      return { to: 'FAILED', error: app.errors.serialize(e, app.serializer) };
-    }
+    return { to: 'SUCCESS', result: app.serializer.serialize(value, 'result') };
   } catch (err) {
-    return failureOutcome(app, rec, err);
-  } finally {
-    if (timer) clearTimeout(timer);
+    const e = err instanceof SerializationError
+      ? new SerializationError(`task "${rec.taskId}" returned a value that cannot be serialized: ${err.message.replace(/\n {2}fix:.*$/s, '')}`, err.fix)
+      : err;
+    return { to: 'FAILED', error: app.errors.serialize(e, app.serializer) };
+  }
+}
+
+/**
+ * The task's `ctx`. Most tasks never touch its signal, logger or workflow, so each is made on first
+ * use: an AbortController, a child logger and a workflow context per attempt were a large part of
+ * the per-invocation cost.
+ */
+class AttemptContext implements TaskContext {
+  readonly invocationId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  /** The invocation's async context (call() and result() read it; the guard reads its `guard`). */
+  readonly running: RunningContext;
+  private controller?: AbortController;
+  private log?: Logger;
+  private workflow?: WorkflowContext;
+
+  constructor(
+    private readonly app: App,
+    private readonly rec: InvocationRecord,
+    readonly runnerId: string,
+    private readonly hooks: WaitHooks | undefined,
+    private readonly state: StateBackend,
+    private readonly workflows: WorkflowStore,
+    private readonly recorded: Record<string, string>,
+  ) {
+    this.invocationId = rec.id;
+    this.taskId = rec.taskId;
+    this.attempt = rec.attempt;
+    this.running = { invocationId: rec.id, taskId: rec.taskId, workflowId: rec.workflowId ?? rec.id, hooks };
+  }
+
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  get logger(): Logger {
+    return (this.log ??= this.app.logger.child({ invocation: this.rec.id, task: this.rec.taskId, runner: this.runnerId }));
+  }
+
+  /** First use marks the task as a workflow task: from then on the determinism guard checks it. */
+  get wf(): WorkflowApi {
+    if (!this.workflow) {
+      this.workflow = new WorkflowContext(this.app, this.rec, this.state, this.workflows, this.hooks, () => this.signal, this.recorded);
+      const self = this;
+      this.running.guard = { taskId: this.rec.taskId, strict: this.app.config.determinism === 'strict', get logger() { return self.logger; } };
+    }
+    return this.workflow!;
+  }
+
+  /** Timeout: aborts ctx.signal (made now if the task has not looked at it yet). */
+  abort(reason: Error): void {
+    (this.controller ??= new AbortController()).abort(reason);
+  }
+
+  /** The workflow context if the task used ctx.wf. */
+  get workflowOpened(): WorkflowContext | undefined {
+    return this.workflow;
   }
 }
 

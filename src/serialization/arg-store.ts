@@ -15,6 +15,8 @@ import type { EffectiveTaskOptions } from '../core/task-options.js';
 import { Lru } from './lru.js';
 
 const REF_MARK = '"$t":"Ref"';
+/** Shared by every argument that refers to no blob (never mutated). */
+const NO_KEYS: string[] = [];
 
 export interface StoredArgs {
   /** The serialized argument object (or members fragment), references in place of large members. */
@@ -69,11 +71,18 @@ export class ArgStore {
     return { text: parts.join(','), keys };
   }
 
+  /** `text` as stored when no member of it can reach the data store's threshold, else undefined. */
+  inlineArgs(text: string): StoredArgs | undefined {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most texts are decided without counting bytes.
+    const min = this.app.config.data_store.min_size_to_cache;
+    if (text.length * 3 < min || Buffer.byteLength(text) < min) return { text, keys: NO_KEYS };
+    return undefined;
+  }
+
   /** `text` is `args` serialized whole; large members move to the data store. */
   async args(taskId: string, opts: EffectiveTaskOptions, args: Record<string, unknown>, text: string): Promise<StoredArgs> {
-    // Fast path: nothing can reach the threshold (a UTF-16 unit is at most 3 UTF-8 bytes).
-    if (text.length * 3 < this.app.config.data_store.min_size_to_cache) return { text, keys: [] };
-    if (Buffer.byteLength(text) < this.app.config.data_store.min_size_to_cache) return { text, keys: [] };
+    const inline = this.inlineArgs(text);
+    if (inline) return inline;
     const m = await this.members(taskId, opts, args);
     return m && m.keys.length ? { text: `{${m.text}}`, keys: m.keys } : { text, keys: [] };
   }
@@ -83,6 +92,11 @@ export class ArgStore {
     // `has` first: a round trip is cheaper than sending the blob again.
     if (!(await data.has(key))) await data.put(key, Buffer.from(value));
     this.cache.set(key, value);
+  }
+
+  /** The arguments when they refer to no blob (the usual case), without a trip through a promise; else undefined. */
+  resolveInline(text: string): Record<string, unknown> | undefined {
+    return text.includes(REF_MARK) ? undefined : this.app.serializer.deserialize(text) as Record<string, unknown>;
   }
 
   /** Deserializes stored arguments, fetching referenced blobs. */

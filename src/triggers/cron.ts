@@ -3,8 +3,17 @@
  * host's. A bad expression or zone fails where it is written, naming the field, its column and a
  * valid example.
  */
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
 import { ConfigError } from '../core/errors.js';
+
+const require = createRequire(import.meta.url);
+type Parser = typeof import('cron-parser').CronExpressionParser;
+let parser: Parser | undefined;
+
+/** cron-parser (with luxon, about 9 MB) is loaded by the first cron expression, not by every process. */
+function cronParser(): Parser {
+  return (parser ??= (require('cron-parser') as typeof import('cron-parser')).CronExpressionParser);
+}
 
 const FIELDS = ['second', 'minute', 'hour', 'day of month', 'month', 'day of week'] as const;
 const EXAMPLES: Record<(typeof FIELDS)[number], string> = {
@@ -18,7 +27,7 @@ const EXAMPLES: Record<(typeof FIELDS)[number], string> = {
 
 function tryParse(expr: string, tz?: string): string | null {
   try {
-    CronExpressionParser.parse(expr, { tz, currentDate: new Date(0) }).next();
+    cronParser().parse(expr, { tz, currentDate: new Date(0) }).next();
     return null;
   } catch (err) {
     return (err as Error).message;
@@ -73,12 +82,12 @@ export class CronSchedule {
 
   /** The first slot strictly after `after`. */
   next(after: number): number {
-    return CronExpressionParser.parse(this.expression, { tz: this.timezone, currentDate: new Date(after) }).next().getTime();
+    return cronParser().parse(this.expression, { tz: this.timezone, currentDate: new Date(after) }).next().getTime();
   }
 
   /** Slots in (after, until], oldest first, at most `max`. */
   between(after: number, until: number, max = 1000): number[] {
-    const it = CronExpressionParser.parse(this.expression, { tz: this.timezone, currentDate: new Date(after) });
+    const it = cronParser().parse(this.expression, { tz: this.timezone, currentDate: new Date(after) });
     const out: number[] = [];
     while (out.length < max) {
       const t = it.next().getTime();
@@ -90,7 +99,7 @@ export class CronSchedule {
 
   /** The latest `max` slots in (after, until]: a long gap never costs more than that. */
   latestBetween(after: number, until: number, max: number): number[] {
-    const it = CronExpressionParser.parse(this.expression, { tz: this.timezone, currentDate: new Date(until + 1) });
+    const it = cronParser().parse(this.expression, { tz: this.timezone, currentDate: new Date(until + 1) });
     const out: number[] = [];
     while (out.length < max) {
       let t: number;

@@ -18,7 +18,7 @@ import type { WorkflowStore } from '../backends/workflow-store.js';
 import type { WaitHooks } from '../orchestration/context.js';
 import { partialMatch } from '../triggers/match.js';
 import { DeterminismError } from './errors.js';
-import { original, type GuardState } from './guard.js';
+import { original } from './guard.js';
 import { META_KEY, workflowIdOf, type WorkflowMeta } from './identity.js';
 
 export interface WorkflowApi {
@@ -47,6 +47,8 @@ export interface WorkflowApi {
 type Kind = 'r' | 'u' | 'n' | 'c' | 'w' | 'e';
 const KIND_NAMES: Record<Kind, string> = { r: 'random()', u: 'uuid()', n: 'now()', c: 'executeTask()', w: 'sleep()', e: 'waitForEvent()' };
 
+const NOTHING_RECORDED: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export class WorkflowContext implements WorkflowApi {
   readonly id: string;
   private seq = 0;
@@ -54,31 +56,26 @@ export class WorkflowContext implements WorkflowApi {
   private conflict: Error | null = null;
   private metaWritten = false;
 
-  private constructor(
+  constructor(
     private readonly app: App,
     private readonly rec: InvocationRecord,
     private readonly state: StateBackend,
     private readonly store: WorkflowStore,
     private readonly hooks: WaitHooks | undefined,
-    private readonly signal: AbortSignal,
-    private readonly guard: GuardState,
+    /** The attempt's signal (aborted on timeout), made on first use. */
+    private readonly signal: () => AbortSignal,
     /** Values recorded by earlier runs of this invocation (empty on a first attempt). */
     private readonly recorded: Record<string, string>,
   ) {
     this.id = workflowIdOf(rec);
   }
 
-  static async open(app: App, rec: InvocationRecord, hooks: WaitHooks | undefined, signal: AbortSignal, guard: GuardState): Promise<WorkflowContext> {
-    const { state, workflows } = await app.backends();
-    // Only a re-run can find recorded values: a first attempt skips the read.
-    const recorded = rec.attempt > 1 ? await workflows.wfList(workflowIdOf(rec)) : {};
-    return new WorkflowContext(app, rec, state, workflows, hooks, signal, guard, recorded);
-  }
-
-  /** The ctx.wf object: first use marks the task as a workflow task (the guard starts checking). */
-  api(): WorkflowApi {
-    this.guard.active = true;
-    return this;
+  /**
+   * What earlier runs of `rec` recorded, read before the attempt starts because random()/uuid()/now()
+   * answer synchronously. Only a re-run can find recorded values: a first attempt skips the read.
+   */
+  static recordedFor(workflows: WorkflowStore, rec: InvocationRecord): Promise<Record<string, string>> | Record<string, string> {
+    return rec.attempt > 1 ? workflows.wfList(workflowIdOf(rec)) : NOTHING_RECORDED;
   }
 
   random(): number { return Number(this.syncStep('r', () => String(original.random()))); }
@@ -112,7 +109,7 @@ export class WorkflowContext implements WorkflowApi {
     const wake = Number(await this.durable(this.nextKey(), 'w', () => String(original.now() + ms)));
     const left = wake - original.now();
     if (left <= 0) return;
-    await this.paused(() => delay(left, undefined, { signal: this.signal }));
+    await this.paused(() => delay(left, undefined, { signal: this.signal() }));
   }
 
   async waitForEvent<T = unknown>(code: string, filter?: Record<string, unknown> | ((payload: T) => boolean)): Promise<T> {
@@ -136,7 +133,7 @@ export class WorkflowContext implements WorkflowApi {
           }
         }
         if (events.length === 500) { from = events[events.length - 1]!.at; continue; }
-        await delay(every, undefined, { signal: this.signal });
+        await delay(every, undefined, { signal: this.signal() });
       }
     });
     return this.app.serializer.deserialize(payload) as T;

@@ -1,30 +1,23 @@
 /**
  * Determinism guard: inside a workflow task (one that has used ctx.wf), a direct call to
  * Math.random, Date.now or crypto.randomUUID would give a re-run a different value. The functions
- * are patched once per process; the patch only looks at its AsyncLocalStorage context, so code
- * outside workflow tasks pays one getStore() per call. Calls from taskapp's own code and from
+ * are patched once per process; the patch only looks at the invocation's async context (its
+ * `guard`, set when the task first uses ctx.wf), so code outside workflow tasks pays one getStore()
+ * per call. Calls from taskapp's own code and from
  * node_modules are not the task's and are ignored. "warn": logged once per task and function, with
  * the line; "strict": the call throws DeterminismError.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '../core/logger.js';
+import { currentInvocation, type GuardState } from '../orchestration/context.js';
 import { DeterminismError } from './errors.js';
 
 /** The originals, for taskapp's own use (recording values, timers) while patched. */
 export const original = { random: Math.random, now: Date.now, uuid: crypto.randomUUID.bind(crypto) };
 
-export interface GuardState {
-  taskId: string;
-  strict: boolean;
-  logger: Logger;
-  /** Set when the task first uses ctx.wf: from then on it is a workflow task. */
-  active: boolean;
-}
+export type { GuardState };
 
-export const guardContext = new AsyncLocalStorage<GuardState>();
 /** taskapp's own source root (src/ or dist/): frames under it are not the task's. */
 const OWN_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const warned = new Set<string>();
@@ -50,8 +43,8 @@ export function installGuard(): void {
 }
 
 function check(fn: string): void {
-  const g = guardContext.getStore();
-  if (!g?.active) return;
+  const g = currentInvocation.getStore()?.guard;
+  if (!g) return;
   const where = callerLine();
   if (!where) return;
   const message = `workflow task "${g.taskId}" called ${fn} directly at ${where}: a re-run (retry, recovery) gets a different value`;

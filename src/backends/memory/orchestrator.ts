@@ -5,6 +5,7 @@ import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concur
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { MemoryStore } from './store.js';
+import { appendHistory } from './history.js';
 
 /** Atomic because each method body runs synchronously on the one event loop. */
 export class MemoryOrchestrator implements Orchestrator {
@@ -15,7 +16,9 @@ export class MemoryOrchestrator implements Orchestrator {
     if (!rec) throw new InvocationNotFoundError(req.id);
     const { record, entry } = applyTransition(rec, req, now);
     this.s.invocations.set(req.id, record);
-    this.s.histories.get(req.id)!.push(entry);
+    const log = this.s.histories.get(req.id)!;
+    const logged = appendHistory(log, entry, isFinal(record.status));
+    if (logged !== log) this.s.histories.set(req.id, logged);
     const key = record.concurrency?.key;
     if (key !== undefined) {
       let set = this.s.active.get(key);

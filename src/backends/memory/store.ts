@@ -1,12 +1,13 @@
 /** The data behind the memory backend: plain maps in this process. */
-import type { HistoryEntry, InvocationRecord, LogRecord, RunnerInfo } from '../../core/records.js';
+import type { InvocationRecord, LogRecord, RunnerInfo } from '../../core/records.js';
+import type { HistoryLog } from './history.js';
 import type { StoredEvent } from '../trigger-store.js';
 import { FinalNotifier } from '../shared/final-notifier.js';
 import { Wakeup } from '../shared/wakeup.js';
 
 export class MemoryStore {
   readonly invocations = new Map<string, InvocationRecord>();
-  readonly histories = new Map<string, HistoryEntry[]>();
+  readonly histories = new Map<string, HistoryLog>();
   readonly runners = new Map<string, RunnerInfo>();
   readonly logs = new Map<string, LogRecord[]>();
   /** One FIFO per priority 0-9. */

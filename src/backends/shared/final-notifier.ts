@@ -17,13 +17,15 @@ export interface FinalSource {
 }
 
 export class FinalNotifier {
-  private readonly byId = new Map<string, Set<Watch>>();
+  /** Id -> its watch, or a set when several watch it (rare: one Set per watched id cost ~100 bytes each). */
+  private readonly byId = new Map<string, Watch | Set<Watch>>();
   private readonly watches = new Set<Watch>();
 
   publish(recs: Iterable<InvocationRecord>): void {
     for (const rec of recs) {
       const ws = this.byId.get(rec.id);
-      if (ws) for (const w of ws) w.deliver(rec);
+      if (ws instanceof Watch) ws.deliver(rec);
+      else if (ws) for (const w of ws) w.deliver(rec);
     }
   }
 
@@ -53,21 +55,24 @@ export class FinalNotifier {
 
   /** @internal */
   subscribe(id: string, w: Watch): void {
-    let ws = this.byId.get(id);
-    if (!ws) this.byId.set(id, (ws = new Set()));
-    ws.add(w);
+    const ws = this.byId.get(id);
+    if (ws === undefined) this.byId.set(id, w);
+    else if (ws instanceof Watch) { if (ws !== w) this.byId.set(id, new Set([ws, w])); }
+    else ws.add(w);
   }
 
   /** @internal */
   unsubscribe(id: string, w: Watch): void {
     const ws = this.byId.get(id);
-    if (ws && ws.delete(w) && ws.size === 0) this.byId.delete(id);
+    if (ws === w) this.byId.delete(id);
+    else if (ws instanceof Set && ws.delete(w) && ws.size === 0) this.byId.delete(id);
   }
 }
 
 class Watch implements FinalWatch {
   private readonly remaining: Set<string>;
-  private found = new Map<string, InvocationRecord>();
+  /** Final records not yet returned by next() (each id is taken once: it leaves `remaining`). */
+  private found: InvocationRecord[] = [];
   private wake: () => void = () => {};
   private fetchedOnce = false;
   private mustRefetch = false;
@@ -92,7 +97,7 @@ class Watch implements FinalWatch {
   private take(rec: InvocationRecord): void {
     this.remaining.delete(rec.id);
     this.n.unsubscribe(rec.id, this);
-    this.found.set(rec.id, rec);
+    this.found.push(rec);
   }
 
   private async refetch(): Promise<void> {
@@ -101,8 +106,8 @@ class Watch implements FinalWatch {
   }
 
   private drain(): InvocationRecord[] {
-    const out = [...this.found.values()];
-    this.found = new Map();
+    const out = this.found;
+    this.found = [];
     return out;
   }
 
@@ -111,7 +116,7 @@ class Watch implements FinalWatch {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.mustRefetch) { this.mustRefetch = false; await this.refetch(); }
-      if (this.found.size || this.remaining.size === 0) return this.drain();
+      if (this.found.length || this.remaining.size === 0) return this.drain();
       const pollMs = this.source.pollMs;
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return [];
