@@ -5,6 +5,8 @@
 local P = ARGV[1]
 local OP_TTL_MS = 60000
 local TO_PENDING, TO_RUNNING = { 'PENDING' }, { 'PENDING', 'RUNNING' }
+-- What apply_path reads of a record, in this order (acquire_one reads them along with its own).
+local CUR_FIELDS = { 'status', 'owner', 'cckey', 'regkey', 'attempt' }
 
 -- Optional values cross as '=' .. value, or '-' for none.
 local function dec(v)
@@ -39,11 +41,12 @@ end
 
 -- Validated status changes along `path` (one or more statuses in turn), each by the same rules as
 -- checkTransition in src/core/status.ts, written as one record update: the hot path's PENDING then
--- RUNNING costs one read and one write. Returns the new record (HGETALL pairs), or nil and an
--- error tuple (nothing written) if a step is not legal.
-local function apply_path(id, path, runner, result, err, now)
+-- RUNNING costs one read and one write. `cur`: the record's CUR_FIELDS if the caller read them
+-- already. Returns the new record (HGETALL pairs), or nil and an error tuple (nothing written) if a
+-- step is not legal.
+local function apply_path(id, path, runner, result, err, now, cur)
   local k = P .. 'i:' .. id
-  local cur = redis.call('HMGET', k, 'status', 'owner', 'cckey', 'regkey')
+  cur = cur or redis.call('HMGET', k, unpack(CUR_FIELDS))
   local first = cur[1]
   if not first then return nil, { 'notfound' } end
   local from, owner = first, cur[2] or nil
@@ -73,8 +76,8 @@ local function apply_path(id, path, runner, result, err, now)
   end
   if result then fields[#fields + 1] = 'result'; fields[#fields + 1] = result end
   if err then fields[#fields + 1] = 'error'; fields[#fields + 1] = err end
+  if running then fields[#fields + 1] = 'attempt'; fields[#fields + 1] = (tonumber(cur[5]) or 0) + 1 end
   redis.call('HSET', k, unpack(fields))
-  if running then redis.call('HINCRBY', k, 'attempt', 1) end
   redis.call('ZREM', P .. 's:' .. first, id)
   redis.call('ZADD', P .. 's:' .. to, now, id)
   redis.call('RPUSH', P .. 'h:' .. id, unpack(hist))
@@ -132,11 +135,11 @@ end
 -- applied to one that may run. Returns 'run', record | 'requeue', {id, priority, not-before} |
 -- 'final', record (a blocked one that became final) | 'skip' (nothing to report).
 local function acquire_one(id, runner, now, nowN, delay, path)
-  local f = redis.call('HMGET', P .. 'i:' .. id, 'status', 'cc', 'priority')
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'status', 'owner', 'cckey', 'regkey', 'attempt', 'cc', 'priority')
   local st = f[1]
   if not st or not ACQUIRABLE[st] then return 'skip' end
-  if f[2] then
-    local cc = cjson.decode(f[2])
+  if f[6] then
+    local cc = cjson.decode(f[6])
     local count, window = opt(cc.rateCount), opt(cc.rateWindowMs)
     local rk = P .. 'rate:' .. cc.key
     local starts = {}
@@ -152,7 +155,7 @@ local function acquire_one(id, runner, now, nowN, delay, path)
         rec = apply(id, to, runner, nil, nil, now)
         last = to
       end
-      if kind == 'requeue' then return 'requeue', { id, f[3], string.format('%.0f', nb) } end
+      if kind == 'requeue' then return 'requeue', { id, f[7], string.format('%.0f', nb) } end
       if last and FINAL[last] then return 'final', rec end
       return 'skip'
     end
@@ -162,7 +165,7 @@ local function acquire_one(id, runner, now, nowN, delay, path)
       redis.call('PEXPIRE', rk, math.ceil(window) + 1000)
     end
   end
-  return 'run', apply_path(id, path, runner, nil, nil, now)
+  return 'run', apply_path(id, path, runner, nil, nil, now, f)
 end
 
 -- JSON lists that stay lists when empty (cjson writes an empty table as {}; the TS side reads both).
