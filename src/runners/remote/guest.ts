@@ -100,11 +100,12 @@ export class Guest {
 
   /**
    * Called from process.exit() (its 'exit' event runs in the caller's async context): names the
-   * invocation that exits the guest, so the host fails that one and reruns the others it held.
+   * invocation that exits the guest (even one already reported, e.g. timed out), so the host fails
+   * only that one and reruns the others it held.
    */
   exiting(): void {
     const id = currentInvocation.getStore()?.invocationId;
-    if (id && this.running.has(id)) this.send({ t: 'exiting', id });
+    if (id) this.send({ t: 'exiting', id });
   }
 
   private proxyBackends(names: Backends['names']): Backends {

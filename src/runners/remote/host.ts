@@ -24,7 +24,7 @@ export type RunEnd =
   | { kind: 'outcome'; out: Outcome }
   /** The guest exited while holding the invocation. */
   | { kind: 'exit'; timedOut: boolean; paused: boolean; code: number | null; signal: string | null;
-    /** Another invocation the guest held called process.exit(): this one only went down with it. */
+    /** Another invocation the guest held called process.exit() or timed out: this one only went down with it. */
     bystander: boolean };
 
 interface Held {
@@ -44,6 +44,8 @@ export class GuestHandle {
   private readonly watches = new Map<number, FinalWatch>();
   private outbox: InvocationRecord[] = [];
   private exited = false;
+  /** A timeout kill was sent: the guest is going down. */
+  private killing = false;
   /** The invocation that called process.exit(), once the guest says so. */
   private exitedBy?: string;
   /** Messages other than run traffic (ready, fatal, load). */
@@ -67,12 +69,23 @@ export class GuestHandle {
       const h: Held = { rec, hooks, paused: false, timedOut: false, resolve };
       const seconds = this.timeoutOf(rec);
       if (seconds !== undefined) {
-        h.timer = setTimeout(() => { h.timedOut = true; this.ch.kill(); }, seconds * 1000 + this.killGraceMs);
+        h.timer = setTimeout(() => this.killFor(h), seconds * 1000 + this.killGraceMs);
       }
       this.held.set(rec.id, h);
       this.outbox.push(rec);
       if (this.outbox.length === 1) setImmediate(() => this.flush());
     });
+  }
+
+  /**
+   * Only the invocation whose timer fires first is timed out: others past their timeout by then
+   * (a guest stuck in one invocation's synchronous code runs none of the others) are its bystanders.
+   */
+  private killFor(h: Held): void {
+    if (this.killing) return;
+    this.killing = true;
+    h.timedOut = true;
+    this.ch.kill();
   }
 
   private timeoutOf(rec: InvocationRecord): number | undefined {
