@@ -56,21 +56,12 @@ export class PersistentProcessRunner extends ClaimingRunner {
     return { processes: this.seats.length, concurrency: this.perChild, children: this.childPids, inFlight: this.inFlight.size };
   }
 
-  /**
-   * Work starts as soon as one child is ready (the others join as they come: starting one costs a
-   * few hundred ms of module loading). The start fails only if no child can start; a child that
-   * fails while another started is retried by its exit handler.
-   */
   protected override async prepare(): Promise<void> {
-    const readies = this.seats.map((s) => this.spawn(s));
     try {
-      await Promise.any(readies);
+      await Promise.all(this.seats.map((s) => this.spawn(s)));
     } catch (err) {
       await this.abort();
-      throw (err as AggregateError).errors[0];
-    }
-    for (const r of readies) {
-      r.catch((err: Error) => { if (!this.aborting) this.app.logger.warn('a child process could not start', { runner: this.id, error: err.message }); });
+      throw err;
     }
   }
 
