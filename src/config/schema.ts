@@ -73,7 +73,7 @@ export const tasksSchema = z.union([
 
 const runnerSchema = z.object({
   kind: z.enum(RUNNERS).default('thread').describe('which runner `taskapp run` starts'),
-  concurrency: z.number().int().positive().default(8).describe('invocations run at once per runner (per child for multi-thread)'),
+  concurrency: z.number().int().positive().default(8).describe('invocations run at once per runner (per child for multi-thread and persistent-process)'),
   processes: z.number().int().positive().optional().describe('children of process/persistent-process runners (default: CPU count)'),
   min_processes: z.number().int().positive().default(1).describe('multi-thread: fewest children'),
   max_processes: z.number().int().positive().optional().describe('multi-thread: most children (default: CPU count)'),

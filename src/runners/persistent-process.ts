@@ -1,9 +1,12 @@
 /**
  * The persistent-process runner: a fixed pool of long-lived children (`processes`, default CPU
- * count), each importing the app module once and running one invocation at a time (plus any it
- * holds PAUSED while they wait on others). The parent claims in batches, feeds children over IPC
- * and writes their outcomes in batches, so any backend works, memory included. A child that dies
- * is replaced at once and the work it held is rerouted at once, not after a heartbeat timeout.
+ * count), each importing the app module once and running up to `concurrency` invocations at once
+ * (async tasks interleave on its event loop; plus any it holds PAUSED while they wait on others).
+ * The parent claims in batches, feeds children over IPC and writes their outcomes in batches, so any
+ * backend works, memory included. With several slots per child, the child enforces timeouts itself
+ * and the parent kills it only when it is stuck past one (its other invocations are rerun). A child
+ * that dies is replaced at once and the work it held is rerouted at once, not after a heartbeat
+ * timeout.
  */
 import { availableParallelism } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
@@ -27,6 +30,8 @@ export class PersistentProcessRunner extends ClaimingRunner {
   private readonly seats: Seat[];
   private readonly group: SlotGroup;
   private readonly appModule: string[];
+  /** Invocations one child runs at once. */
+  private readonly perChild: number;
   private aborting = false;
   /** Children started so far, respawns included (monitoring, tests). */
   spawned = 0;
@@ -35,11 +40,12 @@ export class PersistentProcessRunner extends ClaimingRunner {
     super(app, opts, 'persistent-process');
     this.appModule = requireAppModule('persistent-process', opts.appModule);
     const n = opts.processes ?? app.config.runner.processes ?? availableParallelism();
+    this.perChild = opts.concurrency ?? app.config.runner.concurrency;
     this.group = new SlotGroup(() => this.seats.filter((s) => s.guest?.alive).map((s) => s.slots));
     this.seats = Array.from({ length: n }, () => ({ slots: this.newSlots() }));
   }
 
-  private newSlots(): Slots { return new Slots(1, () => this.group.notify()); }
+  private newSlots(): Slots { return new Slots(this.perChild, () => this.group.notify()); }
 
   protected get capacity(): SlotGroup { return this.group; }
 
@@ -47,7 +53,7 @@ export class PersistentProcessRunner extends ClaimingRunner {
   get childPids(): number[] { return this.seats.map((s) => s.child?.pid ?? 0); }
 
   protected override meta(): Record<string, unknown> {
-    return { processes: this.seats.length, children: this.childPids, inFlight: this.inFlight.size };
+    return { processes: this.seats.length, concurrency: this.perChild, children: this.childPids, inFlight: this.inFlight.size };
   }
 
   protected override async prepare(): Promise<void> {
@@ -61,7 +67,9 @@ export class PersistentProcessRunner extends ClaimingRunner {
 
   private spawn(seat: Seat): Promise<GuestHandle> {
     this.spawned++;
-    const { child, handle, ready } = forkGuest({ app: this.app, b: this.b, appModule: this.appModule, runnerId: this.id, mode: 'guest' });
+    const { child, handle, ready } = forkGuest({
+      app: this.app, b: this.b, appModule: this.appModule, runnerId: this.id, mode: 'guest', guestTimeouts: this.perChild > 1,
+    });
     seat.child = child;
     seat.slots = this.newSlots();
     let started = false;
@@ -83,18 +91,31 @@ export class PersistentProcessRunner extends ClaimingRunner {
 
   protected async launch(rec: InvocationRecord): Promise<void> {
     let seat: Seat | undefined;
-    while (!(seat = this.seats.find((s) => s.guest?.alive && s.slots.claimable > 0))) {
+    while (!(seat = this.leastBusy())) {
       if (this.stopping) { await this.reroute([rec.id]); return; }
       await this.group.whenClaimable();
     }
     const slots = seat.slots;
     slots.take();
+    let held = true;
     try {
       const end = await seat.guest!.run(rec, this.waitHooks(rec, slots));
+      // The child is done with it: its slot takes new work while the outcome is written.
+      held = false;
+      slots.release();
       await this.settle(rec, dispose(this.app, rec, end, this.aborting, 'child process'));
     } finally {
-      slots.release();
+      if (held) slots.release();
     }
+  }
+
+  /** The live child with the most free slots (spreads work over the CPUs), if any is free. */
+  private leastBusy(): Seat | undefined {
+    let best: Seat | undefined;
+    for (const s of this.seats) {
+      if (s.guest?.alive && s.slots.claimable > 0 && (!best || s.slots.claimable > best.slots.claimable)) best = s;
+    }
+    return best;
   }
 
   protected override async abort(): Promise<void> {

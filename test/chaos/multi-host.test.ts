@@ -13,7 +13,7 @@ import { SHARED_BACKENDS } from './backends.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const N = 5000;
-/** Two thread runners and a persistent-process runner (2 children fed over IPC). */
+/** Two thread runners and a persistent-process runner (2 children fed over IPC, 2 slots each). */
 const KINDS: Array<[kind: string, slots: number]> = [['thread', 25], ['thread', 25], ['persistent-process', 2]];
 const RUNNERS = KINDS.length;
 

@@ -49,6 +49,7 @@ process.on('message', (m: ToGuest) => {
 });
 process.on('uncaughtException', (err) => guest.crash(err));
 process.on('unhandledRejection', (err) => guest.crash(err));
+process.on('exit', () => guest.exiting());
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
 process.on('disconnect', () => { void stop(0); });

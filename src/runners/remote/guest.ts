@@ -17,6 +17,8 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 export class Guest {
   app!: App;
   private runnerId = '';
+  /** See InitMessage.guestTimeouts. */
+  private enforceTimeout = false;
   nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Map<string, InvocationRecord>();
@@ -33,6 +35,7 @@ export class Guest {
   private async doInit(msg: InitMessage): Promise<void> {
     this.app = await loadAppModule(msg.appModule, msg.appId);
     this.runnerId = msg.runnerId;
+    this.enforceTimeout = msg.guestTimeouts === true;
     this.app.attachToParent(msg.resolved, msg.mode === 'guest' ? this.proxyBackends(msg.names) : undefined);
   }
 
@@ -63,7 +66,7 @@ export class Guest {
       pause: async () => { void this.rpc('hooks', 'pause', [rec.id]).catch(() => {}); },
       resume: async () => { await this.rpc('hooks', 'resume', [rec.id]); },
     };
-    const out = await runAttempt(this.app, rec, this.runnerId, hooks, { enforceTimeout: false });
+    const out = await runAttempt(this.app, rec, this.runnerId, hooks, { enforceTimeout: this.enforceTimeout });
     this.report(rec.id, out);
   }
 
@@ -93,6 +96,16 @@ export class Guest {
       return;
     }
     this.report(id, failureOutcome(this.app, this.running.get(id)!, err));
+  }
+
+  /**
+   * Called from process.exit() (its 'exit' event runs in the caller's async context): names the
+   * invocation that exits the guest (even one already reported, e.g. timed out), so the host fails
+   * only that one and reruns the others it held.
+   */
+  exiting(): void {
+    const id = currentInvocation.getStore()?.invocationId;
+    if (id) this.send({ t: 'exiting', id });
   }
 
   private proxyBackends(names: Backends['names']): Backends {

@@ -1,8 +1,9 @@
 /**
  * The host side of one guest (child process or worker thread): sends it invocations (batched per
  * event-loop turn), answers its backend calls from the runner's own backends, turns its wait hooks
- * into the runner's slot logic, enforces `timeout_seconds` by killing it, and tells the runner how
- * each invocation ended, including when the guest died with it.
+ * into the runner's slot logic, enforces `timeout_seconds` by killing it (at once, or as a backstop
+ * after a grace period when the guest enforces timeouts itself), and tells the runner how each
+ * invocation ended, including when the guest died with it.
  */
 import type { App } from '../../core/app.js';
 import { TaskappError, TaskTimeoutError, WorkerExitedError } from '../../core/errors.js';
@@ -22,7 +23,9 @@ export interface GuestChannel {
 export type RunEnd =
   | { kind: 'outcome'; out: Outcome }
   /** The guest exited while holding the invocation. */
-  | { kind: 'exit'; timedOut: boolean; paused: boolean; code: number | null; signal: string | null };
+  | { kind: 'exit'; timedOut: boolean; paused: boolean; code: number | null; signal: string | null;
+    /** Another invocation the guest held called process.exit() or timed out: this one only went down with it. */
+    bystander: boolean };
 
 interface Held {
   rec: InvocationRecord;
@@ -33,15 +36,27 @@ interface Held {
   resolve: (end: RunEnd) => void;
 }
 
+/** With guest-enforced timeouts: how long past its timeout an invocation may hold its guest before the kill. */
+export const TIMEOUT_KILL_GRACE_MS = 2000;
+
 export class GuestHandle {
   private readonly held = new Map<string, Held>();
   private readonly watches = new Map<number, FinalWatch>();
   private outbox: InvocationRecord[] = [];
   private exited = false;
+  /** A timeout kill was sent: the guest is going down. */
+  private killing = false;
+  /** The invocation that called process.exit(), once the guest says so. */
+  private exitedBy?: string;
   /** Messages other than run traffic (ready, fatal, load). */
   onOther: (msg: ToHost) => void = () => {};
 
-  constructor(readonly ch: GuestChannel, private readonly b: Backends, private readonly app: App) {}
+  /**
+   * `killGraceMs`: how long past `timeout_seconds` an invocation may run before its guest is killed;
+   * 0 when the host is the only one enforcing timeouts, a few seconds when the guest enforces them
+   * itself and the kill only ends a guest stuck in synchronous code.
+   */
+  constructor(readonly ch: GuestChannel, private readonly b: Backends, private readonly app: App, private readonly killGraceMs = 0) {}
 
   /** Invocations this guest holds (running or paused). */
   get size(): number { return this.held.size; }
@@ -49,17 +64,28 @@ export class GuestHandle {
   ids(): string[] { return [...this.held.keys()]; }
 
   run(rec: InvocationRecord, hooks: WaitHooks): Promise<RunEnd> {
-    if (this.exited) return Promise.resolve({ kind: 'exit', timedOut: false, paused: false, code: null, signal: 'SIGKILL' });
+    if (this.exited) return Promise.resolve({ kind: 'exit', timedOut: false, paused: false, code: null, signal: 'SIGKILL', bystander: false });
     return new Promise((resolve) => {
       const h: Held = { rec, hooks, paused: false, timedOut: false, resolve };
       const seconds = this.timeoutOf(rec);
       if (seconds !== undefined) {
-        h.timer = setTimeout(() => { h.timedOut = true; this.ch.kill(); }, seconds * 1000);
+        h.timer = setTimeout(() => this.killFor(h), seconds * 1000 + this.killGraceMs);
       }
       this.held.set(rec.id, h);
       this.outbox.push(rec);
       if (this.outbox.length === 1) setImmediate(() => this.flush());
     });
+  }
+
+  /**
+   * Only the invocation whose timer fires first is timed out: others past their timeout by then
+   * (a guest stuck in one invocation's synchronous code runs none of the others) are its bystanders.
+   */
+  private killFor(h: Held): void {
+    if (this.killing) return;
+    this.killing = true;
+    h.timedOut = true;
+    this.ch.kill();
   }
 
   private timeoutOf(rec: InvocationRecord): number | undefined {
@@ -82,6 +108,8 @@ export class GuestHandle {
       for (const { id, out } of msg.outs) this.settle(id, { kind: 'outcome', out });
     } else if (msg.t === 'rpc') {
       this.answer(msg.id, msg.role, msg.method, msg.args);
+    } else if (msg.t === 'exiting') {
+      this.exitedBy = msg.id;
     } else {
       this.onOther(msg);
     }
@@ -129,7 +157,10 @@ export class GuestHandle {
     this.exited = true;
     for (const w of this.watches.values()) w.close();
     this.watches.clear();
-    for (const [id, h] of this.held) this.settle(id, { kind: 'exit', timedOut: h.timedOut, paused: h.paused, code, signal });
+    const by = this.exitedBy;
+    for (const [id, h] of this.held) {
+      this.settle(id, { kind: 'exit', timedOut: h.timedOut, paused: h.paused, code, signal, bystander: by !== undefined && by !== id });
+    }
   }
 
   stop(graceMs?: number): void {
@@ -143,8 +174,9 @@ export type Disposition = { kind: 'finish'; out: Outcome } | { kind: 'recover' }
 /**
  * An exit while running: a timeout kill fails the attempt with TaskTimeoutError (retried if the task
  * retries on it); an exit with a code (process.exit(), a fatal error) fails it with WorkerExitedError,
- * since rerunning would only exit again; a kill from outside (signal) and work paused at the time are
- * rerun elsewhere (recovery). While the runner itself is stopping, it reroutes what is left.
+ * since rerunning would only exit again; a kill from outside (signal), work paused at the time, and
+ * bystanders of another invocation's process.exit() or timeout kill are rerun elsewhere (recovery).
+ * While the runner itself is stopping, it reroutes what is left.
  */
 export function dispose(app: App, rec: InvocationRecord, end: RunEnd, stopping: boolean, where: string): Disposition {
   if (end.kind === 'outcome') return { kind: 'finish', out: end.out };
@@ -153,6 +185,6 @@ export function dispose(app: App, rec: InvocationRecord, end: RunEnd, stopping: 
     return { kind: 'finish', out: failureOutcome(app, rec, new TaskTimeoutError(rec.id, seconds)) };
   }
   if (stopping) return { kind: 'drop' };
-  if (end.signal !== null || end.paused) return { kind: 'recover' };
+  if (end.signal !== null || end.paused || end.bystander) return { kind: 'recover' };
   return { kind: 'finish', out: failureOutcome(app, rec, new WorkerExitedError(rec.id, end.code, where)) };
 }

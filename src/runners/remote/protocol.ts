@@ -20,6 +20,11 @@ export interface InitMessage {
   mode: 'guest' | 'thread';
   names: Record<RoleName, string>;
   concurrency?: number;
+  /**
+   * The guest enforces `timeout_seconds` itself (it runs several invocations at once, so killing it
+   * on one's timeout would end its neighbours too); the host only kills a guest stuck past it.
+   */
+  guestTimeouts?: boolean;
 }
 
 export type ToGuest =
@@ -34,6 +39,8 @@ export type ToHost =
   | { t: 'fatal'; error: string }
   | { t: 'rpc'; id: number; role: string; method: string; args: unknown[] }
   | { t: 'done'; outs: Array<{ id: string; out: Outcome }> }
+  /** The invocation `id` called process.exit(): the guest is about to exit because of it. */
+  | { t: 'exiting'; id: string }
   /** Thread mode: invocations in flight, for scaling and idle detection. */
   | { t: 'load'; inFlight: number };
 

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { App } from '../../core/app.js';
 import { ConfigError, TaskappError } from '../../core/errors.js';
 import type { Backends } from '../../backends/registry.js';
-import { GuestHandle } from './host.js';
+import { GuestHandle, TIMEOUT_KILL_GRACE_MS } from './host.js';
 import type { InitMessage, ToHost } from './protocol.js';
 
 const OWN_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -57,12 +57,14 @@ export interface GuestSpec {
   runnerId: string;
   mode: InitMessage['mode'];
   concurrency?: number;
+  /** See InitMessage.guestTimeouts (the host kill becomes a backstop). */
+  guestTimeouts?: boolean;
 }
 
 function initMessage(s: GuestSpec): InitMessage {
   return {
     t: 'init', appModule: s.appModule, appId: s.app.appId, resolved: s.app.resolvedConfig, runnerId: s.runnerId,
-    mode: s.mode, names: s.b.names, concurrency: s.concurrency,
+    mode: s.mode, names: s.b.names, concurrency: s.concurrency, guestTimeouts: s.guestTimeouts,
   };
 }
 
@@ -87,7 +89,7 @@ export function forkGuest(s: GuestSpec): { child: ChildProcess; handle: GuestHan
   const handle = new GuestHandle({
     send: (msg) => { if (child.connected) child.send(msg); },
     kill: () => { child.kill('SIGKILL'); },
-  }, s.b, s.app);
+  }, s.b, s.app, s.guestTimeouts ? TIMEOUT_KILL_GRACE_MS : 0);
   child.on('message', (m) => handle.handle(m as ToHost));
   child.on('error', () => {});
   const ready = whenReady(handle, (f) => child.once('exit', (code) => f(code)));
