@@ -70,11 +70,16 @@ export abstract class ClaimingRunner implements Runner {
     await this.heartbeat.start();
     this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger);
     this.recovery.start();
+    if (this.opts.autorun !== false) this.run();
+    return this;
+  }
+
+  run(): void {
+    if (this.loopDone || this.stopping) return;
     this.loopDone = this.loop().catch((err) => {
       this.app.logger.error('runner loop failed', { runner: this.id, error: (err as Error).stack });
       void this.stop();
     });
-    return this;
   }
 
   private async loop(): Promise<void> {

@@ -35,6 +35,7 @@ export class MultiThreadRunner implements Runner {
   private scaler?: NodeJS.Timeout;
   private stopping = false;
   private stopPromise?: Promise<void>;
+  private begun?: Promise<void>;
   private readonly appModule: string[];
   private readonly min: number;
   private readonly max: number;
@@ -63,10 +64,22 @@ export class MultiThreadRunner implements Runner {
     await this.heartbeat.start();
     this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger);
     this.recovery.start();
-    await Promise.all(Array.from({ length: this.min }, () => this.spawn()));
-    this.scaler = setInterval(() => void this.scale().catch((err) => this.app.logger.warn('scaling failed', { error: (err as Error).message })), 500);
-    this.scaler.unref();
+    if (this.opts.autorun !== false) await this.begin();
     return this;
+  }
+
+  /** Children claim for themselves, so `autorun: false` defers spawning them. */
+  run(): void {
+    void this.begin().catch((err) => this.app.logger.error('could not start child processes', { runner: this.id, error: (err as Error).message }));
+  }
+
+  private begin(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return (this.begun ??= (async () => {
+      await Promise.all(Array.from({ length: this.min }, () => this.spawn()));
+      this.scaler = setInterval(() => void this.scale().catch((err) => this.app.logger.warn('scaling failed', { error: (err as Error).message })), 500);
+      this.scaler.unref();
+    })());
   }
 
   private async spawn(): Promise<void> {

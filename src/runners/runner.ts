@@ -11,6 +11,11 @@ export interface RunnerOptions {
   appModule?: string | string[];
   /** Stop once the queue is empty and nothing is in flight (`taskapp run --once`). */
   once?: boolean;
+  /**
+   * false: get ready (children spawned, heartbeat, recovery) but claim nothing until `run()`, like
+   * BullMQ's `autorun: false`. Default true.
+   */
+  autorun?: boolean;
 }
 
 export interface Runner {
@@ -20,4 +25,6 @@ export interface Runner {
   stop(opts?: { graceMs?: number }): Promise<void>;
   /** Resolves when the runner has stopped (by stop() or, with `once`, by draining the queue). */
   readonly done: Promise<void>;
+  /** Starts claiming work (a runner started with `autorun: false`); no effect once running. */
+  run(): void;
 }

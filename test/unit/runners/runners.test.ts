@@ -42,6 +42,19 @@ describe('runners', () => {
     expect(statuses.at(-1)).toBe('SUCCESS');
   }, 180_000);
 
+  for (const kind of ['thread', 'persistent-process'] as const) {
+    it(`${kind} with autorun: false gets ready but claims nothing until run()`, async () => {
+      useSqlite();
+      runner = await app.startRunner({ runner: kind, processes: 1, appModule: FIXTURE_APP, autorun: false });
+      const inv = await fib.call({ n: 3 });
+      // Long enough for a running runner to have claimed it many times over (claims wake at once).
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await inv.status())).toBe('REGISTERED');
+      runner.run();
+      expect(await inv.result({ timeoutMs: 30_000 })).toBe(2);
+    }, 60_000);
+  }
+
   it('process runner: a fresh child per invocation', async () => {
     useSqlite();
     runner = await app.startRunner({ runner: 'process', processes: 2, appModule: FIXTURE_APP });
