@@ -25,6 +25,16 @@ function viaTsx(appModule: string[]): boolean {
     || process.execArgv.some((a) => a.includes('tsx')) || (process.env.NODE_OPTIONS ?? '').includes('tsx');
 }
 
+/**
+ * A child's young generation capped at 2 MB semi-spaces unless this process was given its own: V8
+ * otherwise grows it to 32 MB in a burst of short tasks and keeps it (bench: child RSS 74 -> 65 MB,
+ * throughput unchanged). The flag only works at start, hence here and not in the child.
+ */
+function heapArgs(): string[] {
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space'));
+  return given ? [] : ['--max-semi-space-size=2'];
+}
+
 /** Node flags for a child process: `--import tsx` where needed. */
 export function loaderArgs(appModule: string[]): string[] {
   if (!viaTsx(appModule)) return [];
@@ -82,7 +92,7 @@ function whenReady(handle: GuestHandle, onExitBeforeReady: (f: (code: number | n
 
 export function forkGuest(s: GuestSpec): { child: ChildProcess; handle: GuestHandle; ready: Promise<GuestHandle> } {
   const child = fork(entry('child-entry'), [], {
-    execArgv: loaderArgs(s.appModule),
+    execArgv: [...loaderArgs(s.appModule), ...heapArgs()],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
