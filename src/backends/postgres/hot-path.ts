@@ -78,6 +78,8 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
       let now = Date.now();
       const started = !broker.mayHaveWork(now) ? [] : await broker.claimVia<InvocationRecord>(max, 0, async (t, until) => {
         now = t.now;
+        // A try cut short by a lost connection may still have committed the outcomes.
+        retried = true;
         const step = await claimTry(t, until, runnerId, done);
         retried = step.retried;
         finals = step.finals;
