@@ -19,6 +19,7 @@ export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> 
   });
   const add = app.task('add', async ({ x, y }: { x: number; y: number }, ctx) => {
     ctx.logger.warn('adding', { x, y });
+    await parentWaiting(app, ctx.invocationId);
     return x + y;
   });
   app.task('boom', async ({ why }: { why: string }) => { throw new RangeError(`boom: ${why}`); });
@@ -36,6 +37,17 @@ export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> 
   }));
   app.task('report', async () => 'ok', { cron: '*/5 * * * *', priority: 7 });
   return app;
+}
+
+/**
+ * A child of `sum` finishes only once `sum` waits for it (PAUSED): a runner fast enough to finish the
+ * child before the parent starts waiting would otherwise leave no PAUSED/RESUMED in sum's history.
+ */
+async function parentWaiting(app: App, id: string): Promise<void> {
+  const { state } = await app.backends();
+  const parentId = (await state.get(id))?.parentId;
+  if (!parentId) return;
+  for (let i = 0; i < 1000 && (await state.get(parentId))?.status !== 'PAUSED'; i++) await new Promise((r) => setTimeout(r, 5));
 }
 
 /** Calls the tasks, runs them on a thread runner until each is SUCCESS, FAILED or RETRY, stops the runner. */
