@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { App } from '../core/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
-import { dispose, type GuestHandle } from './remote/host.js';
+import { dispose, type GuestHandle, type RunEnd } from './remote/host.js';
 import { forkGuest, requireAppModule } from './remote/spawn.js';
 import type { RunnerOptions } from './runner.js';
 import { SlotGroup } from './slot-group.js';
@@ -97,16 +97,14 @@ export class PersistentProcessRunner extends ClaimingRunner {
     }
     const slots = seat.slots;
     slots.take();
-    let held = true;
+    let end: RunEnd;
     try {
-      const end = await seat.guest!.run(rec, this.waitHooks(rec, slots));
-      // The child is done with it: its slot takes new work while the outcome is written.
-      held = false;
-      slots.release();
-      await this.settle(rec, dispose(this.app, rec, end, this.aborting, 'child process'));
+      end = await seat.guest!.run(rec, this.waitHooks(rec, slots));
     } finally {
-      if (held) slots.release();
+      // The child is done with it: its slot takes new work while the outcome is written.
+      slots.release();
     }
+    await this.settle(rec, dispose(this.app, rec, end, this.aborting, 'child process'));
   }
 
   /** The live child with the most free slots (spreads work over the CPUs), if any is free. */

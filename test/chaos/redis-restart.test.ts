@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { taskapp } from '../../src/index.js';
+import { countingAddApps } from '../helpers/counting-apps.js';
 import { reachable } from '../helpers/services.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from './helpers.js';
@@ -53,16 +53,7 @@ if (hasRedisServer) {
       const port = await freePort();
       server = await startRedis(port, tmp.dir);
       const cfg = { backend: 'redis', redis: { url: `redis://127.0.0.1:${port}` }, configFile: false as const, loggingLevel: 'error' as const };
-      const producer = taskapp({ ...cfg, appId: 'restart' });
-      const worker = taskapp({ ...cfg, appId: 'restart' });
-      let executions = 0;
-      const define = (app: typeof producer) => app.task('add', async ({ x, y }: { x: number; y: number }) => {
-        executions++;
-        await new Promise((r) => setTimeout(r, 2));
-        return x + y;
-      });
-      const add = define(producer);
-      define(worker);
+      const { producer, worker, add, counter } = countingAddApps({ ...cfg, appId: 'restart' });
       try {
         const runner = await worker.startRunner({ concurrency: 20 });
         const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
@@ -84,8 +75,8 @@ if (hasRedisServer) {
         for (let k = 0; k < N; k += 500) {
           for (const h of Object.values(await state.historyMany(group.ids.slice(k, k + 500)))) recovered += h.filter((e) => e.status === 'RUNNING_RECOVERY').length;
         }
-        console.log(`redis restart: ${before}/${N} SUCCESS at the kill; all ${N} SUCCESS after it; ${executions - N} extra executions, ${recovered} recovered`);
-        expect(executions - N).toBe(recovered);
+        console.log(`redis restart: ${before}/${N} SUCCESS at the kill; all ${N} SUCCESS after it; ${counter.executions - N} extra executions, ${recovered} recovered`);
+        expect(counter.executions - N).toBe(recovered);
         await runner.stop({ graceMs: 1000 });
       } finally {
         await worker.close();

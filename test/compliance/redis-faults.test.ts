@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
-import { taskapp } from '../../src/index.js';
+import { countingAddApps } from '../helpers/counting-apps.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { describeWithService } from '../helpers/services.js';
 
@@ -29,17 +29,8 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis backend under conne
 
   it(`runs ${N} tasks to SUCCESS while its connections are killed`, async () => {
     const cfg = { backend: 'redis', redis: { url: REDIS_URL, prefix }, configFile: false as const, loggingLevel: 'error' };
-    const producer = taskapp(cfg);
-    const worker = taskapp(cfg);
+    const { producer, worker, add, counter } = countingAddApps(cfg);
     const admin = new Redis(REDIS_URL);
-    let executions = 0;
-    const define = (app: typeof producer) => app.task('add', async ({ x, y }: { x: number; y: number }) => {
-      executions++;
-      await new Promise((r) => setTimeout(r, 2));
-      return x + y;
-    });
-    const add = define(producer);
-    define(worker);
     try {
       await worker.startRunner({ concurrency: 50 });
       const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
@@ -67,7 +58,7 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis backend under conne
       // A status change resent after a lost reply must not be applied twice.
       const hist = await Promise.all(group.ids.slice(0, 200).map((id) => state.history(id)));
       for (const h of hist) expect(h.map((e) => e.status)).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'SUCCESS']);
-      expect(executions).toBe(N);
+      expect(counter.executions).toBe(N);
     } finally {
       await worker.close();
       await producer.close();

@@ -15,7 +15,7 @@ import { CLAIM, claimedIds, claimValues, RECLAIM, ROUTE, routeValues, type Claim
 import { stmt, type PgDb, type TxClient } from './db.js';
 import { checkable, issueChecked } from './checked.js';
 import { isFinal, OWNED_STATUSES, TRANSITIONS, type Status } from '../../core/status.js';
-import { ACQUIRABLE_LIST, LOCK_CLAIMED, type PgOrchestrator } from './orchestrator.js';
+import { ACQUIRABLE_LIST, LOCK_CLAIMED, type AcquireStep, type PgOrchestrator } from './orchestrator.js';
 import type { PgStateBackend } from './state.js';
 import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
 
@@ -135,21 +135,27 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
     // A committed earlier attempt started them at this very `now`.
     const again = attempt > 0 ? (await c.query<InvocationRow>(STARTED, [ids, runnerId, now])).rows.map(toRecord) : [];
     const step = await orch.acquireInTx(c, ids, runnerId, now, 0, { clock: Date.now });
-    const running = step.acquired.map((rec) => {
-      const { record, entry } = applyTransition(rec, { id: rec.id, to: 'RUNNING', runnerId }, now);
-      step.changed.set(rec.id, record);
-      step.changes.push({ id: rec.id, entry });
-      return record;
-    });
+    const running = startAcquired(step, runnerId, now);
     const finals = orch.write(c, step.changed, step.changes, now);
     if (step.requeue.length) void c.query(ROUTE, routeValues(step.requeue, d.channel));
     return { items: [...again, ...running], finals };
   }
 
+  /** Moves what an acquire took on to RUNNING, adding the changes to the step's (written by the caller). */
+  function startAcquired(step: AcquireStep, runnerId: string, now: number): InvocationRecord[] {
+    return step.acquired.map((rec) => {
+      const { record, entry } = applyTransition(rec, { id: rec.id, to: 'RUNNING', runnerId }, now);
+      step.changed.set(rec.id, record);
+      step.changes.push({ id: rec.id, entry });
+      return record;
+    });
+  }
+
   /**
-   * One claim try inside a transaction: claim with SKIP LOCKED, acquire with concurrency control,
-   * RUNNING, blocked ones back to the queue; with `done`, also this runner's outcomes, written in
-   * the same statement. `done` results are undefined when this try did not write them.
+   * One claim try inside a transaction (the JavaScript path): claim with SKIP LOCKED, acquire with
+   * concurrency control, RUNNING, blocked ones back to the queue; with `done`, also this runner's
+   * outcomes, written in the same statement. `done` results are undefined when this try did not
+   * write them.
    */
   async function startInTx(c: TxClient, attempt: number, t: ClaimTry, runnerId: string, done: TransitionRequest[]): Promise<TryStep> {
     /** What committed tries with these tokens started for this runner; null: they did not commit. */
@@ -178,30 +184,23 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
         return { claim: { items: earlier }, finals: [] };
       }
     }
-    // Outcomes, claim and claimed rows go out together: one round trip. Outcomes are checked by
-    // their UPDATE (checked.ts) unless one invocation has two of them.
-    const useChecked = done.length > 0 && checkable(done);
-    const checked = useChecked ? issueChecked(c, d, done, t.now) : undefined;
-    const outcomes = done.length && !useChecked ? orch.transitionInTx(c, done, t.now, attempt) : undefined;
+    // Outcome rows, claim and claimed rows go out together: the first round trip. Outcomes are
+    // validated here (a retry finds its own committed changes done).
+    const outcomes = done.length ? orch.transitionInTx(c, done, t.now, attempt) : undefined;
     const claimed = c.query<ClaimRow>(CLAIM, claimValues({ ...t, done: [...t.done, ...t.back], back: [] }));
     const locked = c.query<InvocationRow>(LOCK_CLAIMED, [t.token, ACQUIRABLE_LIST]);
     const fin = await outcomes;
     const found = claimedIds((await claimed).rows);
-    const step = 'ids' in found
+    const step: AcquireStep = 'ids' in found
       ? await orch.acquireInTx(c, found.ids, runnerId, t.now, 0, { clock: Date.now, locked })
-      : { acquired: [], requeue: [], changed: new Map<string, InvocationRecord>(), changes: [] };
-    const running = step.acquired.map((rec) => {
-      const { record, entry } = applyTransition(rec, { id: rec.id, to: 'RUNNING', runnerId }, t.now);
-      step.changed.set(rec.id, record);
-      step.changes.push({ id: rec.id, entry });
-      return record;
-    });
+      : { acquired: [], requeue: [], changed: new Map(), changes: [] };
+    const running = startAcquired(step, runnerId, t.now);
     if (fin) {
       for (const [id, rec] of fin.changed) step.changed.set(id, rec);
       step.changes.push(...fin.changes);
     }
     const finals = orch.write(c, step.changed, step.changes, t.now);
     if (step.requeue.length) void c.query(ROUTE, routeValues(step.requeue, d.channel));
-    return { claim: 'ids' in found ? { items: running } : found, finals, done: checked ? await checked : fin?.out };
+    return { claim: 'ids' in found ? { items: running } : found, finals, done: fin?.out };
   }
 }
