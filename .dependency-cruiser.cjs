@@ -25,7 +25,11 @@ const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
   comment: `${layer} is below ${LAYERS.slice(i + 1).join(', ')} and must not import them`,
   severity: 'error',
   from: { path: `^${escape(layer)}(/|$)` },
-  to: { path: `^(${LAYERS.slice(i + 1).map(escape).join('|')})(/|$)` },
+  to: {
+    path: `^(${LAYERS.slice(i + 1)
+      .map(escape)
+      .join('|')})(/|$)`,
+  },
 }));
 
 module.exports = {

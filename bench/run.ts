@@ -25,7 +25,9 @@ const { values: a } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const N = Number(a.tasks), C = Number(a.concurrency), L = Number(a['latency-samples']);
+const N = Number(a.tasks),
+  C = Number(a.concurrency),
+  L = Number(a['latency-samples']);
 const runId = `bench${process.pid}${Date.now().toString(36)}`;
 const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
 
@@ -37,16 +39,28 @@ const backendOptions: Record<string, TaskappOptions> = {
   postgres: { postgres: { schema: runId, url: pgUrl } },
 };
 process.env.TASKAPP_BENCH_CONFIG = JSON.stringify({
-  appId: runId, backend: a.backend, ...(a.broker ? { broker: a.broker } : {}), loggingLevel: 'warn', ...backendOptions[a.backend!],
+  appId: runId,
+  backend: a.backend,
+  ...(a.broker ? { broker: a.broker } : {}),
+  loggingLevel: 'warn',
+  ...backendOptions[a.backend!],
 });
-const appModule = fileURLToPath(new URL(`./bench-app${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const appModule = fileURLToPath(
+  new URL(`./bench-app${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
 const { app, add } = await import(appModule);
 
 try {
   await app.backends();
   // Like the peers (a BullMQ Worker made with autorun: false before the clock starts): the runner
   // gets ready first (children spawned and loaded) and claims only once the tasks are enqueued.
-  const runner = await app.startRunner({ runner: a.runner as never, concurrency: C, appModule, autorun: false, ...(a.processes ? { processes: Number(a.processes) } : {}) });
+  const runner = await app.startRunner({
+    runner: a.runner as never,
+    concurrency: C,
+    appModule,
+    autorun: false,
+    ...(a.processes ? { processes: Number(a.processes) } : {}),
+  });
   const t0 = performance.now();
   const { tEnq, tEnd } = await produceAndProcess();
   const lat: number[] = [];
@@ -59,7 +73,11 @@ try {
   const rss = await runnerRssMb(runner);
   await runner.stop();
   const out = {
-    system: 'taskapp', backend: a.broker ? `${a.backend}+${a.broker}` : a.backend, runner: a.runner, n: N, concurrency: C,
+    system: 'taskapp',
+    backend: a.broker ? `${a.backend}+${a.broker}` : a.backend,
+    runner: a.runner,
+    n: N,
+    concurrency: C,
     enqueue_per_s: Math.round(N / ((tEnq - t0) / 1000)),
     process_per_s: Math.round(N / ((tEnd - tEnq) / 1000)),
     total_per_s: Math.round(N / ((tEnd - t0) / 1000)),
@@ -67,8 +85,11 @@ try {
     latency_p99_ms: +lat[Math.floor(L * 0.99)]!.toFixed(2),
     rss_mb: rss,
   };
-  if (a.json) console.log(JSON.stringify(out));
-  else console.table(out);
+  if (a.json) {
+    console.log(JSON.stringify(out));
+  } else {
+    console.table(out);
+  }
 
   /**
    * The producer's part (enqueue N, start the runner, wait for all N), in its own scope so that the
@@ -79,9 +100,15 @@ try {
     const tEnq = performance.now();
     runner.run();
     let done = 0;
-    for await (const { record } of group.settled()) if (record.status === 'SUCCESS') done++;
+    for await (const { record } of group.settled()) {
+      if (record.status === 'SUCCESS') {
+        done++;
+      }
+    }
     const tEnd = performance.now();
-    if (done !== N) throw new Error(`only ${done} of ${N} succeeded`);
+    if (done !== N) {
+      throw new Error(`only ${done} of ${N} succeeded`);
+    }
     return { tEnq, tEnd };
   }
 } finally {
@@ -102,7 +129,9 @@ async function runnerRssMb(runner: Runner): Promise<number> {
   const children = (runner as { childPids?: number[] }).childPids?.filter((pid) => pid > 0) ?? [];
   if (children.length) {
     const sizes = children.map(childRssBytes).filter((n): n is number => n !== null);
-    if (sizes.length) return Math.round(Math.max(...sizes) / 1048576);
+    if (sizes.length) {
+      return Math.round(Math.max(...sizes) / 1048576);
+    }
   }
   // Two passes: the first may only queue finalizers and weak references whose memory the second frees.
   fullGc();
@@ -112,7 +141,9 @@ async function runnerRssMb(runner: Runner): Promise<number> {
 }
 
 function fullGc(): void {
-  const gc = (globalThis as { gc?: () => void }).gc ?? (setFlagsFromString('--expose-gc'), runInNewContext('gc') as () => void);
+  const gc =
+    (globalThis as { gc?: () => void }).gc ??
+    (setFlagsFromString('--expose-gc'), runInNewContext('gc') as () => void);
   gc();
 }
 

@@ -18,14 +18,18 @@ export default class Call extends BaseCommand<typeof Call> {
   static flags = {
     args: Flags.string({ char: 'a', description: 'arguments as a JSON object', helpValue: 'JSON' }),
     wait: Flags.boolean({ char: 'w', description: 'wait for the result and print it' }),
-    timeout: Flags.integer({ description: 'with --wait: give up after this many seconds (exit 1)', min: 1 }),
+    timeout: Flags.integer({
+      description: 'with --wait: give up after this many seconds (exit 1)',
+      min: 1,
+    }),
   };
 
   async run(): Promise<CallOutcome> {
     const args = parseArgsJson(this.flags.args);
     const app = await this.app();
     const res = await callTask(app, this.args.task, args, {
-      wait: this.flags.wait, timeoutMs: this.flags.timeout === undefined ? undefined : this.flags.timeout * 1000,
+      wait: this.flags.wait,
+      timeoutMs: this.flags.timeout === undefined ? undefined : this.flags.timeout * 1000,
     });
     this.out(this.flags.wait ? oneLine(res.result) : res.id);
     return res;

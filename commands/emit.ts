@@ -3,10 +3,15 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { emitFromText } from '../src/triggers/admin.js';
 
 export default class Emit extends BaseCommand<typeof Emit> {
-  static description = 'Emit an event for event triggers (on.event(CODE, filter)); prints the event id';
-  static examples = [`<%= config.bin %> <%= command.id %> user.signup --payload '{"userId": 7, "plan": "pro"}'`];
+  static description =
+    'Emit an event for event triggers (on.event(CODE, filter)); prints the event id';
+  static examples = [
+    `<%= config.bin %> <%= command.id %> user.signup --payload '{"userId": 7, "plan": "pro"}'`,
+  ];
   static enableJsonFlag = true;
-  static args = { code: Args.string({ description: 'event code, e.g. user.signup', required: true }) };
+  static args = {
+    code: Args.string({ description: 'event code, e.g. user.signup', required: true }),
+  };
   static flags = {
     payload: Flags.string({ description: 'event payload as JSON', default: '{}' }),
   };

@@ -1,9 +1,15 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { INIT_BACKENDS, scaffold, type InitBackend, type ScaffoldResult } from '../src/cli/scaffold.js';
+import {
+  INIT_BACKENDS,
+  scaffold,
+  type InitBackend,
+  type ScaffoldResult,
+} from '../src/cli/scaffold.js';
 
 export default class Init extends BaseCommand<typeof Init> {
-  static summary = 'Create a working taskapp project: config, two example tasks, scripts and a test.';
+  static summary =
+    'Create a working taskapp project: config, two example tasks, scripts and a test.';
   static description = `Writes taskapp.toml, src/tasks.ts (tasks "add" and "fib"), package.json with scripts, a vitest test that runs the tasks in dev mode, tsconfig.json and .gitignore. Refuses to overwrite existing files unless --force is given.`;
   static examples = [
     '<%= config.bin %> <%= command.id %> my-app',
@@ -15,21 +21,40 @@ export default class Init extends BaseCommand<typeof Init> {
     dir: Args.string({ description: 'folder to create the project in', default: '.' }),
   };
   static flags = {
-    backend: Flags.string({ description: 'backend the project starts with', options: [...INIT_BACKENDS], default: 'sqlite' }),
+    backend: Flags.string({
+      description: 'backend the project starts with',
+      options: [...INIT_BACKENDS],
+      default: 'sqlite',
+    }),
     force: Flags.boolean({ description: 'overwrite files that already exist' }),
-    local: Flags.boolean({ hidden: true, description: 'depend on this taskapp checkout (file:) instead of the published version; also TASKAPP_INIT_LOCAL=1' }),
+    local: Flags.boolean({
+      hidden: true,
+      description:
+        'depend on this taskapp checkout (file:) instead of the published version; also TASKAPP_INIT_LOCAL=1',
+    }),
   };
 
   async run(): Promise<ScaffoldResult> {
-    const envLocal = ['1', 'true', 'yes'].includes((process.env.TASKAPP_INIT_LOCAL ?? '').toLowerCase());
+    const envLocal = ['1', 'true', 'yes'].includes(
+      (process.env.TASKAPP_INIT_LOCAL ?? '').toLowerCase(),
+    );
     const res = scaffold({
-      dir: this.args.dir, backend: this.flags.backend as InitBackend, force: this.flags.force, local: this.flags.local || envLocal,
+      dir: this.args.dir,
+      backend: this.flags.backend as InitBackend,
+      force: this.flags.force,
+      local: this.flags.local || envLocal,
     });
     const s = this.style;
     this.out(`${s('green', 'Created')} ${s('bold', res.appId)} in ${res.dir}`);
-    for (const f of res.written) this.out(`  ${res.overwritten.includes(f) ? s('yellow', 'overwrote') : s('green', 'wrote    ')} ${f}`);
+    for (const f of res.written) {
+      this.out(
+        `  ${res.overwritten.includes(f) ? s('yellow', 'overwrote') : s('green', 'wrote    ')} ${f}`,
+      );
+    }
     this.out('\nNext:');
-    for (const cmd of res.next) this.out(`  ${s('cyan', cmd)}`);
+    for (const cmd of res.next) {
+      this.out(`  ${s('cyan', cmd)}`);
+    }
     return res;
   }
 }

@@ -7,7 +7,8 @@ import { renderList } from '../src/cli/render-invocation.js';
 
 export default class List extends BaseCommand<typeof List> {
   static summary = 'List invocations, newest first.';
-  static description = 'Filters combine: --task add --status FAILED --since 1h lists the add invocations that failed in the last hour.';
+  static description =
+    'Filters combine: --task add --status FAILED --since 1h lists the add invocations that failed in the last hour.';
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --task add --status FAILED,RETRY --since 1h',
@@ -16,19 +17,36 @@ export default class List extends BaseCommand<typeof List> {
   static enableJsonFlag = true;
   static flags = {
     task: Flags.string({ char: 't', description: 'only this task' }),
-    status: Flags.string({ char: 's', description: 'only these statuses (comma-separated or repeated)', options: [...STATUSES], multiple: true, delimiter: ',' }),
+    status: Flags.string({
+      char: 's',
+      description: 'only these statuses (comma-separated or repeated)',
+      options: [...STATUSES],
+      multiple: true,
+      delimiter: ',',
+    }),
     limit: Flags.integer({ char: 'l', description: 'at most this many rows', default: 20, min: 1 }),
-    since: Flags.string({ description: 'created within this long ago: 90s, 10m, 24h, 7d', helpValue: 'DURATION' }),
+    since: Flags.string({
+      description: 'created within this long ago: 90s, 10m, 24h, 7d',
+      helpValue: 'DURATION',
+    }),
   };
 
   async run(): Promise<InvocationView[]> {
     const { task, status, limit, since } = this.flags;
-    const createdAfter = since === undefined ? undefined : Date.now() - parseDuration(since, 'since');
+    const createdAfter =
+      since === undefined ? undefined : Date.now() - parseDuration(since, 'since');
     const app = await this.app({ requireTasks: false });
     const { state } = await app.backends();
-    const recs = await state.list({ taskId: task, statuses: status as Status[] | undefined, createdAfter, limit });
+    const recs = await state.list({
+      taskId: task,
+      statuses: status as Status[] | undefined,
+      createdAfter,
+      limit,
+    });
     const views = recs.map((r) => viewOf(app, r, []));
-    this.out(views.length ? renderList(views, this.style) : this.style('gray', 'no invocations match'));
+    this.out(
+      views.length ? renderList(views, this.style) : this.style('gray', 'no invocations match'),
+    );
     return views;
   }
 }

@@ -6,7 +6,8 @@ import { parseDuration } from '../src/cli/duration.js';
 import { purgeInvocations } from '../src/orchestration/purge.js';
 
 export default class Purge extends BaseCommand<typeof Purge> {
-  static summary = 'Delete finished invocations (SUCCESS, FAILED, CONCURRENCY_CONTROLLED_FINAL) and their history.';
+  static summary =
+    'Delete finished invocations (SUCCESS, FAILED, CONCURRENCY_CONTROLLED_FINAL) and their history.';
   static description = `Only final invocations are deleted; nothing queued or running is touched. Asks for confirmation on a terminal; scripts pass --yes.`;
   static examples = [
     '<%= config.bin %> <%= command.id %> --finished-before 24h',
@@ -15,7 +16,10 @@ export default class Purge extends BaseCommand<typeof Purge> {
   ];
   static enableJsonFlag = true;
   static flags = {
-    'finished-before': Flags.string({ description: 'only those that finished at least this long ago: 10m, 24h, 7d (default: all)', helpValue: 'DURATION' }),
+    'finished-before': Flags.string({
+      description: 'only those that finished at least this long ago: 10m, 24h, 7d (default: all)',
+      helpValue: 'DURATION',
+    }),
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation' }),
   };
 
@@ -23,22 +27,33 @@ export default class Purge extends BaseCommand<typeof Purge> {
     const age = this.flags['finished-before'];
     const before = Date.now() - (age === undefined ? 0 : parseDuration(age, 'finished-before'));
     const what = `finished invocations${age ? ` older than ${age}` : ''} (before ${new Date(before).toISOString()})`;
-    if (!this.flags.yes) await this.confirm(`Delete all ${what}? [y/N] `);
+    if (!this.flags.yes) {
+      await this.confirm(`Delete all ${what}? [y/N] `);
+    }
     const app = await this.app({ requireTasks: false });
     const { purged, blobsDeleted } = await purgeInvocations(app, before);
-    this.out(`purged ${purged} ${what}${blobsDeleted ? `, and ${blobsDeleted} argument blob(s) no longer used` : ''}`);
+    this.out(
+      `purged ${purged} ${what}${blobsDeleted ? `, and ${blobsDeleted} argument blob(s) no longer used` : ''}`,
+    );
     return { purged, blobsDeleted, finishedBefore: new Date(before).toISOString() };
   }
 
   private async confirm(question: string): Promise<void> {
     if (!process.stdin.isTTY || this.jsonEnabled()) {
-      throw new TaskappError('USAGE', 'purge deletes data and needs confirmation, but there is no terminal to ask on', {
-        fix: 'pass --yes', exitCode: 2,
-      });
+      throw new TaskappError(
+        'USAGE',
+        'purge deletes data and needs confirmation, but there is no terminal to ask on',
+        {
+          fix: 'pass --yes',
+          exitCode: 2,
+        },
+      );
     }
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     const answer = await rl.question(question);
     rl.close();
-    if (!/^y(es)?$/i.test(answer.trim())) throw new TaskappError('ABORTED', 'purge aborted: nothing deleted', { exitCode: 1 });
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      throw new TaskappError('ABORTED', 'purge aborted: nothing deleted', { exitCode: 1 });
+    }
   }
 }

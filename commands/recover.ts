@@ -3,7 +3,8 @@ import { recoverOnce, type RecoveryReport } from '../src/orchestration/recovery.
 import { newRunnerId } from '../src/core/ids.js';
 
 export default class Recover extends BaseCommand<typeof Recover> {
-  static summary = 'Run one recovery pass now: reroute work of dead runners and work stuck in PENDING.';
+  static summary =
+    'Run one recovery pass now: reroute work of dead runners and work stuck in PENDING.';
   static description = `Runners heartbeat every runner.heartbeat_interval_seconds. Work held (RUNNING, PAUSED, RESUMED) by a runner silent for runner.runner_dead_after_seconds goes RUNNING_RECOVERY -> REROUTED -> queue; PENDING work older than runner.max_pending_seconds (or held by a dead runner) goes PENDING_RECOVERY -> REROUTED -> queue. Running runners do this on their own; this command does it once, now.`;
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -13,13 +14,27 @@ export default class Recover extends BaseCommand<typeof Recover> {
 
   async run(): Promise<RecoveryReport> {
     const app = await this.app({ requireTasks: false });
-    const report = await recoverOnce(await app.backends(), app.config.runner, newRunnerId('recover-command'));
+    const report = await recoverOnce(
+      await app.backends(),
+      app.config.runner,
+      newRunnerId('recover-command'),
+    );
     const s = this.style;
     const n = report.running.length + report.pending.length;
-    this.out(`${report.deadRunners.length} dead runner(s)${report.deadRunners.length ? `: ${report.deadRunners.join(', ')}` : ''}`);
-    this.out(`${report.running.length} running invocation(s) rerouted${report.running.length ? `: ${report.running.join(', ')}` : ''}`);
-    this.out(`${report.pending.length} pending invocation(s) rerouted${report.pending.length ? `: ${report.pending.join(', ')}` : ''}`);
-    this.out(n ? s('green', `moved ${n} invocation(s) back to the queue`) : s('gray', 'nothing to recover'));
+    this.out(
+      `${report.deadRunners.length} dead runner(s)${report.deadRunners.length ? `: ${report.deadRunners.join(', ')}` : ''}`,
+    );
+    this.out(
+      `${report.running.length} running invocation(s) rerouted${report.running.length ? `: ${report.running.join(', ')}` : ''}`,
+    );
+    this.out(
+      `${report.pending.length} pending invocation(s) rerouted${report.pending.length ? `: ${report.pending.join(', ')}` : ''}`,
+    );
+    this.out(
+      n
+        ? s('green', `moved ${n} invocation(s) back to the queue`)
+        : s('gray', 'nothing to recover'),
+    );
     return report;
   }
 }

@@ -5,7 +5,8 @@ import { runUntilStopped } from '../src/cli/run-runner.js';
 import { styler } from '../src/cli/style.js';
 
 export default class Run extends BaseCommand<typeof Run> {
-  static summary = 'Start a runner: load the config and task modules, then run invocations until stopped.';
+  static summary =
+    'Start a runner: load the config and task modules, then run invocations until stopped.';
   static description = `Logs a one-line start banner (app, backend, runner, tasks found) on stderr. SIGINT/SIGTERM stop gracefully: no new claims, work in flight finishes (runner.shutdown_grace_seconds) or is rerouted; a second signal stops at once. Flags override the [runner] section of the config and TASKAPP__RUNNER__*.`;
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -14,9 +15,21 @@ export default class Run extends BaseCommand<typeof Run> {
     '<%= config.bin %> <%= command.id %> --once   # drain the queue, then exit (CI, batch jobs)',
   ];
   static flags = {
-    runner: Flags.string({ char: 'r', description: 'runner kind (default: runner.kind from config)', options: [...RUNNERS] }),
-    concurrency: Flags.integer({ char: 'n', description: 'invocations at once per runner (per child for multi-thread)', min: 1 }),
-    processes: Flags.integer({ char: 'p', description: 'children of process-based runners', min: 1 }),
+    runner: Flags.string({
+      char: 'r',
+      description: 'runner kind (default: runner.kind from config)',
+      options: [...RUNNERS],
+    }),
+    concurrency: Flags.integer({
+      char: 'n',
+      description: 'invocations at once per runner (per child for multi-thread)',
+      min: 1,
+    }),
+    processes: Flags.integer({
+      char: 'p',
+      description: 'children of process-based runners',
+      min: 1,
+    }),
     once: Flags.boolean({ description: 'exit once the queue is empty and nothing is running' }),
   };
 
@@ -25,9 +38,20 @@ export default class Run extends BaseCommand<typeof Run> {
     const app = await this.app({ flags: { runner: { kind: runner, concurrency, processes } } });
     const cfg = app.config.runner;
     const err = styler(process.stderr);
-    await runUntilStopped(app, { runner: cfg.kind, concurrency: cfg.concurrency, processes: cfg.processes, once, appModule: this.taskModules }, this.taskModules.length, {
-      info: (l) => process.stderr.write(`${err('cyan', '›')} ${l}\n`),
-      warn: (l) => process.stderr.write(`${err('yellow', '!')} ${l}\n`),
-    });
+    await runUntilStopped(
+      app,
+      {
+        runner: cfg.kind,
+        concurrency: cfg.concurrency,
+        processes: cfg.processes,
+        once,
+        appModule: this.taskModules,
+      },
+      this.taskModules.length,
+      {
+        info: (l) => process.stderr.write(`${err('cyan', '›')} ${l}\n`),
+        warn: (l) => process.stderr.write(`${err('yellow', '!')} ${l}\n`),
+      },
+    );
   }
 }

@@ -1,10 +1,15 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { loadView, type InvocationView } from '../src/cli/invocations.js';
-import { renderInvocation, renderOutcome, renderTimelineEntry } from '../src/cli/render-invocation.js';
+import {
+  renderInvocation,
+  renderOutcome,
+  renderTimelineEntry,
+} from '../src/cli/render-invocation.js';
 
 export default class Status extends BaseCommand<typeof Status> {
-  static summary = 'Show one invocation: status, task, arguments, runner, attempts, times, result or error, history.';
+  static summary =
+    'Show one invocation: status, task, arguments, runner, attempts, times, result or error, history.';
   static description = `The history is the timeline of every status change with the runner that made it. An unknown id exits 1. --watch follows the invocation until it is final, printing each new status as it happens (with --json: prints the final state once).`;
   static examples = [
     '<%= config.bin %> <%= command.id %> 0b6f5c0e-3c5e-4a8e-9a61-2f1f0f1b2c3d',
@@ -13,11 +18,19 @@ export default class Status extends BaseCommand<typeof Status> {
   ];
   static enableJsonFlag = true;
   static args = {
-    id: Args.string({ description: 'invocation id (printed by taskapp call, listed by taskapp list)', required: true }),
+    id: Args.string({
+      description: 'invocation id (printed by taskapp call, listed by taskapp list)',
+      required: true,
+    }),
   };
   static flags = {
     watch: Flags.boolean({ description: 'follow until the invocation is final' }),
-    interval: Flags.integer({ description: 'with --watch: poll every N milliseconds', default: 300, min: 10, hidden: true }),
+    interval: Flags.integer({
+      description: 'with --watch: poll every N milliseconds',
+      default: 300,
+      min: 10,
+      hidden: true,
+    }),
   };
 
   async run(): Promise<InvocationView> {
@@ -33,11 +46,15 @@ export default class Status extends BaseCommand<typeof Status> {
     while (!view.final) {
       await new Promise((r) => setTimeout(r, this.flags.interval));
       view = await loadView(app, this.args.id);
-      for (const h of view.history.slice(shown)) this.out(renderTimelineEntry(h, s));
+      for (const h of view.history.slice(shown)) {
+        this.out(renderTimelineEntry(h, s));
+      }
       shown = view.history.length;
     }
     const outcome = renderOutcome(view, s);
-    if (outcome.length) this.out(outcome.join('\n'));
+    if (outcome.length) {
+      this.out(outcome.join('\n'));
+    }
     return view;
   }
 }

@@ -3,7 +3,8 @@ import { orphanTaskConfig, renderTasks, taskViews, type TaskView } from '../src/
 import { styler } from '../src/cli/style.js';
 
 export default class Tasks extends BaseCommand<typeof Tasks> {
-  static summary = 'List the registered tasks and their effective options, with where each value came from.';
+  static summary =
+    'List the registered tasks and their effective options, with where each value came from.';
   static description = `Options resolve, lowest first: built-in default < [task_defaults] < options in code < [tasks.<name>] in the config file < TASKAPP__TASKS__<NAME>__<OPTION>. Config or env naming a task that does not exist is reported on stderr.`;
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -16,7 +17,9 @@ export default class Tasks extends BaseCommand<typeof Tasks> {
     const app = await this.app();
     const views = taskViews(app);
     const warn = styler(process.stderr);
-    for (const w of orphanTaskConfig(app)) this.logToStderr(`${warn('yellow', 'warning:')} ${w}`);
+    for (const w of orphanTaskConfig(app)) {
+      this.logToStderr(`${warn('yellow', 'warning:')} ${w}`);
+    }
     this.out(renderTasks(views, this.style));
     return views;
   }

@@ -3,16 +3,36 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { runWeb } from '../src/monitoring/web/run.js';
 
 export default class Web extends BaseCommand<typeof Web> {
-  static override description = 'Serve the web dashboard, its JSON API (/api/...) and Prometheus /metrics';
-  static override examples = ['<%= config.bin %> web', '<%= config.bin %> web --port 9000 --allow-actions'];
+  static override description =
+    'Serve the web dashboard, its JSON API (/api/...) and Prometheus /metrics';
+  static override examples = [
+    '<%= config.bin %> web',
+    '<%= config.bin %> web --port 9000 --allow-actions',
+  ];
   static override flags = {
-    port: Flags.integer({ char: 'p', description: 'port to listen on', default: 8000, min: 0, max: 65535 }),
-    host: Flags.string({ description: 'address to listen on (0.0.0.0 exposes the dashboard to the network)', default: '127.0.0.1' }),
-    'allow-actions': Flags.boolean({ description: 'enable rerun and purge (protected by a per-start token and an Origin check)' }),
+    port: Flags.integer({
+      char: 'p',
+      description: 'port to listen on',
+      default: 8000,
+      min: 0,
+      max: 65535,
+    }),
+    host: Flags.string({
+      description: 'address to listen on (0.0.0.0 exposes the dashboard to the network)',
+      default: '127.0.0.1',
+    }),
+    'allow-actions': Flags.boolean({
+      description: 'enable rerun and purge (protected by a per-start token and an Origin check)',
+    }),
   };
 
   async run(): Promise<void> {
     const app = await this.app({ requireTasks: false });
-    await runWeb(app, { port: this.flags.port, host: this.flags.host, allowActions: this.flags['allow-actions'], log: (m) => this.log(m) });
+    await runWeb(app, {
+      port: this.flags.port,
+      host: this.flags.host,
+      allowActions: this.flags['allow-actions'],
+      log: (m) => this.log(m),
+    });
   }
 }

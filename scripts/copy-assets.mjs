@@ -7,8 +7,9 @@ const exts = ['.sql', '.lua'];
 function walk(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (exts.some((e) => name.endsWith(e))) {
+    if (statSync(p).isDirectory()) {
+      walk(p);
+    } else if (exts.some((e) => name.endsWith(e))) {
       const out = join(root, 'dist', relative(root, p));
       mkdirSync(dirname(out), { recursive: true });
       cpSync(p, out);

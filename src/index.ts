@@ -11,7 +11,21 @@ export type { TriggerContext, SourceInvocation, ArgsProvider } from './triggers/
 export type { Logger } from './core/logger.js';
 export type { SerializableClass } from './serialization/serializer.js';
 export {
-  TaskappError, ConfigError, IllegalTransitionError, WrongOwnerError, InvocationNotFoundError, UnknownTaskError,
-  DuplicateTaskError, InvalidArgumentsError, SerializationError, TimeoutError, TaskTimeoutError, NoResultError,
-  TaskFailedError, BackendError, WorkerExitedError, ConcurrencyArgumentsMismatchError, InvocationCycleError,
+  TaskappError,
+  ConfigError,
+  IllegalTransitionError,
+  WrongOwnerError,
+  InvocationNotFoundError,
+  UnknownTaskError,
+  DuplicateTaskError,
+  InvalidArgumentsError,
+  SerializationError,
+  TimeoutError,
+  TaskTimeoutError,
+  NoResultError,
+  TaskFailedError,
+  BackendError,
+  WorkerExitedError,
+  ConcurrencyArgumentsMismatchError,
+  InvocationCycleError,
 } from './core/errors.js';

@@ -1,6 +1,11 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
-import { configAsWritten, configToToml, explainConfig, type ExplainedField } from '../../src/config/explain.js';
+import {
+  configAsWritten,
+  configToToml,
+  explainConfig,
+  type ExplainedField,
+} from '../../src/config/explain.js';
 
 export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
   static summary = 'Print the resolved configuration; --explain adds where each value came from.';
@@ -15,11 +20,17 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
     explain: Flags.boolean({ char: 'e', description: 'show the source of every value' }),
   };
 
-  async run(): Promise<{ file: string | null; config: Record<string, unknown>; fields?: ExplainedField[] }> {
+  async run(): Promise<{
+    file: string | null;
+    config: Record<string, unknown>;
+    fields?: ExplainedField[];
+  }> {
     const app = await this.app({ requireTasks: false });
     const resolved = app.resolvedConfig;
     const file = (resolved as { filepath?: string | null }).filepath ?? null;
-    this.out(`${this.style('gray', `# config file: ${file ?? '(none found; defaults, code and env only)'}`)}`);
+    this.out(
+      `${this.style('gray', `# config file: ${file ?? '(none found; defaults, code and env only)'}`)}`,
+    );
     this.out(configToToml(resolved, this.flags.explain));
     const out = { file, config: configAsWritten(resolved) };
     return this.flags.explain ? { ...out, fields: explainConfig(resolved) } : out;

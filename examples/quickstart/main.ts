@@ -14,7 +14,11 @@ try {
   const sum = await add.call({ x: 1, y: 2 });
   console.log(`add(1, 2) = ${await sum.result()}   [invocation ${sum.id}, ${await sum.status()}]`);
 
-  const group = await add.parallelize([{ x: 10, y: 1 }, { x: 20, y: 2 }, { x: 30, y: 3 }]);
+  const group = await add.parallelize([
+    { x: 10, y: 1 },
+    { x: 20, y: 2 },
+    { x: 30, y: 3 },
+  ]);
   console.log(`parallel adds = ${JSON.stringify(await group.all())}`);
 
   console.log(`fib(12) = ${await fib.run({ n: 12 }, { timeoutMs: 60_000 })}`);

@@ -6,4 +6,5 @@ export const add = app.task('add', async ({ x, y }: { x: number; y: number }) =>
 
 /** Recursive on purpose: each call is its own invocation; a parent waiting on children frees its slot. */
 export const fib = app.task('fib', async ({ n }: { n: number }): Promise<number> =>
-  n <= 1 ? n : (await fib.run({ n: n - 1 })) + (await fib.run({ n: n - 2 })));
+  n <= 1 ? n : (await fib.run({ n: n - 1 })) + (await fib.run({ n: n - 2 })),
+);

@@ -35,21 +35,34 @@ export interface FinishAndClaim {
   started: InvocationRecord[];
 }
 
-export function composeHotPath(broker: Broker, state: StateBackend, orchestrator: Orchestrator): HotPath {
+export function composeHotPath(
+  broker: Broker,
+  state: StateBackend,
+  orchestrator: Orchestrator,
+): HotPath {
   return {
     async enqueue(invs, now) {
       const ids = await state.insert(invs, now);
       const fresh = invs.filter((inv, k) => ids[k] === inv.id);
-      if (fresh.length) await broker.route(fresh.map((i) => ({ id: i.id, priority: i.priority })));
+      if (fresh.length) {
+        await broker.route(fresh.map((i) => ({ id: i.id, priority: i.priority })));
+      }
       return ids;
     },
     async claimAndStart(max, waitMs, runnerId) {
       const ids = await broker.claim(max, waitMs);
-      if (!ids.length) return [];
+      if (!ids.length) {
+        return [];
+      }
       const now = Date.now();
       const { acquired: pending, requeue } = await orchestrator.acquire(ids, runnerId, now);
-      if (requeue.length) await broker.route(requeue);
-      const started = await orchestrator.transitionMany(pending.map((r) => ({ id: r.id, to: 'RUNNING' as const, runnerId })), now);
+      if (requeue.length) {
+        await broker.route(requeue);
+      }
+      const started = await orchestrator.transitionMany(
+        pending.map((r) => ({ id: r.id, to: 'RUNNING' as const, runnerId })),
+        now,
+      );
       return started.filter((r): r is InvocationRecord => !(r instanceof Error));
     },
     async finishAndClaim(done, max, runnerId) {

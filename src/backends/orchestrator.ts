@@ -34,8 +34,14 @@ export interface Orchestrator {
 }
 
 /** `transition` for a backend whose single change is its batch of one (no cheaper path). */
-export async function transitionOne(o: Pick<Orchestrator, 'transitionMany'>, req: TransitionRequest, now: number): Promise<InvocationRecord> {
+export async function transitionOne(
+  o: Pick<Orchestrator, 'transitionMany'>,
+  req: TransitionRequest,
+  now: number,
+): Promise<InvocationRecord> {
   const [out] = await o.transitionMany([req], now);
-  if (out instanceof Error) throw out;
+  if (out instanceof Error) {
+    throw out;
+  }
   return out!;
 }

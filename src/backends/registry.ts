@@ -66,35 +66,53 @@ export function roleBackendNames(cfg: ResolvedConfig['config']): Record<RoleName
 export async function createBackends(resolved: ResolvedConfig): Promise<Backends> {
   const names = roleBackendNames(resolved.config);
   const instances = new Map<string, BackendRoles>();
-  const closeAll = async () => { await Promise.all([...instances.values()].map((b) => b.close())); };
+  const closeAll = async () => {
+    await Promise.all([...instances.values()].map((b) => b.close()));
+  };
   try {
     for (const name of new Set(Object.values(names))) {
       const load = BACKEND_FACTORIES[name];
       if (!load) {
-        throw new ConfigError(`backend "${name}" is not available (known: ${Object.keys(BACKEND_FACTORIES).join(', ')})`,
-          'set backend (or the role override) to one of the known backends');
+        throw new ConfigError(
+          `backend "${name}" is not available (known: ${Object.keys(BACKEND_FACTORIES).join(', ')})`,
+          'set backend (or the role override) to one of the known backends',
+        );
       }
       instances.set(name, await (await load())(resolved));
     }
     const pick = <K extends RoleName>(role: K): NonNullable<BackendRoles[K]> => {
       const b = instances.get(names[role])![role];
       if (!b) {
-        throw new ConfigError(`backend "${names[role]}" cannot serve the ${role} role`,
-          `set ${role === 'state' ? 'state_backend' : role} to memory, sqlite, redis or postgres`);
+        throw new ConfigError(
+          `backend "${names[role]}" cannot serve the ${role} role`,
+          `set ${role === 'state' ? 'state_backend' : role} to memory, sqlite, redis or postgres`,
+        );
       }
       return b as NonNullable<BackendRoles[K]>;
     };
     if (names.state === 'memory' && names.broker !== 'memory') {
-      throw new ConfigError(`state_backend "memory" with broker "${names.broker}" cannot work: other processes would receive ids whose invocations only this process knows`,
-        'use one shared backend for state and broker (e.g. backend = "sqlite"), or memory for both');
+      throw new ConfigError(
+        `state_backend "memory" with broker "${names.broker}" cannot work: other processes would receive ids whose invocations only this process knows`,
+        'use one shared backend for state and broker (e.g. backend = "sqlite"), or memory for both',
+      );
     }
     const broker = pick('broker');
     const state = pick('state');
     const orchestrator = pick('orchestrator');
-    const fused = names.broker === names.state && names.state === names.orchestrator ? instances.get(names.state)!.hotPath : undefined;
+    const fused =
+      names.broker === names.state && names.state === names.orchestrator
+        ? instances.get(names.state)!.hotPath
+        : undefined;
     return {
-      broker, state, orchestrator, triggers: pick('triggers'), data: pick('data'), workflows: workflowsOf(instances.get(names.state)!, names.state),
-      hot: fused ?? composeHotPath(broker, state, orchestrator), names, close: closeAll,
+      broker,
+      state,
+      orchestrator,
+      triggers: pick('triggers'),
+      data: pick('data'),
+      workflows: workflowsOf(instances.get(names.state)!, names.state),
+      hot: fused ?? composeHotPath(broker, state, orchestrator),
+      names,
+      close: closeAll,
     };
   } catch (err) {
     await closeAll();
@@ -105,7 +123,10 @@ export async function createBackends(resolved: ResolvedConfig): Promise<Backends
 /** Workflow state lives with the invocations it belongs to: the state backend serves it. */
 function workflowsOf(roles: BackendRoles, name: string): WorkflowStore {
   if (!roles.workflows) {
-    throw new ConfigError(`backend "${name}" serves the state role but keeps no workflow state`, 'use memory, sqlite, redis or postgres as state_backend');
+    throw new ConfigError(
+      `backend "${name}" serves the state role but keeps no workflow state`,
+      'use memory, sqlite, redis or postgres as state_backend',
+    );
   }
   return roles.workflows;
 }

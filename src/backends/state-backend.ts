@@ -1,4 +1,11 @@
-import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../core/records.js';
+import type {
+  HistoryEntry,
+  InvocationFilter,
+  InvocationRecord,
+  LogRecord,
+  NewInvocation,
+  RunnerInfo,
+} from '../core/records.js';
 
 /**
  * Stores invocations (arguments, results, errors, history) and runners. Status changes go through
@@ -40,7 +47,16 @@ export interface FinalWatch {
 }
 
 /** Waits once for any of `ids` to be final. */
-export async function waitForFinal(state: StateBackend, ids: string[], timeoutMs: number, signal?: AbortSignal): Promise<InvocationRecord[]> {
+export async function waitForFinal(
+  state: StateBackend,
+  ids: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<InvocationRecord[]> {
   const w = state.watchFinal(ids);
-  try { return await w.next(timeoutMs, signal); } finally { w.close(); }
+  try {
+    return await w.next(timeoutMs, signal);
+  } finally {
+    w.close();
+  }
 }

@@ -9,16 +9,24 @@ import type { App } from '../core/app.js';
 import { isTaskappError, loadApp, type LoadedApp } from '../config/discovery.js';
 import { styler } from './style.js';
 
-export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static baseFlags = {
     config: Flags.string({
-      char: 'c', helpGroup: 'GLOBAL', helpValue: 'PATH',
-      description: 'config file (default: $TASKAPP__CONFIG, else taskapp.toml/.taskapprc*/package.json searched upwards from the current folder)',
+      char: 'c',
+      helpGroup: 'GLOBAL',
+      helpValue: 'PATH',
+      description:
+        'config file (default: $TASKAPP__CONFIG, else taskapp.toml/.taskapprc*/package.json searched upwards from the current folder)',
     }),
-    verbose: Flags.boolean({ helpGroup: 'GLOBAL', description: 'debug logs, and stack traces on errors' }),
+    verbose: Flags.boolean({
+      helpGroup: 'GLOBAL',
+      description: 'debug logs, and stack traces on errors',
+    }),
   };
 
   protected flags!: FlagsOf<T>;
@@ -47,8 +55,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * The user's App: config file (--config, TASKAPP__CONFIG or searched), env, and `flags` as the
    * top config layer; task modules imported. Closed when the command ends.
    */
-  protected async app(opts: { requireTasks?: boolean; flags?: Record<string, unknown> } = {}): Promise<App> {
-    if (this.loaded) return this.loaded.app;
+  protected async app(
+    opts: { requireTasks?: boolean; flags?: Record<string, unknown> } = {},
+  ): Promise<App> {
+    if (this.loaded) {
+      return this.loaded.app;
+    }
     this.loaded = await loadApp({
       configFile: this.flags.config,
       requireTasks: opts.requireTasks ?? true,
@@ -57,7 +69,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // Reading the config now turns a bad field into an error before any work starts.
     const resolved = this.loaded.app.resolvedConfig as { filepath?: string | null };
     if (!resolved.filepath) {
-      this.logToStderr(`${styler(process.stderr)('yellow', 'note:')} no config file found from ${process.cwd()} (taskapp.toml, .taskapprc*, package.json "taskapp"): using defaults, code and TASKAPP__* env`);
+      this.logToStderr(
+        `${styler(process.stderr)('yellow', 'note:')} no config file found from ${process.cwd()} (taskapp.toml, .taskapprc*, package.json "taskapp"): using defaults, code and TASKAPP__* env`,
+      );
     }
     return this.loaded.app;
   }
@@ -76,35 +90,57 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   async catch(err: Error & { oclif?: { exit?: number } }): Promise<unknown> {
-    if (err.oclif) return super.catch(err); // oclif's own (flag parsing, this.exit): exit codes already set
+    if (err.oclif) {
+      return super.catch(err);
+    } // oclif's own (flag parsing, this.exit): exit codes already set
     const showStack = this.wantsStack();
     const s = styler(process.stderr);
     if (isTaskappError(err)) {
       if (this.jsonEnabled()) {
-        this.logJson({ error: { code: err.code, message: err.message.replace(/\n {2}fix:.*$/s, ''), fix: err.fix ?? null, exitCode: err.exitCode } });
+        this.logJson({
+          error: {
+            code: err.code,
+            message: err.message.replace(/\n {2}fix:.*$/s, ''),
+            fix: err.fix ?? null,
+            exitCode: err.exitCode,
+          },
+        });
       } else {
         const [head, ...rest] = err.message.split('\n');
-        const body = [head, ...rest.map((l) => (l.trimStart().startsWith('fix:') ? s('yellow', l) : l))].join('\n');
+        const body = [
+          head,
+          ...rest.map((l) => (l.trimStart().startsWith('fix:') ? s('yellow', l) : l)),
+        ].join('\n');
         process.stderr.write(`${s('red', 'Error:')} ${body}\n`);
-        if (showStack) process.stderr.write(`${s('gray', stackOf(err))}\n`);
+        if (showStack) {
+          process.stderr.write(`${s('gray', stackOf(err))}\n`);
+        }
       }
       return this.exit(err.exitCode);
     }
     // Not a user mistake: a bug in taskapp or in a task module. Keep the stack.
-    process.stderr.write(`${s('red', 'Unexpected error')} (a bug: please report it with this stack)\n${stackOf(err)}\n`);
+    process.stderr.write(
+      `${s('red', 'Unexpected error')} (a bug: please report it with this stack)\n${stackOf(err)}\n`,
+    );
     return this.exit(1);
   }
 
   async finally(err: Error | undefined): Promise<void> {
     const app = this.loaded?.app;
     this.loaded = undefined;
-    if (app) await app.close().catch(() => {});
+    if (app) {
+      await app.close().catch(() => {});
+    }
     return super.finally(err);
   }
 
   private wantsStack(): boolean {
-    if (this.argv.includes('--verbose')) return true;
-    return (process.env.TASKAPP__LOGGING_LEVEL ?? '').replace(/"/g, '').trim().toLowerCase() === 'debug';
+    if (this.argv.includes('--verbose')) {
+      return true;
+    }
+    return (
+      (process.env.TASKAPP__LOGGING_LEVEL ?? '').replace(/"/g, '').trim().toLowerCase() === 'debug'
+    );
   }
 }
 
@@ -119,13 +155,25 @@ function stackOf(err: Error): string {
 }
 
 /** Nested flag objects ({runner: {kind}} + {runner: {concurrency}}) merged. */
-export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+export function deepMerge(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) {
-    if (v === undefined) continue;
+    if (v === undefined) {
+      continue;
+    }
     const cur = out[k];
-    out[k] = cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v)
-      ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] =
+      cur &&
+      typeof cur === 'object' &&
+      !Array.isArray(cur) &&
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v)
+        ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }

@@ -26,15 +26,26 @@ export interface InvocationView {
   createdAt: string;
   updatedAt: string;
   result?: unknown;
-  error?: { name: string; message: string; stack: string | null; fields: Record<string, unknown> } | null;
+  error?: {
+    name: string;
+    message: string;
+    stack: string | null;
+    fields: Record<string, unknown>;
+  } | null;
   history: Array<{ status: Status; runner: string | null; at: string; sinceStartMs: number }>;
   /** For a PAUSED or concurrency-controlled invocation: what it waits for (status only). */
   waitingOn?: WaitingOn | null;
 }
 
 function decode(app: App, text: string | null): unknown {
-  if (text === null) return null;
-  try { return app.serializer.deserialize(text); } catch { return text; }
+  if (text === null) {
+    return null;
+  }
+  try {
+    return app.serializer.deserialize(text);
+  } catch {
+    return text;
+  }
 }
 
 export function viewOf(app: App, rec: InvocationRecord, history: HistoryEntry[]): InvocationView {
@@ -42,18 +53,39 @@ export function viewOf(app: App, rec: InvocationRecord, history: HistoryEntry[])
   const lastRunner = [...history].reverse().find((h) => h.runnerId)?.runnerId ?? null;
   const err = rec.error ? (decode(app, rec.error) as ErrorData | string) : null;
   const view: InvocationView = {
-    id: rec.id, task: rec.taskId, status: rec.status, final: isFinal(rec.status),
+    id: rec.id,
+    task: rec.taskId,
+    status: rec.status,
+    final: isFinal(rec.status),
     args: toJsonSafe(decode(app, rec.args)),
-    runner: rec.owner ?? lastRunner, owner: rec.owner, attempts: rec.attempt, priority: rec.priority,
-    parentId: rec.parentId, workflowId: rec.workflowId,
-    createdAt: new Date(rec.createdAt).toISOString(), updatedAt: new Date(rec.updatedAt).toISOString(),
-    history: history.map((h) => ({ status: h.status, runner: h.runnerId, at: new Date(h.at).toISOString(), sinceStartMs: h.at - start })),
+    runner: rec.owner ?? lastRunner,
+    owner: rec.owner,
+    attempts: rec.attempt,
+    priority: rec.priority,
+    parentId: rec.parentId,
+    workflowId: rec.workflowId,
+    createdAt: new Date(rec.createdAt).toISOString(),
+    updatedAt: new Date(rec.updatedAt).toISOString(),
+    history: history.map((h) => ({
+      status: h.status,
+      runner: h.runnerId,
+      at: new Date(h.at).toISOString(),
+      sinceStartMs: h.at - start,
+    })),
   };
-  if (rec.status === 'SUCCESS') view.result = toJsonSafe(decode(app, rec.result));
+  if (rec.status === 'SUCCESS') {
+    view.result = toJsonSafe(decode(app, rec.result));
+  }
   if (err !== null) {
-    view.error = typeof err === 'string'
-      ? { name: 'Error', message: err, stack: null, fields: {} }
-      : { name: err.name, message: err.message, stack: err.stack ?? null, fields: (toJsonSafe(err.fields ?? {}) as Record<string, unknown>) };
+    view.error =
+      typeof err === 'string'
+        ? { name: 'Error', message: err, stack: null, fields: {} }
+        : {
+            name: err.name,
+            message: err.message,
+            stack: err.stack ?? null,
+            fields: toJsonSafe(err.fields ?? {}) as Record<string, unknown>,
+          };
   }
   return view;
 }
@@ -66,17 +98,27 @@ export async function loadView(app: App, id: string): Promise<InvocationView> {
 
 /** --args text -> the argument object, or a usage error naming the problem. */
 export function parseArgsJson(text: string | undefined): Record<string, unknown> {
-  if (text === undefined) return {};
+  if (text === undefined) {
+    return {};
+  }
   let v: unknown;
-  try { v = JSON.parse(text); } catch (err) {
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
     throw new TaskappError('USAGE', `--args is not valid JSON: ${(err as Error).message}`, {
-      fix: `quote it for the shell: --args '{"x": 1, "y": 2}'`, exitCode: 2,
+      fix: `quote it for the shell: --args '{"x": 1, "y": 2}'`,
+      exitCode: 2,
     });
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new TaskappError('USAGE', `--args must be a JSON object of named arguments, got ${Array.isArray(v) ? 'an array' : JSON.stringify(v)}`, {
-      fix: `pass the arguments by name: --args '{"x": 1, "y": 2}'`, exitCode: 2,
-    });
+    throw new TaskappError(
+      'USAGE',
+      `--args must be a JSON object of named arguments, got ${Array.isArray(v) ? 'an array' : JSON.stringify(v)}`,
+      {
+        fix: `pass the arguments by name: --args '{"x": 1, "y": 2}'`,
+        exitCode: 2,
+      },
+    );
   }
   return v as Record<string, unknown>;
 }
@@ -89,20 +131,35 @@ export interface CallOutcome {
 }
 
 /** Enqueues one invocation; with `wait`, waits for it and returns its result (or throws its failure). */
-export async function callTask(app: App, taskId: string, args: Record<string, unknown>, opts: { wait: boolean; timeoutMs?: number }): Promise<CallOutcome> {
+export async function callTask(
+  app: App,
+  taskId: string,
+  args: Record<string, unknown>,
+  opts: { wait: boolean; timeoutMs?: number },
+): Promise<CallOutcome> {
   const task = app.getTask(taskId);
-  if (!task) throw new UnknownTaskError(taskId, app.taskIds());
+  if (!task) {
+    throw new UnknownTaskError(taskId, app.taskIds());
+  }
   const inv = await task.call(args);
-  if (!opts.wait) return { id: inv.id, task: taskId };
+  if (!opts.wait) {
+    return { id: inv.id, task: taskId };
+  }
   try {
     const result = await inv.result({ timeoutMs: opts.timeoutMs });
     return { id: inv.id, task: taskId, status: 'SUCCESS', result: toJsonSafe(result) };
   } catch (err) {
     const rec = await app.getRecord(inv.id).catch(() => null);
-    if (rec?.status !== 'FAILED' && rec?.status !== 'CONCURRENCY_CONTROLLED_FINAL') throw err;
+    if (rec?.status !== 'FAILED' && rec?.status !== 'CONCURRENCY_CONTROLLED_FINAL') {
+      throw err;
+    }
     const e = err as Error;
-    throw new TaskappError('TASK_FAILED', `invocation ${inv.id} of "${taskId}" ended ${rec.status}: ${e.name}: ${e.message.replace(/\n {2}fix:.*$/s, '')}`, {
-      fix: `see its error, stack and history with: taskapp status ${inv.id}`,
-    });
+    throw new TaskappError(
+      'TASK_FAILED',
+      `invocation ${inv.id} of "${taskId}" ended ${rec.status}: ${e.name}: ${e.message.replace(/\n {2}fix:.*$/s, '')}`,
+      {
+        fix: `see its error, stack and history with: taskapp status ${inv.id}`,
+      },
+    );
   }
 }

@@ -19,21 +19,31 @@ export function renderHeader(v: InvocationView, s: Styler, now = Date.now()): st
     `  ${label(s, 'created')} ${v.createdAt} ${s('gray', `(${ago(created, now)})`)}`,
     `  ${label(s, 'updated')} ${v.updatedAt} ${s('gray', `(${ago(updated, now)}; ${humanDuration(updated - created)} after creation)`)}`,
   ];
-  if (v.parentId) lines.push(`  ${label(s, 'parent')} ${v.parentId}`);
-  if (v.workflowId && v.workflowId !== v.id) lines.push(`  ${label(s, 'workflow')} ${v.workflowId}`);
+  if (v.parentId) {
+    lines.push(`  ${label(s, 'parent')} ${v.parentId}`);
+  }
+  if (v.workflowId && v.workflowId !== v.id) {
+    lines.push(`  ${label(s, 'workflow')} ${v.workflowId}`);
+  }
   return lines;
 }
 
 export function renderOutcome(v: InvocationView, s: Styler): string[] {
   const lines: string[] = [];
-  if (v.status === 'SUCCESS') lines.push(`  ${label(s, 'result')} ${s('green', oneLine(v.result))}`);
+  if (v.status === 'SUCCESS') {
+    lines.push(`  ${label(s, 'result')} ${s('green', oneLine(v.result))}`);
+  }
   if (v.error) {
     const title = v.status === 'FAILED' ? 'error' : 'last error';
     lines.push(`  ${label(s, title)} ${s('red', `${v.error.name}: ${v.error.message}`)}`);
-    if (Object.keys(v.error.fields).length) lines.push(`  ${label(s, 'fields')} ${oneLine(v.error.fields)}`);
+    if (Object.keys(v.error.fields).length) {
+      lines.push(`  ${label(s, 'fields')} ${oneLine(v.error.fields)}`);
+    }
     if (v.error.stack) {
       const frames = v.error.stack.split('\n').filter((l) => l.trimStart().startsWith('at '));
-      for (const f of frames) lines.push(`             ${s('gray', f.trim())}`);
+      for (const f of frames) {
+        lines.push(`             ${s('gray', f.trim())}`);
+      }
     }
   }
   return lines;
@@ -46,8 +56,13 @@ export function renderTimelineEntry(h: InvocationView['history'][number], s: Sty
 
 export function renderInvocation(v: InvocationView, s: Styler, now = Date.now()): string {
   const waiting = v.waitingOn
-    ? [`${s('bold', 'waits for')} ${v.waitingOn.reason} ${v.waitingOn.invocations.length ? '' : '(none right now)'}`,
-      ...v.waitingOn.invocations.map((w) => `  ${w.id}  ${w.task}  ${s(statusStyle(w.status as InvocationView['status']), w.status)}`)]
+    ? [
+        `${s('bold', 'waits for')} ${v.waitingOn.reason} ${v.waitingOn.invocations.length ? '' : '(none right now)'}`,
+        ...v.waitingOn.invocations.map(
+          (w) =>
+            `  ${w.id}  ${w.task}  ${s(statusStyle(w.status as InvocationView['status']), w.status)}`,
+        ),
+      ]
     : [];
   return [
     ...renderHeader(v, s, now),
@@ -60,10 +75,17 @@ export function renderInvocation(v: InvocationView, s: Styler, now = Date.now())
 
 export function renderList(views: InvocationView[], s: Styler, now = Date.now()): string {
   const rows = views.map((v) => [
-    v.id, v.task, s(statusStyle(v.status), v.status), String(v.attempts), ago(Date.parse(v.createdAt), now),
-    humanDuration(Date.parse(v.updatedAt) - Date.parse(v.createdAt)), truncate(oneLine(v.args), 40),
+    v.id,
+    v.task,
+    s(statusStyle(v.status), v.status),
+    String(v.attempts),
+    ago(Date.parse(v.createdAt), now),
+    humanDuration(Date.parse(v.updatedAt) - Date.parse(v.createdAt)),
+    truncate(oneLine(v.args), 40),
   ]);
-  return table(['ID', 'TASK', 'STATUS', 'ATTEMPTS', 'CREATED', 'DURATION', 'ARGS'], rows, (h) => s('bold', h));
+  return table(['ID', 'TASK', 'STATUS', 'ATTEMPTS', 'CREATED', 'DURATION', 'ARGS'], rows, (h) =>
+    s('bold', h),
+  );
 }
 
 function truncate(text: string, max: number): string {

@@ -17,29 +17,58 @@ export interface RunIo {
 export function describeBackends(app: App): string {
   const names = roleBackendNames(app.config);
   const distinct = new Set(Object.values(names));
-  if (app.devMode) return 'memory (dev_mode_force_sync)';
-  return distinct.size === 1 ? [...distinct][0]! : Object.entries(names).map(([role, n]) => `${role}=${n}`).join(' ');
+  if (app.devMode) {
+    return 'memory (dev_mode_force_sync)';
+  }
+  return distinct.size === 1
+    ? [...distinct][0]!
+    : Object.entries(names)
+        .map(([role, n]) => `${role}=${n}`)
+        .join(' ');
 }
 
-export function startBanner(app: App, runner: Runner, opts: RunnerOptions, modules: number): string {
+export function startBanner(
+  app: App,
+  runner: Runner,
+  opts: RunnerOptions,
+  modules: number,
+): string {
   const tasks = app.taskIds();
-  const size = opts.runner === 'thread' || opts.runner === undefined ? `concurrency ${opts.concurrency}` : `processes ${opts.processes ?? 'auto'}, concurrency ${opts.concurrency}`;
-  return `taskapp ${opts.once ? 'draining' : 'running'}: app=${app.appId} backend=${describeBackends(app)} runner=${runner.kind} (${size}) `
-    + `tasks=${tasks.length} [${tasks.join(', ')}] from ${modules} module${modules === 1 ? '' : 's'} id=${runner.id}`;
+  const size =
+    opts.runner === 'thread' || opts.runner === undefined
+      ? `concurrency ${opts.concurrency}`
+      : `processes ${opts.processes ?? 'auto'}, concurrency ${opts.concurrency}`;
+  return (
+    `taskapp ${opts.once ? 'draining' : 'running'}: app=${app.appId} backend=${describeBackends(app)} runner=${runner.kind} (${size}) ` +
+    `tasks=${tasks.length} [${tasks.join(', ')}] from ${modules} module${modules === 1 ? '' : 's'} id=${runner.id}`
+  );
 }
 
-export async function runUntilStopped(app: App, opts: RunnerOptions, modules: number, io: RunIo): Promise<{ signal: string | null }> {
-  if (app.devMode) io.warn('dev_mode_force_sync is on: calls run inline where they are made, so this runner will find no work from other processes');
+export async function runUntilStopped(
+  app: App,
+  opts: RunnerOptions,
+  modules: number,
+  io: RunIo,
+): Promise<{ signal: string | null }> {
+  if (app.devMode) {
+    io.warn(
+      'dev_mode_force_sync is on: calls run inline where they are made, so this runner will find no work from other processes',
+    );
+  }
   const runner = await app.startRunner(opts);
   io.info(startBanner(app, runner, opts, modules));
   let signal: string | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
     if (signal) {
-      io.warn(`${sig} again: stopping now; work in flight is recovered by other runners after runner_dead_after_seconds`);
+      io.warn(
+        `${sig} again: stopping now; work in flight is recovered by other runners after runner_dead_after_seconds`,
+      );
       process.exit(sig === 'SIGINT' ? 130 : 143);
     }
     signal = sig;
-    io.info(`${sig}: stopping (finishing work in flight for up to ${app.config.runner.shutdown_grace_seconds}s; send it again to stop at once)`);
+    io.info(
+      `${sig}: stopping (finishing work in flight for up to ${app.config.runner.shutdown_grace_seconds}s; send it again to stop at once)`,
+    );
     void runner.stop();
   };
   process.on('SIGINT', onSignal);

@@ -13,12 +13,17 @@ export interface TaskView {
 }
 
 export function taskViews(app: App): TaskView[] {
-  return app.taskIds().sort().map((id) => {
-    const { sources, ...options } = app.getTask(id)!.options;
-    const all: Record<string, string> = {};
-    for (const k of Object.keys(options)) all[k] = sources[k] ?? 'default';
-    return { task: id, options: toJsonSafe(options) as Record<string, unknown>, sources: all };
-  });
+  return app
+    .taskIds()
+    .sort()
+    .map((id) => {
+      const { sources, ...options } = app.getTask(id)!.options;
+      const all: Record<string, string> = {};
+      for (const k of Object.keys(options)) {
+        all[k] = sources[k] ?? 'default';
+      }
+      return { task: id, options: toJsonSafe(options) as Record<string, unknown>, sources: all };
+    });
 }
 
 /** Config that names tasks the app does not have: almost always a typo an operator wants to know about. */
@@ -27,34 +32,60 @@ export function orphanTaskConfig(app: App): string[] {
   const envNames = new Map(ids.map((id) => [toEnvName(id), id]));
   const out: string[] = [];
   for (const name of Object.keys(app.config.tasks.byTask)) {
-    if (ids.includes(name)) continue;
+    if (ids.includes(name)) {
+      continue;
+    }
     const guess = didYouMean(name, ids);
-    out.push(`[tasks.${name}] in ${app.resolvedConfig.sources.get(`tasks.${name}`) ?? firstSource(app, `tasks.${name}.`)} names no registered task${guess ? `; did you mean [tasks.${guess}]?` : ''}`);
+    out.push(
+      `[tasks.${name}] in ${app.resolvedConfig.sources.get(`tasks.${name}`) ?? firstSource(app, `tasks.${name}.`)} names no registered task${guess ? `; did you mean [tasks.${guess}]?` : ''}`,
+    );
   }
   for (const [envName, opts] of Object.entries(app.resolvedConfig.taskEnv)) {
-    if (envNames.has(envName)) continue;
-    const vars = Object.values(opts).map((o) => o.source.replace(/^env /, '')).join(', ');
+    if (envNames.has(envName)) {
+      continue;
+    }
+    const vars = Object.values(opts)
+      .map((o) => o.source.replace(/^env /, ''))
+      .join(', ');
     const guess = didYouMean(envName, [...envNames.keys()]);
-    out.push(`${vars} names no registered task${guess ? `; did you mean TASKAPP__TASKS__${guess}__...?` : ''}`);
+    out.push(
+      `${vars} names no registered task${guess ? `; did you mean TASKAPP__TASKS__${guess}__...?` : ''}`,
+    );
   }
   return out;
 }
 
 function firstSource(app: App, prefix: string): string {
-  for (const [k, v] of app.resolvedConfig.sources) if (k.startsWith(prefix)) return v;
+  for (const [k, v] of app.resolvedConfig.sources) {
+    if (k.startsWith(prefix)) {
+      return v;
+    }
+  }
   return 'config';
 }
 
 export function renderTasks(views: TaskView[], s: Styler): string {
-  if (!views.length) return s('gray', 'no tasks registered');
-  return views.map((v) => {
-    const rows = Object.entries(v.options).map(([k, val]) => {
-      const src = v.sources[k]!;
-      const isDefault = src === 'default';
-      return [isDefault ? s('gray', k) : k, isDefault ? s('gray', oneLine(val)) : s('bold', oneLine(val)), s('gray', src)];
-    });
-    return `${s('cyan', s('bold', v.task))}\n${indent(table(['OPTION', 'VALUE', 'SOURCE'], rows, (h) => s('gray', h)))}`;
-  }).join('\n\n');
+  if (!views.length) {
+    return s('gray', 'no tasks registered');
+  }
+  return views
+    .map((v) => {
+      const rows = Object.entries(v.options).map(([k, val]) => {
+        const src = v.sources[k]!;
+        const isDefault = src === 'default';
+        return [
+          isDefault ? s('gray', k) : k,
+          isDefault ? s('gray', oneLine(val)) : s('bold', oneLine(val)),
+          s('gray', src),
+        ];
+      });
+      return `${s('cyan', s('bold', v.task))}\n${indent(table(['OPTION', 'VALUE', 'SOURCE'], rows, (h) => s('gray', h)))}`;
+    })
+    .join('\n\n');
 }
 
-const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');

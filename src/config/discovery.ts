@@ -18,12 +18,20 @@ export async function discoverTaskModules(resolved: ResolvedConfig): Promise<str
   const patterns = resolved.config.tasks.modules;
   const found = new Set<string>();
   for (const pattern of patterns) {
-    const matches = await glob(pattern, { cwd: resolved.baseDir, absolute: true, ignore: ['**/node_modules/**'] });
+    const matches = await glob(pattern, {
+      cwd: resolved.baseDir,
+      absolute: true,
+      ignore: ['**/node_modules/**'],
+    });
     if (matches.length === 0) {
-      throw new ConfigError(`tasks: "${pattern}" matches no file under ${resolved.baseDir} (from ${sourceOfTasks(resolved)})`,
-        'fix the glob; task globs are relative to the config file');
+      throw new ConfigError(
+        `tasks: "${pattern}" matches no file under ${resolved.baseDir} (from ${sourceOfTasks(resolved)})`,
+        'fix the glob; task globs are relative to the config file',
+      );
     }
-    for (const m of matches) found.add(resolve(m));
+    for (const m of matches) {
+      found.add(resolve(m));
+    }
   }
   return [...found].sort();
 }
@@ -46,15 +54,25 @@ export async function importModule(path: string): Promise<Record<string, unknown
   try {
     return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
-    if (isTaskappError(err)) throw err;
+    if (isTaskappError(err)) {
+      throw err;
+    }
     const e = err as Error;
     // A .ts file in a package without "type": "module" is compiled as CommonJS, which cannot load taskapp (ESM).
-    const cjs = /require\(\)|ERR_REQUIRE_(ESM|CYCLE)/.test(`${e.message} ${(e as { code?: string }).code ?? ''}`);
-    throw new TaskappError('TASK_MODULE_IMPORT', `cannot import task module ${path}: ${e.message.split('\n')[0]}`, {
-      fix: cjs ? 'task modules are ES modules: add "type": "module" to the nearest package.json (or name the file .mts)'
-        : 'fix the error in that module (run with --verbose for the stack)',
-      exitCode: 2, cause: err,
-    });
+    const cjs = /require\(\)|ERR_REQUIRE_(ESM|CYCLE)/.test(
+      `${e.message} ${(e as { code?: string }).code ?? ''}`,
+    );
+    throw new TaskappError(
+      'TASK_MODULE_IMPORT',
+      `cannot import task module ${path}: ${e.message.split('\n')[0]}`,
+      {
+        fix: cjs
+          ? 'task modules are ES modules: add "type": "module" to the nearest package.json (or name the file .mts)'
+          : 'fix the error in that module (run with --verbose for the stack)',
+        exitCode: 2,
+        cause: err,
+      },
+    );
   }
 }
 
@@ -63,26 +81,45 @@ export async function importModule(path: string): Promise<Record<string, unknown
  * workspace link): matched by shape, so the user's App is still found and used as is.
  */
 export function isApp(v: unknown): v is App {
-  if (v instanceof App) return true;
+  if (v instanceof App) {
+    return true;
+  }
   const o = v as Record<string, unknown> | null;
-  return typeof o === 'object' && o !== null && o.constructor?.name === 'App'
-    && typeof o.task === 'function' && typeof o.taskIds === 'function' && typeof o.configure === 'function';
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    o.constructor?.name === 'App' &&
+    typeof o.task === 'function' &&
+    typeof o.taskIds === 'function' &&
+    typeof o.configure === 'function'
+  );
 }
 
 /** A TaskappError from this copy of taskapp or another one (see isApp). */
 export function isTaskappError(err: unknown): err is TaskappError {
-  if (err instanceof TaskappError) return true;
+  if (err instanceof TaskappError) {
+    return true;
+  }
   const e = err as { code?: unknown; exitCode?: unknown } | null;
-  return err instanceof Error && typeof e!.code === 'string' && (e!.exitCode === 1 || e!.exitCode === 2);
+  return (
+    err instanceof Error && typeof e!.code === 'string' && (e!.exitCode === 1 || e!.exitCode === 2)
+  );
 }
 
 /** Apps a module exports, directly or as the `app` of an exported Task. */
 function appsExportedBy(mod: Record<string, unknown>): Set<App> {
   const apps = new Set<App>();
   for (const value of Object.values(mod)) {
-    if (isApp(value)) apps.add(value);
-    else if (value && typeof value === 'object' && isApp((value as { app?: unknown }).app)
-      && typeof (value as { call?: unknown }).call === 'function') apps.add((value as { app: App }).app);
+    if (isApp(value)) {
+      apps.add(value);
+    } else if (
+      value &&
+      typeof value === 'object' &&
+      isApp((value as { app?: unknown }).app) &&
+      typeof (value as { call?: unknown }).call === 'function'
+    ) {
+      apps.add((value as { app: App }).app);
+    }
   }
   return apps;
 }
@@ -94,23 +131,40 @@ export async function appFromModules(paths: string[], baseDir: string): Promise<
     const apps = appsExportedBy(await importModule(path));
     const rel = relative(baseDir, path) || path;
     if (apps.size === 0) {
-      throw new ConfigError(`task module ${rel} exports no taskapp App`,
-        'export the app from every task module: `export const app = taskapp({ appId: "..." })`, or re-export it: `export { app } from "./app.js"`');
+      throw new ConfigError(
+        `task module ${rel} exports no taskapp App`,
+        'export the app from every task module: `export const app = taskapp({ appId: "..." })`, or re-export it: `export { app } from "./app.js"`',
+      );
     }
-    for (const app of apps) owners.set(app, [...(owners.get(app) ?? []), rel]);
+    for (const app of apps) {
+      owners.set(app, [...(owners.get(app) ?? []), rel]);
+    }
   }
   if (owners.size > 1) {
-    const list = [...owners].map(([app, mods]) => `app "${safeAppId(app)}" in ${mods.join(', ')}`).join('; ');
-    throw new ConfigError(`task modules export ${owners.size} different apps: ${list}`,
-      'create the app once (e.g. src/app.ts) and import it in every task module');
+    const list = [...owners]
+      .map(([app, mods]) => `app "${safeAppId(app)}" in ${mods.join(', ')}`)
+      .join('; ');
+    throw new ConfigError(
+      `task modules export ${owners.size} different apps: ${list}`,
+      'create the app once (e.g. src/app.ts) and import it in every task module',
+    );
   }
   const [app] = owners.keys();
-  if (!app) throw new ConfigError('no task modules to load', 'list task modules in the `tasks` config field');
+  if (!app) {
+    throw new ConfigError(
+      'no task modules to load',
+      'list task modules in the `tasks` config field',
+    );
+  }
   return app;
 }
 
 function safeAppId(app: App): string {
-  try { return app.appId; } catch { return '?'; }
+  try {
+    return app.appId;
+  } catch {
+    return '?';
+  }
 }
 
 export interface LoadAppOptions extends Omit<LoadOptions, 'code'> {
@@ -136,8 +190,10 @@ export async function loadApp(opts: LoadAppOptions = {}): Promise<LoadedApp> {
   const modules = await discoverTaskModules(first);
   if (modules.length === 0) {
     if (requireTasks) {
-      throw new ConfigError(`no task modules: the \`tasks\` field is empty${first.filepath ? ` in ${first.filepath}` : ' and no config file was found'}`,
-        'set tasks = ["src/tasks.ts"] (globs relative to the config file) in taskapp.toml, or run `taskapp init`');
+      throw new ConfigError(
+        `no task modules: the \`tasks\` field is empty${first.filepath ? ` in ${first.filepath}` : ' and no config file was found'}`,
+        'set tasks = ["src/tasks.ts"] (globs relative to the config file) in taskapp.toml, or run `taskapp init`',
+      );
     }
     const app = taskapp({ configFile: layers.configFile });
     app.configure(layers);

@@ -26,7 +26,10 @@ export interface EnvLayer {
 
 /** The env spelling of a task or field name: sendEmail -> SEND_EMAIL, send-email -> SEND_EMAIL. */
 export function toEnvName(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvLayer {
@@ -34,16 +37,25 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvLayer {
   const sources = new Map<string, string>();
   const taskOptions: EnvLayer['taskOptions'] = {};
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined) {
+      continue;
+    }
     const parts = name.slice(ENV_PREFIX.length).split('__').filter(Boolean);
-    if (parts.length === 0 || parts[0] === 'CONFIG') continue; // TASKAPP__CONFIG names the file, not a field
+    if (parts.length === 0 || parts[0] === 'CONFIG') {
+      continue;
+    } // TASKAPP__CONFIG names the file, not a field
     if (parts[0] === 'TASKS' && parts.length === 3) {
-      (taskOptions[parts[1]!] ??= {})[parts[2]!.toLowerCase()] = { value: parseEnvValue(raw), source: `env ${name}` };
+      (taskOptions[parts[1]!] ??= {})[parts[2]!.toLowerCase()] = {
+        value: parseEnvValue(raw),
+        source: `env ${name}`,
+      };
       continue;
     }
     const path = parts.map((p) => p.toLowerCase());
     let node = values;
-    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    for (const key of path.slice(0, -1)) {
+      node = (node[key] ??= {}) as Record<string, unknown>;
+    }
     node[path[path.length - 1]!] = parseEnvValue(raw);
     sources.set(path.join('.'), `env ${name}`);
   }

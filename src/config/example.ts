@@ -3,7 +3,7 @@
  * choices, and its default. Fields without a default are shown commented out. The repository's
  * file is written by `npm run config:example` and a test fails when it drifts from the schema.
  */
-import { z } from 'zod';
+import { type z } from 'zod';
 import { configSchema, taskOptionsSchema } from './schema.js';
 
 /** Section docs for sections whose schema carries no description of its own. */
@@ -11,8 +11,9 @@ const SECTION_DOCS: Record<string, string> = {
   sqlite: 'The embedded default backend: one WAL file shared by every process on this host.',
   redis: 'Redis backend (ioredis): every role, Lua scripts for multi-key changes, blocking waits.',
   postgres: 'PostgreSQL backend (pg): FOR UPDATE SKIP LOCKED claims, LISTEN/NOTIFY wake-ups.',
-  rabbitmq: 'RabbitMQ as the broker role only (broker = "rabbitmq"), paired with redis or postgres state.',
-  runner: 'What `taskapp run` starts, and how runners heartbeat and recover each other\'s work.',
+  rabbitmq:
+    'RabbitMQ as the broker role only (broker = "rabbitmq"), paired with redis or postgres state.',
+  runner: "What `taskapp run` starts, and how runners heartbeat and recover each other's work.",
   task_defaults: 'Options for every task, below what code and [tasks.<name>] set.',
   data_store: 'Large arguments stored once by content hash instead of inline with each invocation.',
   triggers: 'Cron and event triggers.',
@@ -27,7 +28,12 @@ interface Field {
   defaultValue: unknown;
 }
 
-type Def = { type: string; innerType?: z.ZodType; defaultValue?: unknown; entries?: Record<string, unknown> };
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  defaultValue?: unknown;
+  entries?: Record<string, unknown>;
+};
 const defOf = (s: z.ZodType) => (s as unknown as { def: Def }).def;
 
 function field(schema: z.ZodType): Field {
@@ -37,7 +43,12 @@ function field(schema: z.ZodType): Field {
   let defaultValue: unknown;
   for (;;) {
     const d = defOf(s);
-    if (d.type === 'default') { hasDefault = true; defaultValue = d.defaultValue; } else if (d.type !== 'optional' && d.type !== 'nullable') break;
+    if (d.type === 'default') {
+      hasDefault = true;
+      defaultValue = d.defaultValue;
+    } else if (d.type !== 'optional' && d.type !== 'nullable') {
+      break;
+    }
     s = d.innerType!;
     doc ||= s.description ?? '';
   }
@@ -46,8 +57,14 @@ function field(schema: z.ZodType): Field {
 
 function typeHint(s: z.ZodType): string {
   const d = defOf(s);
-  if (d.type === 'enum') return `one of: ${Object.values(d.entries ?? {}).map((v) => JSON.stringify(v)).join(', ')}`;
-  if (d.type === 'array') return 'array';
+  if (d.type === 'enum') {
+    return `one of: ${Object.values(d.entries ?? {})
+      .map((v) => JSON.stringify(v))
+      .join(', ')}`;
+  }
+  if (d.type === 'array') {
+    return 'array';
+  }
   if (d.type === 'number') {
     const n = s as z.ZodNumber;
     return n.isInt ? 'integer' : 'number';
@@ -56,45 +73,80 @@ function typeHint(s: z.ZodType): string {
 }
 
 function toml(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(toml).join(', ')}]`;
+  if (Array.isArray(v)) {
+    return `[${v.map(toml).join(', ')}]`;
+  }
   return JSON.stringify(v);
 }
 
 function example(s: z.ZodType): string {
   const d = defOf(s);
-  if (d.type === 'enum') return JSON.stringify(Object.values(d.entries ?? {})[0]);
-  if (d.type === 'number') return '1';
-  if (d.type === 'boolean') return 'true';
-  if (d.type === 'array') return '[]';
+  if (d.type === 'enum') {
+    return JSON.stringify(Object.values(d.entries ?? {})[0]);
+  }
+  if (d.type === 'number') {
+    return '1';
+  }
+  if (d.type === 'boolean') {
+    return 'true';
+  }
+  if (d.type === 'array') {
+    return '[]';
+  }
   return '"..."';
 }
 
 const isObject = (s: z.ZodType) => defOf(s).type === 'object';
 
 /** Lines for the leaf fields of one table; nested object fields are returned for their own sections. */
-function renderFields(shape: Record<string, z.ZodType>, lines: string[]): Array<[string, z.ZodType, unknown]> {
+function renderFields(
+  shape: Record<string, z.ZodType>,
+  lines: string[],
+): Array<[string, z.ZodType, unknown]> {
   const nested: Array<[string, z.ZodType, unknown]> = [];
   for (const [name, schema] of Object.entries(shape)) {
     const f = field(schema);
-    if (isObject(f.inner)) { nested.push([name, f.inner, f.defaultValue]); continue; }
+    if (isObject(f.inner)) {
+      nested.push([name, f.inner, f.defaultValue]);
+      continue;
+    }
     lines.push('');
-    if (f.doc) lines.push(`# ${f.doc}`);
+    if (f.doc) {
+      lines.push(`# ${f.doc}`);
+    }
     const hint = typeHint(f.inner);
-    if (f.hasDefault) lines.push(`${name} = ${toml(f.defaultValue)}${hint.startsWith('one of') ? `    # ${hint}` : ''}`);
-    else lines.push(`# ${name} = ${example(f.inner)}    # ${hint}; no default`);
+    if (f.hasDefault) {
+      lines.push(
+        `${name} = ${toml(f.defaultValue)}${hint.startsWith('one of') ? `    # ${hint}` : ''}`,
+      );
+    } else {
+      lines.push(`# ${name} = ${example(f.inner)}    # ${hint}; no default`);
+    }
   }
   return nested;
 }
 
-function renderTable(path: string[], schema: z.ZodType, doc: string | undefined, lines: string[], commented = false): void {
+function renderTable(
+  path: string[],
+  schema: z.ZodType,
+  doc: string | undefined,
+  lines: string[],
+  commented = false,
+): void {
   const shape = (schema as z.ZodObject).shape as Record<string, z.ZodType>;
   lines.push('', '');
-  if (doc) lines.push(`# ${doc}`);
+  if (doc) {
+    lines.push(`# ${doc}`);
+  }
   lines.push(`[${path.join('.')}]`);
   const body: string[] = [];
   const nested = renderFields(shape, body);
-  lines.push(...(commented ? body.map((l) => (l && !l.startsWith('#') ? `# ${l}` : l)) : body).slice(1));
-  for (const [name, inner] of nested) renderTable([...path, name], inner, field(shape[name]!).doc, lines, commented);
+  lines.push(
+    ...(commented ? body.map((l) => (l && !l.startsWith('#') ? `# ${l}` : l)) : body).slice(1),
+  );
+  for (const [name, inner] of nested) {
+    renderTable([...path, name], inner, field(shape[name]!).doc, lines, commented);
+  }
 }
 
 export function renderConfigExample(): string {
@@ -110,23 +162,48 @@ export function renderConfigExample(): string {
   const shape = configSchema.shape as unknown as Record<string, z.ZodType>;
   const { tasks, task_defaults, ...rest } = shape;
   const nested = renderFields(rest, lines);
-  for (const [name, inner] of nested) renderTable([name], inner, field(shape[name]!).doc || SECTION_DOCS[name], lines);
-
-  lines.push('', '', `# ${field(task_defaults!).doc || SECTION_DOCS.task_defaults}`,
-    '# Task options: built-in default < [task_defaults] < options in code < [tasks.<name>] < env.',
-    '# Unset here, each option keeps the default shown.', '[task_defaults]');
-  const opts: string[] = [];
-  const optNested = renderFields(taskOptionsSchema.shape as unknown as Record<string, z.ZodType>, opts);
-  lines.push(...opts.map((l) => (l && !l.startsWith('#') ? `# ${l}` : l)).slice(1));
-  for (const [name, inner] of optNested) {
-    renderTable(['task_defaults', name], inner, field((taskOptionsSchema.shape as unknown as Record<string, z.ZodType>)[name]!).doc, lines, true);
+  for (const [name, inner] of nested) {
+    renderTable([name], inner, field(shape[name]!).doc || SECTION_DOCS[name], lines);
   }
 
-  lines.push('', '', `# ${field(tasks!).doc}.`,
+  lines.push(
+    '',
+    '',
+    `# ${field(task_defaults!).doc || SECTION_DOCS.task_defaults}`,
+    '# Task options: built-in default < [task_defaults] < options in code < [tasks.<name>] < env.',
+    '# Unset here, each option keeps the default shown.',
+    '[task_defaults]',
+  );
+  const opts: string[] = [];
+  const optNested = renderFields(
+    taskOptionsSchema.shape as unknown as Record<string, z.ZodType>,
+    opts,
+  );
+  lines.push(...opts.map((l) => (l && !l.startsWith('#') ? `# ${l}` : l)).slice(1));
+  for (const [name, inner] of optNested) {
+    renderTable(
+      ['task_defaults', name],
+      inner,
+      field((taskOptionsSchema.shape as unknown as Record<string, z.ZodType>)[name]!).doc,
+      lines,
+      true,
+    );
+  }
+
+  lines.push(
+    '',
+    '',
+    `# ${field(tasks!).doc}.`,
     '# TOML cannot hold both `tasks = [...]` and [tasks.<name>] sections, so with per-task sections the',
     '# globs go in `modules`. Globs are relative to this file; TypeScript modules need no build step.',
-    '[tasks]', 'modules = ["src/tasks/**/*.ts"]', '',
+    '[tasks]',
+    'modules = ["src/tasks/**/*.ts"]',
+    '',
     '# Options for one task (any option of [task_defaults]); they override what the code sets.',
-    '# [tasks.add]', '# max_retries = 3', '# timeout_seconds = 30', '');
+    '# [tasks.add]',
+    '# max_retries = 3',
+    '# timeout_seconds = 30',
+    '',
+  );
   return lines.join('\n');
 }

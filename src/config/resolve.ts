@@ -3,7 +3,12 @@
  * result against the schema. A bad field fails with its path, value, source and a fix.
  */
 import { ConfigError } from '../core/errors.js';
-import { camelToSnake, configSchema, taskOptionsOverrideSchema, type TaskappConfig } from './schema.js';
+import {
+  camelToSnake,
+  configSchema,
+  taskOptionsOverrideSchema,
+  type TaskappConfig,
+} from './schema.js';
 import type { EnvLayer } from './env.js';
 
 export interface ConfigLayer {
@@ -25,24 +30,38 @@ export interface ResolvedConfig {
 
 /** A table: `{}` literals, and the null-prototype objects smol-toml builds for TOML tables. */
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    return false;
+  }
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 };
 
 /** Converts camelCase keys (as written in code) to the schema's snake_case, deeply. */
 export function toSnakeKeys(v: unknown, keepKeys = false): unknown {
-  if (!isPlainObject(v)) return v;
+  if (!isPlainObject(v)) {
+    return v;
+  }
   const out: Record<string, unknown> = {};
   // Directly below `tasks` the keys are task names: keep them as written.
-  for (const [k, x] of Object.entries(v)) out[keepKeys ? k : camelToSnake(k)] = toSnakeKeys(x, k === 'tasks' && !keepKeys);
+  for (const [k, x] of Object.entries(v)) {
+    out[keepKeys ? k : camelToSnake(k)] = toSnakeKeys(x, k === 'tasks' && !keepKeys);
+  }
   return out;
 }
 
-function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, source: string, path: string[],
-  sources: Map<string, string>, fieldSources?: Map<string, string>): void {
+function mergeInto(
+  target: Record<string, unknown>,
+  src: Record<string, unknown>,
+  source: string,
+  path: string[],
+  sources: Map<string, string>,
+  fieldSources?: Map<string, string>,
+): void {
   for (const [k, v] of Object.entries(src)) {
-    if (v === undefined) continue;
+    if (v === undefined) {
+      continue;
+    }
     const p = [...path, k];
     const dotted = p.join('.');
     if (isPlainObject(v) && (isPlainObject(target[k]) || target[k] === undefined)) {
@@ -55,17 +74,30 @@ function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>
   }
 }
 
-export function resolveConfig(layers: ConfigLayer[], taskEnv: EnvLayer['taskOptions'] = {}, baseDir = process.cwd()): ResolvedConfig {
+export function resolveConfig(
+  layers: ConfigLayer[],
+  taskEnv: EnvLayer['taskOptions'] = {},
+  baseDir = process.cwd(),
+): ResolvedConfig {
   const merged: Record<string, unknown> = {};
   const sources = new Map<string, string>();
-  for (const layer of layers) mergeInto(merged, layer.values, layer.source, [], sources, layer.fieldSources);
+  for (const layer of layers) {
+    mergeInto(merged, layer.values, layer.source, [], sources, layer.fieldSources);
+  }
   const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) throw configErrorFrom(parsed.error.issues, merged, sources);
+  if (!parsed.success) {
+    throw configErrorFrom(parsed.error.issues, merged, sources);
+  }
   return { config: parsed.data, sources, taskEnv, baseDir };
 }
 
 interface Issue {
-  code: string; path: PropertyKey[]; message: string; keys?: string[]; values?: unknown[]; expected?: string;
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  keys?: string[];
+  values?: unknown[];
+  expected?: string;
   errors?: Issue[][];
 }
 
@@ -77,12 +109,22 @@ interface Issue {
 function expandUnions(issues: readonly Issue[]): Issue[] {
   const out: Issue[] = [];
   for (const issue of issues) {
-    if (issue.code !== 'invalid_union' || !issue.errors?.length) { out.push(issue); continue; }
-    const depth = (branch: Issue[]) => Math.max(...branch.map((i) => i.path.length + (i.code === 'invalid_type' ? 0 : 0.5)));
-    const allAtRoot = issue.errors.every((b) => b.length === 1 && b[0]!.path.length === 0 && b[0]!.code === 'invalid_type');
+    if (issue.code !== 'invalid_union' || !issue.errors?.length) {
+      out.push(issue);
+      continue;
+    }
+    const depth = (branch: Issue[]) =>
+      Math.max(...branch.map((i) => i.path.length + (i.code === 'invalid_type' ? 0 : 0.5)));
+    const allAtRoot = issue.errors.every(
+      (b) => b.length === 1 && b[0]!.path.length === 0 && b[0]!.code === 'invalid_type',
+    );
     if (allAtRoot) {
       const expected = [...new Set(issue.errors.map((b) => b[0]!.expected).filter(Boolean))];
-      out.push({ ...issue, code: 'invalid_type', message: `expected ${expected.map((e) => (e === 'object' ? 'a table' : e === 'array' ? 'an array' : e)).join(' or ')}` });
+      out.push({
+        ...issue,
+        code: 'invalid_type',
+        message: `expected ${expected.map((e) => (e === 'object' ? 'a table' : e === 'array' ? 'an array' : e)).join(' or ')}`,
+      });
       continue;
     }
     const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
@@ -91,7 +133,11 @@ function expandUnions(issues: readonly Issue[]): Issue[] {
   return out;
 }
 
-export function configErrorFrom(issues: readonly Issue[], merged: Record<string, unknown>, sources: Map<string, string>): ConfigError {
+export function configErrorFrom(
+  issues: readonly Issue[],
+  merged: Record<string, unknown>,
+  sources: Map<string, string>,
+): ConfigError {
   const lines: string[] = [];
   const fixes: string[] = [];
   for (const issue of expandUnions(issues)) {
@@ -101,55 +147,104 @@ export function configErrorFrom(issues: readonly Issue[], merged: Record<string,
         const field = [...path, key].join('.');
         const src = sourceOf(field, sources);
         const guess = suggestField(path, key);
-        lines.push(`unknown field "${field}" (from ${src})${guess ? `; did you mean "${guess}"?` : ''}`);
-        fixes.push(guess ? `rename "${field}" to "${guess}"` : `remove "${field}" (taskapp.toml.example lists every field)`);
+        lines.push(
+          `unknown field "${field}" (from ${src})${guess ? `; did you mean "${guess}"?` : ''}`,
+        );
+        fixes.push(
+          guess
+            ? `rename "${field}" to "${guess}"`
+            : `remove "${field}" (taskapp.toml.example lists every field)`,
+        );
       }
       continue;
     }
     const field = path.join('.');
-    const value = path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], merged);
+    const value = path.reduce<unknown>(
+      (o, k) => (o as Record<string, unknown> | undefined)?.[k],
+      merged,
+    );
     const src = sourceOf(field, sources);
-    const why = issue.values ? `expected one of: ${issue.values.map(String).join(', ')}` : issue.message.replace(/^Invalid input: /, '');
+    const why = issue.values
+      ? `expected one of: ${issue.values.map(String).join(', ')}`
+      : issue.message.replace(/^Invalid input: /, '');
     lines.push(`field "${field}" = ${JSON.stringify(value)} (from ${src}) is invalid: ${why}`);
-    if (issue.values) fixes.push(`set ${field} to one of: ${issue.values.map(String).join(', ')}`);
-    else if (issue.expected && ['number', 'boolean'].includes(issue.expected) && typeof value === 'string') {
-      fixes.push(`set ${field} to a ${issue.expected} without quotes (TOML \`${path[path.length - 1]} = ${issue.expected === 'number' ? '8' : 'true'}\`; env values are TOML too)`);
-    } else fixes.push(`set ${field} to a valid value (taskapp.toml.example documents its type and default)`);
+    if (issue.values) {
+      fixes.push(`set ${field} to one of: ${issue.values.map(String).join(', ')}`);
+    } else if (
+      issue.expected &&
+      ['number', 'boolean'].includes(issue.expected) &&
+      typeof value === 'string'
+    ) {
+      fixes.push(
+        `set ${field} to a ${issue.expected} without quotes (TOML \`${path[path.length - 1]} = ${issue.expected === 'number' ? '8' : 'true'}\`; env values are TOML too)`,
+      );
+    } else {
+      fixes.push(
+        `set ${field} to a valid value (taskapp.toml.example documents its type and default)`,
+      );
+    }
   }
-  return new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`, [...new Set(fixes)].join('; '));
+  return new ConfigError(
+    `invalid configuration:\n  ${lines.join('\n  ')}`,
+    [...new Set(fixes)].join('; '),
+  );
 }
 
 /** The field a misspelt key most likely meant: a sibling, else (top level) a field of a section. */
 function suggestField(path: string[], key: string): string | undefined {
   const sibling = didYouMean(key, knownKeys(path));
-  if (sibling) return [...path, sibling].join('.');
-  if (path.length > 0) return undefined;
+  if (sibling) {
+    return [...path, sibling].join('.');
+  }
+  if (path.length > 0) {
+    return undefined;
+  }
   const nested: string[] = [];
-  for (const section of knownKeys([])) for (const k of knownKeys([section])) nested.push(`${section}.${k}`);
-  const byLeaf = didYouMean(key, nested.map((n) => n.split('.')[1]!));
+  for (const section of knownKeys([])) {
+    for (const k of knownKeys([section])) {
+      nested.push(`${section}.${k}`);
+    }
+  }
+  const byLeaf = didYouMean(
+    key,
+    nested.map((n) => n.split('.')[1]!),
+  );
   return byLeaf ? nested.find((n) => n.endsWith(`.${byLeaf}`)) : undefined;
 }
 
 /** Where `field` was set: its own source, else that of a field inside it (an unknown section). */
 function sourceOf(field: string, sources: Map<string, string>): string {
   const own = sources.get(field);
-  if (own) return own;
-  for (const [k, v] of sources) if (k.startsWith(`${field}.`)) return v;
+  if (own) {
+    return own;
+  }
+  for (const [k, v] of sources) {
+    if (k.startsWith(`${field}.`)) {
+      return v;
+    }
+  }
   return 'config';
 }
 
 function knownKeys(path: string[]): string[] {
   // Below tasks.<name> and task_defaults, the keys are task options.
-  if ((path[0] === 'tasks' && path.length === 2) || (path[0] === 'task_defaults' && path.length === 1)) {
+  if (
+    (path[0] === 'tasks' && path.length === 2) ||
+    (path[0] === 'task_defaults' && path.length === 1)
+  ) {
     return Object.keys(taskOptionsOverrideSchema.shape);
   }
   let shape: unknown = configSchema;
   for (const key of path) {
     const s = (shape as { shape?: Record<string, unknown> }).shape;
     let next = s?.[key];
-    while (next && (next as { def?: { innerType?: unknown } }).def?.innerType) next = (next as { def: { innerType: unknown } }).def.innerType;
+    while (next && (next as { def?: { innerType?: unknown } }).def?.innerType) {
+      next = (next as { def: { innerType: unknown } }).def.innerType;
+    }
     shape = next;
-    if (!shape) return [];
+    if (!shape) {
+      return [];
+    }
   }
   const s = (shape as { shape?: Record<string, unknown> }).shape;
   return s ? Object.keys(s) : [];
@@ -160,7 +255,10 @@ export function didYouMean(word: string, candidates: string[]): string | undefin
   let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {
     const d = levenshtein(word, c);
-    if (d < bestD) { best = c; bestD = d; }
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
   }
   return best;
 }

@@ -13,49 +13,121 @@ export const CONCURRENCY_MODES = ['DISABLED', 'TASK', 'ARGUMENTS', 'KEYS'] as co
 
 const seconds = (d: number, doc: string) => z.number().nonnegative().default(d).describe(doc);
 
-export const retryBackoffSchema = z.object({
-  kind: z.enum(['fixed', 'exponential']).default('exponential').describe('fixed: the same delay each retry; exponential: base * 2^(attempt-1)'),
-  base_seconds: seconds(0.1, 'delay before the first retry'),
-  max_seconds: seconds(60, 'the longest delay between two attempts'),
-  jitter: z.boolean().default(true).describe('randomise each delay by up to +-50% so retries do not arrive in step'),
-}).strict();
+export const retryBackoffSchema = z
+  .object({
+    kind: z
+      .enum(['fixed', 'exponential'])
+      .default('exponential')
+      .describe('fixed: the same delay each retry; exponential: base * 2^(attempt-1)'),
+    base_seconds: seconds(0.1, 'delay before the first retry'),
+    max_seconds: seconds(60, 'the longest delay between two attempts'),
+    jitter: z
+      .boolean()
+      .default(true)
+      .describe('randomise each delay by up to +-50% so retries do not arrive in step'),
+  })
+  .strict();
 
 /** Task options: [base type, default (undefined: none), doc]. Built twice below: with defaults
  * (the effective options) and all-optional without defaults (overrides from [task_defaults],
  * [tasks.<name>] and env, which must not reset what code set). */
 const taskOptionFields = {
   max_retries: [z.number().int().nonnegative(), 0, 'attempts after the first one before FAILED'],
-  retry_for: [z.array(z.string()), [], 'error class names that are retried (empty: none; ["*"]: any error)'],
+  retry_for: [
+    z.array(z.string()),
+    [],
+    'error class names that are retried (empty: none; ["*"]: any error)',
+  ],
   retry_backoff: [retryBackoffSchema, retryBackoffSchema.parse({}), 'delay between attempts'],
-  timeout_seconds: [z.number().positive(), undefined, 'an attempt running longer fails with TaskTimeoutError'],
+  timeout_seconds: [
+    z.number().positive(),
+    undefined,
+    'an attempt running longer fails with TaskTimeoutError',
+  ],
   priority: [z.number().int().min(0).max(9), 5, '0-9, higher runs first'],
-  running_concurrency: [z.enum(CONCURRENCY_MODES), 'DISABLED', 'scope within which at most max_running invocations run at once'],
-  registration_concurrency: [z.enum(CONCURRENCY_MODES), 'DISABLED', 'scope within which a new call reuses an invocation already REGISTERED'],
+  running_concurrency: [
+    z.enum(CONCURRENCY_MODES),
+    'DISABLED',
+    'scope within which at most max_running invocations run at once',
+  ],
+  registration_concurrency: [
+    z.enum(CONCURRENCY_MODES),
+    'DISABLED',
+    'scope within which a new call reuses an invocation already REGISTERED',
+  ],
   key_arguments: [z.array(z.string()), [], 'argument names that form the KEYS scope'],
-  reroute_on_concurrency_control: [z.boolean(), false, 'a blocked invocation goes back to the queue instead of CONCURRENCY_CONTROLLED_FINAL'],
-  on_diff_non_key_args_raise: [z.boolean(), false, 'a KEYS match whose other arguments differ throws instead of reusing'],
+  reroute_on_concurrency_control: [
+    z.boolean(),
+    false,
+    'a blocked invocation goes back to the queue instead of CONCURRENCY_CONTROLLED_FINAL',
+  ],
+  on_diff_non_key_args_raise: [
+    z.boolean(),
+    false,
+    'a KEYS match whose other arguments differ throws instead of reusing',
+  ],
   max_running: [z.number().int().positive(), 1, 'slots per running-concurrency scope'],
-  rate_limit: [z.string(), undefined, 'at most this many starts per period per scope, e.g. "100/1m"'],
-  parallel_batch_size: [z.number().int().positive(), 100, 'invocations enqueued per round trip by parallelize()'],
-  force_new_workflow: [z.boolean(), false, "start a child workflow instead of joining the caller's"],
+  rate_limit: [
+    z.string(),
+    undefined,
+    'at most this many starts per period per scope, e.g. "100/1m"',
+  ],
+  parallel_batch_size: [
+    z.number().int().positive(),
+    100,
+    'invocations enqueued per round trip by parallelize()',
+  ],
+  force_new_workflow: [
+    z.boolean(),
+    false,
+    "start a child workflow instead of joining the caller's",
+  ],
   disable_cache_args: [z.array(z.string()), [], 'arguments never moved to the data store'],
   worker_threads: [z.boolean(), false, 'run on a worker_threads pool (CPU-bound tasks)'],
-  cron: [z.string().superRefine((v, ctx) => { const p = cronProblem(v); if (p) ctx.addIssue({ code: 'custom', message: p }); }), undefined, 'a cron schedule that triggers this task (5 or 6 fields)'],
-  timezone: [z.string().superRefine((v, ctx) => { const p = timeZoneProblem(v); if (p) ctx.addIssue({ code: 'custom', message: p }); }), undefined, "time zone of the cron schedule (IANA name); default the host's"],
+  cron: [
+    z.string().superRefine((v, ctx) => {
+      const p = cronProblem(v);
+      if (p) {
+        ctx.addIssue({ code: 'custom', message: p });
+      }
+    }),
+    undefined,
+    'a cron schedule that triggers this task (5 or 6 fields)',
+  ],
+  timezone: [
+    z.string().superRefine((v, ctx) => {
+      const p = timeZoneProblem(v);
+      if (p) {
+        ctx.addIssue({ code: 'custom', message: p });
+      }
+    }),
+    undefined,
+    "time zone of the cron schedule (IANA name); default the host's",
+  ],
 } as const;
 type Fields = typeof taskOptionFields;
-type WithDefaults = { [K in keyof Fields]: Fields[K][1] extends undefined ? z.ZodOptional<Fields[K][0]> : z.ZodDefault<Fields[K][0]> };
+type WithDefaults = {
+  [K in keyof Fields]: Fields[K][1] extends undefined
+    ? z.ZodOptional<Fields[K][0]>
+    : z.ZodDefault<Fields[K][0]>;
+};
 type Optional = { [K in keyof Fields]: z.ZodOptional<Fields[K][0]> };
 
 function buildTaskOptions(withDefaults: boolean) {
   const shape: Record<string, z.ZodType> = {};
-  for (const [name, [type, def, doc]] of Object.entries(taskOptionFields) as Array<[string, readonly [z.ZodType, unknown, string]]>) {
-    shape[name] = (withDefaults && def !== undefined ? (type as z.ZodAny).default(def) : type.optional()).describe(doc);
+  for (const [name, [type, def, doc]] of Object.entries(taskOptionFields) as Array<
+    [string, readonly [z.ZodType, unknown, string]]
+  >) {
+    shape[name] = (
+      withDefaults && def !== undefined ? (type as z.ZodAny).default(def) : type.optional()
+    ).describe(doc);
   }
   return z.object(shape).strict();
 }
 export const taskOptionsSchema = buildTaskOptions(true) as unknown as z.ZodObject<WithDefaults>;
-export const taskOptionsOverrideSchema = buildTaskOptions(false) as unknown as z.ZodObject<Optional>;
+export const taskOptionsOverrideSchema = buildTaskOptions(
+  false,
+) as unknown as z.ZodObject<Optional>;
 export type TaskOptionsConfig = z.infer<typeof taskOptionsSchema>;
 
 /**
@@ -65,92 +137,248 @@ export type TaskOptionsConfig = z.infer<typeof taskOptionsSchema>;
  */
 const perTaskOptions = taskOptionsOverrideSchema;
 export const tasksSchema = z.union([
-  z.array(z.string()).transform((modules) => ({ modules, byTask: {} as Record<string, Partial<TaskOptionsConfig>> })),
-  z.object({ modules: z.array(z.string()).default([]) }).catchall(perTaskOptions)
-    .transform(({ modules, ...byTask }) => ({ modules, byTask: byTask as Record<string, Partial<TaskOptionsConfig>> })),
+  z.array(z.string()).transform((modules) => ({
+    modules,
+    byTask: {} as Record<string, Partial<TaskOptionsConfig>>,
+  })),
+  z
+    .object({ modules: z.array(z.string()).default([]) })
+    .catchall(perTaskOptions)
+    .transform(({ modules, ...byTask }) => ({
+      modules,
+      byTask: byTask as Record<string, Partial<TaskOptionsConfig>>,
+    })),
   z.object({ modules: z.array(z.string()), byTask: z.record(z.string(), perTaskOptions) }).strict(),
 ]);
 
-const runnerSchema = z.object({
-  kind: z.enum(RUNNERS).default('thread').describe('which runner `taskapp run` starts'),
-  concurrency: z.number().int().positive().default(8).describe('invocations run at once per runner (per child for multi-thread and persistent-process)'),
-  processes: z.number().int().positive().optional().describe('children of process/persistent-process runners (default: CPU count)'),
-  min_processes: z.number().int().positive().default(1).describe('multi-thread: fewest children'),
-  max_processes: z.number().int().positive().optional().describe('multi-thread: most children (default: CPU count)'),
-  idle_timeout_seconds: seconds(30, 'multi-thread: an idle child above min_processes stops after this long'),
-  heartbeat_interval_seconds: z.number().positive().default(1).describe('how often a runner says it is alive'),
-  runner_dead_after_seconds: z.number().positive().default(3).describe('a runner silent this long is dead and its work is recovered'),
-  max_pending_seconds: z.number().positive().default(60).describe('PENDING longer than this is recovered'),
-  recovery_check_interval_seconds: z.number().positive().default(1).describe('how often one runner checks for work to recover'),
-  shutdown_grace_seconds: seconds(10, 'on SIGTERM, how long work in flight may finish before it is rerouted'),
-  claim_batch_size: z.number().int().positive().default(100).describe('most invocations claimed per broker round trip'),
-}).strict();
+const runnerSchema = z
+  .object({
+    kind: z.enum(RUNNERS).default('thread').describe('which runner `taskapp run` starts'),
+    concurrency: z
+      .number()
+      .int()
+      .positive()
+      .default(8)
+      .describe(
+        'invocations run at once per runner (per child for multi-thread and persistent-process)',
+      ),
+    processes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('children of process/persistent-process runners (default: CPU count)'),
+    min_processes: z.number().int().positive().default(1).describe('multi-thread: fewest children'),
+    max_processes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('multi-thread: most children (default: CPU count)'),
+    idle_timeout_seconds: seconds(
+      30,
+      'multi-thread: an idle child above min_processes stops after this long',
+    ),
+    heartbeat_interval_seconds: z
+      .number()
+      .positive()
+      .default(1)
+      .describe('how often a runner says it is alive'),
+    runner_dead_after_seconds: z
+      .number()
+      .positive()
+      .default(3)
+      .describe('a runner silent this long is dead and its work is recovered'),
+    max_pending_seconds: z
+      .number()
+      .positive()
+      .default(60)
+      .describe('PENDING longer than this is recovered'),
+    recovery_check_interval_seconds: z
+      .number()
+      .positive()
+      .default(1)
+      .describe('how often one runner checks for work to recover'),
+    shutdown_grace_seconds: seconds(
+      10,
+      'on SIGTERM, how long work in flight may finish before it is rerouted',
+    ),
+    claim_batch_size: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .describe('most invocations claimed per broker round trip'),
+  })
+  .strict();
 
-const sqliteSchema = z.object({
-  path: z.string().default('.taskapp/taskapp.db').describe('database file, relative to the config file'),
-  poll_interval_ms: z.number().int().positive().default(50).describe('how often a process checks for work written by another process'),
-  busy_timeout_ms: z.number().int().nonnegative().default(5000).describe('how long a write waits for another process\'s lock before failing'),
-}).strict();
+const sqliteSchema = z
+  .object({
+    path: z
+      .string()
+      .default('.taskapp/taskapp.db')
+      .describe('database file, relative to the config file'),
+    poll_interval_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(50)
+      .describe('how often a process checks for work written by another process'),
+    busy_timeout_ms: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(5000)
+      .describe("how long a write waits for another process's lock before failing"),
+  })
+  .strict();
 
-const redisSchema = z.object({
-  url: z.string().default('redis://127.0.0.1:6379').describe('redis:// or rediss:// URL'),
-  prefix: z.string().optional().describe('key prefix (default: taskapp:{<app_id>}:); a {<app_id>} hash tag is appended unless the prefix has one, so a Redis Cluster keeps an app on one slot'),
-  allow_eviction: z.boolean().default(false).describe('start even if maxmemory-policy is not noeviction (can lose work)'),
-}).strict();
+const redisSchema = z
+  .object({
+    url: z.string().default('redis://127.0.0.1:6379').describe('redis:// or rediss:// URL'),
+    prefix: z
+      .string()
+      .optional()
+      .describe(
+        'key prefix (default: taskapp:{<app_id>}:); a {<app_id>} hash tag is appended unless the prefix has one, so a Redis Cluster keeps an app on one slot',
+      ),
+    allow_eviction: z
+      .boolean()
+      .default(false)
+      .describe('start even if maxmemory-policy is not noeviction (can lose work)'),
+  })
+  .strict();
 
-const postgresSchema = z.object({
-  url: z.string().default('postgres://postgres@127.0.0.1:5432/postgres').describe('postgres:// connection URL'),
-  schema: z.string().default('taskapp').describe('PostgreSQL schema holding taskapp\'s tables'),
-  pool_size: z.number().int().positive().default(10).describe('connections per process'),
-}).strict();
+const postgresSchema = z
+  .object({
+    url: z
+      .string()
+      .default('postgres://postgres@127.0.0.1:5432/postgres')
+      .describe('postgres:// connection URL'),
+    schema: z.string().default('taskapp').describe("PostgreSQL schema holding taskapp's tables"),
+    pool_size: z.number().int().positive().default(10).describe('connections per process'),
+  })
+  .strict();
 
-const rabbitmqSchema = z.object({
-  url: z.string().default('amqp://guest:guest@127.0.0.1:5672').describe('amqp:// URL'),
-  queue: z.string().optional().describe('queue name (default: taskapp.<app_id>)'),
-}).strict();
+const rabbitmqSchema = z
+  .object({
+    url: z.string().default('amqp://guest:guest@127.0.0.1:5672').describe('amqp:// URL'),
+    queue: z.string().optional().describe('queue name (default: taskapp.<app_id>)'),
+  })
+  .strict();
 
-const dataStoreSchema = z.object({
-  min_size_to_cache: z.number().int().nonnegative().default(1024).describe('serialized arguments at least this big are stored once by content hash'),
-  max_size_to_cache: z.number().int().nonnegative().default(0).describe('larger arguments stay inline (0: no limit)'),
-  warn_threshold: z.number().int().nonnegative().default(10 * 1024 * 1024).describe('log a warning for arguments larger than this'),
-  local_cache_size: z.number().int().nonnegative().default(1024).describe('blobs kept in each process\'s LRU cache'),
-}).strict();
+const dataStoreSchema = z
+  .object({
+    min_size_to_cache: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(1024)
+      .describe('serialized arguments at least this big are stored once by content hash'),
+    max_size_to_cache: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('larger arguments stay inline (0: no limit)'),
+    warn_threshold: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(10 * 1024 * 1024)
+      .describe('log a warning for arguments larger than this'),
+    local_cache_size: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(1024)
+      .describe("blobs kept in each process's LRU cache"),
+  })
+  .strict();
 
-const triggersSchema = z.object({
-  catch_up_seconds: seconds(0, 'a cron slot missed while no runner was alive fires once on start if this recent'),
-  event_retention_days: z.number().positive().default(7).describe('how long emitted events are kept'),
-  check_interval_ms: z.number().int().positive().default(250).describe('how often the trigger loop looks for due cron slots'),
-}).strict();
+const triggersSchema = z
+  .object({
+    catch_up_seconds: seconds(
+      0,
+      'a cron slot missed while no runner was alive fires once on start if this recent',
+    ),
+    event_retention_days: z
+      .number()
+      .positive()
+      .default(7)
+      .describe('how long emitted events are kept'),
+    check_interval_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(250)
+      .describe('how often the trigger loop looks for due cron slots'),
+  })
+  .strict();
 
-const monitorSchema = z.object({
-  metrics_port: z.number().int().nonnegative().optional().describe('serve Prometheus /metrics on this port from each runner'),
-  keep_logs: z.boolean().default(false).describe('store task log lines in the state backend for the monitor'),
-  log_format: z.enum(['text', 'json']).default('text').describe('task log line format'),
-}).strict();
+const monitorSchema = z
+  .object({
+    metrics_port: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('serve Prometheus /metrics on this port from each runner'),
+    keep_logs: z
+      .boolean()
+      .default(false)
+      .describe('store task log lines in the state backend for the monitor'),
+    log_format: z.enum(['text', 'json']).default('text').describe('task log line format'),
+  })
+  .strict();
 
-export const configSchema = z.object({
-  app_id: z.string().min(1).default('taskapp').describe('names the app; backends keep apps apart by it'),
-  tasks: tasksSchema.default({ modules: [], byTask: {} }).describe('task module globs (tasks = [...]), or a table with `modules` and one [tasks.<name>] section of options per task'),
-  backend: z.enum(BACKENDS).default('sqlite').describe('the backend for every role not set on its own'),
-  broker: z.enum(BROKERS).optional().describe('broker backend (default: backend)'),
-  state_backend: z.enum(BACKENDS).optional().describe('state backend (default: backend)'),
-  orchestrator: z.enum(BACKENDS).optional().describe('orchestrator backend (default: backend)'),
-  trigger_store: z.enum(BACKENDS).optional().describe('trigger store backend (default: backend)'),
-  data_store_backend: z.enum(BACKENDS).optional().describe('data store backend (default: backend)'),
-  serializer: z.enum(['json']).default('json').describe('argument/result serializer'),
-  dev_mode_force_sync: z.boolean().default(false).describe('run tasks inline at call(), no runner (unit tests of task logic)'),
-  logging_level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('log level'),
-  determinism: z.enum(['warn', 'strict']).default('warn').describe('workflow tasks calling Math.random/Date.now directly: warn or fail'),
-  sqlite: sqliteSchema.default(sqliteSchema.parse({})),
-  redis: redisSchema.default(redisSchema.parse({})),
-  postgres: postgresSchema.default(postgresSchema.parse({})),
-  rabbitmq: rabbitmqSchema.default(rabbitmqSchema.parse({})),
-  runner: runnerSchema.default(runnerSchema.parse({})),
-  task_defaults: taskOptionsOverrideSchema.default({}).describe('options for every task, below what code and [tasks.<name>] set'),
-  data_store: dataStoreSchema.default(dataStoreSchema.parse({})),
-  triggers: triggersSchema.default(triggersSchema.parse({})),
-  monitor: monitorSchema.default(monitorSchema.parse({})),
-}).strict();
+export const configSchema = z
+  .object({
+    app_id: z
+      .string()
+      .min(1)
+      .default('taskapp')
+      .describe('names the app; backends keep apps apart by it'),
+    tasks: tasksSchema
+      .default({ modules: [], byTask: {} })
+      .describe(
+        'task module globs (tasks = [...]), or a table with `modules` and one [tasks.<name>] section of options per task',
+      ),
+    backend: z
+      .enum(BACKENDS)
+      .default('sqlite')
+      .describe('the backend for every role not set on its own'),
+    broker: z.enum(BROKERS).optional().describe('broker backend (default: backend)'),
+    state_backend: z.enum(BACKENDS).optional().describe('state backend (default: backend)'),
+    orchestrator: z.enum(BACKENDS).optional().describe('orchestrator backend (default: backend)'),
+    trigger_store: z.enum(BACKENDS).optional().describe('trigger store backend (default: backend)'),
+    data_store_backend: z
+      .enum(BACKENDS)
+      .optional()
+      .describe('data store backend (default: backend)'),
+    serializer: z.enum(['json']).default('json').describe('argument/result serializer'),
+    dev_mode_force_sync: z
+      .boolean()
+      .default(false)
+      .describe('run tasks inline at call(), no runner (unit tests of task logic)'),
+    logging_level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('log level'),
+    determinism: z
+      .enum(['warn', 'strict'])
+      .default('warn')
+      .describe('workflow tasks calling Math.random/Date.now directly: warn or fail'),
+    sqlite: sqliteSchema.default(sqliteSchema.parse({})),
+    redis: redisSchema.default(redisSchema.parse({})),
+    postgres: postgresSchema.default(postgresSchema.parse({})),
+    rabbitmq: rabbitmqSchema.default(rabbitmqSchema.parse({})),
+    runner: runnerSchema.default(runnerSchema.parse({})),
+    task_defaults: taskOptionsOverrideSchema
+      .default({})
+      .describe('options for every task, below what code and [tasks.<name>] set'),
+    data_store: dataStoreSchema.default(dataStoreSchema.parse({})),
+    triggers: triggersSchema.default(triggersSchema.parse({})),
+    monitor: monitorSchema.default(monitorSchema.parse({})),
+  })
+  .strict();
 
 export type TaskappConfig = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -5,7 +5,13 @@
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { createBackends, type Backends } from '../backends/registry.js';
-import { ConfigError, DuplicateTaskError, InvocationNotFoundError, NoResultError, TaskappError } from './errors.js';
+import {
+  ConfigError,
+  DuplicateTaskError,
+  InvocationNotFoundError,
+  NoResultError,
+  TaskappError,
+} from './errors.js';
 import { Invocation } from './invocation.js';
 import { createLogger, writeLine, type Logger } from './logger.js';
 import { LogShipper } from '../monitoring/log-shipper.js';
@@ -52,15 +58,24 @@ export class App {
 
   constructor(options: TaskappOptions = {}) {
     const { classes, errors, configFile, ...code } = options;
-    for (const c of classes ?? []) this.serializer.register(c);
-    for (const e of errors ?? []) this.errors.register(e);
+    for (const c of classes ?? []) {
+      this.serializer.register(c);
+    }
+    for (const e of errors ?? []) {
+      this.errors.register(e);
+    }
     this.codeConfig = code;
     this.loadOpts = { code, configFile };
   }
 
   /** Adds config layers (the CLI's file, flags) before first use. */
   configure(opts: Omit<LoadOptions, 'code'>): void {
-    if (this.backendsPromise) throw new TaskappError('APP_STARTED', 'configure() must run before the app first uses its backends');
+    if (this.backendsPromise) {
+      throw new TaskappError(
+        'APP_STARTED',
+        'configure() must run before the app first uses its backends',
+      );
+    }
     this.loadOpts = { ...this.loadOpts, ...opts, code: this.codeConfig };
     this.resolved = undefined;
     this.log = undefined;
@@ -83,9 +98,13 @@ export class App {
   }
 
   get logger(): Logger {
-    if (this.log) return this.log;
+    if (this.log) {
+      return this.log;
+    }
     const { logging_level: level, monitor } = this.config;
-    if (!monitor.keep_logs) return (this.log = createLogger(level, monitor.log_format, { app: this.appId }));
+    if (!monitor.keep_logs) {
+      return (this.log = createLogger(level, monitor.log_format, { app: this.appId }));
+    }
     // keep_logs: every line still goes to stderr; those of an invocation are also stored for the monitor.
     const shipper = (this.logShipper ??= new LogShipper(async () => (await this.backends()).state));
     return (this.log = createLogger(level, monitor.log_format, { app: this.appId }, (line) => {
@@ -102,9 +121,19 @@ export class App {
     this.errors.register(cls);
   }
 
-  task<A extends TaskArgs, R>(name: string, fn: TaskFn<A, R>, options: TaskOptions = {}): Task<A, Awaited<R>> {
-    if (this.tasks.has(name)) throw new DuplicateTaskError(name);
-    for (const e of options.retryFor ?? []) if (typeof e !== 'string') this.errors.register(e as unknown as ErrorClass);
+  task<A extends TaskArgs, R>(
+    name: string,
+    fn: TaskFn<A, R>,
+    options: TaskOptions = {},
+  ): Task<A, Awaited<R>> {
+    if (this.tasks.has(name)) {
+      throw new DuplicateTaskError(name);
+    }
+    for (const e of options.retryFor ?? []) {
+      if (typeof e !== 'string') {
+        this.errors.register(e as unknown as ErrorClass);
+      }
+    }
     const t = new Task<A, Awaited<R>>(this, name, fn as TaskFn<A, Awaited<R>>, options);
     this.tasks.set(name, t);
     return t;
@@ -126,10 +155,34 @@ export class App {
   backends(): Promise<Backends> {
     if (!this.backendsPromise) {
       const r = this.resolvedConfig;
-      const resolved = this.devMode ? { ...r, config: { ...r.config, backend: 'memory' as const, broker: undefined, state_backend: undefined, orchestrator: undefined, trigger_store: undefined, data_store_backend: undefined } } : r;
+      const resolved = this.devMode
+        ? {
+            ...r,
+            config: {
+              ...r.config,
+              backend: 'memory' as const,
+              broker: undefined,
+              state_backend: undefined,
+              orchestrator: undefined,
+              trigger_store: undefined,
+              data_store_backend: undefined,
+            },
+          }
+        : r;
       const created = createBackends(resolved);
       this.backendsPromise = created;
-      created.then((b) => { if (this.backendsPromise === created) this.backendsLoaded = b; }, () => { if (this.backendsPromise === created) this.backendsPromise = undefined; });
+      created.then(
+        (b) => {
+          if (this.backendsPromise === created) {
+            this.backendsLoaded = b;
+          }
+        },
+        () => {
+          if (this.backendsPromise === created) {
+            this.backendsPromise = undefined;
+          }
+        },
+      );
     }
     return this.backendsPromise;
   }
@@ -146,7 +199,10 @@ export class App {
   attachToParent(resolved: ResolvedConfig, backends?: Backends): void {
     this.resolved = resolved;
     this.log = undefined;
-    if (backends) { this.backendsPromise = Promise.resolve(backends); this.backendsLoaded = backends; }
+    if (backends) {
+      this.backendsPromise = Promise.resolve(backends);
+      this.backendsLoaded = backends;
+    }
   }
 
   /** A handle for an invocation id from elsewhere (CLI, logs). */
@@ -156,8 +212,12 @@ export class App {
 
   /** Result value of a final record; throws the task's error for FAILED. */
   outcomeOf(rec: InvocationRecord): unknown {
-    if (rec.status === 'SUCCESS') return this.serializer.deserialize(rec.result!);
-    if (rec.status === 'FAILED') throw this.errors.revive(rec.error!, this.serializer, rec.id);
+    if (rec.status === 'SUCCESS') {
+      return this.serializer.deserialize(rec.result!);
+    }
+    if (rec.status === 'FAILED') {
+      throw this.errors.revive(rec.error!, this.serializer, rec.id);
+    }
     throw new NoResultError(rec.id, rec.status);
   }
 
@@ -174,14 +234,22 @@ export class App {
   /** Listens to invocations becoming final in this process (status/result/exception triggers). */
   onFinal(listener: (recs: InvocationRecord[]) => void): () => void {
     this.finalListeners.add(listener);
-    return () => { this.finalListeners.delete(listener); };
+    return () => {
+      this.finalListeners.delete(listener);
+    };
   }
 
   /** Runners call this after they record final outcomes; a listener's error is logged, never thrown. */
   notifyFinal(recs: InvocationRecord[]): void {
-    if (!recs.length) return;
+    if (!recs.length) {
+      return;
+    }
     for (const l of this.finalListeners) {
-      try { l(recs); } catch (err) { this.logger.error('final-status listener failed', { error: (err as Error).stack }); }
+      try {
+        l(recs);
+      } catch (err) {
+        this.logger.error('final-status listener failed', { error: (err as Error).stack });
+      }
     }
   }
 
@@ -191,11 +259,18 @@ export class App {
     const port = this.config.monitor.metrics_port;
     if (port !== undefined && !this.metricsServer) {
       // One /metrics per process, started with its first runner ([monitor] metrics_port).
-      this.metricsServer = import('../monitoring/metrics.js').then((m) => m.serveMetrics(this, port));
-      this.metricsServer.catch(() => { this.metricsServer = undefined; });
+      this.metricsServer = import('../monitoring/metrics.js').then((m) =>
+        m.serveMetrics(this, port),
+      );
+      this.metricsServer.catch(() => {
+        this.metricsServer = undefined;
+      });
       await this.metricsServer.catch((err: NodeJS.ErrnoException) => {
-        throw new ConfigError(`cannot serve metrics on port ${port} ([monitor] metrics_port): ${err.code ?? err.message}`,
-          'pick a free port for each runner process, or unset metrics_port', err);
+        throw new ConfigError(
+          `cannot serve metrics on port ${port} ([monitor] metrics_port): ${err.code ?? err.message}`,
+          'pick a free port for each runner process, or unset metrics_port',
+          err,
+        );
       });
     }
     const runner = await startRunner(this, { ...opts, runner: kind });
@@ -220,17 +295,23 @@ export class App {
     await this.logShipper?.flush();
     const metrics = this.metricsServer;
     this.metricsServer = undefined;
-    if (metrics) await (await metrics.catch(() => undefined))?.close();
+    if (metrics) {
+      await (await metrics.catch(() => undefined))?.close();
+    }
     const b = this.backendsPromise;
     this.backendsPromise = undefined;
     this.backendsLoaded = undefined;
-    if (b) await (await b).close();
+    if (b) {
+      await (await b).close();
+    }
   }
 
   /** Throws InvocationNotFoundError when the id is unknown. */
   async getRecord(id: string): Promise<InvocationRecord> {
     const rec = await (await this.backends()).state.get(id);
-    if (!rec) throw new InvocationNotFoundError(id);
+    if (!rec) {
+      throw new InvocationNotFoundError(id);
+    }
     return rec;
   }
 }

@@ -8,8 +8,15 @@ export class TaskappError extends Error {
   readonly fix?: string;
   /** 2: the user's input or config is wrong; 1: something failed at run time. */
   readonly exitCode: 1 | 2;
-  constructor(code: string, message: string, opts: { fix?: string; exitCode?: 1 | 2; cause?: unknown } = {}) {
-    super(opts.fix ? `${message}\n  fix: ${opts.fix}` : message, opts.cause === undefined ? undefined : { cause: opts.cause });
+  constructor(
+    code: string,
+    message: string,
+    opts: { fix?: string; exitCode?: 1 | 2; cause?: unknown } = {},
+  ) {
+    super(
+      opts.fix ? `${message}\n  fix: ${opts.fix}` : message,
+      opts.cause === undefined ? undefined : { cause: opts.cause },
+    );
     this.name = new.target.name;
     this.code = code;
     this.fix = opts.fix;
@@ -24,18 +31,30 @@ export class ConfigError extends TaskappError {
 }
 
 export class IllegalTransitionError extends TaskappError {
-  constructor(readonly invocationId: string, readonly from: string, readonly to: string) {
-    super('ILLEGAL_TRANSITION', `invocation ${invocationId}: illegal status change ${from} -> ${to}`);
+  constructor(
+    readonly invocationId: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(
+      'ILLEGAL_TRANSITION',
+      `invocation ${invocationId}: illegal status change ${from} -> ${to}`,
+    );
   }
 }
 
 export class WrongOwnerError extends TaskappError {
   constructor(
-    readonly invocationId: string, readonly from: string, readonly to: string,
-    readonly owner: string | null, readonly runnerId: string | null,
+    readonly invocationId: string,
+    readonly from: string,
+    readonly to: string,
+    readonly owner: string | null,
+    readonly runnerId: string | null,
   ) {
-    super('WRONG_OWNER',
-      `invocation ${invocationId}: runner ${runnerId ?? '(none)'} may not move it ${from} -> ${to}; it is owned by ${owner ?? '(none)'}`);
+    super(
+      'WRONG_OWNER',
+      `invocation ${invocationId}: runner ${runnerId ?? '(none)'} may not move it ${from} -> ${to}; it is owned by ${owner ?? '(none)'}`,
+    );
   }
 }
 
@@ -48,27 +67,40 @@ export class InvocationNotFoundError extends TaskappError {
 }
 
 export class UnknownTaskError extends TaskappError {
-  constructor(readonly taskId: string, known: string[]) {
-    super('UNKNOWN_TASK', `unknown task "${taskId}"${known.length ? ` (known: ${known.join(', ')})` : ' (no tasks are registered)'}`, {
-      fix: 'register the task with app.task() in a module listed in the `tasks` config field',
-      exitCode: 2,
-    });
+  constructor(
+    readonly taskId: string,
+    known: string[],
+  ) {
+    super(
+      'UNKNOWN_TASK',
+      `unknown task "${taskId}"${known.length ? ` (known: ${known.join(', ')})` : ' (no tasks are registered)'}`,
+      {
+        fix: 'register the task with app.task() in a module listed in the `tasks` config field',
+        exitCode: 2,
+      },
+    );
   }
 }
 
 export class DuplicateTaskError extends TaskappError {
   constructor(readonly taskId: string) {
     super('DUPLICATE_TASK', `a task named "${taskId}" is already registered in this app`, {
-      fix: 'give each task a unique name', exitCode: 2,
+      fix: 'give each task a unique name',
+      exitCode: 2,
     });
   }
 }
 
 export class InvalidArgumentsError extends TaskappError {
   constructor(taskId: string, got: string) {
-    super('INVALID_ARGUMENTS', `task "${taskId}" takes one plain object of named arguments, got ${got}`, {
-      fix: `call it as ${taskId}.call({ name: value, ... })`, exitCode: 2,
-    });
+    super(
+      'INVALID_ARGUMENTS',
+      `task "${taskId}" takes one plain object of named arguments, got ${got}`,
+      {
+        fix: `call it as ${taskId}.call({ name: value, ... })`,
+        exitCode: 2,
+      },
+    );
   }
 }
 
@@ -80,32 +112,54 @@ export class SerializationError extends TaskappError {
 
 /** `result()` waited longer than asked. Not retried by default. */
 export class TimeoutError extends TaskappError {
-  constructor(readonly invocationId: string, readonly lastStatus: string, timeoutMs: number) {
-    super('RESULT_TIMEOUT', `invocation ${invocationId} did not finish within ${timeoutMs} ms (last status ${lastStatus})`, {
-      fix: 'start a runner (taskapp run), or wait longer with result({ timeoutMs })',
-    });
+  constructor(
+    readonly invocationId: string,
+    readonly lastStatus: string,
+    timeoutMs: number,
+  ) {
+    super(
+      'RESULT_TIMEOUT',
+      `invocation ${invocationId} did not finish within ${timeoutMs} ms (last status ${lastStatus})`,
+      {
+        fix: 'start a runner (taskapp run), or wait longer with result({ timeoutMs })',
+      },
+    );
   }
 }
 
 /** A task attempt ran past its `timeoutSeconds`. */
 export class TaskTimeoutError extends TaskappError {
-  constructor(readonly invocationId: string, seconds: number) {
+  constructor(
+    readonly invocationId: string,
+    seconds: number,
+  ) {
     super('TASK_TIMEOUT', `invocation ${invocationId} ran longer than its timeout of ${seconds} s`);
   }
 }
 
 /** The child process or worker thread running an attempt exited (process.exit(), a fatal crash). */
 export class WorkerExitedError extends TaskappError {
-  constructor(readonly invocationId: string, readonly processExitCode: number | null, where: string) {
-    super('WORKER_EXITED', `invocation ${invocationId}: the ${where} running it exited with code ${processExitCode} before the task returned (did the task call process.exit()?)`, {
-      fix: 'return or throw from the task instead of exiting the process',
-    });
+  constructor(
+    readonly invocationId: string,
+    readonly processExitCode: number | null,
+    where: string,
+  ) {
+    super(
+      'WORKER_EXITED',
+      `invocation ${invocationId}: the ${where} running it exited with code ${processExitCode} before the task returned (did the task call process.exit()?)`,
+      {
+        fix: 'return or throw from the task instead of exiting the process',
+      },
+    );
   }
 }
 
 /** The invocation ended in a status that has no result (CONCURRENCY_CONTROLLED_FINAL). */
 export class NoResultError extends TaskappError {
-  constructor(readonly invocationId: string, readonly status: string) {
+  constructor(
+    readonly invocationId: string,
+    readonly status: string,
+  ) {
     super('NO_RESULT', `invocation ${invocationId} ended ${status} and has no result`);
   }
 }
@@ -116,11 +170,16 @@ export class NoResultError extends TaskappError {
  */
 export class TaskFailedError extends TaskappError {
   constructor(
-    readonly remoteName: string, readonly remoteMessage: string, readonly remoteStack: string | undefined,
-    readonly fields: Record<string, unknown>, readonly invocationId?: string,
+    readonly remoteName: string,
+    readonly remoteMessage: string,
+    readonly remoteStack: string | undefined,
+    readonly fields: Record<string, unknown>,
+    readonly invocationId?: string,
   ) {
     super('TASK_FAILED', `${remoteName}: ${remoteMessage}`);
-    if (remoteStack) this.stack = remoteStack;
+    if (remoteStack) {
+      this.stack = remoteStack;
+    }
   }
 }
 
@@ -132,18 +191,35 @@ export class BackendError extends TaskappError {
 
 /** A KEYS registration match whose other arguments differ, with `on_diff_non_key_args_raise`. */
 export class ConcurrencyArgumentsMismatchError extends TaskappError {
-  constructor(readonly taskId: string, readonly existingId: string, existingArgs: string, newArgs: string) {
-    super('CONCURRENCY_ARGUMENTS_MISMATCH',
+  constructor(
+    readonly taskId: string,
+    readonly existingId: string,
+    existingArgs: string,
+    newArgs: string,
+  ) {
+    super(
+      'CONCURRENCY_ARGUMENTS_MISMATCH',
       `task "${taskId}": a call matches REGISTERED invocation ${existingId} on its key arguments but differs in the others (registered: ${existingArgs}; this call: ${newArgs})`,
-      { fix: 'pass the same non-key arguments, add the differing ones to key_arguments, or turn off on_diff_non_key_args_raise', exitCode: 2 });
+      {
+        fix: 'pass the same non-key arguments, add the differing ones to key_arguments, or turn off on_diff_non_key_args_raise',
+        exitCode: 2,
+      },
+    );
   }
 }
 
 /** An invocation would wait on itself through its own callers: it could never finish. */
 export class InvocationCycleError extends TaskappError {
-  constructor(readonly invocationId: string, chain: string[]) {
-    super('INVOCATION_CYCLE', `invocation ${invocationId} would wait for its own result (chain: ${chain.join(' -> ')})`, {
-      fix: 'a task called with the same arguments under registration concurrency reuses the caller itself; call with different arguments or disable registration_concurrency for it',
-    });
+  constructor(
+    readonly invocationId: string,
+    chain: string[],
+  ) {
+    super(
+      'INVOCATION_CYCLE',
+      `invocation ${invocationId} would wait for its own result (chain: ${chain.join(' -> ')})`,
+      {
+        fix: 'a task called with the same arguments under registration concurrency reuses the caller itself; call with different arguments or disable registration_concurrency for it',
+      },
+    );
   }
 }

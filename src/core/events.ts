@@ -5,7 +5,14 @@
 export type AppEvent =
   | { type: 'submitted'; taskId: string; count: number }
   | { type: 'started'; taskId: string; invocationId: string; runnerId: string }
-  | { type: 'finished'; taskId: string; invocationId: string; runnerId: string; status: 'SUCCESS' | 'FAILED' | 'RETRY'; durationMs: number }
+  | {
+      type: 'finished';
+      taskId: string;
+      invocationId: string;
+      runnerId: string;
+      status: 'SUCCESS' | 'FAILED' | 'RETRY';
+      durationMs: number;
+    }
   /** A call or start held back by concurrency control (emitted by the orchestration code that decides it). */
   | { type: 'concurrency_controlled'; taskId: string; invocationId: string };
 
@@ -21,9 +28,15 @@ export class AppEvents {
   }
 
   emit(e: AppEvent): void {
-    if (this.listeners.size === 0) return;
+    if (this.listeners.size === 0) {
+      return;
+    }
     for (const fn of this.listeners) {
-      try { fn(e); } catch { /* a monitor must not break task work */ }
+      try {
+        fn(e);
+      } catch {
+        /* a monitor must not break task work */
+      }
     }
   }
 }

@@ -2,7 +2,12 @@
  * A handle on one invocation, by id: its status, history and result, from any process that shares
  * the backend.
  */
-import { InvocationCycleError, InvocationNotFoundError, NoResultError, TimeoutError } from './errors.js';
+import {
+  InvocationCycleError,
+  InvocationNotFoundError,
+  NoResultError,
+  TimeoutError,
+} from './errors.js';
 import { QUEUED_STATUSES } from './status.js';
 import type { ConcurrencyControl, HistoryEntry, InvocationRecord } from './records.js';
 import type { Status } from './status.js';
@@ -26,7 +31,9 @@ export class Invocation<R = unknown> {
   async record(): Promise<InvocationRecord> {
     const { state } = await this.app.backends();
     const rec = await state.get(this.id);
-    if (!rec) throw new InvocationNotFoundError(this.id);
+    if (!rec) {
+      throw new InvocationNotFoundError(this.id);
+    }
     return rec;
   }
 
@@ -46,7 +53,9 @@ export class Invocation<R = unknown> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS;
     const { state } = await this.app.backends();
     const caller = currentInvocation.getStore();
-    if (caller && (this.control !== null || caller.invocationId === this.id)) await checkNoCycle(this.app, caller.invocationId, this.id);
+    if (caller && (this.control !== null || caller.invocationId === this.id)) {
+      await checkNoCycle(this.app, caller.invocationId, this.id);
+    }
     const watch = state.watchFinal([this.id]);
     let rec: InvocationRecord | undefined;
     try {
@@ -65,7 +74,9 @@ export class Invocation<R = unknown> {
     }
     if (!rec) {
       const now = await state.get(this.id);
-      if (!now) throw new InvocationNotFoundError(this.id);
+      if (!now) {
+        throw new InvocationNotFoundError(this.id);
+      }
       throw new TimeoutError(this.id, now.status, timeoutMs);
     }
     return this.app.outcomeOf(rec) as R;
@@ -74,7 +85,10 @@ export class Invocation<R = unknown> {
 
 /** Many invocations of one call (parallelize): results in completion order or in call order. */
 export class InvocationGroup<R = unknown> {
-  constructor(readonly app: App, readonly invocations: Invocation<R>[]) {}
+  constructor(
+    readonly app: App,
+    readonly invocations: Invocation<R>[],
+  ) {}
 
   get ids(): string[] {
     return this.invocations.map((i) => i.id);
@@ -82,15 +96,21 @@ export class InvocationGroup<R = unknown> {
 
   /** Yields each result as its invocation finishes (completion order); a failure throws. */
   async *results(opts: { timeoutMs?: number } = {}): AsyncGenerator<R> {
-    for await (const { record } of this.settled(opts)) yield this.app.outcomeOf(record) as R;
+    for await (const { record } of this.settled(opts)) {
+      yield this.app.outcomeOf(record) as R;
+    }
   }
 
   /** Each final record as it finishes, without throwing for failures. */
-  async *settled(opts: { timeoutMs?: number } = {}): AsyncGenerator<{ invocation: Invocation<R>; record: InvocationRecord }> {
+  async *settled(
+    opts: { timeoutMs?: number } = {},
+  ): AsyncGenerator<{ invocation: Invocation<R>; record: InvocationRecord }> {
     const { state } = await this.app.backends();
     // Those not yet yielded, by id: one map, not a map plus a set of the same 20k ids.
     const remaining = new Map<string, Invocation<R>>();
-    for (const inv of this.invocations) remaining.set(inv.id, inv);
+    for (const inv of this.invocations) {
+      remaining.set(inv.id, inv);
+    }
     const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS);
     const hooks = currentInvocation.getStore()?.hooks;
     const watch = state.watchFinal([...remaining.keys()]);
@@ -99,31 +119,53 @@ export class InvocationGroup<R = unknown> {
       while (remaining.size) {
         let done = await watch.next(0);
         if (!done.length) {
-          if (hooks && !paused) { await hooks.pause(); paused = true; }
-          done = await waitWithPreference(this.app, watch, remaining.keys(), Math.max(0, deadline - Date.now()), !!hooks);
+          if (hooks && !paused) {
+            await hooks.pause();
+            paused = true;
+          }
+          done = await waitWithPreference(
+            this.app,
+            watch,
+            remaining.keys(),
+            Math.max(0, deadline - Date.now()),
+            !!hooks,
+          );
         }
         if (!done.length) {
           const first = remaining.keys().next().value!;
-          throw new TimeoutError(first, (await state.get(first))?.status ?? 'unknown', opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS);
+          throw new TimeoutError(
+            first,
+            (await state.get(first))?.status ?? 'unknown',
+            opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS,
+          );
         }
-        if (paused) { await hooks!.resume(); paused = false; }
+        if (paused) {
+          await hooks!.resume();
+          paused = false;
+        }
         for (const rec of done) {
           const invocation = remaining.get(rec.id);
-          if (!invocation) continue;
+          if (!invocation) {
+            continue;
+          }
           remaining.delete(rec.id);
           yield { invocation, record: rec };
         }
       }
     } finally {
       watch.close();
-      if (paused) await hooks!.resume();
+      if (paused) {
+        await hooks!.resume();
+      }
     }
   }
 
   /** All results in call order; rejects with the first failure. */
   async all(opts: { timeoutMs?: number } = {}): Promise<R[]> {
     const out = new Map<string, R>();
-    for await (const { record } of this.settled(opts)) out.set(record.id, this.app.outcomeOf(record) as R);
+    for await (const { record } of this.settled(opts)) {
+      out.set(record.id, this.app.outcomeOf(record) as R);
+    }
     return this.ids.map((id) => out.get(id)!);
   }
 }
@@ -135,10 +177,20 @@ const PREFER_AFTER_MS = 50;
  * Waits on `watch`; a task that is still waiting after PREFER_AFTER_MS gets its awaited work
  * preferred. `ids` is read only then (a group's remaining ids are not copied on every wake-up).
  */
-async function waitWithPreference(app: App, watch: FinalWatch, ids: Iterable<string>, timeoutMs: number, insideTask: boolean): Promise<InvocationRecord[]> {
-  if (!insideTask || timeoutMs <= PREFER_AFTER_MS) return watch.next(timeoutMs);
+async function waitWithPreference(
+  app: App,
+  watch: FinalWatch,
+  ids: Iterable<string>,
+  timeoutMs: number,
+  insideTask: boolean,
+): Promise<InvocationRecord[]> {
+  if (!insideTask || timeoutMs <= PREFER_AFTER_MS) {
+    return watch.next(timeoutMs);
+  }
   const first = await watch.next(PREFER_AFTER_MS);
-  if (first.length) return first;
+  if (first.length) {
+    return first;
+  }
   await preferWaitedOn(app, [...ids]);
   return watch.next(timeoutMs - PREFER_AFTER_MS);
 }
@@ -149,8 +201,12 @@ async function waitWithPreference(app: App, watch: FinalWatch, ids: Iterable<str
  */
 async function preferWaitedOn(app: App, ids: string[]): Promise<void> {
   const { state, broker } = await app.backends();
-  const queued = (await state.getMany(ids)).filter((r) => QUEUED_STATUSES.has(r.status) && r.priority < 9);
-  if (queued.length) await broker.route(queued.map((r) => ({ id: r.id, priority: 9 })));
+  const queued = (await state.getMany(ids)).filter(
+    (r) => QUEUED_STATUSES.has(r.status) && r.priority < 9,
+  );
+  if (queued.length) {
+    await broker.route(queued.map((r) => ({ id: r.id, priority: 9 })));
+  }
 }
 
 /**
@@ -162,12 +218,16 @@ async function checkNoCycle(app: App, callerId: string, awaitedId: string): Prom
   const { state } = await app.backends();
   const awaited = await state.get(awaitedId);
   const cc = awaited?.concurrency;
-  if (callerId !== awaitedId && (!cc || cc.maxRunning === 0)) return;
+  if (callerId !== awaitedId && (!cc || cc.maxRunning === 0)) {
+    return;
+  }
   const chain: string[] = [];
   let holding = 0;
   for (let id: string | null = callerId; id && chain.length < 1000;) {
     chain.push(id);
-    if (id === awaitedId) throw new InvocationCycleError(awaitedId, [...chain.reverse(), awaitedId]);
+    if (id === awaitedId) {
+      throw new InvocationCycleError(awaitedId, [...chain.reverse(), awaitedId]);
+    }
     const rec = await state.get(id);
     if (cc && rec?.concurrency?.key === cc.key && ++holding >= cc.maxRunning) {
       throw new InvocationCycleError(awaitedId, [...chain.reverse(), awaitedId]);

@@ -11,7 +11,9 @@ export interface Logger {
 }
 
 export type LogLine = { level: LogLevel; msg: string; at: number } & Record<string, unknown>;
-export interface LogSink { (line: LogLine): void }
+export interface LogSink {
+  (line: LogLine): void;
+}
 
 /** The default output: one line on stderr, as text or JSON. */
 export function writeLine(line: LogLine, format: 'text' | 'json'): void {
@@ -19,18 +21,31 @@ export function writeLine(line: LogLine, format: 'text' | 'json'): void {
 }
 
 export function formatLine(line: LogLine, format: 'text' | 'json'): string {
-  if (format === 'json') return `${JSON.stringify(line)}\n`;
+  if (format === 'json') {
+    return `${JSON.stringify(line)}\n`;
+  }
   const { level, msg, at, ...fields } = line;
-  const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  const extra = Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
   return `${new Date(at).toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? ` ${extra}` : ''}\n`;
 }
 
-export function createLogger(level: LogLevel, format: 'text' | 'json' = 'text', base: Record<string, unknown> = {}, sink?: LogSink): Logger {
+export function createLogger(
+  level: LogLevel,
+  format: 'text' | 'json' = 'text',
+  base: Record<string, unknown> = {},
+  sink?: LogSink,
+): Logger {
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[lvl] < ORDER[level]) return;
+    if (ORDER[lvl] < ORDER[level]) {
+      return;
+    }
     // The line's own keys come last: a caller's field named level, msg or at cannot break the line.
     const line = { ...base, ...fields, level: lvl, msg, at: Date.now() };
-    if (sink) return sink(line);
+    if (sink) {
+      return sink(line);
+    }
     writeLine(line, format);
   };
   return {

@@ -6,9 +6,20 @@
 import { IllegalTransitionError, WrongOwnerError } from './errors.js';
 
 export const STATUSES = [
-  'REGISTERED', 'CONCURRENCY_CONTROLLED', 'CONCURRENCY_CONTROLLED_FINAL', 'REROUTED', 'PENDING',
-  'PENDING_RECOVERY', 'RUNNING', 'RUNNING_RECOVERY', 'PAUSED', 'RESUMED', 'KILLED', 'SUCCESS',
-  'FAILED', 'RETRY',
+  'REGISTERED',
+  'CONCURRENCY_CONTROLLED',
+  'CONCURRENCY_CONTROLLED_FINAL',
+  'REROUTED',
+  'PENDING',
+  'PENDING_RECOVERY',
+  'RUNNING',
+  'RUNNING_RECOVERY',
+  'PAUSED',
+  'RESUMED',
+  'KILLED',
+  'SUCCESS',
+  'FAILED',
+  'RETRY',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -32,10 +43,22 @@ export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
 };
 
 /** Statuses held by one runner: only that runner may move the invocation on. */
-export const OWNED_STATUSES: ReadonlySet<Status> = new Set(['PENDING', 'RUNNING', 'PAUSED', 'RESUMED']);
+export const OWNED_STATUSES: ReadonlySet<Status> = new Set([
+  'PENDING',
+  'RUNNING',
+  'PAUSED',
+  'RESUMED',
+]);
 /** Moves any runner may make on another's invocation: recovery overrides ownership. */
-export const RECOVERY_STATUSES: ReadonlySet<Status> = new Set(['PENDING_RECOVERY', 'RUNNING_RECOVERY']);
-export const FINAL_STATUSES: ReadonlySet<Status> = new Set(['SUCCESS', 'FAILED', 'CONCURRENCY_CONTROLLED_FINAL']);
+export const RECOVERY_STATUSES: ReadonlySet<Status> = new Set([
+  'PENDING_RECOVERY',
+  'RUNNING_RECOVERY',
+]);
+export const FINAL_STATUSES: ReadonlySet<Status> = new Set([
+  'SUCCESS',
+  'FAILED',
+  'CONCURRENCY_CONTROLLED_FINAL',
+]);
 /** Statuses an invocation sits in while it waits in a broker queue. */
 export const QUEUED_STATUSES: ReadonlySet<Status> = new Set(['REGISTERED', 'REROUTED', 'RETRY']);
 
@@ -51,13 +74,21 @@ export function isFinal(s: Status): boolean {
  * move. Throws IllegalTransitionError or WrongOwnerError.
  */
 export function checkTransition(
-  invocationId: string, from: Status, to: Status, owner: string | null, runnerId: string | null,
+  invocationId: string,
+  from: Status,
+  to: Status,
+  owner: string | null,
+  runnerId: string | null,
 ): string | null {
-  if (!TRANSITIONS[from].includes(to)) throw new IllegalTransitionError(invocationId, from, to);
+  if (!TRANSITIONS[from].includes(to)) {
+    throw new IllegalTransitionError(invocationId, from, to);
+  }
   const fromOwned = OWNED_STATUSES.has(from);
   if (fromOwned && !RECOVERY_STATUSES.has(to) && owner !== runnerId) {
     throw new WrongOwnerError(invocationId, from, to, owner, runnerId);
   }
-  if (!OWNED_STATUSES.has(to)) return null;
+  if (!OWNED_STATUSES.has(to)) {
+    return null;
+  }
   return fromOwned ? owner : runnerId;
 }

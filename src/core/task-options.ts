@@ -3,7 +3,11 @@
  * [tasks.<name>] < TASKAPP__TASKS__<NAME>__FIELD. Operators retune tasks without a rebuild.
  */
 import { ConfigError } from './errors.js';
-import { taskOptionsOverrideSchema, taskOptionsSchema, type TaskOptionsConfig } from '../config/schema.js';
+import {
+  taskOptionsOverrideSchema,
+  taskOptionsSchema,
+  type TaskOptionsConfig,
+} from '../config/schema.js';
 import { configErrorFrom, toSnakeKeys, type ResolvedConfig } from '../config/resolve.js';
 import { toEnvName } from '../config/env.js';
 import type { TriggerLike } from '../triggers/types.js';
@@ -15,7 +19,12 @@ export interface TaskOptions {
   maxRetries?: number;
   /** Error classes or names to retry; '*' retries any error. */
   retryFor?: Array<ErrorClass | string>;
-  retryBackoff?: { kind?: 'fixed' | 'exponential'; baseSeconds?: number; maxSeconds?: number; jitter?: boolean };
+  retryBackoff?: {
+    kind?: 'fixed' | 'exponential';
+    baseSeconds?: number;
+    maxSeconds?: number;
+    jitter?: boolean;
+  };
   timeoutSeconds?: number;
   priority?: number;
   runningConcurrency?: 'DISABLED' | 'TASK' | 'ARGUMENTS' | 'KEYS';
@@ -37,9 +46,16 @@ export interface TaskOptions {
 
 export type EffectiveTaskOptions = TaskOptionsConfig & { sources: Record<string, string> };
 
-export function resolveTaskOptions(taskId: string, code: TaskOptions, resolved: ResolvedConfig): EffectiveTaskOptions {
+export function resolveTaskOptions(
+  taskId: string,
+  code: TaskOptions,
+  resolved: ResolvedConfig,
+): EffectiveTaskOptions {
   const { triggers: _triggers, ...configurable } = code;
-  const codeValues = toSnakeKeys({ ...configurable, retryFor: code.retryFor?.map((e) => (typeof e === 'string' ? e : e.name)) }) as Record<string, unknown>;
+  const codeValues = toSnakeKeys({
+    ...configurable,
+    retryFor: code.retryFor?.map((e) => (typeof e === 'string' ? e : e.name)),
+  }) as Record<string, unknown>;
   const envRaw = resolved.taskEnv[toEnvName(taskId)] ?? {};
   const envValues = Object.fromEntries(Object.entries(envRaw).map(([k, v]) => [k, v.value]));
   const layers: Array<[string, Record<string, unknown>]> = [
@@ -52,9 +68,19 @@ export function resolveTaskOptions(taskId: string, code: TaskOptions, resolved: 
   const sources: Record<string, string> = {};
   for (const [source, values] of layers) {
     for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) continue;
-      merged[k] = k === 'retry_backoff' && typeof v === 'object' ? { ...(merged[k] as object), ...(v as object) } : v;
-      sources[k] = source === 'code' ? 'code' : (k in envValues && source.startsWith('env') ? envRaw[k]!.source : source);
+      if (v === undefined) {
+        continue;
+      }
+      merged[k] =
+        k === 'retry_backoff' && typeof v === 'object'
+          ? { ...(merged[k] as object), ...(v as object) }
+          : v;
+      sources[k] =
+        source === 'code'
+          ? 'code'
+          : k in envValues && source.startsWith('env')
+            ? envRaw[k]!.source
+            : source;
     }
   }
   const check = taskOptionsOverrideSchema.safeParse(merged);
@@ -62,7 +88,10 @@ export function resolveTaskOptions(taskId: string, code: TaskOptions, resolved: 
   if (!parsed.success) {
     const sourceMap = new Map(Object.entries(sources));
     const err = configErrorFrom(parsed.error.issues, merged, sourceMap);
-    throw new ConfigError(`task "${taskId}": ${err.message.replace(/\n {2}fix:.*$/s, '')}`, err.fix);
+    throw new ConfigError(
+      `task "${taskId}": ${err.message.replace(/\n {2}fix:.*$/s, '')}`,
+      err.fix,
+    );
   }
   return { ...(parsed.data as TaskOptionsConfig), sources };
 }

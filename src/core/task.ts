@@ -1,5 +1,10 @@
 /** A registered task: a plain async function plus options, called by name across processes. */
-import { ConcurrencyArgumentsMismatchError, ConfigError, InvalidArgumentsError, SerializationError } from './errors.js';
+import {
+  ConcurrencyArgumentsMismatchError,
+  ConfigError,
+  InvalidArgumentsError,
+  SerializationError,
+} from './errors.js';
 import { canonicalKey, runningControl, scopeKey } from '../orchestration/concurrency.js';
 import { declaredArgumentNames } from './task-signature.js';
 import { newInvocationId } from './ids.js';
@@ -39,7 +44,11 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     readonly fn: TaskFn<A, R>,
     readonly codeOptions: TaskOptions = {},
   ) {
-    this.checkKeyArguments(codeOptions.keyArguments ?? [], codeOptions.registrationConcurrency, codeOptions.runningConcurrency);
+    this.checkKeyArguments(
+      codeOptions.keyArguments ?? [],
+      codeOptions.registrationConcurrency,
+      codeOptions.runningConcurrency,
+    );
   }
 
   /** Options after config and env (see task-options.ts), resolved on first use. */
@@ -47,7 +56,9 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     if (!this.effective) {
       const o = this.app.resolveTaskOptions(this);
       this.checkKeyArguments(o.key_arguments, o.registration_concurrency, o.running_concurrency);
-      if (o.rate_limit) runningControl(o, this.id, this.app.serializer, {});
+      if (o.rate_limit) {
+        runningControl(o, this.id, this.app.serializer, {});
+      }
       this.effective = o;
     }
     return this.effective;
@@ -55,13 +66,18 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
 
   private checkKeyArguments(keys: string[], ...modes: Array<string | undefined>): void {
     if (modes.includes('KEYS') && keys.length === 0) {
-      throw new ConfigError(`task "${this.id}": concurrency mode KEYS needs key_arguments`, 'name the arguments that form the key: keyArguments: ["userId"]');
+      throw new ConfigError(
+        `task "${this.id}": concurrency mode KEYS needs key_arguments`,
+        'name the arguments that form the key: keyArguments: ["userId"]',
+      );
     }
     const declared = declaredArgumentNames(this.fn);
     const unknown = declared ? keys.filter((k) => !declared.includes(k)) : [];
     if (unknown.length) {
-      throw new ConfigError(`task "${this.id}": key_arguments names ${unknown.map((k) => `"${k}"`).join(', ')}, which the task does not take (it takes: ${declared!.join(', ') || 'nothing'})`,
-        `use argument names of the task: ${declared!.join(', ')}`);
+      throw new ConfigError(
+        `task "${this.id}": key_arguments names ${unknown.map((k) => `"${k}"`).join(', ')}, which the task does not take (it takes: ${declared!.join(', ') || 'nothing'})`,
+        `use argument names of the task: ${declared!.join(', ')}`,
+      );
     }
   }
 
@@ -87,27 +103,49 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
    * arguments go to every invocation and are serialized once.
    */
   parallelize(argsList: A[]): Promise<InvocationGroup<R>>;
-  parallelize(argsList: Array<Partial<A>>, opts: { common: Partial<A> }): Promise<InvocationGroup<R>>;
-  async parallelize(argsList: Array<Partial<A>>, opts: { common?: Partial<A> } = {}): Promise<InvocationGroup<R>> {
+  parallelize(
+    argsList: Array<Partial<A>>,
+    opts: { common: Partial<A> },
+  ): Promise<InvocationGroup<R>>;
+  async parallelize(
+    argsList: Array<Partial<A>>,
+    opts: { common?: Partial<A> } = {},
+  ): Promise<InvocationGroup<R>> {
     const list = (opts.common ? argsList.map((a) => ({ ...opts.common, ...a })) : argsList) as A[];
     let serialized: StoredArgs[] | undefined;
-    const commonPart = opts.common && await this.storedMembers(opts.common);
+    const commonPart = opts.common && (await this.storedMembers(opts.common));
     if (commonPart) {
       // Item members follow the common ones: JSON.parse keeps the last of a repeated key, the item's.
-      serialized = await Promise.all(argsList.map(async (a) => {
-        const own = await this.storedMembers(a);
-        if (own === null) return { text: this.serializeArgs({ ...opts.common, ...a } as A), keys: [] };
-        return { text: `{${[commonPart.text, own.text].filter(Boolean).join(',')}}`, keys: [...commonPart.keys, ...own.keys] };
-      }));
+      serialized = await Promise.all(
+        argsList.map(async (a) => {
+          const own = await this.storedMembers(a);
+          if (own === null) {
+            return { text: this.serializeArgs({ ...opts.common, ...a } as A), keys: [] };
+          }
+          return {
+            text: `{${[commonPart.text, own.text].filter(Boolean).join(',')}}`,
+            keys: [...commonPart.keys, ...own.keys],
+          };
+        }),
+      );
     }
     const size = this.options.parallel_batch_size;
     const out: Invocation<R>[] = [];
-    for (let i = 0; i < list.length; i += size) out.push(...(await this.enqueue(list.slice(i, i + size), { serialized: serialized?.slice(i, i + size) })));
+    for (let i = 0; i < list.length; i += size) {
+      out.push(
+        ...(await this.enqueue(list.slice(i, i + size), {
+          serialized: serialized?.slice(i, i + size),
+        })),
+      );
+    }
     return new InvocationGroup(this.app, out);
   }
 
   /** `serialized`: arguments already serialized (parallelize's common part); `ids`: given ids (triggers). */
-  private async enqueue(argsList: A[], given: { serialized?: StoredArgs[]; ids?: string[] } = {}): Promise<Invocation<R>[]> {
+  private async enqueue(
+    argsList: A[],
+    given: { serialized?: StoredArgs[]; ids?: string[] } = {},
+  ): Promise<Invocation<R>[]> {
     const { serialized, ids: givenIds } = given;
     const parent = currentInvocation.getStore();
     const o = this.options;
@@ -118,63 +156,129 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     const news: NewInvocation[] = argsList.map((args, k) => {
       const id = givenIds?.[k] ?? newInvocationId();
       return {
-      id,
-      taskId: this.id,
-      args: stored[k]!.text,
-      priority: o.priority,
-      parentId: parent?.invocationId ?? null,
-      workflowId: forceNew ? id : (parent?.workflowId ?? null),
-      registrationKey: scopeKey(o.registration_concurrency, this.id, this.app.serializer, args, o.key_arguments),
-      concurrency: runningControl(o, this.id, this.app.serializer, args),
-    }; });
-    if (forceNew) await recordChildWorkflows(this.app, this.id, parent!, news.map((n) => n.id));
+        id,
+        taskId: this.id,
+        args: stored[k]!.text,
+        priority: o.priority,
+        parentId: parent?.invocationId ?? null,
+        workflowId: forceNew ? id : (parent?.workflowId ?? null),
+        registrationKey: scopeKey(
+          o.registration_concurrency,
+          this.id,
+          this.app.serializer,
+          args,
+          o.key_arguments,
+        ),
+        concurrency: runningControl(o, this.id, this.app.serializer, args),
+      };
+    });
+    if (forceNew) {
+      await recordChildWorkflows(
+        this.app,
+        this.id,
+        parent!,
+        news.map((n) => n.id),
+      );
+    }
     const refs = async (ids: string[]) => {
       const keysById = new Map<string, string[]>();
-      for (let k = 0; k < news.length; k++) if (ids[k] === news[k]!.id && stored[k]!.keys.length) keysById.set(news[k]!.id, stored[k]!.keys);
-      if (keysById.size) await addBlobRefs(this.app, keysById);
+      for (let k = 0; k < news.length; k++) {
+        if (ids[k] === news[k]!.id && stored[k]!.keys.length) {
+          keysById.set(news[k]!.id, stored[k]!.keys);
+        }
+      }
+      if (keysById.size) {
+        await addBlobRefs(this.app, keysById);
+      }
     };
     if (this.app.devMode) {
       await refs(news.map((n) => n.id));
-      return Promise.all(news.map(async (n) => { await this.app.runInline(n); return new Invocation<R>(this.app, n.id); }));
+      return Promise.all(
+        news.map(async (n) => {
+          await this.app.runInline(n);
+          return new Invocation<R>(this.app, n.id);
+        }),
+      );
     }
     const ids = await (await this.app.backends()).hot.enqueue(news, Date.now());
     await refs(ids);
-    this.app.events.emit({ type: 'submitted', taskId: this.id, count: ids.filter((id, k) => id === news[k]!.id).length });
-    if (o.on_diff_non_key_args_raise && o.registration_concurrency === 'KEYS') await this.checkReusedArguments(news, ids, argsList);
-    return ids.map((id, k) => (id === news[k]!.id ? new Invocation<R>(this.app, id, false, news[k]!.concurrency ?? null) : new Invocation<R>(this.app, id, true)));
+    this.app.events.emit({
+      type: 'submitted',
+      taskId: this.id,
+      count: ids.filter((id, k) => id === news[k]!.id).length,
+    });
+    if (o.on_diff_non_key_args_raise && o.registration_concurrency === 'KEYS') {
+      await this.checkReusedArguments(news, ids, argsList);
+    }
+    return ids.map((id, k) =>
+      id === news[k]!.id
+        ? new Invocation<R>(this.app, id, false, news[k]!.concurrency ?? null)
+        : new Invocation<R>(this.app, id, true),
+    );
   }
 
   /**
    * Each argument object serialized; large arguments go to the data store and the invocation
    * carries a reference. Small ones (nearly all) are done without a promise each.
    */
-  private async storedArgs(argsList: A[], serialized: StoredArgs[] | undefined): Promise<StoredArgs[]> {
+  private async storedArgs(
+    argsList: A[],
+    serialized: StoredArgs[] | undefined,
+  ): Promise<StoredArgs[]> {
     const store = argStore(this.app);
     const stored: StoredArgs[] = new Array(argsList.length);
     const toStore: Array<Promise<void>> = [];
     for (let k = 0; k < argsList.length; k++) {
       const given = serialized?.[k];
-      if (given) { stored[k] = given; continue; }
+      if (given) {
+        stored[k] = given;
+        continue;
+      }
       const args = argsList[k]!;
       const text = this.serializeArgs(args);
       const inline = store.inlineArgs(text);
-      if (inline) stored[k] = inline;
-      else toStore.push(store.args(this.id, this.options, args, text).then((s) => { stored[k] = s; }));
+      if (inline) {
+        stored[k] = inline;
+      } else {
+        toStore.push(
+          store.args(this.id, this.options, args, text).then((s) => {
+            stored[k] = s;
+          }),
+        );
+      }
     }
-    if (toStore.length) await Promise.all(toStore);
+    if (toStore.length) {
+      await Promise.all(toStore);
+    }
     return stored;
   }
 
   /** A KEYS match must also match on the other arguments when on_diff_non_key_args_raise is set. */
-  private async checkReusedArguments(news: NewInvocation[], ids: string[], argsList: A[]): Promise<void> {
+  private async checkReusedArguments(
+    news: NewInvocation[],
+    ids: string[],
+    argsList: A[],
+  ): Promise<void> {
     const { state } = await this.app.backends();
     for (let k = 0; k < ids.length; k++) {
-      if (ids[k] === news[k]!.id) continue;
+      if (ids[k] === news[k]!.id) {
+        continue;
+      }
       const existing = await state.get(ids[k]!);
-      if (!existing) continue;
+      if (!existing) {
+        continue;
+      }
       const theirs = await argStore(this.app).resolve(existing.args);
-      if (canonicalKey(this.app.serializer, theirs) !== canonicalKey(this.app.serializer, argsList[k]!)) {
-        throw new ConcurrencyArgumentsMismatchError(this.id, existing.id, existing.args, news[k]!.args);
+      if (
+        canonicalKey(this.app.serializer, theirs) !==
+        canonicalKey(this.app.serializer, argsList[k]!)
+      ) {
+        throw new ConcurrencyArgumentsMismatchError(
+          this.id,
+          existing.id,
+          existing.args,
+          news[k]!.args,
+        );
       }
     }
   }
@@ -187,8 +291,12 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   /** Members of `args` as a fragment, large ones moved to the data store (null: not cuttable). */
   private async storedMembers(args: Partial<A>): Promise<StoredArgs | null> {
     const text = this.serializeMembers(args);
-    if (text === null) return null;
-    if (text.length * 3 < this.app.config.data_store.min_size_to_cache) return { text, keys: [] };
+    if (text === null) {
+      return null;
+    }
+    if (text.length * 3 < this.app.config.data_store.min_size_to_cache) {
+      return { text, keys: [] };
+    }
     return argStore(this.app).members(this.id, this.options, args as Record<string, unknown>);
   }
 
@@ -199,9 +307,16 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
 
   private checkArgsShape(args: unknown): void {
     const got = args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args;
-    if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new InvalidArgumentsError(this.id, got);
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+      throw new InvalidArgumentsError(this.id, got);
+    }
     const proto = Object.getPrototypeOf(args);
-    if (proto !== Object.prototype && proto !== null) throw new InvalidArgumentsError(this.id, `an instance of ${proto?.constructor?.name ?? 'a class'}`);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new InvalidArgumentsError(
+        this.id,
+        `an instance of ${proto?.constructor?.name ?? 'a class'}`,
+      );
+    }
   }
 
   private withArgumentErrors<T>(fn: () => T): T {
@@ -209,7 +324,10 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       return fn();
     } catch (err) {
       if (err instanceof SerializationError) {
-        throw new SerializationError(`cannot call task "${this.id}": ${err.message.replace(/\n {2}fix:.*$/s, '').replace(/^argument\./, 'argument ')}`, err.fix);
+        throw new SerializationError(
+          `cannot call task "${this.id}": ${err.message.replace(/\n {2}fix:.*$/s, '').replace(/^argument\./, 'argument ')}`,
+          err.fix,
+        );
       }
       throw err;
     }

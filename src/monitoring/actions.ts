@@ -10,16 +10,25 @@ import { argStore } from '../serialization/arg-store.js';
 export async function rerun(app: App, id: string): Promise<{ id: string; rerunOf: string }> {
   const rec = await app.getRecord(id);
   const task = app.getTask(rec.taskId);
-  if (!task) throw new UnknownTaskError(rec.taskId, app.taskIds());
+  if (!task) {
+    throw new UnknownTaskError(rec.taskId, app.taskIds());
+  }
   const args = await argStore(app).resolve(rec.args);
   const inv = await task.call(args);
   return { id: inv.id, rerunOf: id };
 }
 
 /** Deletes final invocations (SUCCESS, FAILED, CONCURRENCY_CONTROLLED_FINAL) last changed more than `olderThanSeconds` ago. */
-export async function purgeFinished(app: App, olderThanSeconds: number): Promise<{ purged: number }> {
+export async function purgeFinished(
+  app: App,
+  olderThanSeconds: number,
+): Promise<{ purged: number }> {
   if (!Number.isFinite(olderThanSeconds) || olderThanSeconds < 0) {
-    throw new TaskappError('BAD_ACTION', `purge: olderThanSeconds must be a number >= 0, got ${olderThanSeconds}`, { fix: 'send {"olderThanSeconds": 3600}', exitCode: 2 });
+    throw new TaskappError(
+      'BAD_ACTION',
+      `purge: olderThanSeconds must be a number >= 0, got ${olderThanSeconds}`,
+      { fix: 'send {"olderThanSeconds": 3600}', exitCode: 2 },
+    );
   }
   const { purged } = await purgeInvocations(app, Date.now() - olderThanSeconds * 1000);
   return { purged };

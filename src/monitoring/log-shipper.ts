@@ -14,15 +14,22 @@ export class LogShipper {
   private flushing: Promise<void> = Promise.resolve();
   private warned = false;
 
-  constructor(private readonly state: () => Promise<StateBackend>, private readonly flushMs = 200, private readonly maxBatch = 500) {}
+  constructor(
+    private readonly state: () => Promise<StateBackend>,
+    private readonly flushMs = 200,
+    private readonly maxBatch = 500,
+  ) {}
 
   /** Keeps the line when it belongs to an invocation (ctx.logger lines do). */
   push(line: LogLine): void {
     const { invocation, level, msg, at, ...fields } = line;
-    if (typeof invocation !== 'string') return;
+    if (typeof invocation !== 'string') {
+      return;
+    }
     this.buf.push({ invocationId: invocation, at, level, message: msg, fields });
-    if (this.buf.length >= this.maxBatch) void this.flush();
-    else if (!this.timer) {
+    if (this.buf.length >= this.maxBatch) {
+      void this.flush();
+    } else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);
       this.timer.unref();
     }
@@ -35,11 +42,17 @@ export class LogShipper {
     const batch = this.buf;
     this.buf = [];
     this.flushing = this.flushing.then(async () => {
-      if (!batch.length) return;
+      if (!batch.length) {
+        return;
+      }
       try {
         await (await this.state()).appendLogs(batch);
       } catch (err) {
-        if (!this.warned) process.stderr.write(`taskapp: could not store ${batch.length} log lines for the monitor: ${(err as Error).message}\n`);
+        if (!this.warned) {
+          process.stderr.write(
+            `taskapp: could not store ${batch.length} log lines for the monitor: ${(err as Error).message}\n`,
+          );
+        }
         this.warned = true;
       }
     });

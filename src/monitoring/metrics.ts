@@ -17,40 +17,80 @@ export class TaskMetrics {
 
   constructor(app: App, data = new MonitorData(app)) {
     const r = [this.registry];
-    const byTask = (name: string, help: string) => new Counter({ name, help, labelNames: ['task'], registers: r });
-    const submitted = byTask('taskapp_tasks_submitted_total', 'Invocations submitted by this process');
+    const byTask = (name: string, help: string) =>
+      new Counter({ name, help, labelNames: ['task'], registers: r });
+    const submitted = byTask(
+      'taskapp_tasks_submitted_total',
+      'Invocations submitted by this process',
+    );
     const started = byTask('taskapp_tasks_started_total', 'Attempts started by this process');
-    const succeeded = byTask('taskapp_tasks_succeeded_total', 'Attempts that ended SUCCESS in this process');
-    const failed = byTask('taskapp_tasks_failed_total', 'Attempts that ended FAILED in this process');
-    const retried = byTask('taskapp_tasks_retried_total', 'Attempts that ended RETRY in this process');
-    const controlled = byTask('taskapp_concurrency_controlled_total', 'Calls or starts held back by concurrency control in this process');
+    const succeeded = byTask(
+      'taskapp_tasks_succeeded_total',
+      'Attempts that ended SUCCESS in this process',
+    );
+    const failed = byTask(
+      'taskapp_tasks_failed_total',
+      'Attempts that ended FAILED in this process',
+    );
+    const retried = byTask(
+      'taskapp_tasks_retried_total',
+      'Attempts that ended RETRY in this process',
+    );
+    const controlled = byTask(
+      'taskapp_concurrency_controlled_total',
+      'Calls or starts held back by concurrency control in this process',
+    );
     const duration = new Histogram({
-      name: 'taskapp_task_duration_seconds', help: 'Attempt duration', labelNames: ['task', 'status'], registers: r,
+      name: 'taskapp_task_duration_seconds',
+      help: 'Attempt duration',
+      labelNames: ['task', 'status'],
+      registers: r,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300],
     });
     this.off = app.events.on((e) => {
       switch (e.type) {
-        case 'submitted': submitted.inc({ task: e.taskId }, e.count); break;
-        case 'started': started.inc({ task: e.taskId }); break;
-        case 'concurrency_controlled': controlled.inc({ task: e.taskId }); break;
+        case 'submitted':
+          submitted.inc({ task: e.taskId }, e.count);
+          break;
+        case 'started':
+          started.inc({ task: e.taskId });
+          break;
+        case 'concurrency_controlled':
+          controlled.inc({ task: e.taskId });
+          break;
         case 'finished':
-          (e.status === 'SUCCESS' ? succeeded : e.status === 'FAILED' ? failed : retried).inc({ task: e.taskId });
+          (e.status === 'SUCCESS' ? succeeded : e.status === 'FAILED' ? failed : retried).inc({
+            task: e.taskId,
+          });
           duration.observe({ task: e.taskId, status: e.status }, e.durationMs / 1000);
           break;
       }
     });
     new Gauge({
-      name: 'taskapp_queue_depth', help: 'Invocation ids waiting in the broker (ready or delayed)', registers: r,
-      async collect() { this.set(await (await app.backends()).broker.count()); },
-    });
-    new Gauge({
-      name: 'taskapp_runners_alive', help: 'Runners whose heartbeat is recent', registers: r,
-      async collect() { this.set((await data.runners()).filter((x) => x.alive).length); },
-    });
-    new Gauge({
-      name: 'taskapp_invocations', help: 'Stored invocations by status', labelNames: ['status'], registers: r,
+      name: 'taskapp_queue_depth',
+      help: 'Invocation ids waiting in the broker (ready or delayed)',
+      registers: r,
       async collect() {
-        for (const [status, n] of Object.entries(await data.counts())) this.set({ status }, n);
+        this.set(await (await app.backends()).broker.count());
+      },
+    });
+    new Gauge({
+      name: 'taskapp_runners_alive',
+      help: 'Runners whose heartbeat is recent',
+      registers: r,
+      async collect() {
+        this.set((await data.runners()).filter((x) => x.alive).length);
+      },
+    });
+    new Gauge({
+      name: 'taskapp_invocations',
+      help: 'Stored invocations by status',
+      labelNames: ['status'],
+      registers: r,
+      async collect() {
+        for (const [status, n] of Object.entries(await data.counts())) {
+          this.set({ status }, n);
+        }
       },
     });
   }
@@ -69,10 +109,17 @@ export class TaskMetrics {
 }
 
 /** A bare /metrics endpoint for a runner process (`[monitor] metrics_port`). */
-export async function serveMetrics(app: App, port: number, host = '0.0.0.0'): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function serveMetrics(
+  app: App,
+  port: number,
+  host = '0.0.0.0',
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const metrics = new TaskMetrics(app);
   const server = createServer((req, res) => {
-    if (req.url !== '/metrics') { res.writeHead(404).end('not found; try /metrics\n'); return; }
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end('not found; try /metrics\n');
+      return;
+    }
     metrics.text().then(
       (body) => res.writeHead(200, { 'content-type': metrics.contentType }).end(body),
       (err: Error) => res.writeHead(500).end(`${err.message}\n`),
@@ -84,7 +131,13 @@ export async function serveMetrics(app: App, port: number, host = '0.0.0.0'): Pr
   });
   const addr = server.address();
   return {
-    server, port: typeof addr === 'object' && addr ? addr.port : port,
-    close: () => new Promise((resolve) => { metrics.close(); server.close(() => resolve()); server.closeAllConnections(); }),
+    server,
+    port: typeof addr === 'object' && addr ? addr.port : port,
+    close: () =>
+      new Promise((resolve) => {
+        metrics.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

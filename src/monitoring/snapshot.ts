@@ -6,7 +6,13 @@ import { loadWorkflow, type WorkflowView } from '../workflows/view.js';
 import { workflowIdOf } from '../workflows/identity.js';
 import { CronExpressionParser } from 'cron-parser';
 import type { App } from '../core/app.js';
-import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, RunnerInfo } from '../core/records.js';
+import type {
+  HistoryEntry,
+  InvocationFilter,
+  InvocationRecord,
+  LogRecord,
+  RunnerInfo,
+} from '../core/records.js';
 import { FINAL_STATUSES, STATUSES, isStatus, type Status } from '../core/status.js';
 import { InvocationNotFoundError, TaskappError } from '../core/errors.js';
 
@@ -122,7 +128,16 @@ const TIMELINE_LIMIT = 2000;
 const THROUGHPUT_LIMIT = 20_000;
 
 export function toRow(r: InvocationRecord): InvocationRow {
-  return { id: r.id, taskId: r.taskId, status: r.status, owner: r.owner, attempt: r.attempt, parentId: r.parentId, createdAt: r.createdAt, updatedAt: r.updatedAt };
+  return {
+    id: r.id,
+    taskId: r.taskId,
+    status: r.status,
+    owner: r.owner,
+    attempt: r.attempt,
+    parentId: r.parentId,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
 }
 
 export function emptyCounts(): Record<Status, number> {
@@ -131,16 +146,29 @@ export function emptyCounts(): Record<Status, number> {
 
 /** Parses a comma-separated status list as typed in a filter box; unknown names are a usage error. */
 export function parseStatuses(text: string | undefined): Status[] | undefined {
-  if (!text) return undefined;
-  const list = text.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (!text) {
+    return undefined;
+  }
+  const list = text
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   for (const s of list) {
-    if (!isStatus(s)) throw new TaskappError('BAD_FILTER', `unknown status "${s}"`, { fix: `use one of ${STATUSES.join(', ')}`, exitCode: 2 });
+    if (!isStatus(s)) {
+      throw new TaskappError('BAD_FILTER', `unknown status "${s}"`, {
+        fix: `use one of ${STATUSES.join(', ')}`,
+        exitCode: 2,
+      });
+    }
   }
   return list.length ? (list as Status[]) : undefined;
 }
 
 export class MonitorData {
-  constructor(readonly app: App, private readonly clock: () => number = Date.now) {}
+  constructor(
+    readonly app: App,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   private backends() {
     return this.app.backends();
@@ -154,7 +182,11 @@ export class MonitorData {
   async counts(): Promise<Record<Status, number>> {
     const raw = await (await this.backends()).state.countByStatus();
     const out = emptyCounts();
-    for (const [s, n] of Object.entries(raw)) if (isStatus(s)) out[s] = n;
+    for (const [s, n] of Object.entries(raw)) {
+      if (isStatus(s)) {
+        out[s] = n;
+      }
+    }
     return out;
   }
 
@@ -162,21 +194,31 @@ export class MonitorData {
     const { state } = await this.backends();
     const now = this.clock();
     const list = await state.runners();
-    return Promise.all(list.map(async (r) => {
-      const owns = await state.list({ owner: r.id, limit: 100 });
-      const age = Math.max(0, now - r.heartbeatAt);
-      return { ...r, heartbeatAgeMs: age, alive: age < this.deadAfterMs, owns: owns.map(toRow) };
-    }));
+    return Promise.all(
+      list.map(async (r) => {
+        const owns = await state.list({ owner: r.id, limit: 100 });
+        const age = Math.max(0, now - r.heartbeatAt);
+        return { ...r, heartbeatAgeMs: age, alive: age < this.deadAfterMs, owns: owns.map(toRow) };
+      }),
+    );
   }
 
   async overview(latest = 20): Promise<Overview> {
     const { state, broker } = await this.backends();
     const [counts, runners, queueDepth, recent] = await Promise.all([
-      this.counts(), this.runners(), broker.count(), state.list({ limit: latest }),
+      this.counts(),
+      this.runners(),
+      broker.count(),
+      state.list({ limit: latest }),
     ]);
     return {
-      at: this.clock(), counts, total: Object.values(counts).reduce((a, b) => a + b, 0), queueDepth,
-      runnersAlive: runners.filter((r) => r.alive).length, runners, latest: recent.map(toRow),
+      at: this.clock(),
+      counts,
+      total: Object.values(counts).reduce((a, b) => a + b, 0),
+      queueDepth,
+      runnersAlive: runners.filter((r) => r.alive).length,
+      runners,
+      latest: recent.map(toRow),
     };
   }
 
@@ -185,33 +227,63 @@ export class MonitorData {
     const now = this.clock();
     const from = now - windowMs;
     const n = Math.ceil(windowMs / bucketMs);
-    const t: Throughput = { from, bucketMs, created: new Array(n).fill(0), finished: new Array(n).fill(0), failed: new Array(n).fill(0) };
-    const recs = await (await this.backends()).state.list({ createdAfter: from, limit: THROUGHPUT_LIMIT });
+    const t: Throughput = {
+      from,
+      bucketMs,
+      created: new Array(n).fill(0),
+      finished: new Array(n).fill(0),
+      failed: new Array(n).fill(0),
+    };
+    const recs = await (
+      await this.backends()
+    ).state.list({ createdAfter: from, limit: THROUGHPUT_LIMIT });
     const at = (ms: number) => Math.min(n - 1, Math.max(0, Math.floor((ms - from) / bucketMs)));
     for (const r of recs) {
       t.created[at(r.createdAt)]! += 1;
-      if (FINAL_STATUSES.has(r.status)) t.finished[at(r.updatedAt)]! += 1;
-      if (r.status === 'FAILED') t.failed[at(r.updatedAt)]! += 1;
+      if (FINAL_STATUSES.has(r.status)) {
+        t.finished[at(r.updatedAt)]! += 1;
+      }
+      if (r.status === 'FAILED') {
+        t.failed[at(r.updatedAt)]! += 1;
+      }
     }
     return t;
   }
 
   async invocations(q: InvocationQuery = {}): Promise<InvocationPage> {
-    const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(q.pageSize ?? DEFAULT_PAGE_SIZE)));
+    const pageSize = Math.min(
+      MAX_PAGE_SIZE,
+      Math.max(1, Math.floor(q.pageSize ?? DEFAULT_PAGE_SIZE)),
+    );
     const page = Math.max(1, Math.floor(q.page ?? 1));
     const filter: InvocationFilter = { limit: pageSize + 1, offset: (page - 1) * pageSize };
-    if (q.taskId) filter.taskId = q.taskId;
-    if (q.statuses?.length) filter.statuses = q.statuses;
-    if (q.from !== undefined) filter.createdAfter = q.from;
-    if (q.to !== undefined) filter.createdBefore = q.to;
+    if (q.taskId) {
+      filter.taskId = q.taskId;
+    }
+    if (q.statuses?.length) {
+      filter.statuses = q.statuses;
+    }
+    if (q.from !== undefined) {
+      filter.createdAfter = q.from;
+    }
+    if (q.to !== undefined) {
+      filter.createdBefore = q.to;
+    }
     const recs = await (await this.backends()).state.list(filter);
-    return { rows: recs.slice(0, pageSize).map(toRow), page, pageSize, hasNext: recs.length > pageSize };
+    return {
+      rows: recs.slice(0, pageSize).map(toRow),
+      page,
+      pageSize,
+      hasNext: recs.length > pageSize,
+    };
   }
 
   async detail(id: string): Promise<InvocationDetail> {
     const { state } = await this.backends();
     const rec = await state.get(id);
-    if (!rec) throw new InvocationNotFoundError(id);
+    if (!rec) {
+      throw new InvocationNotFoundError(id);
+    }
     const [history, parent, children, logs, workflow] = await Promise.all([
       state.history(id),
       rec.parentId ? state.get(rec.parentId) : Promise.resolve(null),
@@ -220,10 +292,18 @@ export class MonitorData {
       loadWorkflow(this.app, workflowIdOf(rec)),
     ]);
     return {
-      ...toRow(rec), priority: rec.priority, workflowId: rec.workflowId,
-      args: this.decode(rec.args), hasResult: rec.result !== null, result: rec.result === null ? null : this.decode(rec.result),
+      ...toRow(rec),
+      priority: rec.priority,
+      workflowId: rec.workflowId,
+      args: this.decode(rec.args),
+      hasResult: rec.result !== null,
+      result: rec.result === null ? null : this.decode(rec.result),
       error: rec.error === null ? null : this.decodeError(rec.error),
-      history, parent: parent ? toRow(parent) : null, children: children.map(toRow).reverse(), logs, workflow,
+      history,
+      parent: parent ? toRow(parent) : null,
+      children: children.map(toRow).reverse(),
+      logs,
+      workflow,
     };
   }
 
@@ -240,60 +320,101 @@ export class MonitorData {
     let waiting = 0;
     for (const r of recs) {
       const spans = spansOf(r, histories[r.id] ?? [], now);
-      if (!spans.length) waiting++;
+      if (!spans.length) {
+        waiting++;
+      }
       for (const s of spans) {
         let lane = lanes.get(s.runnerId);
-        if (!lane) lanes.set(s.runnerId, (lane = []));
+        if (!lane) {
+          lanes.set(s.runnerId, (lane = []));
+        }
         lane.push(s);
       }
     }
     const all = [...lanes.values()].flat();
     if (opts.fit && all.length) {
-      const lo = Math.min(...all.map((x) => x.start)), hi = Math.max(...all.map((x) => x.end));
+      const lo = Math.min(...all.map((x) => x.start)),
+        hi = Math.max(...all.map((x) => x.end));
       const pad = Math.max(50, (hi - lo) * 0.05);
       from = Math.max(from, lo - pad);
       to = Math.min(to, hi + pad);
     }
     return {
-      from, to, waiting, truncated: recs.length >= TIMELINE_LIMIT,
-      lanes: [...lanes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([runnerId, spans]) => ({ runnerId, spans: spans.sort((a, b) => a.start - b.start) })),
+      from,
+      to,
+      waiting,
+      truncated: recs.length >= TIMELINE_LIMIT,
+      lanes: [...lanes.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([runnerId, spans]) => ({ runnerId, spans: spans.sort((a, b) => a.start - b.start) })),
     };
   }
 
   /** The app's registered tasks with their effective options (code < config < env). */
   tasks(): TaskView[] {
-    return this.app.taskIds().sort().map((id) => {
-      const { sources, ...options } = this.app.getTask(id)!.options;
-      return { id, options, sources, nextFire: nextFire(options.cron, options.timezone, this.clock()) };
-    });
+    return this.app
+      .taskIds()
+      .sort()
+      .map((id) => {
+        const { sources, ...options } = this.app.getTask(id)!.options;
+        return {
+          id,
+          options,
+          sources,
+          nextFire: nextFire(options.cron, options.timezone, this.clock()),
+        };
+      });
   }
 
   private decode(text: string): unknown {
-    try { return this.app.serializer.deserialize(text); } catch { return text; }
+    try {
+      return this.app.serializer.deserialize(text);
+    } catch {
+      return text;
+    }
   }
 
   private decodeError(text: string): ErrorView {
     const v = this.decode(text);
-    if (v && typeof v === 'object' && 'message' in v) return v as ErrorView;
+    if (v && typeof v === 'object' && 'message' in v) {
+      return v as ErrorView;
+    }
     return { name: 'Error', message: String(text) };
   }
 }
 
 /** RUNNING/RESUMED stretches from a history: each lasts until the next entry (or `now`). */
-export function spansOf(r: Pick<InvocationRecord, 'id' | 'taskId'>, history: HistoryEntry[], now: number): TimelineSpan[] {
+export function spansOf(
+  r: Pick<InvocationRecord, 'id' | 'taskId'>,
+  history: HistoryEntry[],
+  now: number,
+): TimelineSpan[] {
   const out: TimelineSpan[] = [];
   history.forEach((h, i) => {
-    if ((h.status !== 'RUNNING' && h.status !== 'RESUMED') || !h.runnerId) return;
+    if ((h.status !== 'RUNNING' && h.status !== 'RESUMED') || !h.runnerId) {
+      return;
+    }
     const next = history[i + 1];
-    out.push({ invocationId: r.id, taskId: r.taskId, runnerId: h.runnerId, start: h.at, end: next ? next.at : now, status: next ? next.status : 'RUNNING' });
+    out.push({
+      invocationId: r.id,
+      taskId: r.taskId,
+      runnerId: h.runnerId,
+      start: h.at,
+      end: next ? next.at : now,
+      status: next ? next.status : 'RUNNING',
+    });
   });
   return out;
 }
 
 function nextFire(cron: string | undefined, tz: string | undefined, now: number): number | null {
-  if (!cron) return null;
+  if (!cron) {
+    return null;
+  }
   try {
-    return CronExpressionParser.parse(cron, { currentDate: new Date(now), ...(tz ? { tz } : {}) }).next().getTime();
+    return CronExpressionParser.parse(cron, { currentDate: new Date(now), ...(tz ? { tz } : {}) })
+      .next()
+      .getTime();
   } catch {
     return null;
   }
@@ -321,7 +442,9 @@ export class RateTracker {
 
   private push(list: number[], v: number): void {
     list.push(v);
-    if (list.length > this.keep) list.shift();
+    if (list.length > this.keep) {
+      list.shift();
+    }
   }
 }
 
@@ -329,13 +452,25 @@ const BARS = '▁▂▃▄▅▆▇█';
 /** A one-line chart: one block character per value, scaled to the largest. */
 export function sparkline(values: number[]): string {
   const max = Math.max(0, ...values);
-  return values.map((v) => (max === 0 ? BARS[0] : BARS[Math.min(BARS.length - 1, Math.round((v / max) * (BARS.length - 1)))])).join('');
+  return values
+    .map((v) =>
+      max === 0
+        ? BARS[0]
+        : BARS[Math.min(BARS.length - 1, Math.round((v / max) * (BARS.length - 1)))],
+    )
+    .join('');
 }
 
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s < 60) {
+    return `${s}s`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  }
+  if (s < 86400) {
+    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  }
   return `${Math.floor(s / 86400)}d`;
 }

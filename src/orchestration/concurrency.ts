@@ -11,42 +11,73 @@ import type { TaskOptionsConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 
 /** Statuses that hold a running-concurrency slot. */
-export const ACTIVE_STATUSES: ReadonlySet<Status> = new Set(['PENDING', 'RUNNING', 'PAUSED', 'RESUMED']);
+export const ACTIVE_STATUSES: ReadonlySet<Status> = new Set([
+  'PENDING',
+  'RUNNING',
+  'PAUSED',
+  'RESUMED',
+]);
 
 /** A blocked invocation sent back to the queue waits at least this long before it is claimed again. */
 export const REROUTE_DELAY_MS = 25;
 
-export type Decision =
-  | { kind: 'run' }
-  | { kind: 'requeue'; notBefore: number }
-  | { kind: 'final' };
+export type Decision = { kind: 'run' } | { kind: 'requeue'; notBefore: number } | { kind: 'final' };
 
 /**
  * `from`: the invocation's status; `active`: invocations of the scope holding a slot now;
  * `starts`: start times within the rate window (oldest first).
  */
-export function decide(cc: ConcurrencyControl, from: Status, active: number, starts: number[], now: number): Decision {
+export function decide(
+  cc: ConcurrencyControl,
+  from: Status,
+  active: number,
+  starts: number[],
+  now: number,
+): Decision {
   if (cc.maxRunning > 0 && active >= cc.maxRunning) {
     // Only a fresh call (REGISTERED) may end CONCURRENCY_CONTROLLED_FINAL: the state machine gives
     // one that already waited (REROUTED after recovery, RETRY) no way there, so it waits again.
-    return cc.reroute || from !== 'REGISTERED' ? { kind: 'requeue', notBefore: now + REROUTE_DELAY_MS } : { kind: 'final' };
+    return cc.reroute || from !== 'REGISTERED'
+      ? { kind: 'requeue', notBefore: now + REROUTE_DELAY_MS }
+      : { kind: 'final' };
   }
-  if (cc.rateCount !== undefined && cc.rateWindowMs !== undefined && starts.length >= cc.rateCount) {
+  if (
+    cc.rateCount !== undefined &&
+    cc.rateWindowMs !== undefined &&
+    starts.length >= cc.rateCount
+  ) {
     // A rate limit means "later", never "never": back to the queue until the oldest start leaves the window.
-    return { kind: 'requeue', notBefore: starts[starts.length - cc.rateCount]! + cc.rateWindowMs + 1 };
+    return {
+      kind: 'requeue',
+      notBefore: starts[starts.length - cc.rateCount]! + cc.rateWindowMs + 1,
+    };
   }
   return { kind: 'run' };
 }
 
 /** Statuses a blocked invocation goes through, from where it was. */
 export function blockedPath(from: Status, d: Decision): Status[] {
-  if (d.kind === 'run') return [];
-  if (from === 'RETRY') return []; // RETRY may only go PENDING: it waits in the queue unchanged.
-  if (d.kind === 'final' && from === 'REGISTERED') return ['CONCURRENCY_CONTROLLED_FINAL'];
+  if (d.kind === 'run') {
+    return [];
+  }
+  if (from === 'RETRY') {
+    return [];
+  } // RETRY may only go PENDING: it waits in the queue unchanged.
+  if (d.kind === 'final' && from === 'REGISTERED') {
+    return ['CONCURRENCY_CONTROLLED_FINAL'];
+  }
   return ['CONCURRENCY_CONTROLLED', 'REROUTED'];
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 /** "100/1m" -> { count: 100, windowMs: 60000 }. */
 export function parseRateLimit(taskId: string, spec: string): { count: number; windowMs: number } {
@@ -54,35 +85,61 @@ export function parseRateLimit(taskId: string, spec: string): { count: number; w
   const count = m ? Number(m[1]) : NaN;
   const amount = m ? (m[2] === '' ? 1 : Number(m[2])) : NaN;
   if (!m || !(count > 0) || !(amount > 0)) {
-    throw new ConfigError(`task "${taskId}": rate_limit "${spec}" is not a rate`, 'write it as COUNT/PERIOD, e.g. "100/1m", "10/1s", "5/500ms", "1000/h"');
+    throw new ConfigError(
+      `task "${taskId}": rate_limit "${spec}" is not a rate`,
+      'write it as COUNT/PERIOD, e.g. "100/1m", "10/1s", "5/500ms", "1000/h"',
+    );
   }
   return { count, windowMs: amount * UNITS[m[3]!]! };
 }
 
 /** A stable key for a set of named values: same values, any key order -> same key. */
-export function canonicalKey(serializer: Serializer, values: Record<string, unknown>, names?: string[]): string {
+export function canonicalKey(
+  serializer: Serializer,
+  values: Record<string, unknown>,
+  names?: string[],
+): string {
   const keys = (names ?? Object.keys(values)).slice().sort();
-  const text = JSON.stringify(keys.map((k) => [k, serializer.serialize(values[k], `argument ${k}`)]));
+  const text = JSON.stringify(
+    keys.map((k) => [k, serializer.serialize(values[k], `argument ${k}`)]),
+  );
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
 type Mode = TaskOptionsConfig['running_concurrency'];
 
 /** The scope key of `mode` for one call; null when DISABLED. */
-export function scopeKey(mode: Mode, taskId: string, serializer: Serializer, args: Record<string, unknown>, keyArguments: string[]): string | null {
+export function scopeKey(
+  mode: Mode,
+  taskId: string,
+  serializer: Serializer,
+  args: Record<string, unknown>,
+  keyArguments: string[],
+): string | null {
   switch (mode) {
-    case 'DISABLED': return null;
-    case 'TASK': return taskId;
-    case 'ARGUMENTS': return `${taskId}:${canonicalKey(serializer, args)}`;
-    case 'KEYS': return `${taskId}:k:${canonicalKey(serializer, args, keyArguments)}`;
+    case 'DISABLED':
+      return null;
+    case 'TASK':
+      return taskId;
+    case 'ARGUMENTS':
+      return `${taskId}:${canonicalKey(serializer, args)}`;
+    case 'KEYS':
+      return `${taskId}:k:${canonicalKey(serializer, args, keyArguments)}`;
   }
 }
 
 /** The running control for one call of a task with these options; null when none applies. */
-export function runningControl(opts: TaskOptionsConfig, taskId: string, serializer: Serializer, args: Record<string, unknown>): ConcurrencyControl | null {
+export function runningControl(
+  opts: TaskOptionsConfig,
+  taskId: string,
+  serializer: Serializer,
+  args: Record<string, unknown>,
+): ConcurrencyControl | null {
   const rate = opts.rate_limit ? parseRateLimit(taskId, opts.rate_limit) : undefined;
   const key = scopeKey(opts.running_concurrency, taskId, serializer, args, opts.key_arguments);
-  if (key === null && !rate) return null;
+  if (key === null && !rate) {
+    return null;
+  }
   return {
     key: key ?? taskId,
     maxRunning: key === null ? 0 : opts.max_running,

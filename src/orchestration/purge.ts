@@ -4,13 +4,18 @@
  */
 import type { App } from '../core/app.js';
 
-export async function purgeInvocations(app: App, before: number): Promise<{ purged: number; blobsDeleted: number }> {
+export async function purgeInvocations(
+  app: App,
+  before: number,
+): Promise<{ purged: number; blobsDeleted: number }> {
   const { orchestrator, state, data } = await app.backends();
   const purged = await orchestrator.purge(before);
   const referrers = await data.referrers();
   const alive = new Set<string>();
   for (let i = 0; i < referrers.length; i += 500) {
-    for (const r of await state.getMany(referrers.slice(i, i + 500))) alive.add(r.id);
+    for (const r of await state.getMany(referrers.slice(i, i + 500))) {
+      alive.add(r.id);
+    }
   }
   const gone = referrers.filter((id) => !alive.has(id));
   const blobsDeleted = gone.length ? await data.release(gone) : 0;

@@ -21,10 +21,19 @@ export async function waitingOn(app: App, rec: InvocationRecord): Promise<Waitin
     return { reason: 'the results of', invocations: open.map(brief) };
   }
   const cc = rec.concurrency;
-  if (cc && cc.maxRunning > 0 && (rec.status === 'CONCURRENCY_CONTROLLED' || QUEUED_STATUSES.has(rec.status))) {
-    const holders = (await state.list({ taskId: rec.taskId, statuses: [...ACTIVE_STATUSES] })).filter((r) => r.concurrency?.key === cc.key);
+  if (
+    cc &&
+    cc.maxRunning > 0 &&
+    (rec.status === 'CONCURRENCY_CONTROLLED' || QUEUED_STATUSES.has(rec.status))
+  ) {
+    const holders = (
+      await state.list({ taskId: rec.taskId, statuses: [...ACTIVE_STATUSES] })
+    ).filter((r) => r.concurrency?.key === cc.key);
     if (rec.status === 'CONCURRENCY_CONTROLLED' || holders.length >= cc.maxRunning) {
-      return { reason: `a running-concurrency slot (${holders.length} of ${cc.maxRunning} taken) held by`, invocations: holders.map(brief) };
+      return {
+        reason: `a running-concurrency slot (${holders.length} of ${cc.maxRunning} taken) held by`,
+        invocations: holders.map(brief),
+      };
     }
   }
   return null;

@@ -36,13 +36,19 @@ export abstract class ClaimingRunner implements Runner {
   private cutGrace?: () => void;
   private triggers: TriggerScheduler | null = null;
 
-  constructor(protected readonly app: App, protected readonly opts: RunnerOptions, idKind: string) {
+  constructor(
+    protected readonly app: App,
+    protected readonly opts: RunnerOptions,
+    idKind: string,
+  ) {
     this.id = newRunnerId(idKind);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
   /** Invocations this runner holds right now (running or waiting on others). */
-  get busy(): number { return this.inFlight.size; }
+  get busy(): number {
+    return this.inFlight.size;
+  }
 
   protected abstract get capacity(): Capacity;
   /**
@@ -51,7 +57,9 @@ export abstract class ClaimingRunner implements Runner {
    */
   protected abstract launch(rec: InvocationRecord): Promise<void>;
   /** Facts for the heartbeat (monitoring). */
-  protected meta(): Record<string, unknown> { return { inFlight: this.inFlight.size }; }
+  protected meta(): Record<string, unknown> {
+    return { inFlight: this.inFlight.size };
+  }
   /** Before the loop starts (spawn children, ...). */
   protected async prepare(): Promise<void> {}
   /** After the grace period: stop work that is still running (kill children); no outcome is written for it. */
@@ -64,18 +72,29 @@ export abstract class ClaimingRunner implements Runner {
     this.batcher = new TransitionBatcher(this.b.orchestrator);
     const cfg = this.app.config.runner;
     await this.prepare();
-    this.heartbeat = new Heartbeat(this.b.state, this.id, this.kind, cfg.heartbeat_interval_seconds * 1000, () => this.meta(), this.app.logger);
+    this.heartbeat = new Heartbeat(
+      this.b.state,
+      this.id,
+      this.kind,
+      cfg.heartbeat_interval_seconds * 1000,
+      () => this.meta(),
+      this.app.logger,
+    );
     // Triggers first: a bad cron in config fails the start before this runner says it is alive.
     this.triggers = await startTriggerLoop(this.app, this.b);
     await this.heartbeat.start();
     this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger);
     this.recovery.start();
-    if (this.opts.autorun !== false) this.run();
+    if (this.opts.autorun !== false) {
+      this.run();
+    }
     return this;
   }
 
   run(): void {
-    if (this.loopDone || this.stopping) return;
+    if (this.loopDone || this.stopping) {
+      return;
+    }
     this.loopDone = this.loop().catch((err) => {
       this.app.logger.error('runner loop failed', { runner: this.id, error: (err as Error).stack });
       void this.stop();
@@ -87,7 +106,9 @@ export abstract class ClaimingRunner implements Runner {
     const batch = this.app.config.runner.claim_batch_size;
     while (!this.stopping) {
       await this.capacity.whenClaimable();
-      if (this.stopping) break;
+      if (this.stopping) {
+        break;
+      }
       // Tasks that finished in this turn queue their outcomes: let them, then write those with the
       // next claim (one round trip for both where the backend fuses them, hot-path.ts).
       this.batcher.hold(true);
@@ -98,34 +119,61 @@ export abstract class ClaimingRunner implements Runner {
       let started: InvocationRecord[];
       if (done.length) {
         started = await this.finishAndClaim(done, max);
-        if (!started.length) continue;
+        if (!started.length) {
+          continue;
+        }
       } else {
-        if (this.stopping) break;
+        if (this.stopping) {
+          break;
+        }
         // Claim + PENDING + RUNNING: one round trip where the backend fuses them.
         started = await hot.claimAndStart(max, this.opts.once ? 100 : 1000, this.id);
         if (started.length === 0) {
-          if (this.opts.once && this.inFlight.size === 0 && (await broker.count()) === 0) break;
+          if (this.opts.once && this.inFlight.size === 0 && (await broker.count()) === 0) {
+            break;
+          }
           continue;
         }
       }
-      if (this.stopping) { await this.reroute(started.map((r) => r.id)); break; }
+      if (this.stopping) {
+        await this.reroute(started.map((r) => r.id));
+        break;
+      }
       for (const rec of started) {
         const p = this.launch(rec)
-          .catch((err) => this.app.logger.error('invocation crashed in the runner', { invocation: rec.id, error: (err as Error).stack }))
+          .catch((err) =>
+            this.app.logger.error('invocation crashed in the runner', {
+              invocation: rec.id,
+              error: (err as Error).stack,
+            }),
+          )
           .finally(() => this.inFlight.delete(rec.id));
         this.inFlight.set(rec.id, p);
       }
     }
-    if (!this.stopping) void this.stop();
+    if (!this.stopping) {
+      void this.stop();
+    }
   }
 
   /** Writes outcomes taken from the batcher together with the next claim; answers their submitters. */
   private async finishAndClaim(done: PendingChange[], max: number): Promise<InvocationRecord[]> {
     let res: FinishAndClaim;
     try {
-      res = max > 0
-        ? await this.b.hot.finishAndClaim(done.map((p) => p.req), max, this.id)
-        : { done: await this.b.orchestrator.transitionMany(done.map((p) => p.req), Date.now()), started: [] };
+      res =
+        max > 0
+          ? await this.b.hot.finishAndClaim(
+              done.map((p) => p.req),
+              max,
+              this.id,
+            )
+          : {
+              done: await this.b.orchestrator.transitionMany(
+                done.map((p) => p.req),
+                Date.now(),
+              ),
+              started: [],
+            };
     } catch (err) {
       TransitionBatcher.settle(done, err instanceof Error ? err : new Error(String(err)));
       throw err;
@@ -151,41 +199,73 @@ export abstract class ClaimingRunner implements Runner {
   /** Writes an attempt's outcome; a RETRY goes back to the broker after its delay. */
   protected async finish(rec: InvocationRecord, out: Outcome): Promise<void> {
     try {
-      const done = await this.batcher.submit({ id: rec.id, to: out.to, runnerId: this.id, ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }) });
-      if (isFinal(done.status)) this.app.notifyFinal([done]);
+      const done = await this.batcher.submit({
+        id: rec.id,
+        to: out.to,
+        runnerId: this.id,
+        ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }),
+      });
+      if (isFinal(done.status)) {
+        this.app.notifyFinal([done]);
+      }
     } catch (err) {
       // Lost ownership (recovered elsewhere, or rerouted at shutdown): the new owner decides.
-      this.app.logger.warn('could not record outcome', { invocation: rec.id, status: out.to, error: (err as Error).message });
+      this.app.logger.warn('could not record outcome', {
+        invocation: rec.id,
+        status: out.to,
+        error: (err as Error).message,
+      });
       return;
     }
-    if (out.to === 'RETRY') await this.b.broker.route([{ id: rec.id, priority: rec.priority, notBefore: Date.now() + out.delayMs }]);
+    if (out.to === 'RETRY') {
+      await this.b.broker.route([
+        { id: rec.id, priority: rec.priority, notBefore: Date.now() + out.delayMs },
+      ]);
+    }
   }
 
   /** Acts on how a guest ended an invocation: write the outcome, or rerun it elsewhere (recovery). */
   protected async settle(rec: InvocationRecord, d: Disposition): Promise<void> {
-    if (d.kind === 'finish') await this.finish(rec, d.out);
-    else if (d.kind === 'recover') {
+    if (d.kind === 'finish') {
+      await this.finish(rec, d.out);
+    } else if (d.kind === 'recover') {
       const [cur] = await this.b.state.getMany([rec.id]);
-      if (cur && cur.owner === this.id) await rerouteForRecovery(this.b, [cur], this.id);
+      if (cur && cur.owner === this.id) {
+        await rerouteForRecovery(this.b, [cur], this.id);
+      }
     }
   }
 
   /** PENDING or RUNNING/PAUSED invocations this runner gives back to the queue (KILLED -> REROUTED). */
   protected async reroute(ids: string[]): Promise<void> {
-    if (!ids.length) return;
+    if (!ids.length) {
+      return;
+    }
     const { orchestrator, broker } = this.b;
     const recs = await this.b.state.getMany(ids);
     const now = Date.now();
     const mine = recs.filter((r) => r.owner === this.id);
     const killFirst = mine.filter((r) => r.status !== 'PENDING');
-    await orchestrator.transitionMany(killFirst.map((r) => ({ id: r.id, to: 'KILLED' as const, runnerId: this.id })), now);
-    const rerouted = await orchestrator.transitionMany(mine.map((r) => ({ id: r.id, to: 'REROUTED' as const, runnerId: this.id })), now);
-    await broker.route(rerouted.filter((r): r is InvocationRecord => !(r instanceof Error)).map((r) => ({ id: r.id, priority: r.priority })));
+    await orchestrator.transitionMany(
+      killFirst.map((r) => ({ id: r.id, to: 'KILLED' as const, runnerId: this.id })),
+      now,
+    );
+    const rerouted = await orchestrator.transitionMany(
+      mine.map((r) => ({ id: r.id, to: 'REROUTED' as const, runnerId: this.id })),
+      now,
+    );
+    await broker.route(
+      rerouted
+        .filter((r): r is InvocationRecord => !(r instanceof Error))
+        .map((r) => ({ id: r.id, priority: r.priority })),
+    );
   }
 
   /** A second stop() with graceMs 0 (second signal) cuts the grace period short. */
   stop(opts: { graceMs?: number } = {}): Promise<void> {
-    if (this.stopPromise && opts.graceMs === 0) this.cutGrace?.();
+    if (this.stopPromise && opts.graceMs === 0) {
+      this.cutGrace?.();
+    }
     return (this.stopPromise ??= this.doStop(opts));
   }
 
@@ -196,11 +276,19 @@ export abstract class ClaimingRunner implements Runner {
     await this.loopDone;
     const graceMs = opts.graceMs ?? this.app.config.runner.shutdown_grace_seconds * 1000;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.inFlight.values()), new Promise<void>((r) => { this.cutGrace = r; timer = setTimeout(r, graceMs); })]);
+    await Promise.race([
+      Promise.all(this.inFlight.values()),
+      new Promise<void>((r) => {
+        this.cutGrace = r;
+        timer = setTimeout(r, graceMs);
+      }),
+    ]);
     clearTimeout(timer);
     const left = [...this.inFlight.keys()];
     await this.abort();
-    if (left.length) await this.reroute(left);
+    if (left.length) {
+      await this.reroute(left);
+    }
     await this.recovery?.stop();
     await this.triggers?.stop();
     await this.release();

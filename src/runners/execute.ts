@@ -10,7 +10,11 @@ import type { Task, TaskArgs, TaskContext } from '../core/task.js';
 import type { Logger } from '../core/logger.js';
 import type { StateBackend } from '../backends/state-backend.js';
 import type { WorkflowStore } from '../backends/workflow-store.js';
-import { currentInvocation, type RunningContext, type WaitHooks } from '../orchestration/context.js';
+import {
+  currentInvocation,
+  type RunningContext,
+  type WaitHooks,
+} from '../orchestration/context.js';
 import { ErrorRegistry } from '../serialization/errors.js';
 import { argStore } from '../serialization/arg-store.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
@@ -30,39 +34,74 @@ export type Outcome =
  * One async function with as few awaits as the attempt needs: with AsyncLocalStorage on, each
  * await and promise pays for async-hook bookkeeping, per invocation.
  */
-export async function runAttempt(app: App, rec: InvocationRecord, runnerId: string, hooks?: WaitHooks,
-  opts: { enforceTimeout?: boolean } = {}): Promise<Outcome> {
+export async function runAttempt(
+  app: App,
+  rec: InvocationRecord,
+  runnerId: string,
+  hooks?: WaitHooks,
+  opts: { enforceTimeout?: boolean } = {},
+): Promise<Outcome> {
   const t0 = performance.now();
   app.events.emit({ type: 'started', taskId: rec.taskId, invocationId: rec.id, runnerId });
   let out: Outcome;
   let timer: NodeJS.Timeout | undefined;
   const task = app.getTask(rec.taskId);
   try {
-    if (!task) throw new UnknownTaskError(rec.taskId, app.taskIds());
+    if (!task) {
+      throw new UnknownTaskError(rec.taskId, app.taskIds());
+    }
     installGuard();
     const timeoutS = opts.enforceTimeout === false ? undefined : task.options.timeout_seconds;
     const store = argStore(app);
-    const args = store.resolveInline(rec.args) ?? await store.resolve(rec.args);
-    const { state, workflows } = app.loadedBackends ?? await app.backends();
+    const args = store.resolveInline(rec.args) ?? (await store.resolve(rec.args));
+    const { state, workflows } = app.loadedBackends ?? (await app.backends());
     const recorded = WorkflowContext.recordedFor(workflows, rec);
-    const ctx = new AttemptContext(app, rec, runnerId, hooks, state, workflows, recorded instanceof Promise ? await recorded : recorded);
+    const ctx = new AttemptContext(
+      app,
+      rec,
+      runnerId,
+      hooks,
+      state,
+      workflows,
+      recorded instanceof Promise ? await recorded : recorded,
+    );
     let value: unknown;
     if (timeoutS === undefined) {
       // A synchronous throw leaves run() as a throw: caught below like a rejection.
       value = await currentInvocation.run(ctx.running, callFn, task, args, ctx);
-      if (ctx.workflowOpened) await ctx.workflowOpened.flush();
+      if (ctx.workflowOpened) {
+        await ctx.workflowOpened.flush();
+      }
     } else {
-      value = await Promise.race([currentInvocation.run(ctx.running, callTaskAndFlush, task, args, ctx), new Promise<never>((_, reject) => {
-        timer = setTimeout(() => { const e = new TaskTimeoutError(rec.id, timeoutS); ctx.abort(e); reject(e); }, timeoutS * 1000);
-      })]);
+      value = await Promise.race([
+        currentInvocation.run(ctx.running, callTaskAndFlush, task, args, ctx),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const e = new TaskTimeoutError(rec.id, timeoutS);
+            ctx.abort(e);
+            reject(e);
+          }, timeoutS * 1000);
+        }),
+      ]);
     }
     out = successOutcome(app, rec, value);
   } catch (err) {
-    out = task ? failureOutcome(app, rec, err) : { to: 'FAILED', error: app.errors.serialize(err, app.serializer) };
+    out = task
+      ? failureOutcome(app, rec, err)
+      : { to: 'FAILED', error: app.errors.serialize(err, app.serializer) };
   } finally {
-    if (timer) clearTimeout(timer);
+    if (timer) {
+      clearTimeout(timer);
+    }
   }
-  app.events.emit({ type: 'finished', taskId: rec.taskId, invocationId: rec.id, runnerId, status: out.to, durationMs: performance.now() - t0 });
+  app.events.emit({
+    type: 'finished',
+    taskId: rec.taskId,
+    invocationId: rec.id,
+    runnerId,
+    status: out.to,
+    durationMs: performance.now() - t0,
+  });
   return out;
 }
 
@@ -71,9 +110,15 @@ function callFn(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptConte
 }
 
 /** With a timeout: values the task drew from ctx.wf are recorded within the time allowed. */
-async function callTaskAndFlush(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptContext): Promise<unknown> {
+async function callTaskAndFlush(
+  task: Task<TaskArgs, unknown>,
+  args: TaskArgs,
+  ctx: AttemptContext,
+): Promise<unknown> {
   const value = await task.fn(args, ctx);
-  if (ctx.workflowOpened) await ctx.workflowOpened.flush();
+  if (ctx.workflowOpened) {
+    await ctx.workflowOpened.flush();
+  }
   return value;
 }
 
@@ -81,9 +126,13 @@ function successOutcome(app: App, rec: InvocationRecord, value: unknown): Outcom
   try {
     return { to: 'SUCCESS', result: app.serializer.serialize(value, 'result') };
   } catch (err) {
-    const e = err instanceof SerializationError
-      ? new SerializationError(`task "${rec.taskId}" returned a value that cannot be serialized: ${err.message.replace(/\n {2}fix:.*$/s, '')}`, err.fix)
-      : err;
+    const e =
+      err instanceof SerializationError
+        ? new SerializationError(
+            `task "${rec.taskId}" returned a value that cannot be serialized: ${err.message.replace(/\n {2}fix:.*$/s, '')}`,
+            err.fix,
+          )
+        : err;
     return { to: 'FAILED', error: app.errors.serialize(e, app.serializer) };
   }
 }
@@ -115,7 +164,12 @@ class AttemptContext implements TaskContext {
     this.invocationId = rec.id;
     this.taskId = rec.taskId;
     this.attempt = rec.attempt;
-    this.running = { invocationId: rec.id, taskId: rec.taskId, workflowId: rec.workflowId ?? rec.id, hooks };
+    this.running = {
+      invocationId: rec.id,
+      taskId: rec.taskId,
+      workflowId: rec.workflowId ?? rec.id,
+      hooks,
+    };
   }
 
   get signal(): AbortSignal {
@@ -123,15 +177,33 @@ class AttemptContext implements TaskContext {
   }
 
   get logger(): Logger {
-    return (this.log ??= this.app.logger.child({ invocation: this.rec.id, task: this.rec.taskId, runner: this.runnerId }));
+    return (this.log ??= this.app.logger.child({
+      invocation: this.rec.id,
+      task: this.rec.taskId,
+      runner: this.runnerId,
+    }));
   }
 
   /** First use marks the task as a workflow task: from then on the determinism guard checks it. */
   get wf(): WorkflowApi {
     if (!this.workflow) {
-      this.workflow = new WorkflowContext(this.app, this.rec, this.state, this.workflows, this.hooks, () => this.signal, this.recorded);
+      this.workflow = new WorkflowContext(
+        this.app,
+        this.rec,
+        this.state,
+        this.workflows,
+        this.hooks,
+        () => this.signal,
+        this.recorded,
+      );
       const self = this;
-      this.running.guard = { taskId: this.rec.taskId, strict: this.app.config.determinism === 'strict', get logger() { return self.logger; } };
+      this.running.guard = {
+        taskId: this.rec.taskId,
+        strict: this.app.config.determinism === 'strict',
+        get logger() {
+          return self.logger;
+        },
+      };
     }
     return this.workflow!;
   }

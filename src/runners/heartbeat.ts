@@ -8,16 +8,31 @@ export class Heartbeat {
   private timer?: NodeJS.Timeout;
   readonly info: RunnerInfo;
 
-  constructor(private readonly state: StateBackend, id: string, kind: string, private readonly intervalMs: number,
-    private readonly meta: () => Record<string, unknown>, private readonly logger: Logger) {
+  constructor(
+    private readonly state: StateBackend,
+    id: string,
+    kind: string,
+    private readonly intervalMs: number,
+    private readonly meta: () => Record<string, unknown>,
+    private readonly logger: Logger,
+  ) {
     const now = Date.now();
-    this.info = { id, kind, hostname: hostname(), pid: process.pid, startedAt: now, heartbeatAt: now };
+    this.info = {
+      id,
+      kind,
+      hostname: hostname(),
+      pid: process.pid,
+      startedAt: now,
+      heartbeatAt: now,
+    };
   }
 
   async start(): Promise<void> {
     await this.beat();
     this.timer = setInterval(() => {
-      this.beat().catch((err) => this.logger.warn('heartbeat failed', { error: (err as Error).message }));
+      this.beat().catch((err) =>
+        this.logger.warn('heartbeat failed', { error: (err as Error).message }),
+      );
     }, this.intervalMs);
     this.timer.unref();
   }

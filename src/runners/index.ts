@@ -1,14 +1,16 @@
 /** Runner kind -> implementation. */
 import { ConfigError } from '../core/errors.js';
 import type { App } from '../core/app.js';
-import { RUNNERS } from '../config/schema.js';
+import { type RUNNERS } from '../config/schema.js';
 import type { Runner, RunnerOptions } from './runner.js';
 import { startThreadRunner } from './thread.js';
 import { startPersistentProcessRunner } from './persistent-process.js';
 import { startProcessRunner } from './process.js';
 import { startMultiThreadRunner } from './multi-thread.js';
 
-const STARTERS: Partial<Record<(typeof RUNNERS)[number], (app: App, opts: RunnerOptions) => Promise<Runner>>> = {
+const STARTERS: Partial<
+  Record<(typeof RUNNERS)[number], (app: App, opts: RunnerOptions) => Promise<Runner>>
+> = {
   thread: startThreadRunner,
   'persistent-process': startPersistentProcessRunner,
   process: startProcessRunner,
@@ -19,7 +21,10 @@ export async function startRunner(app: App, opts: RunnerOptions): Promise<Runner
   const kind = opts.runner ?? 'thread';
   const start = STARTERS[kind];
   if (!start) {
-    throw new ConfigError(`runner "${kind}" is not available (known: ${Object.keys(STARTERS).join(', ')})`, `use one of: ${Object.keys(STARTERS).join(', ')}`);
+    throw new ConfigError(
+      `runner "${kind}" is not available (known: ${Object.keys(STARTERS).join(', ')})`,
+      `use one of: ${Object.keys(STARTERS).join(', ')}`,
+    );
   }
   return start(app, opts);
 }

@@ -11,10 +11,25 @@ export async function runInline(app: App, inv: NewInvocation): Promise<void> {
   await state.insert([inv], Date.now());
   for (;;) {
     await orchestrator.acquire([inv.id], DEV_RUNNER, Date.now());
-    const running = await orchestrator.transition({ id: inv.id, to: 'RUNNING', runnerId: DEV_RUNNER }, Date.now());
+    const running = await orchestrator.transition(
+      { id: inv.id, to: 'RUNNING', runnerId: DEV_RUNNER },
+      Date.now(),
+    );
     const out = await runAttempt(app, running, DEV_RUNNER);
-    const done = await orchestrator.transition({ id: inv.id, to: out.to, runnerId: DEV_RUNNER, ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }) }, Date.now());
-    if (out.to !== 'RETRY') { app.notifyFinal([done]); await devFinal(app, [done]); return; }
+    const done = await orchestrator.transition(
+      {
+        id: inv.id,
+        to: out.to,
+        runnerId: DEV_RUNNER,
+        ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }),
+      },
+      Date.now(),
+    );
+    if (out.to !== 'RETRY') {
+      app.notifyFinal([done]);
+      await devFinal(app, [done]);
+      return;
+    }
     await new Promise((r) => setTimeout(r, out.delayMs));
   }
 }

@@ -41,7 +41,10 @@ export class MultiThreadRunner implements Runner {
   private readonly max: number;
   private readonly concurrency: number;
 
-  constructor(private readonly app: App, private readonly opts: RunnerOptions = {}) {
+  constructor(
+    private readonly app: App,
+    private readonly opts: RunnerOptions = {},
+  ) {
     this.appModule = requireAppModule('multi-thread', opts.appModule);
     const cfg = app.config.runner;
     this.min = cfg.min_processes;
@@ -50,83 +53,150 @@ export class MultiThreadRunner implements Runner {
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
-  get childCount(): number { return this.children.size; }
+  get childCount(): number {
+    return this.children.size;
+  }
 
   async start(): Promise<this> {
     this.b = await this.app.backends();
     if (this.b.names.broker === 'memory' || this.b.names.state === 'memory') {
-      throw new ConfigError('the multi-thread runner needs a backend its child processes can share; the memory backend lives in one process',
-        'use backend = "sqlite" (or redis/postgres), or run --runner persistent-process, which works with memory');
+      throw new ConfigError(
+        'the multi-thread runner needs a backend its child processes can share; the memory backend lives in one process',
+        'use backend = "sqlite" (or redis/postgres), or run --runner persistent-process, which works with memory',
+      );
     }
     const cfg = this.app.config.runner;
-    this.heartbeat = new Heartbeat(this.b.state, this.id, this.kind, cfg.heartbeat_interval_seconds * 1000,
-      () => ({ children: [...this.children].map((c) => ({ pid: c.proc.pid, runner: c.runnerId, inFlight: c.inFlight })) }), this.app.logger);
+    this.heartbeat = new Heartbeat(
+      this.b.state,
+      this.id,
+      this.kind,
+      cfg.heartbeat_interval_seconds * 1000,
+      () => ({
+        children: [...this.children].map((c) => ({
+          pid: c.proc.pid,
+          runner: c.runnerId,
+          inFlight: c.inFlight,
+        })),
+      }),
+      this.app.logger,
+    );
     await this.heartbeat.start();
     this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger);
     this.recovery.start();
-    if (this.opts.autorun !== false) await this.begin();
+    if (this.opts.autorun !== false) {
+      await this.begin();
+    }
     return this;
   }
 
   /** Children claim for themselves, so `autorun: false` defers spawning them. */
   run(): void {
-    void this.begin().catch((err) => this.app.logger.error('could not start child processes', { runner: this.id, error: (err as Error).message }));
+    void this.begin().catch((err) =>
+      this.app.logger.error('could not start child processes', {
+        runner: this.id,
+        error: (err as Error).message,
+      }),
+    );
   }
 
   private begin(): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+    if (this.stopping) {
+      return Promise.resolve();
+    }
     return (this.begun ??= (async () => {
       await Promise.all(Array.from({ length: this.min }, () => this.spawn()));
-      this.scaler = setInterval(() => void this.scale().catch((err) => this.app.logger.warn('scaling failed', { error: (err as Error).message })), 500);
+      this.scaler = setInterval(
+        () =>
+          void this.scale().catch((err) =>
+            this.app.logger.warn('scaling failed', { error: (err as Error).message }),
+          ),
+        500,
+      );
       this.scaler.unref();
     })());
   }
 
   private async spawn(): Promise<void> {
     const { child, handle, ready } = forkGuest({
-      app: this.app, b: this.b, appModule: this.appModule, runnerId: this.id, mode: 'thread', concurrency: this.concurrency,
+      app: this.app,
+      b: this.b,
+      appModule: this.appModule,
+      runnerId: this.id,
+      mode: 'thread',
+      concurrency: this.concurrency,
     });
     const c: Child = { proc: child, inFlight: 0, idleSince: Date.now(), stopping: false };
     this.children.add(c);
     const starting = handle.onOther;
     handle.onOther = (msg) => {
       starting(msg);
-      if (msg.t === 'ready') c.runnerId = msg.runnerId;
+      if (msg.t === 'ready') {
+        c.runnerId = msg.runnerId;
+      }
       if (msg.t === 'load') {
-        if (msg.inFlight > 0 || c.inFlight > 0) c.idleSince = Date.now();
+        if (msg.inFlight > 0 || c.inFlight > 0) {
+          c.idleSince = Date.now();
+        }
         c.inFlight = msg.inFlight;
       }
     };
     child.once('exit', (code, signal) => void this.onExit(c, code, signal));
-    await ready.catch((err) => { this.children.delete(c); throw err; });
+    await ready.catch((err) => {
+      this.children.delete(c);
+      throw err;
+    });
   }
 
   /** A child that died without stopping: its thread runner's work goes back to the queue now. */
   private async onExit(c: Child, code: number | null, signal: string | null): Promise<void> {
     this.children.delete(c);
-    if (c.stopping || this.stopping || !c.runnerId) return;
-    this.app.logger.warn('child runner exited; rerouting its work', { runner: this.id, child: c.runnerId, code, signal });
-    const held = await this.b.state.list({ owner: c.runnerId, statuses: [...HELD_STATUSES, 'PENDING'] });
+    if (c.stopping || this.stopping || !c.runnerId) {
+      return;
+    }
+    this.app.logger.warn('child runner exited; rerouting its work', {
+      runner: this.id,
+      child: c.runnerId,
+      code,
+      signal,
+    });
+    const held = await this.b.state.list({
+      owner: c.runnerId,
+      statuses: [...HELD_STATUSES, 'PENDING'],
+    });
     await rerouteForRecovery(this.b, held, this.id);
     await this.b.state.removeRunner(c.runnerId);
-    if (this.children.size < this.min) await this.spawn().catch(() => {});
+    if (this.children.size < this.min) {
+      await this.spawn().catch(() => {});
+    }
   }
 
   /** One child more while the queue holds more than the children can take; idle ones above min stop. */
   private async scale(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping) {
+      return;
+    }
     const live = [...this.children].filter((c) => !c.stopping);
     const depth = await this.b.broker.count();
-    if (this.opts.once && depth === 0 && live.every((c) => c.inFlight === 0) && (await this.b.state.countByStatus()).RUNNING === undefined) {
+    if (
+      this.opts.once &&
+      depth === 0 &&
+      live.every((c) => c.inFlight === 0) &&
+      (await this.b.state.countByStatus()).RUNNING === undefined
+    ) {
       void this.stop();
       return;
     }
     const free = live.reduce((n, c) => n + Math.max(0, this.concurrency - c.inFlight), 0);
-    if (depth > free && live.length < this.max) { await this.spawn(); return; }
+    if (depth > free && live.length < this.max) {
+      await this.spawn();
+      return;
+    }
     const idleMs = this.app.config.runner.idle_timeout_seconds * 1000;
     const now = Date.now();
     for (const c of live) {
-      if (live.filter((x) => !x.stopping).length <= this.min) break;
+      if (live.filter((x) => !x.stopping).length <= this.min) {
+        break;
+      }
       if (c.inFlight === 0 && depth === 0 && now - c.idleSince >= idleMs) {
         c.stopping = true;
         c.proc.send({ t: 'stop' });
@@ -142,18 +212,33 @@ export class MultiThreadRunner implements Runner {
     this.stopping = true;
     clearInterval(this.scaler);
     const graceMs = opts.graceMs ?? this.app.config.runner.shutdown_grace_seconds * 1000;
-    await Promise.all([...this.children].map((c) => new Promise<void>((resolve) => {
-      if (c.proc.exitCode !== null || c.proc.signalCode !== null) { resolve(); return; }
-      c.proc.once('exit', () => resolve());
-      c.stopping = true;
-      if (c.proc.connected) c.proc.send({ t: 'stop', graceMs }); else c.proc.kill('SIGKILL');
-    })));
+    await Promise.all(
+      [...this.children].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.proc.exitCode !== null || c.proc.signalCode !== null) {
+              resolve();
+              return;
+            }
+            c.proc.once('exit', () => resolve());
+            c.stopping = true;
+            if (c.proc.connected) {
+              c.proc.send({ t: 'stop', graceMs });
+            } else {
+              c.proc.kill('SIGKILL');
+            }
+          }),
+      ),
+    );
     await this.recovery?.stop();
     await this.heartbeat?.stop().catch(() => {});
     this.resolveDone();
   }
 }
 
-export async function startMultiThreadRunner(app: App, opts: RunnerOptions): Promise<MultiThreadRunner> {
+export async function startMultiThreadRunner(
+  app: App,
+  opts: RunnerOptions,
+): Promise<MultiThreadRunner> {
   return new MultiThreadRunner(app, opts).start();
 }

@@ -45,15 +45,26 @@ export class PersistentProcessRunner extends ClaimingRunner {
     this.seats = Array.from({ length: n }, () => ({ slots: this.newSlots() }));
   }
 
-  private newSlots(): Slots { return new Slots(this.perChild, () => this.group.notify()); }
+  private newSlots(): Slots {
+    return new Slots(this.perChild, () => this.group.notify());
+  }
 
-  protected get capacity(): SlotGroup { return this.group; }
+  protected get capacity(): SlotGroup {
+    return this.group;
+  }
 
   /** Child process ids, by seat (monitoring, chaos tests). */
-  get childPids(): number[] { return this.seats.map((s) => s.child?.pid ?? 0); }
+  get childPids(): number[] {
+    return this.seats.map((s) => s.child?.pid ?? 0);
+  }
 
   protected override meta(): Record<string, unknown> {
-    return { processes: this.seats.length, concurrency: this.perChild, children: this.childPids, inFlight: this.inFlight.size };
+    return {
+      processes: this.seats.length,
+      concurrency: this.perChild,
+      children: this.childPids,
+      inFlight: this.inFlight.size,
+    };
   }
 
   protected override async prepare(): Promise<void> {
@@ -68,31 +79,65 @@ export class PersistentProcessRunner extends ClaimingRunner {
   private spawn(seat: Seat): Promise<GuestHandle> {
     this.spawned++;
     const { child, handle, ready } = forkGuest({
-      app: this.app, b: this.b, appModule: this.appModule, runnerId: this.id, mode: 'guest', guestTimeouts: this.perChild > 1,
+      app: this.app,
+      b: this.b,
+      appModule: this.appModule,
+      runnerId: this.id,
+      mode: 'guest',
+      guestTimeouts: this.perChild > 1,
     });
     seat.child = child;
     seat.slots = this.newSlots();
     let started = false;
     child.once('exit', (code, signal) => {
-      if (seat.child !== child) return;
+      if (seat.child !== child) {
+        return;
+      }
       seat.guest = undefined;
-      if (this.aborting) return;
-      this.app.logger.warn('child process exited; starting another', { runner: this.id, pid: child.pid, code, signal });
+      if (this.aborting) {
+        return;
+      }
+      this.app.logger.warn('child process exited; starting another', {
+        runner: this.id,
+        pid: child.pid,
+        code,
+        signal,
+      });
       // A child that could not even start would fail again at once: retry it slowly.
-      setTimeout(() => {
-        if (this.aborting) return;
-        this.spawn(seat).catch((err) => {
-          if (!this.aborting) this.app.logger.error('could not restart child process', { runner: this.id, error: (err as Error).message });
-        });
-      }, started ? 0 : 1000).unref();
+      setTimeout(
+        () => {
+          if (this.aborting) {
+            return;
+          }
+          this.spawn(seat).catch((err) => {
+            if (!this.aborting) {
+              this.app.logger.error('could not restart child process', {
+                runner: this.id,
+                error: (err as Error).message,
+              });
+            }
+          });
+        },
+        started ? 0 : 1000,
+      ).unref();
     });
-    return ready.then((h) => { started = true; if (seat.child === child) { seat.guest = h; this.group.notify(); } return h; });
+    return ready.then((h) => {
+      started = true;
+      if (seat.child === child) {
+        seat.guest = h;
+        this.group.notify();
+      }
+      return h;
+    });
   }
 
   protected async launch(rec: InvocationRecord): Promise<void> {
     let seat: Seat | undefined;
     while (!(seat = this.leastBusy())) {
-      if (this.stopping) { await this.reroute([rec.id]); return; }
+      if (this.stopping) {
+        await this.reroute([rec.id]);
+        return;
+      }
       await this.group.whenClaimable();
     }
     const slots = seat.slots;
@@ -111,23 +156,43 @@ export class PersistentProcessRunner extends ClaimingRunner {
   private leastBusy(): Seat | undefined {
     let best: Seat | undefined;
     for (const s of this.seats) {
-      if (s.guest?.alive && s.slots.claimable > 0 && (!best || s.slots.claimable > best.slots.claimable)) best = s;
+      if (
+        s.guest?.alive &&
+        s.slots.claimable > 0 &&
+        (!best || s.slots.claimable > best.slots.claimable)
+      ) {
+        best = s;
+      }
     }
     return best;
   }
 
   protected override async abort(): Promise<void> {
     this.aborting = true;
-    const live = this.seats.filter((s) => s.child && s.child.exitCode === null && s.child.signalCode === null);
-    const exits = live.map((s) => new Promise((r) => { s.child!.once('exit', r); }));
+    const live = this.seats.filter(
+      (s) => s.child && s.child.exitCode === null && s.child.signalCode === null,
+    );
+    const exits = live.map(
+      (s) =>
+        new Promise((r) => {
+          s.child!.once('exit', r);
+        }),
+    );
     for (const s of live) {
       // Idle children leave cleanly; children still running work (rerouted next) or still starting are killed.
-      if (s.guest && s.guest.size === 0) s.guest.stop(0); else s.child!.kill('SIGKILL');
+      if (s.guest && s.guest.size === 0) {
+        s.guest.stop(0);
+      } else {
+        s.child!.kill('SIGKILL');
+      }
     }
     await Promise.all(exits);
   }
 }
 
-export async function startPersistentProcessRunner(app: App, opts: RunnerOptions): Promise<PersistentProcessRunner> {
+export async function startPersistentProcessRunner(
+  app: App,
+  opts: RunnerOptions,
+): Promise<PersistentProcessRunner> {
   return new PersistentProcessRunner(app, opts).start();
 }

@@ -26,7 +26,9 @@ export class ProcessRunner extends ClaimingRunner {
     this.slots = new Slots(opts.processes ?? app.config.runner.processes ?? availableParallelism());
   }
 
-  protected get capacity(): Slots { return this.slots; }
+  protected get capacity(): Slots {
+    return this.slots;
+  }
 
   protected override meta(): Record<string, unknown> {
     return { processes: this.slots.size, inFlight: this.inFlight.size };
@@ -34,13 +36,21 @@ export class ProcessRunner extends ClaimingRunner {
 
   protected async launch(rec: InvocationRecord): Promise<void> {
     this.slots.take();
-    const { handle, ready } = forkGuest({ app: this.app, b: this.b, appModule: this.appModule, runnerId: this.id, mode: 'guest' });
+    const { handle, ready } = forkGuest({
+      app: this.app,
+      b: this.b,
+      appModule: this.appModule,
+      runnerId: this.id,
+      mode: 'guest',
+    });
     this.live.add(handle);
     try {
       try {
         await ready;
       } catch (err) {
-        if (this.aborting) return;
+        if (this.aborting) {
+          return;
+        }
         await this.finish(rec, failureOutcome(this.app, rec, err));
         return;
       }
@@ -55,7 +65,9 @@ export class ProcessRunner extends ClaimingRunner {
 
   protected override async abort(): Promise<void> {
     this.aborting = true;
-    for (const h of this.live) h.ch.kill();
+    for (const h of this.live) {
+      h.ch.kill();
+    }
   }
 }
 

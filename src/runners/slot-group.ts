@@ -11,18 +11,24 @@ export class SlotGroup implements Capacity {
   }
 
   whenClaimable(): Promise<void> {
-    if (this.claimable > 0) return Promise.resolve();
+    if (this.claimable > 0) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** A member freed a slot (or a member was added). */
   notify(): void {
-    if (this.claimable > 0) this.wakeAll();
+    if (this.claimable > 0) {
+      this.wakeAll();
+    }
   }
 
   wakeAll(): void {
     const ws = this.waiters;
     this.waiters = [];
-    for (const w of ws) w();
+    for (const w of ws) {
+      w();
+    }
   }
 }

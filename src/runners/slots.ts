@@ -17,7 +17,10 @@ export class Slots implements Capacity {
   private freeWaiters: Array<() => void> = [];
 
   /** `onFree`: told whenever a slot becomes free for new work (pools of slots listen to it). */
-  constructor(readonly size: number, private readonly onFree?: () => void) {
+  constructor(
+    readonly size: number,
+    private readonly onFree?: () => void,
+  ) {
     this.free = size;
   }
 
@@ -36,23 +39,33 @@ export class Slots implements Capacity {
 
   /** For a resuming invocation: waits for a slot, ahead of new work. */
   acquire(): Promise<void> {
-    if (this.free > 0 && this.waiters.length === 0) { this.free--; return Promise.resolve(); }
+    if (this.free > 0 && this.waiters.length === 0) {
+      this.free--;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   release(): void {
     const next = this.waiters.shift();
-    if (next) { next(); return; }
+    if (next) {
+      next();
+      return;
+    }
     this.free++;
     const fw = this.freeWaiters;
     this.freeWaiters = [];
-    for (const w of fw) w();
+    for (const w of fw) {
+      w();
+    }
     this.onFree?.();
   }
 
   /** Resolves when there is a slot for new work (or at once if there is). */
   whenClaimable(): Promise<void> {
-    if (this.claimable > 0) return Promise.resolve();
+    if (this.claimable > 0) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.freeWaiters.push(resolve));
   }
 
@@ -60,6 +73,8 @@ export class Slots implements Capacity {
   wakeAll(): void {
     const fw = this.freeWaiters;
     this.freeWaiters = [];
-    for (const w of fw) w();
+    for (const w of fw) {
+      w();
+    }
   }
 }

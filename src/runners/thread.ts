@@ -23,10 +23,16 @@ export class ThreadRunner extends ClaimingRunner {
     this.slots = new Slots(opts.concurrency ?? app.config.runner.concurrency);
   }
 
-  protected get capacity(): Slots { return this.slots; }
+  protected get capacity(): Slots {
+    return this.slots;
+  }
 
   protected override meta(): Record<string, unknown> {
-    return { concurrency: this.slots.size, inFlight: this.inFlight.size, workerThreads: this.workers?.size ?? 0 };
+    return {
+      concurrency: this.slots.size,
+      inFlight: this.inFlight.size,
+      workerThreads: this.workers?.size ?? 0,
+    };
   }
 
   protected async launch(rec: InvocationRecord): Promise<void> {
@@ -48,7 +54,11 @@ export class ThreadRunner extends ClaimingRunner {
   }
 
   private usesWorker(rec: InvocationRecord): boolean {
-    try { return this.app.getTask(rec.taskId)?.options.worker_threads === true; } catch { return false; }
+    try {
+      return this.app.getTask(rec.taskId)?.options.worker_threads === true;
+    } catch {
+      return false;
+    }
   }
 
   protected override async abort(): Promise<void> {

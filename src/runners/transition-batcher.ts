@@ -7,14 +7,21 @@
 import type { Orchestrator } from '../backends/orchestrator.js';
 import type { InvocationRecord, TransitionRequest } from '../core/records.js';
 
-export type PendingChange = { req: TransitionRequest; resolve: (r: InvocationRecord) => void; reject: (e: unknown) => void };
+export type PendingChange = {
+  req: TransitionRequest;
+  resolve: (r: InvocationRecord) => void;
+  reject: (e: unknown) => void;
+};
 
 export class TransitionBatcher {
   private queue: PendingChange[] = [];
   private scheduled = false;
   private held = false;
 
-  constructor(private readonly orchestrator: Orchestrator, private readonly maxBatch = 500) {}
+  constructor(
+    private readonly orchestrator: Orchestrator,
+    private readonly maxBatch = 500,
+  ) {}
 
   submit(req: TransitionRequest): Promise<InvocationRecord> {
     return new Promise((resolve, reject) => {
@@ -26,7 +33,9 @@ export class TransitionBatcher {
   /** While held, queued changes wait for `take`; releasing flushes what is left on the next turn. */
   hold(on: boolean): void {
     this.held = on;
-    if (!on && this.queue.length) this.schedule();
+    if (!on && this.queue.length) {
+      this.schedule();
+    }
   }
 
   /** Removes and returns up to `max` queued changes; the caller writes them and calls `settle`. */
@@ -36,12 +45,19 @@ export class TransitionBatcher {
 
   /** Answers taken changes with what writing them returned (in order), or with the error that failed them all. */
   static settle(batch: PendingChange[], results: Array<InvocationRecord | Error> | Error): void {
-    if (results instanceof Error) { for (const p of batch) p.reject(results); return; }
+    if (results instanceof Error) {
+      for (const p of batch) {
+        p.reject(results);
+      }
+      return;
+    }
     results.forEach((r, i) => (r instanceof Error ? batch[i]!.reject(r) : batch[i]!.resolve(r)));
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled) {
+      return;
+    }
     this.scheduled = true;
     setImmediate(() => void this.flush());
   }
@@ -51,7 +67,13 @@ export class TransitionBatcher {
     while (this.queue.length && !this.held) {
       const batch = this.take();
       try {
-        TransitionBatcher.settle(batch, await this.orchestrator.transitionMany(batch.map((p) => p.req), Date.now()));
+        TransitionBatcher.settle(
+          batch,
+          await this.orchestrator.transitionMany(
+            batch.map((p) => p.req),
+            Date.now(),
+          ),
+        );
       } catch (err) {
         TransitionBatcher.settle(batch, err instanceof Error ? err : new Error(String(err)));
       }

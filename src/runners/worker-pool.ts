@@ -17,10 +17,17 @@ export class WorkerPool {
   private readonly all = new Map<GuestHandle, Promise<GuestHandle>>();
   private closing = false;
 
-  constructor(private readonly app: App, private readonly b: Backends, private readonly runnerId: string,
-    private readonly appModule: string | string[] | undefined, private readonly max = availableParallelism()) {}
+  constructor(
+    private readonly app: App,
+    private readonly b: Backends,
+    private readonly runnerId: string,
+    private readonly appModule: string | string[] | undefined,
+    private readonly max = availableParallelism(),
+  ) {}
 
-  get size(): number { return this.all.size; }
+  get size(): number {
+    return this.all.size;
+  }
 
   /** Runs one attempt on a worker and says what to do with how it ended. */
   async run(rec: InvocationRecord, hooks: WaitHooks): Promise<Disposition> {
@@ -36,12 +43,24 @@ export class WorkerPool {
   /** The least busy live worker, starting a new one while below `max` and all are busy. */
   private async pick(): Promise<GuestHandle> {
     const appModule = requireAppModule('thread (worker_threads)', this.appModule);
-    for (const g of this.all.keys()) if (!g.alive) this.all.delete(g);
+    for (const g of this.all.keys()) {
+      if (!g.alive) {
+        this.all.delete(g);
+      }
+    }
     const live = [...this.all.keys()];
     const idle = live.find((g) => g.size === 0);
-    if (idle) return this.all.get(idle)!;
+    if (idle) {
+      return this.all.get(idle)!;
+    }
     if (this.all.size < this.max || live.length === 0) {
-      const { handle, ready } = workerGuest({ app: this.app, b: this.b, appModule, runnerId: this.runnerId, mode: 'guest' });
+      const { handle, ready } = workerGuest({
+        app: this.app,
+        b: this.b,
+        appModule,
+        runnerId: this.runnerId,
+        mode: 'guest',
+      });
       this.all.set(handle, ready);
       void ready.catch(() => this.all.delete(handle));
       return ready;
@@ -52,7 +71,9 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const g of this.all.keys()) g.ch.kill();
+    for (const g of this.all.keys()) {
+      g.ch.kill();
+    }
     this.all.clear();
   }
 }

@@ -29,7 +29,9 @@ export interface StoredArgs {
 const stores = new WeakMap<App, ArgStore>();
 export function argStore(app: App): ArgStore {
   let s = stores.get(app);
-  if (!s) stores.set(app, (s = new ArgStore(app)));
+  if (!s) {
+    stores.set(app, (s = new ArgStore(app)));
+  }
   return s;
 }
 
@@ -45,9 +47,16 @@ export class ArgStore {
    * The members of `obj` as a JSON fragment (no braces), large ones moved to the data store;
    * null when the object cannot be cut into members (it has its own "$t" key).
    */
-  async members(taskId: string, opts: EffectiveTaskOptions, obj: Record<string, unknown>, where = 'argument'): Promise<StoredArgs | null> {
+  async members(
+    taskId: string,
+    opts: EffectiveTaskOptions,
+    obj: Record<string, unknown>,
+    where = 'argument',
+  ): Promise<StoredArgs | null> {
     const ser = this.app.serializer;
-    if (Object.prototype.hasOwnProperty.call(obj, '$t')) return null;
+    if (Object.prototype.hasOwnProperty.call(obj, '$t')) {
+      return null;
+    }
     const cfg = this.app.config.data_store;
     const parts: string[] = [];
     const keys: string[] = [];
@@ -57,11 +66,19 @@ export class ArgStore {
       const bytes = Buffer.byteLength(member) - head;
       if (bytes > cfg.warn_threshold && !this.warned.has(`${taskId}.${name}`)) {
         this.warned.add(`${taskId}.${name}`);
-        this.app.logger.warn(`task "${taskId}": argument "${name}" is ${bytes} bytes serialized (warn_threshold ${cfg.warn_threshold})`, { task: taskId, argument: name, bytes });
+        this.app.logger.warn(
+          `task "${taskId}": argument "${name}" is ${bytes} bytes serialized (warn_threshold ${cfg.warn_threshold})`,
+          { task: taskId, argument: name, bytes },
+        );
       }
-      const cacheable = bytes >= cfg.min_size_to_cache && (cfg.max_size_to_cache === 0 || bytes <= cfg.max_size_to_cache)
-        && !opts.disable_cache_args.includes(name);
-      if (!cacheable) { parts.push(member); continue; }
+      const cacheable =
+        bytes >= cfg.min_size_to_cache &&
+        (cfg.max_size_to_cache === 0 || bytes <= cfg.max_size_to_cache) &&
+        !opts.disable_cache_args.includes(name);
+      if (!cacheable) {
+        parts.push(member);
+        continue;
+      }
       const value = member.slice(head);
       const key = createHash('sha256').update(value).digest('hex');
       await this.put(key, value);
@@ -75,14 +92,23 @@ export class ArgStore {
   inlineArgs(text: string): StoredArgs | undefined {
     // A UTF-16 unit is at most 3 UTF-8 bytes: most texts are decided without counting bytes.
     const min = this.app.config.data_store.min_size_to_cache;
-    if (text.length * 3 < min || Buffer.byteLength(text) < min) return { text, keys: NO_KEYS };
+    if (text.length * 3 < min || Buffer.byteLength(text) < min) {
+      return { text, keys: NO_KEYS };
+    }
     return undefined;
   }
 
   /** `text` is `args` serialized whole; large members move to the data store. */
-  async args(taskId: string, opts: EffectiveTaskOptions, args: Record<string, unknown>, text: string): Promise<StoredArgs> {
+  async args(
+    taskId: string,
+    opts: EffectiveTaskOptions,
+    args: Record<string, unknown>,
+    text: string,
+  ): Promise<StoredArgs> {
     const inline = this.inlineArgs(text);
-    if (inline) return inline;
+    if (inline) {
+      return inline;
+    }
     const m = await this.members(taskId, opts, args);
     return m && m.keys.length ? { text: `{${m.text}}`, keys: m.keys } : { text, keys: [] };
   }
@@ -90,21 +116,29 @@ export class ArgStore {
   private async put(key: string, value: string): Promise<void> {
     const { data } = await this.app.backends();
     // `has` first: a round trip is cheaper than sending the blob again.
-    if (!(await data.has(key))) await data.put(key, Buffer.from(value));
+    if (!(await data.has(key))) {
+      await data.put(key, Buffer.from(value));
+    }
     this.cache.set(key, value);
   }
 
   /** The arguments when they refer to no blob (the usual case), without a trip through a promise; else undefined. */
   resolveInline(text: string): Record<string, unknown> | undefined {
-    return text.includes(REF_MARK) ? undefined : this.app.serializer.deserialize(text) as Record<string, unknown>;
+    return text.includes(REF_MARK)
+      ? undefined
+      : (this.app.serializer.deserialize(text) as Record<string, unknown>);
   }
 
   /** Deserializes stored arguments, fetching referenced blobs. */
   async resolve(text: string): Promise<Record<string, unknown>> {
     const ser = this.app.serializer;
-    if (!text.includes(REF_MARK)) return ser.deserialize(text) as Record<string, unknown>;
+    if (!text.includes(REF_MARK)) {
+      return ser.deserialize(text) as Record<string, unknown>;
+    }
     const top = JSON.parse(text) as Record<string, unknown>;
-    if (Object.prototype.hasOwnProperty.call(top, '$t')) return ser.deserialize(text) as Record<string, unknown>;
+    if (Object.prototype.hasOwnProperty.call(top, '$t')) {
+      return ser.deserialize(text) as Record<string, unknown>;
+    }
     const parts: string[] = [];
     for (const [name, v] of Object.entries(top)) {
       parts.push(`${JSON.stringify(name)}:${isRef(v) ? await this.blob(v.k) : JSON.stringify(v)}`);
@@ -114,11 +148,15 @@ export class ArgStore {
 
   private async blob(key: string): Promise<string> {
     const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      return hit;
+    }
     const buf = await (await this.app.backends()).data.get(key);
     if (!buf) {
-      throw new SerializationError(`an argument stored in the data store under ${key} is missing`,
-        'the blob was deleted (purge) while an invocation still referred to it; call the task again');
+      throw new SerializationError(
+        `an argument stored in the data store under ${key} is missing`,
+        'the blob was deleted (purge) while an invocation still referred to it; call the task again',
+      );
     }
     const value = buf.toString();
     this.cache.set(key, value);
@@ -127,7 +165,9 @@ export class ArgStore {
 }
 
 function isRef(v: unknown): v is { $t: 'Ref'; k: string } {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    return false;
+  }
   const o = v as Record<string, unknown>;
   return o.$t === 'Ref' && typeof o.k === 'string' && Object.keys(o).length === 2;
 }
@@ -138,8 +178,20 @@ function isRef(v: unknown): v is { $t: 'Ref'; k: string } {
  */
 export async function addBlobRefs(app: App, keysById: Map<string, string[]>): Promise<void> {
   const byKey = new Map<string, string[]>();
-  for (const [id, keys] of keysById) for (const k of keys) { let l = byKey.get(k); if (!l) byKey.set(k, (l = [])); l.push(id); }
-  if (!byKey.size) return;
+  for (const [id, keys] of keysById) {
+    for (const k of keys) {
+      let l = byKey.get(k);
+      if (!l) {
+        byKey.set(k, (l = []));
+      }
+      l.push(id);
+    }
+  }
+  if (!byKey.size) {
+    return;
+  }
   const { data } = await app.backends();
-  for (const [k, ids] of byKey) await data.addRefs(k, ids);
+  for (const [k, ids] of byKey) {
+    await data.addRefs(k, ids);
+  }
 }

@@ -10,8 +10,19 @@ import { errorToPlain, type ErrorData, type Serializer } from './serializer.js';
 type ErrorClass = abstract new (...args: any[]) => Error;
 
 const BUILTIN: ErrorClass[] = [
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-  ...(Object.values(taskappErrors) as unknown[]).filter((v): v is ErrorClass => typeof v === 'function' && (v as { prototype: unknown }).prototype instanceof Error && v !== TaskFailedError),
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  ...(Object.values(taskappErrors) as unknown[]).filter(
+    (v): v is ErrorClass =>
+      typeof v === 'function' &&
+      (v as { prototype: unknown }).prototype instanceof Error &&
+      v !== TaskFailedError,
+  ),
 ];
 
 export class ErrorRegistry {
@@ -34,11 +45,25 @@ export class ErrorRegistry {
   revive(text: string, serializer: Serializer, invocationId?: string): Error {
     const data = serializer.deserialize(text) as ErrorData;
     const cls = this.classes.get(data.name);
-    if (!cls) return new TaskFailedError(data.name, data.message, data.stack, data.fields ?? {}, invocationId);
+    if (!cls) {
+      return new TaskFailedError(
+        data.name,
+        data.message,
+        data.stack,
+        data.fields ?? {},
+        invocationId,
+      );
+    }
     const err = Object.create(cls.prototype) as Error;
-    Object.defineProperty(err, 'message', { value: data.message, writable: true, configurable: true });
+    Object.defineProperty(err, 'message', {
+      value: data.message,
+      writable: true,
+      configurable: true,
+    });
     Object.defineProperty(err, 'stack', { value: data.stack, writable: true, configurable: true });
-    if (err.name !== data.name) Object.defineProperty(err, 'name', { value: data.name, writable: true, configurable: true });
+    if (err.name !== data.name) {
+      Object.defineProperty(err, 'name', { value: data.name, writable: true, configurable: true });
+    }
     Object.assign(err, data.fields ?? {});
     return err;
   }

@@ -29,8 +29,10 @@ export class JsonSerializer implements Serializer {
   /** Registers a class (toJSON + static fromJSON) under its name, or under `name`. */
   register(cls: SerializableClass, name = cls.name): void {
     if (typeof cls.fromJSON !== 'function' || typeof cls.prototype?.toJSON !== 'function') {
-      throw new SerializationError(`class ${cls.name} cannot be registered for serialization: it needs a toJSON() method and a static fromJSON()`,
-        'add `toJSON() { return {...} }` and `static fromJSON(json) { return new ThisClass(...) }`');
+      throw new SerializationError(
+        `class ${cls.name} cannot be registered for serialization: it needs a toJSON() method and a static fromJSON()`,
+        'add `toJSON() { return {...} }` and `static fromJSON(json) { return new ThisClass(...) }`',
+      );
     }
     this.byName.set(name, cls);
     this.byCtor.set(cls, name);
@@ -46,50 +48,101 @@ export class JsonSerializer implements Serializer {
    */
   serializeMembers(obj: Record<string, unknown>, where = 'value'): string | null {
     // An object with its own "$t" key is escaped as a whole: it cannot be cut into members.
-    if (Object.prototype.hasOwnProperty.call(obj, TAG)) return null;
+    if (Object.prototype.hasOwnProperty.call(obj, TAG)) {
+      return null;
+    }
     return JSON.stringify(this.encode(obj, where)).slice(1, -1);
   }
 
   deserialize(text: string): unknown {
     // Fast path: nothing tagged, plain JSON.
-    if (!text.includes('"$t"')) return JSON.parse(text);
+    if (!text.includes('"$t"')) {
+      return JSON.parse(text);
+    }
     return this.decode(JSON.parse(text));
   }
 
   private encode(v: unknown, path: string): unknown {
     switch (typeof v) {
-      case 'string': case 'boolean': return v;
-      case 'number': return Number.isFinite(v) ? v : { [TAG]: 'Num', v: String(v) };
-      case 'bigint': return { [TAG]: 'BigInt', v: v.toString() };
-      case 'undefined': return { [TAG]: 'U' };
-      case 'function': case 'symbol':
-        throw new SerializationError(`${path} is a ${typeof v}, which cannot be serialized`,
-          'pass plain data (strings, numbers, objects, arrays, Date, Map, Set, BigInt, Buffer) or a registered class');
+      case 'string':
+      case 'boolean':
+        return v;
+      case 'number':
+        return Number.isFinite(v) ? v : { [TAG]: 'Num', v: String(v) };
+      case 'bigint':
+        return { [TAG]: 'BigInt', v: v.toString() };
+      case 'undefined':
+        return { [TAG]: 'U' };
+      case 'function':
+      case 'symbol':
+        throw new SerializationError(
+          `${path} is a ${typeof v}, which cannot be serialized`,
+          'pass plain data (strings, numbers, objects, arrays, Date, Map, Set, BigInt, Buffer) or a registered class',
+        );
     }
-    if (v === null) return null;
-    if (Array.isArray(v)) return v.map((x, i) => (x === undefined ? null : this.encode(x, `${path}[${i}]`)));
+    if (v === null) {
+      return null;
+    }
+    if (Array.isArray(v)) {
+      return v.map((x, i) => (x === undefined ? null : this.encode(x, `${path}[${i}]`)));
+    }
     const proto = Object.getPrototypeOf(v);
     if (proto === Object.prototype || proto === null) {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v as object)) out[k] = this.encode((v as Record<string, unknown>)[k], `${path}.${k}`);
+      for (const k of Object.keys(v as object)) {
+        out[k] = this.encode((v as Record<string, unknown>)[k], `${path}.${k}`);
+      }
       return TAG in out ? { [TAG]: 'Obj', v: out } : out;
     }
-    if (v instanceof Date) return { [TAG]: 'Date', v: v.getTime() };
-    if (Buffer.isBuffer(v)) return { [TAG]: 'Buf', v: v.toString('base64') };
-    if (v instanceof Uint8Array) return { [TAG]: 'U8', v: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
-    if (v instanceof Map) return { [TAG]: 'Map', v: [...v].map(([k, x], i) => [this.encode(k, `${path}<key ${i}>`), this.encode(x, `${path}<value ${i}>`)]) };
-    if (v instanceof Set) return { [TAG]: 'Set', v: [...v].map((x, i) => this.encode(x, `${path}<item ${i}>`)) };
+    if (v instanceof Date) {
+      return { [TAG]: 'Date', v: v.getTime() };
+    }
+    if (Buffer.isBuffer(v)) {
+      return { [TAG]: 'Buf', v: v.toString('base64') };
+    }
+    if (v instanceof Uint8Array) {
+      return {
+        [TAG]: 'U8',
+        v: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'),
+      };
+    }
+    if (v instanceof Map) {
+      return {
+        [TAG]: 'Map',
+        v: [...v].map(([k, x], i) => [
+          this.encode(k, `${path}<key ${i}>`),
+          this.encode(x, `${path}<value ${i}>`),
+        ]),
+      };
+    }
+    if (v instanceof Set) {
+      return { [TAG]: 'Set', v: [...v].map((x, i) => this.encode(x, `${path}<item ${i}>`)) };
+    }
     const name = this.byCtor.get((v as object).constructor);
-    if (name !== undefined) return { [TAG]: 'C', c: name, v: this.encode((v as { toJSON(): unknown }).toJSON(), `${path}.toJSON()`) };
-    if (v instanceof Error) return { [TAG]: 'Err', v: this.encode(errorToPlain(v), path) };
+    if (name !== undefined) {
+      return {
+        [TAG]: 'C',
+        c: name,
+        v: this.encode((v as { toJSON(): unknown }).toJSON(), `${path}.toJSON()`),
+      };
+    }
+    if (v instanceof Error) {
+      return { [TAG]: 'Err', v: this.encode(errorToPlain(v), path) };
+    }
     const ctorName = (v as object).constructor?.name ?? 'unknown';
-    throw new SerializationError(`${path} is an instance of class ${ctorName}, which is not registered for serialization`,
-      `give ${ctorName} a toJSON() method and a static fromJSON(), then register it: taskapp({ classes: [${ctorName}] }) or app.registerClass(${ctorName})`);
+    throw new SerializationError(
+      `${path} is an instance of class ${ctorName}, which is not registered for serialization`,
+      `give ${ctorName} a toJSON() method and a static fromJSON(), then register it: taskapp({ classes: [${ctorName}] }) or app.registerClass(${ctorName})`,
+    );
   }
 
   private decode(v: unknown): unknown {
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) return v.map((x) => this.decode(x));
+    if (v === null || typeof v !== 'object') {
+      return v;
+    }
+    if (Array.isArray(v)) {
+      return v.map((x) => this.decode(x));
+    }
     const o = v as Record<string, unknown>;
     const tag = o[TAG];
     if (typeof tag !== 'string') {
@@ -102,30 +155,44 @@ export class JsonSerializer implements Serializer {
       return out;
     }
     switch (tag) {
-      case 'U': return undefined;
-      case 'Num': return Number(o.v);
-      case 'BigInt': return BigInt(o.v as string);
-      case 'Date': return new Date(o.v as number);
-      case 'Buf': return Buffer.from(o.v as string, 'base64');
-      case 'U8': return new Uint8Array(Buffer.from(o.v as string, 'base64'));
-      case 'Map': return new Map((o.v as unknown[][]).map(([k, x]) => [this.decode(k), this.decode(x)]));
-      case 'Set': return new Set((o.v as unknown[]).map((x) => this.decode(x)));
+      case 'U':
+        return undefined;
+      case 'Num':
+        return Number(o.v);
+      case 'BigInt':
+        return BigInt(o.v as string);
+      case 'Date':
+        return new Date(o.v as number);
+      case 'Buf':
+        return Buffer.from(o.v as string, 'base64');
+      case 'U8':
+        return new Uint8Array(Buffer.from(o.v as string, 'base64'));
+      case 'Map':
+        return new Map((o.v as unknown[][]).map(([k, x]) => [this.decode(k), this.decode(x)]));
+      case 'Set':
+        return new Set((o.v as unknown[]).map((x) => this.decode(x)));
       case 'Obj': {
         const inner = o.v as Record<string, unknown>;
         const out: Record<string, unknown> = {};
-        for (const k of Object.keys(inner)) out[k] = this.decode(inner[k]);
+        for (const k of Object.keys(inner)) {
+          out[k] = this.decode(inner[k]);
+        }
         return out;
       }
-      case 'Err': return this.decode(o.v);
+      case 'Err':
+        return this.decode(o.v);
       case 'C': {
         const cls = this.byName.get(o.c as string);
         if (!cls) {
-          throw new SerializationError(`serialized data holds class "${String(o.c)}", which is not registered in this process`,
-            `register it in every process that runs or reads this task: taskapp({ classes: [${String(o.c)}] })`);
+          throw new SerializationError(
+            `serialized data holds class "${String(o.c)}", which is not registered in this process`,
+            `register it in every process that runs or reads this task: taskapp({ classes: [${String(o.c)}] })`,
+          );
         }
         return cls.fromJSON(this.decode(o.v));
       }
-      default: return o;
+      default:
+        return o;
     }
   }
 }
@@ -140,16 +207,26 @@ export interface ErrorData {
 
 export function errorToPlain(err: unknown): ErrorData {
   if (!(err instanceof Error)) {
-    return { name: 'NonErrorThrown', message: typeof err === 'string' ? err : safeString(err), fields: {} };
+    return {
+      name: 'NonErrorThrown',
+      message: typeof err === 'string' ? err : safeString(err),
+      fields: {},
+    };
   }
   const fields: Record<string, unknown> = {};
   for (const k of Object.keys(err)) {
-    if (k === 'name' || k === 'message' || k === 'stack') continue;
+    if (k === 'name' || k === 'message' || k === 'stack') {
+      continue;
+    }
     fields[k] = (err as unknown as Record<string, unknown>)[k];
   }
   return { name: err.name, message: err.message, stack: err.stack, fields };
 }
 
 function safeString(v: unknown): string {
-  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }

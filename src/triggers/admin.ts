@@ -24,20 +24,33 @@ export interface TriggerInfo {
 
 export class UnknownTriggerError extends TaskappError {
   constructor(name: string, known: string[]) {
-    super('UNKNOWN_TRIGGER', `no trigger or task with triggers named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ' (the app declares no triggers)'}`, {
-      fix: 'run `taskapp trigger list` to see the trigger ids', exitCode: 2,
-    });
+    super(
+      'UNKNOWN_TRIGGER',
+      `no trigger or task with triggers named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ' (the app declares no triggers)'}`,
+      {
+        fix: 'run `taskapp trigger list` to see the trigger ids',
+        exitCode: 2,
+      },
+    );
   }
 }
 
 function pick(app: App, name: string): TriggerDef[] {
   const defs = collectTriggers(app);
   const hit = resolveTriggerName(defs, name);
-  if (!hit.length) throw new UnknownTriggerError(name, defs.map((d) => d.id));
+  if (!hit.length) {
+    throw new UnknownTriggerError(
+      name,
+      defs.map((d) => d.id),
+    );
+  }
   return hit;
 }
 
-export async function listTriggers(app: App, opts: { now?: number; count?: number } = {}): Promise<TriggerInfo[]> {
+export async function listTriggers(
+  app: App,
+  opts: { now?: number; count?: number } = {},
+): Promise<TriggerInfo[]> {
   const now = opts.now ?? Date.now();
   const defs = collectTriggers(app);
   const { triggers } = await app.backends();
@@ -46,11 +59,22 @@ export async function listTriggers(app: App, opts: { now?: number; count?: numbe
   const out: TriggerInfo[] = [];
   for (const def of defs) {
     const mine = crons.filter((c) => c.def === def);
-    const lasts = (await Promise.all(mine.map((c) => triggers.lastFire(c.key)))).filter((t): t is number => t !== null);
-    const nextFires = mine.flatMap((c) => c.leaf.schedule.between(now, Infinity, opts.count ?? 3)).sort((a, b) => a - b).slice(0, opts.count ?? 3);
+    const lasts = (await Promise.all(mine.map((c) => triggers.lastFire(c.key)))).filter(
+      (t): t is number => t !== null,
+    );
+    const nextFires = mine
+      .flatMap((c) => c.leaf.schedule.between(now, Infinity, opts.count ?? 3))
+      .sort((a, b) => a - b)
+      .slice(0, opts.count ?? 3);
     out.push({
-      id: def.id, taskId: def.taskId, kind: def.trigger.condition.kind, condition: def.trigger.describe(), source: def.source,
-      paused: paused.has(def.id), lastFire: lasts.length ? Math.max(...lasts) : null, nextFires,
+      id: def.id,
+      taskId: def.taskId,
+      kind: def.trigger.condition.kind,
+      condition: def.trigger.describe(),
+      source: def.source,
+      paused: paused.has(def.id),
+      lastFire: lasts.length ? Math.max(...lasts) : null,
+      nextFires,
     });
   }
   return out;
@@ -60,24 +84,52 @@ export async function listTriggers(app: App, opts: { now?: number; count?: numbe
 export async function setTriggerPaused(app: App, name: string, paused: boolean): Promise<string[]> {
   const defs = pick(app, name);
   const { triggers } = await app.backends();
-  for (const d of defs) await triggers.setPaused(d.id, paused);
+  for (const d of defs) {
+    await triggers.setPaused(d.id, paused);
+  }
   return defs.map((d) => d.id);
 }
 
 /** Fires trigger `name` now, once (paused or not). A task id works when the task has one trigger. */
-export async function fireTriggerNow(app: App, name: string): Promise<{ triggerId: string; invocationId: string }> {
+export async function fireTriggerNow(
+  app: App,
+  name: string,
+): Promise<{ triggerId: string; invocationId: string }> {
   const defs = pick(app, name);
   if (defs.length > 1) {
-    throw new TaskappError('AMBIGUOUS_TRIGGER', `task "${name}" has ${defs.length} triggers (${defs.map((d) => d.id).join(', ')})`, {
-      fix: 'name one trigger id', exitCode: 2,
-    });
+    throw new TaskappError(
+      'AMBIGUOUS_TRIGGER',
+      `task "${name}" has ${defs.length} triggers (${defs.map((d) => d.id).join(', ')})`,
+      {
+        fix: 'name one trigger id',
+        exitCode: 2,
+      },
+    );
   }
   const def = defs[0]!;
   const now = Date.now();
   const isCron = def.trigger.condition.kind === 'cron';
-  const ctx = { triggerId: def.id, taskId: def.taskId, kind: 'manual' as const, firedAt: now, ...(isCron ? { slot: now } : {}) };
-  const id = await fireTrigger(app, await app.backends(), def, ctx, `${def.id}@manual:${randomUUID()}`);
-  if (!id) throw new TaskappError('TRIGGER_FIRE_FAILED', `trigger ${def.id} could not start task "${def.taskId}" (see the log above)`, { fix: 'check the trigger\'s withArgs() provider' });
+  const ctx = {
+    triggerId: def.id,
+    taskId: def.taskId,
+    kind: 'manual' as const,
+    firedAt: now,
+    ...(isCron ? { slot: now } : {}),
+  };
+  const id = await fireTrigger(
+    app,
+    await app.backends(),
+    def,
+    ctx,
+    `${def.id}@manual:${randomUUID()}`,
+  );
+  if (!id) {
+    throw new TaskappError(
+      'TRIGGER_FIRE_FAILED',
+      `trigger ${def.id} could not start task "${def.taskId}" (see the log above)`,
+      { fix: "check the trigger's withArgs() provider" },
+    );
+  }
   return { triggerId: def.id, invocationId: id };
 }
 
@@ -87,9 +139,14 @@ export async function emitFromText(app: App, code: string, payloadJson = '{}'): 
   try {
     payload = JSON.parse(payloadJson);
   } catch (err) {
-    throw new TaskappError('INVALID_PAYLOAD', `--payload is not valid JSON: ${(err as Error).message} (got ${payloadJson})`, {
-      fix: `quote it for the shell, e.g. --payload '{"userId": 7}'`, exitCode: 2,
-    });
+    throw new TaskappError(
+      'INVALID_PAYLOAD',
+      `--payload is not valid JSON: ${(err as Error).message} (got ${payloadJson})`,
+      {
+        fix: `quote it for the shell, e.g. --payload '{"userId": 7}'`,
+        exitCode: 2,
+      },
+    );
   }
   return app.emit(code, payload);
 }

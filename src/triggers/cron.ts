@@ -27,7 +27,9 @@ const EXAMPLES: Record<(typeof FIELDS)[number], string> = {
 
 function tryParse(expr: string, tz?: string): string | null {
   try {
-    cronParser().parse(expr, { tz, currentDate: new Date(0) }).next();
+    cronParser()
+      .parse(expr, { tz, currentDate: new Date(0) })
+      .next();
     return null;
   } catch (err) {
     return (err as Error).message;
@@ -39,7 +41,9 @@ export function cronProblem(expr: string): string | null {
   const tokens = [...expr.matchAll(/\S+/g)];
   if (tokens.length === 1 && tokens[0]![0].startsWith('@')) {
     const err = tryParse(expr);
-    return err ? `invalid cron expression "${expr}": ${err}; a valid example: "@daily" or ${EXAMPLES.hour}` : null;
+    return err
+      ? `invalid cron expression "${expr}": ${err}; a valid example: "@daily" or ${EXAMPLES.hour}`
+      : null;
   }
   if (tokens.length !== 5 && tokens.length !== 6) {
     return `invalid cron expression "${expr}": it has ${tokens.length} field${tokens.length === 1 ? '' : 's'}, cron takes 5 (minute hour day-of-month month day-of-week) or 6 (seconds first); a valid example: ${EXAMPLES.hour}`;
@@ -56,7 +60,9 @@ export function cronProblem(expr: string): string | null {
     }
   }
   const err = tryParse(expr);
-  return err ? `invalid cron expression "${expr}": the fields do not combine (${err}), e.g. a day of month that the month never has; a valid example: ${EXAMPLES['day of month']}` : null;
+  return err
+    ? `invalid cron expression "${expr}": the fields do not combine (${err}), e.g. a day of month that the month never has; a valid example: ${EXAMPLES['day of month']}`
+    : null;
 }
 
 /** Why `tz` is not a time zone this runtime knows, or null. */
@@ -71,27 +77,44 @@ export function timeZoneProblem(tz: string): string | null {
 
 /** A validated schedule. Times are epoch ms. */
 export class CronSchedule {
-  private constructor(readonly expression: string, readonly timezone: string | undefined) {}
+  private constructor(
+    readonly expression: string,
+    readonly timezone: string | undefined,
+  ) {}
 
   /** Throws ConfigError naming `where` (e.g. task "report") when the expression or zone is bad. */
   static parse(expression: string, timezone?: string, where = 'cron trigger'): CronSchedule {
-    const problem = cronProblem(expression) ?? (timezone === undefined ? null : timeZoneProblem(timezone));
-    if (problem) throw new ConfigError(`${where}: ${problem}`, 'fix the cron expression or time zone where it is set (code or [tasks.<name>] cron/timezone)');
+    const problem =
+      cronProblem(expression) ?? (timezone === undefined ? null : timeZoneProblem(timezone));
+    if (problem) {
+      throw new ConfigError(
+        `${where}: ${problem}`,
+        'fix the cron expression or time zone where it is set (code or [tasks.<name>] cron/timezone)',
+      );
+    }
     return new CronSchedule(expression, timezone);
   }
 
   /** The first slot strictly after `after`. */
   next(after: number): number {
-    return cronParser().parse(this.expression, { tz: this.timezone, currentDate: new Date(after) }).next().getTime();
+    return cronParser()
+      .parse(this.expression, { tz: this.timezone, currentDate: new Date(after) })
+      .next()
+      .getTime();
   }
 
   /** Slots in (after, until], oldest first, at most `max`. */
   between(after: number, until: number, max = 1000): number[] {
-    const it = cronParser().parse(this.expression, { tz: this.timezone, currentDate: new Date(after) });
+    const it = cronParser().parse(this.expression, {
+      tz: this.timezone,
+      currentDate: new Date(after),
+    });
     const out: number[] = [];
     while (out.length < max) {
       const t = it.next().getTime();
-      if (t > until) break;
+      if (t > until) {
+        break;
+      }
       out.push(t);
     }
     return out;
@@ -99,12 +122,21 @@ export class CronSchedule {
 
   /** The latest `max` slots in (after, until]: a long gap never costs more than that. */
   latestBetween(after: number, until: number, max: number): number[] {
-    const it = cronParser().parse(this.expression, { tz: this.timezone, currentDate: new Date(until + 1) });
+    const it = cronParser().parse(this.expression, {
+      tz: this.timezone,
+      currentDate: new Date(until + 1),
+    });
     const out: number[] = [];
     while (out.length < max) {
       let t: number;
-      try { t = it.prev().getTime(); } catch { break; }
-      if (t <= after) break;
+      try {
+        t = it.prev().getTime();
+      } catch {
+        break;
+      }
+      if (t <= after) {
+        break;
+      }
       out.unshift(t);
     }
     return out;

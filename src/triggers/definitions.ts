@@ -34,15 +34,24 @@ export function collectTriggers(app: App): TriggerDef[] {
     const list = declared === undefined ? [] : Array.isArray(declared) ? declared : [declared];
     list.forEach((t, i) => {
       if (!(t instanceof Trigger)) {
-        throw new ConfigError(`task "${taskId}": triggers[${i}] is not a trigger made with on.*`, 'e.g. { triggers: on.cron("0 3 * * *") } or a list of them');
+        throw new ConfigError(
+          `task "${taskId}": triggers[${i}] is not a trigger made with on.*`,
+          'e.g. { triggers: on.cron("0 3 * * *") } or a list of them',
+        );
       }
       defs.push({ id: `${taskId}:${i}`, taskId, trigger: t, source: 'code' });
     });
     const opts = task.options;
     if (opts.cron !== undefined) {
-      const schedule = CronSchedule.parse(opts.cron, opts.timezone, `task "${taskId}" cron (from ${opts.sources.cron ?? 'config'})`);
+      const schedule = CronSchedule.parse(
+        opts.cron,
+        opts.timezone,
+        `task "${taskId}" cron (from ${opts.sources.cron ?? 'config'})`,
+      );
       defs.push({
-        id: `${taskId}:cron`, taskId, trigger: new Trigger({ kind: 'cron', schedule, minIntervalSeconds: 0 }),
+        id: `${taskId}:cron`,
+        taskId,
+        trigger: new Trigger({ kind: 'cron', schedule, minIntervalSeconds: 0 }),
         source: opts.sources.cron === 'code' ? 'code' : 'config',
       });
     }
@@ -54,8 +63,15 @@ export function cronParts(defs: TriggerDef[]): CronPart[] {
   const out: CronPart[] = [];
   for (const def of defs) {
     const c = def.trigger.condition;
-    if (c.kind === 'cron') out.push({ def, key: def.id, leaf: c });
-    else if (c.kind === 'any') c.parts.forEach((p, i) => { if (p.kind === 'cron') out.push({ def, key: `${def.id}#${i}`, leaf: p }); });
+    if (c.kind === 'cron') {
+      out.push({ def, key: def.id, leaf: c });
+    } else if (c.kind === 'any') {
+      c.parts.forEach((p, i) => {
+        if (p.kind === 'cron') {
+          out.push({ def, key: `${def.id}#${i}`, leaf: p });
+        }
+      });
+    }
   }
   return out;
 }

@@ -12,7 +12,10 @@ const schedulers = new WeakMap<App, Promise<TriggerScheduler | null>>();
 function devScheduler(app: App): Promise<TriggerScheduler | null> {
   let s = schedulers.get(app);
   if (!s) {
-    s = app.backends().then((b) => { const t = new TriggerScheduler(app, b); return t.empty ? null : t; });
+    s = app.backends().then((b) => {
+      const t = new TriggerScheduler(app, b);
+      return t.empty ? null : t;
+    });
     schedulers.set(app, s);
   }
   return s;

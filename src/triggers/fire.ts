@@ -22,8 +22,17 @@ export const cronRunId = (triggerId: string, slot: number): string => `${trigger
  * Claims `runId` (unless `claimed`) and registers the task's invocation. Returns its id, or null
  * when another runner already fired this run.
  */
-export async function fireTrigger(app: App, b: Backends, def: TriggerDef, ctx: TriggerContext, runId: string, claimed = false): Promise<string | null> {
-  if (!claimed && !(await b.triggers.claimRun(runId, Date.now()))) return null;
+export async function fireTrigger(
+  app: App,
+  b: Backends,
+  def: TriggerDef,
+  ctx: TriggerContext,
+  runId: string,
+  claimed = false,
+): Promise<string | null> {
+  if (!claimed && !(await b.triggers.claimRun(runId, Date.now()))) {
+    return null;
+  }
   const task = app.getTask(def.taskId);
   const id = invocationIdFor(app.appId, runId);
   if (!task) {
@@ -37,8 +46,14 @@ export async function fireTrigger(app: App, b: Backends, def: TriggerDef, ctx: T
     return id;
   } catch (err) {
     // The claim is spent: say loudly which fire was lost and why (a provider bug, a bad argument).
-    if (await b.state.get(id).catch(() => null)) return id;
-    app.logger.error('trigger could not start its task', { trigger: def.id, run: runId, error: (err as Error).message });
+    if (await b.state.get(id).catch(() => null)) {
+      return id;
+    }
+    app.logger.error('trigger could not start its task', {
+      trigger: def.id,
+      run: runId,
+      error: (err as Error).message,
+    });
     return null;
   }
 }

@@ -19,7 +19,8 @@ export interface TriggerEventInfo {
   at: number;
 }
 
-export type TriggerKind = 'cron' | 'status' | 'result' | 'exception' | 'event' | 'all' | 'any' | 'manual';
+export type TriggerKind =
+  'cron' | 'status' | 'result' | 'exception' | 'event' | 'all' | 'any' | 'manual';
 
 /** What an argument provider sees when a trigger fires. */
 export interface TriggerContext {

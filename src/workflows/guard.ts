@@ -14,7 +14,11 @@ import { currentInvocation, type GuardState } from '../orchestration/context.js'
 import { DeterminismError } from './errors.js';
 
 /** The originals, for taskapp's own use (recording values, timers) while patched. */
-export const original = { random: Math.random, now: Date.now, uuid: crypto.randomUUID.bind(crypto) };
+export const original = {
+  random: Math.random,
+  now: Date.now,
+  uuid: crypto.randomUUID.bind(crypto),
+};
 
 export type { GuardState };
 
@@ -24,19 +28,35 @@ const warned = new Set<string>();
 let installed = false;
 
 const ADVICE: Record<string, string> = {
-  'Math.random()': 'ctx.wf.random()', 'Date.now()': 'ctx.wf.now()', 'crypto.randomUUID()': 'ctx.wf.uuid()',
+  'Math.random()': 'ctx.wf.random()',
+  'Date.now()': 'ctx.wf.now()',
+  'crypto.randomUUID()': 'ctx.wf.uuid()',
 };
 
 export function installGuard(): void {
-  if (installed) return;
+  if (installed) {
+    return;
+  }
   installed = true;
-  Math.random = function random() { check('Math.random()'); return original.random(); };
-  Date.now = function now() { check('Date.now()'); return original.now(); };
-  const uuid = function randomUUID(opts?: crypto.RandomUUIDOptions) { check('crypto.randomUUID()'); return original.uuid(opts); };
+  Math.random = function random() {
+    check('Math.random()');
+    return original.random();
+  };
+  Date.now = function now() {
+    check('Date.now()');
+    return original.now();
+  };
+  const uuid = function randomUUID(opts?: crypto.RandomUUIDOptions) {
+    check('crypto.randomUUID()');
+    return original.uuid(opts);
+  };
   crypto.randomUUID = uuid;
   if (globalThis.crypto && globalThis.crypto.randomUUID) {
     const webUuid = globalThis.crypto.randomUUID.bind(globalThis.crypto);
-    globalThis.crypto.randomUUID = function randomUUID() { check('crypto.randomUUID()'); return webUuid(); };
+    globalThis.crypto.randomUUID = function randomUUID() {
+      check('crypto.randomUUID()');
+      return webUuid();
+    };
   }
   // `import { randomUUID } from 'node:crypto'` sees the patch too.
   syncBuiltinESMExports();
@@ -44,14 +64,22 @@ export function installGuard(): void {
 
 function check(fn: string): void {
   const g = currentInvocation.getStore()?.guard;
-  if (!g) return;
+  if (!g) {
+    return;
+  }
   const where = callerLine();
-  if (!where) return;
+  if (!where) {
+    return;
+  }
   const message = `workflow task "${g.taskId}" called ${fn} directly at ${where}: a re-run (retry, recovery) gets a different value`;
   const fix = `use ${ADVICE[fn]}, which records the value and returns it unchanged on a re-run`;
-  if (g.strict) throw new DeterminismError(message, fix);
+  if (g.strict) {
+    throw new DeterminismError(message, fix);
+  }
   const once = `${g.taskId}\0${fn}`;
-  if (warned.has(once)) return;
+  if (warned.has(once)) {
+    return;
+  }
   warned.add(once);
   g.logger.warn(`${message}; ${fix}`, { task: g.taskId, call: fn, where });
 }
@@ -65,10 +93,16 @@ function callerLine(): string | null {
   Error.stackTraceLimit = limit;
   // Frame 1 is the patched function itself; frame 2 its caller.
   const frame = holder.stack?.split('\n')[2];
-  if (!frame) return null;
+  if (!frame) {
+    return null;
+  }
   const m = /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?$/.exec(frame.trim());
-  if (!m) return null;
+  if (!m) {
+    return null;
+  }
   const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-  if (file.startsWith(OWN_ROOT) || file.includes('/node_modules/') || file.startsWith('node:')) return null;
+  if (file.startsWith(OWN_ROOT) || file.includes('/node_modules/') || file.startsWith('node:')) {
+    return null;
+  }
   return `${file}:${m[2]}:${m[3]}`;
 }

@@ -21,10 +21,20 @@ export function workflowIdOf(rec: Pick<InvocationRecord, 'id' | 'workflowId'>): 
   return rec.workflowId ?? rec.id;
 }
 
-export async function recordChildWorkflows(app: App, taskId: string, parent: RunningContext, ids: string[]): Promise<void> {
+export async function recordChildWorkflows(
+  app: App,
+  taskId: string,
+  parent: RunningContext,
+  ids: string[],
+): Promise<void> {
   const { workflows } = await app.backends();
   for (const id of ids) {
-    const meta: WorkflowMeta = { type: taskId, rootInvocationId: id, parentWorkflowId: parent.workflowId, parentInvocationId: parent.invocationId };
+    const meta: WorkflowMeta = {
+      type: taskId,
+      rootInvocationId: id,
+      parentWorkflowId: parent.workflowId,
+      parentInvocationId: parent.invocationId,
+    };
     await workflows.wfSetIfAbsent(id, META_KEY, JSON.stringify(meta));
   }
 }

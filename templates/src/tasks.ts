@@ -4,8 +4,11 @@ import { taskapp } from 'taskapp';
 export const app = taskapp({ appId: '{{app_id}}' });
 
 /** A task is a plain async function taking one object of named arguments. */
-export const add = app.task('add', async ({ x, y }: { x: number; y: number }) => x + y, { maxRetries: 2 });
+export const add = app.task('add', async ({ x, y }: { x: number; y: number }) => x + y, {
+  maxRetries: 2,
+});
 
 /** Tasks call tasks: a parent waiting on its children leaves its slot, so this never deadlocks. */
 export const fib = app.task('fib', async ({ n }: { n: number }): Promise<number> =>
-  n <= 1 ? n : (await fib.run({ n: n - 1 })) + (await fib.run({ n: n - 2 })));
+  n <= 1 ? n : (await fib.run({ n: n - 1 })) + (await fib.run({ n: n - 2 })),
+);

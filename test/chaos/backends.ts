@@ -30,7 +30,9 @@ export interface ChaosBackend {
 
 export const sqlite: ChaosBackend = {
   name: 'sqlite',
-  describe: async (title, fn) => { describe(title, fn); },
+  describe: async (title, fn) => {
+    describe(title, fn);
+  },
   fresh: (dir) => {
     const path = join(dir, `chaos-${randomUUID().slice(0, 8)}.sqlite`);
     return {
@@ -47,14 +49,21 @@ export const redis: ChaosBackend = {
   fresh: () => {
     const prefix = testPrefix('chaos');
     return {
-      env: { TASKAPP__BACKEND: 'redis', TASKAPP__REDIS__URL: REDIS_URL, TASKAPP__REDIS__PREFIX: prefix },
+      env: {
+        TASKAPP__BACKEND: 'redis',
+        TASKAPP__REDIS__URL: REDIS_URL,
+        TASKAPP__REDIS__PREFIX: prefix,
+      },
       options: { backend: 'redis', redis: { url: REDIS_URL, prefix } },
-      cleanup: async () => { await deleteKeys(prefix); },
+      cleanup: async () => {
+        await deleteKeys(prefix);
+      },
     };
   },
 };
 
-const POSTGRES_URL = process.env.TASKAPP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL =
+  process.env.TASKAPP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Each test gets its own Postgres schema, dropped afterwards (never a shared one). */
 export const postgres: ChaosBackend = {
@@ -63,13 +72,21 @@ export const postgres: ChaosBackend = {
   fresh: () => {
     const schema = `taskapp_chaos_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     return {
-      env: { TASKAPP__BACKEND: 'postgres', TASKAPP__POSTGRES__URL: POSTGRES_URL, TASKAPP__POSTGRES__SCHEMA: schema },
+      env: {
+        TASKAPP__BACKEND: 'postgres',
+        TASKAPP__POSTGRES__URL: POSTGRES_URL,
+        TASKAPP__POSTGRES__SCHEMA: schema,
+      },
       options: { backend: 'postgres', postgres: { url: POSTGRES_URL, schema } },
       cleanup: async () => {
         const { default: pg } = await import('pg');
         const client = new pg.Client({ connectionString: POSTGRES_URL });
         await client.connect();
-        try { await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await client.end(); }
+        try {
+          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        } finally {
+          await client.end();
+        }
       },
     };
   },

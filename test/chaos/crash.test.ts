@@ -6,95 +6,125 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app, work } from './fixtures/app.js';
-import { chaosEnv, linesPerTask, recoveryCounts, startRunnerProcess, until, type RunnerProc } from './helpers.js';
+import {
+  chaosEnv,
+  linesPerTask,
+  recoveryCounts,
+  startRunnerProcess,
+  until,
+  type RunnerProc,
+} from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CHAOS_BACKENDS } from './backends.js';
 
-for (const backend of CHAOS_BACKENDS) await backend.describe(`chaos: kill -9 on persistent-process (${backend.name})`, () => {
-  const procs: RunnerProc[] = [];
-  let cleanup = async () => {};
-  afterEach(async () => {
-    const all = procs.splice(0);
-    for (const p of all) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
-    await Promise.all(all.map((p) => p.exited)); // no process still writes to the storage cleaned up below
-    await app.close();
-    await cleanup();
-  });
+for (const backend of CHAOS_BACKENDS) {
+  await backend.describe(`chaos: kill -9 on persistent-process (${backend.name})`, () => {
+    const procs: RunnerProc[] = [];
+    let cleanup = async () => {};
+    afterEach(async () => {
+      const all = procs.splice(0);
+      for (const p of all) {
+        if (p.proc.exitCode === null) {
+          p.proc.kill('SIGKILL');
+        }
+      }
+      await Promise.all(all.map((p) => p.exited)); // no process still writes to the storage cleaned up below
+      await app.close();
+      await cleanup();
+    });
 
-  function setup() {
-    const t = tempDir('taskapp-chaos-');
-    const storage = backend.fresh(t.dir);
-    cleanup = async () => { await storage.cleanup(); t.cleanup(); };
-    const env = chaosEnv(storage.env, join(t.dir, 'out.txt'));
-    app.configure({ env: { ...process.env, ...env } });
-    return { env, out: env.CHAOS_OUT! };
-  }
-
-  const args = Array.from({ length: 200 }, (_, i) => ({ i, ms: 50 + ((i * 37) % 151) }));
-
-  async function countStatus(status: string): Promise<number> {
-    return (await (await app.backends()).state.countByStatus())[status] ?? 0;
-  }
-
-  /**
-   * Every extra execution of an invocation is explained by one of its own recoveries, and the
-   * totals match. A recovered invocation may also have run only once: it was marked RUNNING and
-   * handed to the process that was killed before the task's first line ran (a gap of microseconds),
-   * so the check is per invocation (executions <= 1 + its recoveries), with the totals reported.
-   */
-  async function expectNoSilentDuplicates(lines: Map<number, number>, ids: string[], recovered: number): Promise<void> {
-    const { state } = await app.backends();
-    let duplicates = 0;
-    for (const [k, id] of ids.entries()) {
-      const runs = lines.get(args[k]!.i) ?? 0;
-      const history = await state.history(id);
-      const recoveries = history.filter((h) => h.status === 'RUNNING_RECOVERY').length;
-      expect(history.filter((h) => h.status === 'SUCCESS'), `final statuses of ${id}`).toHaveLength(1);
-      expect(runs, `executions of ${id}`).toBeGreaterThanOrEqual(1);
-      expect(runs - 1, `extra executions of ${id} vs its recoveries`).toBeLessThanOrEqual(recoveries);
-      duplicates += runs - 1;
+    function setup() {
+      const t = tempDir('taskapp-chaos-');
+      const storage = backend.fresh(t.dir);
+      cleanup = async () => {
+        await storage.cleanup();
+        t.cleanup();
+      };
+      const env = chaosEnv(storage.env, join(t.dir, 'out.txt'));
+      app.configure({ env: { ...process.env, ...env } });
+      return { env, out: env.CHAOS_OUT! };
     }
-    expect(duplicates).toBeLessThanOrEqual(recovered);
-  }
 
-  it('kill -9 of two children mid-run: all 200 SUCCESS, every duplicate explained by a recovery', async () => {
-    const { env, out } = setup();
-    const group = await work.parallelize(args);
-    const r = await startRunnerProcess('persistent-process', 4, env);
-    procs.push(r);
-    await until(async () => (await countStatus('SUCCESS')) >= 20);
-    const [a, b] = r.children();
-    process.kill(a!, 'SIGKILL');
-    await until(async () => (await countStatus('SUCCESS')) >= 60);
-    process.kill(b!, 'SIGKILL');
-    expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
-    await until(() => !r.children().includes(a!) && !r.children().includes(b!) && r.children().every((p) => p > 0));
-    const lines = linesPerTask(out);
-    expect(lines.size).toBe(200);
-    const { recovered } = await recoveryCounts(app, group.ids);
-    expect(recovered).toBeGreaterThanOrEqual(2);
-    await expectNoSilentDuplicates(lines, group.ids, recovered);
-  });
+    const args = Array.from({ length: 200 }, (_, i) => ({ i, ms: 50 + ((i * 37) % 151) }));
 
-  it('kill -9 of the runner process: a runner started afterwards finishes everything', async () => {
-    const { env, out } = setup();
-    const group = await work.parallelize(args);
-    const first = await startRunnerProcess('persistent-process', 4, env);
-    procs.push(first);
-    await until(async () => (await countStatus('SUCCESS')) >= 30);
-    first.proc.kill('SIGKILL');
-    await first.exited;
-    const running = await countStatus('RUNNING');
-    expect(running).toBeGreaterThan(0);
-    const second = await startRunnerProcess('persistent-process', 4, env);
-    procs.push(second);
-    expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
-    const lines = linesPerTask(out);
-    expect(lines.size).toBe(200);
-    const { recovered } = await recoveryCounts(app, group.ids);
-    expect(recovered).toBeGreaterThanOrEqual(running);
-    await expectNoSilentDuplicates(lines, group.ids, recovered);
-    const { state } = await app.backends();
-    expect((await state.runners()).map((x) => x.id)).not.toContain(first.runnerId);
+    async function countStatus(status: string): Promise<number> {
+      return (await (await app.backends()).state.countByStatus())[status] ?? 0;
+    }
+
+    /**
+     * Every extra execution of an invocation is explained by one of its own recoveries, and the
+     * totals match. A recovered invocation may also have run only once: it was marked RUNNING and
+     * handed to the process that was killed before the task's first line ran (a gap of microseconds),
+     * so the check is per invocation (executions <= 1 + its recoveries), with the totals reported.
+     */
+    async function expectNoSilentDuplicates(
+      lines: Map<number, number>,
+      ids: string[],
+      recovered: number,
+    ): Promise<void> {
+      const { state } = await app.backends();
+      let duplicates = 0;
+      for (const [k, id] of ids.entries()) {
+        const runs = lines.get(args[k]!.i) ?? 0;
+        const history = await state.history(id);
+        const recoveries = history.filter((h) => h.status === 'RUNNING_RECOVERY').length;
+        expect(
+          history.filter((h) => h.status === 'SUCCESS'),
+          `final statuses of ${id}`,
+        ).toHaveLength(1);
+        expect(runs, `executions of ${id}`).toBeGreaterThanOrEqual(1);
+        expect(runs - 1, `extra executions of ${id} vs its recoveries`).toBeLessThanOrEqual(
+          recoveries,
+        );
+        duplicates += runs - 1;
+      }
+      expect(duplicates).toBeLessThanOrEqual(recovered);
+    }
+
+    it('kill -9 of two children mid-run: all 200 SUCCESS, every duplicate explained by a recovery', async () => {
+      const { env, out } = setup();
+      const group = await work.parallelize(args);
+      const r = await startRunnerProcess('persistent-process', 4, env);
+      procs.push(r);
+      await until(async () => (await countStatus('SUCCESS')) >= 20);
+      const [a, b] = r.children();
+      process.kill(a!, 'SIGKILL');
+      await until(async () => (await countStatus('SUCCESS')) >= 60);
+      process.kill(b!, 'SIGKILL');
+      expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
+      await until(
+        () =>
+          !r.children().includes(a!) &&
+          !r.children().includes(b!) &&
+          r.children().every((p) => p > 0),
+      );
+      const lines = linesPerTask(out);
+      expect(lines.size).toBe(200);
+      const { recovered } = await recoveryCounts(app, group.ids);
+      expect(recovered).toBeGreaterThanOrEqual(2);
+      await expectNoSilentDuplicates(lines, group.ids, recovered);
+    });
+
+    it('kill -9 of the runner process: a runner started afterwards finishes everything', async () => {
+      const { env, out } = setup();
+      const group = await work.parallelize(args);
+      const first = await startRunnerProcess('persistent-process', 4, env);
+      procs.push(first);
+      await until(async () => (await countStatus('SUCCESS')) >= 30);
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      const running = await countStatus('RUNNING');
+      expect(running).toBeGreaterThan(0);
+      const second = await startRunnerProcess('persistent-process', 4, env);
+      procs.push(second);
+      expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
+      const lines = linesPerTask(out);
+      expect(lines.size).toBe(200);
+      const { recovered } = await recoveryCounts(app, group.ids);
+      expect(recovered).toBeGreaterThanOrEqual(running);
+      await expectNoSilentDuplicates(lines, group.ids, recovered);
+      const { state } = await app.backends();
+      expect((await state.runners()).map((x) => x.id)).not.toContain(first.runnerId);
+    });
   });
-});
+}

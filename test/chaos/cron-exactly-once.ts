@@ -15,22 +15,37 @@ import { tempDir } from '../helpers/tmp.js';
 const FIXTURE = fileURLToPath(new URL('./fixtures/cron-runner.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+const exited = (c: ChildProcess) =>
+  new Promise<void>((r) =>
+    c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r()),
+  );
 
 function startRunner(backend: Record<string, unknown>, log: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    cwd: ROOT, env: { ...process.env, TASKAPP_TEST_BACKEND: JSON.stringify(backend), TASKAPP_TEST_LOG: log }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, TASKAPP_TEST_BACKEND: JSON.stringify(backend), TASKAPP_TEST_LOG: log },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr!.on('data', (d) => { err += d; });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => { if (String(d).includes('ready')) resolve(child); });
+    child.stdout!.on('data', (d) => {
+      if (String(d).includes('ready')) {
+        resolve(child);
+      }
+    });
     child.once('exit', (code) => reject(new Error(`runner exited (${code}) before ready: ${err}`)));
   });
 }
 
 /** `backend(dir)`: taskapp() options for fresh, isolated storage shared by the 3 processes. */
-export function cronExactlyOnce(name: string, backend: (dir: string) => Record<string, unknown>, cleanup?: (cfg: Record<string, unknown>) => Promise<void>): void {
+export function cronExactlyOnce(
+  name: string,
+  backend: (dir: string) => Record<string, unknown>,
+  cleanup?: (cfg: Record<string, unknown>) => Promise<void>,
+): void {
   const tmp = tempDir(`taskapp-cron-${name}-`);
   afterAll(() => tmp.cleanup());
 
@@ -48,7 +63,11 @@ export function cronExactlyOnce(name: string, backend: (dir: string) => Record<s
       await sleep(5_500);
     } finally {
       stopAt = Date.now();
-      for (const r of runners) if (r.exitCode === null && r.signalCode === null) r.kill('SIGTERM');
+      for (const r of runners) {
+        if (r.exitCode === null && r.signalCode === null) {
+          r.kill('SIGTERM');
+        }
+      }
       await Promise.all(runners.map(exited));
     }
 
@@ -57,16 +76,30 @@ export function cronExactlyOnce(name: string, backend: (dir: string) => Record<s
     await b.close();
     await cleanup?.(cfg);
     const fired = new Map<number, number>();
-    for (const r of rows) { const s = (JSON.parse(r.args) as { slot: number }).slot; fired.set(s, (fired.get(s) ?? 0) + 1); }
+    for (const r of rows) {
+      const s = (JSON.parse(r.args) as { slot: number }).slot;
+      fired.set(s, (fired.get(s) ?? 0) + 1);
+    }
     const slots = [...fired.keys()].sort((x, y) => x - y);
     const expected: number[] = [];
-    for (let s = slots[0]!; s <= slots[slots.length - 1]!; s += 1000) expected.push(s);
-    const runs = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[1])) : [];
+    for (let s = slots[0]!; s <= slots[slots.length - 1]!; s += 1000) {
+      expected.push(s);
+    }
+    const runs = existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => Number(l.split(' ')[1]))
+      : [];
     const runCounts = new Map<number, number>();
-    for (const s of runs) runCounts.set(s, (runCounts.get(s) ?? 0) + 1);
-    console.log(`${name} multi-runner cron: fired ${rows.length} invocations for ${slots.length} distinct slots; expected ${expected.length} ` +
-      `(every second from the first to the last fired slot); executed ${runs.length} times (${runCounts.size} distinct slots); ` +
-      `not finished: ${rows.filter((r) => r.status !== 'SUCCESS').length}`);
+    for (const s of runs) {
+      runCounts.set(s, (runCounts.get(s) ?? 0) + 1);
+    }
+    console.log(
+      `${name} multi-runner cron: fired ${rows.length} invocations for ${slots.length} distinct slots; expected ${expected.length} ` +
+        `(every second from the first to the last fired slot); executed ${runs.length} times (${runCounts.size} distinct slots); ` +
+        `not finished: ${rows.filter((r) => r.status !== 'SUCCESS').length}`,
+    );
 
     expect(slots[0]).toBeLessThanOrEqual(allReady + 1000); // fired from the start, not only later
     expect(slots[slots.length - 1]).toBeGreaterThanOrEqual(stopAt - 2000); // and until the end

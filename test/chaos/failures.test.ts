@@ -27,7 +27,9 @@ for (const kind of ['process', 'persistent-process'] as const) {
       const t = tempDir('taskapp-chaos-');
       cleanup = t.cleanup;
       dir = t.dir;
-      app.configure({ env: { ...process.env, ...chaosEnv(sqlite.fresh(dir).env, join(dir, 'out.txt')) } });
+      app.configure({
+        env: { ...process.env, ...chaosEnv(sqlite.fresh(dir).env, join(dir, 'out.txt')) },
+      });
       runner = await app.startRunner({ runner: kind, processes: 2, appModule: FIXTURE_APP });
     }
 
@@ -39,10 +41,19 @@ for (const kind of ['process', 'persistent-process'] as const) {
       const others = await work.parallelize(Array.from({ length: 10 }, (_, i) => ({ i, ms: 20 })));
       await expect(hung.result({ timeoutMs: 30_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
       await expect(retried.result({ timeoutMs: 30_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
-      expect(await others.all({ timeoutMs: 30_000 })).toEqual(Array.from({ length: 10 }, (_, i) => i));
+      expect(await others.all({ timeoutMs: 30_000 })).toEqual(
+        Array.from({ length: 10 }, (_, i) => i),
+      );
       expect(readFileSync(join(dir, 'attempts'), 'utf8')).toBe('xx');
-      expect((await retried.history()).map((h) => h.status)).toEqual(
-        ['REGISTERED', 'PENDING', 'RUNNING', 'RETRY', 'PENDING', 'RUNNING', 'FAILED']);
+      expect((await retried.history()).map((h) => h.status)).toEqual([
+        'REGISTERED',
+        'PENDING',
+        'RUNNING',
+        'RETRY',
+        'PENDING',
+        'RUNNING',
+        'FAILED',
+      ]);
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       await until(() => !alive(pid), 5000);
       expect(await work.run({ i: 99, ms: 1 }, { timeoutMs: 30_000 })).toBe(99);

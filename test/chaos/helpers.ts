@@ -16,15 +16,26 @@ export interface RunnerProc {
 }
 
 /** Env for the fixture app: the backend's storage (ChaosStorage.env), the side-effect file, quiet logs. */
-export function chaosEnv(storage: Record<string, string>, out: string, extra: Record<string, string> = {}): Record<string, string> {
+export function chaosEnv(
+  storage: Record<string, string>,
+  out: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { ...storage, CHAOS_OUT: out, TASKAPP__LOGGING_LEVEL: 'error', ...extra };
 }
 
-export async function startRunnerProcess(kind: string, processes: number, env: Record<string, string>): Promise<RunnerProc> {
+export async function startRunnerProcess(
+  kind: string,
+  processes: number,
+  env: Record<string, string>,
+): Promise<RunnerProc> {
   const proc = spawn(process.execPath, ['--import', 'tsx', STARTER, kind, String(processes)], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal })),
+  );
   let children: number[] = [];
   let buf = '';
   const runnerId = await new Promise<string>((resolve, reject) => {
@@ -34,48 +45,80 @@ export async function startRunnerProcess(kind: string, processes: number, env: R
       while ((nl = buf.indexOf('\n')) >= 0) {
         const [word, ...rest] = buf.slice(0, nl).split(' ');
         buf = buf.slice(nl + 1);
-        if (word === 'ready') { children = rest.slice(1).map(Number); resolve(rest[0]!); }
-        if (word === 'children') children = rest.map(Number);
+        if (word === 'ready') {
+          children = rest.slice(1).map(Number);
+          resolve(rest[0]!);
+        }
+        if (word === 'children') {
+          children = rest.map(Number);
+        }
       }
     });
-    void exited.then((e) => reject(new Error(`runner process exited before ready: ${JSON.stringify(e)}`)));
+    void exited.then((e) =>
+      reject(new Error(`runner process exited before ready: ${JSON.stringify(e)}`)),
+    );
   });
   return { proc, runnerId, children: () => children, exited };
 }
 
 export function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Lines per task index in the side-effect file. */
 export function linesPerTask(out: string): Map<number, number> {
   const m = new Map<number, number>();
-  if (!existsSync(out)) return m;
+  if (!existsSync(out)) {
+    return m;
+  }
   for (const line of readFileSync(out, 'utf8').split('\n')) {
     const [, i] = line.split(' ');
-    if (line) m.set(Number(i), (m.get(Number(i)) ?? 0) + 1);
+    if (line) {
+      m.set(Number(i), (m.get(Number(i)) ?? 0) + 1);
+    }
   }
   return m;
 }
 
 /** Waits until `check` is true, polling every 50 ms (not a timing assertion: a bound on waiting). */
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+export async function until(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
+    if (Date.now() > end) {
+      throw new Error('condition not reached in time');
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** Counts of RUNNING_RECOVERY and KILLED entries across the histories of `ids`. */
-export async function recoveryCounts(app: App, ids: string[]): Promise<{ recovered: number; killed: number; running: number }> {
+export async function recoveryCounts(
+  app: App,
+  ids: string[],
+): Promise<{ recovered: number; killed: number; running: number }> {
   const { state } = await app.backends();
-  let recovered = 0; let killed = 0; let running = 0;
+  let recovered = 0;
+  let killed = 0;
+  let running = 0;
   for (const id of ids) {
     for (const h of await state.history(id)) {
-      if (h.status === 'RUNNING_RECOVERY') recovered++;
-      if (h.status === 'KILLED') killed++;
-      if (h.status === 'RUNNING') running++;
+      if (h.status === 'RUNNING_RECOVERY') {
+        recovered++;
+      }
+      if (h.status === 'KILLED') {
+        killed++;
+      }
+      if (h.status === 'RUNNING') {
+        running++;
+      }
     }
   }
   return { recovered, killed, running };

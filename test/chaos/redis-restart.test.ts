@@ -29,12 +29,35 @@ function freePort(): Promise<number> {
 
 /** A private redis-server whose data survives kill -9 (AOF, fsync always) in `dir`. */
 function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes',
-    '--appendfsync', 'always', '--dir', dir, '--daemonize', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+  const proc = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: 'ignore' },
+  );
   return until(() => reachable('127.0.0.1', port, 200), 10_000).then(() => proc);
 }
 
-const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+const exited = (p: ChildProcess) =>
+  new Promise<void>((r) =>
+    p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r()),
+  );
 
 function title(): string {
   return 'chaos: redis-server restart (kill -9, same port) mid-run';
@@ -45,14 +68,22 @@ if (hasRedisServer) {
     const tmp = tempDir('taskapp-redis-restart-');
     let server: ChildProcess | undefined;
     afterAll(async () => {
-      if (server && server.exitCode === null && server.signalCode === null) { server.kill('SIGKILL'); await exited(server); }
+      if (server && server.exitCode === null && server.signalCode === null) {
+        server.kill('SIGKILL');
+        await exited(server);
+      }
       tmp.cleanup();
     });
 
     it(`${N} tasks all reach SUCCESS across the restart`, async () => {
       const port = await freePort();
       server = await startRedis(port, tmp.dir);
-      const cfg = { backend: 'redis', redis: { url: `redis://127.0.0.1:${port}` }, configFile: false as const, loggingLevel: 'error' as const };
+      const cfg = {
+        backend: 'redis',
+        redis: { url: `redis://127.0.0.1:${port}` },
+        configFile: false as const,
+        loggingLevel: 'error' as const,
+      };
       const { producer, worker, add, counter } = countingAddApps({ ...cfg, appId: 'restart' });
       try {
         const runner = await worker.startRunner({ concurrency: 20 });
@@ -73,9 +104,13 @@ if (hasRedisServer) {
         // No silent duplicate: an extra execution is one a recovery (RUNNING_RECOVERY) explains.
         let recovered = 0;
         for (let k = 0; k < N; k += 500) {
-          for (const h of Object.values(await state.historyMany(group.ids.slice(k, k + 500)))) recovered += h.filter((e) => e.status === 'RUNNING_RECOVERY').length;
+          for (const h of Object.values(await state.historyMany(group.ids.slice(k, k + 500)))) {
+            recovered += h.filter((e) => e.status === 'RUNNING_RECOVERY').length;
+          }
         }
-        console.log(`redis restart: ${before}/${N} SUCCESS at the kill; all ${N} SUCCESS after it; ${counter.executions - N} extra executions, ${recovered} recovered`);
+        console.log(
+          `redis restart: ${before}/${N} SUCCESS at the kill; all ${N} SUCCESS after it; ${counter.executions - N} extra executions, ${recovered} recovered`,
+        );
         expect(counter.executions - N).toBe(recovered);
         await runner.stop({ graceMs: 1000 });
       } finally {
@@ -87,10 +122,16 @@ if (hasRedisServer) {
 } else if (process.env.TASKAPP_TEST_SERVICES === 'required') {
   describe(title(), () => {
     it('needs redis-server on PATH', () => {
-      throw new Error('redis-server is not on PATH and TASKAPP_TEST_SERVICES=required: install redis-server (apt-get install redis-server)');
+      throw new Error(
+        'redis-server is not on PATH and TASKAPP_TEST_SERVICES=required: install redis-server (apt-get install redis-server)',
+      );
     });
   });
 } else {
-  console.warn(`skipping ${title()}: redis-server is not on PATH (set TASKAPP_TEST_SERVICES=required to make this fail)`);
-  describe.skip(title(), () => { it('needs redis-server on PATH', () => {}); });
+  console.warn(
+    `skipping ${title()}: redis-server is not on PATH (set TASKAPP_TEST_SERVICES=required to make this fail)`,
+  );
+  describe.skip(title(), () => {
+    it('needs redis-server on PATH', () => {});
+  });
 }

@@ -34,11 +34,17 @@ describe('chaos: several invocations in one persistent-process child (sqlite)', 
     out = join(dir, 'out.txt');
     process.env.CHAOS_OUT = out; // children inherit this process's env (the fixture reads it there)
     app.configure({ env: { ...process.env, ...chaosEnv(sqlite.fresh(dir).env, out) } });
-    runner = (await app.startRunner({ runner: 'persistent-process', processes: 1, concurrency: 4, appModule: FIXTURE_APP })) as PersistentProcessRunner;
+    runner = (await app.startRunner({
+      runner: 'persistent-process',
+      processes: 1,
+      concurrency: 4,
+      appModule: FIXTURE_APP,
+    })) as PersistentProcessRunner;
     return runner;
   }
 
-  const statuses = async (inv: { history(): Promise<Array<{ status: string }>> }) => (await inv.history()).map((h) => h.status);
+  const statuses = async (inv: { history(): Promise<Array<{ status: string }>> }) =>
+    (await inv.history()).map((h) => h.status);
 
   /** Three `work` invocations sleeping in the child, each past its first line. */
   async function busyNeighbours() {
@@ -53,8 +59,14 @@ describe('chaos: several invocations in one persistent-process child (sqlite)', 
     const lines = linesPerTask(out);
     for (const [k, inv] of group.invocations.entries()) {
       const h = await statuses(inv);
-      expect(h.filter((s) => s === 'SUCCESS'), `final statuses of ${inv.id}`).toHaveLength(1);
-      expect(h.filter((s) => s === 'RUNNING_RECOVERY'), `recoveries of ${inv.id}`).toHaveLength(1);
+      expect(
+        h.filter((s) => s === 'SUCCESS'),
+        `final statuses of ${inv.id}`,
+      ).toHaveLength(1);
+      expect(
+        h.filter((s) => s === 'RUNNING_RECOVERY'),
+        `recoveries of ${inv.id}`,
+      ).toHaveLength(1);
       expect(lines.get(k), `executions of ${inv.id}`).toBe(2);
     }
   }
@@ -64,14 +76,18 @@ describe('chaos: several invocations in one persistent-process child (sqlite)', 
     const group = await meet.parallelize(Array.from({ length: 4 }, () => ({ key: 'four', n: 4 })));
     const pids = await group.all({ timeoutMs: 60_000 });
     expect(pids).toEqual(Array(4).fill(r.childPids[0]));
-    for (const inv of group.invocations) expect(await statuses(inv)).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'SUCCESS']);
+    for (const inv of group.invocations) {
+      expect(await statuses(inv)).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'SUCCESS']);
+    }
   });
 
   it('an async task past timeout_seconds fails in the child; the child and its other invocations live on', async () => {
     const r = await start();
     const pid = r.childPids[0];
     const stalled = await stall.call({ i: 100 });
-    const others = await meet.parallelize(Array.from({ length: 3 }, () => ({ key: 'three', n: 3 })));
+    const others = await meet.parallelize(
+      Array.from({ length: 3 }, () => ({ key: 'three', n: 3 })),
+    );
     await expect(stalled.result({ timeoutMs: 30_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
     expect(await others.all({ timeoutMs: 30_000 })).toEqual([pid, pid, pid]);
     expect(await statuses(stalled)).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'FAILED']);

@@ -2,63 +2,83 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app, work } from './fixtures/app.js';
-import { chaosEnv, linesPerTask, recoveryCounts, startRunnerProcess, until, type RunnerProc } from './helpers.js';
+import {
+  chaosEnv,
+  linesPerTask,
+  recoveryCounts,
+  startRunnerProcess,
+  until,
+  type RunnerProc,
+} from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CHAOS_BACKENDS } from './backends.js';
 
-for (const backend of CHAOS_BACKENDS) await backend.describe(`chaos: SIGTERM during load (${backend.name})`, () => {
-  const procs: RunnerProc[] = [];
-  let cleanup = async () => {};
-  afterEach(async () => {
-    const all = procs.splice(0);
-    for (const p of all) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
-    await Promise.all(all.map((p) => p.exited)); // no process still writes to the storage cleaned up below
-    await app.close();
-    await cleanup();
-  });
-
-  for (const kind of ['persistent-process', 'thread'] as const) {
-    it(`${kind}: exit 0, nothing RUNNING, unfinished work rerouted (KILLED -> REROUTED) and finished on the next start`, async () => {
-      const t = tempDir('taskapp-chaos-');
-      const storage = backend.fresh(t.dir);
-      cleanup = async () => { await storage.cleanup(); t.cleanup(); };
-      // No grace: work in flight is stopped and rerouted rather than finished.
-      const env = chaosEnv(storage.env, join(t.dir, 'out.txt'), { TASKAPP__RUNNER__SHUTDOWN_GRACE_SECONDS: '0' });
-      app.configure({ env: { ...process.env, ...env } });
-      const args = Array.from({ length: 60 }, (_, i) => ({ i, ms: 300 }));
-      const group = await work.parallelize(args);
-      const first = await startRunnerProcess(kind, 2, env);
-      procs.push(first);
-      const { state } = await app.backends();
-      await until(async () => ((await state.countByStatus()).SUCCESS ?? 0) >= 4);
-      first.proc.kill('SIGTERM');
-      expect(await first.exited).toEqual({ code: 0, signal: null });
-      const counts = await state.countByStatus();
-      expect(counts.RUNNING ?? 0).toBe(0);
-      expect(counts.PENDING ?? 0).toBe(0);
-      expect(counts.SUCCESS ?? 0).toBeLessThan(60);
-      expect((await state.runners()).map((r) => r.id)).not.toContain(first.runnerId);
-      // More slots on the second start only to finish the rest sooner; the behaviour checked is the same.
-      const second = await startRunnerProcess(kind, kind === 'thread' ? 10 : 4, env);
-      procs.push(second);
-      expect(await group.all({ timeoutMs: 60_000 })).toEqual(args.map((a) => a.i));
-      const lines = linesPerTask(out(env));
-      const { killed, recovered } = await recoveryCounts(app, group.ids);
-      expect(recovered).toBe(0);
-      expect(killed).toBeGreaterThan(0);
-      // Every extra execution is one of its own KILLED -> REROUTED moves (an invocation stopped
-      // after it was handed to a child but before its first line ran is rerouted without one).
-      let duplicates = 0;
-      for (const [k, id] of group.ids.entries()) {
-        const runs = lines.get(args[k]!.i) ?? 0;
-        const kills = (await state.history(id)).filter((h) => h.status === 'KILLED').length;
-        expect(runs, `executions of ${id}`).toBeGreaterThanOrEqual(1);
-        expect(runs - 1, `extra executions of ${id} vs its KILLED moves`).toBeLessThanOrEqual(kills);
-        duplicates += runs - 1;
+for (const backend of CHAOS_BACKENDS) {
+  await backend.describe(`chaos: SIGTERM during load (${backend.name})`, () => {
+    const procs: RunnerProc[] = [];
+    let cleanup = async () => {};
+    afterEach(async () => {
+      const all = procs.splice(0);
+      for (const p of all) {
+        if (p.proc.exitCode === null) {
+          p.proc.kill('SIGKILL');
+        }
       }
-      expect(duplicates).toBeLessThanOrEqual(killed);
+      await Promise.all(all.map((p) => p.exited)); // no process still writes to the storage cleaned up below
+      await app.close();
+      await cleanup();
     });
-  }
-});
+
+    for (const kind of ['persistent-process', 'thread'] as const) {
+      it(`${kind}: exit 0, nothing RUNNING, unfinished work rerouted (KILLED -> REROUTED) and finished on the next start`, async () => {
+        const t = tempDir('taskapp-chaos-');
+        const storage = backend.fresh(t.dir);
+        cleanup = async () => {
+          await storage.cleanup();
+          t.cleanup();
+        };
+        // No grace: work in flight is stopped and rerouted rather than finished.
+        const env = chaosEnv(storage.env, join(t.dir, 'out.txt'), {
+          TASKAPP__RUNNER__SHUTDOWN_GRACE_SECONDS: '0',
+        });
+        app.configure({ env: { ...process.env, ...env } });
+        const args = Array.from({ length: 60 }, (_, i) => ({ i, ms: 300 }));
+        const group = await work.parallelize(args);
+        const first = await startRunnerProcess(kind, 2, env);
+        procs.push(first);
+        const { state } = await app.backends();
+        await until(async () => ((await state.countByStatus()).SUCCESS ?? 0) >= 4);
+        first.proc.kill('SIGTERM');
+        expect(await first.exited).toEqual({ code: 0, signal: null });
+        const counts = await state.countByStatus();
+        expect(counts.RUNNING ?? 0).toBe(0);
+        expect(counts.PENDING ?? 0).toBe(0);
+        expect(counts.SUCCESS ?? 0).toBeLessThan(60);
+        expect((await state.runners()).map((r) => r.id)).not.toContain(first.runnerId);
+        // More slots on the second start only to finish the rest sooner; the behaviour checked is the same.
+        const second = await startRunnerProcess(kind, kind === 'thread' ? 10 : 4, env);
+        procs.push(second);
+        expect(await group.all({ timeoutMs: 60_000 })).toEqual(args.map((a) => a.i));
+        const lines = linesPerTask(out(env));
+        const { killed, recovered } = await recoveryCounts(app, group.ids);
+        expect(recovered).toBe(0);
+        expect(killed).toBeGreaterThan(0);
+        // Every extra execution is one of its own KILLED -> REROUTED moves (an invocation stopped
+        // after it was handed to a child but before its first line ran is rerouted without one).
+        let duplicates = 0;
+        for (const [k, id] of group.ids.entries()) {
+          const runs = lines.get(args[k]!.i) ?? 0;
+          const kills = (await state.history(id)).filter((h) => h.status === 'KILLED').length;
+          expect(runs, `executions of ${id}`).toBeGreaterThanOrEqual(1);
+          expect(runs - 1, `extra executions of ${id} vs its KILLED moves`).toBeLessThanOrEqual(
+            kills,
+          );
+          duplicates += runs - 1;
+        }
+        expect(duplicates).toBeLessThanOrEqual(killed);
+      });
+    }
+  });
+}
 
 const out = (env: Record<string, string>) => env.CHAOS_OUT!;

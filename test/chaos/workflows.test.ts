@@ -15,20 +15,32 @@ import { tempDir } from '../helpers/tmp.js';
 const STARTER = fileURLToPath(new URL('./fixtures/workflow-runner.ts', import.meta.url));
 
 function startRunner(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', STARTER], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', STARTER], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready ')) resolve(proc); });
+    proc.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready ')) {
+        resolve(proc);
+      }
+    });
     proc.once('exit', (code) => reject(new Error(`runner exited before ready (${code})`)));
   });
 }
 
-const lines = (out: string) => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : []);
+const lines = (out: string) =>
+  existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];
 
 describe('chaos: workflows across kill -9 of the runner (sqlite)', () => {
   const procs: ChildProcess[] = [];
   let cleanup = () => {};
   afterEach(async () => {
-    for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+    for (const p of procs.splice(0)) {
+      if (p.exitCode === null) {
+        p.kill('SIGKILL');
+      }
+    }
     await app.close();
     cleanup();
   });
@@ -36,7 +48,14 @@ describe('chaos: workflows across kill -9 of the runner (sqlite)', () => {
   function setup() {
     const t = tempDir('taskapp-wf-chaos-');
     cleanup = t.cleanup;
-    const env = chaosEnv({ TASKAPP__BACKEND: 'sqlite', TASKAPP__SQLITE__PATH: join(t.dir, 'db.sqlite') }, join(t.dir, 'out.txt'), { TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS: '1', TASKAPP__RUNNER__HEARTBEAT_INTERVAL_SECONDS: '0.2' });
+    const env = chaosEnv(
+      { TASKAPP__BACKEND: 'sqlite', TASKAPP__SQLITE__PATH: join(t.dir, 'db.sqlite') },
+      join(t.dir, 'out.txt'),
+      {
+        TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS: '1',
+        TASKAPP__RUNNER__HEARTBEAT_INTERVAL_SECONDS: '0.2',
+      },
+    );
     app.configure({ env: { ...process.env, ...env } });
     return { env, out: env.CHAOS_OUT! };
   }
@@ -72,7 +91,11 @@ describe('chaos: workflows across kill -9 of the runner (sqlite)', () => {
     first.kill('SIGKILL');
     procs.push(await startRunner(env));
     // Recovered and waiting again on the new runner before the event comes.
-    await until(async () => lines(out).filter((l) => l === 'waiter started').length === 2 && (await inv.status()) === 'PAUSED');
+    await until(
+      async () =>
+        lines(out).filter((l) => l === 'waiter started').length === 2 &&
+        (await inv.status()) === 'PAUSED',
+    );
     await app.emit('order.paid', { order: 4, paid: true });
     await app.emit('order.paid', { order: 5, paid: true });
     expect(await inv.result({ timeoutMs: 30_000 })).toEqual({ order: 5, paid: true });

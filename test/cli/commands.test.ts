@@ -1,6 +1,15 @@
 /** call, run, status, list, tasks, config show, purge, recover: the built binary against sqlite in a temp dir. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_TOML, TASKS_TS, cli, collect, ensureBuilt, project, spawnCli, waitFor } from './helpers.js';
+import {
+  CONFIG_TOML,
+  TASKS_TS,
+  cli,
+  collect,
+  ensureBuilt,
+  project,
+  spawnCli,
+  waitFor,
+} from './helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -26,22 +35,37 @@ describe('taskapp commands (sqlite)', () => {
     expect(id).toMatch(UUID);
 
     const before = await json(['status', id]);
-    expect(before).toMatchObject({ id, task: 'add', status: 'REGISTERED', args: { x: 2, y: 3 }, final: false });
+    expect(before).toMatchObject({
+      id,
+      task: 'add',
+      status: 'REGISTERED',
+      args: { x: 2, y: 3 },
+      final: false,
+    });
 
     const drained = await run(['run', '--once']);
     expect(drained.code, drained.stderr).toBe(0);
-    expect(drained.stderr).toMatch(/app=clitest backend=sqlite runner=thread \(concurrency 8\) tasks=3 \[add, boom, hang\] from 1 module/);
+    expect(drained.stderr).toMatch(
+      /app=clitest backend=sqlite runner=thread \(concurrency 8\) tasks=3 \[add, boom, hang\] from 1 module/,
+    );
     expect(drained.stderr).toContain('queue drained');
 
     const after = await json(['status', id]);
     expect(after).toMatchObject({ status: 'SUCCESS', result: 5, attempts: 1, final: true });
-    expect(after.history.map((h: { status: string }) => h.status)).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'SUCCESS']);
+    expect(after.history.map((h: { status: string }) => h.status)).toEqual([
+      'REGISTERED',
+      'PENDING',
+      'RUNNING',
+      'SUCCESS',
+    ]);
     expect(after.runner).toMatch(/^thread@/);
 
     const text = await run(['status', id]);
     expect(text.stdout).toMatch(/status\s+SUCCESS/);
     expect(text.stdout).toMatch(/result\s+5/);
-    expect(text.stdout).toMatch(/History[\s\S]*REGISTERED[\s\S]*PENDING[\s\S]*RUNNING[\s\S]*SUCCESS/);
+    expect(text.stdout).toMatch(
+      /History[\s\S]*REGISTERED[\s\S]*PENDING[\s\S]*RUNNING[\s\S]*SUCCESS/,
+    );
   });
 
   it('call --wait prints the result while a runner runs; SIGTERM stops the runner cleanly', async () => {
@@ -60,7 +84,10 @@ describe('taskapp commands (sqlite)', () => {
 
       const id = /taskapp status ([0-9a-f-]{36})/.exec(failed.stderr)![1]!;
       const view = await json(['status', id]);
-      expect(view).toMatchObject({ status: 'FAILED', error: { name: 'RangeError', message: 'no luck' } });
+      expect(view).toMatchObject({
+        status: 'FAILED',
+        error: { name: 'RangeError', message: 'no luck' },
+      });
       expect(view.error.stack).toMatch(/RangeError: no luck\n\s+at /);
     } finally {
       runner.kill('SIGTERM');
@@ -84,7 +111,11 @@ describe('taskapp commands (sqlite)', () => {
   it('list filters by task, status and age', async () => {
     const adds = await json(['list', '--task', 'add', '--status', 'SUCCESS']);
     expect(adds.length).toBeGreaterThanOrEqual(2);
-    expect(adds.every((v: { task: string; status: string }) => v.task === 'add' && v.status === 'SUCCESS')).toBe(true);
+    expect(
+      adds.every(
+        (v: { task: string; status: string }) => v.task === 'add' && v.status === 'SUCCESS',
+      ),
+    ).toBe(true);
     const failed = await json(['list', '--status', 'FAILED', '--since', '1h', '--limit', '5']);
     expect(failed.map((v: { task: string }) => v.task)).toEqual(['boom']);
     const none = await json(['list', '--task', 'nope']);
@@ -109,16 +140,29 @@ describe('taskapp commands (sqlite)', () => {
     expect(shown.stdout).toMatch(/^concurrency = 16\s+# env TASKAPP__RUNNER__CONCURRENCY$/m);
     expect(shown.stdout).toMatch(/^app_id = "clitest"\s+# file taskapp.toml:1$/m);
     expect(shown.stdout).toMatch(/^claim_batch_size = 100\s+# default$/m);
-    const fields = (await json(['config', 'show', '--explain'], env)).fields as Array<{ path: string; value: unknown; source: string }>;
-    expect(fields.find((f) => f.path === 'runner.concurrency')).toEqual({ path: 'runner.concurrency', value: 16, source: 'env TASKAPP__RUNNER__CONCURRENCY' });
-    expect(fields.find((f) => f.path === 'sqlite.poll_interval_ms')?.source).toMatch(/taskapp\.toml:9$/);
+    const fields = (await json(['config', 'show', '--explain'], env)).fields as Array<{
+      path: string;
+      value: unknown;
+      source: string;
+    }>;
+    expect(fields.find((f) => f.path === 'runner.concurrency')).toEqual({
+      path: 'runner.concurrency',
+      value: 16,
+      source: 'env TASKAPP__RUNNER__CONCURRENCY',
+    });
+    expect(fields.find((f) => f.path === 'sqlite.poll_interval_ms')?.source).toMatch(
+      /taskapp\.toml:9$/,
+    );
   });
 
   it('recover reroutes the work of a runner that died', async () => {
     const id = (await run(['call', 'hang'])).stdout.trim();
     const runner = spawnCli(['run'], { cwd: p.dir });
     const exited = collect(runner);
-    await waitFor(async () => ((await json(['status', id])).status === 'RUNNING' ? true : undefined), 'hang to be RUNNING');
+    await waitFor(
+      async () => ((await json(['status', id])).status === 'RUNNING' ? true : undefined),
+      'hang to be RUNNING',
+    );
     runner.kill('SIGKILL');
     await exited;
 
@@ -127,7 +171,11 @@ describe('taskapp commands (sqlite)', () => {
     expect(report.deadRunners).toHaveLength(1);
     const view = await json(['status', id]);
     expect(view.status).toBe('REROUTED');
-    expect(view.history.map((h: { status: string }) => h.status).slice(-3)).toEqual(['RUNNING', 'RUNNING_RECOVERY', 'REROUTED']);
+    expect(view.history.map((h: { status: string }) => h.status).slice(-3)).toEqual([
+      'RUNNING',
+      'RUNNING_RECOVERY',
+      'REROUTED',
+    ]);
 
     const again = await json(['recover'], { TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS: '0.001' });
     expect(again).toEqual({ deadRunners: [], running: [], pending: [] });
@@ -141,6 +189,8 @@ describe('taskapp commands (sqlite)', () => {
     expect(res.purged).toBeGreaterThanOrEqual(3);
     expect(await json(['list', '--status', 'SUCCESS,FAILED'])).toEqual([]);
     const left = await json(['list']);
-    expect(left.map((v: { task: string; status: string }) => `${v.task}:${v.status}`)).toEqual(['hang:REROUTED']);
+    expect(left.map((v: { task: string; status: string }) => `${v.task}:${v.status}`)).toEqual([
+      'hang:REROUTED',
+    ]);
   });
 });

@@ -19,14 +19,21 @@ describe('taskapp.toml.example', () => {
   });
 
   it('mentions every field of every section and every task option', () => {
-    const shape = configSchema.shape as unknown as Record<string, { def: { innerType?: { shape?: Record<string, unknown> } } }>;
+    const shape = configSchema.shape as unknown as Record<
+      string,
+      { def: { innerType?: { shape?: Record<string, unknown> } } }
+    >;
     for (const [name, schema] of Object.entries(shape)) {
       expect(file, name).toMatch(new RegExp(`^(# )?(${name} =|\\[${name}\\])`, 'm'));
       for (const sub of Object.keys(schema.def.innerType?.shape ?? {})) {
-        if (name === 'tasks' || name === 'task_defaults') continue;
+        if (name === 'tasks' || name === 'task_defaults') {
+          continue;
+        }
         expect(file, `${name}.${sub}`).toMatch(new RegExp(`^(# )?${sub} =`, 'm'));
       }
     }
-    for (const opt of Object.keys(taskOptionsSchema.shape)) expect(file, opt).toMatch(new RegExp(`^(# )?${opt} =|\\[task_defaults\\.${opt}\\]`, 'm'));
+    for (const opt of Object.keys(taskOptionsSchema.shape)) {
+      expect(file, opt).toMatch(new RegExp(`^(# )?${opt} =|\\[task_defaults\\.${opt}\\]`, 'm'));
+    }
   });
 });

@@ -46,30 +46,40 @@ describe('taskapp errors', () => {
   it('wrong type names field, value, source and fix', async () => {
     const r = await withConfig(`${BASE}[runner]\nconcurrency = "lots"\n`, ['run', '--once']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/field "runner.concurrency" = "lots" \(from file \S+taskapp\.toml:4\) is invalid: expected number/);
+    expect(r.stderr).toMatch(
+      /field "runner.concurrency" = "lots" \(from file \S+taskapp\.toml:4\) is invalid: expected number/,
+    );
     expect(r.stderr).toContain('fix: set runner.concurrency to a number without quotes');
   });
 
   it('wrong type from env names the variable', async () => {
     const r = await withConfig(BASE, ['config', 'show'], { TASKAPP__RUNNER__CONCURRENCY: 'many' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('field "runner.concurrency" = "many" (from env TASKAPP__RUNNER__CONCURRENCY)');
+    expect(r.stderr).toContain(
+      'field "runner.concurrency" = "many" (from env TASKAPP__RUNNER__CONCURRENCY)',
+    );
   });
 
   it('unknown backend lists the known ones', async () => {
     const r = await withConfig(`${BASE}backend = "mongo"\n`, ['run', '--once']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/field "backend" = "mongo" \(from file \S+taskapp\.toml:3\) is invalid: expected one of: memory, sqlite, redis, postgres/);
+    expect(r.stderr).toMatch(
+      /field "backend" = "mongo" \(from file \S+taskapp\.toml:3\) is invalid: expected one of: memory, sqlite, redis, postgres/,
+    );
     expect(r.stderr).toContain('fix: set backend to one of: memory, sqlite, redis, postgres');
   });
 
   it('unknown runner, in config and as a flag', async () => {
     const r = await withConfig(`${BASE}[runner]\nkind = "fiber"\n`, ['run', '--once']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/field "runner.kind" = "fiber" \(from file \S+:4\) is invalid: expected one of: thread, multi-thread, process, persistent-process/);
+    expect(r.stderr).toMatch(
+      /field "runner.kind" = "fiber" \(from file \S+:4\) is invalid: expected one of: thread, multi-thread, process, persistent-process/,
+    );
     const f = await withConfig(BASE, ['run', '--once', '--runner', 'fiber']);
     expect(f.code).toBe(2);
-    expect(f.stderr).toMatch(/Expected --runner=fiber to be one of: thread, multi-thread,\s+(›\s+)?process, persistent-process/);
+    expect(f.stderr).toMatch(
+      /Expected --runner=fiber to be one of: thread, multi-thread,\s+(›\s+)?process, persistent-process/,
+    );
   });
 
   it('bad TOML points at file:line', async () => {
@@ -84,7 +94,9 @@ describe('taskapp errors', () => {
     const verbose = await withConfig(`${BASE}[runner\n`, ['config', 'show', '--verbose']);
     expect(verbose.code).toBe(2);
     expect(verbose.stderr).toMatch(STACK);
-    const debug = await withConfig(`${BASE}backend = "mongo"\n`, ['config', 'show'], { TASKAPP__LOGGING_LEVEL: 'debug' });
+    const debug = await withConfig(`${BASE}backend = "mongo"\n`, ['config', 'show'], {
+      TASKAPP__LOGGING_LEVEL: 'debug',
+    });
     expect(debug.code).toBe(2);
     expect(debug.stderr).toMatch(STACK);
   });

@@ -3,7 +3,15 @@
  * dist/ when a source is newer than it (one build at a time across test files, by a lock folder).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/tmp.js';
@@ -22,39 +30,67 @@ function newestMtime(dir: string): number {
 }
 
 function isFresh(): boolean {
-  const outs = ['dist/commands/run.js', 'dist/src/index.js', 'dist/src/cli/base-command.js'].map((p) => join(ROOT, p));
-  if (!outs.every(existsSync)) return false;
+  const outs = ['dist/commands/run.js', 'dist/src/index.js', 'dist/src/cli/base-command.js'].map(
+    (p) => join(ROOT, p),
+  );
+  if (!outs.every(existsSync)) {
+    return false;
+  }
   const built = Math.min(...outs.map((p) => statSync(p).mtimeMs));
   return built >= Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'commands')));
 }
 
 export async function ensureBuilt(): Promise<void> {
-  if (isFresh()) return;
+  if (isFresh()) {
+    return;
+  }
   const lock = join(ROOT, 'node_modules', '.taskapp-build-lock');
   for (;;) {
-    try { mkdirSync(lock); break; } catch {
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) {
+        rmSync(lock, { recursive: true, force: true });
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
   try {
-    if (!isFresh()) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
+    if (!isFresh()) {
+      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
+    }
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** The environment without the caller's TASKAPP__* settings, colour off. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TASKAPP') && k !== 'FORCE_COLOR') env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('TASKAPP') && k !== 'FORCE_COLOR') {
+      env[k] = v;
+    }
+  }
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
-export function spawnCli(args: string[], opts: { cwd: string; env?: Record<string, string> }): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: cleanEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export function collect(child: ChildProcess): Promise<CliResult> {
@@ -68,13 +104,22 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-export function cli(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+export function cli(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Promise<CliResult> {
   return collect(spawnCli(args, opts));
 }
 
 /** Runs any command (npm, npx) with the clean env. */
-export function sh(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
-  return collect(spawn(cmd, args, { cwd: opts.cwd, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] }));
+export function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Promise<CliResult> {
+  return collect(
+    spawn(cmd, args, { cwd: opts.cwd, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
 }
 
 /**
@@ -90,13 +135,18 @@ export function linkNodeModules(dir: string, packages: string[] = []): void {
     mkdirSync(dirname(join(nm, p)), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules', p), join(nm, p), 'dir');
   }
-  if (packages.includes('vitest')) symlinkSync(join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), join(nm, '.bin', 'vitest'));
+  if (packages.includes('vitest')) {
+    symlinkSync(join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), join(nm, '.bin', 'vitest'));
+  }
 }
 
 /** A temp project: package.json (ESM), linked node_modules, and the given files. */
 export function project(files: Record<string, string>): { dir: string; cleanup: () => void } {
   const t = tempDir('taskapp-cli-');
-  writeFileSync(join(t.dir, 'package.json'), JSON.stringify({ name: 'cli-test', type: 'module', private: true }));
+  writeFileSync(
+    join(t.dir, 'package.json'),
+    JSON.stringify({ name: 'cli-test', type: 'module', private: true }),
+  );
   linkNodeModules(t.dir);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(t.dir, name)), { recursive: true });
@@ -128,10 +178,16 @@ poll_interval_ms = 10
 shutdown_grace_seconds = 1
 `;
 
-export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, tries = 200): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined>,
+  what: string,
+  tries = 200,
+): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const v = await fn();
-    if (v !== undefined) return v;
+    if (v !== undefined) {
+      return v;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);

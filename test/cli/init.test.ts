@@ -23,7 +23,15 @@ describe('taskapp init', () => {
   it('scaffolds the project and prints the next three commands', async () => {
     const r = await cli(['init', 'my-app'], { cwd: t.dir, env: { TASKAPP_INIT_LOCAL: '1' } });
     expect(r.code, r.stderr).toBe(0);
-    for (const f of ['taskapp.toml', 'src/tasks.ts', 'test/tasks.test.ts', 'package.json', 'vitest.config.ts', 'tsconfig.json', '.gitignore']) {
+    for (const f of [
+      'taskapp.toml',
+      'src/tasks.ts',
+      'test/tasks.test.ts',
+      'package.json',
+      'vitest.config.ts',
+      'tsconfig.json',
+      '.gitignore',
+    ]) {
       expect(existsSync(join(app, f)), f).toBe(true);
     }
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
@@ -31,8 +39,16 @@ describe('taskapp init', () => {
     expect(pkg.dependencies.taskapp).toBe(`file:${ROOT.replace(/\/$/, '')}`);
     expect(pkg.scripts).toMatchObject({ test: 'vitest run', start: 'taskapp run' });
     expect(readFileSync(join(app, 'taskapp.toml'), 'utf8')).toContain('backend = "sqlite"');
-    const next = r.stdout.split('Next:')[1]!.trim().split('\n').map((l) => l.trim());
-    expect(next).toEqual(['cd my-app && npm install', 'npm test', `npx taskapp call add --args '{"x": 1, "y": 2}' && npx taskapp run --once`]);
+    const next = r.stdout
+      .split('Next:')[1]!
+      .trim()
+      .split('\n')
+      .map((l) => l.trim());
+    expect(next).toEqual([
+      'cd my-app && npm install',
+      'npm test',
+      `npx taskapp call add --args '{"x": 1, "y": 2}' && npx taskapp run --once`,
+    ]);
   });
 
   it('refuses to overwrite without --force', async () => {
@@ -42,11 +58,16 @@ describe('taskapp init', () => {
     expect(again.stderr).toContain('pass --force');
     expect(readFileSync(join(app, 'taskapp.toml'), 'utf8')).toContain('backend = "sqlite"');
 
-    const forced = await cli(['init', 'my-app', '--backend', 'postgres', '--force', '--json'], { cwd: t.dir });
+    const forced = await cli(['init', 'my-app', '--backend', 'postgres', '--force', '--json'], {
+      cwd: t.dir,
+    });
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout).overwritten).toContain('taskapp.toml');
     expect(readFileSync(join(app, 'taskapp.toml'), 'utf8')).toContain('[postgres]');
-    const back = await cli(['init', 'my-app', '--force'], { cwd: t.dir, env: { TASKAPP_INIT_LOCAL: '1' } });
+    const back = await cli(['init', 'my-app', '--force'], {
+      cwd: t.dir,
+      env: { TASKAPP_INIT_LOCAL: '1' },
+    });
     expect(back.code, back.stderr).toBe(0);
   });
 
@@ -56,13 +77,17 @@ describe('taskapp init', () => {
     expect(test.code, test.stdout + test.stderr).toBe(0);
     expect(test.stdout).toMatch(/Tests\s+2 passed/);
 
-    const call = await sh('npx', ['--no-install', 'taskapp', 'call', 'fib', '--args', '{"n": 7}'], { cwd: app });
+    const call = await sh('npx', ['--no-install', 'taskapp', 'call', 'fib', '--args', '{"n": 7}'], {
+      cwd: app,
+    });
     expect(call.code, call.stderr).toBe(0);
     const id = call.stdout.trim();
     const run = await sh('npx', ['--no-install', 'taskapp', 'run', '--once'], { cwd: app });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/app=my-app backend=sqlite runner=thread .* tasks=2 \[add, fib\]/);
-    const status = await sh('npx', ['--no-install', 'taskapp', 'status', id, '--json'], { cwd: app });
+    const status = await sh('npx', ['--no-install', 'taskapp', 'status', id, '--json'], {
+      cwd: app,
+    });
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'SUCCESS', result: 13 });
   });
 });

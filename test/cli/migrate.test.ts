@@ -13,14 +13,25 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'taskapp migrate', () =>
     await ensureBuilt();
     p = project({ 'taskapp.toml': 'app_id = "migratetest"\nbackend = "sqlite"\n' });
   });
-  afterAll(async () => { p?.cleanup(); await scope.cleanup(); });
+  afterAll(async () => {
+    p?.cleanup();
+    await scope.cleanup();
+  });
 
   it('creates the schema once, then reports it up to date; without postgres there is nothing to do', async () => {
-    const env = { TASKAPP__BACKEND: 'postgres', TASKAPP__POSTGRES__URL: PG_URL, TASKAPP__POSTGRES__SCHEMA: scope.next() };
+    const env = {
+      TASKAPP__BACKEND: 'postgres',
+      TASKAPP__POSTGRES__URL: PG_URL,
+      TASKAPP__POSTGRES__SCHEMA: scope.next(),
+    };
     const first = await cli(['migrate', '--json'], { cwd: p.dir, env });
     expect(first.code, first.stderr).toBe(0);
     const all = migrations();
-    expect(JSON.parse(first.stdout)).toMatchObject({ from: 0, to: all.at(-1)!.version, applied: all.map((m) => m.name) });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      from: 0,
+      to: all.at(-1)!.version,
+      applied: all.map((m) => m.name),
+    });
     const again = await cli(['migrate'], { cwd: p.dir, env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('is up to date');

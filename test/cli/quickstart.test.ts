@@ -17,12 +17,17 @@ describe('examples/quickstart', () => {
   afterAll(() => t?.cleanup());
 
   it('calls, then run --once, then status', async () => {
-    const add = (await cli(['call', 'add', '--args', '{"x": 1, "y": 2}', ...CONFIG], { cwd: ROOT, env })).stdout.trim();
-    const fib = (await cli(['call', 'fib', '--args', '{"n": 8}', ...CONFIG], { cwd: ROOT, env })).stdout.trim();
+    const add = (
+      await cli(['call', 'add', '--args', '{"x": 1, "y": 2}', ...CONFIG], { cwd: ROOT, env })
+    ).stdout.trim();
+    const fib = (
+      await cli(['call', 'fib', '--args', '{"n": 8}', ...CONFIG], { cwd: ROOT, env })
+    ).stdout.trim();
     const run = await cli(['run', '--once', ...CONFIG], { cwd: ROOT, env });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('app=quickstart backend=sqlite');
-    const status = async (id: string) => JSON.parse((await cli(['status', id, '--json', ...CONFIG], { cwd: ROOT, env })).stdout);
+    const status = async (id: string) =>
+      JSON.parse((await cli(['status', id, '--json', ...CONFIG], { cwd: ROOT, env })).stdout);
     expect(await status(add)).toMatchObject({ status: 'SUCCESS', result: 3 });
     expect(await status(fib)).toMatchObject({ status: 'SUCCESS', result: 21 });
   });

@@ -7,7 +7,11 @@ const scope = pgScope('c');
 await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres backend', () => {
   afterAll(() => scope.cleanup());
   complianceSuite({
-    name: 'postgres', shared: true,
-    freshConfig: () => ({ backend: 'postgres', postgres: { url: PG_URL, schema: scope.next(), poolSize: 4 } }),
+    name: 'postgres',
+    shared: true,
+    freshConfig: () => ({
+      backend: 'postgres',
+      postgres: { url: PG_URL, schema: scope.next(), poolSize: 4 },
+    }),
   });
 });

@@ -14,9 +14,17 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis + rabbitmq', async 
       freshConfig: () => {
         const queue = testQueue('compliance');
         queues.push(queue);
-        return { backend: 'redis', broker: 'rabbitmq', redis: { url: REDIS_URL, prefix: `${prefix}${n++}:` }, rabbitmq: { url: RABBITMQ_URL, queue } };
+        return {
+          backend: 'redis',
+          broker: 'rabbitmq',
+          redis: { url: REDIS_URL, prefix: `${prefix}${n++}:` },
+          rabbitmq: { url: RABBITMQ_URL, queue },
+        };
       },
-      cleanup: async () => { await deleteKeys(prefix); await deleteQueues(queues); },
+      cleanup: async () => {
+        await deleteKeys(prefix);
+        await deleteQueues(queues);
+      },
     });
   });
 });

@@ -8,7 +8,12 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis backend', () => {
   complianceSuite({
     name: 'redis',
     shared: true,
-    freshConfig: () => ({ backend: 'redis', redis: { url: REDIS_URL, prefix: `${prefix}${n++}:` } }),
-    cleanup: async () => { await deleteKeys(prefix); },
+    freshConfig: () => ({
+      backend: 'redis',
+      redis: { url: REDIS_URL, prefix: `${prefix}${n++}:` },
+    }),
+    cleanup: async () => {
+      await deleteKeys(prefix);
+    },
   });
 });

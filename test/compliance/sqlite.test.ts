@@ -6,4 +6,8 @@ import { complianceSuite } from './suite.js';
 const tmp = tempDir('taskapp-sqlite-compliance-');
 let n = 0;
 afterAll(() => tmp.cleanup());
-complianceSuite({ name: 'sqlite', shared: true, freshConfig: () => ({ backend: 'sqlite', sqlite: { path: join(tmp.dir, `db${n++}.sqlite`) } }) });
+complianceSuite({
+  name: 'sqlite',
+  shared: true,
+  freshConfig: () => ({ backend: 'sqlite', sqlite: { path: join(tmp.dir, `db${n++}.sqlite`) } }),
+});

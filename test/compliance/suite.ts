@@ -19,5 +19,7 @@ export function complianceSuite(h: BackendHarness): void {
   concurrencySuite(h);
   workflowStoreSuite(h);
   workflowEngineSuite(h);
-  if (h.cleanup) afterAll(() => h.cleanup!());
+  if (h.cleanup) {
+    afterAll(() => h.cleanup!());
+  }
 }

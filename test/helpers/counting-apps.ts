@@ -9,11 +9,12 @@ export function countingAddApps(cfg: TaskappOptions) {
   const producer = taskapp(cfg);
   const worker = taskapp(cfg);
   const counter = { executions: 0 };
-  const define = (app: typeof producer) => app.task('add', async ({ x, y }: { x: number; y: number }) => {
-    counter.executions++;
-    await new Promise((r) => setTimeout(r, 2));
-    return x + y;
-  });
+  const define = (app: typeof producer) =>
+    app.task('add', async ({ x, y }: { x: number; y: number }) => {
+      counter.executions++;
+      await new Promise((r) => setTimeout(r, 2));
+      return x + y;
+    });
   const add = define(producer);
   define(worker);
   return { producer, worker, add, counter };

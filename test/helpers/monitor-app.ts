@@ -14,27 +14,53 @@ export interface SeededApp {
 
 export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> = {}): App {
   const app = taskapp({
-    appId: 'shop', backend: 'sqlite', sqlite: { path: dbPath }, configFile: false,
-    monitor: { keepLogs: true }, logging_level: 'warn', runner: { heartbeatIntervalSeconds: 0.2 }, ...extra,
+    appId: 'shop',
+    backend: 'sqlite',
+    sqlite: { path: dbPath },
+    configFile: false,
+    monitor: { keepLogs: true },
+    logging_level: 'warn',
+    runner: { heartbeatIntervalSeconds: 0.2 },
+    ...extra,
   });
   const add = app.task('add', async ({ x, y }: { x: number; y: number }, ctx) => {
     ctx.logger.warn('adding', { x, y });
     await parentWaiting(app, ctx.invocationId);
     return x + y;
   });
-  app.task('boom', async ({ why }: { why: string }) => { throw new RangeError(`boom: ${why}`); });
-  app.task('flaky', async () => { throw new Error('not yet'); },
-    { maxRetries: 3, retryFor: ['*'], retryBackoff: { kind: 'fixed', baseSeconds: 3600, jitter: false } });
+  app.task('boom', async ({ why }: { why: string }) => {
+    throw new RangeError(`boom: ${why}`);
+  });
+  app.task(
+    'flaky',
+    async () => {
+      throw new Error('not yet');
+    },
+    {
+      maxRetries: 3,
+      retryFor: ['*'],
+      retryBackoff: { kind: 'fixed', baseSeconds: 3600, jitter: false },
+    },
+  );
   app.task('sum', async ({ xs }: { xs: number[] }) => {
     let total = 0;
-    for (let i = 0; i < xs.length; i += 2) total += await add.run({ x: xs[i]!, y: xs[i + 1] ?? 0 });
+    for (let i = 0; i < xs.length; i += 2) {
+      total += await add.run({ x: xs[i]!, y: xs[i + 1] ?? 0 });
+    }
     return total;
   });
   // Runs until aborted (runner shutdown reroutes it): something RUNNING to look at.
-  app.task('slow', async ({ ms }: { ms: number }, ctx) => new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    ctx.signal.addEventListener('abort', () => { clearTimeout(t); resolve(undefined); });
-  }));
+  app.task(
+    'slow',
+    async ({ ms }: { ms: number }, ctx) =>
+      new Promise((resolve) => {
+        const t = setTimeout(resolve, ms);
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve(undefined);
+        });
+      }),
+  );
   app.task('report', async () => 'ok', { cron: '*/5 * * * *', priority: 7 });
   return app;
 }
@@ -46,12 +72,19 @@ export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> 
 async function parentWaiting(app: App, id: string): Promise<void> {
   const { state } = await app.backends();
   const parentId = (await state.get(id))?.parentId;
-  if (!parentId) return;
-  for (let i = 0; i < 1000 && (await state.get(parentId))?.status !== 'PAUSED'; i++) await new Promise((r) => setTimeout(r, 5));
+  if (!parentId) {
+    return;
+  }
+  for (let i = 0; i < 1000 && (await state.get(parentId))?.status !== 'PAUSED'; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /** Calls the tasks, runs them on a thread runner until each is SUCCESS, FAILED or RETRY, stops the runner. */
-export async function seedMonitorApp(dir: string, extra: Record<string, unknown> = {}): Promise<SeededApp> {
+export async function seedMonitorApp(
+  dir: string,
+  extra: Record<string, unknown> = {},
+): Promise<SeededApp> {
   const dbPath = join(dir, 'monitor.db');
   const app = defineMonitorApp(dbPath, extra);
   const t = (id: string) => app.getTask(id)!;
@@ -60,12 +93,20 @@ export async function seedMonitorApp(dir: string, extra: Record<string, unknown>
   const flaky = await t('flaky').call({ n: 1 });
   const sum = await t('sum').call({ xs: [1, 2, 3, 4] });
   const runner = await app.startRunner({ runner: 'thread', concurrency: 4 });
-  await Promise.all([...adds, boom, sum].map((i) => i.result({ timeoutMs: 30_000 }).catch(() => undefined)));
+  await Promise.all(
+    [...adds, boom, sum].map((i) => i.result({ timeoutMs: 30_000 }).catch(() => undefined)),
+  );
   const { state } = await app.backends();
-  for (let i = 0; i < 300 && (await state.get(flaky.id))?.status !== 'RETRY'; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 300 && (await state.get(flaky.id))?.status !== 'RETRY'; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   await runner.stop();
   await app.flushLogs();
-  return { app, dbPath, ids: { add: adds.map((a) => a.id), boom: boom.id, flaky: flaky.id, sum: sum.id } };
+  return {
+    app,
+    dbPath,
+    ids: { add: adds.map((a) => a.id), boom: boom.id, flaky: flaky.id, sum: sum.id },
+  };
 }
 
 /**
@@ -86,14 +127,35 @@ export async function seedPastHour(app: App, perMinute = 6): Promise<number> {
       const id = `past-${m}-${i}`;
       const runner = runners[(m + i) % 2]!;
       const task = fail ? 'boom' : i % 3 === 0 ? 'sum' : 'add';
-      const args = task === 'boom' ? { why: `row ${i}` } : task === 'sum' ? { xs: [i, m] } : { x: i, y: m };
-      await state.insert([{ id, taskId: task, args: app.serializer.serialize(args), priority: 5, parentId: null, workflowId: null }], t0);
+      const args =
+        task === 'boom' ? { why: `row ${i}` } : task === 'sum' ? { xs: [i, m] } : { x: i, y: m };
+      await state.insert(
+        [
+          {
+            id,
+            taskId: task,
+            args: app.serializer.serialize(args),
+            priority: 5,
+            parentId: null,
+            workflowId: null,
+          },
+        ],
+        t0,
+      );
       await orchestrator.acquire([id], runner, t0 + 3);
       await orchestrator.transition({ id, to: 'RUNNING', runnerId: runner }, t0 + 5);
       const end = t0 + 5 + 400 + ((i * 977 + m * 131) % 2600);
-      await orchestrator.transition(fail
-        ? { id, to: 'FAILED', runnerId: runner, error: app.errors.serialize(new RangeError(`boom: row ${i}`), app.serializer) }
-        : { id, to: 'SUCCESS', runnerId: runner, result: app.serializer.serialize(i + m) }, end);
+      await orchestrator.transition(
+        fail
+          ? {
+              id,
+              to: 'FAILED',
+              runnerId: runner,
+              error: app.errors.serialize(new RangeError(`boom: row ${i}`), app.serializer),
+            }
+          : { id, to: 'SUCCESS', runnerId: runner, result: app.serializer.serialize(i + m) },
+        end,
+      );
       n++;
     }
   }

@@ -6,7 +6,8 @@ import pg from 'pg';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = 5432;
-export const PG_URL = process.env.TASKAPP_TEST_POSTGRES_URL ?? `postgres://postgres@${PG_HOST}:${PG_PORT}/test`;
+export const PG_URL =
+  process.env.TASKAPP_TEST_POSTGRES_URL ?? `postgres://postgres@${PG_HOST}:${PG_PORT}/test`;
 
 export function pgScope(tag: string): { next(): string; prefix: string; cleanup(): Promise<void> } {
   const prefix = `taskapp_test_${tag}_${process.pid}_`;
@@ -18,8 +19,13 @@ export function pgScope(tag: string): { next(): string; prefix: string; cleanup(
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
       try {
-        const { rows } = await c.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)', [prefix]);
-        for (const { nspname } of rows) await c.query(`DROP SCHEMA "${nspname}" CASCADE`);
+        const { rows } = await c.query<{ nspname: string }>(
+          'SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)',
+          [prefix],
+        );
+        for (const { nspname } of rows) {
+          await c.query(`DROP SCHEMA "${nspname}" CASCADE`);
+        }
       } finally {
         await c.end();
       }

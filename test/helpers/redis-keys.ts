@@ -17,9 +17,17 @@ export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<numbe
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+      const [next, keys] = await r.scan(
+        cursor,
+        'MATCH',
+        `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`,
+        'COUNT',
+        1000,
+      );
       cursor = next;
-      if (keys.length) n += await r.del(...keys);
+      if (keys.length) {
+        n += await r.del(...keys);
+      }
     } while (cursor !== '0');
   } finally {
     r.disconnect();

@@ -9,7 +9,10 @@ import { describe } from 'vitest';
 export function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host, port });
-    const done = (ok: boolean) => { s.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
     s.setTimeout(timeoutMs, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
@@ -17,15 +20,28 @@ export function reachable(host: string, port: number, timeoutMs = 1000): Promise
 }
 
 /** describe() that runs only when the server is up (or fails when it is required). */
-export async function describeWithService(service: string, host: string, port: number, name: string, fn: () => void): Promise<void> {
+export async function describeWithService(
+  service: string,
+  host: string,
+  port: number,
+  name: string,
+  fn: () => void,
+): Promise<void> {
   const up = await reachable(host, port);
-  if (up) { describe(name, fn); return; }
+  if (up) {
+    describe(name, fn);
+    return;
+  }
   if (process.env.TASKAPP_TEST_SERVICES === 'required') {
     describe(name, () => {
-      throw new Error(`${service} is not reachable on ${host}:${port} and TASKAPP_TEST_SERVICES=required: start it (../shared/services-up ${service})`);
+      throw new Error(
+        `${service} is not reachable on ${host}:${port} and TASKAPP_TEST_SERVICES=required: start it (../shared/services-up ${service})`,
+      );
     });
     return;
   }
-  console.warn(`skipping ${name}: ${service} is not reachable on ${host}:${port} (set TASKAPP_TEST_SERVICES=required to make this fail)`);
+  console.warn(
+    `skipping ${name}: ${service} is not reachable on ${host}:${port} (set TASKAPP_TEST_SERVICES=required to make this fail)`,
+  );
   describe.skip(name, fn);
 }

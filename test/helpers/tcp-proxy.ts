@@ -6,12 +6,20 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   port = 0;
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
 
   async up(): Promise<void> {
     const server = createServer((client) => {
       const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
-      for (const s of [client, upstream]) { s.setNoDelay(true); this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); s.on('error', () => {}); }
+      for (const s of [client, upstream]) {
+        s.setNoDelay(true);
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => {});
+      }
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
@@ -25,7 +33,11 @@ export class TcpProxy {
   async down(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    for (const sock of this.sockets) sock.destroy();
-    if (s) await new Promise((r) => s.close(r));
+    for (const sock of this.sockets) {
+      sock.destroy();
+    }
+    if (s) {
+      await new Promise((r) => s.close(r));
+    }
   }
 }

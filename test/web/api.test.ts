@@ -7,17 +7,37 @@ import { tempDir } from '../helpers/tmp.js';
 
 const tmp = tempDir('taskapp-web-api-');
 let s: SeededApp;
-beforeAll(async () => { s = await seedMonitorApp(tmp.dir); });
-afterAll(async () => { await s?.app.close(); tmp.cleanup(); });
+beforeAll(async () => {
+  s = await seedMonitorApp(tmp.dir);
+});
+afterAll(async () => {
+  await s?.app.close();
+  tmp.cleanup();
+});
 
 const TOKEN = 't0ken';
-const get = async (web: ReturnType<typeof createWebApp>, path: string, headers: Record<string, string> = {}) => web.hono.request(`http://127.0.0.1:8000${path}`, { headers });
-const post = (web: ReturnType<typeof createWebApp>, path: string, headers: Record<string, string>, body: unknown = {}) =>
-  web.hono.request(`http://127.0.0.1:8000${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const get = async (
+  web: ReturnType<typeof createWebApp>,
+  path: string,
+  headers: Record<string, string> = {},
+) => web.hono.request(`http://127.0.0.1:8000${path}`, { headers });
+const post = (
+  web: ReturnType<typeof createWebApp>,
+  path: string,
+  headers: Record<string, string>,
+  body: unknown = {},
+) =>
+  web.hono.request(`http://127.0.0.1:8000${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('read-only dashboard', () => {
   let web: ReturnType<typeof createWebApp>;
-  beforeAll(() => { web = createWebApp(s.app); });
+  beforeAll(() => {
+    web = createWebApp(s.app);
+  });
   afterAll(() => web.close());
 
   it('serves the JSON API behind every page', async () => {
@@ -28,7 +48,9 @@ describe('read-only dashboard', () => {
     expect(page.hasNext).toBe(true);
     const d = await (await get(web, `/api/invocations/${s.ids.boom}`)).json();
     expect(d.error.name).toBe('RangeError');
-    expect((await (await get(web, '/api/tasks')).json()).map((t: { id: string }) => t.id)).toContain('flaky');
+    expect(
+      (await (await get(web, '/api/tasks')).json()).map((t: { id: string }) => t.id),
+    ).toContain('flaky');
     expect((await (await get(web, '/api/timeline?minutes=60')).json()).lanes).toHaveLength(1);
     expect(await (await get(web, '/api/runners')).json()).toEqual([]);
     expect((await (await get(web, '/api/throughput')).json()).created).toHaveLength(60);
@@ -46,7 +68,14 @@ describe('read-only dashboard', () => {
   });
 
   it('renders every page server-side, escaping stored text', async () => {
-    for (const path of ['/', '/invocations', '/timeline', '/tasks', '/runners', `/invocations/${s.ids.sum}`]) {
+    for (const path of [
+      '/',
+      '/invocations',
+      '/timeline',
+      '/tasks',
+      '/runners',
+      `/invocations/${s.ids.sum}`,
+    ]) {
       const r = await get(web, path);
       expect(r.status, path).toBe(200);
       expect(r.headers.get('x-frame-options'), path).toBe('DENY');
@@ -57,18 +86,41 @@ describe('read-only dashboard', () => {
     expect(boom).toContain('disabled title="start taskapp web with --allow-actions"');
     expect(boom).not.toContain('taskapp-token');
     const { state } = await s.app.backends();
-    await state.insert([{ id: '<script>x</script>', taskId: '<b>t</b>', args: '{"html":"<img src=x onerror=alert(1)>"}', priority: 5, parentId: null, workflowId: null }], Date.now());
+    await state.insert(
+      [
+        {
+          id: '<script>x</script>',
+          taskId: '<b>t</b>',
+          args: '{"html":"<img src=x onerror=alert(1)>"}',
+          priority: 5,
+          parentId: null,
+          workflowId: null,
+        },
+      ],
+      Date.now(),
+    );
     const list = await (await get(web, '/invocations?task=%3Cb%3Et%3C%2Fb%3E')).text();
     expect(list).toContain('&lt;script&gt;x&lt;/script&gt;');
     expect(list).not.toContain('<script>x</script>');
-    const detail = await (await get(web, `/invocations/${encodeURIComponent('<script>x</script>')}`)).text();
+    const detail = await (
+      await get(web, `/invocations/${encodeURIComponent('<script>x</script>')}`)
+    ).text();
     expect(detail).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(detail).not.toContain('<img src=x');
-    await s.app.backends().then((b) => b.orchestrator.transition({ id: '<script>x</script>', to: 'CONCURRENCY_CONTROLLED_FINAL', runnerId: null }, Date.now()));
+    await s.app
+      .backends()
+      .then((b) =>
+        b.orchestrator.transition(
+          { id: '<script>x</script>', to: 'CONCURRENCY_CONTROLLED_FINAL', runnerId: null },
+          Date.now(),
+        ),
+      );
   });
 
   it('refuses actions when read-only', async () => {
-    const r = await post(web, `/api/invocations/${s.ids.add[0]}/rerun`, { 'x-taskapp-token': web.token });
+    const r = await post(web, `/api/invocations/${s.ids.add[0]}/rerun`, {
+      'x-taskapp-token': web.token,
+    });
     expect(r.status).toBe(403);
     expect((await r.json()).error).toMatch(/--allow-actions/);
   });
@@ -92,14 +144,21 @@ describe('read-only dashboard', () => {
 
 describe('dashboard with --allow-actions', () => {
   let web: ReturnType<typeof createWebApp>;
-  beforeAll(() => { web = createWebApp(s.app, { allowActions: true, token: TOKEN }); });
+  beforeAll(() => {
+    web = createWebApp(s.app, { allowActions: true, token: TOKEN });
+  });
   afterAll(() => web.close());
 
   it('requires the token header and a same-origin request', async () => {
     const id = s.ids.add[0]!;
     expect((await post(web, `/api/invocations/${id}/rerun`, {})).status).toBe(403);
-    expect((await post(web, `/api/invocations/${id}/rerun`, { 'x-taskapp-token': 'wrong' })).status).toBe(403);
-    const cross = await post(web, `/api/invocations/${id}/rerun`, { 'x-taskapp-token': TOKEN, origin: 'http://evil.example' });
+    expect(
+      (await post(web, `/api/invocations/${id}/rerun`, { 'x-taskapp-token': 'wrong' })).status,
+    ).toBe(403);
+    const cross = await post(web, `/api/invocations/${id}/rerun`, {
+      'x-taskapp-token': TOKEN,
+      origin: 'http://evil.example',
+    });
     expect(cross.status).toBe(403);
     expect((await cross.json()).error).toMatch(/cross-site/);
     const page = await (await get(web, `/invocations/${id}`)).text();
@@ -107,7 +166,10 @@ describe('dashboard with --allow-actions', () => {
   });
 
   it('reruns an invocation: a new call of the same task with the same args', async () => {
-    const r = await post(web, `/api/invocations/${s.ids.boom}/rerun`, { 'x-taskapp-token': TOKEN, origin: 'http://127.0.0.1:8000' });
+    const r = await post(web, `/api/invocations/${s.ids.boom}/rerun`, {
+      'x-taskapp-token': TOKEN,
+      origin: 'http://127.0.0.1:8000',
+    });
     expect(r.status).toBe(201);
     const { id, rerunOf } = await r.json();
     expect(rerunOf).toBe(s.ids.boom);
@@ -119,9 +181,16 @@ describe('dashboard with --allow-actions', () => {
   });
 
   it('purges finished invocations older than asked', async () => {
-    const bad = await post(web, '/api/purge', { 'x-taskapp-token': TOKEN }, { olderThanSeconds: -1 });
+    const bad = await post(
+      web,
+      '/api/purge',
+      { 'x-taskapp-token': TOKEN },
+      { olderThanSeconds: -1 },
+    );
     expect(bad.status).toBe(400);
-    const none = await (await post(web, '/api/purge', { 'x-taskapp-token': TOKEN }, { olderThanSeconds: 3600 })).json();
+    const none = await (
+      await post(web, '/api/purge', { 'x-taskapp-token': TOKEN }, { olderThanSeconds: 3600 })
+    ).json();
     expect(none).toEqual({ purged: 0 });
   });
 });
@@ -137,7 +206,9 @@ describe('runner metrics endpoint', () => {
       expect(text).toContain('taskapp_tasks_submitted_total{task="add"} 1');
       expect(text).toMatch(/taskapp_tasks_started_total\{task="add"\} 1\b/);
       expect(text).toMatch(/taskapp_tasks_succeeded_total\{task="add"\} 1\b/);
-      expect(text).toMatch(/taskapp_task_duration_seconds_count\{task="add",status="SUCCESS"\} 1\b/);
+      expect(text).toMatch(
+        /taskapp_task_duration_seconds_count\{task="add",status="SUCCESS"\} 1\b/,
+      );
       expect((await fetch(`http://127.0.0.1:${m.port}/other`)).status).toBe(404);
     } finally {
       await m.close();

@@ -11,33 +11,53 @@ import { CHAOS_BACKENDS } from '../chaos/backends.js';
 import { seedMonitorApp, type SeededApp } from '../helpers/monitor-app.js';
 import { tempDir } from '../helpers/tmp.js';
 
-for (const backend of CHAOS_BACKENDS) await backend.describe(`monitoring on ${backend.name}`, () => {
-  const tmp = tempDir('taskapp-web-backends-');
-  const storage = backend.fresh(tmp.dir);
-  let s: SeededApp;
-  beforeAll(async () => { s = await seedMonitorApp(tmp.dir, storage.options); });
-  afterAll(async () => { await s?.app.close(); await storage.cleanup(); tmp.cleanup(); });
+for (const backend of CHAOS_BACKENDS) {
+  await backend.describe(`monitoring on ${backend.name}`, () => {
+    const tmp = tempDir('taskapp-web-backends-');
+    const storage = backend.fresh(tmp.dir);
+    let s: SeededApp;
+    beforeAll(async () => {
+      s = await seedMonitorApp(tmp.dir, storage.options);
+    });
+    afterAll(async () => {
+      await s?.app.close();
+      await storage.cleanup();
+      tmp.cleanup();
+    });
 
-  it('the web API shows counts, an invocation with its history, parent and children', async () => {
-    const web = createWebApp(s.app);
-    try {
-      const get = async (path: string) => (await web.hono.request(`http://127.0.0.1:8000${path}`)).json();
-      expect((await get('/api/overview')).counts).toMatchObject({ SUCCESS: 6, FAILED: 1, RETRY: 1 });
-      const sum = await get(`/api/invocations/${s.ids.sum}`);
-      expect(sum.status).toBe('SUCCESS');
-      expect(sum.history.map((h: { status: string }) => h.status)).toEqual(expect.arrayContaining(['REGISTERED', 'RUNNING', 'PAUSED', 'RESUMED', 'SUCCESS']));
-      expect(sum.children).toHaveLength(2);
-      expect((await get('/api/invocations?status=FAILED')).rows.map((r: { id: string }) => r.id)).toEqual([s.ids.boom]);
-      expect((await web.hono.request('http://127.0.0.1:8000/')).status).toBe(200);
-    } finally {
-      web.close();
-    }
-  });
+    it('the web API shows counts, an invocation with its history, parent and children', async () => {
+      const web = createWebApp(s.app);
+      try {
+        const get = async (path: string) =>
+          (await web.hono.request(`http://127.0.0.1:8000${path}`)).json();
+        expect((await get('/api/overview')).counts).toMatchObject({
+          SUCCESS: 6,
+          FAILED: 1,
+          RETRY: 1,
+        });
+        const sum = await get(`/api/invocations/${s.ids.sum}`);
+        expect(sum.status).toBe('SUCCESS');
+        expect(sum.history.map((h: { status: string }) => h.status)).toEqual(
+          expect.arrayContaining(['REGISTERED', 'RUNNING', 'PAUSED', 'RESUMED', 'SUCCESS']),
+        );
+        expect(sum.children).toHaveLength(2);
+        expect(
+          (await get('/api/invocations?status=FAILED')).rows.map((r: { id: string }) => r.id),
+        ).toEqual([s.ids.boom]);
+        expect((await web.hono.request('http://127.0.0.1:8000/')).status).toBe(200);
+      } finally {
+        web.close();
+      }
+    });
 
-  it('the terminal view snapshot shows the same counts', async () => {
-    const text = plainSnapshot(await monitorSource(new MonitorData(s.app)).snapshot(''), s.app.appId);
-    expect(text).toMatch(new RegExp(`taskapp monitor · app shop · ${backend.name}`));
-    expect(text).toMatch(/SUCCESS\s+6/);
-    expect(text).toMatch(/boom\s+FAILED/);
+    it('the terminal view snapshot shows the same counts', async () => {
+      const text = plainSnapshot(
+        await monitorSource(new MonitorData(s.app)).snapshot(''),
+        s.app.appId,
+      );
+      expect(text).toMatch(new RegExp(`taskapp monitor · app shop · ${backend.name}`));
+      expect(text).toMatch(/SUCCESS\s+6/);
+      expect(text).toMatch(/boom\s+FAILED/);
+    });
   });
-});
+}

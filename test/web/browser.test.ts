@@ -14,12 +14,24 @@ import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 const required = process.env.TASKAPP_TEST_SERVICES === 'required';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && required) throw new Error(`${CHROMIUM} is missing: .ci/run must apt-get install -y chromium`);
-if (!haveChromium) console.warn(`skipping the browser test: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+if (!haveChromium && required) {
+  throw new Error(`${CHROMIUM} is missing: .ci/run must apt-get install -y chromium`);
+}
+if (!haveChromium) {
+  console.warn(`skipping the browser test: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+}
 
 describe.skipIf(!haveChromium)('dashboard in chromium', () => {
   const tmp = tempDir('taskapp-web-browser-');
@@ -35,7 +47,9 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     runner = await s.app.startRunner({ runner: 'thread', concurrency: 4 });
     await s.app.getTask('slow')!.call({ ms: 60_000 });
     const { state } = await s.app.backends();
-    for (let i = 0; i < 200 && !(await state.list({ statuses: ['RUNNING'] })).length; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && !(await state.list({ statuses: ['RUNNING'] })).length; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     web = await startWebServer(s.app, { port: 0, allowActions: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
@@ -48,7 +62,8 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     tmp.cleanup();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   it('overview: counts by status, throughput, the live runner and what it runs', async () => {
     await page.goto(`${web.url}/`);
@@ -68,11 +83,17 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.goto(`${web.url}/invocations`);
     expect(await page.locator('table.invocations tbody tr').count()).toBe(9);
     await page.selectOption('select[name="status"]', 'FAILED');
-    await Promise.all([page.waitForURL(/status=FAILED/), page.click('form.filters button[type="submit"]')]);
+    await Promise.all([
+      page.waitForURL(/status=FAILED/),
+      page.click('form.filters button[type="submit"]'),
+    ]);
     const rows = page.locator('table.invocations tbody tr');
     expect(await rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('boom');
-    await Promise.all([page.waitForURL(new RegExp(`/invocations/${s.ids.boom}$`)), rows.first().locator('a').first().click()]);
+    await Promise.all([
+      page.waitForURL(new RegExp(`/invocations/${s.ids.boom}$`)),
+      rows.first().locator('a').first().click(),
+    ]);
     expect(await page.textContent('pre.err')).toContain('RangeError: boom: bad input');
     expect(await page.textContent('pre.args')).toContain('"why": "bad input"');
     expect(await page.locator('table.history tbody tr').count()).toBe(4);
@@ -84,7 +105,10 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     expect(await page.textContent('pre.result')).toContain('10');
     const children = page.locator('table.invocations tbody tr');
     expect(await children.count()).toBe(2);
-    await Promise.all([page.waitForURL(/\/invocations\/[^/]+$/), children.first().locator('a').first().click()]);
+    await Promise.all([
+      page.waitForURL(/\/invocations\/[^/]+$/),
+      children.first().locator('a').first().click(),
+    ]);
     expect(await page.textContent('table.facts')).toContain(s.ids.sum);
     expect(await page.textContent('table.logs')).toContain('adding');
     const childUrl = page.url();
@@ -99,7 +123,9 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.goto(`${web.url}/timeline`);
     expect(await page.locator('svg.timeline g.lane').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('rect.span[data-status="FAILED"]').count()).toBe(1);
-    expect(await page.locator('rect.span[data-status="RUNNING"]').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('rect.span[data-status="RUNNING"]').count()).toBeGreaterThanOrEqual(
+      1,
+    );
     await shot('dashboard-timeline');
   });
 

@@ -24,7 +24,18 @@ describe.skipIf(!run)('README screenshots', () => {
     await s.app.getTask('slow')!.call({ ms: 60_000 });
     await s.app.getTask('slow')!.call({ ms: 60_000 });
     const web = await startWebServer(s.app, { port: 0, allowActions: true });
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
       await page.goto(`${web.url}/`);

@@ -9,8 +9,11 @@ export class MemoryBroker implements Broker {
   async route(items: QueueItem[]): Promise<void> {
     const now = Date.now();
     for (const it of items) {
-      if (it.notBefore !== undefined && it.notBefore > now) this.s.delayed.push({ id: it.id, priority: it.priority, notBefore: it.notBefore });
-      else this.s.queues[clampPriority(it.priority)]!.push(it.id);
+      if (it.notBefore !== undefined && it.notBefore > now) {
+        this.s.delayed.push({ id: it.id, priority: it.priority, notBefore: it.notBefore });
+      } else {
+        this.s.queues[clampPriority(it.priority)]!.push(it.id);
+      }
     }
     this.s.queueWakeup.notify();
   }
@@ -20,9 +23,13 @@ export class MemoryBroker implements Broker {
     const deadline = Date.now() + waitMs;
     for (;;) {
       const got = this.take(max);
-      if (got.length || this.interrupted) return got;
+      if (got.length || this.interrupted) {
+        return got;
+      }
       const left = deadline - Date.now();
-      if (left <= 0) return [];
+      if (left <= 0) {
+        return [];
+      }
       const nextDelayed = this.s.delayed.reduce((m, d) => Math.min(m, d.notBefore), Infinity);
       await this.s.queueWakeup.wait(Math.min(left, Math.max(1, nextDelayed - Date.now())));
     }
@@ -41,7 +48,9 @@ export class MemoryBroker implements Broker {
     for (let p = 9; p >= 0 && out.length < max; p--) {
       const q = this.s.queues[p]!;
       const n = Math.min(q.length, max - out.length);
-      if (n > 0) out.push(...q.splice(0, n));
+      if (n > 0) {
+        out.push(...q.splice(0, n));
+      }
     }
     return out;
   }
@@ -51,7 +60,9 @@ export class MemoryBroker implements Broker {
   }
 
   async purge(): Promise<void> {
-    for (const q of this.s.queues) q.length = 0;
+    for (const q of this.s.queues) {
+      q.length = 0;
+    }
     this.s.delayed.length = 0;
   }
 
@@ -60,7 +71,9 @@ export class MemoryBroker implements Broker {
     this.s.queueWakeup.notify();
   }
 
-  async close(): Promise<void> { this.interrupt(); }
+  async close(): Promise<void> {
+    this.interrupt();
+  }
 }
 
 export function clampPriority(p: number): number {

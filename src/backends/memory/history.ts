@@ -22,7 +22,11 @@ export function appendHistory(log: HistoryLog, entry: HistoryEntry, final: boole
 export function historyEntries(log: HistoryLog): HistoryEntry[] {
   const out: HistoryEntry[] = new Array(log.length / 3);
   for (let i = 0, k = 0; i < log.length; i += 3, k++) {
-    out[k] = { status: log[i] as Status, runnerId: log[i + 1] as string | null, at: log[i + 2] as number };
+    out[k] = {
+      status: log[i] as Status,
+      runnerId: log[i + 1] as string | null,
+      at: log[i + 2] as number,
+    };
   }
   return out;
 }

@@ -1,6 +1,11 @@
 import { InvocationNotFoundError } from '../../core/errors.js';
 import { isFinal } from '../../core/status.js';
-import type { AcquireResult, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
+import type {
+  AcquireResult,
+  InvocationRecord,
+  QueueItem,
+  TransitionRequest,
+} from '../../core/records.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
@@ -13,36 +18,51 @@ export class MemoryOrchestrator implements Orchestrator {
 
   private apply(req: TransitionRequest, now: number): InvocationRecord {
     const rec = this.s.invocations.get(req.id);
-    if (!rec) throw new InvocationNotFoundError(req.id);
+    if (!rec) {
+      throw new InvocationNotFoundError(req.id);
+    }
     const { record, entry } = applyTransition(rec, req, now);
     this.s.invocations.set(req.id, record);
     const log = this.s.histories.get(req.id)!;
     const logged = appendHistory(log, entry, isFinal(record.status));
-    if (logged !== log) this.s.histories.set(req.id, logged);
+    if (logged !== log) {
+      this.s.histories.set(req.id, logged);
+    }
     const key = record.concurrency?.key;
     if (key !== undefined) {
       let set = this.s.active.get(key);
       if (ACTIVE_STATUSES.has(record.status)) {
-        if (!set) this.s.active.set(key, (set = new Set()));
+        if (!set) {
+          this.s.active.set(key, (set = new Set()));
+        }
         set.add(record.id);
-      } else if (set?.delete(record.id) && set.size === 0) this.s.active.delete(key);
+      } else if (set?.delete(record.id) && set.size === 0) {
+        this.s.active.delete(key);
+      }
     }
     return record;
   }
 
   async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
     const rec = this.apply(req, now);
-    if (isFinal(rec.status)) this.s.finals.publish([rec]);
+    if (isFinal(rec.status)) {
+      this.s.finals.publish([rec]);
+    }
     return { ...rec };
   }
 
-  async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
+  async transitionMany(
+    reqs: TransitionRequest[],
+    now: number,
+  ): Promise<Array<InvocationRecord | Error>> {
     const out: Array<InvocationRecord | Error> = [];
     const finals: InvocationRecord[] = [];
     for (const req of reqs) {
       try {
         const rec = this.apply(req, now);
-        if (isFinal(rec.status)) finals.push(rec);
+        if (isFinal(rec.status)) {
+          finals.push(rec);
+        }
         out.push({ ...rec });
       } catch (err) {
         out.push(err as Error);
@@ -58,19 +78,30 @@ export class MemoryOrchestrator implements Orchestrator {
     const finals: InvocationRecord[] = [];
     for (const id of ids) {
       const rec = this.s.invocations.get(id);
-      if (!rec || !ACQUIRABLE.has(rec.status)) continue;
+      if (!rec || !ACQUIRABLE.has(rec.status)) {
+        continue;
+      }
       const cc = rec.concurrency;
       if (cc) {
-        const starts = (this.s.starts.get(cc.key) ?? []).filter((t) => cc.rateWindowMs === undefined || t > now - cc.rateWindowMs);
+        const starts = (this.s.starts.get(cc.key) ?? []).filter(
+          (t) => cc.rateWindowMs === undefined || t > now - cc.rateWindowMs,
+        );
         const d = decide(cc, rec.status, this.s.active.get(cc.key)?.size ?? 0, starts, now);
         if (d.kind !== 'run') {
           let last = rec;
-          for (const to of blockedPath(rec.status, d)) last = this.apply({ id, to, runnerId }, now);
-          if (d.kind === 'requeue') requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
-          else finals.push(last);
+          for (const to of blockedPath(rec.status, d)) {
+            last = this.apply({ id, to, runnerId }, now);
+          }
+          if (d.kind === 'requeue') {
+            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          } else {
+            finals.push(last);
+          }
           continue;
         }
-        if (cc.rateCount !== undefined) this.s.starts.set(cc.key, [...starts, now]);
+        if (cc.rateCount !== undefined) {
+          this.s.starts.set(cc.key, [...starts, now]);
+        }
       }
       acquired.push({ ...this.apply({ id, to: 'PENDING', runnerId }, now) });
     }
@@ -86,12 +117,16 @@ export class MemoryOrchestrator implements Orchestrator {
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
-    return [...this.s.invocations.values()].filter((r) => r.status === status && r.updatedAt < before).map((r) => ({ ...r }));
+    return [...this.s.invocations.values()]
+      .filter((r) => r.status === status && r.updatedAt < before)
+      .map((r) => ({ ...r }));
   }
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
     const cur = this.s.leases.get(name);
-    if (cur && cur.holder !== holder && cur.expiresAt > now) return false;
+    if (cur && cur.holder !== holder && cur.expiresAt > now) {
+      return false;
+    }
     this.s.leases.set(name, { holder, expiresAt: now + ttlMs });
     return true;
   }

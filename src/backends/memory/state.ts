@@ -1,5 +1,12 @@
 import { isFinal } from '../../core/status.js';
-import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
+import type {
+  HistoryEntry,
+  InvocationFilter,
+  InvocationRecord,
+  LogRecord,
+  NewInvocation,
+  RunnerInfo,
+} from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import type { MemoryStore } from './store.js';
 import { historyEntries, newHistory } from './history.js';
@@ -11,15 +18,25 @@ import { historyEntries, newHistory } from './history.js';
  */
 function newRecord(inv: NewInvocation, now: number): InvocationRecord {
   return {
-    id: inv.id, taskId: inv.taskId, args: inv.args, priority: inv.priority, parentId: inv.parentId,
-    workflowId: inv.workflowId, concurrency: inv.concurrency ?? null, status: 'REGISTERED', owner: null, attempt: 0,
-    result: null, error: null, createdAt: now, updatedAt: now,
+    id: inv.id,
+    taskId: inv.taskId,
+    args: inv.args,
+    priority: inv.priority,
+    parentId: inv.parentId,
+    workflowId: inv.workflowId,
+    concurrency: inv.concurrency ?? null,
+    status: 'REGISTERED',
+    owner: null,
+    attempt: 0,
+    result: null,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
   };
 }
 
 export class MemoryStateBackend implements StateBackend {
   constructor(private readonly s: MemoryStore) {}
-
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
     const ids: string[] = new Array(invs.length);
@@ -28,7 +45,10 @@ export class MemoryStateBackend implements StateBackend {
       const key = inv.registrationKey;
       if (key) {
         const existing = this.s.registrations.get(key);
-        if (existing && this.s.invocations.get(existing)?.status === 'REGISTERED') { ids[k] = existing; continue; }
+        if (existing && this.s.invocations.get(existing)?.status === 'REGISTERED') {
+          ids[k] = existing;
+          continue;
+        }
         this.s.registrations.set(key, inv.id);
       }
       this.s.invocations.set(inv.id, newRecord(inv, now));
@@ -47,7 +67,9 @@ export class MemoryStateBackend implements StateBackend {
     const out: InvocationRecord[] = [];
     for (const id of ids) {
       const r = this.s.invocations.get(id);
-      if (r) out.push({ ...r });
+      if (r) {
+        out.push({ ...r });
+      }
     }
     return out;
   }
@@ -61,7 +83,9 @@ export class MemoryStateBackend implements StateBackend {
     const out: Record<string, HistoryEntry[]> = {};
     for (const id of ids) {
       const h = this.s.histories.get(id);
-      if (h) out[id] = historyEntries(h);
+      if (h) {
+        out[id] = historyEntries(h);
+      }
     }
     return out;
   }
@@ -69,23 +93,40 @@ export class MemoryStateBackend implements StateBackend {
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
     const out: InvocationRecord[] = [];
     for (const r of this.s.invocations.values()) {
-      if (f.taskId !== undefined && r.taskId !== f.taskId) continue;
-      if (f.statuses && !f.statuses.includes(r.status)) continue;
-      if (f.owner !== undefined && r.owner !== f.owner) continue;
-      if (f.parentId !== undefined && r.parentId !== f.parentId) continue;
-      if (f.createdAfter !== undefined && r.createdAt < f.createdAfter) continue;
-      if (f.createdBefore !== undefined && r.createdAt >= f.createdBefore) continue;
+      if (f.taskId !== undefined && r.taskId !== f.taskId) {
+        continue;
+      }
+      if (f.statuses && !f.statuses.includes(r.status)) {
+        continue;
+      }
+      if (f.owner !== undefined && r.owner !== f.owner) {
+        continue;
+      }
+      if (f.parentId !== undefined && r.parentId !== f.parentId) {
+        continue;
+      }
+      if (f.createdAfter !== undefined && r.createdAt < f.createdAfter) {
+        continue;
+      }
+      if (f.createdBefore !== undefined && r.createdAt >= f.createdBefore) {
+        continue;
+      }
       out.push({ ...r });
     }
     // Newest first; insertion order (the map's) breaks ties, latest inserted first, as sqlite's rowid.
-    const seq = out.map((r, i) => [r, i] as const).sort((a, b) => b[0].createdAt - a[0].createdAt || b[1] - a[1]).map(([r]) => r);
+    const seq = out
+      .map((r, i) => [r, i] as const)
+      .sort((a, b) => b[0].createdAt - a[0].createdAt || b[1] - a[1])
+      .map(([r]) => r);
     const start = f.offset ?? 0;
     return seq.slice(start, f.limit !== undefined ? start + f.limit : undefined);
   }
 
   async countByStatus(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const r of this.s.invocations.values()) out[r.status] = (out[r.status] ?? 0) + 1;
+    for (const r of this.s.invocations.values()) {
+      out[r.status] = (out[r.status] ?? 0) + 1;
+    }
     return out;
   }
 
@@ -95,7 +136,9 @@ export class MemoryStateBackend implements StateBackend {
         const out: InvocationRecord[] = [];
         for (const id of want) {
           const r = this.s.invocations.get(id);
-          if (r && isFinal(r.status)) out.push({ ...r });
+          if (r && isFinal(r.status)) {
+            out.push({ ...r });
+          }
         }
         return out;
       },
@@ -107,7 +150,9 @@ export class MemoryStateBackend implements StateBackend {
   }
 
   async runners(): Promise<RunnerInfo[]> {
-    return [...this.s.runners.values()].map((r) => ({ ...r })).sort((a, b) => (a.id < b.id ? -1 : 1));
+    return [...this.s.runners.values()]
+      .map((r) => ({ ...r }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   async removeRunner(id: string): Promise<void> {
@@ -117,7 +162,9 @@ export class MemoryStateBackend implements StateBackend {
   async appendLogs(lines: LogRecord[]): Promise<void> {
     for (const l of lines) {
       let list = this.s.logs.get(l.invocationId);
-      if (!list) this.s.logs.set(l.invocationId, (list = []));
+      if (!list) {
+        this.s.logs.set(l.invocationId, (list = []));
+      }
       list.push({ ...l, fields: { ...l.fields } });
     }
   }

@@ -5,17 +5,22 @@ import { clampPriority } from '../memory/broker.js';
 import { isConnectionError } from './connection.js';
 import { FALLBACK_POLL_MS, stmt, type PgDb } from './db.js';
 
-export const ROUTE = stmt('route', `WITH ins AS (
+export const ROUTE = stmt(
+  'route',
+  `WITH ins AS (
     INSERT INTO queue (inv_id, priority, not_before)
     SELECT u.id, u.priority, u.not_before FROM unnest($1::text[], $2::smallint[], $3::bigint[]) WITH ORDINALITY AS u(id, priority, not_before, ord)
     ORDER BY u.ord)
-  SELECT pg_notify($4, 'q')`);
+  SELECT pg_notify($4, 'q')`,
+);
 // Deletes this broker's delivered claims ($4), puts back those never delivered ($6: the claim gave
 // up on a lost connection), marks up to $2 ready rows with token $3 (SKIP LOCKED: concurrent
 // claimers take disjoint rows without waiting on each other) and returns them. When nothing is
 // ready, one row with inv_id NULL says when to look again: the next delayed item, or the next
 // claim lease to run out.
-export const CLAIM = stmt('claim', `WITH done AS (DELETE FROM queue WHERE claimed_by = ANY($4::text[])),
+export const CLAIM = stmt(
+  'claim',
+  `WITH done AS (DELETE FROM queue WHERE claimed_by = ANY($4::text[])),
   back AS (UPDATE queue SET claimed_by = NULL, claimed_at = NULL WHERE claimed_by = ANY($6::text[])),
   c AS (
     SELECT seq FROM queue WHERE not_before <= $1 AND (claimed_by IS NULL OR (claimed_at < $5 AND NOT (claimed_by = ANY($4::text[] || $6::text[]))))
@@ -26,33 +31,66 @@ export const CLAIM = stmt('claim', `WITH done AS (DELETE FROM queue WHERE claime
   SELECT NULL, NULL, NULL, least(
     (SELECT min(not_before) FROM queue WHERE not_before > $1 AND not_before > 0 AND claimed_by IS NULL),
     (SELECT min(claimed_at) FROM queue WHERE claimed_by IS NOT NULL) + ($1 - $5))
-  WHERE NOT EXISTS (SELECT 1 FROM u)`);
-export const RECLAIM = stmt('reclaim', 'SELECT inv_id, priority, seq, NULL::bigint AS next FROM queue WHERE claimed_by = ANY($1::text[])');
+  WHERE NOT EXISTS (SELECT 1 FROM u)`,
+);
+export const RECLAIM = stmt(
+  'reclaim',
+  'SELECT inv_id, priority, seq, NULL::bigint AS next FROM queue WHERE claimed_by = ANY($1::text[])',
+);
 /** A claimed row not deleted by then is handed out again (its claimer died between claim and acquire). */
 const CLAIM_LEASE_MS = 60_000;
 
-export type ClaimRow = { inv_id: string | null; priority: number; seq: number; next: number | null };
+export type ClaimRow = {
+  inv_id: string | null;
+  priority: number;
+  seq: number;
+  next: number | null;
+};
 
 /**
  * One claim statement's parameters: its token, and the earlier claims to finish (`done`: delivered)
  * or to put back (`back`: given up on a lost connection, so they may or may not have committed).
  */
-export interface ClaimTry { now: number; max: number; token: string; done: string[]; back: string[] }
+export interface ClaimTry {
+  now: number;
+  max: number;
+  token: string;
+  done: string[];
+  back: string[];
+}
 /** What one claim try found: items handed out, or (nothing ready) when to look again. */
 export type ClaimStep<T> = { items: T[] } | { next: number | null };
 
 /** CLAIM's parameters for a try. */
-export const claimValues = (t: ClaimTry): unknown[] => [t.now, t.max, t.token, t.done, t.now - CLAIM_LEASE_MS, t.back];
+export const claimValues = (t: ClaimTry): unknown[] => [
+  t.now,
+  t.max,
+  t.token,
+  t.done,
+  t.now - CLAIM_LEASE_MS,
+  t.back,
+];
 
 /** Claimed ids in hand-out order (highest priority first, then oldest); null: nothing was ready. */
 export function claimedIds(rows: ClaimRow[]): { ids: string[] } | { next: number | null } {
-  if (rows[0]?.inv_id === null) return { next: rows[0].next };
-  return { ids: rows.slice().sort((a, b) => b.priority - a.priority || a.seq - b.seq).map((r) => r.inv_id!) };
+  if (rows[0]?.inv_id === null) {
+    return { next: rows[0].next };
+  }
+  return {
+    ids: rows
+      .slice()
+      .sort((a, b) => b.priority - a.priority || a.seq - b.seq)
+      .map((r) => r.inv_id!),
+  };
 }
 
 /** ROUTE's parameters. */
-export const routeValues = (items: QueueItem[], channel: string): unknown[] =>
-  [items.map((i) => i.id), items.map((i) => clampPriority(i.priority)), items.map((i) => i.notBefore ?? 0), channel];
+export const routeValues = (items: QueueItem[], channel: string): unknown[] => [
+  items.map((i) => i.id),
+  items.map((i) => clampPriority(i.priority)),
+  items.map((i) => i.notBefore ?? 0),
+  channel,
+];
 
 /**
  * The queue table, at-least-once: a delivered id may come again (a lost answer, a dead claimer);
@@ -72,7 +110,9 @@ export class PgBroker implements Broker {
   constructor(private readonly d: PgDb) {}
 
   async route(items: QueueItem[]): Promise<void> {
-    if (!items.length) return;
+    if (!items.length) {
+      return;
+    }
     await this.d.query(ROUTE, routeValues(items, this.d.channel));
     this.d.queueChanged();
   }
@@ -80,19 +120,29 @@ export class PgBroker implements Broker {
   /** False only when nothing can have arrived since the queue was last seen empty. */
   mayHaveWork(now: number): boolean {
     const e = this.empty;
-    return !e || !this.d.listening || e.gen !== this.d.queueGen || (e.next !== null && now >= e.next);
+    return (
+      !e || !this.d.listening || e.gen !== this.d.queueGen || (e.next !== null && now >= e.next)
+    );
   }
 
   async claim(max: number, waitMs: number): Promise<string[]> {
-    return this.claimVia(max, waitMs, (t, until) => this.d.retry('claim', async (attempt): Promise<ClaimStep<string>> => {
-      // The earlier attempt may have committed before its connection dropped: read its rows back.
-      if (attempt > 0) {
-        const got = (await this.d.once<ClaimRow>(RECLAIM, [[t.token]])).rows;
-        if (got.length) return { items: (claimedIds(got) as { ids: string[] }).ids };
-      }
-      const found = claimedIds((await this.d.once<ClaimRow>(CLAIM, claimValues(t))).rows);
-      return 'ids' in found ? { items: found.ids } : found;
-    }, until));
+    return this.claimVia(max, waitMs, (t, until) =>
+      this.d.retry(
+        'claim',
+        async (attempt): Promise<ClaimStep<string>> => {
+          // The earlier attempt may have committed before its connection dropped: read its rows back.
+          if (attempt > 0) {
+            const got = (await this.d.once<ClaimRow>(RECLAIM, [[t.token]])).rows;
+            if (got.length) {
+              return { items: (claimedIds(got) as { ids: string[] }).ids };
+            }
+          }
+          const found = claimedIds((await this.d.once<ClaimRow>(CLAIM, claimValues(t))).rows);
+          return 'ids' in found ? { items: found.ids } : found;
+        },
+        until,
+      ),
+    );
   }
 
   /**
@@ -101,24 +151,39 @@ export class PgBroker implements Broker {
    * are deleted by the next try, those given up on a lost connection are put back. Waits for a
    * NOTIFY (or the next delayed item or lease expiry) while the queue is empty.
    */
-  async claimVia<T>(max: number, waitMs: number, run: (t: ClaimTry, until: number) => Promise<ClaimStep<T>>): Promise<T[]> {
+  async claimVia<T>(
+    max: number,
+    waitMs: number,
+    run: (t: ClaimTry, until: number) => Promise<ClaimStep<T>>,
+  ): Promise<T[]> {
     this.interrupted = false;
     const deadline = Date.now() + waitMs;
     for (;;) {
       const now = Date.now();
       if (this.mayHaveWork(now)) {
         const gen = this.d.queueGen;
-        const t: ClaimTry = { now, max, token: randomUUID(), done: [...this.delivered], back: [...this.undelivered] };
+        const t: ClaimTry = {
+          now,
+          max,
+          token: randomUUID(),
+          done: [...this.delivered],
+          back: [...this.undelivered],
+        };
         let step: ClaimStep<T>;
         try {
           step = await run(t, Math.max(deadline, now + 1000));
           this.delivered = this.delivered.filter((x) => !t.done.includes(x));
           this.undelivered = this.undelivered.filter((x) => !t.back.includes(x));
           // Rows put back are claimable from the next statement on.
-          if (t.back.length) this.d.queueChanged();
+          if (t.back.length) {
+            this.d.queueChanged();
+          }
         } catch (err) {
           // Server away: nothing to hand out now; the runner's next claim tries again (it keeps going).
-          if (isConnectionError(err)) { this.undelivered.push(t.token); return []; }
+          if (isConnectionError(err)) {
+            this.undelivered.push(t.token);
+            return [];
+          }
           throw err;
         }
         if ('next' in step) {
@@ -130,17 +195,27 @@ export class PgBroker implements Broker {
         }
       }
       const left = deadline - Date.now();
-      if (left <= 0 || this.interrupted) return [];
+      if (left <= 0 || this.interrupted) {
+        return [];
+      }
       // A wake-up that came while we queried must not be slept through.
-      if (this.d.listening && this.mayHaveWork(Date.now())) continue;
+      if (this.d.listening && this.mayHaveWork(Date.now())) {
+        continue;
+      }
       const next = this.empty?.next ?? null;
       const untilDelayed = next === null ? Infinity : Math.max(1, next - Date.now());
-      await this.d.queueWakeup.wait(Math.min(left, untilDelayed, this.d.listening ? Infinity : FALLBACK_POLL_MS));
+      await this.d.queueWakeup.wait(
+        Math.min(left, untilDelayed, this.d.listening ? Infinity : FALLBACK_POLL_MS),
+      );
     }
   }
 
   async count(): Promise<number> {
-    return (await this.d.rows<{ n: number }>('SELECT count(*)::int AS n FROM queue WHERE claimed_by IS NULL'))[0]!.n;
+    return (
+      await this.d.rows<{ n: number }>(
+        'SELECT count(*)::int AS n FROM queue WHERE claimed_by IS NULL',
+      )
+    )[0]!.n;
   }
 
   async purge(): Promise<void> {
@@ -156,7 +231,11 @@ export class PgBroker implements Broker {
   async close(): Promise<void> {
     this.interrupt();
     // Tidy up the last delivered claim; one try only (a later claim or the lease handles a failure).
-    if (this.delivered.length) await this.d.once('DELETE FROM queue WHERE claimed_by = ANY($1::text[])', [this.delivered]).catch(() => {});
+    if (this.delivered.length) {
+      await this.d
+        .once('DELETE FROM queue WHERE claimed_by = ANY($1::text[])', [this.delivered])
+        .catch(() => {});
+    }
     this.delivered = [];
   }
 }

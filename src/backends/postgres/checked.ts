@@ -7,16 +7,27 @@
  * which reports why (illegal move, wrong owner, not found).
  */
 import type { InvocationRecord, TransitionRequest } from '../../core/records.js';
-import { FINAL_STATUSES, OWNED_STATUSES, RECOVERY_STATUSES, STATUSES, TRANSITIONS, type Status } from '../../core/status.js';
+import {
+  FINAL_STATUSES,
+  OWNED_STATUSES,
+  RECOVERY_STATUSES,
+  STATUSES,
+  TRANSITIONS,
+  type Status,
+} from '../../core/status.js';
 import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
 import { PgDb, stmt, type TxClient } from './db.js';
 
 /** Per target status: the statuses it may be reached from, comma-joined. */
-const FROM = Object.fromEntries(STATUSES.map((to) => [to, STATUSES.filter((from) => TRANSITIONS[from].includes(to)).join(',')])) as Record<Status, string>;
+const FROM = Object.fromEntries(
+  STATUSES.map((to) => [to, STATUSES.filter((from) => TRANSITIONS[from].includes(to)).join(',')]),
+) as Record<Status, string>;
 const OWNED_LIST = [...OWNED_STATUSES];
 
 // Owner after the move and attempt count follow applyTransition (src/orchestration/apply-transition.ts).
-const CHECKED = stmt('checked', `WITH u AS (
+const CHECKED = stmt(
+  'checked',
+  `WITH u AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[])
       WITH ORDINALITY AS u(id, to_status, runner, result, error, froms, check_owner, ord)),
   upd AS (
@@ -29,7 +40,8 @@ const CHECKED = stmt('checked', `WITH u AS (
       AND (NOT u.check_owner OR NOT i.status = ANY($9::text[]) OR i.owner IS NOT DISTINCT FROM u.runner)
     RETURNING i.*, u.ord, u.runner AS by_runner),
   hist AS (INSERT INTO history (inv_id, status, runner_id, at) SELECT id, status, by_runner, $8 FROM upd ORDER BY ord)
-  SELECT * FROM upd`);
+  SELECT * FROM upd`,
+);
 // Listeners re-read what they are told of and keep only final records, so announcing a request that
 // did not apply is harmless.
 const NOTIFY = stmt('notify_finals', 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p');
@@ -43,12 +55,26 @@ export function checkable(reqs: TransitionRequest[]): boolean {
  * Issues the checked write of `reqs` (and the NOTIFY of those that would be final) on `c`, without
  * waiting; resolves to the records that changed, by id.
  */
-export function issueChecked(c: TxClient, d: PgDb, reqs: TransitionRequest[], now: number): Promise<Map<string, InvocationRecord>> {
+export function issueChecked(
+  c: TxClient,
+  d: PgDb,
+  reqs: TransitionRequest[],
+  now: number,
+): Promise<Map<string, InvocationRecord>> {
   const rows = c.query<InvocationRow>(CHECKED, [
-    reqs.map((r) => r.id), reqs.map((r) => r.to), reqs.map((r) => r.runnerId), reqs.map((r) => r.result ?? null), reqs.map((r) => r.error ?? null),
-    reqs.map((r) => FROM[r.to]), reqs.map((r) => !RECOVERY_STATUSES.has(r.to)), now, OWNED_LIST,
+    reqs.map((r) => r.id),
+    reqs.map((r) => r.to),
+    reqs.map((r) => r.runnerId),
+    reqs.map((r) => r.result ?? null),
+    reqs.map((r) => r.error ?? null),
+    reqs.map((r) => FROM[r.to]),
+    reqs.map((r) => !RECOVERY_STATUSES.has(r.to)),
+    now,
+    OWNED_LIST,
   ]);
   const finals = reqs.filter((r) => FINAL_STATUSES.has(r.to)).map((r) => r.id);
-  if (finals.length) void c.query(NOTIFY, [d.channel, PgDb.finalPayloads(finals)]);
+  if (finals.length) {
+    void c.query(NOTIFY, [d.channel, PgDb.finalPayloads(finals)]);
+  }
   return rows.then((res) => new Map(res.rows.map((r) => [r.id, toRecord(r)])));
 }

@@ -13,8 +13,10 @@ const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,49}$/;
 
 export function checkSchemaName(schema: string): string {
   if (!SCHEMA_RE.test(schema)) {
-    throw new ConfigError(`postgres.schema "${schema}" is not a usable schema name`,
-      'use lower-case letters, digits and underscores, starting with a letter or underscore, at most 50 characters (e.g. "taskapp")');
+    throw new ConfigError(
+      `postgres.schema "${schema}" is not a usable schema name`,
+      'use lower-case letters, digits and underscores, starting with a letter or underscore, at most 50 characters (e.g. "taskapp")',
+    );
   }
   return schema;
 }
@@ -26,7 +28,9 @@ const INT8_OID = 20;
 function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+      oid === INT8_OID && format !== 'binary'
+        ? (v: string) => Number(v)
+        : types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
   };
 }
 
@@ -35,7 +39,12 @@ function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
  * prepared ones included, resolves names in taskapp's schema). The URL's own settings win, except
  * that our search_path is appended to any `options` it carries.
  */
-export function clientConfig(driver: typeof pg, url: string, schema: string, applicationName: string): pg.ClientConfig {
+export function clientConfig(
+  driver: typeof pg,
+  url: string,
+  schema: string,
+  applicationName: string,
+): pg.ClientConfig {
   const searchPath = `-c search_path=${schema}`;
   let connectionString = url;
   let options: string | undefined = searchPath;
@@ -47,7 +56,9 @@ export function clientConfig(driver: typeof pg, url: string, schema: string, app
       connectionString = u.toString();
       options = undefined;
     }
-  } catch { /* pg reports a malformed URL itself, with its own message */ }
+  } catch {
+    /* pg reports a malformed URL itself, with its own message */
+  }
   return {
     connectionString,
     options,
@@ -58,15 +69,29 @@ export function clientConfig(driver: typeof pg, url: string, schema: string, app
   };
 }
 
-const CONNECTION_SYSCALL_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const CONNECTION_MESSAGES = /connection terminated|connection error|timeout exceeded when trying to connect|terminating connection|server closed the connection|not queryable/i;
+const CONNECTION_SYSCALL_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const CONNECTION_MESSAGES =
+  /connection terminated|connection error|timeout exceeded when trying to connect|terminating connection|server closed the connection|not queryable/i;
 
 /** The connection is gone (server restart, pg_terminate_backend, network): a new one may work. */
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (typeof e?.code === 'string') {
-    if (e.code.startsWith('08') || e.code === '57P01' || e.code === '57P02' || e.code === '57P03') return true;
-    if (CONNECTION_SYSCALL_CODES.has(e.code)) return true;
+    if (e.code.startsWith('08') || e.code === '57P01' || e.code === '57P02' || e.code === '57P03') {
+      return true;
+    }
+    if (CONNECTION_SYSCALL_CODES.has(e.code)) {
+      return true;
+    }
   }
   return typeof e?.message === 'string' && CONNECTION_MESSAGES.test(e.message);
 }
@@ -83,20 +108,37 @@ export function startError(err: unknown, url: string, schema: string): Error {
   const where = `PostgreSQL at ${maskUrl(url)}`;
   const msg = e?.message ?? String(err);
   switch (e?.code) {
-    case '28P01': case '28000':
-      return new BackendError(`${where} refused the login (${msg})`,
-        'check the user and password in postgres.url (or TASKAPP__POSTGRES__URL) and the server\'s pg_hba.conf', err);
+    case '28P01':
+    case '28000':
+      return new BackendError(
+        `${where} refused the login (${msg})`,
+        "check the user and password in postgres.url (or TASKAPP__POSTGRES__URL) and the server's pg_hba.conf",
+        err,
+      );
     case '3D000':
-      return new BackendError(`${where}: ${msg}`, 'create the database (createdb NAME) or point postgres.url at an existing one', err);
+      return new BackendError(
+        `${where}: ${msg}`,
+        'create the database (createdb NAME) or point postgres.url at an existing one',
+        err,
+      );
     case '42501':
-      return new BackendError(`${where}: the user may not create or change schema "${schema}" (${msg})`,
-        `create the schema as its owner and grant the user rights on it, or run \`taskapp migrate\` as a user who may`, err);
+      return new BackendError(
+        `${where}: the user may not create or change schema "${schema}" (${msg})`,
+        `create the schema as its owner and grant the user rights on it, or run \`taskapp migrate\` as a user who may`,
+        err,
+      );
     default:
       if (isConnectionError(err)) {
-        return new BackendError(`cannot connect to ${where} (${e?.code ? `${e.code}: ` : ''}${msg})`,
-          'check that the server is running and reachable from this host (host, port, firewall), and that postgres.url (or TASKAPP__POSTGRES__URL) points at it', err);
+        return new BackendError(
+          `cannot connect to ${where} (${e?.code ? `${e.code}: ` : ''}${msg})`,
+          'check that the server is running and reachable from this host (host, port, firewall), and that postgres.url (or TASKAPP__POSTGRES__URL) points at it',
+          err,
+        );
       }
-      return new BackendError(`${where} failed while taskapp set up schema "${schema}": ${msg}`,
-        'check the server log; run `taskapp migrate` to see the migration step that fails', err);
+      return new BackendError(
+        `${where} failed while taskapp set up schema "${schema}": ${msg}`,
+        'check the server log; run `taskapp migrate` to see the migration step that fails',
+        err,
+      );
   }
 }

@@ -25,12 +25,18 @@ const MAX_PAYLOAD = 7900;
 export const FINAL_LIST = [...FINAL_STATUSES];
 
 /** A named statement: prepared once per connection, then executed by name. */
-export interface Stmt { name: string; text: string }
+export interface Stmt {
+  name: string;
+  text: string;
+}
 export const stmt = (name: string, text: string): Stmt => ({ name: `taskapp_${name}`, text });
 
 /** The connection inside `PgDb.tx`. */
 export interface TxClient {
-  query<R extends pg.QueryResultRow = any>(q: Stmt | string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = any>(
+    q: Stmt | string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
 }
 
 /**
@@ -38,10 +44,16 @@ export interface TxClient {
  * transactions locking overlapping key sets cannot deadlock. Statements after this one in the
  * transaction see everything committed under those locks (READ COMMITTED: a snapshot per statement).
  */
-export const LOCK_KEYS = stmt('lock_keys', `SELECT pg_advisory_xact_lock(hashtext($1), h)
-  FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) s`);
+export const LOCK_KEYS = stmt(
+  'lock_keys',
+  `SELECT pg_advisory_xact_lock(hashtext($1), h)
+  FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) s`,
+);
 
-const FETCH_FINAL = stmt('fetch_final', 'SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = ANY($2::text[])');
+const FETCH_FINAL = stmt(
+  'fetch_final',
+  'SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = ANY($2::text[])',
+);
 
 export interface PgOptions {
   url: string;
@@ -70,16 +82,26 @@ export class PgDb {
 
   private constructor(private readonly opts: PgOptions) {
     this.channel = `${opts.schema}_taskapp`;
-    this.lockSpaces = { registration: `taskapp.${opts.schema}.reg`, running: `taskapp.${opts.schema}.run` };
+    this.lockSpaces = {
+      registration: `taskapp.${opts.schema}.reg`,
+      running: `taskapp.${opts.schema}.run`,
+    };
     this.maskedUrl = maskUrl(opts.url);
     const cfg = clientConfig(pg, opts.url, opts.schema, opts.applicationName);
     this.pool = new pg.Pool({ ...cfg, max: opts.poolSize, pipeline: true } as pg.PoolConfig);
     // An idle pooled connection that dies emits here; the pool drops it and opens a new one on demand.
-    this.pool.on('error', (err) => opts.log.debug('postgres pooled connection closed', { error: err.message }));
-    this.listener = new PgListener(cfg, this.channel, {
-      onNotify: (p) => this.onNotify(p),
-      onState: () => this.resync(),
-    }, opts.log);
+    this.pool.on('error', (err) =>
+      opts.log.debug('postgres pooled connection closed', { error: err.message }),
+    );
+    this.listener = new PgListener(
+      cfg,
+      this.channel,
+      {
+        onNotify: (p) => this.onNotify(p),
+        onState: () => this.resync(),
+      },
+      opts.log,
+    );
   }
 
   /** Connects, migrates the schema and starts listening; an unreachable server fails here. */
@@ -87,7 +109,11 @@ export class PgDb {
     const d = new PgDb(opts);
     try {
       const client = await d.pool.connect();
-      try { await applyMigrations(client, opts.schema); } finally { client.release(); }
+      try {
+        await applyMigrations(client, opts.schema);
+      } finally {
+        client.release();
+      }
       await d.listener.start();
       return d;
     } catch (err) {
@@ -101,13 +127,26 @@ export class PgDb {
   }
 
   /** One statement on any pooled connection, retried on a new one if the connection drops (until `until`, if given). */
-  async query<R = any>(q: Stmt | string, values: unknown[] = [], until?: number): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
-    return this.retry(typeof q === 'string' ? 'query' : q.name, () => this.once<R>(q, values), until);
+  async query<R = any>(
+    q: Stmt | string,
+    values: unknown[] = [],
+    until?: number,
+  ): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+    return this.retry(
+      typeof q === 'string' ? 'query' : q.name,
+      () => this.once<R>(q, values),
+      until,
+    );
   }
 
   /** One statement, one try (for use inside `retry`). */
-  once<R = any>(q: Stmt | string, values: unknown[] = []): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
-    return this.pool.query<R & pg.QueryResultRow>(typeof q === 'string' ? { text: q, values } : { ...q, values });
+  once<R = any>(
+    q: Stmt | string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+    return this.pool.query<R & pg.QueryResultRow>(
+      typeof q === 'string' ? { text: q, values } : { ...q, values },
+    );
   }
 
   async rows<R = any>(q: Stmt | string, values: unknown[] = []): Promise<R[]> {
@@ -134,49 +173,67 @@ export class PgDb {
   }
 
   /** `tx` or `txOneTrip`, chosen per attempt. */
-  async transaction<T>(fn: (c: TxClient, attempt: number) => Promise<T>, until: number | undefined, oneTripAt: (attempt: number) => boolean): Promise<T> {
-    return this.retry('transaction', async (attempt) => {
-      const client = await this.pool.connect();
-      let broken: unknown;
-      const onError = (err: Error) => { broken = err; };
-      // A checked-out client that loses its connection emits 'error': without a listener it would crash the process.
-      client.on('error', onError);
-      const issued: Array<Promise<unknown>> = [];
-      const c: TxClient = {
-        query: (q, values) => {
-          const p = client.query(typeof q === 'string' ? { text: q, values } : { ...q, values });
-          p.catch(() => {}); // awaited below; a failure must not surface as unhandled meanwhile
-          issued.push(p);
-          return p as never;
-        },
-      };
-      try {
-        c.query('BEGIN');
-        let out: T;
-        if (oneTripAt(attempt)) {
-          const result = fn(c, attempt);
-          c.query('COMMIT');
-          out = await result;
-        } else {
-          out = await fn(c, attempt);
-          c.query('COMMIT');
+  async transaction<T>(
+    fn: (c: TxClient, attempt: number) => Promise<T>,
+    until: number | undefined,
+    oneTripAt: (attempt: number) => boolean,
+  ): Promise<T> {
+    return this.retry(
+      'transaction',
+      async (attempt) => {
+        const client = await this.pool.connect();
+        let broken: unknown;
+        const onError = (err: Error) => {
+          broken = err;
+        };
+        // A checked-out client that loses its connection emits 'error': without a listener it would crash the process.
+        client.on('error', onError);
+        const issued: Array<Promise<unknown>> = [];
+        const c: TxClient = {
+          query: (q, values) => {
+            const p = client.query(typeof q === 'string' ? { text: q, values } : { ...q, values });
+            p.catch(() => {}); // awaited below; a failure must not surface as unhandled meanwhile
+            issued.push(p);
+            return p as never;
+          },
+        };
+        try {
+          c.query('BEGIN');
+          let out: T;
+          if (oneTripAt(attempt)) {
+            const result = fn(c, attempt);
+            c.query('COMMIT');
+            out = await result;
+          } else {
+            out = await fn(c, attempt);
+            c.query('COMMIT');
+          }
+          await Promise.all(issued);
+          return out;
+        } catch (err) {
+          if (isConnectionError(err)) {
+            broken ??= err;
+          }
+          // The first statement that failed is the cause (a deadlock, say): the later ones only report
+          // an aborted transaction.
+          const settled = await Promise.allSettled(issued);
+          const first =
+            settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason ?? err;
+          if (!broken && !isConnectionError(first)) {
+            await client.query('ROLLBACK').catch((e: unknown) => {
+              broken = e;
+            });
+          } else {
+            broken ??= first;
+          }
+          throw first;
+        } finally {
+          client.removeListener('error', onError);
+          client.release(broken as Error | undefined);
         }
-        await Promise.all(issued);
-        return out;
-      } catch (err) {
-        if (isConnectionError(err)) broken ??= err;
-        // The first statement that failed is the cause (a deadlock, say): the later ones only report
-        // an aborted transaction.
-        const settled = await Promise.allSettled(issued);
-        const first = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason ?? err;
-        if (!broken && !isConnectionError(first)) await client.query('ROLLBACK').catch((e: unknown) => { broken = e; });
-        else broken ??= first;
-        throw first;
-      } finally {
-        client.removeListener('error', onError);
-        client.release(broken as Error | undefined);
-      }
-    }, until);
+      },
+      until,
+    );
   }
 
   /**
@@ -192,22 +249,38 @@ export class PgDb {
       try {
         const out = await fn(attempt);
         if (this.outageSince) {
-          this.opts.log.info('postgres connection restored', { url: this.maskedUrl, downMs: Date.now() - this.outageSince });
+          this.opts.log.info('postgres connection restored', {
+            url: this.maskedUrl,
+            downMs: Date.now() - this.outageSince,
+          });
           this.outageSince = 0;
         }
         return out;
       } catch (err) {
-        if (this.closed || !isRetryable(err)) throw err;
+        if (this.closed || !isRetryable(err)) {
+          throw err;
+        }
         const lost = isConnectionError(err);
         if (lost && !this.outageSince) {
           this.outageSince = Date.now();
-          this.opts.log.warn('postgres connection lost; retrying on new connections', { url: this.maskedUrl, op: what, error: (err as Error).message });
+          this.opts.log.warn('postgres connection lost; retrying on new connections', {
+            url: this.maskedUrl,
+            op: what,
+            error: (err as Error).message,
+          });
         }
         const delay = lost ? reconnectDelayMs(attempt + 1) : Math.min(2000, 5 * 2 ** attempt);
-        if (until !== undefined && Date.now() + delay > until) throw err;
+        if (until !== undefined && Date.now() + delay > until) {
+          throw err;
+        }
         if (Date.now() - start > RETRY_BUDGET_MS) {
-          throw new BackendError(`PostgreSQL at ${this.maskedUrl}: ${what} kept failing for ${RETRY_BUDGET_MS / 1000} s (${(err as Error).message})`,
-            lost ? 'check that the server is up and reachable; taskapp reconnects on its own once it is' : 'check the server log for what blocks it', err);
+          throw new BackendError(
+            `PostgreSQL at ${this.maskedUrl}: ${what} kept failing for ${RETRY_BUDGET_MS / 1000} s (${(err as Error).message})`,
+            lost
+              ? 'check that the server is up and reachable; taskapp reconnects on its own once it is'
+              : 'check the server log for what blocks it',
+            err,
+          );
         }
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -215,7 +288,9 @@ export class PgDb {
   }
 
   async fetchFinal(ids: string[]): Promise<InvocationRecord[]> {
-    if (!ids.length) return [];
+    if (!ids.length) {
+      return [];
+    }
     return (await this.rows<InvocationRow>(FETCH_FINAL, [ids, FINAL_LIST])).map(toRecord);
   }
 
@@ -224,10 +299,15 @@ export class PgDb {
     const out: string[] = [];
     let cur = 'f';
     for (const id of ids) {
-      if (cur.length + id.length + 1 > MAX_PAYLOAD && cur !== 'f') { out.push(cur); cur = 'f'; }
+      if (cur.length + id.length + 1 > MAX_PAYLOAD && cur !== 'f') {
+        out.push(cur);
+        cur = 'f';
+      }
       cur += `\n${id}`;
     }
-    if (cur !== 'f') out.push(cur);
+    if (cur !== 'f') {
+      out.push(cur);
+    }
     return out;
   }
 
@@ -238,13 +318,22 @@ export class PgDb {
   }
 
   private onNotify(payload: string): void {
-    if (payload === 'q') return this.queueChanged();
-    if (!payload.startsWith('f\n')) return;
+    if (payload === 'q') {
+      return this.queueChanged();
+    }
+    if (!payload.startsWith('f\n')) {
+      return;
+    }
     // Only what someone here waits for is re-read; this process's own finals were published already.
     const ids = this.finals.watched(payload.slice(2).split('\n'));
-    if (!ids.length) return;
-    this.fetchFinal(ids).then((recs) => this.finals.publish(recs),
-      (err: Error) => this.opts.log.warn('postgres: could not read finished invocations', { error: err.message }));
+    if (!ids.length) {
+      return;
+    }
+    this.fetchFinal(ids).then(
+      (recs) => this.finals.publish(recs),
+      (err: Error) =>
+        this.opts.log.warn('postgres: could not read finished invocations', { error: err.message }),
+    );
   }
 
   /** The LISTEN connection was lost or is back: wake-ups may have been missed, so look again. */
@@ -254,7 +343,9 @@ export class PgDb {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.closed = true;
     await this.listener.close();
     await this.pool.end().catch(() => {});

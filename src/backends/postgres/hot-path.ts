@@ -11,49 +11,93 @@
 import type { InvocationRecord, TransitionRequest } from '../../core/records.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
 import type { HotPath } from '../hot-path.js';
-import { CLAIM, claimedIds, claimValues, RECLAIM, ROUTE, routeValues, type ClaimRow, type ClaimStep, type ClaimTry, type PgBroker } from './broker.js';
+import {
+  CLAIM,
+  claimedIds,
+  claimValues,
+  RECLAIM,
+  ROUTE,
+  routeValues,
+  type ClaimRow,
+  type ClaimStep,
+  type ClaimTry,
+  type PgBroker,
+} from './broker.js';
 import { stmt, type PgDb, type TxClient } from './db.js';
 import { checkable, issueChecked } from './checked.js';
 import { isFinal, OWNED_STATUSES, TRANSITIONS, type Status } from '../../core/status.js';
-import { ACQUIRABLE_LIST, LOCK_CLAIMED, type AcquireStep, type PgOrchestrator } from './orchestrator.js';
+import {
+  ACQUIRABLE_LIST,
+  LOCK_CLAIMED,
+  type AcquireStep,
+  type PgOrchestrator,
+} from './orchestrator.js';
 import type { PgStateBackend } from './state.js';
 import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
 
 // After a lost answer: what the committed try started for this runner (at `now`, $3, if given).
-const STARTED = stmt('started', `SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = 'RUNNING' AND owner = $2
-  AND ($3::bigint IS NULL OR updated_at = $3)`);
+const STARTED = stmt(
+  'started',
+  `SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = 'RUNNING' AND owner = $2
+  AND ($3::bigint IS NULL OR updated_at = $3)`,
+);
 // Claims of tries given up on: rows whose invocation was taken are done; the others (not acquired
 // by a committed try, or never claimed by one) are put back.
-const RELEASE_CLAIMS = stmt('release_claims', `WITH gone AS (
+const RELEASE_CLAIMS = stmt(
+  'release_claims',
+  `WITH gone AS (
     DELETE FROM queue q WHERE q.claimed_by = ANY($1::text[])
       AND NOT EXISTS (SELECT 1 FROM invocations i WHERE i.id = q.inv_id AND i.status = ANY($2::text[])))
   UPDATE queue q SET claimed_by = NULL, claimed_at = NULL WHERE q.claimed_by = ANY($1::text[])
-    AND EXISTS (SELECT 1 FROM invocations i WHERE i.id = q.inv_id AND i.status = ANY($2::text[]))`);
+    AND EXISTS (SELECT 1 FROM invocations i WHERE i.id = q.inv_id AND i.status = ANY($2::text[]))`,
+);
 // The one-round-trip start: claimed invocations without running concurrency, still waiting, go
 // PENDING then RUNNING for runner $2 (the path checked below against the state machine). The ids
 // go in as an array so the plan is primary-key look-ups whatever the planner guesses of the queue.
 const PLAIN_PATH: Status[] = ['PENDING', 'RUNNING'];
-const START_PLAIN = stmt('start_plain', `WITH s AS (
+const START_PLAIN = stmt(
+  'start_plain',
+  `WITH s AS (
     UPDATE invocations i SET status = 'RUNNING', owner = $2, attempt = i.attempt + 1, updated_at = $3
     WHERE i.id = ANY(ARRAY(SELECT inv_id FROM queue WHERE claimed_by = $1)) AND i.status = ANY($4::text[]) AND i.concurrency IS NULL
     RETURNING i.*),
   hist AS (INSERT INTO history (inv_id, status, runner_id, at)
     SELECT s.id, x.status, $2, $3 FROM s CROSS JOIN unnest($5::text[]) WITH ORDINALITY AS x(status, n) ORDER BY s.id, x.n)
-  SELECT * FROM s`);
+  SELECT * FROM s`,
+);
 // START_PLAIN writes owner = runner and attempt + 1: true only while every waiting status may go
 // PENDING (taking an owner) and PENDING may go RUNNING. A change to status.ts that breaks it fails here.
 for (const from of ACQUIRABLE) {
-  if (!TRANSITIONS[from].includes('PENDING') || OWNED_STATUSES.has(from)) throw new Error(`postgres START_PLAIN: ${from} -> PENDING no longer fits the state machine`);
+  if (!TRANSITIONS[from].includes('PENDING') || OWNED_STATUSES.has(from)) {
+    throw new Error(`postgres START_PLAIN: ${from} -> PENDING no longer fits the state machine`);
+  }
 }
-if (!TRANSITIONS.PENDING.includes('RUNNING') || !OWNED_STATUSES.has('PENDING')) throw new Error('postgres START_PLAIN: PENDING -> RUNNING no longer fits the state machine');
+if (!TRANSITIONS.PENDING.includes('RUNNING') || !OWNED_STATUSES.has('PENDING')) {
+  throw new Error('postgres START_PLAIN: PENDING -> RUNNING no longer fits the state machine');
+}
 
-export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch: PgOrchestrator): HotPath {
+export function pgHotPath(
+  d: PgDb,
+  state: PgStateBackend,
+  broker: PgBroker,
+  orch: PgOrchestrator,
+): HotPath {
   return {
     async enqueue(invs, now) {
-      if (!invs.length) return [];
+      if (!invs.length) {
+        return [];
+      }
       const ids = await d.tx(async (c, attempt) => {
         const plan = await state.insertInTx(c, invs, now, attempt);
-        if (plan.fresh.length) void c.query(ROUTE, routeValues(plan.fresh.map((i) => ({ id: i.id, priority: i.priority })), d.channel));
+        if (plan.fresh.length) {
+          void c.query(
+            ROUTE,
+            routeValues(
+              plan.fresh.map((i) => ({ id: i.id, priority: i.priority })),
+              d.channel,
+            ),
+          );
+        }
         return plan.ids;
       });
       d.queueChanged();
@@ -76,21 +120,32 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
       let written: Written | undefined;
       let retried = false;
       let now = Date.now();
-      const started = !broker.mayHaveWork(now) ? [] : await broker.claimVia<InvocationRecord>(max, 0, async (t, until) => {
-        now = t.now;
-        // A try cut short by a lost connection may still have committed the outcomes.
-        retried = true;
-        const step = await claimTry(t, until, runnerId, done);
-        retried = step.retried;
-        finals = step.finals;
-        written = step.done;
-        return step.claim;
-      });
+      const started = !broker.mayHaveWork(now)
+        ? []
+        : await broker.claimVia<InvocationRecord>(max, 0, async (t, until) => {
+            now = t.now;
+            // A try cut short by a lost connection may still have committed the outcomes.
+            retried = true;
+            const step = await claimTry(t, until, runnerId, done);
+            retried = step.retried;
+            finals = step.finals;
+            written = step.done;
+            return step.claim;
+          });
       d.finals.publish(finals);
       // Not written by a committed claim (the queue was known empty, or the claim was cut short):
       // on their own, at the same `now`, so a change an unanswered try did commit counts as done.
-      if (!written) return { done: retried ? await orch.completeChecked(done, new Map(), now, true) : await orch.transitionMany(done, now), started };
-      if (Array.isArray(written)) return { done: written, started };
+      if (!written) {
+        return {
+          done: retried
+            ? await orch.completeChecked(done, new Map(), now, true)
+            : await orch.transitionMany(done, now),
+          started,
+        };
+      }
+      if (Array.isArray(written)) {
+        return { done: written, started };
+      }
       d.finals.publish([...written.values()].filter((r) => isFinal(r.status)));
       return { done: await orch.completeChecked(done, written, now, retried), started };
     },
@@ -98,46 +153,103 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
 
   /** Outcomes as a fused try wrote them: checked by the UPDATE (changed ones by id), or validated here (in request order). */
   type Written = Map<string, InvocationRecord> | Array<InvocationRecord | Error>;
-  type TryStep = { claim: ClaimStep<InvocationRecord>; finals: InvocationRecord[]; done?: Written; leftover?: string[] };
+  type TryStep = {
+    claim: ClaimStep<InvocationRecord>;
+    finals: InvocationRecord[];
+    done?: Written;
+    leftover?: string[];
+  };
 
   /** One claim try (with `done`, this runner's outcomes too): one round trip if it can, else the JavaScript path. */
-  async function claimTry(t: ClaimTry, until: number, runnerId: string, done: TransitionRequest[]): Promise<TryStep & { retried: boolean }> {
+  async function claimTry(
+    t: ClaimTry,
+    until: number,
+    runnerId: string,
+    done: TransitionRequest[],
+  ): Promise<TryStep & { retried: boolean }> {
     const plain = t.back.length === 0 && (done.length === 0 || checkable(done));
     let retried = false;
-    const step = await d.transaction((c, attempt) => {
-      retried ||= attempt > 0;
-      return plain && attempt === 0 ? plainTry(c, t, runnerId, done) : startInTx(c, attempt, t, runnerId, done);
-    }, until, (attempt) => plain && attempt === 0);
-    if (!step.leftover?.length || !('items' in step.claim)) return { ...step, retried };
+    const step = await d.transaction(
+      (c, attempt) => {
+        retried ||= attempt > 0;
+        return plain && attempt === 0
+          ? plainTry(c, t, runnerId, done)
+          : startInTx(c, attempt, t, runnerId, done);
+      },
+      until,
+      (attempt) => plain && attempt === 0,
+    );
+    if (!step.leftover?.length || !('items' in step.claim)) {
+      return { ...step, retried };
+    }
     // Claimed but not started by START_PLAIN: under running concurrency, or no longer waiting.
     const items = step.claim.items;
-    const more = await d.tx((c, attempt) => startLeftovers(c, attempt, step.leftover!, runnerId, t.now), until);
+    const more = await d.tx(
+      (c, attempt) => startLeftovers(c, attempt, step.leftover!, runnerId, t.now),
+      until,
+    );
     const order = new Map(step.leftover.map((id, i) => [id, i]));
-    return { ...step, claim: { items: [...items, ...more.items.sort((a, b) => order.get(a.id)! - order.get(b.id)!)] }, finals: more.finals, retried };
+    return {
+      ...step,
+      claim: {
+        items: [...items, ...more.items.sort((a, b) => order.get(a.id)! - order.get(b.id)!)],
+      },
+      finals: more.finals,
+      retried,
+    };
   }
 
   /** Issues outcomes, claim and START_PLAIN together (the caller's COMMIT goes with them); resolves once their answers are in. */
-  function plainTry(c: TxClient, t: ClaimTry, runnerId: string, done: TransitionRequest[]): Promise<TryStep> {
+  function plainTry(
+    c: TxClient,
+    t: ClaimTry,
+    runnerId: string,
+    done: TransitionRequest[],
+  ): Promise<TryStep> {
     const checked = done.length ? issueChecked(c, d, done, t.now) : undefined;
     const claimed = c.query<ClaimRow>(CLAIM, claimValues(t));
-    const started = c.query<InvocationRow>(START_PLAIN, [t.token, runnerId, t.now, ACQUIRABLE_LIST, PLAIN_PATH]);
+    const started = c.query<InvocationRow>(START_PLAIN, [
+      t.token,
+      runnerId,
+      t.now,
+      ACQUIRABLE_LIST,
+      PLAIN_PATH,
+    ]);
     return (async () => {
       const found = claimedIds((await claimed).rows);
       const byId = new Map((await started).rows.map((r) => [r.id, toRecord(r)]));
       const written = checked ? await checked : undefined;
-      if (!('ids' in found)) return { claim: found, finals: [], done: written };
-      return { claim: { items: found.ids.flatMap((id) => byId.get(id) ?? []) }, finals: [], done: written, leftover: found.ids.filter((id) => !byId.has(id)) };
+      if (!('ids' in found)) {
+        return { claim: found, finals: [], done: written };
+      }
+      return {
+        claim: { items: found.ids.flatMap((id) => byId.get(id) ?? []) },
+        finals: [],
+        done: written,
+        leftover: found.ids.filter((id) => !byId.has(id)),
+      };
     })();
   }
 
   /** The JavaScript path for claimed ids START_PLAIN left: acquire (running concurrency), RUNNING, blocked ones back to the queue. */
-  async function startLeftovers(c: TxClient, attempt: number, ids: string[], runnerId: string, now: number): Promise<{ items: InvocationRecord[]; finals: InvocationRecord[] }> {
+  async function startLeftovers(
+    c: TxClient,
+    attempt: number,
+    ids: string[],
+    runnerId: string,
+    now: number,
+  ): Promise<{ items: InvocationRecord[]; finals: InvocationRecord[] }> {
     // A committed earlier attempt started them at this very `now`.
-    const again = attempt > 0 ? (await c.query<InvocationRow>(STARTED, [ids, runnerId, now])).rows.map(toRecord) : [];
+    const again =
+      attempt > 0
+        ? (await c.query<InvocationRow>(STARTED, [ids, runnerId, now])).rows.map(toRecord)
+        : [];
     const step = await orch.acquireInTx(c, ids, runnerId, now, 0, { clock: Date.now });
     const running = startAcquired(step, runnerId, now);
     const finals = orch.write(c, step.changed, step.changes, now);
-    if (step.requeue.length) void c.query(ROUTE, routeValues(step.requeue, d.channel));
+    if (step.requeue.length) {
+      void c.query(ROUTE, routeValues(step.requeue, d.channel));
+    }
     return { items: [...again, ...running], finals };
   }
 
@@ -157,13 +269,26 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
    * outcomes, written in the same statement. `done` results are undefined when this try did not
    * write them.
    */
-  async function startInTx(c: TxClient, attempt: number, t: ClaimTry, runnerId: string, done: TransitionRequest[]): Promise<TryStep> {
+  async function startInTx(
+    c: TxClient,
+    attempt: number,
+    t: ClaimTry,
+    runnerId: string,
+    done: TransitionRequest[],
+  ): Promise<TryStep> {
     /** What committed tries with these tokens started for this runner; null: they did not commit. */
     const readBack = async (tokens: string[]): Promise<InvocationRecord[] | null> => {
       const got = (await c.query<ClaimRow>(RECLAIM, [tokens])).rows;
-      if (!got.length) return null;
+      if (!got.length) {
+        return null;
+      }
       const ids = (claimedIds(got) as { ids: string[] }).ids;
-      const recs = new Map((await c.query<InvocationRow>(STARTED, [ids, runnerId, null])).rows.map((r) => [r.id, toRecord(r)]));
+      const recs = new Map(
+        (await c.query<InvocationRow>(STARTED, [ids, runnerId, null])).rows.map((r) => [
+          r.id,
+          toRecord(r),
+        ]),
+      );
       return ids.flatMap((id) => recs.get(id) ?? []);
     };
     // This try's earlier attempt may have committed before its connection dropped.
@@ -187,20 +312,28 @@ export function pgHotPath(d: PgDb, state: PgStateBackend, broker: PgBroker, orch
     // Outcome rows, claim and claimed rows go out together: the first round trip. Outcomes are
     // validated here (a retry finds its own committed changes done).
     const outcomes = done.length ? orch.transitionInTx(c, done, t.now, attempt) : undefined;
-    const claimed = c.query<ClaimRow>(CLAIM, claimValues({ ...t, done: [...t.done, ...t.back], back: [] }));
+    const claimed = c.query<ClaimRow>(
+      CLAIM,
+      claimValues({ ...t, done: [...t.done, ...t.back], back: [] }),
+    );
     const locked = c.query<InvocationRow>(LOCK_CLAIMED, [t.token, ACQUIRABLE_LIST]);
     const fin = await outcomes;
     const found = claimedIds((await claimed).rows);
-    const step: AcquireStep = 'ids' in found
-      ? await orch.acquireInTx(c, found.ids, runnerId, t.now, 0, { clock: Date.now, locked })
-      : { acquired: [], requeue: [], changed: new Map(), changes: [] };
+    const step: AcquireStep =
+      'ids' in found
+        ? await orch.acquireInTx(c, found.ids, runnerId, t.now, 0, { clock: Date.now, locked })
+        : { acquired: [], requeue: [], changed: new Map(), changes: [] };
     const running = startAcquired(step, runnerId, t.now);
     if (fin) {
-      for (const [id, rec] of fin.changed) step.changed.set(id, rec);
+      for (const [id, rec] of fin.changed) {
+        step.changed.set(id, rec);
+      }
       step.changes.push(...fin.changes);
     }
     const finals = orch.write(c, step.changed, step.changes, t.now);
-    if (step.requeue.length) void c.query(ROUTE, routeValues(step.requeue, d.channel));
+    if (step.requeue.length) {
+      void c.query(ROUTE, routeValues(step.requeue, d.channel));
+    }
     return { claim: 'ids' in found ? { items: running } : found, finals, done: fin?.out };
   }
 }

@@ -24,7 +24,10 @@ export const createPostgresBackend: BackendFactory = async ({ config }) => {
     schema: checkSchemaName(schema),
     poolSize: pool_size,
     applicationName: `taskapp ${config.app_id}`,
-    log: createLogger(config.logging_level, config.monitor.log_format, { app: config.app_id, backend: 'postgres' }),
+    log: createLogger(config.logging_level, config.monitor.log_format, {
+      app: config.app_id,
+      backend: 'postgres',
+    }),
   });
   const broker = new PgBroker(d);
   const state = new PgStateBackend(d);
@@ -37,6 +40,9 @@ export const createPostgresBackend: BackendFactory = async ({ config }) => {
     triggers: new PgTriggerStore(d),
     data: new PgDataStore(d),
     workflows: new PgWorkflowStore(d),
-    close: async () => { await broker.close(); await d.close(); },
+    close: async () => {
+      await broker.close();
+      await d.close();
+    },
   };
 };

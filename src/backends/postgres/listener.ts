@@ -22,8 +22,12 @@ export class PgListener {
   private timer?: NodeJS.Timeout;
   listening = false;
 
-  constructor(private readonly cfg: pg.ClientConfig, private readonly channel: string,
-    private readonly hooks: ListenerHooks, private readonly log: Logger) {}
+  constructor(
+    private readonly cfg: pg.ClientConfig,
+    private readonly channel: string,
+    private readonly hooks: ListenerHooks,
+    private readonly log: Logger,
+  ) {}
 
   /** First connection: a failure here is thrown (the backend refuses to start). */
   async start(): Promise<void> {
@@ -34,7 +38,11 @@ export class PgListener {
     const c = new pg.Client(this.cfg);
     c.on('error', (err) => this.lost(c, err));
     c.on('end', () => this.lost(c, new Error('connection ended')));
-    c.on('notification', (m) => { if (m.channel === this.channel) this.hooks.onNotify(m.payload ?? ''); });
+    c.on('notification', (m) => {
+      if (m.channel === this.channel) {
+        this.hooks.onNotify(m.payload ?? '');
+      }
+    });
     try {
       await c.connect();
       await c.query(`LISTEN ${quoteIdent(this.channel)}`);
@@ -44,22 +52,32 @@ export class PgListener {
       await c.end().catch(() => {});
       throw err;
     }
-    if (this.closed) { await c.end().catch(() => {}); return; }
+    if (this.closed) {
+      await c.end().catch(() => {});
+      return;
+    }
     this.client = c;
     this.listening = true;
     this.hooks.onState(true);
   }
 
   private lost(c: pg.Client, err: Error): void {
-    if (c !== this.client) return;
+    if (c !== this.client) {
+      return;
+    }
     this.client = undefined;
     c.removeAllListeners();
     c.on('error', () => {});
     void c.end().catch(() => {});
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.listening = false;
     this.lostAt = Date.now();
-    this.log.warn('postgres LISTEN connection lost; polling slowly until it is back', { channel: this.channel, error: err.message });
+    this.log.warn('postgres LISTEN connection lost; polling slowly until it is back', {
+      channel: this.channel,
+      error: err.message,
+    });
     this.hooks.onState(false);
     this.reconnectLater();
   }
@@ -67,16 +85,31 @@ export class PgListener {
   private reconnectLater(): void {
     const delay = reconnectDelayMs(this.failures + 1);
     this.timer = setTimeout(() => {
-      this.connect().then(() => {
-        if (this.closed) return;
-        this.log.info('postgres LISTEN connection restored', { channel: this.channel, attempts: this.failures + 1, downMs: Date.now() - this.lostAt });
-        this.failures = 0;
-      }, (err: Error) => {
-        if (this.closed) return;
-        this.failures++;
-        this.log.debug('postgres LISTEN reconnect failed', { channel: this.channel, error: err.message, attempt: this.failures });
-        this.reconnectLater();
-      });
+      this.connect().then(
+        () => {
+          if (this.closed) {
+            return;
+          }
+          this.log.info('postgres LISTEN connection restored', {
+            channel: this.channel,
+            attempts: this.failures + 1,
+            downMs: Date.now() - this.lostAt,
+          });
+          this.failures = 0;
+        },
+        (err: Error) => {
+          if (this.closed) {
+            return;
+          }
+          this.failures++;
+          this.log.debug('postgres LISTEN reconnect failed', {
+            channel: this.channel,
+            error: err.message,
+            attempt: this.failures,
+          });
+          this.reconnectLater();
+        },
+      );
     }, delay);
     this.timer.unref();
   }

@@ -1,7 +1,13 @@
 import type pg from 'pg';
 import { InvocationNotFoundError, TaskappError } from '../../core/errors.js';
 import { isFinal } from '../../core/status.js';
-import type { AcquireResult, HistoryEntry, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
+import type {
+  AcquireResult,
+  HistoryEntry,
+  InvocationRecord,
+  QueueItem,
+  TransitionRequest,
+} from '../../core/records.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import { transitionOne, type Orchestrator } from '../orchestrator.js';
@@ -13,15 +19,23 @@ export const ACQUIRABLE_LIST = [...ACQUIRABLE];
 const ACTIVE_LIST = [...ACTIVE_STATUSES];
 
 // Rows are locked in id order so two batches touching the same invocations cannot deadlock.
-const LOCK = stmt('lock', 'SELECT * FROM invocations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE');
+const LOCK = stmt(
+  'lock',
+  'SELECT * FROM invocations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+);
 // Waiting ones only; a concurrent acquirer blocks here, then sees them PENDING and skips them. $3 is
 // set on a retry after a lost connection: rows this runner already holds PENDING were acquired by
 // the attempt whose commit went through but whose answer was lost.
-const LOCK_ACQUIRE = stmt('lock_acquire', `SELECT * FROM invocations
-  WHERE id = ANY($1::text[]) AND (status = ANY($2::text[]) OR (status = 'PENDING' AND owner = $3)) ORDER BY id FOR UPDATE`);
+const LOCK_ACQUIRE = stmt(
+  'lock_acquire',
+  `SELECT * FROM invocations
+  WHERE id = ANY($1::text[]) AND (status = ANY($2::text[]) OR (status = 'PENDING' AND owner = $3)) ORDER BY id FOR UPDATE`,
+);
 // The whole batch in one statement: new statuses, history in request order, NOTIFY of finals.
 // `id = ANY($1)` lets the planner find the rows by primary key instead of hash-joining a full scan.
-const WRITE = stmt('write', `WITH upd AS (
+const WRITE = stmt(
+  'write',
+  `WITH upd AS (
     UPDATE invocations i SET status = u.status, owner = u.owner, attempt = u.attempt,
       result = u.result, error = u.error, updated_at = $7
     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u(id, status, owner, attempt, result, error)
@@ -30,33 +44,58 @@ const WRITE = stmt('write', `WITH upd AS (
     INSERT INTO history (inv_id, status, runner_id, at)
     SELECT h.id, h.status, h.runner_id, $7 FROM unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS h(id, status, runner_id, ord)
     ORDER BY h.ord)
-  SELECT pg_notify($11, p) FROM unnest($12::text[]) AS p`);
+  SELECT pg_notify($11, p) FROM unnest($12::text[]) AS p`,
+);
 // Per running scope: invocations holding a slot, and the recorded start times (pruned to the
 // window at each start). Issued after LOCK_KEYS on the same scopes, so the counts are current.
-const SLOTS = stmt('slots', `SELECT k AS key,
+const SLOTS = stmt(
+  'slots',
+  `SELECT k AS key,
     (SELECT count(*) FROM invocations i WHERE i.running_key = k AND i.status = ANY($2::text[]))::int AS active,
     coalesce((SELECT array_agg(r.at ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS starts
-  FROM unnest($1::text[]) AS k`);
+  FROM unnest($1::text[]) AS k`,
+);
 // Rate-limit starts: drops those out of each scope's window ($1, $2), records the new ones ($3, $4).
-const RATE_WRITE = stmt('rate_write', `WITH gone AS (
+const RATE_WRITE = stmt(
+  'rate_write',
+  `WITH gone AS (
     DELETE FROM rate_starts r USING unnest($1::text[], $2::bigint[]) AS p(key, upto) WHERE r.key = p.key AND r.at <= p.upto)
-  INSERT INTO rate_starts (key, at) SELECT * FROM unnest($3::text[], $4::bigint[])`);
+  INSERT INTO rate_starts (key, at) SELECT * FROM unnest($3::text[], $4::bigint[])`,
+);
 // The waiting invocations of the queue rows claimed with token $1 earlier in this transaction:
 // pipelined right behind the claim, so claim and lock are one round trip.
-export const LOCK_CLAIMED = stmt('lock_claimed', `SELECT * FROM invocations
-  WHERE id IN (SELECT inv_id FROM queue WHERE claimed_by = $1) AND status = ANY($2::text[]) ORDER BY id FOR UPDATE`);
-const OWNED_BY_OTHERS = stmt('owned_by_others', `SELECT * FROM invocations
-  WHERE owner IS NOT NULL AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`);
-const STALE = stmt('stale', 'SELECT * FROM invocations WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, seq');
-const LEASE = stmt('lease', `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+export const LOCK_CLAIMED = stmt(
+  'lock_claimed',
+  `SELECT * FROM invocations
+  WHERE id IN (SELECT inv_id FROM queue WHERE claimed_by = $1) AND status = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+);
+const OWNED_BY_OTHERS = stmt(
+  'owned_by_others',
+  `SELECT * FROM invocations
+  WHERE owner IS NOT NULL AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`,
+);
+const STALE = stmt(
+  'stale',
+  'SELECT * FROM invocations WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, seq',
+);
+const LEASE = stmt(
+  'lease',
+  `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
   ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-  WHERE leases.holder = excluded.holder OR leases.expires_at <= $4`);
-const PURGE = stmt('purge', `WITH gone AS (DELETE FROM invocations WHERE status = ANY($1::text[]) AND updated_at < $2 RETURNING id),
+  WHERE leases.holder = excluded.holder OR leases.expires_at <= $4`,
+);
+const PURGE = stmt(
+  'purge',
+  `WITH gone AS (DELETE FROM invocations WHERE status = ANY($1::text[]) AND updated_at < $2 RETURNING id),
   hist AS (DELETE FROM history WHERE inv_id IN (SELECT id FROM gone)),
   logs AS (DELETE FROM logs WHERE inv_id IN (SELECT id FROM gone))
-  SELECT count(*)::int AS n FROM gone`);
+  SELECT count(*)::int AS n FROM gone`,
+);
 
-interface Change { id: string; entry: HistoryEntry }
+interface Change {
+  id: string;
+  entry: HistoryEntry;
+}
 
 /** What one acquire did inside its transaction; `changed`/`changes` are not written yet. */
 export interface AcquireStep extends AcquireResult {
@@ -76,13 +115,21 @@ export class PgOrchestrator implements Orchestrator {
     return transitionOne(this, req, now);
   }
 
-  async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
-    if (!reqs.length) return [];
+  async transitionMany(
+    reqs: TransitionRequest[],
+    now: number,
+  ): Promise<Array<InvocationRecord | Error>> {
+    if (!reqs.length) {
+      return [];
+    }
     // Most batches are outcomes the state machine allows: one round trip, checked by the UPDATE itself.
     let written = new Map<string, InvocationRecord>();
     let retried = false;
     if (checkable(reqs)) {
-      written = await this.d.txOneTrip((c, attempt) => { retried = attempt > 0; return issueChecked(c, this.d, reqs, now); });
+      written = await this.d.txOneTrip((c, attempt) => {
+        retried = attempt > 0;
+        return issueChecked(c, this.d, reqs, now);
+      });
       this.d.finals.publish([...written.values()].filter((r) => isFinal(r.status)));
     }
     return this.completeChecked(reqs, written, now, retried);
@@ -94,11 +141,23 @@ export class PgOrchestrator implements Orchestrator {
    * `retried` (the checked write ran again after a lost connection), a change its first try had
    * committed counts as done.
    */
-  async completeChecked(reqs: TransitionRequest[], written: Map<string, InvocationRecord>, now: number, retried: boolean): Promise<Array<InvocationRecord | Error>> {
+  async completeChecked(
+    reqs: TransitionRequest[],
+    written: Map<string, InvocationRecord>,
+    now: number,
+    retried: boolean,
+  ): Promise<Array<InvocationRecord | Error>> {
     const rest = reqs.filter((r) => !written.has(r.id));
-    if (!rest.length) return reqs.map((r) => written.get(r.id)!);
+    if (!rest.length) {
+      return reqs.map((r) => written.get(r.id)!);
+    }
     const { out, finals } = await this.d.tx(async (c, attempt) => {
-      const step = await this.transitionInTx(c, rest, now, retried ? Math.max(attempt, 1) : attempt);
+      const step = await this.transitionInTx(
+        c,
+        rest,
+        now,
+        retried ? Math.max(attempt, 1) : attempt,
+      );
       return { out: step.out, finals: this.write(c, step.changed, step.changes, now) };
     });
     this.d.finals.publish(finals);
@@ -110,16 +169,25 @@ export class PgOrchestrator implements Orchestrator {
    * Inside a transaction: locks the requests' rows and applies each request in order (the lock goes
    * out at once, pipelined with whatever the caller issues next); the changes are left to `write`.
    */
-  async transitionInTx(c: TxClient, reqs: TransitionRequest[], now: number, attempt: number): Promise<{ out: Array<InvocationRecord | Error> } & Pick<AcquireStep, 'changed' | 'changes'>> {
+  async transitionInTx(
+    c: TxClient,
+    reqs: TransitionRequest[],
+    now: number,
+    attempt: number,
+  ): Promise<{ out: Array<InvocationRecord | Error> } & Pick<AcquireStep, 'changed' | 'changes'>> {
     const current = await this.lock(c, LOCK, [[...new Set(reqs.map((r) => r.id))]]);
     const changed = new Map<string, InvocationRecord>();
     const changes: Change[] = [];
     const out = reqs.map((req): InvocationRecord | Error => {
       const rec = current.get(req.id);
-      if (!rec) return new InvocationNotFoundError(req.id);
+      if (!rec) {
+        return new InvocationNotFoundError(req.id);
+      }
       // A retry after a lost connection: the earlier attempt may have committed this very change
       // (same status, written at the same `now`); it is done, not illegal.
-      if (attempt > 0 && rec.status === req.to && rec.updatedAt === now && !changed.has(rec.id)) return rec;
+      if (attempt > 0 && rec.status === req.to && rec.updatedAt === now && !changed.has(rec.id)) {
+        return rec;
+      }
       try {
         const { record, entry } = applyTransition(rec, req, now);
         current.set(rec.id, record);
@@ -127,7 +195,9 @@ export class PgOrchestrator implements Orchestrator {
         changes.push({ id: rec.id, entry });
         return record;
       } catch (err) {
-        if (err instanceof TaskappError) return err;
+        if (err instanceof TaskappError) {
+          return err;
+        }
         throw err;
       }
     });
@@ -135,7 +205,9 @@ export class PgOrchestrator implements Orchestrator {
   }
 
   async acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult> {
-    if (!ids.length) return { acquired: [], requeue: [] };
+    if (!ids.length) {
+      return { acquired: [], requeue: [] };
+    }
     const { acquired, requeue, finals } = await this.d.tx(async (c, attempt) => {
       const step = await this.acquireInTx(c, ids, runnerId, now, attempt);
       return { ...step, finals: this.write(c, step.changed, step.changes, now) };
@@ -150,14 +222,26 @@ export class PgOrchestrator implements Orchestrator {
    * Two runners acquiring the same scope run this one after the other, so they never both take the
    * last slot. Rate-limit starts are issued here; the status changes are left to `write`.
    */
-  async acquireInTx(c: TxClient, ids: string[], runnerId: string, now: number, attempt: number,
-    opts: { clock?: () => number; locked?: Promise<pg.QueryResult<InvocationRow>> } = {}): Promise<AcquireStep> {
+  async acquireInTx(
+    c: TxClient,
+    ids: string[],
+    runnerId: string,
+    now: number,
+    attempt: number,
+    opts: { clock?: () => number; locked?: Promise<pg.QueryResult<InvocationRow>> } = {},
+  ): Promise<AcquireStep> {
     const { clock } = opts;
     const unique = [...new Set(ids)];
     const current = opts.locked
       ? new Map((await opts.locked).rows.map((r) => [r.id, toRecord(r)]))
       : await this.lock(c, LOCK_ACQUIRE, [unique, ACQUIRABLE_LIST, attempt > 0 ? runnerId : null]);
-    const keys = [...new Set([...current.values()].flatMap((r) => (r.concurrency && r.status !== 'PENDING' ? [r.concurrency.key] : [])))];
+    const keys = [
+      ...new Set(
+        [...current.values()].flatMap((r) =>
+          r.concurrency && r.status !== 'PENDING' ? [r.concurrency.key] : [],
+        ),
+      ),
+    ];
     const active = new Map<string, number>();
     const starts = new Map<string, number[]>();
     // Rate-limit start time: with `clock` (the hot path, on real time), read once the scopes are
@@ -166,11 +250,15 @@ export class PgOrchestrator implements Orchestrator {
     if (keys.length) {
       // Rows first, then scopes: a transaction holding a scope lock waits for nothing else, so no cycle.
       void c.query(LOCK_KEYS, [this.d.lockSpaces.running, keys]);
-      for (const r of (await c.query<{ key: string; active: number; starts: string[] }>(SLOTS, [keys, ACTIVE_LIST])).rows) {
+      for (const r of (
+        await c.query<{ key: string; active: number; starts: string[] }>(SLOTS, [keys, ACTIVE_LIST])
+      ).rows) {
         active.set(r.key, r.active);
         starts.set(r.key, r.starts.map(Number));
       }
-      if (clock) at = Math.max(now, clock());
+      if (clock) {
+        at = Math.max(now, clock());
+      }
     }
     const changed = new Map<string, InvocationRecord>();
     const changes: Change[] = [];
@@ -186,17 +274,27 @@ export class PgOrchestrator implements Orchestrator {
     };
     for (const id of unique) {
       let rec = current.get(id);
-      if (!rec) continue;
+      if (!rec) {
+        continue;
+      }
       // Acquired by an earlier attempt whose commit went through but whose answer was lost.
-      if (rec.status === 'PENDING') { acquired.push(rec); continue; }
+      if (rec.status === 'PENDING') {
+        acquired.push(rec);
+        continue;
+      }
       const cc = rec.concurrency;
       if (cc) {
         const windowStart = cc.rateWindowMs === undefined ? at : at - cc.rateWindowMs;
-        const inWindow = cc.rateCount === undefined ? [] : starts.get(cc.key)!.filter((t) => t > windowStart);
+        const inWindow =
+          cc.rateCount === undefined ? [] : starts.get(cc.key)!.filter((t) => t > windowStart);
         const d = decide(cc, rec.status, active.get(cc.key)!, inWindow, at);
         if (d.kind !== 'run') {
-          for (const to of blockedPath(rec.status, d)) rec = apply(rec, { id, to, runnerId });
-          if (d.kind === 'requeue') requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          for (const to of blockedPath(rec.status, d)) {
+            rec = apply(rec, { id, to, runnerId });
+          }
+          if (d.kind === 'requeue') {
+            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          }
           continue;
         }
         active.set(cc.key, active.get(cc.key)! + 1);
@@ -209,12 +307,21 @@ export class PgOrchestrator implements Orchestrator {
       acquired.push(apply(rec, { id, to: 'PENDING', runnerId }));
     }
     if (added.length) {
-      void c.query(RATE_WRITE, [[...prune.keys()], [...prune.values()], added.map((a) => a[0]), added.map((a) => a[1])]);
+      void c.query(RATE_WRITE, [
+        [...prune.keys()],
+        [...prune.values()],
+        added.map((a) => a[0]),
+        added.map((a) => a[1]),
+      ]);
     }
     return { acquired, requeue, changed, changes };
   }
 
-  private async lock(c: TxClient, q: typeof LOCK, values: unknown[]): Promise<Map<string, InvocationRecord>> {
+  private async lock(
+    c: TxClient,
+    q: typeof LOCK,
+    values: unknown[],
+  ): Promise<Map<string, InvocationRecord>> {
     const rows = (await c.query<InvocationRow>(q, values)).rows;
     return new Map(rows.map((r) => [r.id, toRecord(r)]));
   }
@@ -223,15 +330,30 @@ export class PgOrchestrator implements Orchestrator {
    * Issues the write of the changed records and their history entries (not awaited: it goes out
    * with the COMMIT, which fails the transaction if it fails); returns the records now final.
    */
-  write(c: TxClient, changed: Map<string, InvocationRecord>, changes: Change[], now: number): InvocationRecord[] {
-    if (!changes.length) return [];
+  write(
+    c: TxClient,
+    changed: Map<string, InvocationRecord>,
+    changes: Change[],
+    now: number,
+  ): InvocationRecord[] {
+    if (!changes.length) {
+      return [];
+    }
     const recs = [...changed.values()];
     const finals = recs.filter((r) => isFinal(r.status));
     void c.query(WRITE, [
-        recs.map((r) => r.id), recs.map((r) => r.status), recs.map((r) => r.owner), recs.map((r) => r.attempt),
-        recs.map((r) => r.result), recs.map((r) => r.error), now,
-        changes.map((h) => h.id), changes.map((h) => h.entry.status), changes.map((h) => h.entry.runnerId),
-        this.d.channel, PgDb.finalPayloads(finals.map((r) => r.id)),
+      recs.map((r) => r.id),
+      recs.map((r) => r.status),
+      recs.map((r) => r.owner),
+      recs.map((r) => r.attempt),
+      recs.map((r) => r.result),
+      recs.map((r) => r.error),
+      now,
+      changes.map((h) => h.id),
+      changes.map((h) => h.entry.status),
+      changes.map((h) => h.entry.runnerId),
+      this.d.channel,
+      PgDb.finalPayloads(finals.map((r) => r.id)),
     ]);
     return finals;
   }

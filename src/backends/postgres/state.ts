@@ -1,4 +1,11 @@
-import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
+import type {
+  HistoryEntry,
+  InvocationFilter,
+  InvocationRecord,
+  LogRecord,
+  NewInvocation,
+  RunnerInfo,
+} from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import { FALLBACK_POLL_MS, LOCK_KEYS, stmt, type PgDb, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
@@ -9,31 +16,61 @@ const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent
       WITH ORDINALITY AS u(id, task_id, args, priority, parent_id, workflow_id, reg_key, running_key, concurrency, ord)
     ORDER BY u.ord`;
 // One statement: the invocations and their first history entries, all or none.
-const INSERT = stmt('insert', `WITH inv AS (INSERT INTO invocations (${COLUMNS}) ${ROWS})
+const INSERT = stmt(
+  'insert',
+  `WITH inv AS (INSERT INTO invocations (${COLUMNS}) ${ROWS})
   INSERT INTO history (inv_id, status, runner_id, at)
-  SELECT h.id, 'REGISTERED', NULL, $7 FROM unnest($1::text[]) WITH ORDINALITY AS h(id, ord) ORDER BY h.ord`);
+  SELECT h.id, 'REGISTERED', NULL, $7 FROM unnest($1::text[]) WITH ORDINALITY AS h(id, ord) ORDER BY h.ord`,
+);
 // The same after a lost connection: rows the earlier attempt committed are kept, not duplicated.
-const INSERT_RETRY = stmt('insert_retry', `WITH inv AS (INSERT INTO invocations (${COLUMNS}) ${ROWS}
+const INSERT_RETRY = stmt(
+  'insert_retry',
+  `WITH inv AS (INSERT INTO invocations (${COLUMNS}) ${ROWS}
     ON CONFLICT (id) DO NOTHING RETURNING id)
-  INSERT INTO history (inv_id, status, runner_id, at) SELECT id, 'REGISTERED', NULL, $7 FROM inv`);
+  INSERT INTO history (inv_id, status, runner_id, at) SELECT id, 'REGISTERED', NULL, $7 FROM inv`,
+);
 // Its own snapshot, taken after the locks: sees every insert committed under them. $2: on a retry,
 // this batch's ids (the earlier attempt may have committed).
-const FIND_REG = stmt('find_reg', `SELECT id, reg_key, status FROM invocations
-  WHERE (reg_key = ANY($1::text[]) AND status = 'REGISTERED') OR id = ANY($2::text[])`);
+const FIND_REG = stmt(
+  'find_reg',
+  `SELECT id, reg_key, status FROM invocations
+  WHERE (reg_key = ANY($1::text[]) AND status = 'REGISTERED') OR id = ANY($2::text[])`,
+);
 const GET = stmt('get', 'SELECT * FROM invocations WHERE id = $1');
 const GET_MANY = stmt('get_many', 'SELECT * FROM invocations WHERE id = ANY($1::text[])');
-const HISTORY = stmt('history', 'SELECT status, runner_id, at FROM history WHERE inv_id = $1 ORDER BY seq');
-const HISTORY_MANY = stmt('history_many', 'SELECT inv_id, status, runner_id, at FROM history WHERE inv_id = ANY($1::text[]) ORDER BY seq');
-const HEARTBEAT = stmt('heartbeat', `INSERT INTO runners (id, info, heartbeat_at) VALUES ($1, $2, $3)
-  ON CONFLICT (id) DO UPDATE SET info = excluded.info, heartbeat_at = excluded.heartbeat_at`);
-const APPEND_LOGS = stmt('append_logs', `INSERT INTO logs (inv_id, at, level, message, fields)
-  SELECT u.inv_id, u.at, u.level, u.message, u.fields FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(inv_id, at, level, message, fields, ord) ORDER BY u.ord`);
-const LOGS = stmt('logs', 'SELECT at, level, message, fields FROM logs WHERE inv_id = $1 ORDER BY seq');
+const HISTORY = stmt(
+  'history',
+  'SELECT status, runner_id, at FROM history WHERE inv_id = $1 ORDER BY seq',
+);
+const HISTORY_MANY = stmt(
+  'history_many',
+  'SELECT inv_id, status, runner_id, at FROM history WHERE inv_id = ANY($1::text[]) ORDER BY seq',
+);
+const HEARTBEAT = stmt(
+  'heartbeat',
+  `INSERT INTO runners (id, info, heartbeat_at) VALUES ($1, $2, $3)
+  ON CONFLICT (id) DO UPDATE SET info = excluded.info, heartbeat_at = excluded.heartbeat_at`,
+);
+const APPEND_LOGS = stmt(
+  'append_logs',
+  `INSERT INTO logs (inv_id, at, level, message, fields)
+  SELECT u.inv_id, u.at, u.level, u.message, u.fields FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u(inv_id, at, level, message, fields, ord) ORDER BY u.ord`,
+);
+const LOGS = stmt(
+  'logs',
+  'SELECT at, level, message, fields FROM logs WHERE inv_id = $1 ORDER BY seq',
+);
 
 const insertValues = (invs: NewInvocation[], now: number): unknown[] => [
-  invs.map((i) => i.id), invs.map((i) => i.taskId), invs.map((i) => i.args), invs.map((i) => i.priority),
-  invs.map((i) => i.parentId), invs.map((i) => i.workflowId), now,
-  invs.map((i) => i.registrationKey ?? null), invs.map((i) => i.concurrency?.key ?? null),
+  invs.map((i) => i.id),
+  invs.map((i) => i.taskId),
+  invs.map((i) => i.args),
+  invs.map((i) => i.priority),
+  invs.map((i) => i.parentId),
+  invs.map((i) => i.workflowId),
+  now,
+  invs.map((i) => i.registrationKey ?? null),
+  invs.map((i) => i.concurrency?.key ?? null),
   invs.map((i) => (i.concurrency ? JSON.stringify(i.concurrency) : null)),
 ];
 
@@ -48,10 +85,14 @@ export class PgStateBackend implements StateBackend {
   constructor(private readonly d: PgDb) {}
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
-    if (!invs.length) return [];
+    if (!invs.length) {
+      return [];
+    }
     if (!invs.some((i) => i.registrationKey)) {
       const values = insertValues(invs, now);
-      await this.d.retry('insert', (attempt) => this.d.once(attempt ? INSERT_RETRY : INSERT, values));
+      await this.d.retry('insert', (attempt) =>
+        this.d.once(attempt ? INSERT_RETRY : INSERT, values),
+      );
       return invs.map((i) => i.id);
     }
     return (await this.d.tx((c, attempt) => this.insertInTx(c, invs, now, attempt))).ids;
@@ -61,30 +102,54 @@ export class PgStateBackend implements StateBackend {
    * Inside a transaction: resolves registration keys under their locks and issues the insert (not
    * awaited: it goes out with the next statement or the COMMIT).
    */
-  async insertInTx(c: TxClient, invs: NewInvocation[], now: number, attempt: number): Promise<InsertPlan> {
+  async insertInTx(
+    c: TxClient,
+    invs: NewInvocation[],
+    now: number,
+    attempt: number,
+  ): Promise<InsertPlan> {
     const keys = [...new Set(invs.map((i) => i.registrationKey).filter((k): k is string => !!k))];
     const registered = new Map<string, string>();
     const stored = new Set<string>();
     if (keys.length || attempt > 0) {
       // Held until COMMIT: the look-up and the insert are one step per key across all processes.
-      if (keys.length) void c.query(LOCK_KEYS, [this.d.lockSpaces.registration, keys]);
-      const rows = (await c.query<{ id: string; reg_key: string | null; status: string }>(FIND_REG, [keys, attempt > 0 ? invs.map((i) => i.id) : []])).rows;
+      if (keys.length) {
+        void c.query(LOCK_KEYS, [this.d.lockSpaces.registration, keys]);
+      }
+      const rows = (
+        await c.query<{ id: string; reg_key: string | null; status: string }>(FIND_REG, [
+          keys,
+          attempt > 0 ? invs.map((i) => i.id) : [],
+        ])
+      ).rows;
       for (const r of rows) {
-        if (r.reg_key !== null && r.status === 'REGISTERED') registered.set(r.reg_key, r.id);
-        if (attempt > 0) stored.add(r.id);
+        if (r.reg_key !== null && r.status === 'REGISTERED') {
+          registered.set(r.reg_key, r.id);
+        }
+        if (attempt > 0) {
+          stored.add(r.id);
+        }
       }
     }
     const fresh: NewInvocation[] = [];
     const ids = invs.map((i) => {
       const key = i.registrationKey;
       const hit = key ? registered.get(key) : undefined;
-      if (stored.has(i.id)) return i.id;
-      if (hit) return hit;
-      if (key) registered.set(key, i.id); // a later call of this batch with the same key reuses this one
+      if (stored.has(i.id)) {
+        return i.id;
+      }
+      if (hit) {
+        return hit;
+      }
+      if (key) {
+        registered.set(key, i.id);
+      } // a later call of this batch with the same key reuses this one
       fresh.push(i);
       return i.id;
     });
-    if (fresh.length) void c.query(INSERT, insertValues(fresh, now));
+    if (fresh.length) {
+      void c.query(INSERT, insertValues(fresh, now));
+    }
     return { ids, fresh };
   }
 
@@ -94,40 +159,72 @@ export class PgStateBackend implements StateBackend {
   }
 
   async getMany(ids: string[]): Promise<InvocationRecord[]> {
-    if (!ids.length) return [];
+    if (!ids.length) {
+      return [];
+    }
     return (await this.d.rows<InvocationRow>(GET_MANY, [ids])).map(toRecord);
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    const rows = await this.d.rows<{ status: HistoryEntry['status']; runner_id: string | null; at: number }>(HISTORY, [id]);
+    const rows = await this.d.rows<{
+      status: HistoryEntry['status'];
+      runner_id: string | null;
+      at: number;
+    }>(HISTORY, [id]);
     return rows.map((r) => ({ status: r.status, runnerId: r.runner_id, at: r.at }));
   }
 
   async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
     const out: Record<string, HistoryEntry[]> = {};
-    if (!ids.length) return out;
-    const rows = await this.d.rows<{ inv_id: string; status: HistoryEntry['status']; runner_id: string | null; at: number }>(HISTORY_MANY, [ids]);
-    for (const r of rows) (out[r.inv_id] ??= []).push({ status: r.status, runnerId: r.runner_id, at: r.at });
+    if (!ids.length) {
+      return out;
+    }
+    const rows = await this.d.rows<{
+      inv_id: string;
+      status: HistoryEntry['status'];
+      runner_id: string | null;
+      at: number;
+    }>(HISTORY_MANY, [ids]);
+    for (const r of rows) {
+      (out[r.inv_id] ??= []).push({ status: r.status, runnerId: r.runner_id, at: r.at });
+    }
     return out;
   }
 
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    const p = (v: unknown) => { params.push(v); return `$${params.length}`; };
-    if (f.taskId !== undefined) where.push(`task_id = ${p(f.taskId)}`);
-    if (f.statuses?.length) where.push(`status = ANY(${p(f.statuses)}::text[])`);
-    if (f.owner !== undefined) where.push(`owner = ${p(f.owner)}`);
-    if (f.parentId !== undefined) where.push(`parent_id = ${p(f.parentId)}`);
-    if (f.createdAfter !== undefined) where.push(`created_at >= ${p(f.createdAfter)}`);
-    if (f.createdBefore !== undefined) where.push(`created_at < ${p(f.createdBefore)}`);
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (f.taskId !== undefined) {
+      where.push(`task_id = ${p(f.taskId)}`);
+    }
+    if (f.statuses?.length) {
+      where.push(`status = ANY(${p(f.statuses)}::text[])`);
+    }
+    if (f.owner !== undefined) {
+      where.push(`owner = ${p(f.owner)}`);
+    }
+    if (f.parentId !== undefined) {
+      where.push(`parent_id = ${p(f.parentId)}`);
+    }
+    if (f.createdAfter !== undefined) {
+      where.push(`created_at >= ${p(f.createdAfter)}`);
+    }
+    if (f.createdBefore !== undefined) {
+      where.push(`created_at < ${p(f.createdBefore)}`);
+    }
     const page = `${f.limit !== undefined ? ` LIMIT ${p(Math.floor(f.limit))}` : ''}${f.offset ? ` OFFSET ${p(Math.floor(f.offset))}` : ''}`;
     const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, seq DESC${page}`;
     return (await this.d.rows<InvocationRow>(sql, params)).map(toRecord);
   }
 
   async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.d.rows<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM invocations GROUP BY status');
+    const rows = await this.d.rows<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM invocations GROUP BY status',
+    );
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
@@ -136,7 +233,9 @@ export class PgStateBackend implements StateBackend {
     return d.finals.watch(ids, {
       fetchFinal: (want) => d.fetchFinal(want),
       // NOTIFY brings other processes' finals; poll only while the LISTEN connection is down.
-      get pollMs() { return d.listening ? undefined : FALLBACK_POLL_MS; },
+      get pollMs() {
+        return d.listening ? undefined : FALLBACK_POLL_MS;
+      },
     });
   }
 
@@ -145,8 +244,13 @@ export class PgStateBackend implements StateBackend {
   }
 
   async runners(): Promise<RunnerInfo[]> {
-    const rows = await this.d.rows<{ info: string; heartbeat_at: number }>('SELECT info, heartbeat_at FROM runners ORDER BY id COLLATE "C"');
-    return rows.map((r) => ({ ...(JSON.parse(r.info) as RunnerInfo), heartbeatAt: r.heartbeat_at }));
+    const rows = await this.d.rows<{ info: string; heartbeat_at: number }>(
+      'SELECT info, heartbeat_at FROM runners ORDER BY id COLLATE "C"',
+    );
+    return rows.map((r) => ({
+      ...(JSON.parse(r.info) as RunnerInfo),
+      heartbeatAt: r.heartbeat_at,
+    }));
   }
 
   async removeRunner(id: string): Promise<void> {
@@ -154,14 +258,30 @@ export class PgStateBackend implements StateBackend {
   }
 
   async appendLogs(lines: LogRecord[]): Promise<void> {
-    if (!lines.length) return;
-    await this.d.query(APPEND_LOGS, [lines.map((l) => l.invocationId), lines.map((l) => l.at), lines.map((l) => l.level),
-      lines.map((l) => l.message), lines.map((l) => JSON.stringify(l.fields))]);
+    if (!lines.length) {
+      return;
+    }
+    await this.d.query(APPEND_LOGS, [
+      lines.map((l) => l.invocationId),
+      lines.map((l) => l.at),
+      lines.map((l) => l.level),
+      lines.map((l) => l.message),
+      lines.map((l) => JSON.stringify(l.fields)),
+    ]);
   }
 
   async logs(invocationId: string): Promise<LogRecord[]> {
-    const rows = await this.d.rows<{ at: number; level: string; message: string; fields: string }>(LOGS, [invocationId]);
-    return rows.map((r) => ({ invocationId, at: r.at, level: r.level, message: r.message, fields: JSON.parse(r.fields) as Record<string, unknown> }));
+    const rows = await this.d.rows<{ at: number; level: string; message: string; fields: string }>(
+      LOGS,
+      [invocationId],
+    );
+    return rows.map((r) => ({
+      invocationId,
+      at: r.at,
+      level: r.level,
+      message: r.message,
+      fields: JSON.parse(r.fields) as Record<string, unknown>,
+    }));
   }
 
   async close(): Promise<void> {}

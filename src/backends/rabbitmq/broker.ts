@@ -7,7 +7,13 @@
  * not poll: it waits on its process's exclusive wake-up queue, fed on every route and whenever a
  * delayed id comes due.
  */
-import { connect, type Channel, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
+import {
+  connect,
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type GetMessage,
+} from 'amqplib';
 import { BackendError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { QueueItem } from '../../core/records.js';
@@ -54,8 +60,11 @@ export class RabbitBroker implements Broker {
     try {
       await b.ensure(false);
     } catch (err) {
-      throw new BackendError(`cannot connect to RabbitMQ at ${maskUrl(o.url)} (${(err as Error).message})`,
-        'check that RabbitMQ is running and reachable, and that rabbitmq.url (env TASKAPP__RABBITMQ__URL) has the right host, port, user, password and vhost', err);
+      throw new BackendError(
+        `cannot connect to RabbitMQ at ${maskUrl(o.url)} (${(err as Error).message})`,
+        'check that RabbitMQ is running and reachable, and that rabbitmq.url (env TASKAPP__RABBITMQ__URL) has the right host, port, user, password and vhost',
+        err,
+      );
     }
     return b;
   }
@@ -65,8 +74,12 @@ export class RabbitBroker implements Broker {
     const prev = this.link;
     if (prev) {
       const l = await prev.catch(() => undefined);
-      if (l && !l.broken) return l;
-      if (this.link !== prev) return this.ensure(retry);
+      if (l && !l.broken) {
+        return l;
+      }
+      if (this.link !== prev) {
+        return this.ensure(retry);
+      }
       this.link = undefined;
     }
     const attempt = async (): Promise<Link> => {
@@ -74,15 +87,25 @@ export class RabbitBroker implements Broker {
         try {
           return await this.openLink();
         } catch (err) {
-          if (!retry || this.closing) throw err;
+          if (!retry || this.closing) {
+            throw err;
+          }
           const delayMs = reconnectDelayMs(n);
-          this.o.logger.warn('rabbitmq connection failed, retrying', { url: maskUrl(this.o.url), delayMs, error: (err as Error).message });
+          this.o.logger.warn('rabbitmq connection failed, retrying', {
+            url: maskUrl(this.o.url),
+            delayMs,
+            error: (err as Error).message,
+          });
           await new Promise((r) => setTimeout(r, delayMs));
         }
       }
     };
     const p = (this.link = attempt());
-    p.catch(() => { if (this.link === p) this.link = undefined; });
+    p.catch(() => {
+      if (this.link === p) {
+        this.link = undefined;
+      }
+    });
     return p;
   }
 
@@ -91,10 +114,17 @@ export class RabbitBroker implements Broker {
     const conn = await connect(this.o.url, { noDelay: true });
     const link: Link = { conn, broken: false } as Link;
     const lost = (err?: Error) => {
-      if (link.broken) return;
+      if (link.broken) {
+        return;
+      }
       link.broken = true;
       // Unacked messages go back to the queue on the broker's side: nothing taken is lost.
-      if (!this.closing) this.o.logger.warn('rabbitmq connection lost, will reconnect', { url: maskUrl(this.o.url), error: err?.message });
+      if (!this.closing) {
+        this.o.logger.warn('rabbitmq connection lost, will reconnect', {
+          url: maskUrl(this.o.url),
+          error: err?.message,
+        });
+      }
       this.wakeup.notify();
     };
     conn.on('error', lost);
@@ -103,19 +133,35 @@ export class RabbitBroker implements Broker {
       link.pub = await conn.createConfirmChannel();
       link.work = await conn.createChannel();
       link.wake = await conn.createChannel();
-      for (const ch of [link.pub, link.work, link.wake]) ch.on('error', () => {});
+      for (const ch of [link.pub, link.work, link.wake]) {
+        ch.on('error', () => {});
+      }
       await link.work.prefetch(this.o.prefetch);
       const { queue, exchange } = this.t;
       await link.work.assertQueue(queue, { durable: true, arguments: { 'x-max-priority': 9 } });
       await link.work.assertExchange(exchange, 'direct', { durable: true });
       await link.work.bindQueue(queue, exchange, 'item');
       for (const ms of delayBuckets()) {
-        await link.work.assertQueue(this.t.delayQueue(ms), { durable: true, arguments: { 'x-dead-letter-exchange': exchange, 'x-dead-letter-routing-key': 'item' } });
+        await link.work.assertQueue(this.t.delayQueue(ms), {
+          durable: true,
+          arguments: { 'x-dead-letter-exchange': exchange, 'x-dead-letter-routing-key': 'item' },
+        });
       }
-      const w = await link.wake.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+      const w = await link.wake.assertQueue('', {
+        exclusive: true,
+        autoDelete: true,
+        durable: false,
+      });
       await link.wake.bindQueue(w.queue, exchange, 'item');
       await link.wake.bindQueue(w.queue, exchange, 'wake');
-      await link.wake.consume(w.queue, () => { this.wakes++; this.wakeup.notify(); }, { noAck: true });
+      await link.wake.consume(
+        w.queue,
+        () => {
+          this.wakes++;
+          this.wakeup.notify();
+        },
+        { noAck: true },
+      );
     } catch (err) {
       link.broken = true;
       await conn.close().catch(() => {});
@@ -131,32 +177,53 @@ export class RabbitBroker implements Broker {
       try {
         return await fn(l);
       } catch (err) {
-        if (this.closing || n >= 5 || !l.broken) throw err;
+        if (this.closing || n >= 5 || !l.broken) {
+          throw err;
+        }
       }
     }
   }
 
   async route(items: QueueItem[]): Promise<void> {
-    if (!items.length) return;
+    if (!items.length) {
+      return;
+    }
     const now = Date.now();
     await this.withLink(async (l) => {
-      for (const it of items) await this.publish(l, it.id, clampPriority(it.priority), it.notBefore ?? 0, now);
+      for (const it of items) {
+        await this.publish(l, it.id, clampPriority(it.priority), it.notBefore ?? 0, now);
+      }
       l.pub.publish(this.t.exchange, 'wake', Buffer.alloc(0));
       await l.pub.waitForConfirms();
     });
-    for (const it of items) if ((it.notBefore ?? 0) > now) this.localDue.push(it.notBefore!);
+    for (const it of items) {
+      if ((it.notBefore ?? 0) > now) {
+        this.localDue.push(it.notBefore!);
+      }
+    }
   }
 
-  private async publish(l: Link, id: string, priority: number, notBefore: number, now: number): Promise<void> {
+  private async publish(
+    l: Link,
+    id: string,
+    priority: number,
+    notBefore: number,
+    now: number,
+  ): Promise<void> {
     const opts = { persistent: true, priority, headers: { [NOT_BEFORE]: notBefore } };
     let ok: boolean;
     if (notBefore > now) {
       const delay = notBefore - now;
-      ok = l.pub.sendToQueue(this.t.delayQueue(bucketFor(delay)), Buffer.from(id), { ...opts, expiration: String(Math.ceil(delay)) });
+      ok = l.pub.sendToQueue(this.t.delayQueue(bucketFor(delay)), Buffer.from(id), {
+        ...opts,
+        expiration: String(Math.ceil(delay)),
+      });
     } else {
       ok = l.pub.sendToQueue(this.t.queue, Buffer.from(id), opts);
     }
-    if (!ok) await new Promise((r) => l.pub.once('drain', r));
+    if (!ok) {
+      await new Promise((r) => l.pub.once('drain', r));
+    }
   }
 
   async claim(max: number, waitMs: number): Promise<string[]> {
@@ -165,13 +232,21 @@ export class RabbitBroker implements Broker {
     for (;;) {
       const seen = this.wakes;
       const ids = await this.pull(Math.max(1, max));
-      if (ids.length) return ids;
+      if (ids.length) {
+        return ids;
+      }
       const now = Date.now();
       const left = deadline - now;
-      if (left <= 0 || this.interrupted || this.closing) return [];
-      if (this.wakes !== seen) continue;
+      if (left <= 0 || this.interrupted || this.closing) {
+        return [];
+      }
+      if (this.wakes !== seen) {
+        continue;
+      }
       await this.wakeup.wait(Math.min(left, this.untilLocalDue(now)));
-      if (this.interrupted) return [];
+      if (this.interrupted) {
+        return [];
+      }
     }
   }
 
@@ -179,8 +254,11 @@ export class RabbitBroker implements Broker {
     let next = Infinity;
     for (let i = this.localDue.length - 1; i >= 0; i--) {
       // A delayed id arrives through the dead-letter exchange shortly after its time.
-      if (this.localDue[i]! + 1000 < now) this.localDue.splice(i, 1);
-      else if (this.localDue[i]! >= now) next = Math.min(next, this.localDue[i]!);
+      if (this.localDue[i]! + 1000 < now) {
+        this.localDue.splice(i, 1);
+      } else if (this.localDue[i]! >= now) {
+        next = Math.min(next, this.localDue[i]!);
+      }
     }
     return next === Infinity ? Infinity : Math.max(5, next - now + 5);
   }
@@ -193,11 +271,16 @@ export class RabbitBroker implements Broker {
       const now = Date.now();
       while (out.length < max) {
         const m = await l.work.get(this.t.queue, { noAck: false });
-        if (!m) break;
+        if (!m) {
+          break;
+        }
         last = m;
         const nb = Number(m.properties.headers?.[NOT_BEFORE] ?? 0);
-        if (nb > now) await this.publish(l, m.content.toString(), m.properties.priority ?? 5, nb, now);
-        else out.push(m.content.toString());
+        if (nb > now) {
+          await this.publish(l, m.content.toString(), m.properties.priority ?? 5, nb, now);
+        } else {
+          out.push(m.content.toString());
+        }
       }
       if (last) {
         await l.pub.waitForConfirms();
@@ -210,13 +293,19 @@ export class RabbitBroker implements Broker {
   async count(): Promise<number> {
     return this.withLink(async (l) => {
       let n = 0;
-      for (const q of allQueues(this.t)) n += (await l.work.checkQueue(q)).messageCount;
+      for (const q of allQueues(this.t)) {
+        n += (await l.work.checkQueue(q)).messageCount;
+      }
       return n;
     });
   }
 
   async purge(): Promise<void> {
-    await this.withLink(async (l) => { for (const q of allQueues(this.t)) await l.work.purgeQueue(q); });
+    await this.withLink(async (l) => {
+      for (const q of allQueues(this.t)) {
+        await l.work.purgeQueue(q);
+      }
+    });
   }
 
   interrupt(): void {
@@ -229,6 +318,9 @@ export class RabbitBroker implements Broker {
     this.interrupt();
     const l = await this.link?.catch(() => undefined);
     this.link = undefined;
-    if (l && !l.broken) { l.broken = true; await l.conn.close().catch(() => {}); }
+    if (l && !l.broken) {
+      l.broken = true;
+      await l.conn.close().catch(() => {});
+    }
   }
 }

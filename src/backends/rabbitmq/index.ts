@@ -8,7 +8,10 @@ export const createRabbitBackend: BackendFactory = async ({ config }) => {
     url: config.rabbitmq.url,
     queue: config.rabbitmq.queue ?? `taskapp.${config.app_id}`,
     prefetch: config.runner.claim_batch_size,
-    logger: createLogger(config.logging_level, config.monitor.log_format, { app: config.app_id, backend: 'rabbitmq' }),
+    logger: createLogger(config.logging_level, config.monitor.log_format, {
+      app: config.app_id,
+      backend: 'rabbitmq',
+    }),
   });
   return { broker, close: () => broker.close() };
 };

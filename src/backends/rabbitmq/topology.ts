@@ -13,14 +13,18 @@ export const MAX_BUCKET_MS = 2 ** 21; // ~35 min; longer delays hop through the 
 
 export function delayBuckets(): number[] {
   const out: number[] = [];
-  for (let ms = MIN_BUCKET_MS; ms <= MAX_BUCKET_MS; ms *= 2) out.push(ms);
+  for (let ms = MIN_BUCKET_MS; ms <= MAX_BUCKET_MS; ms *= 2) {
+    out.push(ms);
+  }
   return out;
 }
 
 /** The bucket for a delay: the smallest one at least as long (the top one for longer delays). */
 export function bucketFor(delayMs: number): number {
   let ms = MIN_BUCKET_MS;
-  while (ms < delayMs && ms < MAX_BUCKET_MS) ms *= 2;
+  while (ms < delayMs && ms < MAX_BUCKET_MS) {
+    ms *= 2;
+  }
   return ms;
 }
 

@@ -21,18 +21,26 @@ export class RedisBroker implements Broker {
   constructor(private readonly c: RedisConn) {}
 
   async route(items: QueueItem[]): Promise<void> {
-    if (!items.length) return;
+    if (!items.length) {
+      return;
+    }
     const now = String(Date.now());
-    await Promise.all(chunks(items, 1000).map((part) => {
-      const args: string[] = [now];
-      for (const it of part) args.push(it.id, String(clampPriority(it.priority)), String(it.notBefore ?? 0));
-      return this.c.script('route', args);
-    }));
+    await Promise.all(
+      chunks(items, 1000).map((part) => {
+        const args: string[] = [now];
+        for (const it of part) {
+          args.push(it.id, String(clampPriority(it.priority)), String(it.notBefore ?? 0));
+        }
+        return this.c.script('route', args);
+      }),
+    );
   }
 
   async claim(max: number, waitMs: number): Promise<string[]> {
     return this.claimVia(waitMs, async (now) => {
-      const [ids, next] = JSON.parse(String(await this.c.guarded('claim', [String(now), String(Math.max(1, max))]))) as [string[] | object, string | false];
+      const [ids, next] = JSON.parse(
+        String(await this.c.guarded('claim', [String(now), String(Math.max(1, max))])),
+      ) as [string[] | object, string | false];
       const got = Array.isArray(ids) ? ids : [];
       return { out: got, claimed: got.length, next };
     });
@@ -43,18 +51,31 @@ export class RedisBroker implements Broker {
    * between tries until a route wakes it, a delayed id is due, or `waitMs` pass. An attempt that
    * claimed ids but yields none (duplicates, or blocked by concurrency) is retried at once.
    */
-  async claimVia<T>(waitMs: number, attempt: (now: number) => Promise<{ out: T[]; claimed: number; next: string | false }>): Promise<T[]> {
+  async claimVia<T>(
+    waitMs: number,
+    attempt: (now: number) => Promise<{ out: T[]; claimed: number; next: string | false }>,
+  ): Promise<T[]> {
     this.interrupted = false;
     const deadline = Date.now() + waitMs;
     for (;;) {
       const { out, claimed, next } = await attempt(Date.now());
-      if (out.length) return out;
+      if (out.length) {
+        return out;
+      }
       const now = Date.now();
       const left = deadline - now;
-      if (left <= 0 || this.interrupted || this.c.isClosing) return [];
-      if (claimed > 0) continue;
-      await this.waitForWork(next === false ? left : Math.max(1, Math.min(left, Number(next) - now)));
-      if (this.interrupted) return [];
+      if (left <= 0 || this.interrupted || this.c.isClosing) {
+        return [];
+      }
+      if (claimed > 0) {
+        continue;
+      }
+      await this.waitForWork(
+        next === false ? left : Math.max(1, Math.min(left, Number(next) - now)),
+      );
+      if (this.interrupted) {
+        return [];
+      }
     }
   }
 
@@ -62,9 +83,15 @@ export class RedisBroker implements Broker {
   private async waitForWork(ms: number): Promise<void> {
     const interrupted = new Promise<void>((resolve) => this.interruptWaiters.add(resolve));
     // One BZPOPMIN per connection at a time; concurrent claimers of this broker share its wake-up.
-    this.blocking ??= this.block(ms).finally(() => { this.blocking = undefined; });
+    this.blocking ??= this.block(ms).finally(() => {
+      this.blocking = undefined;
+    });
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.blocking, interrupted, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    await Promise.race([
+      this.blocking,
+      interrupted,
+      new Promise((r) => (timer = setTimeout(r, ms))),
+    ]);
     clearTimeout(timer);
     this.interruptWaiters.clear();
   }
@@ -74,21 +101,35 @@ export class RedisBroker implements Broker {
     try {
       const got = await b.bzpopmin(this.c.keys.marker, Math.max(0.001, ms / 1000));
       // Woken after the caller gave up (interrupt): leave the marker for the next claimer.
-      if (got && this.interrupted && !this.c.isClosing) await this.c.main.zadd(this.c.keys.marker, 0, 'm');
+      if (got && this.interrupted && !this.c.isClosing) {
+        await this.c.main.zadd(this.c.keys.marker, 0, 'm');
+      }
     } catch (err) {
-      if (!this.c.isClosing) this.c.logger.debug('redis blocking wait failed', { error: (err as Error).message });
+      if (!this.c.isClosing) {
+        this.c.logger.debug('redis blocking wait failed', { error: (err as Error).message });
+      }
     }
   }
 
   private openBlocker(): Redis {
     const b = (this.blocker = this.c.duplicate('block'));
-    b.on('ready', () => { b.client('ID').then((id) => { this.blockerId = Number(id); }, () => {}); });
+    b.on('ready', () => {
+      b.client('ID').then(
+        (id) => {
+          this.blockerId = Number(id);
+        },
+        () => {},
+      );
+    });
     return b;
   }
 
   async count(): Promise<number> {
     const { ready, delayed } = this.c.keys;
-    const [a, b] = await Promise.all([this.c.retrying(() => this.c.main.zcard(ready)), this.c.retrying(() => this.c.main.zcard(delayed))]);
+    const [a, b] = await Promise.all([
+      this.c.retrying(() => this.c.main.zcard(ready)),
+      this.c.retrying(() => this.c.main.zcard(delayed)),
+    ]);
     return a + b;
   }
 
@@ -99,7 +140,9 @@ export class RedisBroker implements Broker {
 
   interrupt(): void {
     this.interrupted = true;
-    for (const w of this.interruptWaiters) w();
+    for (const w of this.interruptWaiters) {
+      w();
+    }
     this.interruptWaiters.clear();
     // Free the blocking connection at once rather than at its timeout.
     if (this.blocking && this.blockerId !== undefined && !this.c.isClosing) {
@@ -107,5 +150,7 @@ export class RedisBroker implements Broker {
     }
   }
 
-  async close(): Promise<void> { this.interrupt(); }
+  async close(): Promise<void> {
+    this.interrupt();
+  }
 }

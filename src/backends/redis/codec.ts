@@ -1,23 +1,48 @@
 /** How records, history entries and optional values cross between TypeScript and the Lua scripts. */
-import { IllegalTransitionError, InvocationNotFoundError, WrongOwnerError } from '../../core/errors.js';
-import type { ConcurrencyControl, HistoryEntry, InvocationRecord, NewInvocation, QueueItem, TransitionRequest } from '../../core/records.js';
+import {
+  IllegalTransitionError,
+  InvocationNotFoundError,
+  WrongOwnerError,
+} from '../../core/errors.js';
+import type {
+  ConcurrencyControl,
+  HistoryEntry,
+  InvocationRecord,
+  NewInvocation,
+  QueueItem,
+  TransitionRequest,
+} from '../../core/records.js';
 import type { Status } from '../../core/status.js';
 
 /** An optional value: '=' + value, or '-' for none (see dec() in lua/lib.lua). */
-export const enc = (v: string | null | undefined): string => (v === null || v === undefined ? '-' : `=${v}`);
+export const enc = (v: string | null | undefined): string =>
+  v === null || v === undefined ? '-' : `=${v}`;
 export const dec = (v: string): string | null => (v.startsWith('=') ? v.slice(1) : null);
 
 /** An invocation hash as HGETALL pairs -> record; null for an empty (missing) hash. */
 export function toRecord(pairs: string[]): InvocationRecord | null {
-  if (!pairs.length) return null;
+  if (!pairs.length) {
+    return null;
+  }
   const h: Record<string, string> = {};
-  for (let i = 0; i < pairs.length; i += 2) h[pairs[i]!] = pairs[i + 1]!;
+  for (let i = 0; i < pairs.length; i += 2) {
+    h[pairs[i]!] = pairs[i + 1]!;
+  }
   return {
-    id: h.id!, taskId: h.task!, args: h.args!, status: h.status as Status, owner: h.owner ?? null,
-    attempt: Number(h.attempt ?? 0), priority: Number(h.priority ?? 5), parentId: h.parent ?? null,
-    workflowId: h.workflow ?? null, concurrency: h.cc ? (JSON.parse(h.cc) as ConcurrencyControl) : null,
-    result: h.result ?? null, error: h.error ?? null,
-    createdAt: Number(h.created), updatedAt: Number(h.updated),
+    id: h.id!,
+    taskId: h.task!,
+    args: h.args!,
+    status: h.status as Status,
+    owner: h.owner ?? null,
+    attempt: Number(h.attempt ?? 0),
+    priority: Number(h.priority ?? 5),
+    parentId: h.parent ?? null,
+    workflowId: h.workflow ?? null,
+    concurrency: h.cc ? (JSON.parse(h.cc) as ConcurrencyControl) : null,
+    result: h.result ?? null,
+    error: h.error ?? null,
+    createdAt: Number(h.created),
+    updatedAt: Number(h.updated),
   };
 }
 
@@ -25,7 +50,9 @@ export function toRecords(rows: string[][]): InvocationRecord[] {
   const out: InvocationRecord[] = [];
   for (const r of rows) {
     const rec = toRecord(r);
-    if (rec) out.push(rec);
+    if (rec) {
+      out.push(rec);
+    }
   }
   return out;
 }
@@ -45,33 +72,56 @@ export function toHistoryEntry(s: string): HistoryEntry {
 export function insertArgs(invs: NewInvocation[]): string[] {
   const out: string[] = [];
   for (const i of invs) {
-    out.push(i.id, i.taskId, i.args, String(i.priority), enc(i.parentId), enc(i.workflowId), enc(i.registrationKey),
-      enc(i.concurrency?.key), enc(i.concurrency ? JSON.stringify(i.concurrency) : null));
+    out.push(
+      i.id,
+      i.taskId,
+      i.args,
+      String(i.priority),
+      enc(i.parentId),
+      enc(i.workflowId),
+      enc(i.registrationKey),
+      enc(i.concurrency?.key),
+      enc(i.concurrency ? JSON.stringify(i.concurrency) : null),
+    );
   }
   return out;
 }
 
 /** The reply of lua/acquire.lua (acquire_reply in lib.lua). */
-export function toAcquireReply(reply: unknown): { acquired: InvocationRecord[]; requeue: QueueItem[]; finals: InvocationRecord[] } {
+export function toAcquireReply(reply: unknown): {
+  acquired: InvocationRecord[];
+  requeue: QueueItem[];
+  finals: InvocationRecord[];
+} {
   const v = JSON.parse(String(reply)) as { a?: unknown; r?: unknown; f?: unknown };
   const list = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
   return {
     acquired: toRecords(list<string[]>(v.a)),
-    requeue: list<[string, string, string]>(v.r).map(([id, priority, notBefore]) => ({ id, priority: Number(priority), notBefore: Number(notBefore) })),
+    requeue: list<[string, string, string]>(v.r).map(([id, priority, notBefore]) => ({
+      id,
+      priority: Number(priority),
+      notBefore: Number(notBefore),
+    })),
     finals: toRecords(list<string[]>(v.f)),
   };
 }
 
 export function transitionArgs(reqs: TransitionRequest[]): string[] {
   const out: string[] = [];
-  for (const r of reqs) out.push(r.id, r.to, enc(r.runnerId), enc(r.result), enc(r.error));
+  for (const r of reqs) {
+    out.push(r.id, r.to, enc(r.runnerId), enc(r.result), enc(r.error));
+  }
   return out;
 }
 
 /** A Lua error tuple -> the typed error the interface promises. */
 export function transitionError(req: TransitionRequest, e: string[]): Error {
-  if (e[0] === 'notfound') return new InvocationNotFoundError(req.id);
-  if (e[0] === 'illegal') return new IllegalTransitionError(req.id, e[1]!, req.to);
+  if (e[0] === 'notfound') {
+    return new InvocationNotFoundError(req.id);
+  }
+  if (e[0] === 'illegal') {
+    return new IllegalTransitionError(req.id, e[1]!, req.to);
+  }
   return new WrongOwnerError(req.id, e[1]!, req.to, dec(e[2]!), req.runnerId);
 }
 

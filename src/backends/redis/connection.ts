@@ -35,14 +35,21 @@ export class RedisConn {
   private extra: Redis[] = [];
   private closing = false;
 
-  private constructor(readonly main: Redis, private readonly opts: RedisConnOptions) {
+  private constructor(
+    readonly main: Redis,
+    private readonly opts: RedisConnOptions,
+  ) {
     this.keys = new Keys(opts.prefix);
     this.url = maskUrl(opts.url);
     this.scripts = defineScripts(main);
   }
 
-  get logger(): Logger { return this.opts.logger; }
-  get isClosing(): boolean { return this.closing; }
+  get logger(): Logger {
+    return this.opts.logger;
+  }
+  get isClosing(): boolean {
+    return this.closing;
+  }
 
   static async open(opts: RedisConnOptions): Promise<RedisConn> {
     let ready = false;
@@ -53,15 +60,20 @@ export class RedisConn {
       // Before the first successful connect, fail at once: start-up reports the problem.
       retryStrategy: (attempt) => (ready ? reconnectDelayMs(attempt) : null),
     });
-    main.on('error', (err: Error) => { lastError = err; });
+    main.on('error', (err: Error) => {
+      lastError = err;
+    });
     try {
       await main.connect();
       ready = true;
     } catch (err) {
       main.disconnect();
       const cause = lastError ?? (err as Error);
-      throw new BackendError(`cannot connect to Redis at ${maskUrl(opts.url)} (${cause.message})`,
-        'check that Redis is running and reachable from this host, and that redis.url (env TASKAPP__REDIS__URL) has the right host, port, password and TLS scheme (rediss://)', cause);
+      throw new BackendError(
+        `cannot connect to Redis at ${maskUrl(opts.url)} (${cause.message})`,
+        'check that Redis is running and reachable from this host, and that redis.url (env TASKAPP__REDIS__URL) has the right host, port, password and TLS scheme (rediss://)',
+        cause,
+      );
     }
     const conn = new RedisConn(main, opts);
     conn.watch(main, 'main');
@@ -86,25 +98,36 @@ export class RedisConn {
     }
     if (policy === undefined || policy === 'noeviction' || this.opts.allowEviction) {
       if (policy !== undefined && policy !== 'noeviction') {
-        this.logger.warn('redis maxmemory-policy is not noeviction: under memory pressure Redis may delete queued or running work', { url: this.url, policy });
+        this.logger.warn(
+          'redis maxmemory-policy is not noeviction: under memory pressure Redis may delete queued or running work',
+          { url: this.url, policy },
+        );
       }
       return;
     }
-    throw new BackendError(`Redis at ${this.url} has maxmemory-policy "${policy}": under memory pressure it would delete taskapp's keys and lose work`,
-      'set `maxmemory-policy noeviction` on the server (CONFIG SET maxmemory-policy noeviction, and in redis.conf), or accept the risk with redis.allow_eviction = true (env TASKAPP__REDIS__ALLOW_EVICTION=true)');
+    throw new BackendError(
+      `Redis at ${this.url} has maxmemory-policy "${policy}": under memory pressure it would delete taskapp's keys and lose work`,
+      'set `maxmemory-policy noeviction` on the server (CONFIG SET maxmemory-policy noeviction, and in redis.conf), or accept the risk with redis.allow_eviction = true (env TASKAPP__REDIS__ALLOW_EVICTION=true)',
+    );
   }
 
   /** Logs reconnects so an operator sees them. */
   private watch(r: Redis, role: string): void {
     let lost = false;
-    r.on('error', (err: Error) => this.logger.debug('redis connection error', { role, url: this.url, error: err.message }));
+    r.on('error', (err: Error) =>
+      this.logger.debug('redis connection error', { role, url: this.url, error: err.message }),
+    );
     r.on('reconnecting', (delayMs: number) => {
-      if (this.closing) return;
+      if (this.closing) {
+        return;
+      }
       lost = true;
       this.logger.warn('redis connection lost, reconnecting', { role, url: this.url, delayMs });
     });
     r.on('ready', () => {
-      if (!lost) return;
+      if (!lost) {
+        return;
+      }
       lost = false;
       this.logger.info('redis reconnected', { role, url: this.url });
     });
@@ -125,7 +148,9 @@ export class RedisConn {
 
   /** Runs a script that must not run twice: its reply is cached under a fresh op id. */
   guarded(name: ScriptName, args: Array<string | number | Buffer>): Promise<unknown> {
-    const key = this.keys.op(`${opToken}:${(opCounter = (opCounter + 1) % Number.MAX_SAFE_INTEGER)}`);
+    const key = this.keys.op(
+      `${opToken}:${(opCounter = (opCounter + 1) % Number.MAX_SAFE_INTEGER)}`,
+    );
     return this.retrying(() => this.scripts[name](key, this.keys.prefix, ...args));
   }
 
@@ -144,17 +169,26 @@ export class RedisConn {
         return await fn();
       } catch (err) {
         const msg = (err as Error).message ?? '';
-        const transient = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b|Pipeline aborted|Connection is closed|ECONNRESET|EPIPE/.test(msg);
-        if (!transient || this.closing || attempt >= 30) throw err;
+        const transient =
+          /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b|Pipeline aborted|Connection is closed|ECONNRESET|EPIPE/.test(
+            msg,
+          );
+        if (!transient || this.closing || attempt >= 30) {
+          throw err;
+        }
         await new Promise((r) => setTimeout(r, reconnectDelayMs(attempt)));
       }
     }
   }
 
   async close(): Promise<void> {
-    if (this.closing) return;
+    if (this.closing) {
+      return;
+    }
     this.closing = true;
-    for (const r of this.extra) r.disconnect();
+    for (const r of this.extra) {
+      r.disconnect();
+    }
     await this.main.quit().catch(() => this.main.disconnect());
   }
 }

@@ -19,22 +19,30 @@ export class RedisDataStore implements DataStore {
   }
 
   async delete(keys: string[]): Promise<number> {
-    if (!keys.length) return 0;
+    if (!keys.length) {
+      return 0;
+    }
     return Number(await this.c.guarded('blob_delete', keys));
   }
 
   async stats(): Promise<{ count: number; bytes: number }> {
-    const [count, bytes] = await this.c.retrying(() => this.c.main.hmget(this.c.keys.blobStats, 'count', 'bytes'));
+    const [count, bytes] = await this.c.retrying(() =>
+      this.c.main.hmget(this.c.keys.blobStats, 'count', 'bytes'),
+    );
     return { count: Number(count ?? 0), bytes: Number(bytes ?? 0) };
   }
 
   async addRefs(key: string, invocationIds: string[]): Promise<void> {
-    for (const part of chunks(invocationIds)) await this.c.script('blob_refs', [key, ...part]);
+    for (const part of chunks(invocationIds)) {
+      await this.c.script('blob_refs', [key, ...part]);
+    }
   }
 
   async release(invocationIds: string[]): Promise<number> {
     let n = 0;
-    for (const part of chunks(invocationIds)) n += Number(await this.c.script('blob_release', part));
+    for (const part of chunks(invocationIds)) {
+      n += Number(await this.c.script('blob_release', part));
+    }
     return n;
   }
 

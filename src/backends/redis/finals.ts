@@ -21,27 +21,47 @@ export class RedisFinals {
   /** Bumped each time the subscription is (re)established. */
   private epoch = 0;
 
-  constructor(private readonly conn: RedisConn, private readonly fetch: (ids: string[]) => Promise<InvocationRecord[]>) {}
+  constructor(
+    private readonly conn: RedisConn,
+    private readonly fetch: (ids: string[]) => Promise<InvocationRecord[]>,
+  ) {}
 
   private ensureSubscribed(): void {
-    if (this.sub) return;
+    if (this.sub) {
+      return;
+    }
     const channel = this.conn.keys.finalChannel;
     const sub = (this.sub = this.conn.duplicate('sub', { autoResubscribe: false }));
     sub.on('ready', () => {
-      sub.subscribe(channel).then(() => { this.epoch++; }, (err: Error) => this.conn.logger.warn('redis subscribe failed', { error: err.message }));
+      sub.subscribe(channel).then(
+        () => {
+          this.epoch++;
+        },
+        (err: Error) => this.conn.logger.warn('redis subscribe failed', { error: err.message }),
+      );
     });
-    sub.on('message', (_ch: string, msg: string) => { void this.onMessage(msg); });
+    sub.on('message', (_ch: string, msg: string) => {
+      void this.onMessage(msg);
+    });
   }
 
   private async onMessage(msg: string): Promise<void> {
     let ids: string[];
-    try { ids = JSON.parse(msg) as string[]; } catch { return; }
+    try {
+      ids = JSON.parse(msg) as string[];
+    } catch {
+      return;
+    }
     const want = this.notifier.watched(Array.isArray(ids) ? ids : []);
-    if (!want.length) return;
+    if (!want.length) {
+      return;
+    }
     try {
       this.notifier.publish((await this.fetch(want)).filter((r) => isFinal(r.status)));
     } catch (err) {
-      this.conn.logger.warn('could not read finished invocations', { error: (err as Error).message });
+      this.conn.logger.warn('could not read finished invocations', {
+        error: (err as Error).message,
+      });
     }
   }
 
@@ -52,7 +72,9 @@ export class RedisFinals {
       fetchFinal: async (want) => (await this.fetch(want)).filter((r) => isFinal(r.status)),
       pollMs: RESUBSCRIBE_CHECK_MS,
       changedElsewhere: () => {
-        if (seen === this.epoch) return false;
+        if (seen === this.epoch) {
+          return false;
+        }
         seen = this.epoch;
         return true;
       },

@@ -9,37 +9,74 @@ import { REROUTE_DELAY_MS } from '../../orchestration/concurrency.js';
 import type { HotPath } from '../hot-path.js';
 import { clampPriority } from '../memory/broker.js';
 import type { RedisBroker } from './broker.js';
-import { insertArgs, jsonList, toRecord, toRecords, transitionArgs, transitionError } from './codec.js';
+import {
+  insertArgs,
+  jsonList,
+  toRecord,
+  toRecords,
+  transitionArgs,
+  transitionError,
+} from './codec.js';
 import type { RedisOrchestrator } from './orchestrator.js';
 import { isFinal } from '../../core/status.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
 import { BATCH, chunks } from './state.js';
 
-export function redisHotPath(c: RedisConn, broker: RedisBroker, orch: RedisOrchestrator, finals: RedisFinals): HotPath {
+export function redisHotPath(
+  c: RedisConn,
+  broker: RedisBroker,
+  orch: RedisOrchestrator,
+  finals: RedisFinals,
+): HotPath {
   return {
     async enqueue(invs, now) {
-      const parts = await Promise.all(chunks(invs).map(async (part) => {
-        const args: string[] = [String(now)];
-        part.forEach((inv) => args.push(...insertArgs([inv]), String(clampPriority(inv.priority))));
-        return jsonList<string>(await c.guarded('enqueue', args));
-      }));
+      const parts = await Promise.all(
+        chunks(invs).map(async (part) => {
+          const args: string[] = [String(now)];
+          part.forEach((inv) =>
+            args.push(...insertArgs([inv]), String(clampPriority(inv.priority))),
+          );
+          return jsonList<string>(await c.guarded('enqueue', args));
+        }),
+      );
       return parts.flat();
     },
     async claimAndStart(max, waitMs, runnerId) {
       return broker.claimVia<InvocationRecord>(waitMs, async (now) => {
-        const reply = parse(await c.guarded('claim_start', [String(now), String(Math.max(1, max)), runnerId, String(REROUTE_DELAY_MS)]));
+        const reply = parse(
+          await c.guarded('claim_start', [
+            String(now),
+            String(Math.max(1, max)),
+            runnerId,
+            String(REROUTE_DELAY_MS),
+          ]),
+        );
         finals.notifier.publish(toRecords(list(reply.f)));
         return { out: toRecords(list(reply.s)), claimed: reply.c, next: reply.n };
       });
     },
     async finishAndClaim(done, max, runnerId) {
       // One script for a batch the size of a claim; a bigger one writes its head on its own first.
-      const head = done.length > BATCH ? await orch.transitionMany(done.slice(0, -BATCH), Date.now()) : [];
+      const head =
+        done.length > BATCH ? await orch.transitionMany(done.slice(0, -BATCH), Date.now()) : [];
       const tail = done.slice(head.length);
-      const reply = parse(await c.guarded('finish_claim', [String(Date.now()), String(Math.max(1, max)), runnerId, String(REROUTE_DELAY_MS), ...transitionArgs(tail)]));
-      const written = list<[number, string[]]>(reply.d).map(([ok, v], i) => (ok ? toRecord(v)! : transitionError(tail[i]!, v)));
-      finals.notifier.publish([...toRecords(list(reply.f)), ...written.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status))]);
+      const reply = parse(
+        await c.guarded('finish_claim', [
+          String(Date.now()),
+          String(Math.max(1, max)),
+          runnerId,
+          String(REROUTE_DELAY_MS),
+          ...transitionArgs(tail),
+        ]),
+      );
+      const written = list<[number, string[]]>(reply.d).map(([ok, v], i) =>
+        ok ? toRecord(v)! : transitionError(tail[i]!, v),
+      );
+      finals.notifier.publish([
+        ...toRecords(list(reply.f)),
+        ...written.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)),
+      ]);
       return { done: [...head, ...written], started: toRecords(list(reply.s)) };
     },
   };

@@ -17,7 +17,10 @@ import { RedisStateBackend } from './state.js';
 import { RedisTriggerStore } from './triggers.js';
 
 export const createRedisBackend: BackendFactory = async ({ config }) => {
-  const logger = createLogger(config.logging_level, config.monitor.log_format, { app: config.app_id, backend: 'redis' });
+  const logger = createLogger(config.logging_level, config.monitor.log_format, {
+    app: config.app_id,
+    backend: 'redis',
+  });
   const conn = await RedisConn.open({
     url: config.redis.url,
     prefix: keyPrefix(config.app_id, config.redis.prefix),
@@ -37,6 +40,9 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
     data: new RedisDataStore(conn),
     workflows: new RedisWorkflowStore(conn),
     hotPath: redisHotPath(conn, broker, orchestrator, finals),
-    close: async () => { await broker.close(); await conn.close(); },
+    close: async () => {
+      await broker.close();
+      await conn.close();
+    },
   };
 };

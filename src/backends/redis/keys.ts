@@ -3,7 +3,9 @@
  * an app's keys live on one slot and each Lua script may touch any of them.
  */
 export function keyPrefix(appId: string, configured: string | undefined): string {
-  if (configured === undefined) return `taskapp:{${appId}}:`;
+  if (configured === undefined) {
+    return `taskapp:{${appId}}:`;
+  }
   const base = configured === '' || configured.endsWith(':') ? configured : `${configured}:`;
   // A prefix without a hash tag gets the app's, so keys still share a slot on a cluster.
   return /\{[^}]+\}/.test(base) ? base : `${base}{${appId}}:`;
@@ -17,26 +19,66 @@ export function keyPrefix(appId: string, configured: string | undefined): string
  */
 export class Keys {
   constructor(readonly prefix: string) {}
-  inv(id: string): string { return `${this.prefix}i:${id}`; }
-  hist(id: string): string { return `${this.prefix}h:${id}`; }
-  logs(id: string): string { return `${this.prefix}log:${id}`; }
-  op(opId: string): string { return `${this.prefix}op:${opId}`; }
+  inv(id: string): string {
+    return `${this.prefix}i:${id}`;
+  }
+  hist(id: string): string {
+    return `${this.prefix}h:${id}`;
+  }
+  logs(id: string): string {
+    return `${this.prefix}log:${id}`;
+  }
+  op(opId: string): string {
+    return `${this.prefix}op:${opId}`;
+  }
   /** KEYS[1] of scripts that cache no reply: any key in the app's slot. */
-  get slot(): string { return `${this.prefix}op:-`; }
-  get ready(): string { return `${this.prefix}q`; }
-  get delayed(): string { return `${this.prefix}qd`; }
-  get marker(): string { return `${this.prefix}qm`; }
-  get runners(): string { return `${this.prefix}runners`; }
-  get conditions(): string { return `${this.prefix}cond`; }
-  get lastFire(): string { return `${this.prefix}lastfire`; }
-  get pausedTriggers(): string { return `${this.prefix}paused`; }
-  get events(): string { return `${this.prefix}ev`; }
-  get eventData(): string { return `${this.prefix}evd`; }
-  blob(key: string): string { return `${this.prefix}b:${key}`; }
-  get blobStats(): string { return `${this.prefix}bstat`; }
+  get slot(): string {
+    return `${this.prefix}op:-`;
+  }
+  get ready(): string {
+    return `${this.prefix}q`;
+  }
+  get delayed(): string {
+    return `${this.prefix}qd`;
+  }
+  get marker(): string {
+    return `${this.prefix}qm`;
+  }
+  get runners(): string {
+    return `${this.prefix}runners`;
+  }
+  get conditions(): string {
+    return `${this.prefix}cond`;
+  }
+  get lastFire(): string {
+    return `${this.prefix}lastfire`;
+  }
+  get pausedTriggers(): string {
+    return `${this.prefix}paused`;
+  }
+  get events(): string {
+    return `${this.prefix}ev`;
+  }
+  get eventData(): string {
+    return `${this.prefix}evd`;
+  }
+  blob(key: string): string {
+    return `${this.prefix}b:${key}`;
+  }
+  get blobStats(): string {
+    return `${this.prefix}bstat`;
+  }
   /** Invocations holding a blob reference. */
-  get blobReferrers(): string { return `${this.prefix}brefs`; }
-  wf(id: string): string { return `${this.prefix}wf:${id}`; }
-  get wfIndex(): string { return `${this.prefix}wfs`; }
-  get finalChannel(): string { return `${this.prefix}final`; }
+  get blobReferrers(): string {
+    return `${this.prefix}brefs`;
+  }
+  wf(id: string): string {
+    return `${this.prefix}wf:${id}`;
+  }
+  get wfIndex(): string {
+    return `${this.prefix}wfs`;
+  }
+  get finalChannel(): string {
+    return `${this.prefix}final`;
+  }
 }

@@ -2,7 +2,14 @@ import { isFinal } from '../../core/status.js';
 import type { AcquireResult, InvocationRecord, TransitionRequest } from '../../core/records.js';
 import { REROUTE_DELAY_MS } from '../../orchestration/concurrency.js';
 import { transitionOne, type Orchestrator } from '../orchestrator.js';
-import { jsonList, toAcquireReply, toRecord, toRecords, transitionArgs, transitionError } from './codec.js';
+import {
+  jsonList,
+  toAcquireReply,
+  toRecord,
+  toRecords,
+  transitionArgs,
+  transitionError,
+} from './codec.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
 import { chunks } from './state.js';
@@ -13,43 +20,77 @@ import { chunks } from './state.js';
  * batch of changes is one script call.
  */
 export class RedisOrchestrator implements Orchestrator {
-  constructor(private readonly c: RedisConn, private readonly finals: RedisFinals) {}
+  constructor(
+    private readonly c: RedisConn,
+    private readonly finals: RedisFinals,
+  ) {}
 
   transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
     return transitionOne(this, req, now);
   }
 
-  async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
-    if (!reqs.length) return [];
-    const parts = await Promise.all(chunks(reqs).map(async (part) => {
-      const reply = jsonList<[number, string[]]>(await this.c.guarded('transition', [String(now), ...transitionArgs(part)]));
-      return reply.map(([ok, v], i) => (ok ? toRecord(v)! : transitionError(part[i]!, v)));
-    }));
+  async transitionMany(
+    reqs: TransitionRequest[],
+    now: number,
+  ): Promise<Array<InvocationRecord | Error>> {
+    if (!reqs.length) {
+      return [];
+    }
+    const parts = await Promise.all(
+      chunks(reqs).map(async (part) => {
+        const reply = jsonList<[number, string[]]>(
+          await this.c.guarded('transition', [String(now), ...transitionArgs(part)]),
+        );
+        return reply.map(([ok, v], i) => (ok ? toRecord(v)! : transitionError(part[i]!, v)));
+      }),
+    );
     const out = parts.flat();
-    this.finals.notifier.publish(out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)));
+    this.finals.notifier.publish(
+      out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)),
+    );
     return out;
   }
 
   async acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult> {
-    if (!ids.length) return { acquired: [], requeue: [] };
-    const parts = await Promise.all(chunks(ids).map(async (part) =>
-      toAcquireReply(await this.c.guarded('acquire', [String(now), runnerId, String(REROUTE_DELAY_MS), ...part]))));
+    if (!ids.length) {
+      return { acquired: [], requeue: [] };
+    }
+    const parts = await Promise.all(
+      chunks(ids).map(async (part) =>
+        toAcquireReply(
+          await this.c.guarded('acquire', [
+            String(now),
+            runnerId,
+            String(REROUTE_DELAY_MS),
+            ...part,
+          ]),
+        ),
+      ),
+    );
     this.finals.notifier.publish(parts.flatMap((p) => p.finals));
     return { acquired: parts.flatMap((p) => p.acquired), requeue: parts.flatMap((p) => p.requeue) };
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
-    return toRecords(await this.c.script('owned_by_others', [JSON.stringify(live), ...statuses]) as string[][]);
+    return toRecords(
+      (await this.c.script('owned_by_others', [JSON.stringify(live), ...statuses])) as string[][],
+    );
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
-    const ids = await this.c.retrying(() => this.c.main.zrangebyscore(`${this.c.keys.prefix}s:${status}`, '-inf', `(${before}`));
-    const parts = await Promise.all(chunks(ids).map((part) => this.c.script('get_many', part) as Promise<string[][]>));
+    const ids = await this.c.retrying(() =>
+      this.c.main.zrangebyscore(`${this.c.keys.prefix}s:${status}`, '-inf', `(${before}`),
+    );
+    const parts = await Promise.all(
+      chunks(ids).map((part) => this.c.script('get_many', part) as Promise<string[][]>),
+    );
     return parts.flatMap(toRecords);
   }
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
-    return Number(await this.c.script('lease', [name, holder, String(now), String(now + ttlMs)])) === 1;
+    return (
+      Number(await this.c.script('lease', [name, holder, String(now), String(now + ttlMs)])) === 1
+    );
   }
 
   async purge(before: number): Promise<number> {
@@ -57,7 +98,9 @@ export class RedisOrchestrator implements Orchestrator {
     for (;;) {
       const n = Number(await this.c.script('purge', [String(before), '1000']));
       total += n;
-      if (n < 1000) return total;
+      if (n < 1000) {
+        return total;
+      }
     }
   }
 }

@@ -6,16 +6,42 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import { FINAL_STATUSES, OWNED_STATUSES, RECOVERY_STATUSES, STATUSES, TRANSITIONS } from '../../core/status.js';
+import {
+  FINAL_STATUSES,
+  OWNED_STATUSES,
+  RECOVERY_STATUSES,
+  STATUSES,
+  TRANSITIONS,
+} from '../../core/status.js';
 import { ACQUIRABLE } from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
 export const SCRIPT_NAMES = [
-  'transition', 'acquire', 'insert', 'route', 'claim', 'get_many', 'list', 'count_by_status', 'owned_by_others',
-  'purge', 'lease', 'cas_last_fire', 'claim_run', 'add_event', 'purge_events', 'blob_put', 'blob_delete',
-  'enqueue', 'claim_start', 'finish_claim', 'wf_set', 'blob_refs', 'blob_release',
+  'transition',
+  'acquire',
+  'insert',
+  'route',
+  'claim',
+  'get_many',
+  'list',
+  'count_by_status',
+  'owned_by_others',
+  'purge',
+  'lease',
+  'cas_last_fire',
+  'claim_run',
+  'add_event',
+  'purge_events',
+  'blob_put',
+  'blob_delete',
+  'enqueue',
+  'claim_start',
+  'finish_claim',
+  'wf_set',
+  'blob_refs',
+  'blob_release',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -24,7 +50,9 @@ const luaSet = (xs: Iterable<string>) => `{${[...xs].map((x) => `[${luaStr(x)}]=
 
 /** Lua tables of the state machine, from status.ts, apply-transition.ts and concurrency.ts. */
 export function statusPrelude(): string {
-  const transitions = Object.entries(TRANSITIONS).map(([from, tos]) => `[${luaStr(from)}]=${luaSet(tos)}`).join(',');
+  const transitions = Object.entries(TRANSITIONS)
+    .map(([from, tos]) => `[${luaStr(from)}]=${luaSet(tos)}`)
+    .join(',');
   return [
     '-- generated from src/core/status.ts at load time',
     `local TRANSITIONS={${transitions}}`,
@@ -43,7 +71,9 @@ let sources: Map<ScriptName, string> | undefined;
 export function scriptSource(name: ScriptName): string {
   if (!sources) {
     const head = statusPrelude() + readFileSync(`${LUA_DIR}lib.lua`, 'utf8');
-    sources = new Map(SCRIPT_NAMES.map((n) => [n, `${head}\n${readFileSync(`${LUA_DIR}${n}.lua`, 'utf8')}`]));
+    sources = new Map(
+      SCRIPT_NAMES.map((n) => [n, `${head}\n${readFileSync(`${LUA_DIR}${n}.lua`, 'utf8')}`]),
+    );
   }
   return sources.get(name)!;
 }

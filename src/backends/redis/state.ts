@@ -1,4 +1,11 @@
-import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
+import type {
+  HistoryEntry,
+  InvocationFilter,
+  InvocationRecord,
+  LogRecord,
+  NewInvocation,
+  RunnerInfo,
+} from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import { enc, insertArgs, jsonList, toHistoryEntry, toRecord, toRecords } from './codec.js';
 import type { RedisConn } from './connection.js';
@@ -9,40 +16,62 @@ export const BATCH = 500;
 
 export function chunks<T>(xs: T[], size = BATCH): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  for (let i = 0; i < xs.length; i += size) {
+    out.push(xs.slice(i, i + size));
+  }
   return out;
 }
 
 /** Invocations as hashes, history as a list per invocation, indexes as sorted sets. */
 export class RedisStateBackend implements StateBackend {
-  constructor(private readonly c: RedisConn, private readonly finals: RedisFinals) {}
-
+  constructor(
+    private readonly c: RedisConn,
+    private readonly finals: RedisFinals,
+  ) {}
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
     // Chunks go out back to back (pipelined on the connection), each one atomic; a resent chunk
     // answers from its reply cache (the ids it used the first time).
-    const parts = await Promise.all(chunks(invs).map(async (part) =>
-      jsonList<string>(await this.c.guarded('insert', [String(now), ...insertArgs(part)]))));
+    const parts = await Promise.all(
+      chunks(invs).map(async (part) =>
+        jsonList<string>(await this.c.guarded('insert', [String(now), ...insertArgs(part)])),
+      ),
+    );
     return parts.flat();
   }
 
   async get(id: string): Promise<InvocationRecord | null> {
-    return toRecord(await this.c.retrying(() => this.c.main.hgetall(this.c.keys.inv(id)).then(flatten)));
+    return toRecord(
+      await this.c.retrying(() => this.c.main.hgetall(this.c.keys.inv(id)).then(flatten)),
+    );
   }
 
   async getMany(ids: string[]): Promise<InvocationRecord[]> {
-    const parts = await Promise.all(chunks(ids).map((part) => this.c.script('get_many', part) as Promise<string[][]>));
+    const parts = await Promise.all(
+      chunks(ids).map((part) => this.c.script('get_many', part) as Promise<string[][]>),
+    );
     return parts.flatMap(toRecords);
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    return (await this.c.retrying(() => this.c.main.lrange(this.c.keys.hist(id), 0, -1))).map(toHistoryEntry);
+    return (await this.c.retrying(() => this.c.main.lrange(this.c.keys.hist(id), 0, -1))).map(
+      toHistoryEntry,
+    );
   }
 
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
-    const int = (n: number | undefined) => (n === undefined ? undefined : String(Math.max(0, Math.floor(n))));
-    const rows = await this.c.script('list', [enc(f.taskId), enc(f.owner), enc(f.createdAfter?.toString()),
-      enc(int(f.limit)), enc(f.parentId), enc(f.createdBefore?.toString()), enc(int(f.offset)), ...(f.statuses ?? [])]) as string[][];
+    const int = (n: number | undefined) =>
+      n === undefined ? undefined : String(Math.max(0, Math.floor(n)));
+    const rows = (await this.c.script('list', [
+      enc(f.taskId),
+      enc(f.owner),
+      enc(f.createdAfter?.toString()),
+      enc(int(f.limit)),
+      enc(f.parentId),
+      enc(f.createdBefore?.toString()),
+      enc(int(f.offset)),
+      ...(f.statuses ?? []),
+    ])) as string[][];
     return toRecords(rows);
   }
 
@@ -50,31 +79,43 @@ export class RedisStateBackend implements StateBackend {
     const out: Record<string, HistoryEntry[]> = {};
     for (const part of chunks(ids)) {
       const pipe = this.c.main.pipeline();
-      for (const id of part) pipe.lrange(this.c.keys.hist(id), 0, -1);
+      for (const id of part) {
+        pipe.lrange(this.c.keys.hist(id), 0, -1);
+      }
       const res = await this.c.retrying(() => pipe.exec());
       part.forEach((id, k) => {
         const raw = (res?.[k]?.[1] ?? []) as string[];
-        if (raw.length) out[id] = raw.map(toHistoryEntry); // unknown ids have no history: left out
+        if (raw.length) {
+          out[id] = raw.map(toHistoryEntry);
+        } // unknown ids have no history: left out
       });
     }
     return out;
   }
 
   async appendLogs(lines: LogRecord[]): Promise<void> {
-    if (!lines.length) return;
+    if (!lines.length) {
+      return;
+    }
     const pipe = this.c.main.pipeline();
-    for (const l of lines) pipe.rpush(this.c.keys.logs(l.invocationId), JSON.stringify(l));
+    for (const l of lines) {
+      pipe.rpush(this.c.keys.logs(l.invocationId), JSON.stringify(l));
+    }
     await this.c.retrying(() => pipe.exec());
   }
 
   async logs(invocationId: string): Promise<LogRecord[]> {
-    return (await this.c.retrying(() => this.c.main.lrange(this.c.keys.logs(invocationId), 0, -1))).map((x) => JSON.parse(x) as LogRecord);
+    return (
+      await this.c.retrying(() => this.c.main.lrange(this.c.keys.logs(invocationId), 0, -1))
+    ).map((x) => JSON.parse(x) as LogRecord);
   }
 
   async countByStatus(): Promise<Record<string, number>> {
-    const flat = await this.c.script('count_by_status', []) as Array<string | number>;
+    const flat = (await this.c.script('count_by_status', [])) as Array<string | number>;
     const out: Record<string, number> = {};
-    for (let i = 0; i < flat.length; i += 2) out[String(flat[i])] = Number(flat[i + 1]);
+    for (let i = 0; i < flat.length; i += 2) {
+      out[String(flat[i])] = Number(flat[i + 1]);
+    }
     return out;
   }
 
@@ -88,7 +129,9 @@ export class RedisStateBackend implements StateBackend {
 
   async runners(): Promise<RunnerInfo[]> {
     const all = await this.c.retrying(() => this.c.main.hgetall(this.c.keys.runners));
-    return Object.keys(all).sort().map((id) => JSON.parse(all[id]!) as RunnerInfo);
+    return Object.keys(all)
+      .sort()
+      .map((id) => JSON.parse(all[id]!) as RunnerInfo);
   }
 
   async removeRunner(id: string): Promise<void> {
@@ -101,6 +144,8 @@ export class RedisStateBackend implements StateBackend {
 /** HGETALL's object -> the pairs toRecord reads. */
 function flatten(h: Record<string, string>): string[] {
   const out: string[] = [];
-  for (const k in h) out.push(k, h[k]!);
+  for (const k in h) {
+    out.push(k, h[k]!);
+  }
   return out;
 }

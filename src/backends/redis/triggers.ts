@@ -11,7 +11,9 @@ export class RedisTriggerStore implements TriggerStore {
 
   async conditions(): Promise<Array<{ id: string; spec: string }>> {
     const all = await this.c.retrying(() => this.c.main.hgetall(this.c.keys.conditions));
-    return Object.keys(all).sort().map((id) => ({ id, spec: all[id]! }));
+    return Object.keys(all)
+      .sort()
+      .map((id) => ({ id, spec: all[id]! }));
   }
 
   async lastFire(triggerId: string): Promise<number | null> {
@@ -20,12 +22,18 @@ export class RedisTriggerStore implements TriggerStore {
   }
 
   async casLastFire(triggerId: string, expected: number | null, next: number): Promise<boolean> {
-    return String(await this.c.guarded('cas_last_fire', [triggerId, enc(expected?.toString()), String(next)])) === '1';
+    return (
+      String(
+        await this.c.guarded('cas_last_fire', [triggerId, enc(expected?.toString()), String(next)]),
+      ) === '1'
+    );
   }
 
   async setPaused(triggerId: string, paused: boolean): Promise<void> {
     const key = this.c.keys.pausedTriggers;
-    await this.c.retrying(() => (paused ? this.c.main.sadd(key, triggerId) : this.c.main.srem(key, triggerId)));
+    await this.c.retrying(() =>
+      paused ? this.c.main.sadd(key, triggerId) : this.c.main.srem(key, triggerId),
+    );
   }
 
   async pausedTriggers(): Promise<string[]> {
@@ -33,18 +41,32 @@ export class RedisTriggerStore implements TriggerStore {
   }
 
   async addEvent(e: StoredEvent): Promise<void> {
-    await this.c.script('add_event', [e.id, String(e.at), JSON.stringify({ code: e.code, payload: e.payload })]);
+    await this.c.script('add_event', [
+      e.id,
+      String(e.at),
+      JSON.stringify({ code: e.code, payload: e.payload }),
+    ]);
   }
 
   async events(since: number, limit: number): Promise<StoredEvent[]> {
-    const flat = await this.c.retrying(() => this.c.main.zrangebyscore(this.c.keys.events, since, '+inf', 'WITHSCORES', 'LIMIT', 0, limit));
-    if (!flat.length) return [];
+    const flat = await this.c.retrying(() =>
+      this.c.main.zrangebyscore(this.c.keys.events, since, '+inf', 'WITHSCORES', 'LIMIT', 0, limit),
+    );
+    if (!flat.length) {
+      return [];
+    }
     const ids = flat.filter((_, i) => i % 2 === 0);
     const data = await this.c.retrying(() => this.c.main.hmget(this.c.keys.eventData, ...ids));
     const out: StoredEvent[] = [];
     ids.forEach((id, i) => {
       const d = data[i];
-      if (d) out.push({ id, ...(JSON.parse(d) as { code: string; payload: string }), at: Number(flat[i * 2 + 1]) });
+      if (d) {
+        out.push({
+          id,
+          ...(JSON.parse(d) as { code: string; payload: string }),
+          at: Number(flat[i * 2 + 1]),
+        });
+      }
     });
     return out;
   }

@@ -17,6 +17,8 @@ export class RedisWorkflowStore implements WorkflowStore {
     return this.c.retrying(() => this.c.main.hgetall(this.c.keys.wf(id)));
   }
   async wfIds(limit: number): Promise<string[]> {
-    return (await this.c.retrying(() => this.c.main.smembers(this.c.keys.wfIndex))).sort().slice(0, limit);
+    return (await this.c.retrying(() => this.c.main.smembers(this.c.keys.wfIndex)))
+      .sort()
+      .slice(0, limit);
   }
 }

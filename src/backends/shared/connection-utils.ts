@@ -4,7 +4,9 @@
 export function maskUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '****';
+    if (u.password) {
+      u.password = '****';
+    }
     return u.toString();
   } catch {
     return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:****@');
@@ -12,4 +14,5 @@ export function maskUrl(url: string): string {
 }
 
 /** Backoff between reconnect attempts: 50 ms doubling up to 2 s. */
-export const reconnectDelayMs = (attempt: number): number => Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 6));
+export const reconnectDelayMs = (attempt: number): number =>
+  Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 6));

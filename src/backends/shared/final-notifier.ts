@@ -24,15 +24,24 @@ export class FinalNotifier {
   publish(recs: Iterable<InvocationRecord>): void {
     for (const rec of recs) {
       const ws = this.byId.get(rec.id);
-      if (ws instanceof Watch) ws.deliver(rec);
-      else if (ws) for (const w of ws) w.deliver(rec);
+      if (ws instanceof Watch) {
+        ws.deliver(rec);
+      } else if (ws) {
+        for (const w of ws) {
+          w.deliver(rec);
+        }
+      }
     }
   }
 
   /** Those of `ids` some watch in this process still waits for (a cross-process wake-up re-reads only these). */
   watched(ids: Iterable<string>): string[] {
     const out: string[] = [];
-    for (const id of ids) if (this.byId.has(id)) out.push(id);
+    for (const id of ids) {
+      if (this.byId.has(id)) {
+        out.push(id);
+      }
+    }
     return out;
   }
 
@@ -45,27 +54,42 @@ export class FinalNotifier {
    * (their channel was lost or has just come back).
    */
   resync(): void {
-    for (const w of this.watches) w.resync();
+    for (const w of this.watches) {
+      w.resync();
+    }
   }
 
   /** @internal */
   track(w: Watch, on: boolean): void {
-    if (on) this.watches.add(w); else this.watches.delete(w);
+    if (on) {
+      this.watches.add(w);
+    } else {
+      this.watches.delete(w);
+    }
   }
 
   /** @internal */
   subscribe(id: string, w: Watch): void {
     const ws = this.byId.get(id);
-    if (ws === undefined) this.byId.set(id, w);
-    else if (ws instanceof Watch) { if (ws !== w) this.byId.set(id, new Set([ws, w])); }
-    else ws.add(w);
+    if (ws === undefined) {
+      this.byId.set(id, w);
+    } else if (ws instanceof Watch) {
+      if (ws !== w) {
+        this.byId.set(id, new Set([ws, w]));
+      }
+    } else {
+      ws.add(w);
+    }
   }
 
   /** @internal */
   unsubscribe(id: string, w: Watch): void {
     const ws = this.byId.get(id);
-    if (ws === w) this.byId.delete(id);
-    else if (ws instanceof Set && ws.delete(w) && ws.size === 0) this.byId.delete(id);
+    if (ws === w) {
+      this.byId.delete(id);
+    } else if (ws instanceof Set && ws.delete(w) && ws.size === 0) {
+      this.byId.delete(id);
+    }
   }
 }
 
@@ -77,9 +101,15 @@ class Watch implements FinalWatch {
   private fetchedOnce = false;
   private mustRefetch = false;
 
-  constructor(private readonly n: FinalNotifier, ids: string[], private readonly source: FinalSource) {
+  constructor(
+    private readonly n: FinalNotifier,
+    ids: string[],
+    private readonly source: FinalSource,
+  ) {
     this.remaining = new Set(ids);
-    for (const id of this.remaining) n.subscribe(id, this);
+    for (const id of this.remaining) {
+      n.subscribe(id, this);
+    }
     n.track(this, true);
   }
 
@@ -89,7 +119,9 @@ class Watch implements FinalWatch {
   }
 
   deliver(rec: InvocationRecord): void {
-    if (!this.remaining.has(rec.id)) return;
+    if (!this.remaining.has(rec.id)) {
+      return;
+    }
     this.take(rec);
     this.wake();
   }
@@ -101,8 +133,14 @@ class Watch implements FinalWatch {
   }
 
   private async refetch(): Promise<void> {
-    if (this.remaining.size === 0) return;
-    for (const rec of await this.source.fetchFinal([...this.remaining])) if (this.remaining.has(rec.id)) this.take(rec);
+    if (this.remaining.size === 0) {
+      return;
+    }
+    for (const rec of await this.source.fetchFinal([...this.remaining])) {
+      if (this.remaining.has(rec.id)) {
+        this.take(rec);
+      }
+    }
   }
 
   private drain(): InvocationRecord[] {
@@ -112,27 +150,49 @@ class Watch implements FinalWatch {
   }
 
   async next(timeoutMs: number, signal?: AbortSignal): Promise<InvocationRecord[]> {
-    if (!this.fetchedOnce) { this.fetchedOnce = true; await this.refetch(); }
+    if (!this.fetchedOnce) {
+      this.fetchedOnce = true;
+      await this.refetch();
+    }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.mustRefetch) { this.mustRefetch = false; await this.refetch(); }
-      if (this.found.length || this.remaining.size === 0) return this.drain();
+      if (this.mustRefetch) {
+        this.mustRefetch = false;
+        await this.refetch();
+      }
+      if (this.found.length || this.remaining.size === 0) {
+        return this.drain();
+      }
       const pollMs = this.source.pollMs;
       const left = deadline - Date.now();
-      if (left <= 0 || signal?.aborted) return [];
+      if (left <= 0 || signal?.aborted) {
+        return [];
+      }
       const woken = await new Promise<boolean>((resolve) => {
-        const done = (w: boolean) => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); this.wake = () => {}; resolve(w); };
+        const done = (w: boolean) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          this.wake = () => {};
+          resolve(w);
+        };
         const onAbort = () => done(true);
-        const timer = setTimeout(() => done(false), pollMs === undefined ? left : Math.min(left, pollMs));
+        const timer = setTimeout(
+          () => done(false),
+          pollMs === undefined ? left : Math.min(left, pollMs),
+        );
         this.wake = () => done(true);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
-      if (!woken && pollMs !== undefined && (this.source.changedElsewhere?.() ?? true)) await this.refetch();
+      if (!woken && pollMs !== undefined && (this.source.changedElsewhere?.() ?? true)) {
+        await this.refetch();
+      }
     }
   }
 
   close(): void {
-    for (const id of this.remaining) this.n.unsubscribe(id, this);
+    for (const id of this.remaining) {
+      this.n.unsubscribe(id, this);
+    }
     this.remaining.clear();
     this.n.track(this, false);
   }

@@ -4,16 +4,37 @@ import type { Status } from '../../core/status.js';
 
 /** Bigint columns arrive as numbers (postgres: parsed in its connection setup). */
 export interface InvocationRow {
-  id: string; task_id: string; args: string; status: string; owner: string | null; attempt: number;
-  priority: number; parent_id: string | null; workflow_id: string | null; result: string | null;
-  error: string | null; created_at: number; updated_at: number; concurrency: string | null;
+  id: string;
+  task_id: string;
+  args: string;
+  status: string;
+  owner: string | null;
+  attempt: number;
+  priority: number;
+  parent_id: string | null;
+  workflow_id: string | null;
+  result: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  concurrency: string | null;
 }
 
 export function toRecord(r: InvocationRow): InvocationRecord {
   return {
-    id: r.id, taskId: r.task_id, args: r.args, status: r.status as Status, owner: r.owner, attempt: r.attempt,
-    priority: r.priority, parentId: r.parent_id, workflowId: r.workflow_id, result: r.result, error: r.error,
+    id: r.id,
+    taskId: r.task_id,
+    args: r.args,
+    status: r.status as Status,
+    owner: r.owner,
+    attempt: r.attempt,
+    priority: r.priority,
+    parentId: r.parent_id,
+    workflowId: r.workflow_id,
+    result: r.result,
+    error: r.error,
     concurrency: r.concurrency === null ? null : JSON.parse(r.concurrency),
-    createdAt: r.created_at, updatedAt: r.updated_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }

@@ -3,15 +3,21 @@ export class Wakeup {
   private waiters = new Set<() => void>();
 
   notify(): void {
-    if (this.waiters.size === 0) return;
+    if (this.waiters.size === 0) {
+      return;
+    }
     const ws = [...this.waiters];
     this.waiters.clear();
-    for (const w of ws) w();
+    for (const w of ws) {
+      w();
+    }
   }
 
   /** Resolves true when woken, false on timeout. */
   wait(ms: number): Promise<boolean> {
-    if (ms <= 0) return Promise.resolve(false);
+    if (ms <= 0) {
+      return Promise.resolve(false);
+    }
     return new Promise((resolve) => {
       const done = (woken: boolean) => {
         clearTimeout(timer);

@@ -13,16 +13,22 @@ export class SqliteBroker implements Broker {
   private readonly changedElsewhere: () => boolean;
 
   constructor(private readonly d: SqliteDb) {
-    this.insertStmt = d.db.prepare('INSERT INTO queue (inv_id, priority, not_before) VALUES (?, ?, ?)');
+    this.insertStmt = d.db.prepare(
+      'INSERT INTO queue (inv_id, priority, not_before) VALUES (?, ?, ?)',
+    );
     this.claimStmt = d.db.prepare(`DELETE FROM queue WHERE seq IN (
       SELECT seq FROM queue WHERE not_before <= ? ORDER BY priority DESC, seq LIMIT ?) RETURNING inv_id, priority, seq`);
-    this.nextDelayedStmt = d.db.prepare('SELECT MIN(not_before) AS t FROM queue WHERE not_before > ?');
+    this.nextDelayedStmt = d.db.prepare(
+      'SELECT MIN(not_before) AS t FROM queue WHERE not_before > ?',
+    );
     this.changedElsewhere = d.changeDetector();
   }
 
   async route(items: QueueItem[]): Promise<void> {
     this.d.write(() => {
-      for (const it of items) this.insertStmt.run(it.id, clampPriority(it.priority), it.notBefore ?? 0);
+      for (const it of items) {
+        this.insertStmt.run(it.id, clampPriority(it.priority), it.notBefore ?? 0);
+      }
     });
     this.d.queueWakeup.notify();
   }
@@ -35,7 +41,11 @@ export class SqliteBroker implements Broker {
    * Claims like claim() and runs `then` on the claimed ids inside the same write transaction (the
    * fused hot path), returning its result; [] when nothing came within `waitMs`.
    */
-  async claimWith<T>(max: number, waitMs: number, then: (ids: string[], now: number) => T[]): Promise<T[]> {
+  async claimWith<T>(
+    max: number,
+    waitMs: number,
+    then: (ids: string[], now: number) => T[],
+  ): Promise<T[]> {
     this.interrupted = false;
     const deadline = Date.now() + waitMs;
     let query = true;
@@ -43,30 +53,56 @@ export class SqliteBroker implements Broker {
       const now = Date.now();
       if (query) {
         const { out, claimed } = this.d.write(() => this.claimInTx(max, now, then));
-        if (out.length) return out;
+        if (out.length) {
+          return out;
+        }
         // Rows came but none survived `then` (duplicates, or blocked by concurrency): look again now.
-        if (claimed > 0 && !this.interrupted && Date.now() < deadline) continue;
+        if (claimed > 0 && !this.interrupted && Date.now() < deadline) {
+          continue;
+        }
       }
       const left = deadline - Date.now();
-      if (left <= 0 || this.interrupted) return [];
+      if (left <= 0 || this.interrupted) {
+        return [];
+      }
       const next = (this.d.read(() => this.nextDelayedStmt.get(now)) as { t: number | null }).t;
       const untilDelayed = next === null ? Infinity : Math.max(1, next - now);
-      const woken = await this.d.queueWakeup.wait(Math.min(left, this.d.pollIntervalMs, untilDelayed));
+      const woken = await this.d.queueWakeup.wait(
+        Math.min(left, this.d.pollIntervalMs, untilDelayed),
+      );
       // Re-query only when something may have arrived: a wake-up here, a commit elsewhere, a delay due.
       query = woken || this.changedElsewhere() || (next !== null && Date.now() >= next);
     }
   }
 
   /** One claim inside the caller's write transaction: takes up to `max` ready rows, in queue order, and runs `then` on them. */
-  claimInTx<T>(max: number, now: number, then: (ids: string[], now: number) => T[]): { out: T[]; claimed: number } {
-    const rows = this.claimStmt.all(now, max) as Array<{ inv_id: string; priority: number; seq: number }>;
-    if (!rows.length) return { out: [], claimed: 0 };
+  claimInTx<T>(
+    max: number,
+    now: number,
+    then: (ids: string[], now: number) => T[],
+  ): { out: T[]; claimed: number } {
+    const rows = this.claimStmt.all(now, max) as Array<{
+      inv_id: string;
+      priority: number;
+      seq: number;
+    }>;
+    if (!rows.length) {
+      return { out: [], claimed: 0 };
+    }
     rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-    return { out: then(rows.map((r) => r.inv_id), now), claimed: rows.length };
+    return {
+      out: then(
+        rows.map((r) => r.inv_id),
+        now,
+      ),
+      claimed: rows.length,
+    };
   }
 
   async count(): Promise<number> {
-    return (this.d.read(() => this.d.db.prepare('SELECT COUNT(*) AS n FROM queue').get()) as { n: number }).n;
+    return (
+      this.d.read(() => this.d.db.prepare('SELECT COUNT(*) AS n FROM queue').get()) as { n: number }
+    ).n;
   }
 
   async purge(): Promise<void> {
@@ -78,5 +114,7 @@ export class SqliteBroker implements Broker {
     this.d.queueWakeup.notify();
   }
 
-  async close(): Promise<void> { this.interrupt(); }
+  async close(): Promise<void> {
+    this.interrupt();
+  }
 }

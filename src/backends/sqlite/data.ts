@@ -5,42 +5,74 @@ import { chunks } from './rows.js';
 export class SqliteDataStore implements DataStore {
   constructor(private readonly d: SqliteDb) {}
   async put(key: string, data: Buffer): Promise<void> {
-    this.d.write(() => this.d.db.prepare('INSERT INTO blobs (key, data, size) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING').run(key, data, data.length));
+    this.d.write(() =>
+      this.d.db
+        .prepare(
+          'INSERT INTO blobs (key, data, size) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
+        )
+        .run(key, data, data.length),
+    );
   }
   async get(key: string): Promise<Buffer | null> {
-    const row = this.d.read(() => this.d.db.prepare('SELECT data FROM blobs WHERE key = ?').get(key)) as { data: Buffer } | undefined;
+    const row = this.d.read(() =>
+      this.d.db.prepare('SELECT data FROM blobs WHERE key = ?').get(key),
+    ) as { data: Buffer } | undefined;
     return row?.data ?? null;
   }
   async has(key: string): Promise<boolean> {
-    return this.d.read(() => this.d.db.prepare('SELECT 1 FROM blobs WHERE key = ?').get(key)) !== undefined;
+    return (
+      this.d.read(() => this.d.db.prepare('SELECT 1 FROM blobs WHERE key = ?').get(key)) !==
+      undefined
+    );
   }
   async delete(keys: string[]): Promise<number> {
     const stmt = this.d.db.prepare('DELETE FROM blobs WHERE key = ?');
     return this.d.write(() => keys.reduce((n, k) => n + stmt.run(k).changes, 0));
   }
   async stats(): Promise<{ count: number; bytes: number }> {
-    const row = this.d.read(() => this.d.db.prepare('SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM blobs').get()) as { count: number; bytes: number };
+    const row = this.d.read(() =>
+      this.d.db
+        .prepare('SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM blobs')
+        .get(),
+    ) as { count: number; bytes: number };
     return row;
   }
   async addRefs(key: string, invocationIds: string[]): Promise<void> {
-    const stmt = this.d.db.prepare('INSERT INTO blob_refs (key, inv_id) VALUES (?, ?) ON CONFLICT DO NOTHING');
-    this.d.write(() => { for (const id of invocationIds) stmt.run(key, id); });
+    const stmt = this.d.db.prepare(
+      'INSERT INTO blob_refs (key, inv_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    );
+    this.d.write(() => {
+      for (const id of invocationIds) {
+        stmt.run(key, id);
+      }
+    });
   }
   async release(invocationIds: string[]): Promise<number> {
     return this.d.write(() => {
       const keys = new Set<string>();
       for (const part of chunks(invocationIds)) {
         const marks = part.map(() => '?').join(',');
-        for (const k of this.d.db.prepare(`SELECT DISTINCT key FROM blob_refs WHERE inv_id IN (${marks})`).pluck().all(...part) as string[]) keys.add(k);
+        for (const k of this.d.db
+          .prepare(`SELECT DISTINCT key FROM blob_refs WHERE inv_id IN (${marks})`)
+          .pluck()
+          .all(...part) as string[]) {
+          keys.add(k);
+        }
         this.d.db.prepare(`DELETE FROM blob_refs WHERE inv_id IN (${marks})`).run(...part);
       }
-      const orphan = this.d.db.prepare('DELETE FROM blobs WHERE key = ? AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE key = ?)');
+      const orphan = this.d.db.prepare(
+        'DELETE FROM blobs WHERE key = ? AND NOT EXISTS (SELECT 1 FROM blob_refs WHERE key = ?)',
+      );
       let n = 0;
-      for (const k of keys) n += orphan.run(k, k).changes;
+      for (const k of keys) {
+        n += orphan.run(k, k).changes;
+      }
       return n;
     });
   }
   async referrers(): Promise<string[]> {
-    return this.d.read(() => this.d.db.prepare('SELECT DISTINCT inv_id FROM blob_refs').pluck().all()) as string[];
+    return this.d.read(() =>
+      this.d.db.prepare('SELECT DISTINCT inv_id FROM blob_refs').pluck().all(),
+    ) as string[];
   }
 }

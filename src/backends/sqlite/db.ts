@@ -32,7 +32,9 @@ export class SqliteDb {
     this.path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
     this.pollIntervalMs = opts.pollIntervalMs;
     try {
-      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+      if (this.path !== ':memory:') {
+        mkdirSync(dirname(this.path), { recursive: true });
+      }
       this.db = new Database(this.path, { timeout: opts.busyTimeoutMs });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
@@ -46,7 +48,9 @@ export class SqliteDb {
       throw sqliteError(err, this.path, 'open');
     }
     let w = wakeups.get(this.path);
-    if (!w) wakeups.set(this.path, (w = { queue: new Wakeup(), finals: new FinalNotifier() }));
+    if (!w) {
+      wakeups.set(this.path, (w = { queue: new Wakeup(), finals: new FinalNotifier() }));
+    }
     this.queueWakeup = w.queue;
     this.finals = w.finals;
   }
@@ -54,17 +58,25 @@ export class SqliteDb {
   /** Applies migrations newer than the file's user_version, each in one transaction. */
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
-    const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => /^\d+_.*\.sql$/.test(f))
+      .sort();
     for (const file of files) {
       const version = parseInt(file, 10);
-      if (version <= current) continue;
+      if (version <= current) {
+        continue;
+      }
       const sql = readFileSync(MIGRATIONS_DIR + file, 'utf8');
-      this.db.transaction(() => {
-        // Re-check inside the write lock: another process may have migrated meanwhile.
-        if ((this.db.pragma('user_version', { simple: true }) as number) >= version) return;
-        this.db.exec(sql);
-        this.db.pragma(`user_version = ${version}`);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          // Re-check inside the write lock: another process may have migrated meanwhile.
+          if ((this.db.pragma('user_version', { simple: true }) as number) >= version) {
+            return;
+          }
+          this.db.exec(sql);
+          this.db.pragma(`user_version = ${version}`);
+        })
+        .immediate();
     }
   }
 
@@ -95,14 +107,18 @@ export class SqliteDb {
     let last = stmt.get() as number;
     return () => {
       const v = stmt.get() as number;
-      if (v === last) return false;
+      if (v === last) {
+        return false;
+      }
       last = v;
       return true;
     };
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.db.close();
+    }
   }
 }
 
@@ -110,15 +126,25 @@ export class SqliteDb {
 export function sqliteError(err: unknown, path: string, op: string): Error {
   const code = (err as { code?: string }).code ?? '';
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new BackendError(`the SQLite file ${path} is not a usable taskapp database (${code}: ${(err as Error).message})`,
-      `move the file aside (taskapp creates a new one on start) or point sqlite.path at the right file`, err);
+    return new BackendError(
+      `the SQLite file ${path} is not a usable taskapp database (${code}: ${(err as Error).message})`,
+      `move the file aside (taskapp creates a new one on start) or point sqlite.path at the right file`,
+      err,
+    );
   }
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-    return new BackendError(`the SQLite file ${path} stayed locked by another connection during ${op}; nothing was written`,
-      'find the process holding a long transaction on it, or raise sqlite.busy_timeout_ms', err);
+    return new BackendError(
+      `the SQLite file ${path} stayed locked by another connection during ${op}; nothing was written`,
+      'find the process holding a long transaction on it, or raise sqlite.busy_timeout_ms',
+      err,
+    );
   }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
-    return new BackendError(`cannot ${op} the SQLite file ${path} (${code})`, 'check that its folder exists and is writable', err);
+    return new BackendError(
+      `cannot ${op} the SQLite file ${path} (${code})`,
+      'check that its folder exists and is writable',
+      err,
+    );
   }
   return err as Error;
 }

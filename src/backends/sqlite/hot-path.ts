@@ -12,13 +12,24 @@ import type { SqliteDb } from './db.js';
 import type { SqliteOrchestrator } from './orchestrator.js';
 import type { SqliteStateBackend } from './state.js';
 
-export function sqliteHotPath(d: SqliteDb, state: SqliteStateBackend, broker: SqliteBroker, orch: SqliteOrchestrator): HotPath {
-  const queueInsert: Statement = d.db.prepare('INSERT INTO queue (inv_id, priority, not_before) VALUES (?, ?, ?)');
+export function sqliteHotPath(
+  d: SqliteDb,
+  state: SqliteStateBackend,
+  broker: SqliteBroker,
+  orch: SqliteOrchestrator,
+): HotPath {
+  const queueInsert: Statement = d.db.prepare(
+    'INSERT INTO queue (inv_id, priority, not_before) VALUES (?, ?, ?)',
+  );
   return {
     async enqueue(invs, now) {
       const ids = d.write(() => {
         const used = state.insertRows(invs, now);
-        invs.forEach((inv, k) => { if (used[k] === inv.id) queueInsert.run(inv.id, clampPriority(inv.priority), 0); });
+        invs.forEach((inv, k) => {
+          if (used[k] === inv.id) {
+            queueInsert.run(inv.id, clampPriority(inv.priority), 0);
+          }
+        });
         return used;
       });
       d.queueWakeup.notify();
@@ -26,7 +37,9 @@ export function sqliteHotPath(d: SqliteDb, state: SqliteStateBackend, broker: Sq
     },
     async claimAndStart(max, waitMs, runnerId) {
       const finals: InvocationRecord[] = [];
-      const started = await broker.claimWith(max, waitMs, (ids, now) => start(ids, now, runnerId, finals));
+      const started = await broker.claimWith(max, waitMs, (ids, now) =>
+        start(ids, now, runnerId, finals),
+      );
       d.finals.publish(finals);
       return started;
     },
@@ -35,8 +48,15 @@ export function sqliteHotPath(d: SqliteDb, state: SqliteStateBackend, broker: Sq
       const finals: InvocationRecord[] = [];
       const res = d.write(() => {
         const written = orch.applyManyInTx(done, now);
-        for (const r of written) if (!(r instanceof Error) && isFinal(r.status)) finals.push(r);
-        return { done: written, started: broker.claimInTx(max, now, (ids) => start(ids, now, runnerId, finals)).out };
+        for (const r of written) {
+          if (!(r instanceof Error) && isFinal(r.status)) {
+            finals.push(r);
+          }
+        }
+        return {
+          done: written,
+          started: broker.claimInTx(max, now, (ids) => start(ids, now, runnerId, finals)).out,
+        };
       });
       d.finals.publish(finals);
       return res;
@@ -44,9 +64,16 @@ export function sqliteHotPath(d: SqliteDb, state: SqliteStateBackend, broker: Sq
   };
 
   /** Inside the claim's transaction: acquire (concurrency control) and start; blocked ones back to the queue. */
-  function start(ids: string[], now: number, runnerId: string, finals: InvocationRecord[]): InvocationRecord[] {
+  function start(
+    ids: string[],
+    now: number,
+    runnerId: string,
+    finals: InvocationRecord[],
+  ): InvocationRecord[] {
     const res = orch.acquireRows(ids, runnerId, now, true);
-    for (const q of res.requeue) queueInsert.run(q.id, clampPriority(q.priority), q.notBefore ?? 0);
+    for (const q of res.requeue) {
+      queueInsert.run(q.id, clampPriority(q.priority), q.notBefore ?? 0);
+    }
     finals.push(...res.finals);
     return res.acquired;
   }

@@ -28,6 +28,9 @@ export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) =
     triggers: new SqliteTriggerStore(d),
     data: new SqliteDataStore(d),
     workflows: new SqliteWorkflowStore(d),
-    close: async () => { await broker.close(); d.close(); },
+    close: async () => {
+      await broker.close();
+      d.close();
+    },
   };
 };

@@ -1,7 +1,12 @@
 import type { Statement } from 'better-sqlite3';
 import { InvocationNotFoundError } from '../../core/errors.js';
 import { FINAL_STATUSES, isFinal, type Status } from '../../core/status.js';
-import type { AcquireResult, InvocationRecord, QueueItem, TransitionRequest } from '../../core/records.js';
+import type {
+  AcquireResult,
+  InvocationRecord,
+  QueueItem,
+  TransitionRequest,
+} from '../../core/records.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
@@ -25,10 +30,20 @@ export class SqliteOrchestrator implements Orchestrator {
 
   constructor(private readonly d: SqliteDb) {
     this.getStmt = d.db.prepare('SELECT * FROM invocations WHERE id = ?');
-    this.updateStmt = d.db.prepare('UPDATE invocations SET status = ?, owner = ?, attempt = ?, result = ?, error = ?, updated_at = ? WHERE id = ?');
-    this.histStmt = d.db.prepare('INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)');
-    this.activeStmt = d.db.prepare(`SELECT COUNT(*) FROM invocations WHERE running_key = ? AND status IN (${ACTIVE_LIST})`).pluck();
-    this.startsStmt = d.db.prepare('SELECT at FROM rate_starts WHERE key = ? AND at > ? ORDER BY at').pluck();
+    this.updateStmt = d.db.prepare(
+      'UPDATE invocations SET status = ?, owner = ?, attempt = ?, result = ?, error = ?, updated_at = ? WHERE id = ?',
+    );
+    this.histStmt = d.db.prepare(
+      'INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)',
+    );
+    this.activeStmt = d.db
+      .prepare(
+        `SELECT COUNT(*) FROM invocations WHERE running_key = ? AND status IN (${ACTIVE_LIST})`,
+      )
+      .pluck();
+    this.startsStmt = d.db
+      .prepare('SELECT at FROM rate_starts WHERE key = ? AND at > ? ORDER BY at')
+      .pluck();
     this.addStartStmt = d.db.prepare('INSERT INTO rate_starts (key, at) VALUES (?, ?)');
     this.pruneStartsStmt = d.db.prepare('DELETE FROM rate_starts WHERE key = ? AND at <= ?');
   }
@@ -43,7 +58,12 @@ export class SqliteOrchestrator implements Orchestrator {
   }
 
   /** Must run inside a write transaction: several moves of one invocation, one row update. */
-  applyStepsInTx(rec: InvocationRecord, tos: readonly Status[], runnerId: string, now: number): InvocationRecord {
+  applyStepsInTx(
+    rec: InvocationRecord,
+    tos: readonly Status[],
+    runnerId: string,
+    now: number,
+  ): InvocationRecord {
     let r = rec;
     for (const to of tos) {
       const step = applyTransition(r, { id: r.id, to, runnerId }, now);
@@ -57,8 +77,12 @@ export class SqliteOrchestrator implements Orchestrator {
   /** Must run inside a write transaction: each request alone, an illegal one answered with its error. */
   applyManyInTx(reqs: TransitionRequest[], now: number): Array<InvocationRecord | Error> {
     return reqs.map((req) => {
-      try { return this.applyInTx(req, now); } catch (err) {
-        if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw err;
+      try {
+        return this.applyInTx(req, now);
+      } catch (err) {
+        if ((err as { code?: string }).code?.startsWith('SQLITE_')) {
+          throw err;
+        }
         return err as Error;
       }
     });
@@ -66,19 +90,28 @@ export class SqliteOrchestrator implements Orchestrator {
 
   private load(id: string): InvocationRecord {
     const row = this.getStmt.get(id) as InvocationRow | undefined;
-    if (!row) throw new InvocationNotFoundError(id);
+    if (!row) {
+      throw new InvocationNotFoundError(id);
+    }
     return toRecord(row);
   }
 
   async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
     const rec = this.d.write(() => this.applyInTx(req, now));
-    if (isFinal(rec.status)) this.d.finals.publish([rec]);
+    if (isFinal(rec.status)) {
+      this.d.finals.publish([rec]);
+    }
     return rec;
   }
 
-  async transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
+  async transitionMany(
+    reqs: TransitionRequest[],
+    now: number,
+  ): Promise<Array<InvocationRecord | Error>> {
     const out = this.d.write(() => this.applyManyInTx(reqs, now));
-    this.d.finals.publish(out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)));
+    this.d.finals.publish(
+      out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)),
+    );
     return out;
   }
 
@@ -92,23 +125,36 @@ export class SqliteOrchestrator implements Orchestrator {
    * Must run inside a write transaction: the concurrency counts and the moves are one step. With
    * `start`, acquired ones go on to RUNNING in the same row update (the hot path).
    */
-  acquireRows(ids: string[], runnerId: string, now: number, start = false): AcquireResult & { finals: InvocationRecord[] } {
+  acquireRows(
+    ids: string[],
+    runnerId: string,
+    now: number,
+    start = false,
+  ): AcquireResult & { finals: InvocationRecord[] } {
     const acquired: InvocationRecord[] = [];
     const requeue: QueueItem[] = [];
     const finals: InvocationRecord[] = [];
     for (const id of ids) {
       const row = this.getStmt.get(id) as InvocationRow | undefined;
-      if (!row || !ACQUIRABLE.has(row.status as InvocationRecord['status'])) continue;
+      if (!row || !ACQUIRABLE.has(row.status as InvocationRecord['status'])) {
+        continue;
+      }
       let rec = toRecord(row);
       const cc = rec.concurrency;
       if (cc) {
         const windowStart = cc.rateWindowMs === undefined ? now : now - cc.rateWindowMs;
-        const starts = cc.rateCount === undefined ? [] : (this.startsStmt.all(cc.key, windowStart) as number[]);
+        const starts =
+          cc.rateCount === undefined ? [] : (this.startsStmt.all(cc.key, windowStart) as number[]);
         const d = decide(cc, rec.status, this.activeStmt.get(cc.key) as number, starts, now);
         if (d.kind !== 'run') {
-          for (const to of blockedPath(rec.status, d)) rec = this.applyInTx({ id, to, runnerId }, now, rec);
-          if (d.kind === 'requeue') requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
-          else finals.push(rec);
+          for (const to of blockedPath(rec.status, d)) {
+            rec = this.applyInTx({ id, to, runnerId }, now, rec);
+          }
+          if (d.kind === 'requeue') {
+            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          } else {
+            finals.push(rec);
+          }
           continue;
         }
         if (cc.rateCount !== undefined) {
@@ -124,25 +170,49 @@ export class SqliteOrchestrator implements Orchestrator {
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
     const sql = `SELECT * FROM invocations WHERE owner IS NOT NULL AND status IN (${statuses.map(() => '?').join(',')})
       ${live.length ? `AND owner NOT IN (${live.map(() => '?').join(',')})` : ''}`;
-    return (this.d.read(() => this.d.db.prepare(sql).all(...statuses, ...live)) as InvocationRow[]).map(toRecord);
+    return (
+      this.d.read(() => this.d.db.prepare(sql).all(...statuses, ...live)) as InvocationRow[]
+    ).map(toRecord);
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
-    return (this.d.read(() => this.d.db.prepare('SELECT * FROM invocations WHERE status = ? AND updated_at < ?').all(status, before)) as InvocationRow[]).map(toRecord);
+    return (
+      this.d.read(() =>
+        this.d.db
+          .prepare('SELECT * FROM invocations WHERE status = ? AND updated_at < ?')
+          .all(status, before),
+      ) as InvocationRow[]
+    ).map(toRecord);
   }
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
-    const res = this.d.write(() => this.d.db.prepare(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+    const res = this.d.write(() =>
+      this.d.db
+        .prepare(
+          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-      WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`).run(name, holder, now + ttlMs, now));
+      WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
+        )
+        .run(name, holder, now + ttlMs, now),
+    );
     return res.changes > 0;
   }
 
   async purge(before: number): Promise<number> {
     return this.d.write(() => {
-      this.d.db.prepare(`DELETE FROM history WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`).run(before);
-      this.d.db.prepare(`DELETE FROM logs WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`).run(before);
-      return this.d.db.prepare(`DELETE FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?`).run(before).changes;
+      this.d.db
+        .prepare(
+          `DELETE FROM history WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`,
+        )
+        .run(before);
+      this.d.db
+        .prepare(
+          `DELETE FROM logs WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`,
+        )
+        .run(before);
+      return this.d.db
+        .prepare(`DELETE FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?`)
+        .run(before).changes;
     });
   }
 }

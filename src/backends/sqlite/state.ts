@@ -1,6 +1,13 @@
 import type { Statement } from 'better-sqlite3';
 import { FINAL_STATUSES } from '../../core/status.js';
-import type { HistoryEntry, InvocationFilter, InvocationRecord, LogRecord, NewInvocation, RunnerInfo } from '../../core/records.js';
+import type {
+  HistoryEntry,
+  InvocationFilter,
+  InvocationRecord,
+  LogRecord,
+  NewInvocation,
+  RunnerInfo,
+} from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import type { SqliteDb } from './db.js';
 import { chunks, toRecord, type InvocationRow } from './rows.js';
@@ -14,13 +21,17 @@ export class SqliteStateBackend implements StateBackend {
   private readonly findRegistered: Statement;
 
   constructor(private readonly d: SqliteDb) {
-    this.insertInv = d.db.prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency)
+    this.insertInv = d.db
+      .prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency)
       VALUES (?, ?, ?, 'REGISTERED', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.findRegistered = d.db.prepare(`SELECT id FROM invocations WHERE reg_key = ? AND status = 'REGISTERED' LIMIT 1`).pluck();
-    this.insertHist = d.db.prepare('INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)');
+    this.findRegistered = d.db
+      .prepare(`SELECT id FROM invocations WHERE reg_key = ? AND status = 'REGISTERED' LIMIT 1`)
+      .pluck();
+    this.insertHist = d.db.prepare(
+      'INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)',
+    );
     this.getStmt = d.db.prepare('SELECT * FROM invocations WHERE id = ?');
   }
-
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
     return this.d.write(() => this.insertRows(invs, now));
@@ -31,10 +42,23 @@ export class SqliteStateBackend implements StateBackend {
     return invs.map((i) => {
       if (i.registrationKey) {
         const existing = this.findRegistered.get(i.registrationKey) as string | undefined;
-        if (existing) return existing;
+        if (existing) {
+          return existing;
+        }
       }
-      this.insertInv.run(i.id, i.taskId, i.args, i.priority, i.parentId, i.workflowId, now, now,
-        i.registrationKey ?? null, i.concurrency?.key ?? null, i.concurrency ? JSON.stringify(i.concurrency) : null);
+      this.insertInv.run(
+        i.id,
+        i.taskId,
+        i.args,
+        i.priority,
+        i.parentId,
+        i.workflowId,
+        now,
+        now,
+        i.registrationKey ?? null,
+        i.concurrency?.key ?? null,
+        i.concurrency ? JSON.stringify(i.concurrency) : null,
+      );
       this.insertHist.run(i.id, 'REGISTERED', null, now);
       return i.id;
     });
@@ -52,22 +76,50 @@ export class SqliteStateBackend implements StateBackend {
   private selectIn(ids: string[], extra: string): InvocationRecord[] {
     const out: InvocationRecord[] = [];
     for (const part of chunks(ids)) {
-      const rows = this.d.read(() => this.d.db.prepare(`SELECT * FROM invocations WHERE id IN (${part.map(() => '?').join(',')})${extra}`).all(...part)) as InvocationRow[];
-      for (const r of rows) out.push(toRecord(r));
+      const rows = this.d.read(() =>
+        this.d.db
+          .prepare(
+            `SELECT * FROM invocations WHERE id IN (${part.map(() => '?').join(',')})${extra}`,
+          )
+          .all(...part),
+      ) as InvocationRow[];
+      for (const r of rows) {
+        out.push(toRecord(r));
+      }
     }
     return out;
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    const rows = this.d.read(() => this.d.db.prepare('SELECT status, runner_id, at FROM history WHERE inv_id = ? ORDER BY seq').all(id)) as Array<{ status: string; runner_id: string | null; at: number }>;
-    return rows.map((r) => ({ status: r.status as HistoryEntry['status'], runnerId: r.runner_id, at: r.at }));
+    const rows = this.d.read(() =>
+      this.d.db
+        .prepare('SELECT status, runner_id, at FROM history WHERE inv_id = ? ORDER BY seq')
+        .all(id),
+    ) as Array<{ status: string; runner_id: string | null; at: number }>;
+    return rows.map((r) => ({
+      status: r.status as HistoryEntry['status'],
+      runnerId: r.runner_id,
+      at: r.at,
+    }));
   }
 
   async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
     const out: Record<string, HistoryEntry[]> = {};
     for (const part of chunks(ids)) {
-      const rows = this.d.read(() => this.d.db.prepare(`SELECT inv_id, status, runner_id, at FROM history WHERE inv_id IN (${part.map(() => '?').join(',')}) ORDER BY seq`).all(...part)) as Array<{ inv_id: string; status: string; runner_id: string | null; at: number }>;
-      for (const r of rows) (out[r.inv_id] ??= []).push({ status: r.status as HistoryEntry['status'], runnerId: r.runner_id, at: r.at });
+      const rows = this.d.read(() =>
+        this.d.db
+          .prepare(
+            `SELECT inv_id, status, runner_id, at FROM history WHERE inv_id IN (${part.map(() => '?').join(',')}) ORDER BY seq`,
+          )
+          .all(...part),
+      ) as Array<{ inv_id: string; status: string; runner_id: string | null; at: number }>;
+      for (const r of rows) {
+        (out[r.inv_id] ??= []).push({
+          status: r.status as HistoryEntry['status'],
+          runnerId: r.runner_id,
+          at: r.at,
+        });
+      }
     }
     return out;
   }
@@ -75,20 +127,42 @@ export class SqliteStateBackend implements StateBackend {
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (f.taskId !== undefined) { where.push('task_id = ?'); params.push(f.taskId); }
-    if (f.statuses?.length) { where.push(`status IN (${f.statuses.map(() => '?').join(',')})`); params.push(...f.statuses); }
-    if (f.owner !== undefined) { where.push('owner = ?'); params.push(f.owner); }
-    if (f.parentId !== undefined) { where.push('parent_id = ?'); params.push(f.parentId); }
-    if (f.createdAfter !== undefined) { where.push('created_at >= ?'); params.push(f.createdAfter); }
-    if (f.createdBefore !== undefined) { where.push('created_at < ?'); params.push(f.createdBefore); }
-    const limit = f.limit !== undefined ? Math.floor(f.limit) : (f.offset ? -1 : undefined);
+    if (f.taskId !== undefined) {
+      where.push('task_id = ?');
+      params.push(f.taskId);
+    }
+    if (f.statuses?.length) {
+      where.push(`status IN (${f.statuses.map(() => '?').join(',')})`);
+      params.push(...f.statuses);
+    }
+    if (f.owner !== undefined) {
+      where.push('owner = ?');
+      params.push(f.owner);
+    }
+    if (f.parentId !== undefined) {
+      where.push('parent_id = ?');
+      params.push(f.parentId);
+    }
+    if (f.createdAfter !== undefined) {
+      where.push('created_at >= ?');
+      params.push(f.createdAfter);
+    }
+    if (f.createdBefore !== undefined) {
+      where.push('created_at < ?');
+      params.push(f.createdBefore);
+    }
+    const limit = f.limit !== undefined ? Math.floor(f.limit) : f.offset ? -1 : undefined;
     const page = `${limit !== undefined ? ` LIMIT ${limit}` : ''}${f.offset ? ` OFFSET ${Math.floor(f.offset)}` : ''}`;
     const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC${page}`;
-    return (this.d.read(() => this.d.db.prepare(sql).all(...params)) as InvocationRow[]).map(toRecord);
+    return (this.d.read(() => this.d.db.prepare(sql).all(...params)) as InvocationRow[]).map(
+      toRecord,
+    );
   }
 
   async countByStatus(): Promise<Record<string, number>> {
-    const rows = this.d.read(() => this.d.db.prepare('SELECT status, COUNT(*) AS n FROM invocations GROUP BY status').all()) as Array<{ status: string; n: number }>;
+    const rows = this.d.read(() =>
+      this.d.db.prepare('SELECT status, COUNT(*) AS n FROM invocations GROUP BY status').all(),
+    ) as Array<{ status: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
@@ -102,13 +176,24 @@ export class SqliteStateBackend implements StateBackend {
   }
 
   async heartbeat(r: RunnerInfo): Promise<void> {
-    this.d.write(() => this.d.db.prepare(`INSERT INTO runners (id, info, heartbeat_at) VALUES (?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET info = excluded.info, heartbeat_at = excluded.heartbeat_at`).run(r.id, JSON.stringify(r), r.heartbeatAt));
+    this.d.write(() =>
+      this.d.db
+        .prepare(
+          `INSERT INTO runners (id, info, heartbeat_at) VALUES (?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET info = excluded.info, heartbeat_at = excluded.heartbeat_at`,
+        )
+        .run(r.id, JSON.stringify(r), r.heartbeatAt),
+    );
   }
 
   async runners(): Promise<RunnerInfo[]> {
-    const rows = this.d.read(() => this.d.db.prepare('SELECT info, heartbeat_at FROM runners ORDER BY id').all()) as Array<{ info: string; heartbeat_at: number }>;
-    return rows.map((r) => ({ ...(JSON.parse(r.info) as RunnerInfo), heartbeatAt: r.heartbeat_at }));
+    const rows = this.d.read(() =>
+      this.d.db.prepare('SELECT info, heartbeat_at FROM runners ORDER BY id').all(),
+    ) as Array<{ info: string; heartbeat_at: number }>;
+    return rows.map((r) => ({
+      ...(JSON.parse(r.info) as RunnerInfo),
+      heartbeatAt: r.heartbeat_at,
+    }));
   }
 
   async removeRunner(id: string): Promise<void> {
@@ -116,16 +201,32 @@ export class SqliteStateBackend implements StateBackend {
   }
 
   async appendLogs(lines: LogRecord[]): Promise<void> {
-    if (!lines.length) return;
+    if (!lines.length) {
+      return;
+    }
     this.d.write(() => {
-      const stmt = this.d.db.prepare('INSERT INTO logs (inv_id, at, level, message, fields) VALUES (?, ?, ?, ?, ?)');
-      for (const l of lines) stmt.run(l.invocationId, l.at, l.level, l.message, JSON.stringify(l.fields));
+      const stmt = this.d.db.prepare(
+        'INSERT INTO logs (inv_id, at, level, message, fields) VALUES (?, ?, ?, ?, ?)',
+      );
+      for (const l of lines) {
+        stmt.run(l.invocationId, l.at, l.level, l.message, JSON.stringify(l.fields));
+      }
     });
   }
 
   async logs(invocationId: string): Promise<LogRecord[]> {
-    const rows = this.d.read(() => this.d.db.prepare('SELECT at, level, message, fields FROM logs WHERE inv_id = ? ORDER BY seq').all(invocationId)) as Array<{ at: number; level: string; message: string; fields: string }>;
-    return rows.map((r) => ({ invocationId, at: r.at, level: r.level, message: r.message, fields: JSON.parse(r.fields) as Record<string, unknown> }));
+    const rows = this.d.read(() =>
+      this.d.db
+        .prepare('SELECT at, level, message, fields FROM logs WHERE inv_id = ? ORDER BY seq')
+        .all(invocationId),
+    ) as Array<{ at: number; level: string; message: string; fields: string }>;
+    return rows.map((r) => ({
+      invocationId,
+      at: r.at,
+      level: r.level,
+      message: r.message,
+      fields: JSON.parse(r.fields) as Record<string, unknown>,
+    }));
   }
 
   async close(): Promise<void> {}

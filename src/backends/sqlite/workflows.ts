@@ -4,22 +4,49 @@ import type { SqliteDb } from './db.js';
 export class SqliteWorkflowStore implements WorkflowStore {
   constructor(private readonly d: SqliteDb) {}
   async wfGet(id: string, key: string): Promise<string | null> {
-    return (this.d.read(() => this.d.db.prepare('SELECT value FROM wf_data WHERE workflow_id = ? AND key = ?').pluck().get(id, key)) as string | undefined) ?? null;
+    return (
+      (this.d.read(() =>
+        this.d.db
+          .prepare('SELECT value FROM wf_data WHERE workflow_id = ? AND key = ?')
+          .pluck()
+          .get(id, key),
+      ) as string | undefined) ?? null
+    );
   }
   async wfSetIfAbsent(id: string, key: string, value: string): Promise<string> {
     return this.d.write(() => {
-      this.d.db.prepare('INSERT INTO wf_data (workflow_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(id, key, value);
-      return this.d.db.prepare('SELECT value FROM wf_data WHERE workflow_id = ? AND key = ?').pluck().get(id, key) as string;
+      this.d.db
+        .prepare(
+          'INSERT INTO wf_data (workflow_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(id, key, value);
+      return this.d.db
+        .prepare('SELECT value FROM wf_data WHERE workflow_id = ? AND key = ?')
+        .pluck()
+        .get(id, key) as string;
     });
   }
   async wfSet(id: string, key: string, value: string): Promise<void> {
-    this.d.write(() => this.d.db.prepare('INSERT INTO wf_data (workflow_id, key, value) VALUES (?, ?, ?) ON CONFLICT (workflow_id, key) DO UPDATE SET value = excluded.value').run(id, key, value));
+    this.d.write(() =>
+      this.d.db
+        .prepare(
+          'INSERT INTO wf_data (workflow_id, key, value) VALUES (?, ?, ?) ON CONFLICT (workflow_id, key) DO UPDATE SET value = excluded.value',
+        )
+        .run(id, key, value),
+    );
   }
   async wfList(id: string): Promise<Record<string, string>> {
-    const rows = this.d.read(() => this.d.db.prepare('SELECT key, value FROM wf_data WHERE workflow_id = ?').all(id)) as Array<{ key: string; value: string }>;
+    const rows = this.d.read(() =>
+      this.d.db.prepare('SELECT key, value FROM wf_data WHERE workflow_id = ?').all(id),
+    ) as Array<{ key: string; value: string }>;
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   }
   async wfIds(limit: number): Promise<string[]> {
-    return this.d.read(() => this.d.db.prepare('SELECT DISTINCT workflow_id FROM wf_data ORDER BY workflow_id LIMIT ?').pluck().all(limit)) as string[];
+    return this.d.read(() =>
+      this.d.db
+        .prepare('SELECT DISTINCT workflow_id FROM wf_data ORDER BY workflow_id LIMIT ?')
+        .pluck()
+        .all(limit),
+    ) as string[];
   }
 }

@@ -26,7 +26,15 @@ export async function runMonitor(app: App, opts: MonitorOptions = {}): Promise<v
   // Full screen: the alternate screen buffer, restored on exit so the shell's scrollback is kept.
   stdout.write('\x1b[?1049h\x1b[H');
   try {
-    const ink = render(<MonitorApp source={source} refreshMs={opts.refreshMs ?? 1000} appId={app.appId} initialFilter={opts.filter ?? ''} />, { stdout, stdin, exitOnCtrlC: true, patchConsole: true });
+    const ink = render(
+      <MonitorApp
+        source={source}
+        refreshMs={opts.refreshMs ?? 1000}
+        appId={app.appId}
+        initialFilter={opts.filter ?? ''}
+      />,
+      { stdout, stdin, exitOnCtrlC: true, patchConsole: true },
+    );
     await ink.waitUntilExit();
   } finally {
     stdout.write('\x1b[?1049l');

@@ -2,10 +2,20 @@
 import type { Status } from '../../core/status.js';
 
 export const STATUS_COLORS: Record<Status, string> = {
-  REGISTERED: '#78909c', CONCURRENCY_CONTROLLED: '#8d6e63', CONCURRENCY_CONTROLLED_FINAL: '#5d4037',
-  REROUTED: '#7e57c2', PENDING: '#90a4ae', PENDING_RECOVERY: '#ad1457', RUNNING: '#1e88e5',
-  RUNNING_RECOVERY: '#d81b60', PAUSED: '#8e24aa', RESUMED: '#3949ab', KILLED: '#424242',
-  SUCCESS: '#2e7d32', FAILED: '#c62828', RETRY: '#ef6c00',
+  REGISTERED: '#78909c',
+  CONCURRENCY_CONTROLLED: '#8d6e63',
+  CONCURRENCY_CONTROLLED_FINAL: '#5d4037',
+  REROUTED: '#7e57c2',
+  PENDING: '#90a4ae',
+  PENDING_RECOVERY: '#ad1457',
+  RUNNING: '#1e88e5',
+  RUNNING_RECOVERY: '#d81b60',
+  PAUSED: '#8e24aa',
+  RESUMED: '#3949ab',
+  KILLED: '#424242',
+  SUCCESS: '#2e7d32',
+  FAILED: '#c62828',
+  RETRY: '#ef6c00',
 };
 
 export const CSS = `

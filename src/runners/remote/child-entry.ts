@@ -9,8 +9,11 @@ import { Guest } from './guest.js';
 import type { ToGuest, ToHost } from './protocol.js';
 
 const send = (msg: ToHost, then?: () => void): void => {
-  if (process.connected) process.send!(msg, undefined, {}, () => then?.());
-  else then?.();
+  if (process.connected) {
+    process.send!(msg, undefined, {}, () => then?.());
+  } else {
+    then?.();
+  }
 };
 const guest = new Guest((m) => send(m));
 let runner: Runner | undefined;
@@ -32,7 +35,10 @@ process.on('message', (m: ToGuest) => {
         await guest.init(m);
         if (m.mode === 'thread') {
           runner = await guest.app.startRunner({ runner: 'thread', concurrency: m.concurrency });
-          const load = setInterval(() => send({ t: 'load', inFlight: (runner as unknown as { busy: number }).busy ?? 0 }), 250);
+          const load = setInterval(
+            () => send({ t: 'load', inFlight: (runner as unknown as { busy: number }).busy ?? 0 }),
+            250,
+          );
           load.unref();
           send({ t: 'ready', runnerId: runner.id });
         } else {
@@ -44,7 +50,10 @@ process.on('message', (m: ToGuest) => {
     })();
     return;
   }
-  if (m.t === 'stop') { void stop(m.graceMs); return; }
+  if (m.t === 'stop') {
+    void stop(m.graceMs);
+    return;
+  }
   guest.handle(m);
 });
 process.on('uncaughtException', (err) => guest.crash(err));
@@ -52,4 +61,6 @@ process.on('unhandledRejection', (err) => guest.crash(err));
 process.on('exit', () => guest.exiting());
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
-process.on('disconnect', () => { void stop(0); });
+process.on('disconnect', () => {
+  void stop(0);
+});

@@ -36,17 +36,30 @@ export class Guest {
     this.app = await loadAppModule(msg.appModule, msg.appId);
     this.runnerId = msg.runnerId;
     this.enforceTimeout = msg.guestTimeouts === true;
-    this.app.attachToParent(msg.resolved, msg.mode === 'guest' ? this.proxyBackends(msg.names) : undefined);
+    this.app.attachToParent(
+      msg.resolved,
+      msg.mode === 'guest' ? this.proxyBackends(msg.names) : undefined,
+    );
   }
 
   handle(msg: ToGuest): void {
-    if (msg.t === 'run') { for (const rec of msg.recs) void this.run(rec); return; }
+    if (msg.t === 'run') {
+      for (const rec of msg.recs) {
+        void this.run(rec);
+      }
+      return;
+    }
     if (msg.t === 'rpc-res') {
       const p = this.pending.get(msg.id);
-      if (!p) return;
+      if (!p) {
+        return;
+      }
       this.pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.value);
-      else p.reject(this.app.errors.revive(msg.error, this.app.serializer));
+      if (msg.ok) {
+        p.resolve(msg.value);
+      } else {
+        p.reject(this.app.errors.revive(msg.error, this.app.serializer));
+      }
     }
   }
 
@@ -63,18 +76,28 @@ export class Guest {
     await this.initialized;
     const hooks: WaitHooks = {
       // Not awaited: the host handles messages in order, so RESUMED still follows PAUSED.
-      pause: async () => { void this.rpc('hooks', 'pause', [rec.id]).catch(() => {}); },
-      resume: async () => { await this.rpc('hooks', 'resume', [rec.id]); },
+      pause: async () => {
+        void this.rpc('hooks', 'pause', [rec.id]).catch(() => {});
+      },
+      resume: async () => {
+        await this.rpc('hooks', 'resume', [rec.id]);
+      },
     };
-    const out = await runAttempt(this.app, rec, this.runnerId, hooks, { enforceTimeout: this.enforceTimeout });
+    const out = await runAttempt(this.app, rec, this.runnerId, hooks, {
+      enforceTimeout: this.enforceTimeout,
+    });
     this.report(rec.id, out);
   }
 
   private report(id: string, out: Outcome): void {
     // Once reported (a crash may report first), a later completion of the same attempt is ignored.
-    if (!this.running.delete(id)) return;
+    if (!this.running.delete(id)) {
+      return;
+    }
     this.outbox.push({ id, out });
-    if (this.flushScheduled) return;
+    if (this.flushScheduled) {
+      return;
+    }
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
@@ -90,9 +113,16 @@ export class Guest {
    */
   crash(err: unknown): void {
     const ctxId = currentInvocation.getStore()?.invocationId;
-    const id = ctxId && this.running.has(ctxId) ? ctxId : this.running.size === 1 ? [...this.running.keys()][0] : undefined;
+    const id =
+      ctxId && this.running.has(ctxId)
+        ? ctxId
+        : this.running.size === 1
+          ? [...this.running.keys()][0]
+          : undefined;
     if (!id || !this.app) {
-      process.stderr.write(`taskapp: uncaught error outside any task: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.stderr.write(
+        `taskapp: uncaught error outside any task: ${(err as Error)?.stack ?? String(err)}\n`,
+      );
       return;
     }
     this.report(id, failureOutcome(this.app, this.running.get(id)!, err));
@@ -105,13 +135,19 @@ export class Guest {
    */
   exiting(): void {
     const id = currentInvocation.getStore()?.invocationId;
-    if (id) this.send({ t: 'exiting', id });
+    if (id) {
+      this.send({ t: 'exiting', id });
+    }
   }
 
   private proxyBackends(names: Backends['names']): Backends {
-    const role = <T extends object>(name: string): T => new Proxy({} as T, {
-      get: (_t, method) => (typeof method !== 'string' || method === 'then' ? undefined : (...args: unknown[]) => this.rpc(name, method, args)),
-    });
+    const role = <T extends object>(name: string): T =>
+      new Proxy({} as T, {
+        get: (_t, method) =>
+          typeof method !== 'string' || method === 'then'
+            ? undefined
+            : (...args: unknown[]) => this.rpc(name, method, args),
+      });
     const state = role<StateBackend>('state');
     const guest = this;
     // A watch is host-side state: open it there, then ask for its next batch of final records.
@@ -121,14 +157,26 @@ export class Guest {
       const wid = guest.nextId++;
       void guest.rpc('watch', 'open', [wid, ids]).catch(() => {});
       return {
-        next: async (timeoutMs) => (await guest.rpc('watch', 'next', [wid, timeoutMs])) as InvocationRecord[],
-        close: () => { void guest.rpc('watch', 'close', [wid]).catch(() => {}); },
+        next: async (timeoutMs) =>
+          (await guest.rpc('watch', 'next', [wid, timeoutMs])) as InvocationRecord[],
+        close: () => {
+          void guest.rpc('watch', 'close', [wid]).catch(() => {});
+        },
       };
     };
-    const stateWithWatch = new Proxy(state, { get: (t, p) => (p === 'watchFinal' ? watchFinal : (t as never)[p]) });
+    const stateWithWatch = new Proxy(state, {
+      get: (t, p) => (p === 'watchFinal' ? watchFinal : (t as never)[p]),
+    });
     return {
-      broker: role('broker'), state: stateWithWatch, orchestrator: role('orchestrator'), triggers: role('triggers'), data: role('data'),
-      hot: role('hot'), workflows: role('workflows'), names, close: async () => {},
+      broker: role('broker'),
+      state: stateWithWatch,
+      orchestrator: role('orchestrator'),
+      triggers: role('triggers'),
+      data: role('data'),
+      hot: role('hot'),
+      workflows: role('workflows'),
+      names,
+      close: async () => {},
     };
   }
 }

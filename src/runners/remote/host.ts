@@ -23,9 +23,15 @@ export interface GuestChannel {
 export type RunEnd =
   | { kind: 'outcome'; out: Outcome }
   /** The guest exited while holding the invocation. */
-  | { kind: 'exit'; timedOut: boolean; paused: boolean; code: number | null; signal: string | null;
-    /** Another invocation the guest held called process.exit() or timed out: this one only went down with it. */
-    bystander: boolean };
+  | {
+      kind: 'exit';
+      timedOut: boolean;
+      paused: boolean;
+      code: number | null;
+      signal: string | null;
+      /** Another invocation the guest held called process.exit() or timed out: this one only went down with it. */
+      bystander: boolean;
+    };
 
 interface Held {
   rec: InvocationRecord;
@@ -56,15 +62,35 @@ export class GuestHandle {
    * 0 when the host is the only one enforcing timeouts, a few seconds when the guest enforces them
    * itself and the kill only ends a guest stuck in synchronous code.
    */
-  constructor(readonly ch: GuestChannel, private readonly b: Backends, private readonly app: App, private readonly killGraceMs = 0) {}
+  constructor(
+    readonly ch: GuestChannel,
+    private readonly b: Backends,
+    private readonly app: App,
+    private readonly killGraceMs = 0,
+  ) {}
 
   /** Invocations this guest holds (running or paused). */
-  get size(): number { return this.held.size; }
-  get alive(): boolean { return !this.exited; }
-  ids(): string[] { return [...this.held.keys()]; }
+  get size(): number {
+    return this.held.size;
+  }
+  get alive(): boolean {
+    return !this.exited;
+  }
+  ids(): string[] {
+    return [...this.held.keys()];
+  }
 
   run(rec: InvocationRecord, hooks: WaitHooks): Promise<RunEnd> {
-    if (this.exited) return Promise.resolve({ kind: 'exit', timedOut: false, paused: false, code: null, signal: 'SIGKILL', bystander: false });
+    if (this.exited) {
+      return Promise.resolve({
+        kind: 'exit',
+        timedOut: false,
+        paused: false,
+        code: null,
+        signal: 'SIGKILL',
+        bystander: false,
+      });
+    }
     return new Promise((resolve) => {
       const h: Held = { rec, hooks, paused: false, timedOut: false, resolve };
       const seconds = this.timeoutOf(rec);
@@ -73,7 +99,9 @@ export class GuestHandle {
       }
       this.held.set(rec.id, h);
       this.outbox.push(rec);
-      if (this.outbox.length === 1) setImmediate(() => this.flush());
+      if (this.outbox.length === 1) {
+        setImmediate(() => this.flush());
+      }
     });
   }
 
@@ -82,30 +110,46 @@ export class GuestHandle {
    * (a guest stuck in one invocation's synchronous code runs none of the others) are its bystanders.
    */
   private killFor(h: Held): void {
-    if (this.killing) return;
+    if (this.killing) {
+      return;
+    }
     this.killing = true;
     h.timedOut = true;
     this.ch.kill();
   }
 
   private timeoutOf(rec: InvocationRecord): number | undefined {
-    try { return this.app.getTask(rec.taskId)?.options.timeout_seconds; } catch { return undefined; }
+    try {
+      return this.app.getTask(rec.taskId)?.options.timeout_seconds;
+    } catch {
+      return undefined;
+    }
   }
 
   private flush(): void {
     const recs = this.outbox;
     this.outbox = [];
-    if (recs.length) this.send({ t: 'run', recs });
+    if (recs.length) {
+      this.send({ t: 'run', recs });
+    }
   }
 
   private send(msg: ToGuest): void {
-    if (this.exited) return;
-    try { this.ch.send(msg); } catch { /* the exit handler settles what it held */ }
+    if (this.exited) {
+      return;
+    }
+    try {
+      this.ch.send(msg);
+    } catch {
+      /* the exit handler settles what it held */
+    }
   }
 
   handle(msg: ToHost): void {
     if (msg.t === 'done') {
-      for (const { id, out } of msg.outs) this.settle(id, { kind: 'outcome', out });
+      for (const { id, out } of msg.outs) {
+        this.settle(id, { kind: 'outcome', out });
+      }
     } else if (msg.t === 'rpc') {
       this.answer(msg.id, msg.role, msg.method, msg.args);
     } else if (msg.t === 'exiting') {
@@ -117,7 +161,9 @@ export class GuestHandle {
 
   private settle(id: string, end: RunEnd): void {
     const h = this.held.get(id);
-    if (!h) return;
+    if (!h) {
+      return;
+    }
     this.held.delete(id);
     clearTimeout(h.timer);
     h.resolve(end);
@@ -126,16 +172,32 @@ export class GuestHandle {
   private answer(id: number, role: string, method: string, args: unknown[]): void {
     this.call(role, method, args).then(
       (value) => this.send({ t: 'rpc-res', id, ok: true, value }),
-      (err) => this.send({ t: 'rpc-res', id, ok: false, error: this.app.errors.serialize(err, this.app.serializer) }),
+      (err) =>
+        this.send({
+          t: 'rpc-res',
+          id,
+          ok: false,
+          error: this.app.errors.serialize(err, this.app.serializer),
+        }),
     );
   }
 
   private async call(role: string, method: string, args: unknown[]): Promise<unknown> {
     if (role === 'hooks') {
       const h = this.held.get(args[0] as string);
-      if (!h) throw new TaskappError('RPC', `invocation ${String(args[0])} is not held by this guest`);
-      if (method === 'pause') { await h.hooks.pause(); h.paused = true; return null; }
-      if (method === 'resume') { await h.hooks.resume(); h.paused = false; return null; }
+      if (!h) {
+        throw new TaskappError('RPC', `invocation ${String(args[0])} is not held by this guest`);
+      }
+      if (method === 'pause') {
+        await h.hooks.pause();
+        h.paused = true;
+        return null;
+      }
+      if (method === 'resume') {
+        await h.hooks.resume();
+        h.paused = false;
+        return null;
+      }
     }
     if (role === 'watch') {
       if (method === 'open') {
@@ -143,23 +205,45 @@ export class GuestHandle {
         return null;
       }
       const w = this.watches.get(args[0] as number);
-      if (method === 'next') return w ? w.next(args[1] as number) : [];
-      if (method === 'close') { w?.close(); this.watches.delete(args[0] as number); return null; }
+      if (method === 'next') {
+        return w ? w.next(args[1] as number) : [];
+      }
+      if (method === 'close') {
+        w?.close();
+        this.watches.delete(args[0] as number);
+        return null;
+      }
     }
-    if (!RPC_METHODS[role]?.includes(method)) throw new TaskappError('RPC', `a task process may not call ${role}.${method}`);
-    const target = this.b[role as 'state'] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    if (!RPC_METHODS[role]?.includes(method)) {
+      throw new TaskappError('RPC', `a task process may not call ${role}.${method}`);
+    }
+    const target = this.b[role as 'state'] as unknown as Record<
+      string,
+      (...a: unknown[]) => Promise<unknown>
+    >;
     return target[method]!(...args);
   }
 
   /** The guest is gone: every invocation it held ends with how it died. */
   exit(code: number | null, signal: string | null): void {
-    if (this.exited) return;
+    if (this.exited) {
+      return;
+    }
     this.exited = true;
-    for (const w of this.watches.values()) w.close();
+    for (const w of this.watches.values()) {
+      w.close();
+    }
     this.watches.clear();
     const by = this.exitedBy;
     for (const [id, h] of this.held) {
-      this.settle(id, { kind: 'exit', timedOut: h.timedOut, paused: h.paused, code, signal, bystander: by !== undefined && by !== id });
+      this.settle(id, {
+        kind: 'exit',
+        timedOut: h.timedOut,
+        paused: h.paused,
+        code,
+        signal,
+        bystander: by !== undefined && by !== id,
+      });
     }
   }
 
@@ -178,13 +262,28 @@ export type Disposition = { kind: 'finish'; out: Outcome } | { kind: 'recover' }
  * bystanders of another invocation's process.exit() or timeout kill are rerun elsewhere (recovery).
  * While the runner itself is stopping, it reroutes what is left.
  */
-export function dispose(app: App, rec: InvocationRecord, end: RunEnd, stopping: boolean, where: string): Disposition {
-  if (end.kind === 'outcome') return { kind: 'finish', out: end.out };
+export function dispose(
+  app: App,
+  rec: InvocationRecord,
+  end: RunEnd,
+  stopping: boolean,
+  where: string,
+): Disposition {
+  if (end.kind === 'outcome') {
+    return { kind: 'finish', out: end.out };
+  }
   if (end.timedOut) {
     const seconds = app.getTask(rec.taskId)?.options.timeout_seconds ?? 0;
     return { kind: 'finish', out: failureOutcome(app, rec, new TaskTimeoutError(rec.id, seconds)) };
   }
-  if (stopping) return { kind: 'drop' };
-  if (end.signal !== null || end.paused || end.bystander) return { kind: 'recover' };
-  return { kind: 'finish', out: failureOutcome(app, rec, new WorkerExitedError(rec.id, end.code, where)) };
+  if (stopping) {
+    return { kind: 'drop' };
+  }
+  if (end.signal !== null || end.paused || end.bystander) {
+    return { kind: 'recover' };
+  }
+  return {
+    kind: 'finish',
+    out: failureOutcome(app, rec, new WorkerExitedError(rec.id, end.code, where)),
+  };
 }

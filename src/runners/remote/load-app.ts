@@ -5,28 +5,41 @@ import { ConfigError } from '../../core/errors.js';
 import type { App } from '../../core/app.js';
 
 function looksLikeApp(v: unknown): v is App {
-  return typeof v === 'object' && v !== null && typeof (v as App).getTask === 'function' && typeof (v as App).taskIds === 'function'
-    && typeof (v as App).attachToParent === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as App).getTask === 'function' &&
+    typeof (v as App).taskIds === 'function' &&
+    typeof (v as App).attachToParent === 'function'
+  );
 }
 
 /** Imports every module (so every task registers) and returns the App they export (by app_id if several). */
 export async function loadAppModule(modulePaths: string[], appId?: string): Promise<App> {
   const found = new Set<App>();
   for (const modulePath of modulePaths) {
-    const url = modulePath.startsWith('file:') ? modulePath : pathToFileURL(isAbsolute(modulePath) ? modulePath : resolve(modulePath)).href;
+    const url = modulePath.startsWith('file:')
+      ? modulePath
+      : pathToFileURL(isAbsolute(modulePath) ? modulePath : resolve(modulePath)).href;
     const mod = (await import(url)) as Record<string, unknown>;
     for (const v of Object.values(mod)) {
-      if (looksLikeApp(v)) found.add(v);
+      if (looksLikeApp(v)) {
+        found.add(v);
+      }
       // A module may export only tasks: their app is the one.
       const viaTask = (v as { app?: unknown } | null)?.app;
-      if (looksLikeApp(viaTask)) found.add(viaTask);
+      if (looksLikeApp(viaTask)) {
+        found.add(viaTask);
+      }
     }
   }
   const apps = [...found];
   const app = apps.length > 1 && appId ? apps.find((a) => a.appId === appId) : apps[0];
   if (!app) {
-    throw new ConfigError(`modules ${modulePaths.join(', ')} export no taskapp App${apps.length ? ` with app_id "${appId}"` : ''}`,
-      'export the app from the module: `export const app = taskapp({...})`');
+    throw new ConfigError(
+      `modules ${modulePaths.join(', ')} export no taskapp App${apps.length ? ` with app_id "${appId}"` : ''}`,
+      'export the app from the module: `export const app = taskapp({...})`',
+    );
   }
   return app;
 }

@@ -50,6 +50,14 @@ export const RPC_METHODS: Readonly<Record<string, readonly string[]>> = {
   workflows: ['wfGet', 'wfSetIfAbsent', 'wfSet', 'wfList', 'wfIds'],
   broker: ['route', 'count'],
   hot: ['enqueue'],
-  triggers: ['saveCondition', 'conditions', 'lastFire', 'casLastFire', 'addEvent', 'events', 'claimRun'],
+  triggers: [
+    'saveCondition',
+    'conditions',
+    'lastFire',
+    'casLastFire',
+    'addEvent',
+    'events',
+    'claimRun',
+  ],
   data: ['put', 'get', 'has', 'stats', 'addRefs'],
 };

@@ -21,8 +21,12 @@ function entry(name: 'child-entry' | 'worker-entry'): string {
 
 /** True when these sources, the app module or this process are TypeScript run through tsx. */
 function viaTsx(appModule: string[]): boolean {
-  return OWN_EXT === '.ts' || appModule.some((m) => /\.[mc]?tsx?$/.test(m))
-    || process.execArgv.some((a) => a.includes('tsx')) || (process.env.NODE_OPTIONS ?? '').includes('tsx');
+  return (
+    OWN_EXT === '.ts' ||
+    appModule.some((m) => /\.[mc]?tsx?$/.test(m)) ||
+    process.execArgv.some((a) => a.includes('tsx')) ||
+    (process.env.NODE_OPTIONS ?? '').includes('tsx')
+  );
 }
 
 /**
@@ -31,31 +35,46 @@ function viaTsx(appModule: string[]): boolean {
  * throughput unchanged). The flag only works at start, hence here and not in the child.
  */
 function heapArgs(): string[] {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('semi-space'));
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) =>
+    a.includes('semi-space'),
+  );
   return given ? [] : ['--max-semi-space-size=2'];
 }
 
 /** Node flags for a child process: `--import tsx` where needed. */
 export function loaderArgs(appModule: string[]): string[] {
-  if (!viaTsx(appModule)) return [];
+  if (!viaTsx(appModule)) {
+    return [];
+  }
   return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 }
 
 /** A worker thread's source: `--import` does not reach workers on Node 20, so tsx registers in the worker first. */
 function workerSource(appModule: string[]): { source: string; eval: boolean } {
   const file = entry('worker-entry');
-  if (!viaTsx(appModule)) return { source: file, eval: false };
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
+  if (!viaTsx(appModule)) {
+    return { source: file, eval: false };
+  }
+  const api = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/package.json')
+      .replace(/package\.json$/, 'dist/esm/api/index.mjs'),
+  ).href;
   const target = pathToFileURL(file).href;
-  return { source: `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(target)}))`, eval: true };
+  return {
+    source: `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(target)}))`,
+    eval: true,
+  };
 }
 
 /** The task modules a guest imports (the app's module first): every module, so every task exists there. */
 export function requireAppModule(kind: string, appModule: string | string[] | undefined): string[] {
   const list = appModule === undefined ? [] : [appModule].flat();
   if (!list.length) {
-    throw new ConfigError(`the ${kind} runner needs the module that exports the app (RunnerOptions.appModule)`,
-      'start it with `taskapp run` (which finds the app from the `tasks` config) or pass appModule: "path/to/app.ts" to startRunner()');
+    throw new ConfigError(
+      `the ${kind} runner needs the module that exports the app (RunnerOptions.appModule)`,
+      'start it with `taskapp run` (which finds the app from the `tasks` config) or pass appModule: "path/to/app.ts" to startRunner()',
+    );
   }
   return list;
 }
@@ -73,33 +92,73 @@ export interface GuestSpec {
 
 function initMessage(s: GuestSpec): InitMessage {
   return {
-    t: 'init', appModule: s.appModule, appId: s.app.appId, resolved: s.app.resolvedConfig, runnerId: s.runnerId,
-    mode: s.mode, names: s.b.names, concurrency: s.concurrency, guestTimeouts: s.guestTimeouts,
+    t: 'init',
+    appModule: s.appModule,
+    appId: s.app.appId,
+    resolved: s.app.resolvedConfig,
+    runnerId: s.runnerId,
+    mode: s.mode,
+    names: s.b.names,
+    concurrency: s.concurrency,
+    guestTimeouts: s.guestTimeouts,
   };
 }
 
 /** Resolves with the handle once the guest is ready; rejects if it fails to start. */
-function whenReady(handle: GuestHandle, onExitBeforeReady: (f: (code: number | null) => void) => void): Promise<GuestHandle> {
+function whenReady(
+  handle: GuestHandle,
+  onExitBeforeReady: (f: (code: number | null) => void) => void,
+): Promise<GuestHandle> {
   return new Promise((resolve, reject) => {
     let ready = false;
     handle.onOther = (msg: ToHost) => {
-      if (msg.t === 'ready') { ready = true; resolve(handle); }
-      if (msg.t === 'fatal') reject(new TaskappError('GUEST_START', `a task process could not start: ${msg.error}`, { exitCode: 2 }));
+      if (msg.t === 'ready') {
+        ready = true;
+        resolve(handle);
+      }
+      if (msg.t === 'fatal') {
+        reject(
+          new TaskappError('GUEST_START', `a task process could not start: ${msg.error}`, {
+            exitCode: 2,
+          }),
+        );
+      }
     };
-    onExitBeforeReady((code) => { if (!ready) reject(new TaskappError('GUEST_START', `a task process exited with code ${code} while starting`)); });
+    onExitBeforeReady((code) => {
+      if (!ready) {
+        reject(
+          new TaskappError('GUEST_START', `a task process exited with code ${code} while starting`),
+        );
+      }
+    });
   });
 }
 
-export function forkGuest(s: GuestSpec): { child: ChildProcess; handle: GuestHandle; ready: Promise<GuestHandle> } {
+export function forkGuest(s: GuestSpec): {
+  child: ChildProcess;
+  handle: GuestHandle;
+  ready: Promise<GuestHandle>;
+} {
   const child = fork(entry('child-entry'), [], {
     execArgv: [...loaderArgs(s.appModule), ...heapArgs()],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const handle = new GuestHandle({
-    send: (msg) => { if (child.connected) child.send(msg); },
-    kill: () => { child.kill('SIGKILL'); },
-  }, s.b, s.app, s.guestTimeouts ? TIMEOUT_KILL_GRACE_MS : 0);
+  const handle = new GuestHandle(
+    {
+      send: (msg) => {
+        if (child.connected) {
+          child.send(msg);
+        }
+      },
+      kill: () => {
+        child.kill('SIGKILL');
+      },
+    },
+    s.b,
+    s.app,
+    s.guestTimeouts ? TIMEOUT_KILL_GRACE_MS : 0,
+  );
   child.on('message', (m) => handle.handle(m as ToHost));
   child.on('error', () => {});
   const ready = whenReady(handle, (f) => child.once('exit', (code) => f(code)));
@@ -108,10 +167,23 @@ export function forkGuest(s: GuestSpec): { child: ChildProcess; handle: GuestHan
   return { child, handle, ready };
 }
 
-export function workerGuest(s: GuestSpec): { worker: Worker; handle: GuestHandle; ready: Promise<GuestHandle> } {
+export function workerGuest(s: GuestSpec): {
+  worker: Worker;
+  handle: GuestHandle;
+  ready: Promise<GuestHandle>;
+} {
   const src = workerSource(s.appModule);
   const worker = new Worker(src.source, { eval: src.eval, stdout: false, stderr: false });
-  const handle = new GuestHandle({ send: (msg) => worker.postMessage(msg), kill: () => { void worker.terminate(); } }, s.b, s.app);
+  const handle = new GuestHandle(
+    {
+      send: (msg) => worker.postMessage(msg),
+      kill: () => {
+        void worker.terminate();
+      },
+    },
+    s.b,
+    s.app,
+  );
   worker.on('message', (m) => handle.handle(m as ToHost));
   worker.on('error', () => {});
   const ready = whenReady(handle, (f) => worker.once('exit', (code) => f(code)));

@@ -7,11 +7,16 @@ const port = parentPort!;
 const guest = new Guest((m: ToHost) => port.postMessage(m));
 port.on('message', (m: ToGuest) => {
   if (m.t === 'init') {
-    guest.init(m).then(() => port.postMessage({ t: 'ready' } satisfies ToHost),
-      (err: unknown) => port.postMessage({ t: 'fatal', error: (err as Error).message } satisfies ToHost));
+    guest.init(m).then(
+      () => port.postMessage({ t: 'ready' } satisfies ToHost),
+      (err: unknown) =>
+        port.postMessage({ t: 'fatal', error: (err as Error).message } satisfies ToHost),
+    );
     return;
   }
-  if (m.t === 'stop') { process.exit(0); }
+  if (m.t === 'stop') {
+    process.exit(0);
+  }
   guest.handle(m);
 });
 process.on('uncaughtException', (err) => guest.crash(err));

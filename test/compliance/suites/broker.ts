@@ -6,11 +6,22 @@ export function brokerSuite(h: BackendHarness): void {
   describe(`${h.name}: broker`, () => {
     let b: Backends;
     let cfg: ReturnType<BackendHarness['freshConfig']>;
-    beforeEach(async () => { cfg = h.freshConfig(); b = await openBackends(cfg); });
-    afterEach(async () => { await b.close(); });
+    beforeEach(async () => {
+      cfg = h.freshConfig();
+      b = await openBackends(cfg);
+    });
+    afterEach(async () => {
+      await b.close();
+    });
 
     it('claims highest priority first, then oldest first', async () => {
-      await b.broker.route([{ id: 'a', priority: 5 }, { id: 'b', priority: 5 }, { id: 'c', priority: 9 }, { id: 'd', priority: 0 }, { id: 'e', priority: 5 }]);
+      await b.broker.route([
+        { id: 'a', priority: 5 },
+        { id: 'b', priority: 5 },
+        { id: 'c', priority: 9 },
+        { id: 'd', priority: 0 },
+        { id: 'e', priority: 5 },
+      ]);
       expect(await b.broker.count()).toBe(5);
       expect(await b.broker.claim(2, 0)).toEqual(['c', 'a']);
       expect(await b.broker.claim(10, 0)).toEqual(['b', 'e', 'd']);
@@ -25,14 +36,20 @@ export function brokerSuite(h: BackendHarness): void {
     });
 
     it('holds delayed items until their time', async () => {
-      await b.broker.route([{ id: 'later', priority: 9, notBefore: Date.now() + 150 }, { id: 'now', priority: 1 }]);
+      await b.broker.route([
+        { id: 'later', priority: 9, notBefore: Date.now() + 150 },
+        { id: 'now', priority: 1 },
+      ]);
       expect(await b.broker.claim(5, 0)).toEqual(['now']);
       expect(await b.broker.count()).toBe(1);
       expect(await b.broker.claim(5, 3000)).toEqual(['later']);
     });
 
     it('purges and interrupts', async () => {
-      await b.broker.route([{ id: 'a', priority: 5 }, { id: 'b', priority: 5 }]);
+      await b.broker.route([
+        { id: 'a', priority: 5 },
+        { id: 'b', priority: 5 },
+      ]);
       await b.broker.purge();
       expect(await b.broker.count()).toBe(0);
       const waiting = b.broker.claim(5, 10_000);
@@ -48,7 +65,9 @@ export function brokerSuite(h: BackendHarness): void {
         const got: string[] = [];
         for (;;) {
           const part = await x.broker.claim(7, 0);
-          if (!part.length) return got;
+          if (!part.length) {
+            return got;
+          }
           got.push(...part);
         }
       });

@@ -4,23 +4,59 @@ import { waitForFinal } from '../../../src/backends/state-backend.js';
 import type { NewInvocation } from '../../../src/core/records.js';
 import { openBackends, type BackendHarness } from '../harness.js';
 
-export const newInv = (id: string, taskId = 't', extra: Partial<NewInvocation> = {}): NewInvocation =>
-  ({ id, taskId, args: '{"x":1}', priority: 5, parentId: null, workflowId: null, ...extra });
+export const newInv = (
+  id: string,
+  taskId = 't',
+  extra: Partial<NewInvocation> = {},
+): NewInvocation => ({
+  id,
+  taskId,
+  args: '{"x":1}',
+  priority: 5,
+  parentId: null,
+  workflowId: null,
+  ...extra,
+});
 
 export function stateSuite(h: BackendHarness): void {
   describe(`${h.name}: state backend`, () => {
     let b: Backends;
-    beforeEach(async () => { b = await openBackends(h.freshConfig()); });
-    afterEach(async () => { await b.close(); });
+    beforeEach(async () => {
+      b = await openBackends(h.freshConfig());
+    });
+    afterEach(async () => {
+      await b.close();
+    });
 
     it('stores invocations as REGISTERED with their history', async () => {
-      await b.state.insert([newInv('i1', 'add', { parentId: 'p', workflowId: 'w' }), newInv('i2')], 1000);
+      await b.state.insert(
+        [newInv('i1', 'add', { parentId: 'p', workflowId: 'w' }), newInv('i2')],
+        1000,
+      );
       const r = await b.state.get('i1');
-      expect(r).toMatchObject({ id: 'i1', taskId: 'add', args: '{"x":1}', status: 'REGISTERED', owner: null, attempt: 0,
-        priority: 5, parentId: 'p', workflowId: 'w', result: null, error: null, createdAt: 1000, updatedAt: 1000 });
-      expect(await b.state.history('i1')).toEqual([{ status: 'REGISTERED', runnerId: null, at: 1000 }]);
+      expect(r).toMatchObject({
+        id: 'i1',
+        taskId: 'add',
+        args: '{"x":1}',
+        status: 'REGISTERED',
+        owner: null,
+        attempt: 0,
+        priority: 5,
+        parentId: 'p',
+        workflowId: 'w',
+        result: null,
+        error: null,
+        createdAt: 1000,
+        updatedAt: 1000,
+      });
+      expect(await b.state.history('i1')).toEqual([
+        { status: 'REGISTERED', runnerId: null, at: 1000 },
+      ]);
       expect(await b.state.get('nope')).toBeNull();
-      expect((await b.state.getMany(['i2', 'nope', 'i1'])).map((x) => x.id).sort()).toEqual(['i1', 'i2']);
+      expect((await b.state.getMany(['i2', 'nope', 'i1'])).map((x) => x.id).sort()).toEqual([
+        'i1',
+        'i2',
+      ]);
     });
 
     it('lists by task, status, time and limit, newest first; counts by status', async () => {
@@ -38,13 +74,25 @@ export function stateSuite(h: BackendHarness): void {
     });
 
     it('lists a time range with paging (createdBefore, offset), newest first', async () => {
-      for (let i = 1; i <= 5; i++) await b.state.insert([newInv(`p${i}`)], i * 10);
-      expect((await b.state.list({ createdAfter: 20, createdBefore: 50 })).map((r) => r.id)).toEqual(['p4', 'p3', 'p2']);
+      for (let i = 1; i <= 5; i++) {
+        await b.state.insert([newInv(`p${i}`)], i * 10);
+      }
+      expect(
+        (await b.state.list({ createdAfter: 20, createdBefore: 50 })).map((r) => r.id),
+      ).toEqual(['p4', 'p3', 'p2']);
       expect((await b.state.list({ offset: 1, limit: 2 })).map((r) => r.id)).toEqual(['p4', 'p3']);
       expect((await b.state.list({ offset: 3 })).map((r) => r.id)).toEqual(['p2', 'p1']);
-      expect((await b.state.list({ createdBefore: 30, offset: 1, limit: 5 })).map((r) => r.id)).toEqual(['p1']);
-      await b.state.insert([newInv('c1', 't', { parentId: 'p2' }), newInv('c2', 't', { parentId: 'p2' })], 60);
-      expect((await b.state.list({ parentId: 'p2' })).map((r) => r.id).sort()).toEqual(['c1', 'c2']);
+      expect(
+        (await b.state.list({ createdBefore: 30, offset: 1, limit: 5 })).map((r) => r.id),
+      ).toEqual(['p1']);
+      await b.state.insert(
+        [newInv('c1', 't', { parentId: 'p2' }), newInv('c2', 't', { parentId: 'p2' })],
+        60,
+      );
+      expect((await b.state.list({ parentId: 'p2' })).map((r) => r.id).sort()).toEqual([
+        'c1',
+        'c2',
+      ]);
       expect(await b.state.list({ parentId: 'p1' })).toEqual([]);
     });
 
@@ -53,7 +101,10 @@ export function stateSuite(h: BackendHarness): void {
       await b.orchestrator.acquire(['h1'], 'r1', 2);
       const all = await b.state.historyMany(['h1', 'h2', 'nope']);
       expect(Object.keys(all).sort()).toEqual(['h1', 'h2']);
-      expect(all.h1).toEqual([{ status: 'REGISTERED', runnerId: null, at: 1 }, { status: 'PENDING', runnerId: 'r1', at: 2 }]);
+      expect(all.h1).toEqual([
+        { status: 'REGISTERED', runnerId: null, at: 1 },
+        { status: 'PENDING', runnerId: 'r1', at: 2 },
+      ]);
       expect(all.h2).toEqual([{ status: 'REGISTERED', runnerId: null, at: 1 }]);
       expect(await b.state.historyMany([])).toEqual({});
     });
@@ -64,11 +115,25 @@ export function stateSuite(h: BackendHarness): void {
         { invocationId: 'l1', at: 5, level: 'info', message: 'first', fields: { task: 't', n: 1 } },
         { invocationId: 'l2', at: 6, level: 'warn', message: 'other', fields: {} },
       ]);
-      await b.state.appendLogs([{ invocationId: 'l1', at: 7, level: 'error', message: 'second', fields: { nested: { a: [1] } } }]);
+      await b.state.appendLogs([
+        {
+          invocationId: 'l1',
+          at: 7,
+          level: 'error',
+          message: 'second',
+          fields: { nested: { a: [1] } },
+        },
+      ]);
       await b.state.appendLogs([]);
       expect(await b.state.logs('l1')).toEqual([
         { invocationId: 'l1', at: 5, level: 'info', message: 'first', fields: { task: 't', n: 1 } },
-        { invocationId: 'l1', at: 7, level: 'error', message: 'second', fields: { nested: { a: [1] } } },
+        {
+          invocationId: 'l1',
+          at: 7,
+          level: 'error',
+          message: 'second',
+          fields: { nested: { a: [1] } },
+        },
       ]);
       expect(await b.state.logs('nope')).toEqual([]);
       await b.orchestrator.acquire(['l1'], 'r', 2);
@@ -97,11 +162,22 @@ export function stateSuite(h: BackendHarness): void {
     });
 
     it('keeps runner heartbeats and removes runners', async () => {
-      const info = { id: 'r1', kind: 'thread', hostname: 'h', pid: 1, startedAt: 1, heartbeatAt: 1, meta: { concurrency: 2 } };
+      const info = {
+        id: 'r1',
+        kind: 'thread',
+        hostname: 'h',
+        pid: 1,
+        startedAt: 1,
+        heartbeatAt: 1,
+        meta: { concurrency: 2 },
+      };
       await b.state.heartbeat(info);
       await b.state.heartbeat({ ...info, heartbeatAt: 5 });
       await b.state.heartbeat({ ...info, id: 'r2' });
-      expect((await b.state.runners()).map((r) => [r.id, r.heartbeatAt])).toEqual([['r1', 5], ['r2', 1]]);
+      expect((await b.state.runners()).map((r) => [r.id, r.heartbeatAt])).toEqual([
+        ['r1', 5],
+        ['r2', 1],
+      ]);
       expect((await b.state.runners())[0]!.meta).toEqual({ concurrency: 2 });
       await b.state.removeRunner('r1');
       expect((await b.state.runners()).map((r) => r.id)).toEqual(['r2']);

@@ -7,14 +7,22 @@ export function triggerStoreSuite(h: BackendHarness): void {
   describe(`${h.name}: trigger store`, () => {
     let b: Backends;
     let cfg: ReturnType<BackendHarness['freshConfig']>;
-    beforeEach(async () => { cfg = h.freshConfig(); b = await openBackends(cfg); });
-    afterEach(async () => { await b.close(); });
+    beforeEach(async () => {
+      cfg = h.freshConfig();
+      b = await openBackends(cfg);
+    });
+    afterEach(async () => {
+      await b.close();
+    });
 
     it('saves and replaces conditions', async () => {
       await b.triggers.saveCondition('c1', '{"a":1}');
       await b.triggers.saveCondition('c2', '{"b":2}');
       await b.triggers.saveCondition('c1', '{"a":3}');
-      expect(await b.triggers.conditions()).toEqual([{ id: 'c1', spec: '{"a":3}' }, { id: 'c2', spec: '{"b":2}' }]);
+      expect(await b.triggers.conditions()).toEqual([
+        { id: 'c1', spec: '{"a":3}' },
+        { id: 'c2', spec: '{"b":2}' },
+      ]);
     });
 
     it('compare-and-sets the last fire time', async () => {
@@ -42,7 +50,12 @@ export function triggerStoreSuite(h: BackendHarness): void {
       await b.triggers.addEvent({ id: 'e3', code: 'other', payload: '{}', at: 30 });
       expect((await b.triggers.events(0, 10)).map((e) => e.id)).toEqual(['e1', 'e2', 'e3']);
       expect((await b.triggers.events(15, 1)).map((e) => e.id)).toEqual(['e2']);
-      expect(await b.triggers.events(0, 10)).toContainEqual({ id: 'e1', code: 'user.signup', payload: '{"p":1}', at: 10 });
+      expect(await b.triggers.events(0, 10)).toContainEqual({
+        id: 'e1',
+        code: 'user.signup',
+        payload: '{"p":1}',
+        at: 10,
+      });
       expect(await b.triggers.purgeEvents(25)).toBe(2);
       expect((await b.triggers.events(0, 10)).map((e) => e.id)).toEqual(['e3']);
     });
@@ -68,8 +81,12 @@ export function triggerStoreSuite(h: BackendHarness): void {
 export function dataStoreSuite(h: BackendHarness): void {
   describe(`${h.name}: data store`, () => {
     let b: Backends;
-    beforeEach(async () => { b = await openBackends(h.freshConfig()); });
-    afterEach(async () => { await b.close(); });
+    beforeEach(async () => {
+      b = await openBackends(h.freshConfig());
+    });
+    afterEach(async () => {
+      await b.close();
+    });
 
     it('stores content-addressed blobs once, reads, counts and deletes them', async () => {
       const data = Buffer.alloc(4096, 7);

@@ -8,14 +8,24 @@ import { openBackends, type BackendHarness } from '../harness.js';
 import { taskapp, type App } from '../../../src/index.js';
 import { purgeInvocations } from '../../../src/orchestration/purge.js';
 
-class Flaky extends Error { constructor(m = 'flaky') { super(m); this.name = 'Flaky'; } }
+class Flaky extends Error {
+  constructor(m = 'flaky') {
+    super(m);
+    this.name = 'Flaky';
+  }
+}
 
 export function workflowStoreSuite(h: BackendHarness): void {
   describe(`${h.name}: workflow state and blob references`, () => {
     let b: Backends;
     let cfg: ReturnType<BackendHarness['freshConfig']>;
-    beforeEach(async () => { cfg = h.freshConfig(); b = await openBackends(cfg); });
-    afterEach(async () => { await b.close(); });
+    beforeEach(async () => {
+      cfg = h.freshConfig();
+      b = await openBackends(cfg);
+    });
+    afterEach(async () => {
+      await b.close();
+    });
 
     it('gets, sets and lists workflow keys, per workflow', async () => {
       expect(await b.workflows.wfGet('w1', 'k')).toBeNull();
@@ -36,7 +46,9 @@ export function workflowStoreSuite(h: BackendHarness): void {
       expect(await b.workflows.wfSetIfAbsent('w', 'seq:1', 'second')).toBe('first');
       const peers = h.shared ? await Promise.all([openBackends(cfg), openBackends(cfg)]) : [];
       const racers = [b, b, b, ...peers];
-      const got = await Promise.all(racers.map((x, i) => x.workflows.wfSetIfAbsent('w', 'race', `v${i}`)));
+      const got = await Promise.all(
+        racers.map((x, i) => x.workflows.wfSetIfAbsent('w', 'race', `v${i}`)),
+      );
       await Promise.all(peers.map((p) => p.close()));
       expect(new Set(got).size).toBe(1);
       expect(await b.workflows.wfGet('w', 'race')).toBe(got[0]);
@@ -69,8 +81,11 @@ export function workflowStoreSuite(h: BackendHarness): void {
 export function workflowEngineSuite(h: BackendHarness): void {
   describe(`${h.name}: workflows and argument store end to end`, () => {
     let app: App;
-    afterEach(async () => { await app?.close(); });
-    const make = (extra: Record<string, unknown> = {}) => (app = taskapp({ ...h.freshConfig(), configFile: false, errors: [Flaky], ...extra }));
+    afterEach(async () => {
+      await app?.close();
+    });
+    const make = (extra: Record<string, unknown> = {}) =>
+      (app = taskapp({ ...h.freshConfig(), configFile: false, errors: [Flaky], ...extra }));
     const fast = { kind: 'fixed', baseSeconds: 0.01, jitter: false } as const;
 
     it('replays random/uuid/now and finished steps on retry; data is shared across the workflow', async () => {
@@ -82,37 +97,55 @@ export function workflowEngineSuite(h: BackendHarness): void {
         expect(await ctx.wf.getData('tracking')).toMatch(/^TRK-7-/);
         return { id: `pay-${orderId}`, workflow: ctx.wf.id };
       });
-      const order = app.task('order', async ({ orderId }: { orderId: number }, ctx) => {
-        const r = ctx.wf.random();
-        const tracking = `TRK-${orderId}-${Math.floor(r * 1e5)}`;
-        await ctx.wf.setData('tracking', tracking);
-        const payment = await ctx.wf.executeTask(charge, { orderId });
-        await ctx.wf.setData('payment', payment.id);
-        const at = ctx.wf.now();
-        const id = ctx.wf.uuid();
-        seen.push({ r, u: id, n: at });
-        if (ctx.attempt < 3) throw new Flaky();
-        return { tracking, at, id, workflow: ctx.wf.id, payment };
-      }, { maxRetries: 3, retryFor: [Flaky], retryBackoff: fast });
+      const order = app.task(
+        'order',
+        async ({ orderId }: { orderId: number }, ctx) => {
+          const r = ctx.wf.random();
+          const tracking = `TRK-${orderId}-${Math.floor(r * 1e5)}`;
+          await ctx.wf.setData('tracking', tracking);
+          const payment = await ctx.wf.executeTask(charge, { orderId });
+          await ctx.wf.setData('payment', payment.id);
+          const at = ctx.wf.now();
+          const id = ctx.wf.uuid();
+          seen.push({ r, u: id, n: at });
+          if (ctx.attempt < 3) {
+            throw new Flaky();
+          }
+          return { tracking, at, id, workflow: ctx.wf.id, payment };
+        },
+        { maxRetries: 3, retryFor: [Flaky], retryBackoff: fast },
+      );
       await app.startRunner({ concurrency: 2 });
       const inv = await order.call({ orderId: 7 });
       const res = await inv.result({ timeoutMs: 20_000 });
       expect(seen).toHaveLength(3);
       expect(new Set(seen.map((s) => JSON.stringify(s))).size).toBe(1);
       expect(charges).toHaveLength(1);
-      expect(res).toMatchObject({ tracking: expect.stringMatching(/^TRK-7-\d+$/), workflow: inv.id, at: seen[0]!.n, id: seen[0]!.u,
-        payment: { id: 'pay-7', workflow: inv.id } });
+      expect(res).toMatchObject({
+        tracking: expect.stringMatching(/^TRK-7-\d+$/),
+        workflow: inv.id,
+        at: seen[0]!.n,
+        id: seen[0]!.u,
+        payment: { id: 'pay-7', workflow: inv.id },
+      });
       const { state, workflows } = await app.backends();
       const child = await state.get(charges[0]!);
       expect(child).toMatchObject({ parentId: inv.id, workflowId: inv.id, status: 'SUCCESS' });
       expect(JSON.parse((await workflows.wfGet(inv.id, 'd:payment'))!)).toBe('pay-7');
       // The dashboard's invocation page shows the workflow, its steps and data.
       const detail = await new MonitorData(app).detail(charges[0]!);
-      expect(detail.workflow).toMatchObject({ id: inv.id, type: 'order', status: 'SUCCESS',
-        steps: [{ taskId: 'charge', invocationId: charges[0], status: 'SUCCESS' }], data: { tracking: expect.stringMatching(/^TRK-7-/), payment: 'pay-7' } });
+      expect(detail.workflow).toMatchObject({
+        id: inv.id,
+        type: 'order',
+        status: 'SUCCESS',
+        steps: [{ taskId: 'charge', invocationId: charges[0], status: 'SUCCESS' }],
+        data: { tracking: expect.stringMatching(/^TRK-7-/), payment: 'pay-7' },
+      });
       const web = createWebApp(app);
       try {
-        const page = await (await web.hono.request(`http://127.0.0.1:8000/invocations/${inv.id}`)).text();
+        const page = await (
+          await web.hono.request(`http://127.0.0.1:8000/invocations/${inv.id}`)
+        ).text();
         expect(page).toContain(`Workflow <span class="mono muted">${inv.id}</span>`);
         expect(page).toContain('pay-7');
       } finally {
@@ -122,9 +155,15 @@ export function workflowEngineSuite(h: BackendHarness): void {
 
     it('force_new_workflow starts a child workflow linked to its parent', async () => {
       make();
-      const sub = app.task('sub', async (_: Record<string, never>, ctx) => ctx.wf.id, { forceNewWorkflow: true });
+      const sub = app.task('sub', async (_: Record<string, never>, ctx) => ctx.wf.id, {
+        forceNewWorkflow: true,
+      });
       const joined = app.task('joined', async (_: Record<string, never>, ctx) => ctx.wf.id);
-      const root = app.task('root', async (_: Record<string, never>, ctx) => ({ own: ctx.wf.id, sub: await sub.run({}), joined: await joined.run({}) }));
+      const root = app.task('root', async (_: Record<string, never>, ctx) => ({
+        own: ctx.wf.id,
+        sub: await sub.run({}),
+        joined: await joined.run({}),
+      }));
       await app.startRunner({ concurrency: 3 });
       const inv = await root.call({});
       const r = await inv.result({ timeoutMs: 20_000 });
@@ -132,19 +171,28 @@ export function workflowEngineSuite(h: BackendHarness): void {
       expect(r.joined).toBe(inv.id);
       expect(r.sub).not.toBe(inv.id);
       const meta = JSON.parse((await (await app.backends()).workflows.wfGet(r.sub, '@meta'))!);
-      expect(meta).toMatchObject({ type: 'sub', rootInvocationId: r.sub, parentWorkflowId: inv.id, parentInvocationId: inv.id });
+      expect(meta).toMatchObject({
+        type: 'sub',
+        rootInvocationId: r.sub,
+        parentWorkflowId: inv.id,
+        parentInvocationId: inv.id,
+      });
     });
 
     it('sleeps and waits for a matching event while PAUSED', async () => {
       make();
       const wait = app.task('wait', async ({ user }: { user: number }, ctx) => {
-        const ev = await ctx.wf.waitForEvent<{ user: number; ok: boolean }>('payment.done', { user });
+        const ev = await ctx.wf.waitForEvent<{ user: number; ok: boolean }>('payment.done', {
+          user,
+        });
         await ctx.wf.sleep(30);
         return ev;
       });
       await app.startRunner({ concurrency: 1 });
       const inv = await wait.call({ user: 2 });
-      for (let i = 0; i < 200 && (await inv.status()) !== 'PAUSED'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 200 && (await inv.status()) !== 'PAUSED'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await app.emit('payment.done', { user: 1, ok: false });
       await app.emit('payment.done', { user: 2, ok: true });
       expect(await inv.result({ timeoutMs: 20_000 })).toEqual({ user: 2, ok: true });
@@ -153,10 +201,15 @@ export function workflowEngineSuite(h: BackendHarness): void {
 
     it('strict determinism fails a workflow task that calls Math.random directly', async () => {
       make({ determinism: 'strict' });
-      const bad = app.task('bad', async (_: Record<string, never>, ctx) => { ctx.wf.now(); return Math.random(); });
+      const bad = app.task('bad', async (_: Record<string, never>, ctx) => {
+        ctx.wf.now();
+        return Math.random();
+      });
       const plain = app.task('plain', async () => Math.random() < 2);
       await app.startRunner({ concurrency: 1 });
-      await expect(bad.run({}, { timeoutMs: 10_000 })).rejects.toMatchObject({ message: expect.stringMatching(/DeterminismError.*Math\.random\(\)/s) });
+      await expect(bad.run({}, { timeoutMs: 10_000 })).rejects.toMatchObject({
+        message: expect.stringMatching(/DeterminismError.*Math\.random\(\)/s),
+      });
       expect(await plain.run({}, { timeoutMs: 10_000 })).toBe(true);
     });
 
@@ -164,9 +217,15 @@ export function workflowEngineSuite(h: BackendHarness): void {
       make();
       const lines: string[] = [];
       const write = process.stderr.write.bind(process.stderr);
-      process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => { lines.push(String(chunk)); return write(chunk, ...rest); }) as typeof process.stderr.write;
+      process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        lines.push(String(chunk));
+        return write(chunk, ...rest);
+      }) as typeof process.stderr.write;
       try {
-        const loose = app.task('loose', async (_: Record<string, never>, ctx) => { ctx.wf.now(); return [Date.now() > 0, Date.now() > 0]; });
+        const loose = app.task('loose', async (_: Record<string, never>, ctx) => {
+          ctx.wf.now();
+          return [Date.now() > 0, Date.now() > 0];
+        });
         await app.startRunner({ concurrency: 1 });
         expect(await loose.run({}, { timeoutMs: 10_000 })).toEqual([true, true]);
       } finally {
@@ -179,16 +238,24 @@ export function workflowEngineSuite(h: BackendHarness): void {
 
     it('1,000 invocations sharing a 1 MB argument store it once; purge removes it', async () => {
       make();
-      const size = app.task('size', async ({ blob, i }: { blob: string; i: number }) => blob.length + i);
+      const size = app.task(
+        'size',
+        async ({ blob, i }: { blob: string; i: number }) => blob.length + i,
+      );
       const big = 'x'.repeat(1024 * 1024);
-      const group = await size.parallelize(Array.from({ length: 1000 }, (_, i) => ({ i })), { common: { blob: big } });
+      const group = await size.parallelize(
+        Array.from({ length: 1000 }, (_, i) => ({ i })),
+        { common: { blob: big } },
+      );
       const one = await size.call({ blob: big, i: -1 });
       const { data } = await app.backends();
       const stats = await data.stats();
       expect(stats.count).toBe(1);
       expect(stats.bytes).toBeGreaterThanOrEqual(big.length);
       expect(stats.bytes).toBeLessThan(big.length + 100);
-      console.log(`[${h.name}] 1,000 x 1 MB: data store holds ${stats.count} blob, ${stats.bytes} bytes`);
+      console.log(
+        `[${h.name}] 1,000 x 1 MB: data store holds ${stats.count} blob, ${stats.bytes} bytes`,
+      );
       await app.startRunner({ concurrency: 8 });
       const results = await group.all();
       expect(results).toEqual(Array.from({ length: 1000 }, (_, i) => big.length + i));

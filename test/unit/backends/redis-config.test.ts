@@ -24,7 +24,10 @@ describe('redis backend configuration', () => {
   });
 
   it('fails at start on an unreachable server, naming the URL without its password', async () => {
-    const err = await openBackends({ backend: 'redis', redis: { url: 'redis://u:hunter2@127.0.0.1:1' } }).catch((e: unknown) => e);
+    const err = await openBackends({
+      backend: 'redis',
+      redis: { url: 'redis://u:hunter2@127.0.0.1:1' },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toContain('redis://u:****@127.0.0.1:1');
     expect((err as Error).message).not.toContain('hunter2');
@@ -33,7 +36,11 @@ describe('redis backend configuration', () => {
 
   it('fails at start on an unreachable RabbitMQ, naming the URL without its password', async () => {
     // The broker is built first, so the redis roles never connect here.
-    const err = await openBackends({ backend: 'redis', broker: 'rabbitmq', rabbitmq: { url: 'amqp://u:hunter2@127.0.0.1:1' } }).catch((e: unknown) => e);
+    const err = await openBackends({
+      backend: 'redis',
+      broker: 'rabbitmq',
+      rabbitmq: { url: 'amqp://u:hunter2@127.0.0.1:1' },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toContain('amqp://u:****@127.0.0.1:1');
     expect((err as Error).message).not.toContain('hunter2');

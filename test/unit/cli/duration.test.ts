@@ -13,7 +13,9 @@ describe('parseDuration', () => {
 
   it('rejects anything else as a usage error (exit 2)', () => {
     for (const bad of ['', '10', 'ten minutes', '10m garbage', '-5m']) {
-      expect(() => parseDuration(bad, 'since')).toThrow(expect.objectContaining({ code: 'USAGE', exitCode: 2 }));
+      expect(() => parseDuration(bad, 'since')).toThrow(
+        expect.objectContaining({ code: 'USAGE', exitCode: 2 }),
+      );
     }
   });
 });

@@ -3,25 +3,27 @@ import { tomlKeyLines } from '../../../src/config/toml-lines.js';
 
 describe('tomlKeyLines', () => {
   it('finds keys in tables, dotted and quoted keys, and skips multi-line strings', () => {
-    const lines = tomlKeyLines([
-      'app_id = "x"            # 1',
-      '',
-      '[runner]',
-      'concurrency = 4',
-      'kind = "a = b"',
-      '',
-      '[tasks.add]',
-      'max_retries = 3',
-      'retry_backoff.kind = "fixed"',
-      '"odd.key" = 1',
-      'doc = """',
-      'fake = 1',
-      '"""',
-      'after = 2',
-      'list = [',
-      '  "a",',
-      ']',
-    ].join('\n'));
+    const lines = tomlKeyLines(
+      [
+        'app_id = "x"            # 1',
+        '',
+        '[runner]',
+        'concurrency = 4',
+        'kind = "a = b"',
+        '',
+        '[tasks.add]',
+        'max_retries = 3',
+        'retry_backoff.kind = "fixed"',
+        '"odd.key" = 1',
+        'doc = """',
+        'fake = 1',
+        '"""',
+        'after = 2',
+        'list = [',
+        '  "a",',
+        ']',
+      ].join('\n'),
+    );
     expect(lines.get('app_id')).toBe(1);
     expect(lines.get('runner')).toBe(3);
     expect(lines.get('runner.concurrency')).toBe(4);

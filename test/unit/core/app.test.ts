@@ -3,24 +3,45 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  BackendError, DuplicateTaskError, InvalidArgumentsError, SerializationError, taskapp, TimeoutError, type App, type Invocation,
+  BackendError,
+  DuplicateTaskError,
+  InvalidArgumentsError,
+  SerializationError,
+  taskapp,
+  TimeoutError,
+  type App,
+  type Invocation,
 } from '../../../src/index.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const apps: App[] = [];
-const make = (opts: Parameters<typeof taskapp>[0] = {}) => { const a = taskapp({ backend: 'memory', configFile: false, ...opts }); apps.push(a); return a; };
-afterEach(async () => { await Promise.all(apps.splice(0).map((a) => a.close())); });
+const make = (opts: Parameters<typeof taskapp>[0] = {}) => {
+  const a = taskapp({ backend: 'memory', configFile: false, ...opts });
+  apps.push(a);
+  return a;
+};
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
 
 describe('dev mode (dev_mode_force_sync)', () => {
   it('runs tasks inline at call(), through the same statuses, with no runner', async () => {
     const app = make({ devModeForceSync: true, backend: 'sqlite' });
     let ran = 0;
-    const add = app.task('add', async ({ x, y }: { x: number; y: number }) => { ran++; return x + y; });
+    const add = app.task('add', async ({ x, y }: { x: number; y: number }) => {
+      ran++;
+      return x + y;
+    });
     const inv = await add.call({ x: 1, y: 2 });
     expect(ran).toBe(1);
     expect(await inv.status()).toBe('SUCCESS');
     expect(await inv.result()).toBe(3);
-    expect((await inv.history()).map((h) => h.status)).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'SUCCESS']);
+    expect((await inv.history()).map((h) => h.status)).toEqual([
+      'REGISTERED',
+      'PENDING',
+      'RUNNING',
+      'SUCCESS',
+    ]);
     expect((await app.backends()).names.state).toBe('memory');
   });
 
@@ -30,9 +51,19 @@ describe('dev mode (dev_mode_force_sync)', () => {
       const app = make();
       expect(app.devMode).toBe(true);
       let attempts = 0;
-      const flaky = app.task('flaky', async () => { if (++attempts < 2) throw new Error('once'); return 'ok'; },
-        { maxRetries: 1, retryFor: ['Error'], retryBackoff: { baseSeconds: 0, jitter: false } });
-      const fib = app.task('fib', async ({ n }: { n: number }): Promise<number> => (n <= 1 ? n : (await fib.run({ n: n - 1 })) + (await fib.run({ n: n - 2 }))));
+      const flaky = app.task(
+        'flaky',
+        async () => {
+          if (++attempts < 2) {
+            throw new Error('once');
+          }
+          return 'ok';
+        },
+        { maxRetries: 1, retryFor: ['Error'], retryBackoff: { baseSeconds: 0, jitter: false } },
+      );
+      const fib = app.task('fib', async ({ n }: { n: number }): Promise<number> =>
+        n <= 1 ? n : (await fib.run({ n: n - 1 })) + (await fib.run({ n: n - 2 })),
+      );
       expect(await fib.run({ n: 10 })).toBe(55);
       expect(await flaky.run({})).toBe('ok');
       expect(attempts).toBe(2);
@@ -56,7 +87,9 @@ describe('bad input', () => {
     for (const bad of [5, 'x', null, [1, 2], new Date()]) {
       await expect(t.call(bad as never)).rejects.toBeInstanceOf(InvalidArgumentsError);
     }
-    await expect(t.call([1] as never)).rejects.toThrow(/task "t" takes one plain object of named arguments, got an array/);
+    await expect(t.call([1] as never)).rejects.toThrow(
+      /task "t" takes one plain object of named arguments, got an array/,
+    );
   });
 
   it('fails at call() for an argument it cannot serialize, naming task, argument and type, storing nothing', async () => {
@@ -74,7 +107,9 @@ describe('bad input', () => {
     const inv = await t.call({});
     const err = await inv.result({ timeoutMs: 30 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
-    expect((err as Error).message).toContain(`invocation ${inv.id} did not finish within 30 ms (last status REGISTERED)`);
+    expect((err as Error).message).toContain(
+      `invocation ${inv.id} did not finish within 30 ms (last status REGISTERED)`,
+    );
   });
 
   it('reports a corrupted SQLite file clearly and leaves it untouched', async () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkTransition, FINAL_STATUSES, OWNED_STATUSES, RECOVERY_STATUSES, STATUSES, TRANSITIONS, type Status } from '../../../src/core/status.js';
+import {
+  checkTransition,
+  FINAL_STATUSES,
+  OWNED_STATUSES,
+  RECOVERY_STATUSES,
+  STATUSES,
+  TRANSITIONS,
+  type Status,
+} from '../../../src/core/status.js';
 import { IllegalTransitionError, WrongOwnerError } from '../../../src/core/errors.js';
 
 // The table as DESIGN.md section 3 states it (plus PAUSED -> RUNNING_RECOVERY), written out again on
@@ -24,8 +32,14 @@ const LEGAL: Record<Status, Status[]> = {
 describe('status state machine', () => {
   it('has the fourteen pynenc statuses and the final ones', () => {
     expect(STATUSES.length).toBe(14);
-    expect([...FINAL_STATUSES].sort()).toEqual(['CONCURRENCY_CONTROLLED_FINAL', 'FAILED', 'SUCCESS']);
-    for (const f of FINAL_STATUSES) expect(TRANSITIONS[f]).toEqual([]);
+    expect([...FINAL_STATUSES].sort()).toEqual([
+      'CONCURRENCY_CONTROLLED_FINAL',
+      'FAILED',
+      'SUCCESS',
+    ]);
+    for (const f of FINAL_STATUSES) {
+      expect(TRANSITIONS[f]).toEqual([]);
+    }
   });
 
   const pairs = STATUSES.flatMap((from) => STATUSES.map((to) => [from, to] as const));
@@ -40,7 +54,9 @@ describe('status state machine', () => {
     }
   });
 
-  const ownedMoves = STATUSES.filter((s) => OWNED_STATUSES.has(s)).flatMap((from) => LEGAL[from].map((to) => [from, to] as const));
+  const ownedMoves = STATUSES.filter((s) => OWNED_STATUSES.has(s)).flatMap((from) =>
+    LEGAL[from].map((to) => [from, to] as const),
+  );
   it.each(ownedMoves)('%s -> %s by another runner: only recovery may', (from, to) => {
     if (RECOVERY_STATUSES.has(to)) {
       expect(checkTransition('i', from, to, 'owner', 'other')).toBeNull();
@@ -57,7 +73,11 @@ describe('status state machine', () => {
   });
 
   it('names the invocation, both statuses and the owners in its errors', () => {
-    expect(() => checkTransition('inv-1', 'SUCCESS', 'RUNNING', null, 'r')).toThrow(/inv-1: illegal status change SUCCESS -> RUNNING/);
-    expect(() => checkTransition('inv-2', 'RUNNING', 'SUCCESS', 'a', 'b')).toThrow(/runner b may not move it RUNNING -> SUCCESS; it is owned by a/);
+    expect(() => checkTransition('inv-1', 'SUCCESS', 'RUNNING', null, 'r')).toThrow(
+      /inv-1: illegal status change SUCCESS -> RUNNING/,
+    );
+    expect(() => checkTransition('inv-2', 'RUNNING', 'SUCCESS', 'a', 'b')).toThrow(
+      /runner b may not move it RUNNING -> SUCCESS; it is owned by a/,
+    );
   });
 });

@@ -22,7 +22,10 @@ afterAll(() => tmp.cleanup());
 
 describe('taskapp monitor, not a terminal', () => {
   it('prints one plain snapshot and exits 0', () => {
-    const r = spawnSync('node', [...CLI, 'monitor', '--config', toml, '--filter', 'FAILED'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('node', [...CLI, 'monitor', '--config', toml, '--filter', 'FAILED'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('taskapp monitor · app shop · sqlite');
     expect(r.stdout).toMatch(/SUCCESS\s+6/);
@@ -34,13 +37,22 @@ describe('taskapp monitor, not a terminal', () => {
 
 describe('taskapp web', () => {
   it('listens on 127.0.0.1, serves the API and stops on SIGTERM', async () => {
-    const child = spawn('node', [...CLI, 'web', '--config', toml, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', [...CLI, 'web', '--config', toml, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
     try {
       let url: string | undefined;
-      for (let i = 0; i < 300 && !url; i++) { url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]; await new Promise((r) => setTimeout(r, 50)); }
+      for (let i = 0; i < 300 && !url; i++) {
+        url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+        await new Promise((r) => setTimeout(r, 50));
+      }
       expect(url, out).toBeDefined();
       expect(out).toContain('read-only');
       const o = await (await fetch(`${url}/api/overview`)).json();
@@ -51,7 +63,9 @@ describe('taskapp web', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+      }
     }
   });
 });

@@ -3,15 +3,34 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { taskapp, type App } from '../../../src/index.js';
 
 const apps: App[] = [];
-afterEach(async () => { await Promise.all(apps.splice(0).map((a) => a.close())); });
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
 
 describe('runner metrics endpoint', () => {
   it('starts with the first runner when metrics_port is set, and closes with the app', async () => {
-    const app = taskapp({ backend: 'memory', configFile: false, monitor: { metricsPort: 0 }, logging_level: 'error' });
+    const app = taskapp({
+      backend: 'memory',
+      configFile: false,
+      monitor: { metricsPort: 0 },
+      logging_level: 'error',
+    });
     apps.push(app);
     const ok = app.task('ok', async () => 1);
-    const bad = app.task('bad', async () => { throw new Error('no'); });
-    const flaky = app.task('flaky', async () => { throw new Error('later'); }, { maxRetries: 1, retryFor: ['*'], retryBackoff: { kind: 'fixed', baseSeconds: 0, jitter: false } });
+    const bad = app.task('bad', async () => {
+      throw new Error('no');
+    });
+    const flaky = app.task(
+      'flaky',
+      async () => {
+        throw new Error('later');
+      },
+      {
+        maxRetries: 1,
+        retryFor: ['*'],
+        retryBackoff: { kind: 'fixed', baseSeconds: 0, jitter: false },
+      },
+    );
     expect(await app.metricsPort()).toBeUndefined();
     const runner = await app.startRunner({ runner: 'thread', concurrency: 2 });
     const port = await app.metricsPort();

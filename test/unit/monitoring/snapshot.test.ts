@@ -1,13 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MonitorData, RateTracker, formatAge, parseStatuses, sparkline, spansOf } from '../../../src/monitoring/snapshot.js';
+import {
+  MonitorData,
+  RateTracker,
+  formatAge,
+  parseStatuses,
+  sparkline,
+  spansOf,
+} from '../../../src/monitoring/snapshot.js';
 import { seedMonitorApp, type SeededApp } from '../../helpers/monitor-app.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const tmp = tempDir('taskapp-monitor-');
 let s: SeededApp;
 let data: MonitorData;
-beforeAll(async () => { s = await seedMonitorApp(tmp.dir); data = new MonitorData(s.app); });
-afterAll(async () => { await s?.app.close(); tmp.cleanup(); });
+beforeAll(async () => {
+  s = await seedMonitorApp(tmp.dir);
+  data = new MonitorData(s.app);
+});
+afterAll(async () => {
+  await s?.app.close();
+  tmp.cleanup();
+});
 
 describe('MonitorData on a seeded sqlite app', () => {
   it('counts by status and lists the latest invocations', async () => {
@@ -30,7 +43,9 @@ describe('MonitorData on a seeded sqlite app', () => {
     expect(p2.hasNext).toBe(false);
     expect(new Set([...p1.rows, ...p2.rows].map((r) => r.id)).size).toBe(8);
     expect((await data.invocations({ taskId: 'add' })).rows).toHaveLength(5);
-    expect((await data.invocations({ statuses: ['FAILED', 'RETRY'] })).rows.map((r) => r.taskId).sort()).toEqual(['boom', 'flaky']);
+    expect(
+      (await data.invocations({ statuses: ['FAILED', 'RETRY'] })).rows.map((r) => r.taskId).sort(),
+    ).toEqual(['boom', 'flaky']);
     expect((await data.invocations({ to: 0 })).rows).toEqual([]);
     expect((await data.invocations({ from: Date.now() + 60_000 })).rows).toEqual([]);
   });
@@ -40,14 +55,21 @@ describe('MonitorData on a seeded sqlite app', () => {
     expect(boom.args).toEqual({ why: 'bad input' });
     expect(boom.error).toMatchObject({ name: 'RangeError', message: 'boom: bad input' });
     expect(boom.error!.stack).toContain('RangeError');
-    expect(boom.history.map((h) => h.status)).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'FAILED']);
+    expect(boom.history.map((h) => h.status)).toEqual([
+      'REGISTERED',
+      'PENDING',
+      'RUNNING',
+      'FAILED',
+    ]);
     const sum = await data.detail(s.ids.sum);
     expect(sum.result).toBe(10);
     expect(sum.children.map((c) => c.taskId)).toEqual(['add', 'add']);
     expect(sum.history.map((h) => h.status)).toContain('PAUSED');
     const child = await data.detail(sum.children[0]!.id);
     expect(child.parent?.id).toBe(s.ids.sum);
-    expect(child.logs.map((l) => [l.message, l.fields.x, l.fields.task])).toEqual([['adding', 1, 'add']]);
+    expect(child.logs.map((l) => [l.message, l.fields.x, l.fields.task])).toEqual([
+      ['adding', 1, 'add'],
+    ]);
     await expect(data.detail('nope')).rejects.toThrow(/no invocation with id nope/);
   });
 
@@ -79,11 +101,18 @@ describe('MonitorData on a seeded sqlite app', () => {
 describe('helpers', () => {
   it('spans run from RUNNING/RESUMED to the next status, or to now', () => {
     const h = [
-      { status: 'REGISTERED' as const, runnerId: null, at: 0 }, { status: 'PENDING' as const, runnerId: 'r', at: 1 },
-      { status: 'RUNNING' as const, runnerId: 'r', at: 2 }, { status: 'PAUSED' as const, runnerId: 'r', at: 5 },
+      { status: 'REGISTERED' as const, runnerId: null, at: 0 },
+      { status: 'PENDING' as const, runnerId: 'r', at: 1 },
+      { status: 'RUNNING' as const, runnerId: 'r', at: 2 },
+      { status: 'PAUSED' as const, runnerId: 'r', at: 5 },
       { status: 'RESUMED' as const, runnerId: 'r', at: 7 },
     ];
-    expect(spansOf({ id: 'i', taskId: 't' }, h, 10).map((x) => [x.start, x.end, x.status])).toEqual([[2, 5, 'PAUSED'], [7, 10, 'RUNNING']]);
+    expect(spansOf({ id: 'i', taskId: 't' }, h, 10).map((x) => [x.start, x.end, x.status])).toEqual(
+      [
+        [2, 5, 'PAUSED'],
+        [7, 10, 'RUNNING'],
+      ],
+    );
   });
   it('rates, sparklines, ages and status filters', () => {
     const r = new RateTracker(3);

@@ -15,14 +15,17 @@ import { tempDir } from '../../helpers/tmp.js';
 import { ensureBuilt } from '../../cli/helpers.js';
 
 const haveTmux = spawnSync('tmux', ['-V']).status === 0;
-if (!haveTmux && process.env.TASKAPP_TEST_SERVICES === 'required') throw new Error('tmux is missing: .ci/run must apt-get install -y tmux');
+if (!haveTmux && process.env.TASKAPP_TEST_SERVICES === 'required') {
+  throw new Error('tmux is missing: .ci/run must apt-get install -y tmux');
+}
 const ROOT = process.cwd();
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 describe.skipIf(!haveTmux)('taskapp monitor in tmux', () => {
   const tmp = tempDir('taskapp-tui-tmux-');
   const sock = `taskapp-test-${process.pid}`;
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
   const screen = (ansi = false) => tmux('capture-pane', '-p', ...(ansi ? ['-e'] : []), '-t', 'mon');
   const keys = (...k: string[]) => tmux('send-keys', '-t', 'mon', ...k);
   const alive = () => spawnSync('tmux', ['-L', sock, 'has-session', '-t', 'mon']).status === 0;
@@ -30,7 +33,9 @@ describe.skipIf(!haveTmux)('taskapp monitor in tmux', () => {
     let last = '';
     for (let i = 0; i < tries; i++) {
       last = alive() ? screen() : '(session ended)';
-      if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
+      if (typeof text === 'string' ? last.includes(text) : text.test(last)) {
+        return last;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`screen never showed ${text}; last screen:\n${last}`);
@@ -44,13 +49,32 @@ describe.skipIf(!haveTmux)('taskapp monitor in tmux', () => {
     s = await seedMonitorApp(tmp.dir);
     runner = await s.app.startRunner({ runner: 'thread', concurrency: 2 });
     await s.app.getTask('slow')!.call({ ms: 60_000 });
-    writeFileSync(join(tmp.dir, 'taskapp.toml'), 'app_id = "shop"\nbackend = "sqlite"\nlogging_level = "error"\n[sqlite]\npath = "monitor.db"\n');
+    writeFileSync(
+      join(tmp.dir, 'taskapp.toml'),
+      'app_id = "shop"\nbackend = "sqlite"\nlogging_level = "error"\n[sqlite]\npath = "monitor.db"\n',
+    );
     // CI=true (as CI sets it) makes ink print only the last frame: a person at a terminal has no CI.
     const cmd = `cd ${ROOT} && exec env -u CI -u CONTINUOUS_INTEGRATION node bin/run.js monitor --config ${join(tmp.dir, 'taskapp.toml')} --refresh 300`;
-    tmux('new-session', '-d', '-s', 'mon', '-x', '120', '-y', '48', '-e', 'TERM=xterm-256color', '-e', 'FORCE_COLOR=1', cmd);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'mon',
+      '-x',
+      '120',
+      '-y',
+      '48',
+      '-e',
+      'TERM=xterm-256color',
+      '-e',
+      'FORCE_COLOR=1',
+      cmd,
+    );
   });
   afterAll(async () => {
-    if (alive()) spawnSync('tmux', ['-L', sock, 'kill-server']);
+    if (alive()) {
+      spawnSync('tmux', ['-L', sock, 'kill-server']);
+    }
     await runner?.stop({ graceMs: 0 });
     await s?.app.close();
     tmp.cleanup();
@@ -69,7 +93,10 @@ describe.skipIf(!haveTmux)('taskapp monitor in tmux', () => {
 
     writeFileSync(join(ARTIFACTS, 'monitor.txt'), screen());
     // docs/monitor.png (the README's) is refreshed only with TASKAPP_UPDATE_SCREENSHOTS=1.
-    const png = process.env.TASKAPP_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'monitor.png') : join(ARTIFACTS, 'monitor.png');
+    const png =
+      process.env.TASKAPP_UPDATE_SCREENSHOTS === '1'
+        ? join(ROOT, 'docs', 'monitor.png')
+        : join(ARTIFACTS, 'monitor.png');
     writeFileSync(join(ARTIFACTS, 'monitor.html'), ansiToHtml(screen(true)));
 
     // Filter to FAILED, then open the failed invocation's detail.
@@ -95,15 +122,30 @@ describe.skipIf(!haveTmux)('taskapp monitor in tmux', () => {
     await waitFor(/parent sum \w{8} SUCCESS/);
 
     keys('q');
-    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && alive(); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(alive()).toBe(false);
-    if (existsSync('/usr/bin/chromium')) await pngOf(join(ARTIFACTS, 'monitor.html'), png);
+    if (existsSync('/usr/bin/chromium')) {
+      await pngOf(join(ARTIFACTS, 'monitor.html'), png);
+    }
   });
 });
 
 async function pngOf(htmlPath: string, png: string): Promise<void> {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`file://${htmlPath}`);

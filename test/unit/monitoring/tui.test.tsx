@@ -1,28 +1,105 @@
 /** The terminal view's components and keys, frame by frame (ink-testing-library), on fake data. */
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emptyCounts, type InvocationDetail, type InvocationRow, type RunnerView } from '../../../src/monitoring/snapshot.js';
+import {
+  emptyCounts,
+  type InvocationDetail,
+  type InvocationRow,
+  type RunnerView,
+} from '../../../src/monitoring/snapshot.js';
 import { Counts, Detail, InvocationList, Runners } from '../../../src/monitoring/tui/components.js';
 import { MonitorApp } from '../../../src/monitoring/tui/monitor-app.js';
 import { plainSnapshot } from '../../../src/monitoring/tui/plain.js';
-import { parseFilter, type TuiSnapshot, type TuiSource } from '../../../src/monitoring/tui/source.js';
+import {
+  parseFilter,
+  type TuiSnapshot,
+  type TuiSource,
+} from '../../../src/monitoring/tui/source.js';
 
 const NOW = 1_700_000_000_000;
-const row = (id: string, taskId: string, status: InvocationRow['status'], ageS: number, owner: string | null = null): InvocationRow =>
-  ({ id, taskId, status, owner, attempt: 1, parentId: null, createdAt: NOW - ageS * 1000, updatedAt: NOW - ageS * 1000 });
-const ROWS = [row('aaaa1111-x', 'add', 'RUNNING', 2, 'thread@h:1'), row('bbbb2222-x', 'boom', 'FAILED', 30), row('cccc3333-x', 'flaky', 'RETRY', 90)];
-const RUNNER: RunnerView = { id: 'thread@h:1', kind: 'thread', hostname: 'h', pid: 1, startedAt: NOW - 60_000, heartbeatAt: NOW - 500, heartbeatAgeMs: 500, alive: true, owns: [ROWS[0]!] };
+const row = (
+  id: string,
+  taskId: string,
+  status: InvocationRow['status'],
+  ageS: number,
+  owner: string | null = null,
+): InvocationRow => ({
+  id,
+  taskId,
+  status,
+  owner,
+  attempt: 1,
+  parentId: null,
+  createdAt: NOW - ageS * 1000,
+  updatedAt: NOW - ageS * 1000,
+});
+const ROWS = [
+  row('aaaa1111-x', 'add', 'RUNNING', 2, 'thread@h:1'),
+  row('bbbb2222-x', 'boom', 'FAILED', 30),
+  row('cccc3333-x', 'flaky', 'RETRY', 90),
+];
+const RUNNER: RunnerView = {
+  id: 'thread@h:1',
+  kind: 'thread',
+  hostname: 'h',
+  pid: 1,
+  startedAt: NOW - 60_000,
+  heartbeatAt: NOW - 500,
+  heartbeatAgeMs: 500,
+  alive: true,
+  owns: [ROWS[0]!],
+};
 
 function snapshot(rows = ROWS): TuiSnapshot {
   const counts = { ...emptyCounts(), RUNNING: 1, FAILED: 1, RETRY: 1, SUCCESS: 12 };
-  return { overview: { at: NOW, counts, total: 15, queueDepth: 1, runnersAlive: 1, runners: [RUNNER], latest: [] }, rows, finishedRates: [0, 2, 4, 8], backend: 'sqlite' };
+  return {
+    overview: {
+      at: NOW,
+      counts,
+      total: 15,
+      queueDepth: 1,
+      runnersAlive: 1,
+      runners: [RUNNER],
+      latest: [],
+    },
+    rows,
+    finishedRates: [0, 2, 4, 8],
+    backend: 'sqlite',
+  };
 }
 function detailOf(r: InvocationRow): InvocationDetail {
   return {
-    ...r, priority: 5, workflowId: null, args: { n: r.id.slice(0, 4) }, hasResult: false, result: null,
-    error: r.status === 'FAILED' ? { name: 'RangeError', message: 'boom: bad input', stack: 'RangeError: boom: bad input\n    at boom (tasks.ts:3:9)' } : null,
-    history: [{ status: 'REGISTERED', runnerId: null, at: r.createdAt }, { status: 'PENDING', runnerId: 'thread@h:1', at: r.createdAt + 5 }, { status: r.status, runnerId: 'thread@h:1', at: r.createdAt + 12 }],
-    parent: null, children: [], workflow: null, logs: [{ invocationId: r.id, at: r.createdAt + 6, level: 'info', message: 'working on it', fields: {} }],
+    ...r,
+    priority: 5,
+    workflowId: null,
+    args: { n: r.id.slice(0, 4) },
+    hasResult: false,
+    result: null,
+    error:
+      r.status === 'FAILED'
+        ? {
+            name: 'RangeError',
+            message: 'boom: bad input',
+            stack: 'RangeError: boom: bad input\n    at boom (tasks.ts:3:9)',
+          }
+        : null,
+    history: [
+      { status: 'REGISTERED', runnerId: null, at: r.createdAt },
+      { status: 'PENDING', runnerId: 'thread@h:1', at: r.createdAt + 5 },
+      { status: r.status, runnerId: 'thread@h:1', at: r.createdAt + 12 },
+    ],
+    parent: null,
+    children: [],
+    workflow: null,
+    logs: [
+      {
+        invocationId: r.id,
+        at: r.createdAt + 6,
+        level: 'info',
+        message: 'working on it',
+        fields: {},
+      },
+    ],
   };
 }
 function fakeSource(): TuiSource & { filters: string[] } {
@@ -32,25 +109,47 @@ function fakeSource(): TuiSource & { filters: string[] } {
     async snapshot(filter) {
       filters.push(filter);
       const f = parseFilter(filter);
-      return snapshot(ROWS.filter((r) => (!f.taskId || r.taskId === f.taskId) && (!f.statuses || f.statuses.includes(r.status))));
+      return snapshot(
+        ROWS.filter(
+          (r) =>
+            (!f.taskId || r.taskId === f.taskId) && (!f.statuses || f.statuses.includes(r.status)),
+        ),
+      );
     },
-    async detail(id) { return detailOf(ROWS.find((r) => r.id === id)!); },
+    async detail(id) {
+      return detailOf(ROWS.find((r) => r.id === id)!);
+    },
   };
 }
 
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 async function frameWith(get: () => string | undefined, text: string): Promise<string> {
-  for (let i = 0; i < 100; i++) { const f = get() ?? ''; if (f.includes(text)) return f; await tick(10); }
+  for (let i = 0; i < 100; i++) {
+    const f = get() ?? '';
+    if (f.includes(text)) {
+      return f;
+    }
+    await tick(10);
+  }
   throw new Error(`no frame with "${text}"; last frame:\n${get()}`);
 }
 
 let cleanup: Array<() => void> = [];
-afterEach(() => { cleanup.forEach((c) => c()); cleanup = []; });
-const mount = (node: Parameters<typeof render>[0]) => { const r = render(node); cleanup.push(r.unmount); return r; };
+afterEach(() => {
+  cleanup.forEach((c) => c());
+  cleanup = [];
+});
+const mount = (node: Parameters<typeof render>[0]) => {
+  const r = render(node);
+  cleanup.push(r.unmount);
+  return r;
+};
 
 describe('panels', () => {
   it('Counts shows non-zero statuses, queue depth and a rate sparkline', () => {
-    const f = mount(<Counts counts={snapshot().overview.counts} rates={[0, 2, 4, 8]} queueDepth={3} />).lastFrame()!;
+    const f = mount(
+      <Counts counts={snapshot().overview.counts} rates={[0, 2, 4, 8]} queueDepth={3} />,
+    ).lastFrame()!;
     expect(f).toMatch(/SUCCESS\s+12/);
     expect(f).toMatch(/FAILED\s+1/);
     expect(f).not.toContain('PAUSED');
@@ -59,7 +158,14 @@ describe('panels', () => {
   });
 
   it('Runners shows liveness, heartbeat age and what each runs', () => {
-    const f = mount(<Runners runners={[RUNNER, { ...RUNNER, id: 'thread@h:2', alive: false, heartbeatAgeMs: 90_000, owns: [] }]} />).lastFrame()!;
+    const f = mount(
+      <Runners
+        runners={[
+          RUNNER,
+          { ...RUNNER, id: 'thread@h:2', alive: false, heartbeatAgeMs: 90_000, owns: [] },
+        ]}
+      />,
+    ).lastFrame()!;
     expect(f).toContain('Runners (1 alive)');
     expect(f).toContain('● thread@h:1 thread hb 0s');
     expect(f).toContain('add RUNNING');
@@ -68,9 +174,13 @@ describe('panels', () => {
   });
 
   it('InvocationList marks the selected row and shows task, status, age, runner', () => {
-    const f = mount(<InvocationList rows={ROWS} selected={1} now={NOW} filter="" height={10} />).lastFrame()!;
+    const f = mount(
+      <InvocationList rows={ROWS} selected={1} now={NOW} filter="" height={10} />,
+    ).lastFrame()!;
     const lines = f.split('\n');
-    expect(lines.find((l) => l.includes('aaaa1111'))).toMatch(/ {2}aaaa1111\s+add\s+RUNNING\s+2s\s+thread@h:1/);
+    expect(lines.find((l) => l.includes('aaaa1111'))).toMatch(
+      / {2}aaaa1111\s+add\s+RUNNING\s+2s\s+thread@h:1/,
+    );
     expect(lines.find((l) => l.includes('bbbb2222'))).toMatch(/> bbbb2222\s+boom\s+FAILED\s+30s/);
     expect(lines.find((l) => l.includes('cccc3333'))).toMatch(/flaky\s+RETRY\s+1m30s/);
   });
@@ -107,7 +217,9 @@ describe('MonitorApp keys', () => {
 
     app.stdin.write('/');
     await frameWith(app.lastFrame, 'filter (task or STATUS[,STATUS]):');
-    for (const ch of 'retry') app.stdin.write(ch);
+    for (const ch of 'retry') {
+      app.stdin.write(ch);
+    }
     await frameWith(app.lastFrame, 'filter (task or STATUS[,STATUS]): retry');
     app.stdin.write('\r');
     f = await frameWith(app.lastFrame, '(filter: retry)');
@@ -118,8 +230,12 @@ describe('MonitorApp keys', () => {
 
     app.stdin.write('/');
     await tick();
-    for (let i = 0; i < 5; i++) app.stdin.write('\u007F'); // backspace
-    for (const ch of 'boom') app.stdin.write(ch);
+    for (let i = 0; i < 5; i++) {
+      app.stdin.write('\u007F');
+    } // backspace
+    for (const ch of 'boom') {
+      app.stdin.write(ch);
+    }
     app.stdin.write('\r');
     f = await frameWith(app.lastFrame, '(filter: boom)');
     await frameWith(app.lastFrame, '> bbbb2222');

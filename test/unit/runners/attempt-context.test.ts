@@ -6,21 +6,44 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { taskapp, TaskTimeoutError, type Runner, type TaskContext } from '../../../src/index.js';
 
 describe('task ctx made on first use', () => {
-  const app = taskapp({ configFile: false, appId: 'ctx-test', backend: 'memory', loggingLevel: 'error' });
+  const app = taskapp({
+    configFile: false,
+    appId: 'ctx-test',
+    backend: 'memory',
+    loggingLevel: 'error',
+  });
   let runner: Runner | undefined;
-  afterEach(async () => { await runner?.stop({ graceMs: 0 }); runner = undefined; });
+  afterEach(async () => {
+    await runner?.stop({ graceMs: 0 });
+    runner = undefined;
+  });
   afterAll(() => app.close());
 
   const seen: Record<string, unknown> = {};
-  const listens = app.task('listens', async (_: Record<string, never>, ctx: TaskContext) => {
-    seen.listens = await new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve(ctx.signal.reason), { once: true }));
-  }, { timeoutSeconds: 0.2 });
-  const looksLate = app.task('looksLate', async (_: Record<string, never>, ctx: TaskContext) => {
-    await new Promise((r) => setTimeout(r, 400));
-    seen.late = ctx.signal.aborted && ctx.signal.reason;
-  }, { timeoutSeconds: 0.2 });
-  const same = app.task('same', async (_: Record<string, never>, ctx: TaskContext) =>
-    [ctx.signal === ctx.signal, ctx.logger === ctx.logger, ctx.wf === ctx.wf, ctx.signal.aborted, typeof ctx.wf.random()]);
+  const listens = app.task(
+    'listens',
+    async (_: Record<string, never>, ctx: TaskContext) => {
+      seen.listens = await new Promise((resolve) =>
+        ctx.signal.addEventListener('abort', () => resolve(ctx.signal.reason), { once: true }),
+      );
+    },
+    { timeoutSeconds: 0.2 },
+  );
+  const looksLate = app.task(
+    'looksLate',
+    async (_: Record<string, never>, ctx: TaskContext) => {
+      await new Promise((r) => setTimeout(r, 400));
+      seen.late = ctx.signal.aborted && ctx.signal.reason;
+    },
+    { timeoutSeconds: 0.2 },
+  );
+  const same = app.task('same', async (_: Record<string, never>, ctx: TaskContext) => [
+    ctx.signal === ctx.signal,
+    ctx.logger === ctx.logger,
+    ctx.wf === ctx.wf,
+    ctx.signal.aborted,
+    typeof ctx.wf.random(),
+  ]);
 
   it('a timeout aborts ctx.signal for a task already listening to it', async () => {
     runner = await app.startRunner({ runner: 'thread', concurrency: 2 });

@@ -14,7 +14,8 @@ describe.each([
   it('finishes without deadlock: parents leave their slot while they wait', async () => {
     const app = taskapp({ backend, ...extra, configFile: false });
     const fib = app.task('fib', async ({ n }: { n: number }): Promise<number> =>
-      n <= 1 ? n : (await fib.run({ n: n - 1 })) + (await fib.run({ n: n - 2 })));
+      n <= 1 ? n : (await fib.run({ n: n - 1 })) + (await fib.run({ n: n - 2 })),
+    );
     await app.startRunner({ concurrency: 2 });
     try {
       expect(await fib.run({ n: 20 }, { timeoutMs: 240_000 })).toBe(6765);

@@ -6,15 +6,42 @@ import { recoverOnce } from '../../../src/orchestration/recovery.js';
 const cfg = { runner_dead_after_seconds: 3, max_pending_seconds: 60 };
 
 describe('recoverOnce', () => {
-  it('reroutes a dead runner\'s RUNNING, PAUSED and PENDING work and stale PENDING; removes dead runners', async () => {
+  it("reroutes a dead runner's RUNNING, PAUSED and PENDING work and stale PENDING; removes dead runners", async () => {
     const b = await openBackends({ backend: 'memory' });
     const now = Date.now();
-    const mk = (id: string) => ({ id, taskId: 't', args: '{}', priority: 5, parentId: null, workflowId: null });
+    const mk = (id: string) => ({
+      id,
+      taskId: 't',
+      args: '{}',
+      priority: 5,
+      parentId: null,
+      workflowId: null,
+    });
     await b.state.insert(['r1', 'p1', 'q1', 'live-stale', 'live-ok'].map(mk), now - 120_000);
-    await b.state.heartbeat({ id: 'dead', kind: 'thread', hostname: 'h', pid: 1, startedAt: now - 10_000, heartbeatAt: now - 5_000 });
-    await b.state.heartbeat({ id: 'live', kind: 'thread', hostname: 'h', pid: 2, startedAt: now, heartbeatAt: now });
+    await b.state.heartbeat({
+      id: 'dead',
+      kind: 'thread',
+      hostname: 'h',
+      pid: 1,
+      startedAt: now - 10_000,
+      heartbeatAt: now - 5_000,
+    });
+    await b.state.heartbeat({
+      id: 'live',
+      kind: 'thread',
+      hostname: 'h',
+      pid: 2,
+      startedAt: now,
+      heartbeatAt: now,
+    });
     await b.orchestrator.acquire(['r1', 'p1', 'q1'], 'dead', now - 10_000);
-    await b.orchestrator.transitionMany([{ id: 'r1', to: 'RUNNING', runnerId: 'dead' }, { id: 'p1', to: 'RUNNING', runnerId: 'dead' }], now - 10_000);
+    await b.orchestrator.transitionMany(
+      [
+        { id: 'r1', to: 'RUNNING', runnerId: 'dead' },
+        { id: 'p1', to: 'RUNNING', runnerId: 'dead' },
+      ],
+      now - 10_000,
+    );
     await b.orchestrator.transition({ id: 'p1', to: 'PAUSED', runnerId: 'dead' }, now - 10_000);
     await b.orchestrator.acquire(['live-stale'], 'live', now - 61_000);
     await b.orchestrator.acquire(['live-ok'], 'live', now);
@@ -24,13 +51,28 @@ describe('recoverOnce', () => {
     expect(report.pending.sort()).toEqual(['live-stale', 'q1']);
     const recs = await b.state.getMany(['r1', 'p1', 'q1', 'live-stale', 'live-ok']);
     expect(Object.fromEntries(recs.map((r) => [r.id, r.status]))).toEqual({
-      r1: 'REROUTED', p1: 'REROUTED', q1: 'REROUTED', 'live-stale': 'REROUTED', 'live-ok': 'PENDING',
+      r1: 'REROUTED',
+      p1: 'REROUTED',
+      q1: 'REROUTED',
+      'live-stale': 'REROUTED',
+      'live-ok': 'PENDING',
     });
-    expect((await b.state.history('p1')).map((h) => h.status).slice(-3)).toEqual(['PAUSED', 'RUNNING_RECOVERY', 'REROUTED']);
-    expect((await b.state.history('q1')).map((h) => h.status).slice(-2)).toEqual(['PENDING_RECOVERY', 'REROUTED']);
+    expect((await b.state.history('p1')).map((h) => h.status).slice(-3)).toEqual([
+      'PAUSED',
+      'RUNNING_RECOVERY',
+      'REROUTED',
+    ]);
+    expect((await b.state.history('q1')).map((h) => h.status).slice(-2)).toEqual([
+      'PENDING_RECOVERY',
+      'REROUTED',
+    ]);
     expect(await b.broker.count()).toBe(4);
     expect((await b.state.runners()).map((r) => r.id)).toEqual(['live']);
-    expect(await recoverOnce(b, cfg, 'me', now)).toEqual({ deadRunners: [], running: [], pending: [] });
+    expect(await recoverOnce(b, cfg, 'me', now)).toEqual({
+      deadRunners: [],
+      running: [],
+      pending: [],
+    });
     await b.close();
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { retryDelayMs, shouldRetry } from '../../../src/runners/retry.js';
 
-class Flaky extends Error { constructor() { super('f'); this.name = 'Flaky'; } }
+class Flaky extends Error {
+  constructor() {
+    super('f');
+    this.name = 'Flaky';
+  }
+}
 class VeryFlaky extends Flaky {}
 
 describe('retry policy', () => {
@@ -17,7 +22,9 @@ describe('retry policy', () => {
 
   it('computes fixed and exponential delays, capped, with jitter in [50%, 150%)', () => {
     const b = { kind: 'exponential' as const, base_seconds: 0.1, max_seconds: 1, jitter: false };
-    expect([1, 2, 3, 4, 5, 6].map((a) => retryDelayMs(b, a))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 6].map((a) => retryDelayMs(b, a))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
     expect(retryDelayMs({ ...b, kind: 'fixed' }, 5)).toBe(100);
     expect(retryDelayMs({ ...b, jitter: true }, 2, () => 0)).toBe(100);
     expect(retryDelayMs({ ...b, jitter: true }, 2, () => 0.999)).toBe(300);

@@ -19,11 +19,21 @@ describe('runners', () => {
     await app.close();
     cleanup();
   });
-  const useMemory = () => app.configure({ env: { ...process.env, TASKAPP__BACKEND: 'memory', TASKAPP__LOGGING_LEVEL: 'error' } });
+  const useMemory = () =>
+    app.configure({
+      env: { ...process.env, TASKAPP__BACKEND: 'memory', TASKAPP__LOGGING_LEVEL: 'error' },
+    });
   const useSqlite = () => {
     const t = tempDir();
     cleanup = t.cleanup;
-    app.configure({ env: { ...process.env, TASKAPP__BACKEND: 'sqlite', TASKAPP__SQLITE__PATH: join(t.dir, 'db.sqlite'), TASKAPP__LOGGING_LEVEL: 'error' } });
+    app.configure({
+      env: {
+        ...process.env,
+        TASKAPP__BACKEND: 'sqlite',
+        TASKAPP__SQLITE__PATH: join(t.dir, 'db.sqlite'),
+        TASKAPP__LOGGING_LEVEL: 'error',
+      },
+    });
   };
 
   it('thread runner, concurrency 2: fib(20) finishes', async () => {
@@ -34,7 +44,11 @@ describe('runners', () => {
 
   it('persistent-process, 2 children, memory backend: fib(20) finishes (calls and waits go through the parent)', async () => {
     useMemory();
-    runner = await app.startRunner({ runner: 'persistent-process', processes: 2, appModule: FIXTURE_APP });
+    runner = await app.startRunner({
+      runner: 'persistent-process',
+      processes: 2,
+      appModule: FIXTURE_APP,
+    });
     const inv = await fib.call({ n: 20 });
     expect(await inv.result({ timeoutMs: 120_000 })).toBe(6765);
     const statuses = (await inv.history()).map((h) => h.status);
@@ -45,11 +59,16 @@ describe('runners', () => {
   for (const kind of ['thread', 'persistent-process'] as const) {
     it(`${kind} with autorun: false gets ready but claims nothing until run()`, async () => {
       useSqlite();
-      runner = await app.startRunner({ runner: kind, processes: 1, appModule: FIXTURE_APP, autorun: false });
+      runner = await app.startRunner({
+        runner: kind,
+        processes: 1,
+        appModule: FIXTURE_APP,
+        autorun: false,
+      });
       const inv = await fib.call({ n: 3 });
       // Long enough for a running runner to have claimed it many times over (claims wake at once).
       await new Promise((r) => setTimeout(r, 300));
-      expect((await inv.status())).toBe('REGISTERED');
+      expect(await inv.status()).toBe('REGISTERED');
       runner.run();
       expect(await inv.result({ timeoutMs: 30_000 })).toBe(2);
     }, 60_000);
@@ -65,13 +84,28 @@ describe('runners', () => {
 
   it('multi-thread on sqlite: runs everything, scales up to max_processes under load, stops clean', async () => {
     useSqlite();
-    app.configure({ env: { ...process.env, TASKAPP__BACKEND: 'sqlite', TASKAPP__SQLITE__PATH: app.config.sqlite.path, TASKAPP__LOGGING_LEVEL: 'error',
-      TASKAPP__RUNNER__MIN_PROCESSES: '1', TASKAPP__RUNNER__MAX_PROCESSES: '2', TASKAPP__RUNNER__IDLE_TIMEOUT_SECONDS: '0.5' } });
+    app.configure({
+      env: {
+        ...process.env,
+        TASKAPP__BACKEND: 'sqlite',
+        TASKAPP__SQLITE__PATH: app.config.sqlite.path,
+        TASKAPP__LOGGING_LEVEL: 'error',
+        TASKAPP__RUNNER__MIN_PROCESSES: '1',
+        TASKAPP__RUNNER__MAX_PROCESSES: '2',
+        TASKAPP__RUNNER__IDLE_TIMEOUT_SECONDS: '0.5',
+      },
+    });
     const g = await work.parallelize(Array.from({ length: 80 }, (_, i) => ({ i, ms: 100 })));
-    const mt = await app.startRunner({ runner: 'multi-thread', concurrency: 4, appModule: FIXTURE_APP });
+    const mt = await app.startRunner({
+      runner: 'multi-thread',
+      concurrency: 4,
+      appModule: FIXTURE_APP,
+    });
     runner = mt;
     let most = 0;
-    const watch = setInterval(() => { most = Math.max(most, (mt as unknown as { childCount: number }).childCount); }, 50);
+    const watch = setInterval(() => {
+      most = Math.max(most, (mt as unknown as { childCount: number }).childCount);
+    }, 50);
     expect(await g.all({ timeoutMs: 60_000 })).toHaveLength(80);
     clearInterval(watch);
     expect(most).toBe(2);
@@ -83,8 +117,12 @@ describe('runners', () => {
 
   it('multi-thread refuses the memory backend with a clear error', async () => {
     useMemory();
-    await expect(app.startRunner({ runner: 'multi-thread', appModule: FIXTURE_APP })).rejects.toThrow(ConfigError);
-    await expect(app.startRunner({ runner: 'multi-thread', appModule: FIXTURE_APP })).rejects.toThrow(/memory backend/);
+    await expect(
+      app.startRunner({ runner: 'multi-thread', appModule: FIXTURE_APP }),
+    ).rejects.toThrow(ConfigError);
+    await expect(
+      app.startRunner({ runner: 'multi-thread', appModule: FIXTURE_APP }),
+    ).rejects.toThrow(/memory backend/);
   });
 
   it('process runners without appModule fail with a ConfigError that says how to fix it', async () => {
@@ -95,7 +133,9 @@ describe('runners', () => {
   it('thread runner: worker_threads tasks run off the main thread', async () => {
     useMemory();
     runner = await app.startRunner({ runner: 'thread', concurrency: 2, appModule: FIXTURE_APP });
-    const [a, b] = await (await spin.parallelize([{ ms: 50 }, { ms: 50 }])).all({ timeoutMs: 60_000 });
+    const [a, b] = await (
+      await spin.parallelize([{ ms: 50 }, { ms: 50 }])
+    ).all({ timeoutMs: 60_000 });
     expect(a).toEqual({ n: true, isMainThread: false });
     expect(b).toEqual({ n: true, isMainThread: false });
     expect(await work.run({ i: 1, ms: 1 }, { timeoutMs: 10_000 })).toBe(1);

@@ -51,7 +51,10 @@ describe('TransitionBatcher', () => {
     const pa = b.submit(req('a'));
     const pb = b.submit(req('b'));
     const taken = b.take();
-    TransitionBatcher.settle(taken, [new Error('illegal'), { id: 'b', status: 'SUCCESS' } as InvocationRecord]);
+    TransitionBatcher.settle(taken, [
+      new Error('illegal'),
+      { id: 'b', status: 'SUCCESS' } as InvocationRecord,
+    ]);
     await expect(pa).rejects.toThrow('illegal');
     expect((await pb).id).toBe('b');
     const pc = b.submit(req('c'));

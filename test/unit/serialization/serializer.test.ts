@@ -4,9 +4,16 @@ import { ErrorRegistry } from '../../../src/serialization/errors.js';
 import { SerializationError, TaskFailedError } from '../../../src/core/errors.js';
 
 class Money {
-  constructor(readonly amount: bigint, readonly currency: string) {}
-  toJSON() { return { amount: this.amount.toString(), currency: this.currency }; }
-  static fromJSON(j: { amount: string; currency: string }) { return new Money(BigInt(j.amount), j.currency); }
+  constructor(
+    readonly amount: bigint,
+    readonly currency: string,
+  ) {}
+  toJSON() {
+    return { amount: this.amount.toString(), currency: this.currency };
+  }
+  static fromJSON(j: { amount: string; currency: string }) {
+    return new Money(BigInt(j.amount), j.currency);
+  }
 }
 
 describe('JsonSerializer', () => {
@@ -17,7 +24,10 @@ describe('JsonSerializer', () => {
   it('round-trips what plain JSON loses', () => {
     const value = {
       date: new Date('2026-01-02T03:04:05.678Z'),
-      map: new Map<unknown, unknown>([['a', 1], [2, new Date(0)]]),
+      map: new Map<unknown, unknown>([
+        ['a', 1],
+        [2, new Date(0)],
+      ]),
       set: new Set([1, 'two', 3n]),
       big: 12345678901234567890n,
       buf: Buffer.from('héllo'),
@@ -48,10 +58,16 @@ describe('JsonSerializer', () => {
   });
 
   it('names the path and the type of what it cannot serialize', () => {
-    class Unregistered { a = 1; }
+    class Unregistered {
+      a = 1;
+    }
     expect(() => s.serialize({ cb: () => 1 }, 'argument')).toThrow(/argument\.cb is a function/);
-    expect(() => s.serialize({ deep: [{ u: new Unregistered() }] }, 'argument')).toThrow(SerializationError);
-    expect(() => s.serialize({ deep: [{ u: new Unregistered() }] }, 'argument')).toThrow(/argument\.deep\[0\]\.u is an instance of class Unregistered.*not registered/);
+    expect(() => s.serialize({ deep: [{ u: new Unregistered() }] }, 'argument')).toThrow(
+      SerializationError,
+    );
+    expect(() => s.serialize({ deep: [{ u: new Unregistered() }] }, 'argument')).toThrow(
+      /argument\.deep\[0\]\.u is an instance of class Unregistered.*not registered/,
+    );
     expect(() => s.serialize({ sym: Symbol('x') })).toThrow(/symbol/);
   });
 
@@ -59,13 +75,23 @@ describe('JsonSerializer', () => {
     class Bad {}
     expect(() => s.register(Bad as never)).toThrow(/toJSON\(\).*fromJSON/);
     const other = new JsonSerializer();
-    expect(() => other.deserialize(s.serialize(new Money(1n, 'X')))).toThrow(/class "Money".*not registered/);
+    expect(() => other.deserialize(s.serialize(new Money(1n, 'X')))).toThrow(
+      /class "Money".*not registered/,
+    );
   });
 });
 
 describe('ErrorRegistry', () => {
   const s = new JsonSerializer();
-  class CardDeclined extends Error { constructor(m: string, readonly code = 'declined') { super(m); this.name = 'CardDeclined'; } }
+  class CardDeclined extends Error {
+    constructor(
+      m: string,
+      readonly code = 'declined',
+    ) {
+      super(m);
+      this.name = 'CardDeclined';
+    }
+  }
 
   it('revives registered and built-in classes with message, stack and fields', () => {
     const reg = new ErrorRegistry();
@@ -81,9 +107,17 @@ describe('ErrorRegistry', () => {
     const reg = new ErrorRegistry();
     const e = reg.revive(reg.serialize(new CardDeclined('x'), s), s, 'inv-9') as TaskFailedError;
     expect(e).toBeInstanceOf(TaskFailedError);
-    expect([e.remoteName, e.remoteMessage, e.fields, e.invocationId]).toEqual(['CardDeclined', 'x', { code: 'declined' }, 'inv-9']);
+    expect([e.remoteName, e.remoteMessage, e.fields, e.invocationId]).toEqual([
+      'CardDeclined',
+      'x',
+      { code: 'declined' },
+      'inv-9',
+    ]);
     const thrownString = reg.revive(reg.serialize('just a string', s), s) as TaskFailedError;
-    expect([thrownString.remoteName, thrownString.remoteMessage]).toEqual(['NonErrorThrown', 'just a string']);
+    expect([thrownString.remoteName, thrownString.remoteMessage]).toEqual([
+      'NonErrorThrown',
+      'just a string',
+    ]);
   });
 
   it('drops unserializable fields instead of losing the error', () => {

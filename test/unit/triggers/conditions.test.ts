@@ -11,30 +11,58 @@ import type { Runner } from '../../../src/runners/runner.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 class CardDeclined extends Error {
-  constructor(message: string) { super(message); this.name = 'CardDeclined'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'CardDeclined';
+  }
 }
 
 type Charge = { orderId: number; amount: number; fail?: boolean };
 
 function defineApp(cfg: Record<string, unknown>): App {
-  const app = taskapp({ appId: 'trig', configFile: false, errors: [CardDeclined], triggers: { checkIntervalMs: 20 }, ...cfg });
+  const app = taskapp({
+    appId: 'trig',
+    configFile: false,
+    errors: [CardDeclined],
+    triggers: { checkIntervalMs: 20 },
+    ...cfg,
+  });
   const charge = app.task('charge', async ({ orderId, amount, fail }: Charge) => {
-    if (fail) throw new CardDeclined(`order ${orderId} declined`);
+    if (fail) {
+      throw new CardDeclined(`order ${orderId} declined`);
+    }
     return { orderId, amount };
   });
   const a = app.task('a', async ({ x }: { x: number }) => x * 10);
   const echo = async (args: Record<string, unknown>) => args;
-  app.task('notify', echo, { triggers: on.status(charge, ['SUCCESS']).withArgs((ctx) => ({ id: ctx.invocation!.args.orderId })) });
-  app.task('alert', echo, { triggers: on.exception(charge, [CardDeclined]).withArgs(on.args.sourceError()) });
-  app.task('big', echo, { triggers: on.result(charge, (r: { amount: number }) => r.amount > 1000).withArgs(on.args.sourceResult('charge')) });
+  app.task('notify', echo, {
+    triggers: on
+      .status(charge, ['SUCCESS'])
+      .withArgs((ctx) => ({ id: ctx.invocation!.args.orderId })),
+  });
+  app.task('alert', echo, {
+    triggers: on.exception(charge, [CardDeclined]).withArgs(on.args.sourceError()),
+  });
+  app.task('big', echo, {
+    triggers: on
+      .result(charge, (r: { amount: number }) => r.amount > 1000)
+      .withArgs(on.args.sourceResult('charge')),
+  });
   app.task('exact', echo, { triggers: on.result(a, 70) });
   app.task('onSignup', echo, { triggers: on.event('user.signup', { plan: 'pro' }) });
   app.task('both', echo, {
-    triggers: on.all(on.status(a), on.event('b.done'), { windowSeconds: 30 })
-      .withArgs((ctx) => ({ x: ctx.parts![0]!.invocation!.args.x, y: (ctx.parts![1]!.event!.payload as { y: number }).y })),
+    triggers: on.all(on.status(a), on.event('b.done'), { windowSeconds: 30 }).withArgs((ctx) => ({
+      x: ctx.parts![0]!.invocation!.args.x,
+      y: (ctx.parts![1]!.event!.payload as { y: number }).y,
+    })),
   });
   app.task('either', echo, {
-    triggers: on.any(on.status(a), on.event('b.done', (p: { y: number }) => p.y > 0)).withArgs((ctx) => ({ kind: ctx.kind })),
+    triggers: on
+      .any(
+        on.status(a),
+        on.event('b.done', (p: { y: number }) => p.y > 0),
+      )
+      .withArgs((ctx) => ({ kind: ctx.kind })),
   });
   return app;
 }
@@ -45,7 +73,14 @@ let dbN = 0;
 
 const backends: Array<[string, () => Record<string, unknown>, boolean]> = [
   ['memory', () => ({ backend: 'memory' }), false],
-  ['sqlite', () => ({ backend: 'sqlite', sqlite: { path: join(tmp.dir, `t${dbN++}.db`), pollIntervalMs: 10 } }), true],
+  [
+    'sqlite',
+    () => ({
+      backend: 'sqlite',
+      sqlite: { path: join(tmp.dir, `t${dbN++}.db`), pollIntervalMs: 10 },
+    }),
+    true,
+  ],
 ];
 
 describe.each(backends)('%s: condition triggers', (_name, config, twoApps) => {
@@ -54,33 +89,47 @@ describe.each(backends)('%s: condition triggers', (_name, config, twoApps) => {
   afterEach(async () => {
     await Promise.all(runners.map((r) => r.stop({ graceMs: 1000 })));
     await Promise.all(apps.map((a) => a.close()));
-    apps = []; runners = [];
+    apps = [];
+    runners = [];
   });
 
   async function start(): Promise<App> {
     const cfg = config();
     apps = twoApps ? [defineApp(cfg), defineApp(cfg)] : [defineApp(cfg)];
-    runners = await Promise.all([apps[0]!, apps[apps.length - 1]!].map((a) => a.startRunner({ concurrency: 4 })));
+    runners = await Promise.all(
+      [apps[0]!, apps[apps.length - 1]!].map((a) => a.startRunner({ concurrency: 4 })),
+    );
     return apps[0]!;
   }
 
   /** Waits until `want` counts are reached and every invocation is final, then a few more ticks for duplicates. */
-  async function settle(app: App, want: Record<string, number>): Promise<Record<string, unknown[]>> {
+  async function settle(
+    app: App,
+    want: Record<string, number>,
+  ): Promise<Record<string, unknown[]>> {
     const { state } = await app.backends();
     const read = async () => {
       const out: Record<string, unknown[]> = {};
       for (const task of Object.keys(want)) {
         const recs = await state.list({ taskId: task });
         out[task] = recs.filter((r) => r.status === 'SUCCESS').map((r) => JSON.parse(r.args));
-        if (recs.length !== out[task]!.length) return null;
+        if (recs.length !== out[task]!.length) {
+          return null;
+        }
       }
       return out;
     };
     const deadline = Date.now() + 20_000;
     for (;;) {
       const got = await read();
-      if (got && Object.entries(want).every(([t, n]) => got[t]!.length >= n)) break;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(want)}, got ${JSON.stringify(await read())}`);
+      if (got && Object.entries(want).every(([t, n]) => got[t]!.length >= n)) {
+        break;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out waiting for ${JSON.stringify(want)}, got ${JSON.stringify(await read())}`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
     await new Promise((r) => setTimeout(r, 300)); // ~15 trigger ticks: room for a duplicate to show up
@@ -109,7 +158,10 @@ describe.each(backends)('%s: condition triggers', (_name, config, twoApps) => {
     await apps[apps.length - 1]!.emit('user.signup', { userId: 8, plan: 'free' });
     await app.emit('user.signup', { userId: 9, plan: 'pro', extra: true });
     const got = await settle(app, { onSignup: 2 });
-    expect(got.onSignup!.sort((p: any, q: any) => p.userId - q.userId)).toEqual([{ userId: 7, plan: 'pro' }, { userId: 9, plan: 'pro', extra: true }]);
+    expect(got.onSignup!.sort((p: any, q: any) => p.userId - q.userId)).toEqual([
+      { userId: 7, plan: 'pro' },
+      { userId: 9, plan: 'pro', extra: true },
+    ]);
   });
 
   it('on.all fires once when every part happened within the window; on.any once per source', async () => {
@@ -119,12 +171,17 @@ describe.each(backends)('%s: condition triggers', (_name, config, twoApps) => {
     // The part "a finished" is recorded by the runner's trigger hook; emit after it so that each
     // b.done is the part that completes the condition (else a's part completes it once, for both).
     const { triggers } = await app.backends();
-    while (!(await triggers.events(0, 100)).some((e) => e.code === 'taskapp.trigger.part')) await new Promise((r) => setTimeout(r, 10));
+    while (!(await triggers.events(0, 100)).some((e) => e.code === 'taskapp.trigger.part')) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     await new Promise((r) => setTimeout(r, 5));
     await app.emit('b.done', { y: 4 });
     await app.emit('b.done', { y: -1 }); // completes on.all again (a later b.done), but not on.any's filter
     const got = await settle(app, { both: 2, either: 2 });
-    expect(got.both!.sort((p: any, q: any) => q.y - p.y)).toEqual([{ x: 3, y: 4 }, { x: 3, y: -1 }]);
+    expect(got.both!.sort((p: any, q: any) => q.y - p.y)).toEqual([
+      { x: 3, y: 4 },
+      { x: 3, y: -1 },
+    ]);
     expect(got.either!.map((a: any) => a.kind).sort()).toEqual(['event', 'status']);
   });
 
@@ -142,12 +199,18 @@ describe('dev mode (dev_mode_force_sync): no runner', () => {
     const app = defineApp({ backend: 'memory', devModeForceSync: true });
     try {
       const { state } = await app.backends();
-      const argsOf = async (task: string) => (await state.list({ taskId: task })).map((r) => JSON.parse(r.args));
+      const argsOf = async (task: string) =>
+        (await state.list({ taskId: task })).map((r) => JSON.parse(r.args));
       await app.getTask('charge')!.call({ orderId: 5, amount: 2000 });
       expect(await argsOf('notify')).toEqual([{ id: 5 }]);
       expect(await argsOf('big')).toEqual([{ charge: { orderId: 5, amount: 2000 } }]);
-      await app.getTask('charge')!.call({ orderId: 6, amount: 1, fail: true }).catch(() => {});
-      expect(await argsOf('alert')).toEqual([{ error: { name: 'CardDeclined', message: 'order 6 declined' } }]);
+      await app
+        .getTask('charge')!
+        .call({ orderId: 6, amount: 1, fail: true })
+        .catch(() => {});
+      expect(await argsOf('alert')).toEqual([
+        { error: { name: 'CardDeclined', message: 'order 6 declined' } },
+      ]);
       await app.emit('user.signup', { userId: 1, plan: 'pro' });
       expect(await argsOf('onSignup')).toEqual([{ userId: 1, plan: 'pro' }]);
       await app.getTask('a')!.call({ x: 2 });

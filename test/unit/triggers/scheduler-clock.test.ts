@@ -7,21 +7,37 @@ import { cronRunId, invocationIdFor } from '../../../src/triggers/fire.js';
 
 const T0 = Date.parse('2024-06-01T10:00:00Z');
 let app: App;
-afterEach(async () => { await app?.close(); });
+afterEach(async () => {
+  await app?.close();
+});
 
-async function setup(trigger: ReturnType<typeof on.cron>, startedAt: number, config: Record<string, unknown> = {}) {
+async function setup(
+  trigger: ReturnType<typeof on.cron>,
+  startedAt: number,
+  config: Record<string, unknown> = {},
+) {
   app = taskapp({ appId: 'clock', backend: 'memory', configFile: false, ...config });
   app.task('tick', async (a) => a, { triggers: trigger.withArgs((ctx) => ({ slot: ctx.slot })) });
   const b = await app.backends();
-  const runners = [new TriggerScheduler(app, b, { startedAt }), new TriggerScheduler(app, b, { startedAt })];
-  const slots = async () => (await b.state.list({ taskId: 'tick' })).map((r) => (JSON.parse(r.args) as { slot: number }).slot).sort((x, y) => x - y);
+  const runners = [
+    new TriggerScheduler(app, b, { startedAt }),
+    new TriggerScheduler(app, b, { startedAt }),
+  ];
+  const slots = async () =>
+    (await b.state.list({ taskId: 'tick' }))
+      .map((r) => (JSON.parse(r.args) as { slot: number }).slot)
+      .sort((x, y) => x - y);
   return { b, runners, slots };
 }
 
 describe('cron firing with a fake clock', () => {
   it('two runners ticking at the same times fire each slot once, in order', async () => {
     const { runners, slots } = await setup(on.cron('* * * * * *'), T0 + 200);
-    for (let t = T0 + 300; t <= T0 + 10_050; t += 250) for (const r of runners) await r.tick(t);
+    for (let t = T0 + 300; t <= T0 + 10_050; t += 250) {
+      for (const r of runners) {
+        await r.tick(t);
+      }
+    }
     const got = await slots();
     expect(got).toEqual(Array.from({ length: 10 }, (_, i) => T0 + (i + 1) * 1000));
   });
@@ -48,7 +64,9 @@ describe('cron firing with a fake clock', () => {
   });
 
   it('catch_up_seconds fires the latest missed slot once on start, never a flood', async () => {
-    const { b, runners, slots } = await setup(on.cron('0 * * * * *'), T0 + 30_000, { triggers: { catchUpSeconds: 3600 } });
+    const { b, runners, slots } = await setup(on.cron('0 * * * * *'), T0 + 30_000, {
+      triggers: { catchUpSeconds: 3600 },
+    });
     await b.triggers.casLastFire('tick:0', null, T0 - 3_600_000); // last fired an hour ago, then all runners were down
     await runners[0]!.tick(T0 + 30_000);
     await runners[1]!.tick(T0 + 30_100);
@@ -56,8 +74,13 @@ describe('cron firing with a fake clock', () => {
   });
 
   it('minIntervalSeconds drops slots closer than that to the last fire', async () => {
-    const { runners, slots } = await setup(on.cron('* * * * * *', { minIntervalSeconds: 3 }), T0 + 400);
-    for (let t = T0 + 500; t <= T0 + 9_600; t += 1000) await runners[0]!.tick(t);
+    const { runners, slots } = await setup(
+      on.cron('* * * * * *', { minIntervalSeconds: 3 }),
+      T0 + 400,
+    );
+    for (let t = T0 + 500; t <= T0 + 9_600; t += 1000) {
+      await runners[0]!.tick(t);
+    }
     expect(await slots()).toEqual([T0 + 1000, T0 + 4000, T0 + 7000]);
   });
 
@@ -65,7 +88,9 @@ describe('cron firing with a fake clock', () => {
     const { b, runners, slots } = await setup(on.cron('* * * * * *'), T0 + 900);
     await runners[0]!.tick(T0 + 1_100);
     await b.triggers.setPaused('tick:0', true);
-    for (let t = T0 + 2_100; t <= T0 + 9_100; t += 1000) await runners[0]!.tick(t);
+    for (let t = T0 + 2_100; t <= T0 + 9_100; t += 1000) {
+      await runners[0]!.tick(t);
+    }
     await b.triggers.setPaused('tick:0', false);
     await runners[0]!.tick(T0 + 10_100);
     expect(await slots()).toEqual([T0 + 1000, T0 + 10_000]);
@@ -75,11 +100,19 @@ describe('cron firing with a fake clock', () => {
     const { b, runners, slots } = await setup(on.cron('0 * * * * *'), T0);
     await b.triggers.casLastFire('tick:0', null, T0 + 60_000); // a runner won 10:01:00, then died
     expect(await b.triggers.claimRun(cronRunId('tick:0', T0 + 60_000), T0 + 60_010)).toBe(true);
-    for (const r of runners) await r.tick(T0 + 60_500);
+    for (const r of runners) {
+      await r.tick(T0 + 60_500);
+    }
     expect(await slots()).toEqual([]);
-    for (const r of runners) await r.tick(T0 + 64_000); // past the grace (runner_dead_after_seconds 3)
-    for (const r of runners) await r.tick(T0 + 65_000);
+    for (const r of runners) {
+      await r.tick(T0 + 64_000);
+    } // past the grace (runner_dead_after_seconds 3)
+    for (const r of runners) {
+      await r.tick(T0 + 65_000);
+    }
     expect(await slots()).toEqual([T0 + 60_000]);
-    expect((await b.state.get(invocationIdFor('clock', cronRunId('tick:0', T0 + 60_000))))?.taskId).toBe('tick');
+    expect(
+      (await b.state.get(invocationIdFor('clock', cronRunId('tick:0', T0 + 60_000))))?.taskId,
+    ).toBe('tick');
   });
 });

@@ -2,8 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { FinalNotifier } from '../../../../src/backends/shared/final-notifier.js';
 import type { InvocationRecord } from '../../../../src/core/records.js';
 
-const rec = (id: string): InvocationRecord => ({ id, taskId: 't', args: '{}', status: 'SUCCESS', owner: null, attempt: 1, priority: 5,
-  parentId: null, workflowId: null, result: '1', error: null, concurrency: null, createdAt: 1, updatedAt: 2 });
+const rec = (id: string): InvocationRecord => ({
+  id,
+  taskId: 't',
+  args: '{}',
+  status: 'SUCCESS',
+  owner: null,
+  attempt: 1,
+  priority: 5,
+  parentId: null,
+  workflowId: null,
+  result: '1',
+  error: null,
+  concurrency: null,
+  createdAt: 1,
+  updatedAt: 2,
+});
 
 describe('FinalNotifier', () => {
   it('says which ids are watched, until they are delivered or the watch closes', async () => {
@@ -33,7 +47,12 @@ describe('FinalNotifier', () => {
     const n = new FinalNotifier();
     let stored: InvocationRecord[] = [];
     let pollMs: number | undefined;
-    const w = n.watch(['a'], { fetchFinal: async () => stored, get pollMs() { return pollMs; } });
+    const w = n.watch(['a'], {
+      fetchFinal: async () => stored,
+      get pollMs() {
+        return pollMs;
+      },
+    });
     const waiting = w.next(10_000);
     await new Promise((r) => setTimeout(r, 20));
     pollMs = 10;
