@@ -7,11 +7,9 @@ import { execSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { app, noop, work } from '../test/chaos/fixtures/app.js';
 import { startRunnerProcess } from '../test/chaos/helpers.js';
 
-const FIXTURE = fileURLToPath(new URL('../test/chaos/fixtures/app.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
 const env = {
   TASKAPP__BACKEND: 'sqlite',

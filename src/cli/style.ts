@@ -56,6 +56,5 @@ export function statusStyle(status: string): StyleName {
 
 /** Visible width: ANSI codes take no columns. */
 export function visibleLength(s: string): number {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\u001B\[[0-9;]*m/g, '').length;
 }

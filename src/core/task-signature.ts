@@ -4,7 +4,7 @@
  * `key_arguments` naming an argument the task does not take is caught at registration.
  * Returns null when the names cannot be known (a plain `args` parameter, `...rest` in the pattern).
  */
-export function declaredArgumentNames(fn: Function): string[] | null {
+export function declaredArgumentNames(fn: (...args: never[]) => unknown): string[] | null {
   const src = Function.prototype.toString.call(fn);
   const open = src.indexOf('(');
   const brace = src.indexOf('{');

@@ -196,12 +196,12 @@ class AttemptContext implements TaskContext {
         () => this.signal,
         this.recorded,
       );
-      const self = this;
+      const logger = () => this.logger;
       this.running.guard = {
         taskId: this.rec.taskId,
         strict: this.app.config.determinism === 'strict',
         get logger() {
-          return self.logger;
+          return logger();
         },
       };
     }

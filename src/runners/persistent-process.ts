@@ -78,7 +78,7 @@ export class PersistentProcessRunner extends ClaimingRunner {
 
   private spawn(seat: Seat): Promise<GuestHandle> {
     this.spawned++;
-    const { child, handle, ready } = forkGuest({
+    const { child, ready } = forkGuest({
       app: this.app,
       b: this.b,
       appModule: this.appModule,

@@ -24,7 +24,7 @@ const TAG = '$t';
 export class JsonSerializer implements Serializer {
   readonly name = 'json';
   private readonly byName = new Map<string, SerializableClass>();
-  private readonly byCtor = new Map<Function, string>();
+  private readonly byCtor = new Map<unknown, string>();
 
   /** Registers a class (toJSON + static fromJSON) under its name, or under `name`. */
   register(cls: SerializableClass, name = cls.name): void {

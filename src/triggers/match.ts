@@ -37,9 +37,11 @@ export function errorMatches(err: Error | undefined, c: ExceptionCondition): boo
   if (c.errors.length === 0) {
     return true;
   }
-  return c.errors.some((e) =>
-    typeof e === 'string'
-      ? err.name === e
-      : err instanceof (e as Function) || err.name === (e as Function).name,
-  );
+  return c.errors.some((e) => {
+    if (typeof e === 'string') {
+      return err.name === e;
+    }
+    const cls: { name: string; prototype: unknown } = e;
+    return Object.prototype.isPrototypeOf.call(cls.prototype, err) || err.name === cls.name;
+  });
 }

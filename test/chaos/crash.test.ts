@@ -4,7 +4,7 @@
  * exactly once, and every extra execution is one a recovery explains.
  */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { app, work } from './fixtures/app.js';
 import {
   chaosEnv,

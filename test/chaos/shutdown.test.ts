@@ -1,6 +1,6 @@
 /** SIGTERM during load, on every chaos backend: the runner process exits 0, leaves nothing RUNNING, and the next start finishes the rest. */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { app, work } from './fixtures/app.js';
 import {
   chaosEnv,

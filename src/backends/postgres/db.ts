@@ -198,15 +198,15 @@ export class PgDb {
           },
         };
         try {
-          c.query('BEGIN');
+          void c.query('BEGIN'); // pipelined: its failure surfaces through `issued`
           let out: T;
           if (oneTripAt(attempt)) {
             const result = fn(c, attempt);
-            c.query('COMMIT');
+            void c.query('COMMIT');
             out = await result;
           } else {
             out = await fn(c, attempt);
-            c.query('COMMIT');
+            void c.query('COMMIT');
           }
           await Promise.all(issued);
           return out;

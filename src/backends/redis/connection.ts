@@ -22,7 +22,7 @@ export interface RedisConnOptions {
 
 /** Client names show in CLIENT LIST as taskapp:<prefix>:<role> (an operator can find and kill them). */
 export function clientName(prefix: string, role: string): string {
-  return `taskapp:${prefix}${role}`.replace(/[^\w:{}|.\-]/g, '_');
+  return `taskapp:${prefix}${role}`.replace(/[^\w:{}|.-]/g, '_');
 }
 
 const opToken = randomUUID().slice(0, 12);

@@ -27,9 +27,9 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
     allowEviction: config.redis.allow_eviction,
     logger,
   });
-  let state: RedisStateBackend;
-  const finals = new RedisFinals(conn, (ids) => state.getMany(ids));
-  state = new RedisStateBackend(conn, finals);
+  // The notifier reads finished records through the state backend, which needs the notifier.
+  const finals: RedisFinals = new RedisFinals(conn, (ids) => state.getMany(ids));
+  const state = new RedisStateBackend(conn, finals);
   const broker = new RedisBroker(conn);
   const orchestrator = new RedisOrchestrator(conn, finals);
   return {

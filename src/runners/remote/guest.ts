@@ -149,18 +149,17 @@ export class Guest {
             : (...args: unknown[]) => this.rpc(name, method, args),
       });
     const state = role<StateBackend>('state');
-    const guest = this;
     // A watch is host-side state: open it there, then ask for its next batch of final records.
     const watchFinal = (ids: string[]): FinalWatch => {
       // The id is chosen here so that open, next and close need no round trip before they are sent
       // (messages arrive in order).
-      const wid = guest.nextId++;
-      void guest.rpc('watch', 'open', [wid, ids]).catch(() => {});
+      const wid = this.nextId++;
+      void this.rpc('watch', 'open', [wid, ids]).catch(() => {});
       return {
         next: async (timeoutMs) =>
-          (await guest.rpc('watch', 'next', [wid, timeoutMs])) as InvocationRecord[],
+          (await this.rpc('watch', 'next', [wid, timeoutMs])) as InvocationRecord[],
         close: () => {
-          void guest.rpc('watch', 'close', [wid]).catch(() => {});
+          void this.rpc('watch', 'close', [wid]).catch(() => {});
         },
       };
     };

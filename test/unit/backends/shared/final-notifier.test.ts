@@ -46,7 +46,7 @@ describe('FinalNotifier', () => {
   it('reads pollMs before each wait, so polling can start while a watch waits', async () => {
     const n = new FinalNotifier();
     let stored: InvocationRecord[] = [];
-    let pollMs: number | undefined;
+    let pollMs: number | undefined = undefined;
     const w = n.watch(['a'], {
       fetchFinal: async () => stored,
       get pollMs() {
