@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { STATUSES, type Status } from '../src/core/status.js';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { parseDuration } from '../src/cli/duration.js';
+import { parseDurationFlag } from '../src/cli/duration.js';
 import { viewOf, type InvocationView } from '../src/cli/invocations.js';
 import { renderList } from '../src/cli/render-invocation.js';
 
@@ -34,7 +34,7 @@ export default class List extends BaseCommand<typeof List> {
   async run(): Promise<InvocationView[]> {
     const { task, status, limit, since } = this.flags;
     const createdAfter =
-      since === undefined ? undefined : Date.now() - parseDuration(since, 'since');
+      since === undefined ? undefined : Date.now() - parseDurationFlag(since, 'since');
     const app = await this.app({ requireTasks: false });
     const { state } = await app.backends();
     const recs = await state.list({

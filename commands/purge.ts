@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { createInterface } from 'node:readline/promises';
 import { TaskappError } from '../src/core/errors.js';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { parseDuration } from '../src/cli/duration.js';
+import { parseDurationFlag } from '../src/cli/duration.js';
 import { purgeInvocations } from '../src/orchestration/purge.js';
 
 export default class Purge extends BaseCommand<typeof Purge> {
@@ -25,7 +25,7 @@ export default class Purge extends BaseCommand<typeof Purge> {
 
   async run(): Promise<{ purged: number; blobsDeleted: number; finishedBefore: string }> {
     const age = this.flags['finished-before'];
-    const before = Date.now() - (age === undefined ? 0 : parseDuration(age, 'finished-before'));
+    const before = Date.now() - (age === undefined ? 0 : parseDurationFlag(age, 'finished-before'));
     const what = `finished invocations${age ? ` older than ${age}` : ''} (before ${new Date(before).toISOString()})`;
     if (!this.flags.yes) {
       await this.confirm(`Delete all ${what}? [y/N] `);

@@ -11,6 +11,8 @@ export type { TriggerContext, SourceInvocation, ArgsProvider } from './triggers/
 export type { Logger } from './core/logger.js';
 export type { SerializableClass } from './serialization/serializer.js';
 export {
+  type TaskappErrorCode,
+  type TaskappErrorOptions,
   TaskappError,
   ConfigError,
   IllegalTransitionError,
@@ -28,4 +30,6 @@ export {
   WorkerExitedError,
   ConcurrencyArgumentsMismatchError,
   InvocationCycleError,
+  DeterminismError,
+  UnknownTriggerError,
 } from './core/errors.js';

@@ -100,18 +100,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         this.logJson({
           error: {
             code: err.code,
-            message: err.message.replace(/\n {2}fix:.*$/s, ''),
+            message: err.message,
             fix: err.fix ?? null,
             exitCode: err.exitCode,
           },
         });
       } else {
-        const [head, ...rest] = err.message.split('\n');
-        const body = [
-          head,
-          ...rest.map((l) => (l.trimStart().startsWith('fix:') ? s('yellow', l) : l)),
-        ].join('\n');
-        process.stderr.write(`${s('red', 'Error:')} ${body}\n`);
+        const fix = err.fix ? `\n${s('yellow', `  fix: ${err.fix}`)}` : '';
+        process.stderr.write(`${s('red', 'Error:')} ${err.message}${fix}\n`);
         if (showStack) {
           process.stderr.write(`${s('gray', stackOf(err))}\n`);
         }

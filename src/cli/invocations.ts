@@ -156,7 +156,7 @@ export async function callTask(
     const e = err as Error;
     throw new TaskappError(
       'TASK_FAILED',
-      `invocation ${inv.id} of "${taskId}" ended ${rec.status}: ${e.name}: ${e.message.replace(/\n {2}fix:.*$/s, '')}`,
+      `invocation ${inv.id} of "${taskId}" ended ${rec.status}: ${e.name}: ${e.message}`,
       {
         fix: `see its error, stack and history with: taskapp status ${inv.id}`,
       },

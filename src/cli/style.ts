@@ -1,18 +1,13 @@
-/** ANSI colour for terminals only: off when the stream is not a TTY, or NO_COLOR is set. */
+/**
+ * Terminal colour through Node's util.styleText, for terminals only: off when the stream is not a
+ * TTY or NO_COLOR is set, on with FORCE_COLOR (decided here per stream, so stderr and stdout may differ).
+ */
+import { stripVTControlCharacters, styleText } from 'node:util';
+
 export type Stream = NodeJS.WriteStream;
 
-const CODES = {
-  red: 31,
-  green: 32,
-  yellow: 33,
-  blue: 34,
-  magenta: 35,
-  cyan: 36,
-  gray: 90,
-  bold: 1,
-  dim: 2,
-} as const;
-export type StyleName = keyof typeof CODES;
+export type StyleName =
+  'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray' | 'bold' | 'dim';
 
 export function colorEnabled(stream: Stream = process.stdout): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') {
@@ -24,17 +19,14 @@ export function colorEnabled(stream: Stream = process.stdout): boolean {
   return stream.isTTY === true;
 }
 
-export interface Styler {
-  (name: StyleName, text: string): string;
-  enabled: boolean;
-}
+export type Styler = (name: StyleName, text: string) => string;
 
 export function styler(stream: Stream = process.stdout): Styler {
-  const enabled = colorEnabled(stream);
-  const fn = ((name: StyleName, text: string) =>
-    enabled ? `\u001B[${CODES[name]}m${text}\u001B[0m` : text) as Styler;
-  fn.enabled = enabled;
-  return fn;
+  if (!colorEnabled(stream)) {
+    return (_name, text) => text;
+  }
+  // The decision is made above; styleText must not make its own (it would look at process.stdout).
+  return (name, text) => styleText(name, text, { validateStream: false });
 }
 
 /** Status -> colour: green done, red failed, yellow waiting/recovering, cyan running. */
@@ -54,7 +46,7 @@ export function statusStyle(status: string): StyleName {
   return 'gray';
 }
 
-/** Visible width: ANSI codes take no columns. */
+/** Visible width: escape codes take no columns. */
 export function visibleLength(s: string): number {
-  return s.replace(/\u001B\[[0-9;]*m/g, '').length;
+  return stripVTControlCharacters(s).length;
 }

@@ -1,22 +1,65 @@
 /**
- * Every error a user can cause is a TaskappError with a stable string `code`, a message that names
- * what was wrong, and a `fix`. The CLI prints these without a stack (exit 2 for usage/config, 1 for
- * runtime); anything else is a bug and keeps its stack.
+ * Every error a user can cause is a TaskappError with a stable `code` (one of TaskappErrorCode), a
+ * message that names what was wrong, and, apart from it, a `fix`: what to do about it. The CLI
+ * prints both without a stack (exit 2 for usage/config, 1 for runtime); anything else is a bug and
+ * keeps its stack.
  */
+
+/** Every `code` a TaskappError can carry: match on these, not on message text. */
+export type TaskappErrorCode =
+  // the user's input or config
+  | 'CONFIG'
+  | 'USAGE'
+  | 'BAD_FILTER'
+  | 'BAD_ACTION'
+  | 'INVALID_ARGUMENTS'
+  | 'INVALID_EVENT'
+  | 'INVALID_PAYLOAD'
+  | 'SERIALIZATION'
+  | 'UNKNOWN_TASK'
+  | 'DUPLICATE_TASK'
+  | 'UNKNOWN_TRIGGER'
+  | 'AMBIGUOUS_TRIGGER'
+  | 'TASK_MODULE_IMPORT'
+  | 'INIT_EXISTS'
+  | 'APP_STARTED'
+  | 'CONCURRENCY_ARGUMENTS_MISMATCH'
+  // lookups
+  | 'INVOCATION_NOT_FOUND'
+  | 'WORKFLOW_NOT_FOUND'
+  // the state machine
+  | 'ILLEGAL_TRANSITION'
+  | 'WRONG_OWNER'
+  // running tasks and waiting for them
+  | 'RESULT_TIMEOUT'
+  | 'TASK_TIMEOUT'
+  | 'TASK_FAILED'
+  | 'NO_RESULT'
+  | 'WORKER_EXITED'
+  | 'INVOCATION_CYCLE'
+  | 'DETERMINISM'
+  | 'TRIGGER_FIRE_FAILED'
+  // infrastructure
+  | 'BACKEND'
+  | 'GUEST_START'
+  | 'RPC'
+  | 'PORT_IN_USE'
+  | 'ABORTED';
+
+export interface TaskappErrorOptions {
+  /** What the user can do about it; kept apart from the message (the CLI prints it on its own line). */
+  fix?: string;
+  exitCode?: 1 | 2;
+  cause?: unknown;
+}
+
 export class TaskappError extends Error {
-  readonly code: string;
+  readonly code: TaskappErrorCode;
   readonly fix?: string;
   /** 2: the user's input or config is wrong; 1: something failed at run time. */
   readonly exitCode: 1 | 2;
-  constructor(
-    code: string,
-    message: string,
-    opts: { fix?: string; exitCode?: 1 | 2; cause?: unknown } = {},
-  ) {
-    super(
-      opts.fix ? `${message}\n  fix: ${opts.fix}` : message,
-      opts.cause === undefined ? undefined : { cause: opts.cause },
-    );
+  constructor(code: TaskappErrorCode, message: string, opts: TaskappErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
     this.fix = opts.fix;
@@ -219,6 +262,27 @@ export class InvocationCycleError extends TaskappError {
       `invocation ${invocationId} would wait for its own result (chain: ${chain.join(' -> ')})`,
       {
         fix: 'a task called with the same arguments under registration concurrency reuses the caller itself; call with different arguments or disable registration_concurrency for it',
+      },
+    );
+  }
+}
+
+/** A workflow task did something a re-run cannot replay the same way. */
+export class DeterminismError extends TaskappError {
+  constructor(message: string, fix: string) {
+    super('DETERMINISM', message, { fix });
+  }
+}
+
+/** No trigger (or task with triggers) has that name. */
+export class UnknownTriggerError extends TaskappError {
+  constructor(name: string, known: string[]) {
+    super(
+      'UNKNOWN_TRIGGER',
+      `no trigger or task with triggers named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ' (the app declares no triggers)'}`,
+      {
+        fix: 'run `taskapp trigger list` to see the trigger ids',
+        exitCode: 2,
       },
     );
   }

@@ -88,10 +88,7 @@ export function resolveTaskOptions(
   if (!parsed.success) {
     const sourceMap = new Map(Object.entries(sources));
     const err = configErrorFrom(parsed.error.issues, merged, sourceMap);
-    throw new ConfigError(
-      `task "${taskId}": ${err.message.replace(/\n {2}fix:.*$/s, '')}`,
-      err.fix,
-    );
+    throw new ConfigError(`task "${taskId}": ${err.message}`, err.fix);
   }
   return { ...(parsed.data as TaskOptionsConfig), sources };
 }

@@ -8,6 +8,7 @@ import type { ConcurrencyControl } from '../core/records.js';
 import type { Status } from '../core/status.js';
 import type { Serializer } from '../serialization/serializer.js';
 import type { TaskOptionsConfig } from '../config/schema.js';
+import { DURATION_FIX, parseDuration } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 
 /** Statuses that hold a running-concurrency slot. */
@@ -69,28 +70,30 @@ export function blockedPath(from: Status, d: Decision): Status[] {
   return ['CONCURRENCY_CONTROLLED', 'REROUTED'];
 }
 
-const UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  sec: 1000,
-  m: 60_000,
-  min: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
-
-/** "100/1m" -> { count: 100, windowMs: 60000 }. */
+/** "100/1m" -> { count: 100, windowMs: 60000 }; PERIOD is a duration (core/duration.ts), "h" = "1h". */
 export function parseRateLimit(taskId: string, spec: string): { count: number; windowMs: number } {
-  const m = /^\s*(\d+)\s*\/\s*(\d*(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d)\s*$/.exec(spec);
-  const count = m ? Number(m[1]) : NaN;
-  const amount = m ? (m[2] === '' ? 1 : Number(m[2])) : NaN;
-  if (!m || !(count > 0) || !(amount > 0)) {
-    throw new ConfigError(
-      `task "${taskId}": rate_limit "${spec}" is not a rate`,
-      'write it as COUNT/PERIOD, e.g. "100/1m", "10/1s", "5/500ms", "1000/h"',
+  const fail = (problem: string) =>
+    new ConfigError(
+      `task "${taskId}": rate_limit "${spec}" is not a rate: ${problem}`,
+      `write it as COUNT/PERIOD, e.g. "100/1m", "10/1s", "5/500ms", "1000/h"; PERIOD: ${DURATION_FIX}`,
     );
+  const parts = spec.split('/');
+  if (parts.length !== 2) {
+    throw fail('it needs one "/" between COUNT and PERIOD');
   }
-  return { count, windowMs: amount * UNITS[m[3]!]! };
+  const [countText, periodText] = parts as [string, string];
+  const count = /^\s*\d+\s*$/.test(countText) ? Number(countText) : 0;
+  if (!(count > 0)) {
+    throw fail(`COUNT "${countText.trim()}" is not a whole number above 0`);
+  }
+  const period = parseDuration(periodText);
+  if (!period.ok) {
+    throw fail(`PERIOD "${periodText.trim()}" is not a duration: ${period.problem}`);
+  }
+  if (!(period.ms > 0)) {
+    throw fail('PERIOD must be longer than 0');
+  }
+  return { count, windowMs: period.ms };
 }
 
 /** A stable key for a set of named values: same values, any key order -> same key. */

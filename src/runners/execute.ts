@@ -129,7 +129,7 @@ function successOutcome(app: App, rec: InvocationRecord, value: unknown): Outcom
     const e =
       err instanceof SerializationError
         ? new SerializationError(
-            `task "${rec.taskId}" returned a value that cannot be serialized: ${err.message.replace(/\n {2}fix:.*$/s, '')}`,
+            `task "${rec.taskId}" returned a value that cannot be serialized: ${err.message}`,
             err.fix,
           )
         : err;

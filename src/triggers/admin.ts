@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { App } from '../core/app.js';
-import { TaskappError } from '../core/errors.js';
+import { TaskappError, UnknownTriggerError } from '../core/errors.js';
 import { collectTriggers, cronParts, resolveTriggerName, type TriggerDef } from './definitions.js';
 import { fireTrigger } from './fire.js';
 
@@ -20,19 +20,6 @@ export interface TriggerInfo {
   lastFire: number | null;
   /** Next cron slots (epoch ms), empty without a schedule. */
   nextFires: number[];
-}
-
-export class UnknownTriggerError extends TaskappError {
-  constructor(name: string, known: string[]) {
-    super(
-      'UNKNOWN_TRIGGER',
-      `no trigger or task with triggers named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ' (the app declares no triggers)'}`,
-      {
-        fix: 'run `taskapp trigger list` to see the trigger ids',
-        exitCode: 2,
-      },
-    );
-  }
 }
 
 function pick(app: App, name: string): TriggerDef[] {

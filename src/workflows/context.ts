@@ -17,7 +17,7 @@ import type { StateBackend } from '../backends/state-backend.js';
 import type { WorkflowStore } from '../backends/workflow-store.js';
 import type { WaitHooks } from '../orchestration/context.js';
 import { partialMatch } from '../triggers/match.js';
-import { DeterminismError } from './errors.js';
+import { DeterminismError } from '../core/errors.js';
 import { original } from './guard.js';
 import { META_KEY, workflowIdOf, type WorkflowMeta } from './identity.js';
 

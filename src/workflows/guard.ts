@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { currentInvocation, type GuardState } from '../orchestration/context.js';
-import { DeterminismError } from './errors.js';
+import { DeterminismError } from '../core/errors.js';
 
 /** The originals, for taskapp's own use (recording values, timers) while patched. */
 export const original = {

@@ -105,7 +105,10 @@ describe('taskapp commands (sqlite)', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
     const j = await run(['status', 'no-such-id', '--json']);
     expect(j.code).toBe(1);
-    expect(JSON.parse(j.stdout).error).toMatchObject({ code: 'INVOCATION_NOT_FOUND', exitCode: 1 });
+    const error = JSON.parse(j.stdout).error;
+    expect(error).toMatchObject({ code: 'INVOCATION_NOT_FOUND', exitCode: 1 });
+    expect(error.message).toBe('no invocation with id no-such-id');
+    expect(error.fix).toMatch(/taskapp list shows recent ones/);
   });
 
   it('list filters by task, status and age', async () => {

@@ -61,7 +61,7 @@ export const JS = `
   var token = (document.querySelector('meta[name="taskapp-token"]') || {}).content;
   function post(url, body) {
     return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-taskapp-token': token || '' }, body: JSON.stringify(body || {}) })
-      .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || r.statusText); return j; }); });
+      .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error((j.error || r.statusText) + (j.fix ? ' (fix: ' + j.fix + ')' : '')); return j; }); });
   }
   function say(text, bad) { var m = document.getElementById('msg'); if (m) { m.textContent = text; m.className = bad ? 'bad' : 'ok'; } }
   var rerunBtn = document.getElementById('rerun');

@@ -642,13 +642,14 @@ export function runnersPage(ctx: PageContext, runners: RunnerView[]): string {
   );
 }
 
-export function errorPage(ctx: PageContext, status: number, message: string): string {
+export function errorPage(ctx: PageContext, status: number, message: string, fix?: string): string {
   return layout(
     ctx,
     '',
     `Error ${status}`,
     html`<h1>${status === 404 ? 'Not found' : 'Error'}</h1>
       <pre class="err">${message}</pre>
+      ${fix ? html`<p class="fix">fix: ${fix}</p>` : ''}
       <p><a href="/">back to the overview</a></p>`,
   );
 }

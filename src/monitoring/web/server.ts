@@ -218,9 +218,10 @@ export function createWebApp(
       app.logger.error('web request failed', { path: c.req.path, error: err.stack });
     }
     const message = status === 500 ? `internal error: ${err.message}` : err.message;
+    const fix = err instanceof TaskappError ? err.fix : undefined;
     return c.req.path.startsWith('/api/')
-      ? json(c, { error: message }, status)
-      : c.html(errorPage(ctxOf(), status, message), status as 404);
+      ? json(c, fix ? { error: message, fix } : { error: message }, status)
+      : c.html(errorPage(ctxOf(), status, message, fix), status as 404);
   });
 
   return { hono, metrics, token, close: () => metrics.close() };

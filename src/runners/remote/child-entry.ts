@@ -6,7 +6,7 @@
  */
 import type { Runner } from '../runner.js';
 import { Guest } from './guest.js';
-import type { ToGuest, ToHost } from './protocol.js';
+import { fatalMessage, type ToGuest, type ToHost } from './protocol.js';
 
 const send = (msg: ToHost, then?: () => void): void => {
   if (process.connected) {
@@ -45,7 +45,7 @@ process.on('message', (m: ToGuest) => {
           send({ t: 'ready' });
         }
       } catch (err) {
-        send({ t: 'fatal', error: (err as Error).message }, () => process.exit(1));
+        send(fatalMessage(err), () => process.exit(1));
       }
     })();
     return;

@@ -34,9 +34,19 @@ export type ToGuest =
   | { t: 'rpc-res'; id: number; ok: false; error: string }
   | { t: 'stop'; graceMs?: number };
 
+/** A guest that could not start: its error's message and, for a TaskappError, its fix. */
+export function fatalMessage(err: unknown): Extract<ToHost, { t: 'fatal' }> {
+  const fix = (err as { fix?: unknown } | null)?.fix;
+  return {
+    t: 'fatal',
+    error: err instanceof Error ? err.message : String(err),
+    ...(typeof fix === 'string' ? { fix } : {}),
+  };
+}
+
 export type ToHost =
   | { t: 'ready'; runnerId?: string }
-  | { t: 'fatal'; error: string }
+  | { t: 'fatal'; error: string; fix?: string }
   | { t: 'rpc'; id: number; role: string; method: string; args: unknown[] }
   | { t: 'done'; outs: Array<{ id: string; out: Outcome }> }
   /** The invocation `id` called process.exit(): the guest is about to exit because of it. */

@@ -119,6 +119,7 @@ function whenReady(
       if (msg.t === 'fatal') {
         reject(
           new TaskappError('GUEST_START', `a task process could not start: ${msg.error}`, {
+            fix: msg.fix,
             exitCode: 2,
           }),
         );

@@ -1,7 +1,7 @@
 /** Entry of a worker thread running CPU-bound tasks for the thread runner (worker_threads = true). */
 import { parentPort } from 'node:worker_threads';
 import { Guest } from './guest.js';
-import type { ToGuest, ToHost } from './protocol.js';
+import { fatalMessage, type ToGuest, type ToHost } from './protocol.js';
 
 const port = parentPort!;
 const guest = new Guest((m: ToHost) => port.postMessage(m));
@@ -9,8 +9,7 @@ port.on('message', (m: ToGuest) => {
   if (m.t === 'init') {
     guest.init(m).then(
       () => port.postMessage({ t: 'ready' } satisfies ToHost),
-      (err: unknown) =>
-        port.postMessage({ t: 'fatal', error: (err as Error).message } satisfies ToHost),
+      (err: unknown) => port.postMessage(fatalMessage(err) satisfies ToHost),
     );
     return;
   }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backends } from '../../../src/backends/registry.js';
 import { openBackends, type BackendHarness } from '../harness.js';
-import { taskapp, type App } from '../../../src/index.js';
+import { DeterminismError, taskapp, type App } from '../../../src/index.js';
 import { purgeInvocations } from '../../../src/orchestration/purge.js';
 
 class Flaky extends Error {
@@ -207,8 +207,12 @@ export function workflowEngineSuite(h: BackendHarness): void {
       });
       const plain = app.task('plain', async () => Math.random() < 2);
       await app.startRunner({ concurrency: 1 });
-      await expect(bad.run({}, { timeoutMs: 10_000 })).rejects.toMatchObject({
-        message: expect.stringMatching(/DeterminismError.*Math\.random\(\)/s),
+      const err = await bad.run({}, { timeoutMs: 10_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeterminismError);
+      expect(err).toMatchObject({
+        code: 'DETERMINISM',
+        message: expect.stringMatching(/Math\.random\(\)/),
+        fix: expect.stringMatching(/ctx\.wf\.random\(\)/),
       });
       expect(await plain.run({}, { timeoutMs: 10_000 })).toBe(true);
     });

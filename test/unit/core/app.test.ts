@@ -120,7 +120,7 @@ describe('bad input', () => {
     const err = await app.backends().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toMatch(/bad\.db is not a usable taskapp database/);
-    expect((err as Error).message).toMatch(/fix: move the file aside/);
+    expect((err as BackendError).fix).toMatch(/move the file aside/);
     tmp.cleanup();
   });
 
