@@ -1,43 +1,25 @@
-/** Escaping HTML templates: interpolated values are escaped unless wrapped in raw(). */
-export class Raw {
-  constructor(readonly html: string) {}
-  toString(): string {
-    return this.html;
+/**
+ * The pages' HTML templates are hono/html's: interpolated values are escaped (& < > " ') unless
+ * they are html`` themselves or wrapped in raw(); arrays are joined, null, undefined and false
+ * render nothing. What is kept here: the synchronous type, and JSON text for display.
+ */
+import { html as honoHtml, raw } from 'hono/html';
+
+/** Escaped HTML text (a string hono knows not to escape again). */
+export type Html = ReturnType<typeof raw>;
+
+type Part = Html | string | number | false | null | undefined | readonly Part[];
+
+/** html`<p>${value}</p>`. hono's html returns a promise only when given one; pages never are. */
+export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
+  const out = honoHtml(strings, ...values);
+  if (out instanceof Promise) {
+    throw new TypeError('html: a promise was interpolated into a page');
   }
+  return out;
 }
 
-export const raw = (s: string): Raw => new Raw(s);
-
-export function esc(v: unknown): string {
-  return String(v ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
-
-type Part = Raw | string | number | boolean | null | undefined | Part[];
-
-function render(v: Part): string {
-  if (v instanceof Raw) {
-    return v.html;
-  }
-  if (Array.isArray(v)) {
-    return v.map(render).join('');
-  }
-  if (v === null || v === undefined || v === false) {
-    return '';
-  }
-  return esc(v);
-}
-
-/** html`<p>${value}</p>`: a Raw whose interpolations were escaped (arrays are joined). */
-export function html(strings: TemplateStringsArray, ...values: Part[]): Raw {
-  let out = strings[0]!;
-  values.forEach((v, i) => {
-    out += render(v) + strings[i + 1]!;
-  });
-  return new Raw(out);
-}
+export { raw };
 
 /** JSON text for display and the API: BigInt, Map, Set and Date made readable instead of throwing. */
 export function toJson(v: unknown, indent?: number): string {

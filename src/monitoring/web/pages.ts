@@ -12,7 +12,7 @@ import type {
 } from '../snapshot.js';
 import { formatAge } from '../snapshot.js';
 import { STATUS_COLORS } from './assets.js';
-import { esc, html, raw, toJson, type Raw } from './html.js';
+import { html, raw, toJson, type Html } from './html.js';
 
 export interface PageContext {
   appId: string;
@@ -34,7 +34,7 @@ export function layout(
   ctx: PageContext,
   active: string,
   title: string,
-  body: Raw,
+  body: Html,
   live = '',
 ): string {
   return html`<!doctype html>
@@ -62,10 +62,10 @@ export function layout(
         <main>${body}</main>
         <script src="/static/app.js"></script>
       </body>
-    </html>`.html;
+    </html>`.toString();
 }
 
-export const badge = (s: Status): Raw =>
+export const badge = (s: Status): Html =>
   html`<span class="badge" style="background:${STATUS_COLORS[s]}">${s}</span>`;
 const time = (ms: number) =>
   new Date(ms)
@@ -77,7 +77,7 @@ const ago = (now: number, ms: number) =>
 const invLink = (id: string) =>
   html`<a class="mono" href="/invocations/${encodeURIComponent(id)}">${id}</a>`;
 
-export function invocationTable(rows: InvocationRow[], now: number): Raw {
+export function invocationTable(rows: InvocationRow[], now: number): Html {
   if (!rows.length) {
     return html`<p class="muted">No invocations.</p>`;
   }
@@ -110,7 +110,7 @@ export function invocationTable(rows: InvocationRow[], now: number): Raw {
   </table>`;
 }
 
-function runnerTable(runners: RunnerView[], now: number): Raw {
+function runnerTable(runners: RunnerView[], now: number): Html {
   if (!runners.length) {
     return html`<p class="muted">
       No runners have reported a heartbeat. Start one with <code>taskapp run</code>.
@@ -147,7 +147,7 @@ function runnerTable(runners: RunnerView[], now: number): Raw {
   </table>`;
 }
 
-function throughputChart(t: Throughput): Raw {
+function throughputChart(t: Throughput): Html {
   const w = 900,
     h = 140,
     n = t.created.length,
@@ -308,7 +308,7 @@ export function invocationsPage(
   );
 }
 
-function historyTimeline(d: InvocationDetail, now: number): Raw {
+function historyTimeline(d: InvocationDetail, now: number): Html {
   const h = d.history;
   if (!h.length) {
     return html`<p class="muted">No history.</p>`;
@@ -371,7 +371,7 @@ function errorText(e: NonNullable<InvocationDetail['error']>): string {
 }
 
 /** The invocation's workflow: type, status, steps (child invocations recorded by executeTask) and data. */
-function workflowSection(d: InvocationDetail): Raw | string {
+function workflowSection(d: InvocationDetail): Html | string {
   const w = d.workflow;
   if (!w) {
     return '';
@@ -653,5 +653,3 @@ export function errorPage(ctx: PageContext, status: number, message: string, fix
       <p><a href="/">back to the overview</a></p>`,
   );
 }
-
-export { esc };
