@@ -13,7 +13,7 @@ import type { WorkflowStore } from './workflow-store.js';
 import { composeHotPath, type HotPath } from './hot-path.js';
 
 /** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
-export interface BackendRoles {
+interface BackendRoles {
   broker?: Broker;
   state?: StateBackend;
   orchestrator?: Orchestrator;
@@ -28,7 +28,7 @@ export interface BackendRoles {
 
 export type BackendFactory = (cfg: ResolvedConfig) => Promise<BackendRoles>;
 
-export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
+const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
   memory: async () => (await import('./memory/index.js')).createMemoryBackend,
   sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
   redis: async () => (await import('./redis/index.js')).createRedisBackend,

@@ -9,10 +9,10 @@ import type { App } from '../core/app.js';
 import { isTaskappError, loadApp, type LoadedApp } from '../config/discovery.js';
 import { styler } from './style.js';
 
-export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<
+type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
 >;
-export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static baseFlags = {
@@ -151,7 +151,7 @@ function stackOf(err: Error): string {
 }
 
 /** Nested flag objects ({runner: {kind}} + {runner: {concurrency}}) merged. */
-export function deepMerge(
+function deepMerge(
   a: Record<string, unknown>,
   b: Record<string, unknown>,
 ): Record<string, unknown> {

@@ -19,10 +19,6 @@ export function table(
   return [style(line(headers)), ...rows.map(line)].join('\n');
 }
 
-export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 /** 850ms, 12.3s, 4m 05s, 2h 03m, 3d 04h. */
 export function humanDuration(ms: number): string {
   if (ms < 1000) {

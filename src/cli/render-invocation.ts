@@ -5,7 +5,7 @@ import type { InvocationView } from './invocations.js';
 
 const label = (s: Styler, name: string) => s('gray', name.padEnd(10));
 
-export function renderHeader(v: InvocationView, s: Styler, now = Date.now()): string[] {
+function renderHeader(v: InvocationView, s: Styler, now = Date.now()): string[] {
   const created = Date.parse(v.createdAt);
   const updated = Date.parse(v.updatedAt);
   const lines = [

@@ -8,13 +8,13 @@ import type { App } from '../core/app.js';
 import { roleBackendNames } from '../backends/registry.js';
 import type { Runner, RunnerOptions } from '../runners/runner.js';
 
-export interface RunIo {
+interface RunIo {
   info(line: string): void;
   warn(line: string): void;
 }
 
 /** "sqlite", or "broker=rabbitmq state=redis ..." when the roles differ. */
-export function describeBackends(app: App): string {
+function describeBackends(app: App): string {
   const names = roleBackendNames(app.config);
   const distinct = new Set(Object.values(names));
   if (app.devMode) {
@@ -27,12 +27,7 @@ export function describeBackends(app: App): string {
         .join(' ');
 }
 
-export function startBanner(
-  app: App,
-  runner: Runner,
-  opts: RunnerOptions,
-  modules: number,
-): string {
+function startBanner(app: App, runner: Runner, opts: RunnerOptions, modules: number): string {
   const tasks = app.taskIds();
   const size =
     opts.runner === 'thread' || opts.runner === undefined

@@ -10,7 +10,7 @@ import { TaskappError } from '../core/errors.js';
 export const INIT_BACKENDS = ['sqlite', 'redis', 'postgres'] as const;
 export type InitBackend = (typeof INIT_BACKENDS)[number];
 
-export interface ScaffoldOptions {
+interface ScaffoldOptions {
   dir: string;
   backend: InitBackend;
   force: boolean;
@@ -27,7 +27,7 @@ export interface ScaffoldResult {
 }
 
 /** The folder holding taskapp's package.json, from src/ or dist/src/ alike. */
-export function packageRoot(): string {
+function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pj = join(dir, 'package.json');
@@ -71,7 +71,7 @@ function listTemplates(root: string, dir = root): string[] {
 }
 
 /** A package name and app id from the folder name: "My App!" -> "my-app". */
-export function projectName(dir: string): string {
+function projectName(dir: string): string {
   return (
     basename(resolve(dir))
       .toLowerCase()

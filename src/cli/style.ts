@@ -6,10 +6,9 @@ import { stripVTControlCharacters, styleText } from 'node:util';
 
 export type Stream = NodeJS.WriteStream;
 
-export type StyleName =
-  'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray' | 'bold' | 'dim';
+type StyleName = 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray' | 'bold' | 'dim';
 
-export function colorEnabled(stream: Stream = process.stdout): boolean {
+function colorEnabled(stream: Stream = process.stdout): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') {
     return false;
   }

@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './resolve.js';
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
 /** Absolute paths of the task modules the config lists, sorted, each once. */
-export async function discoverTaskModules(resolved: ResolvedConfig): Promise<string[]> {
+async function discoverTaskModules(resolved: ResolvedConfig): Promise<string[]> {
   const patterns = resolved.config.tasks.modules;
   const found = new Set<string>();
   for (const pattern of patterns) {
@@ -46,7 +46,7 @@ let tsxRegistered: Promise<unknown> | undefined;
  * Imports one module. TypeScript goes through tsx's loader, registered once for the whole process
  * (not namespaced) so that a module and the CLI share one copy of every dependency, `taskapp` included.
  */
-export async function importModule(path: string): Promise<Record<string, unknown>> {
+async function importModule(path: string): Promise<Record<string, unknown>> {
   if (TS_EXTENSIONS.has(extname(path))) {
     tsxRegistered ??= import('tsx/esm/api').then((m) => m.register());
     await tsxRegistered;
@@ -80,7 +80,7 @@ export async function importModule(path: string): Promise<Record<string, unknown
  * An App, also when the module got another copy of taskapp than the CLI (a second install, a
  * workspace link): matched by shape, so the user's App is still found and used as is.
  */
-export function isApp(v: unknown): v is App {
+function isApp(v: unknown): v is App {
   if (v instanceof App) {
     return true;
   }
@@ -125,7 +125,7 @@ function appsExportedBy(mod: Record<string, unknown>): Set<App> {
 }
 
 /** Imports every module and returns the one App they export; none or two are errors. */
-export async function appFromModules(paths: string[], baseDir: string): Promise<App> {
+async function appFromModules(paths: string[], baseDir: string): Promise<App> {
   const owners = new Map<App, string[]>();
   for (const path of paths) {
     const apps = appsExportedBy(await importModule(path));
@@ -167,7 +167,7 @@ function safeAppId(app: App): string {
   }
 }
 
-export interface LoadAppOptions extends Omit<LoadOptions, 'code'> {
+interface LoadAppOptions extends Omit<LoadOptions, 'code'> {
   /** Fail when the config lists no task modules (commands that run or call tasks). Default true. */
   requireTasks?: boolean;
 }

@@ -5,9 +5,9 @@
  */
 import { smolToml } from './lazy-modules.js';
 
-export const ENV_PREFIX = 'TASKAPP__';
+const ENV_PREFIX = 'TASKAPP__';
 
-export function parseEnvValue(raw: string): unknown {
+function parseEnvValue(raw: string): unknown {
   try {
     return smolToml().parse(`v = ${raw}`).v;
   } catch {

@@ -12,7 +12,7 @@ import { cosmiconfig, smolToml } from './lazy-modules.js';
 import { tomlFieldSources } from './toml-lines.js';
 import { resolveConfig, toSnakeKeys, type ConfigLayer, type ResolvedConfig } from './resolve.js';
 
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'taskapp.toml',
   '.taskapprc',
   '.taskapprc.json',
@@ -71,11 +71,11 @@ const tomlLoader: Loader = (filepath, content) => {
   }
 };
 
-export interface FileLayer extends ConfigLayer {
+interface FileLayer extends ConfigLayer {
   filepath: string;
 }
 
-export function loadConfigFile(
+function loadConfigFile(
   opts: { explicitPath?: string; searchFrom?: string } = {},
 ): FileLayer | null {
   const explorer = cosmiconfig().cosmiconfigSync('taskapp', {

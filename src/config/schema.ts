@@ -6,14 +6,14 @@
 import { z } from 'zod';
 import { cronProblem, timeZoneProblem } from '../triggers/cron.js';
 
-export const BACKENDS = ['memory', 'sqlite', 'redis', 'postgres'] as const;
-export const BROKERS = [...BACKENDS, 'rabbitmq'] as const;
+const BACKENDS = ['memory', 'sqlite', 'redis', 'postgres'] as const;
+const BROKERS = [...BACKENDS, 'rabbitmq'] as const;
 export const RUNNERS = ['thread', 'multi-thread', 'process', 'persistent-process'] as const;
-export const CONCURRENCY_MODES = ['DISABLED', 'TASK', 'ARGUMENTS', 'KEYS'] as const;
+const CONCURRENCY_MODES = ['DISABLED', 'TASK', 'ARGUMENTS', 'KEYS'] as const;
 
 const seconds = (d: number, doc: string) => z.number().nonnegative().default(d).describe(doc);
 
-export const retryBackoffSchema = z
+const retryBackoffSchema = z
   .object({
     kind: z
       .enum(['fixed', 'exponential'])
@@ -136,7 +136,7 @@ export type TaskOptionsConfig = z.infer<typeof taskOptionsSchema>;
  * { modules, byTask }.
  */
 const perTaskOptions = taskOptionsOverrideSchema;
-export const tasksSchema = z.union([
+const tasksSchema = z.union([
   z.array(z.string()).transform((modules) => ({
     modules,
     byTask: {} as Record<string, Partial<TaskOptionsConfig>>,

@@ -25,7 +25,7 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 export const DURATION_FIX =
   'write a number and a unit (ms, s, m, h, d, w): 90s, 10m, 24h, 7d, or combined: 1h30m';
 
-export type DurationParse = { ok: true; ms: number } | { ok: false; problem: string };
+type DurationParse = { ok: true; ms: number } | { ok: false; problem: string };
 
 // One term: an optional number, then a word (checked against UNIT_MS so that a wrong unit is named).
 const TERM = /\s*(\d+(?:\.\d+)?|\.\d+)?\s*([a-zA-Z]+)\s*/y;

@@ -2,7 +2,7 @@
  * In-process events about task work, for metrics and monitors. Emitting is synchronous and cheap
  * when nobody listens; a listener that throws never breaks the runner (errors are swallowed).
  */
-export type AppEvent =
+type AppEvent =
   | { type: 'submitted'; taskId: string; count: number }
   | { type: 'started'; taskId: string; invocationId: string; runnerId: string }
   | {
@@ -16,7 +16,7 @@ export type AppEvent =
   /** A call or start held back by concurrency control (emitted by the orchestration code that decides it). */
   | { type: 'concurrency_controlled'; taskId: string; invocationId: string };
 
-export type AppEventListener = (e: AppEvent) => void;
+type AppEventListener = (e: AppEvent) => void;
 
 export class AppEvents {
   private readonly listeners = new Set<AppEventListener>();

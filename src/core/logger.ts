@@ -1,5 +1,5 @@
 /** Small structured logger: text or JSON lines on stderr, carrying invocation/task/runner fields. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
@@ -11,7 +11,7 @@ export interface Logger {
 }
 
 export type LogLine = { level: LogLevel; msg: string; at: number } & Record<string, unknown>;
-export interface LogSink {
+interface LogSink {
   (line: LogLine): void;
 }
 
@@ -20,7 +20,7 @@ export function writeLine(line: LogLine, format: 'text' | 'json'): void {
   process.stderr.write(formatLine(line, format));
 }
 
-export function formatLine(line: LogLine, format: 'text' | 'json'): string {
+function formatLine(line: LogLine, format: 'text' | 'json'): string {
   if (format === 'json') {
     return `${JSON.stringify(line)}\n`;
   }

@@ -55,7 +55,7 @@ export interface Overview {
   latest: InvocationRow[];
 }
 
-export interface ErrorView {
+interface ErrorView {
   name: string;
   message: string;
   stack?: string;
@@ -95,7 +95,7 @@ export interface InvocationPage {
 }
 
 /** One stretch of work on one runner: RUNNING (or RESUMED) until the next status. */
-export interface TimelineSpan {
+interface TimelineSpan {
   invocationId: string;
   taskId: string;
   runnerId: string;
@@ -122,12 +122,12 @@ export interface TaskView {
   nextFire: number | null;
 }
 
-export const DEFAULT_PAGE_SIZE = 50;
+const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 500;
 const TIMELINE_LIMIT = 2000;
 const THROUGHPUT_LIMIT = 20_000;
 
-export function toRow(r: InvocationRecord): InvocationRow {
+function toRow(r: InvocationRecord): InvocationRow {
   return {
     id: r.id,
     taskId: r.taskId,

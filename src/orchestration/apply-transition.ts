@@ -5,7 +5,7 @@
 import { checkTransition, type Status } from '../core/status.js';
 import type { HistoryEntry, InvocationRecord, TransitionRequest } from '../core/records.js';
 
-export interface AppliedTransition {
+interface AppliedTransition {
   record: InvocationRecord;
   entry: HistoryEntry;
 }

@@ -22,7 +22,7 @@ export const ACTIVE_STATUSES: ReadonlySet<Status> = new Set([
 /** A blocked invocation sent back to the queue waits at least this long before it is claimed again. */
 export const REROUTE_DELAY_MS = 25;
 
-export type Decision = { kind: 'run' } | { kind: 'requeue'; notBefore: number } | { kind: 'final' };
+type Decision = { kind: 'run' } | { kind: 'requeue'; notBefore: number } | { kind: 'final' };
 
 /**
  * `from`: the invocation's status; `active`: invocations of the scope holding a slot now;

@@ -23,7 +23,7 @@ interface Child {
   stopping: boolean;
 }
 
-export class MultiThreadRunner implements Runner {
+class MultiThreadRunner implements Runner {
   readonly kind = 'multi-thread';
   readonly id = newRunnerId('multi-thread');
   readonly done: Promise<void>;

@@ -13,7 +13,7 @@ import { forkGuest, requireAppModule } from './remote/spawn.js';
 import type { RunnerOptions } from './runner.js';
 import { Slots } from './slots.js';
 
-export class ProcessRunner extends ClaimingRunner {
+class ProcessRunner extends ClaimingRunner {
   readonly kind = 'process';
   private readonly slots: Slots;
   private readonly appModule: string[];

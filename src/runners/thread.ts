@@ -13,7 +13,7 @@ import type { RunnerOptions } from './runner.js';
 import { Slots } from './slots.js';
 import { WorkerPool } from './worker-pool.js';
 
-export class ThreadRunner extends ClaimingRunner {
+class ThreadRunner extends ClaimingRunner {
   readonly kind = 'thread';
   private readonly slots: Slots;
   private workers?: WorkerPool;

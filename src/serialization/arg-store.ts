@@ -35,7 +35,7 @@ export function argStore(app: App): ArgStore {
   return s;
 }
 
-export class ArgStore {
+class ArgStore {
   private readonly cache: Lru<string, string>;
   private warned = new Set<string>();
 

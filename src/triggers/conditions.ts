@@ -12,17 +12,17 @@ import type { ArgsProvider, TriggerArgs, TriggerLike } from './types.js';
 type ErrorClass = abstract new (...args: any[]) => Error;
 type TaskRef = string | { readonly id: string };
 
-export interface CronCondition {
+interface CronCondition {
   kind: 'cron';
   schedule: CronSchedule;
   minIntervalSeconds: number;
 }
-export interface StatusCondition {
+interface StatusCondition {
   kind: 'status';
   taskId: string;
   statuses: Status[];
 }
-export interface ResultCondition {
+interface ResultCondition {
   kind: 'result';
   taskId: string;
   match: ((result: any) => boolean) | { value: unknown };
@@ -32,19 +32,19 @@ export interface ExceptionCondition {
   taskId: string;
   errors: Array<string | ErrorClass>;
 }
-export interface EventCondition {
+interface EventCondition {
   kind: 'event';
   code: string;
   filter?: ((payload: any) => boolean) | { value: Record<string, unknown> };
 }
 export type LeafCondition =
   CronCondition | StatusCondition | ResultCondition | ExceptionCondition | EventCondition;
-export interface AllCondition {
+interface AllCondition {
   kind: 'all';
   parts: LeafCondition[];
   windowSeconds: number;
 }
-export interface AnyCondition {
+interface AnyCondition {
   kind: 'any';
   parts: LeafCondition[];
 }
@@ -238,7 +238,7 @@ function describeLeaf(c: LeafCondition): string {
   }
 }
 
-export function describeCondition(c: Condition): string {
+function describeCondition(c: Condition): string {
   if (c.kind === 'all') {
     return `all of [${c.parts.map(describeLeaf).join('; ')}] within ${c.windowSeconds}s`;
   }

@@ -23,7 +23,7 @@ import { errorMatches, matchesPredicateOrValue } from './match.js';
 import type { SourceInvocation, TriggerContext, TriggerEventInfo } from './types.js';
 
 /** Stored under the last-fire key space: events before this were scanned by some runner. */
-export const EVENTS_CURSOR_KEY = 'taskapp:events-cursor';
+const EVENTS_CURSOR_KEY = 'taskapp:events-cursor';
 /** Events committed late by another process (clock skew, slow commit) are still seen within this. */
 const EVENT_OVERLAP_MS = 5_000;
 const EVENT_PAGE = 500;
@@ -35,7 +35,7 @@ interface PartPayload {
   invocationId: string;
 }
 
-export interface SchedulerOptions {
+interface SchedulerOptions {
   /** Clock for tests; default Date.now. */
   now?: () => number;
   /** When this runner started watching (default: now()). */

@@ -19,8 +19,7 @@ export interface TriggerEventInfo {
   at: number;
 }
 
-export type TriggerKind =
-  'cron' | 'status' | 'result' | 'exception' | 'event' | 'all' | 'any' | 'manual';
+type TriggerKind = 'cron' | 'status' | 'result' | 'exception' | 'event' | 'all' | 'any' | 'manual';
 
 /** What an argument provider sees when a trigger fires. */
 export interface TriggerContext {

@@ -270,6 +270,6 @@ export class WorkflowContext implements WorkflowApi {
   }
 }
 
-export function dataKey(key: string): string {
+function dataKey(key: string): string {
   return `d:${key}`;
 }

@@ -2,7 +2,7 @@
 import type { App } from '../core/app.js';
 import { META_KEY, type WorkflowMeta } from './identity.js';
 
-export interface WorkflowStepView {
+interface WorkflowStepView {
   /** `<invocation id>:<sequence number>` of the executeTask call that started it. */
   step: string;
   invocationId: string;

@@ -55,7 +55,7 @@ const FETCH_FINAL = stmt(
   'SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = ANY($2::text[])',
 );
 
-export interface PgOptions {
+interface PgOptions {
   url: string;
   schema: string;
   poolSize: number;

@@ -8,7 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import { reconnectDelayMs } from '../shared/connection-utils.js';
 import { quoteIdent } from './connection.js';
 
-export interface ListenerHooks {
+interface ListenerHooks {
   onNotify(payload: string): void;
   /** true once listening (again), false when the connection is lost. */
   onState(listening: boolean): void;

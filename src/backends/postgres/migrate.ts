@@ -11,7 +11,7 @@ import { checkSchemaName, clientConfig, quoteIdent, startError } from './connect
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
-export interface Migration {
+interface Migration {
   version: number;
   name: string;
   sql: string;

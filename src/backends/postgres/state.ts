@@ -74,7 +74,7 @@ const insertValues = (invs: NewInvocation[], now: number): unknown[] => [
   invs.map((i) => (i.concurrency ? JSON.stringify(i.concurrency) : null)),
 ];
 
-export interface InsertPlan {
+interface InsertPlan {
   /** The id each invocation ends up with (its own, or the REGISTERED one its key matched). */
   ids: string[];
   /** Those this transaction stores (the rest reused another, or an earlier attempt stored them). */

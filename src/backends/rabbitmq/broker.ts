@@ -33,7 +33,7 @@ interface Link {
   broken: boolean;
 }
 
-export interface RabbitOptions {
+interface RabbitOptions {
   url: string;
   queue: string;
   /** Deliveries a channel may hold unacked: the runner's claim batch. */

@@ -8,8 +8,8 @@
  * - `<queue>.x`: direct exchange. Key `item` routes to `<queue>` and to every process's wake-up
  *   queue (so a delayed id coming due wakes idle claimers); key `wake` reaches the wake-up queues only.
  */
-export const MIN_BUCKET_MS = 128;
-export const MAX_BUCKET_MS = 2 ** 21; // ~35 min; longer delays hop through the top bucket again
+const MIN_BUCKET_MS = 128;
+const MAX_BUCKET_MS = 2 ** 21; // ~35 min; longer delays hop through the top bucket again
 
 export function delayBuckets(): number[] {
   const out: number[] = [];

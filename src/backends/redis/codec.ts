@@ -17,7 +17,7 @@ import type { Status } from '../../core/status.js';
 /** An optional value: '=' + value, or '-' for none (see dec() in lua/lib.lua). */
 export const enc = (v: string | null | undefined): string =>
   v === null || v === undefined ? '-' : `=${v}`;
-export const dec = (v: string): string | null => (v.startsWith('=') ? v.slice(1) : null);
+const dec = (v: string): string | null => (v.startsWith('=') ? v.slice(1) : null);
 
 /** An invocation hash as HGETALL pairs -> record; null for an empty (missing) hash. */
 export function toRecord(pairs: string[]): InvocationRecord | null {

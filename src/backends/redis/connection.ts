@@ -13,7 +13,7 @@ import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
 import { Keys } from './keys.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 
-export interface RedisConnOptions {
+interface RedisConnOptions {
   url: string;
   prefix: string;
   allowEviction: boolean;
@@ -21,7 +21,7 @@ export interface RedisConnOptions {
 }
 
 /** Client names show in CLIENT LIST as taskapp:<prefix>:<role> (an operator can find and kill them). */
-export function clientName(prefix: string, role: string): string {
+function clientName(prefix: string, role: string): string {
   return `taskapp:${prefix}${role}`.replace(/[^\w:{}|.-]/g, '_');
 }
 

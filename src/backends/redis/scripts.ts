@@ -18,7 +18,7 @@ import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
-export const SCRIPT_NAMES = [
+const SCRIPT_NAMES = [
   'transition',
   'acquire',
   'insert',
@@ -68,7 +68,7 @@ export function statusPrelude(): string {
 
 let sources: Map<ScriptName, string> | undefined;
 
-export function scriptSource(name: ScriptName): string {
+function scriptSource(name: ScriptName): string {
   if (!sources) {
     const head = statusPrelude() + readFileSync(`${LUA_DIR}lib.lua`, 'utf8');
     sources = new Map(

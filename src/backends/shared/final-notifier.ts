@@ -7,7 +7,7 @@
 import type { InvocationRecord } from '../../core/records.js';
 import type { FinalWatch } from '../state-backend.js';
 
-export interface FinalSource {
+interface FinalSource {
   fetchFinal(ids: string[]): Promise<InvocationRecord[]>;
   /** Re-read every this many ms (undefined: never, the publisher sees every change). Read before
    * each wait, so a getter may switch polling on while a cross-process wake-up channel is down. */

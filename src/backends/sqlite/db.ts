@@ -15,7 +15,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 /** In-process wake-ups per database file, so several handles on one file in one process wake each other. */
 const wakeups = new Map<string, { queue: Wakeup; finals: FinalNotifier }>();
 
-export interface SqliteOptions {
+interface SqliteOptions {
   path: string;
   busyTimeoutMs: number;
   pollIntervalMs: number;
@@ -123,7 +123,7 @@ export class SqliteDb {
 }
 
 /** Maps SQLite's codes to errors that say what happened to which file and what to do. */
-export function sqliteError(err: unknown, path: string, op: string): Error {
+function sqliteError(err: unknown, path: string, op: string): Error {
   const code = (err as { code?: string }).code ?? '';
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new BackendError(

@@ -10,7 +10,7 @@ import {
 } from '../snapshot.js';
 import { toJson } from '../web/html.js';
 
-export const STATUS_COLOR: Record<Status, string> = {
+const STATUS_COLOR: Record<Status, string> = {
   REGISTERED: 'gray',
   CONCURRENCY_CONTROLLED: 'yellow',
   CONCURRENCY_CONTROLLED_FINAL: 'yellow',

@@ -5,7 +5,7 @@ import type { InvocationDetail } from '../snapshot.js';
 import { Counts, Detail, InvocationList, Runners } from './components.js';
 import type { TuiSnapshot, TuiSource } from './source.js';
 
-export interface MonitorAppProps {
+interface MonitorAppProps {
   source: TuiSource;
   refreshMs?: number;
   appId: string;

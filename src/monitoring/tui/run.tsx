@@ -6,7 +6,7 @@ import { MonitorApp } from './monitor-app.js';
 import { plainSnapshot } from './plain.js';
 import { monitorSource } from './source.js';
 
-export interface MonitorOptions {
+interface MonitorOptions {
   refreshMs?: number;
   filter?: string;
   stdout?: NodeJS.WriteStream;

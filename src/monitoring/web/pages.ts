@@ -30,13 +30,7 @@ const NAV = [
   ['/runners', 'Runners'],
 ] as const;
 
-export function layout(
-  ctx: PageContext,
-  active: string,
-  title: string,
-  body: Html,
-  live = '',
-): string {
+function layout(ctx: PageContext, active: string, title: string, body: Html, live = ''): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -65,7 +59,7 @@ export function layout(
     </html>`.toString();
 }
 
-export const badge = (s: Status): Html =>
+const badge = (s: Status): Html =>
   html`<span class="badge" style="background:${STATUS_COLORS[s]}">${s}</span>`;
 const time = (ms: number) =>
   new Date(ms)
@@ -77,7 +71,7 @@ const ago = (now: number, ms: number) =>
 const invLink = (id: string) =>
   html`<a class="mono" href="/invocations/${encodeURIComponent(id)}">${id}</a>`;
 
-export function invocationTable(rows: InvocationRow[], now: number): Html {
+function invocationTable(rows: InvocationRow[], now: number): Html {
   if (!rows.length) {
     return html`<p class="muted">No invocations.</p>`;
   }
@@ -253,7 +247,7 @@ export function overviewPage(ctx: PageContext, o: Overview, t: Throughput): stri
   );
 }
 
-export interface InvocationsQueryView {
+interface InvocationsQueryView {
   task?: string;
   status?: string;
   from?: string;

@@ -26,7 +26,7 @@ import {
   type PageContext,
 } from './pages.js';
 
-export interface WebOptions {
+interface WebOptions {
   allowActions?: boolean;
   /** Fixed action token (tests); default: random per server start. */
   token?: string;
@@ -38,7 +38,7 @@ export interface WebOptions {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Parses a filter time: epoch ms, or an ISO / datetime-local string (server's time zone). */
-export function parseTime(v: string | undefined, field: string): number | undefined {
+function parseTime(v: string | undefined, field: string): number | undefined {
   if (!v) {
     return undefined;
   }

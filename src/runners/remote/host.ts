@@ -14,7 +14,7 @@ import type { WaitHooks } from '../../orchestration/context.js';
 import { failureOutcome, type Outcome } from '../execute.js';
 import { RPC_METHODS, type ToGuest, type ToHost } from './protocol.js';
 
-export interface GuestChannel {
+interface GuestChannel {
   send(msg: ToGuest): void;
   /** Stops the guest at once (SIGKILL, worker.terminate()). */
   kill(): void;

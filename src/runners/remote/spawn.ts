@@ -42,7 +42,7 @@ function heapArgs(): string[] {
 }
 
 /** Node flags for a child process: `--import tsx` where needed. */
-export function loaderArgs(appModule: string[]): string[] {
+function loaderArgs(appModule: string[]): string[] {
   if (!viaTsx(appModule)) {
     return [];
   }
@@ -79,7 +79,7 @@ export function requireAppModule(kind: string, appModule: string | string[] | un
   return list;
 }
 
-export interface GuestSpec {
+interface GuestSpec {
   app: App;
   b: Backends;
   appModule: string[];
