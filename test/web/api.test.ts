@@ -62,6 +62,8 @@ describe('read-only dashboard', () => {
     const body = await bad.json();
     expect(body.error).toBe('unknown status "DONE"');
     expect(body.fix).toMatch(/^use one of REGISTERED, /);
+    const badPage = await (await get(web, '/invocations?status=DONE')).text();
+    expect(badPage).toContain('<p class="fix">fix: use one of REGISTERED, ');
     expect((await get(web, '/api/invocations?from=yesterday')).status).toBe(400);
     expect((await get(web, '/api/invocations/nope')).status).toBe(404);
     const page = await get(web, '/invocations/nope');
@@ -81,7 +83,7 @@ describe('read-only dashboard', () => {
       const r = await get(web, path);
       expect(r.status, path).toBe(200);
       expect(r.headers.get('x-frame-options'), path).toBe('DENY');
-      expect(await r.text(), path).toMatch(/<header>\s*<b>taskapp<\/b>/);
+      expect(await r.text(), path).toContain('<header><b>taskapp</b>');
     }
     const boom = await (await get(web, `/invocations/${s.ids.boom}`)).text();
     expect(boom).toContain('RangeError: boom: bad input');
@@ -164,7 +166,7 @@ describe('dashboard with --allow-actions', () => {
     expect(cross.status).toBe(403);
     expect((await cross.json()).error).toMatch(/cross-site/);
     const page = await (await get(web, `/invocations/${id}`)).text();
-    expect(page).toMatch(new RegExp(`<meta name="taskapp-token" content="${TOKEN}"\\s*/?>`));
+    expect(page).toContain(`<meta name="taskapp-token" content="${TOKEN}">`);
   });
 
   it('reruns an invocation: a new call of the same task with the same args', async () => {

@@ -18,11 +18,7 @@ describe('html templates', () => {
 
   it('joins arrays, prints numbers, and renders null, undefined and false as nothing', () => {
     const rows = ['a<', 'b'].map((x) => html`<li>${x}</li>`);
-    expect(
-      html`<ul>
-        ${rows}
-      </ul>`.toString(),
-    ).toBe('<ul><li>a&lt;</li><li>b</li></ul>');
+    expect(html`<ul>${rows}</ul>`.toString()).toBe('<ul><li>a&lt;</li><li>b</li></ul>');
     expect(html`${1.5}|${null}|${undefined}|${false}|${0}`.toString()).toBe('1.5||||0');
   });
 });
