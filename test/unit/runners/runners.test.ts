@@ -3,6 +3,7 @@
  * free their slot across processes), multi-thread scaling on sqlite, worker_threads tasks, and
  * the errors a user can get.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, type Runner } from '../../../src/index.js';
@@ -128,6 +129,27 @@ describe('runners', () => {
   it('process runners without appModule fail with a ConfigError that says how to fix it', async () => {
     useMemory();
     await expect(app.startRunner({ runner: 'persistent-process' })).rejects.toThrow(/appModule/);
+  });
+
+  it('a task process that cannot load the app fails the start with its error and fix', async () => {
+    useMemory();
+    const t = tempDir();
+    cleanup = t.cleanup;
+    const noApp = join(t.dir, 'no-app.mjs');
+    writeFileSync(noApp, 'export const answer = 42;\n');
+    const err = await app
+      .startRunner({ runner: 'persistent-process', concurrency: 1, appModule: noApp })
+      .then(
+        (r) => {
+          runner = r;
+        },
+        (e: unknown) => e,
+      );
+    expect(err).toMatchObject({
+      code: 'GUEST_START',
+      message: expect.stringMatching(/^a task process could not start: .*no-app\.mjs/),
+      fix: expect.stringMatching(/^export the app from the module/),
+    });
   });
 
   it('thread runner: worker_threads tasks run off the main thread', async () => {
