@@ -61,6 +61,9 @@ export default tseslint.config(
         process: 'readonly',
         URL: 'readonly',
         console: 'readonly',
+        // Node's globals that the benchmark scripts (bench/peers/*.mjs) use.
+        performance: 'readonly',
+        setTimeout: 'readonly',
       },
     },
   },

@@ -1,21 +1,30 @@
 /**
- * `npm run bench:peers`: the peers (BullMQ, graphile-worker, pg-boss, via ../shared/bench-peers/
- * run-all.sh) and taskapp on every backend and both main runners, one after the other on the same
- * machine and servers, then the ratios taskapp / peer. Env: N (tasks, 20000), C (concurrency, 50),
- * L (latency samples, 200), PEERS_DIR (default ../shared/bench-peers), BACKENDS (comma list).
+ * `npm run bench:peers [-- bullmq graphile ...]`: the peers (bench/peers/*.mjs: BullMQ, bee-queue,
+ * graphile-worker, pg-boss, DBOS, Sidequest on SQLite and on PostgreSQL) and taskapp on every
+ * backend and both main runners, one after the other on the same machine and servers, then the
+ * ratios taskapp / peer. The peers' packages, pinned in bench/peers/package.json, are installed on
+ * first use into PEERS_CACHE (default <os tmpdir>/taskapp-peers), never into the project.
+ * Env: N (tasks, 20000), C (concurrency, 50), L (latency samples, 200), PEERS (space or comma list,
+ * default all; the arguments win), BACKENDS (taskapp's, comma list; empty for none), PGURL, REDIS_URL.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 
-type Row = Record<string, string | number>;
+type Row = Record<string, string | number | null>;
 const N = process.env.N ?? '20000',
   C = process.env.C ?? '50',
   L = process.env.L ?? '200';
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const peersDir = resolve(process.env.PEERS_DIR ?? join(root, '..', 'shared', 'bench-peers'));
-const backends = (process.env.BACKENDS ?? 'memory,sqlite,redis,postgres').split(',');
+const distBench = dirname(fileURLToPath(import.meta.url));
+const root = resolve(distBench, '..', '..');
+const peersSource = join(root, 'bench', 'peers');
+const cache = resolve(process.env.PEERS_CACHE ?? join(tmpdir(), 'taskapp-peers'));
+const allPeers = ['bullmq', 'beequeue', 'graphile', 'pgboss', 'dbos', 'sidequest'];
+const listed = (text: string | undefined) => (text ?? '').split(/[\s,]+/).filter(Boolean);
+const peers = process.argv.length > 2 ? process.argv.slice(2) : listed(process.env.PEERS);
+const backends = listed(process.env.BACKENDS ?? 'memory,sqlite,redis,postgres');
 
 const jsonLines = (text: string): Row[] =>
   text
@@ -24,37 +33,39 @@ const jsonLines = (text: string): Row[] =>
     .map((l) => JSON.parse(l) as Row);
 
 const rows: Row[] = [];
-if (existsSync(join(peersDir, 'run-all.sh'))) {
-  console.error(`peers: ${peersDir}/run-all.sh (N=${N} C=${C} L=${L})`);
-  const out = spawnSync('bash', [join(peersDir, 'run-all.sh')], {
+const chosen = peers.length ? peers : allPeers;
+const unknown = chosen.filter((p) => !allPeers.includes(p));
+if (unknown.length) {
+  console.error(`peers: unknown ${unknown.join(', ')} (known: ${allPeers.join(', ')})`);
+  process.exit(2);
+}
+const installError = preparePeers();
+for (const peer of chosen) {
+  if (installError) {
+    rows.push({ system: peer, backend: '-', error: installError });
+    continue;
+  }
+  console.error(`peer: ${peer} (N=${N} C=${C} L=${L})`);
+  const out = spawnSync(process.execPath, [join(cache, `${peer}.mjs`)], {
+    cwd: cache,
     env: { ...process.env, N, C, L },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  rows.push(...jsonLines(out.stdout ?? ''));
-} else {
-  console.error(`peers: ${peersDir}/run-all.sh not found; only taskapp is measured`);
+  const lines = jsonLines(out.stdout ?? '');
+  rows.push(...lines);
+  if (out.status !== 0 || lines.length === 0) {
+    rows.push({ system: peer, backend: '-', error: `exit ${out.status ?? out.signal}` });
+  }
 }
 for (const backend of backends) {
   for (const runner of ['thread', 'persistent-process']) {
     console.error(`taskapp: ${backend} ${runner}`);
     try {
+      const args = ['--backend', backend, '--runner', runner, '--tasks', N, '--concurrency', C];
       const out = execFileSync(
         process.execPath,
-        [
-          join(root, 'dist', 'bench', 'run.js'),
-          '--backend',
-          backend,
-          '--runner',
-          runner,
-          '--tasks',
-          N,
-          '--concurrency',
-          C,
-          '--latency-samples',
-          L,
-          '--json',
-        ],
+        [join(distBench, 'run.js'), ...args, '--latency-samples', L, '--json'],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
       rows.push(...jsonLines(out));
@@ -87,8 +98,54 @@ console.table(
     p50_ms: r.latency_p50_ms,
     p99_ms: r.latency_p99_ms,
     rss_mb: r.rss_mb,
+    server_cpu_us: r.server_cpu_us_per_inv ?? '-',
     'total/bullmq': r.system === 'taskapp' ? ratio(r.total_per_s, bull, 'total_per_s') : '-',
     'total/graphile': r.system === 'taskapp' ? ratio(r.total_per_s, graphile, 'total_per_s') : '-',
   })),
 );
 console.log(JSON.stringify(rows));
+
+/**
+ * Copies the peer scripts and the compiled server-CPU probe into the cache folder and installs the
+ * pinned packages there when one is missing or at another version. Returns an error text, or null.
+ */
+function preparePeers(): string | null {
+  mkdirSync(cache, { recursive: true });
+  const manifest = join(peersSource, 'package.json');
+  copyFileSync(manifest, join(cache, 'package.json'));
+  for (const file of readdirSync(peersSource).filter((f) => f.endsWith('.mjs'))) {
+    copyFileSync(join(peersSource, file), join(cache, file));
+  }
+  copyFileSync(join(distBench, 'server-cpu.js'), join(cache, 'server-cpu.js'));
+  const pinned = (JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies: object })
+    .dependencies as Record<string, string>;
+  const stale = Object.entries(pinned).filter(
+    ([name, version]) => installedVersion(name) !== version,
+  );
+  if (stale.length === 0) {
+    return null;
+  }
+  console.error(
+    `peers: installing ${stale.map(([n, v]) => `${n}@${v}`).join(', ')} into ${cache} (npm install; ` +
+      'better-sqlite3 compiles from source when no prebuilt binary downloads, a few minutes)',
+  );
+  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: cache,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (npm.status !== 0) {
+    console.error(npm.stdout, npm.stderr);
+    return `npm install failed in ${cache} (exit ${npm.status ?? npm.error?.message})`;
+  }
+  return null;
+}
+
+function installedVersion(name: string): string | null {
+  try {
+    const text = readFileSync(join(cache, 'node_modules', name, 'package.json'), 'utf8');
+    return (JSON.parse(text) as { version?: string }).version ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,7 +1,8 @@
 /**
- * The benchmark (DESIGN.md section 8), the same workload as ../shared/bench-peers/*.mjs:
+ * The benchmark (docs/architecture.md, "Benchmarks"), the same workload as bench/peers/*.mjs:
  * N no-op add({x, y}) tasks enqueued in bulk (parallelize), then processed with concurrency C until
  * all are SUCCESS; then L sequential single-task round trips (call, then result()).
+ * server_cpu_us_per_inv: the Redis / PostgreSQL server's CPU over both phases / (N + L) (bench/server-cpu.ts).
  *   npm run bench -- --backend sqlite --tasks 20000 --concurrency 50 --latency-samples 200 [--json]
  */
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Runner, TaskappOptions } from '../src/index.js';
+import { startServerCpu } from './server-cpu.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -32,12 +34,14 @@ const runId = `bench${process.pid}${Date.now().toString(36)}`;
 const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
 
 const pgUrl = process.env.PGURL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const backendOptions: Record<string, TaskappOptions> = {
   memory: {},
   sqlite: { sqlite: { path: join(dir, 'bench.db') } },
-  redis: { redis: { prefix: `taskapp-bench:{${runId}}:` } },
+  redis: { redis: { url: redisUrl, prefix: `taskapp-bench:{${runId}}:` } },
   postgres: { postgres: { schema: runId, url: pgUrl } },
 };
+const serverUrl: Record<string, string> = { redis: redisUrl, postgres: pgUrl };
 process.env.TASKAPP_BENCH_CONFIG = JSON.stringify({
   appId: runId,
   backend: a.backend,
@@ -61,6 +65,7 @@ try {
     autorun: false,
     ...(a.processes ? { processes: Number(a.processes) } : {}),
   });
+  const serverCpu = startServerCpu(serverUrl[a.backend!] ?? null);
   const t0 = performance.now();
   const { tEnq, tEnd } = await produceAndProcess();
   const lat: number[] = [];
@@ -69,6 +74,7 @@ try {
     await add.run({ x: i, y: 1 });
     lat.push(performance.now() - s);
   }
+  const serverCpuUs = serverCpu.perInvocationUs(N + L);
   lat.sort((x, y) => x - y);
   const rss = await runnerRssMb(runner);
   await runner.stop();
@@ -84,6 +90,7 @@ try {
     latency_p50_ms: +lat[L >> 1]!.toFixed(2),
     latency_p99_ms: +lat[Math.floor(L * 0.99)]!.toFixed(2),
     rss_mb: rss,
+    server_cpu_us_per_inv: serverCpuUs,
   };
   if (a.json) {
     console.log(JSON.stringify(out));

@@ -1,6 +1,6 @@
 /**
  * The two steps every invocation takes, as single operations a backend may fuse into one round trip
- * (DESIGN.md section 4): enqueue (store + route) and claim-and-start (claim + PENDING + RUNNING).
+ * (docs/architecture.md, section 4): enqueue (store + route) and claim-and-start (claim + PENDING + RUNNING).
  * The composed versions below work for any mix of backends; a backend serving broker, state and
  * orchestrator alike may provide a fused one (one transaction / Lua script / SQL statement).
  */

@@ -1,5 +1,5 @@
 /**
- * The invocation status state machine (DESIGN.md section 3, same names as pynenc).
+ * The invocation status state machine (docs/architecture.md, section 3; same names as pynenc).
  * Every backend validates transitions through `checkTransition` (or, for Lua/SQL, through the
  * table exported here), so there is exactly one definition of what is legal.
  */

@@ -35,7 +35,7 @@ export async function describeWithService(
   if (process.env.TASKAPP_TEST_SERVICES === 'required') {
     describe(name, () => {
       throw new Error(
-        `${service} is not reachable on ${host}:${port} and TASKAPP_TEST_SERVICES=required: start it (../shared/services-up ${service})`,
+        `${service} is not reachable on ${host}:${port} and TASKAPP_TEST_SERVICES=required: start it (scripts/services ${service})`,
       );
     });
     return;

@@ -1,5 +1,5 @@
 /**
- * The postgres hot path (DESIGN.md section 4): enqueue is one transaction (insert + queue rows +
+ * The postgres hot path (docs/architecture.md, section 4): enqueue is one transaction (insert + queue rows +
  * NOTIFY, one round trip without registration keys). Claim-and-start, and a runner's outcomes with
  * its next claim, are one transaction of one round trip when they can be: outcomes checked by their
  * UPDATE (checked.ts), a claim with SKIP LOCKED, and the claimed invocations without running

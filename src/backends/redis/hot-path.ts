@@ -1,5 +1,5 @@
 /**
- * The redis hot path (DESIGN.md section 4): enqueue is one script (insert + route, lua/enqueue.lua);
+ * The redis hot path (docs/architecture.md, section 4): enqueue is one script (insert + route, lua/enqueue.lua);
  * claim-and-start is one script (claim + acquire with concurrency control + RUNNING, blocked ones
  * back to the queue, lua/claim_start.lua); a runner's outcomes and its next claim are one script
  * (lua/finish_claim.lua).

@@ -10,8 +10,8 @@ import {
 } from '../../../src/core/status.js';
 import { IllegalTransitionError, WrongOwnerError } from '../../../src/core/errors.js';
 
-// The table as DESIGN.md section 3 states it (plus PAUSED -> RUNNING_RECOVERY), written out again on
-// purpose: the test fails if src/core/status.ts drifts from the design.
+// The table as docs/architecture.md, section 3, states it (PAUSED -> RUNNING_RECOVERY included), written
+// out again on purpose: the test fails if src/core/status.ts drifts from the documented design.
 const LEGAL: Record<Status, Status[]> = {
   REGISTERED: ['PENDING', 'CONCURRENCY_CONTROLLED', 'CONCURRENCY_CONTROLLED_FINAL'],
   CONCURRENCY_CONTROLLED: ['REROUTED'],
