@@ -57,6 +57,28 @@ export async function rerouteForRecovery(
 
 /** Invocations requeued by one pass at most; the next pass takes the rest. */
 const STRANDED_PER_PASS = 1000;
+const DEFAULT_STRANDED_AFTER_SECONDS = 30;
+
+/** When each backend was last looked at for stranded invocations (by this process). */
+const lastStrandedCheck = new WeakMap<object, number>();
+
+/**
+ * The stranded check reads every invocation waiting longer than the grace period (an index range,
+ * and the queue once): a few times per grace period is enough, not every recovery pass.
+ */
+function strandedCheckDue(
+  b: Pick<Backends, 'hot'>,
+  cfg: Pick<RecoveryConfig, 'stranded_after_seconds'>,
+  now: number,
+): boolean {
+  const everyMs = ((cfg.stranded_after_seconds ?? DEFAULT_STRANDED_AFTER_SECONDS) * 1000) / 4;
+  const last = lastStrandedCheck.get(b.hot);
+  if (last !== undefined && now - last < everyMs && now >= last) {
+    return false;
+  }
+  lastStrandedCheck.set(b.hot, now);
+  return true;
+}
 
 /**
  * Routes again invocations waiting in a queued status with no queue entry, unchanged for
@@ -70,7 +92,7 @@ export async function requeueStranded(
   cfg: Pick<RecoveryConfig, 'stranded_after_seconds'>,
   now = Date.now(),
 ): Promise<InvocationRecord[]> {
-  const graceMs = (cfg.stranded_after_seconds ?? 30) * 1000;
+  const graceMs = (cfg.stranded_after_seconds ?? DEFAULT_STRANDED_AFTER_SECONDS) * 1000;
   return b.hot.requeueStranded(now - graceMs, now, STRANDED_PER_PASS);
 }
 
@@ -98,7 +120,7 @@ export async function recoverOnce(
   for (const id of deadRunners) {
     await b.state.removeRunner(id);
   }
-  const stranded = await requeueStranded(b, cfg, now);
+  const stranded = strandedCheckDue(b, cfg, now) ? await requeueStranded(b, cfg, now) : [];
   return {
     deadRunners,
     running: running.map((r) => r.id),

@@ -17,7 +17,7 @@ import {
 import { tempDir } from '../helpers/tmp.js';
 import { CHAOS_BACKENDS } from './backends.js';
 
-const KILLS = 6;
+const KILLS = 4;
 const FAILS = 4;
 
 for (const backend of CHAOS_BACKENDS) {
@@ -50,7 +50,7 @@ for (const backend of CHAOS_BACKENDS) {
       });
       app.configure({ env: { ...process.env, ...env } });
       const { state } = await app.backends();
-      const args = Array.from({ length: 200 }, (_, i) => ({ i, fails: FAILS }));
+      const args = Array.from({ length: 150 }, (_, i) => ({ i, fails: FAILS }));
       const group = await bounce.parallelize(args);
       const attempts = () => [...linesPerTask(env.CHAOS_OUT!).values()].reduce((a, b) => a + b, 0);
       for (let k = 0; k < KILLS; k++) {
