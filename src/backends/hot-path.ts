@@ -50,7 +50,6 @@ export interface HotPath {
  * (acquire drops it) but costs a delivery, so an old backlog is not duplicated on every pass. */
 export const BLIND_REQUEUE_FACTOR = 10;
 
-
 export interface FinishAndClaim {
   done: Array<InvocationRecord | Error>;
   started: InvocationRecord[];

@@ -140,7 +140,10 @@ export function pgHotPath(
       // one-round-trip paths below write outcomes only. Retries are the exception, not the flow.
       if (mayRoute(done)) {
         const written = await this.transitionAndRoute(done, Date.now());
-        return { done: written, started: max > 0 ? await this.claimAndStart(max, 0, runnerId) : [] };
+        return {
+          done: written,
+          started: max > 0 ? await this.claimAndStart(max, 0, runnerId) : [],
+        };
       }
       let finals: InvocationRecord[] = [];
       let written: Written | undefined;

@@ -34,10 +34,7 @@ export class RedisOrchestrator implements Orchestrator {
     return transitionOne(this, req, now);
   }
 
-  transitionMany(
-    reqs: TransitionRequest[],
-    now: number,
-  ): Promise<Array<InvocationRecord | Error>> {
+  transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
     return this.write(reqs, now, false);
   }
 
