@@ -11,7 +11,7 @@ import { chaosEnv, linesPerTask, startRunnerProcess, until, type RunnerProc } fr
 import { tempDir } from '../helpers/tmp.js';
 import { CHAOS_BACKENDS } from './backends.js';
 
-const ROUNDS = 2;
+const KILLS = 4;
 const FAILS = 4;
 
 for (const backend of CHAOS_BACKENDS) {
@@ -32,7 +32,7 @@ for (const backend of CHAOS_BACKENDS) {
         await cleanup();
       });
 
-      it(`${ROUNDS * 2} runners killed at random mid-retry: every invocation ends SUCCESS, none stranded`, async () => {
+      it(`${KILLS} runners killed at random mid-retry: every invocation ends SUCCESS, none stranded`, async () => {
         const t = tempDir('taskapp-stranded-');
         const storage = backend.fresh(t.dir);
         cleanup = async () => {
@@ -46,23 +46,19 @@ for (const backend of CHAOS_BACKENDS) {
         });
         app.configure({ env: { ...process.env, ...env } });
         const { state } = await app.backends();
-        const args = Array.from({ length: 120 }, (_, i) => ({ i, fails: FAILS }));
+        const args = Array.from({ length: 150 }, (_, i) => ({ i, fails: FAILS }));
         const group = await bounce.parallelize(args);
         const attempts = () =>
           [...linesPerTask(env.CHAOS_OUT!).values()].reduce((a, b) => a + b, 0);
-        for (let round = 0; round < ROUNDS; round++) {
-          // Two runners at once (their start-up overlaps), each killed at its own random moment once busy.
-          const pair = await Promise.all([0, 1].map(() => startRunnerProcess('thread', 16, env)));
-          procs.push(...pair);
-          await Promise.all(
-            pair.map(async (r) => {
-              const seen = attempts();
-              await until(() => attempts() > seen + 20, 20_000).catch(() => {});
-              await new Promise((res) => setTimeout(res, 50 + Math.random() * 250));
-              r.proc.kill('SIGKILL');
-              await r.exited;
-            }),
-          );
+        for (let k = 0; k < KILLS; k++) {
+          const r = await startRunnerProcess('thread', 16, env);
+          procs.push(r);
+          // Let it get busy retrying, then kill it at a random moment.
+          const seen = attempts();
+          await until(() => attempts() > seen + 20, 20_000).catch(() => {});
+          await new Promise((res) => setTimeout(res, 50 + Math.random() * 250));
+          r.proc.kill('SIGKILL');
+          await r.exited;
         }
         procs.push(await startRunnerProcess('thread', 16, env));
         // Done when nothing is left that the runner can move: waiting ones it would claim, held ones
