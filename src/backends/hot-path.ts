@@ -76,6 +76,8 @@ export function composeHotPath(
       }
       const now = Date.now();
       const { acquired: pending, requeue } = await orchestrator.acquire(ids, runnerId, now);
+      // Claim, acquire and this route are separate steps here: a claimer that dies between them
+      // leaves ids waiting with no entry, which requeueStranded finds after its grace period.
       if (requeue.length) {
         await broker.route(requeue);
       }
