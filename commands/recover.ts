@@ -4,8 +4,8 @@ import { newRunnerId } from '../src/core/ids.js';
 
 export default class Recover extends BaseCommand<typeof Recover> {
   static summary =
-    'Run one recovery pass now: reroute work of dead runners and work stuck in PENDING.';
-  static description = `Runners heartbeat every runner.heartbeat_interval_seconds. Work held (RUNNING, PAUSED, RESUMED) by a runner silent for runner.runner_dead_after_seconds goes RUNNING_RECOVERY -> REROUTED -> queue; PENDING work older than runner.max_pending_seconds (or held by a dead runner) goes PENDING_RECOVERY -> REROUTED -> queue. Running runners do this on their own; this command does it once, now.`;
+    'Run one recovery pass now: reroute work of dead runners and work stuck in PENDING, and requeue waiting work with no queue entry.';
+  static description = `Runners heartbeat every runner.heartbeat_interval_seconds. Work held (RUNNING, PAUSED, RESUMED) by a runner silent for runner.runner_dead_after_seconds goes RUNNING_RECOVERY -> REROUTED -> queue; PENDING work older than runner.max_pending_seconds (or held by a dead runner) goes PENDING_RECOVERY -> REROUTED -> queue. Work waiting (REGISTERED, REROUTED, RETRY) for runner.stranded_after_seconds with no queue entry (its writer died between its status write and its queue write) is routed again. Running runners do this on their own; this command does it once, now.`;
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     'TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS=1 <%= config.bin %> <%= command.id %> --json',
@@ -20,7 +20,7 @@ export default class Recover extends BaseCommand<typeof Recover> {
       newRunnerId('recover-command'),
     );
     const s = this.style;
-    const n = report.running.length + report.pending.length;
+    const n = report.running.length + report.pending.length + report.stranded.length;
     this.out(
       `${report.deadRunners.length} dead runner(s)${report.deadRunners.length ? `: ${report.deadRunners.join(', ')}` : ''}`,
     );
@@ -29,6 +29,9 @@ export default class Recover extends BaseCommand<typeof Recover> {
     );
     this.out(
       `${report.pending.length} pending invocation(s) rerouted${report.pending.length ? `: ${report.pending.join(', ')}` : ''}`,
+    );
+    this.out(
+      `${report.stranded.length} stranded invocation(s) requeued${report.stranded.length ? `: ${report.stranded.join(', ')}` : ''}`,
     );
     this.out(
       n

@@ -12,6 +12,12 @@ export interface Broker {
    * first one (a wake-up, not a polling loop, where the backend can).
    */
   claim(max: number, waitMs: number): Promise<string[]>;
+  /**
+   * Which of `ids` have a queue entry (ready, delayed, or claimed and not yet acquired): recovery's
+   * check for invocations stranded in a queued status. Absent where the broker cannot tell
+   * (RabbitMQ): recovery then goes by age alone (composeHotPath).
+   */
+  queued?(ids: string[]): Promise<Set<string>>;
   /** Ids waiting (ready or delayed). */
   count(): Promise<number>;
   /** Drops every queued id. */

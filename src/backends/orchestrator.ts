@@ -5,7 +5,10 @@ import type { AcquireResult, InvocationRecord, TransitionRequest } from '../core
  * backend, and appended to the invocation's history.
  */
 export interface Orchestrator {
-  /** One validated change; throws IllegalTransitionError, WrongOwnerError or InvocationNotFoundError. */
+  /**
+   * One validated change (with its `via` statuses first, all or nothing); throws
+   * IllegalTransitionError, WrongOwnerError or InvocationNotFoundError.
+   */
   transition(req: TransitionRequest, now: number): Promise<InvocationRecord>;
   /**
    * Many changes in one round trip. Each is validated alone: the result holds the new record or the
@@ -24,6 +27,14 @@ export interface Orchestrator {
   ownedByOthers(liveRunnerIds: string[], statuses: string[]): Promise<InvocationRecord[]>;
   /** Invocations in `status` whose last change is older than `before`. */
   staleIn(status: string, before: number): Promise<InvocationRecord[]>;
+  /**
+   * Recovery of invocations with no queue entry when broker and state are different servers
+   * (composeHotPath): those of `ids` still in a queued status and unchanged since `before` are
+   * marked changed at `now` (no status change, no history) and returned. Atomic per invocation, so
+   * two passes never both requeue one, and one requeued is not looked at again before `before`
+   * comes round once more.
+   */
+  claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]>;
   /**
    * A lease for a singleton job (recovery, cron): true when `holder` now holds `name` until
    * `now + ttlMs` (it was free, expired, or already held by `holder`).

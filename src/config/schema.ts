@@ -194,6 +194,13 @@ const runnerSchema = z
       .positive()
       .default(60)
       .describe('PENDING longer than this is recovered'),
+    stranded_after_seconds: z
+      .number()
+      .positive()
+      .default(30)
+      .describe(
+        'waiting (REGISTERED, REROUTED, RETRY) this long with no queue entry is routed again by recovery',
+      ),
     recovery_check_interval_seconds: z
       .number()
       .positive()

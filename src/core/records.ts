@@ -115,4 +115,18 @@ export interface TransitionRequest {
   result?: string;
   /** Set with FAILED or RETRY. */
   error?: string;
+  /**
+   * Statuses passed through first, in order, in the same atomic step (KILLED, then `to` REROUTED):
+   * the whole path is written or, if any step is not legal, none of it.
+   */
+  via?: Status[];
+}
+
+/**
+ * A status change on the hot path (HotPath.transitionAndRoute, finishAndClaim): one that lands in a
+ * queued status (QUEUED_STATUSES: RETRY, REROUTED) gets its queue entry in the same atomic step.
+ */
+export interface RouteRequest extends TransitionRequest {
+  /** The queue entry is not claimable before this time (retry backoff). */
+  notBefore?: number;
 }

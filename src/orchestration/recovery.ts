@@ -5,16 +5,17 @@
  * runner at a time across the cluster (a lease).
  */
 import type { Backends } from '../backends/registry.js';
-import type { InvocationRecord, TransitionRequest } from '../core/records.js';
+import type { InvocationRecord, RouteRequest } from '../core/records.js';
 import type { Status } from '../core/status.js';
 import type { TaskappConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 
-type RecoveryBackends = Pick<Backends, 'state' | 'orchestrator' | 'broker'>;
+type RecoveryBackends = Pick<Backends, 'state' | 'orchestrator' | 'broker' | 'hot'>;
 type RecoveryConfig = Pick<
   TaskappConfig['runner'],
   'runner_dead_after_seconds' | 'max_pending_seconds'
->;
+> &
+  Partial<Pick<TaskappConfig['runner'], 'stranded_after_seconds'>>;
 
 export const HELD_STATUSES: Status[] = ['RUNNING', 'PAUSED', 'RESUMED'];
 
@@ -25,6 +26,8 @@ export interface RecoveryReport {
   running: string[];
   /** Invocations moved PENDING_RECOVERY -> REROUTED (a dead runner's PENDING, or PENDING too long). */
   pending: string[];
+  /** Invocations found waiting (REGISTERED, REROUTED, RETRY) with no queue entry, routed again. */
+  stranded: string[];
 }
 
 /**
@@ -40,23 +43,57 @@ export async function rerouteForRecovery(
   if (!recs.length) {
     return [];
   }
-  const now = Date.now();
-  const first: TransitionRequest[] = recs.map((r) => ({
+  // Through the recovery status to REROUTED with its queue entry: one write per invocation.
+  const reqs: RouteRequest[] = recs.map((r) => ({
     id: r.id,
-    to: r.status === 'PENDING' ? 'PENDING_RECOVERY' : 'RUNNING_RECOVERY',
+    to: 'REROUTED',
+    via: [r.status === 'PENDING' ? 'PENDING_RECOVERY' : 'RUNNING_RECOVERY'],
     runnerId,
   }));
-  const moved = (await b.orchestrator.transitionMany(first, now)).filter(
+  return (await b.hot.transitionAndRoute(reqs, Date.now())).filter(
     (r): r is InvocationRecord => !(r instanceof Error),
   );
-  const rerouted = (
-    await b.orchestrator.transitionMany(
-      moved.map((r) => ({ id: r.id, to: 'REROUTED' as const, runnerId })),
-      now,
-    )
-  ).filter((r): r is InvocationRecord => !(r instanceof Error));
-  await b.broker.route(rerouted.map((r) => ({ id: r.id, priority: r.priority })));
-  return rerouted;
+}
+
+/** Invocations requeued by one pass at most; the next pass takes the rest. */
+const STRANDED_PER_PASS = 1000;
+const DEFAULT_STRANDED_AFTER_SECONDS = 30;
+
+/** When each backend was last looked at for stranded invocations (by this process). */
+const lastStrandedCheck = new WeakMap<object, number>();
+
+/**
+ * The stranded check reads every invocation waiting longer than the grace period (an index range,
+ * and the queue once): a few times per grace period is enough, not every recovery pass.
+ */
+function strandedCheckDue(
+  b: Pick<Backends, 'hot'>,
+  cfg: Pick<RecoveryConfig, 'stranded_after_seconds'>,
+  now: number,
+): boolean {
+  const everyMs = ((cfg.stranded_after_seconds ?? DEFAULT_STRANDED_AFTER_SECONDS) * 1000) / 4;
+  const last = lastStrandedCheck.get(b.hot);
+  if (last !== undefined && now - last < everyMs && now >= last) {
+    return false;
+  }
+  lastStrandedCheck.set(b.hot, now);
+  return true;
+}
+
+/**
+ * Routes again invocations waiting in a queued status with no queue entry, unchanged for
+ * `stranded_after_seconds`: their writer died between a status write and its queue write (only
+ * possible where broker and state are different servers, or in data written before atomic
+ * routing), or a claimer died between claim and acquire. The grace period keeps it off work a live
+ * producer is between its two writes on.
+ */
+export async function requeueStranded(
+  b: Pick<Backends, 'hot'>,
+  cfg: Pick<RecoveryConfig, 'stranded_after_seconds'>,
+  now = Date.now(),
+): Promise<InvocationRecord[]> {
+  const graceMs = (cfg.stranded_after_seconds ?? DEFAULT_STRANDED_AFTER_SECONDS) * 1000;
+  return b.hot.requeueStranded(now - graceMs, now, STRANDED_PER_PASS);
 }
 
 /** One recovery pass over the whole backend. `runnerId` is who performs it (history). */
@@ -83,7 +120,13 @@ export async function recoverOnce(
   for (const id of deadRunners) {
     await b.state.removeRunner(id);
   }
-  return { deadRunners, running: running.map((r) => r.id), pending: pending.map((r) => r.id) };
+  const stranded = strandedCheckDue(b, cfg, now) ? await requeueStranded(b, cfg, now) : [];
+  return {
+    deadRunners,
+    running: running.map((r) => r.id),
+    pending: pending.map((r) => r.id),
+    stranded: stranded.map((r) => r.id),
+  };
 }
 
 /**
@@ -121,12 +164,13 @@ export class RecoveryService {
         return;
       }
       const r = await recoverOnce(this.b, this.cfg, this.runnerId);
-      if (r.deadRunners.length || r.running.length || r.pending.length) {
+      if (r.deadRunners.length || r.running.length || r.pending.length || r.stranded.length) {
         this.logger.warn('recovered work', {
           runner: this.runnerId,
           deadRunners: r.deadRunners,
           running: r.running.length,
           pending: r.pending.length,
+          stranded: r.stranded,
         });
       }
     } catch (err) {

@@ -16,7 +16,8 @@ import type { Disposition } from './remote/host.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Runner, RunnerOptions } from './runner.js';
 import type { Capacity, Slots } from './slots.js';
-import { TransitionBatcher, type PendingChange } from './transition-batcher.js';
+import { TransitionBatcher, type ChangeWriter, type PendingChange } from './transition-batcher.js';
+import { mayRoute } from '../orchestration/apply-transition.js';
 import { isFinal } from '../core/status.js';
 import { startTriggerLoop, type TriggerScheduler } from '../triggers/scheduler.js';
 
@@ -69,7 +70,7 @@ export abstract class ClaimingRunner implements Runner {
 
   async start(): Promise<this> {
     this.b = await this.app.backends();
-    this.batcher = new TransitionBatcher(this.b.orchestrator);
+    this.batcher = new TransitionBatcher(this.writer);
     const cfg = this.app.config.runner;
     await this.prepare();
     this.heartbeat = new Heartbeat(
@@ -156,6 +157,14 @@ export abstract class ClaimingRunner implements Runner {
     }
   }
 
+  /** Outcome batches: a RETRY is written together with its queue entry (never one without the other). */
+  private readonly writer: ChangeWriter = {
+    transitionMany: (reqs, now) =>
+      mayRoute(reqs)
+        ? this.b.hot.transitionAndRoute(reqs, now)
+        : this.b.orchestrator.transitionMany(reqs, now),
+  };
+
   /** Writes outcomes taken from the batcher together with the next claim; answers their submitters. */
   private async finishAndClaim(done: PendingChange[], max: number): Promise<InvocationRecord[]> {
     let res: FinishAndClaim;
@@ -168,7 +177,7 @@ export abstract class ClaimingRunner implements Runner {
               this.id,
             )
           : {
-              done: await this.b.orchestrator.transitionMany(
+              done: await this.writer.transitionMany(
                 done.map((p) => p.req),
                 Date.now(),
               ),
@@ -196,7 +205,7 @@ export abstract class ClaimingRunner implements Runner {
     };
   }
 
-  /** Writes an attempt's outcome; a RETRY goes back to the broker after its delay. */
+  /** Writes an attempt's outcome; a RETRY goes back to the broker (after its delay) in the same write. */
   protected async finish(rec: InvocationRecord, out: Outcome): Promise<void> {
     try {
       const done = await this.batcher.submit({
@@ -204,6 +213,7 @@ export abstract class ClaimingRunner implements Runner {
         to: out.to,
         runnerId: this.id,
         ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }),
+        ...(out.to === 'RETRY' ? { notBefore: Date.now() + out.delayMs } : {}),
       });
       if (isFinal(done.status)) {
         this.app.notifyFinal([done]);
@@ -216,11 +226,6 @@ export abstract class ClaimingRunner implements Runner {
         error: (err as Error).message,
       });
       return;
-    }
-    if (out.to === 'RETRY') {
-      await this.b.broker.route([
-        { id: rec.id, priority: rec.priority, notBefore: Date.now() + out.delayMs },
-      ]);
     }
   }
 
@@ -241,23 +246,17 @@ export abstract class ClaimingRunner implements Runner {
     if (!ids.length) {
       return;
     }
-    const { orchestrator, broker } = this.b;
     const recs = await this.b.state.getMany(ids);
-    const now = Date.now();
     const mine = recs.filter((r) => r.owner === this.id);
-    const killFirst = mine.filter((r) => r.status !== 'PENDING');
-    await orchestrator.transitionMany(
-      killFirst.map((r) => ({ id: r.id, to: 'KILLED' as const, runnerId: this.id })),
-      now,
-    );
-    const rerouted = await orchestrator.transitionMany(
-      mine.map((r) => ({ id: r.id, to: 'REROUTED' as const, runnerId: this.id })),
-      now,
-    );
-    await broker.route(
-      rerouted
-        .filter((r): r is InvocationRecord => !(r instanceof Error))
-        .map((r) => ({ id: r.id, priority: r.priority })),
+    // Held work passes through KILLED; each one's path and its queue entry are one write.
+    await this.b.hot.transitionAndRoute(
+      mine.map((r) => ({
+        id: r.id,
+        to: 'REROUTED' as const,
+        runnerId: this.id,
+        ...(r.status !== 'PENDING' ? { via: ['KILLED' as const] } : {}),
+      })),
+      Date.now(),
     );
   }
 

@@ -4,11 +4,15 @@
  * loop may instead `take` what is queued and write it together with its next claim
  * (HotPath.finishAndClaim); while it is about to (`hold`), the batcher leaves the queue to it.
  */
-import type { Orchestrator } from '../backends/orchestrator.js';
-import type { InvocationRecord, TransitionRequest } from '../core/records.js';
+import type { InvocationRecord, RouteRequest } from '../core/records.js';
+
+/** Where a batch is written: the orchestrator, or a writer that routes RETRY outcomes with their status (base.ts). */
+export interface ChangeWriter {
+  transitionMany(reqs: RouteRequest[], now: number): Promise<Array<InvocationRecord | Error>>;
+}
 
 export type PendingChange = {
-  req: TransitionRequest;
+  req: RouteRequest;
   resolve: (r: InvocationRecord) => void;
   reject: (e: unknown) => void;
 };
@@ -19,11 +23,11 @@ export class TransitionBatcher {
   private held = false;
 
   constructor(
-    private readonly orchestrator: Orchestrator,
+    private readonly orchestrator: ChangeWriter,
     private readonly maxBatch = 500,
   ) {}
 
-  submit(req: TransitionRequest): Promise<InvocationRecord> {
+  submit(req: RouteRequest): Promise<InvocationRecord> {
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
       this.schedule();

@@ -55,6 +55,11 @@ export class MemoryBroker implements Broker {
     return out;
   }
 
+  async queued(ids: string[]): Promise<Set<string>> {
+    const all = new Set([...this.s.queues.flat(), ...this.s.delayed.map((d) => d.id)]);
+    return new Set(ids.filter((id) => all.has(id)));
+  }
+
   async count(): Promise<number> {
     return this.s.queues.reduce((n, q) => n + q.length, 0) + this.s.delayed.length;
   }

@@ -1,5 +1,5 @@
 import { InvocationNotFoundError } from '../../core/errors.js';
-import { isFinal } from '../../core/status.js';
+import { isFinal, QUEUED_STATUSES } from '../../core/status.js';
 import type {
   AcquireResult,
   InvocationRecord,
@@ -7,7 +7,7 @@ import type {
   TransitionRequest,
 } from '../../core/records.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
-import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
+import { ACQUIRABLE, applyPath } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { MemoryStore } from './store.js';
 import { appendHistory } from './history.js';
@@ -21,10 +21,13 @@ export class MemoryOrchestrator implements Orchestrator {
     if (!rec) {
       throw new InvocationNotFoundError(req.id);
     }
-    const { record, entry } = applyTransition(rec, req, now);
+    const { record, entries } = applyPath(rec, req, now);
     this.s.invocations.set(req.id, record);
     const log = this.s.histories.get(req.id)!;
-    const logged = appendHistory(log, entry, isFinal(record.status));
+    let logged = log;
+    entries.forEach((entry, i) => {
+      logged = appendHistory(logged, entry, i === entries.length - 1 && isFinal(record.status));
+    });
     if (logged !== log) {
       this.s.histories.set(req.id, logged);
     }
@@ -120,6 +123,19 @@ export class MemoryOrchestrator implements Orchestrator {
     return [...this.s.invocations.values()]
       .filter((r) => r.status === status && r.updatedAt < before)
       .map((r) => ({ ...r }));
+  }
+
+  async claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]> {
+    const out: InvocationRecord[] = [];
+    for (const id of ids) {
+      const r = this.s.invocations.get(id);
+      if (r && QUEUED_STATUSES.has(r.status) && r.updatedAt < before) {
+        const touched = { ...r, updatedAt: now };
+        this.s.invocations.set(id, touched);
+        out.push({ ...touched });
+      }
+    }
+    return out;
   }
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {

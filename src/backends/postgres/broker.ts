@@ -210,6 +210,14 @@ export class PgBroker implements Broker {
     }
   }
 
+  async queued(ids: string[]): Promise<Set<string>> {
+    const rows = await this.d.rows<{ inv_id: string }>(
+      'SELECT DISTINCT inv_id FROM queue WHERE inv_id = ANY($1::text[])',
+      [ids],
+    );
+    return new Set(rows.map((r) => r.inv_id));
+  }
+
   async count(): Promise<number> {
     return (
       await this.d.rows<{ n: number }>(

@@ -46,9 +46,9 @@ const CHECKED = stmt(
 // did not apply is harmless.
 const NOTIFY = stmt('notify_finals', 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p');
 
-/** Requests this statement can take: one per invocation (a row changes once per statement). */
+/** Requests this statement can take: one per invocation (a row changes once per statement), single steps (no `via`). */
 export function checkable(reqs: TransitionRequest[]): boolean {
-  return new Set(reqs.map((r) => r.id)).size === reqs.length;
+  return new Set(reqs.map((r) => r.id)).size === reqs.length && !reqs.some((r) => r.via?.length);
 }
 
 /**

@@ -9,7 +9,7 @@
  * try takes the JavaScript path, which reads back what a committed earlier try did.
  */
 import type { InvocationRecord, TransitionRequest } from '../../core/records.js';
-import { applyTransition } from '../../orchestration/apply-transition.js';
+import { applyTransition, mayRoute, routeFor } from '../../orchestration/apply-transition.js';
 import type { HotPath } from '../hot-path.js';
 import {
   CLAIM,
@@ -29,6 +29,7 @@ import { isFinal, type Status } from '../../core/status.js';
 import {
   ACQUIRABLE_LIST,
   LOCK_CLAIMED,
+  QUEUED_LIST,
   type AcquireStep,
   type PgOrchestrator,
 } from './orchestrator.js';
@@ -68,6 +69,20 @@ const START_PLAIN = stmt(
 // START_PLAIN writes owner = runner and attempt + 1 without asking status.ts: right only while
 // every ACQUIRABLE status may go through PLAIN_PATH, taking the runner as owner.
 // test/unit/backends/postgres/hot-path.test.ts fails when a change to status.ts breaks that.
+
+// Recovery: waiting invocations (status index) unchanged since $2 with no queue row (the queue read
+// once into a hashed NOT IN), routed by the same statement; SKIP LOCKED: one a transaction is
+// moving right now is not waiting.
+const REQUEUE_STRANDED = stmt(
+  'requeue_stranded',
+  `WITH s AS (
+    SELECT * FROM invocations
+    WHERE status = ANY($1::text[]) AND updated_at < $2 AND id NOT IN (SELECT inv_id FROM queue)
+    ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED),
+  ins AS (INSERT INTO queue (inv_id, priority, not_before) SELECT id, priority, 0 FROM s)
+  SELECT * FROM s`,
+);
+const NOTIFY_QUEUE = stmt('notify_queue', `SELECT pg_notify($1, 'q')`);
 
 export function pgHotPath(
   d: PgDb,
@@ -109,6 +124,15 @@ export function pgHotPath(
     },
 
     async finishAndClaim(done, max, runnerId) {
+      // Outcomes that go back to the queue (RETRY) take the transaction that routes them; the
+      // one-round-trip paths below write outcomes only. Retries are the exception, not the flow.
+      if (mayRoute(done)) {
+        const written = await this.transitionAndRoute(done, Date.now());
+        return {
+          done: written,
+          started: max > 0 ? await this.claimAndStart(max, 0, runnerId) : [],
+        };
+      }
       let finals: InvocationRecord[] = [];
       let written: Written | undefined;
       let retried = false;
@@ -141,6 +165,41 @@ export function pgHotPath(
       }
       d.finals.publish([...written.values()].filter((r) => isFinal(r.status)));
       return { done: await orch.completeChecked(done, written, now, retried), started };
+    },
+
+    async transitionAndRoute(reqs, now) {
+      if (!reqs.length) {
+        return [];
+      }
+      const { out, finals } = await d.tx(async (c, attempt) => {
+        const step = await orch.transitionInTx(c, reqs, now, attempt);
+        const finals = orch.write(c, step.changed, step.changes, now);
+        const items = step.out.flatMap((r, i) =>
+          r instanceof Error ? [] : (routeFor(r, reqs[i]!) ?? []),
+        );
+        if (items.length) {
+          void c.query(ROUTE, routeValues(items, d.channel));
+        }
+        return { out: step.out, finals };
+      });
+      d.finals.publish(finals);
+      d.queueChanged();
+      return out;
+    },
+
+    async requeueStranded(before, _now, limit) {
+      const rows = await d.tx(async (c) => {
+        const found = (await c.query<InvocationRow>(REQUEUE_STRANDED, [QUEUED_LIST, before, limit]))
+          .rows;
+        if (found.length) {
+          void c.query(NOTIFY_QUEUE, [d.channel]);
+        }
+        return found;
+      });
+      if (rows.length) {
+        d.queueChanged();
+      }
+      return rows.map(toRecord);
     },
   };
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { InvocationNotFoundError, TaskappError } from '../../core/errors.js';
-import { isFinal } from '../../core/status.js';
+import { isFinal, QUEUED_STATUSES } from '../../core/status.js';
 import type {
   AcquireResult,
   HistoryEntry,
@@ -8,7 +8,7 @@ import type {
   QueueItem,
   TransitionRequest,
 } from '../../core/records.js';
-import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
+import { ACQUIRABLE, applyPath, applyTransition } from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import { transitionOne, type Orchestrator } from '../orchestrator.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
@@ -78,6 +78,12 @@ const STALE = stmt(
   'stale',
   'SELECT * FROM invocations WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, seq',
 );
+const CLAIM_STRANDED = stmt(
+  'claim_stranded',
+  `UPDATE invocations SET updated_at = $3
+  WHERE id = ANY($1::text[]) AND status = ANY($4::text[]) AND updated_at < $2 RETURNING *`,
+);
+export const QUEUED_LIST = [...QUEUED_STATUSES];
 const LEASE = stmt(
   'lease',
   `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
@@ -189,10 +195,10 @@ export class PgOrchestrator implements Orchestrator {
         return rec;
       }
       try {
-        const { record, entry } = applyTransition(rec, req, now);
+        const { record, entries } = applyPath(rec, req, now);
         current.set(rec.id, record);
         changed.set(rec.id, record);
-        changes.push({ id: rec.id, entry });
+        changes.push(...entries.map((entry) => ({ id: rec.id, entry })));
         return record;
       } catch (err) {
         if (err instanceof TaskappError) {
@@ -364,6 +370,12 @@ export class PgOrchestrator implements Orchestrator {
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
     return (await this.d.rows<InvocationRow>(STALE, [status, before])).map(toRecord);
+  }
+
+  async claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]> {
+    return (await this.d.rows<InvocationRow>(CLAIM_STRANDED, [ids, before, now, QUEUED_LIST])).map(
+      toRecord,
+    );
   }
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {

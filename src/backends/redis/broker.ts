@@ -124,6 +124,15 @@ export class RedisBroker implements Broker {
     return b;
   }
 
+  async queued(ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunks(ids)) {
+      const flags = (await this.c.script('queued', part)) as number[];
+      part.forEach((id, i) => flags[i] && out.add(id));
+    }
+    return out;
+  }
+
   async count(): Promise<number> {
     const { ready, delayed } = this.c.keys;
     const [a, b] = await Promise.all([

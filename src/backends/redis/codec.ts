@@ -10,6 +10,7 @@ import type {
   InvocationRecord,
   NewInvocation,
   QueueItem,
+  RouteRequest,
   TransitionRequest,
 } from '../../core/records.js';
 import type { Status } from '../../core/status.js';
@@ -106,10 +107,18 @@ export function toAcquireReply(reply: unknown): {
   };
 }
 
-export function transitionArgs(reqs: TransitionRequest[]): string[] {
+export function transitionArgs(reqs: RouteRequest[]): string[] {
   const out: string[] = [];
   for (const r of reqs) {
-    out.push(r.id, r.to, enc(r.runnerId), enc(r.result), enc(r.error));
+    out.push(
+      r.id,
+      r.to,
+      enc(r.runnerId),
+      enc(r.result),
+      enc(r.error),
+      enc(r.via?.length ? r.via.join(',') : null),
+      enc(r.notBefore === undefined ? null : String(Math.round(r.notBefore))),
+    );
   }
   return out;
 }

@@ -18,7 +18,7 @@ import {
   transitionError,
 } from './codec.js';
 import type { RedisOrchestrator } from './orchestrator.js';
-import { isFinal } from '../../core/status.js';
+import { isFinal, QUEUED_STATUSES } from '../../core/status.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
 import { BATCH, chunks } from './state.js';
@@ -59,7 +59,7 @@ export function redisHotPath(
     async finishAndClaim(done, max, runnerId) {
       // One script for a batch the size of a claim; a bigger one writes its head on its own first.
       const head =
-        done.length > BATCH ? await orch.transitionMany(done.slice(0, -BATCH), Date.now()) : [];
+        done.length > BATCH ? await orch.write(done.slice(0, -BATCH), Date.now(), true) : [];
       const tail = done.slice(head.length);
       const reply = parse(
         await c.guarded('finish_claim', [
@@ -79,8 +79,35 @@ export function redisHotPath(
       ]);
       return { done: [...head, ...written], started: toRecords(list(reply.s)) };
     },
+    transitionAndRoute(reqs, now) {
+      return orch.write(reqs, now, true);
+    },
+    async requeueStranded(before, now, limit) {
+      const out: InvocationRecord[] = [];
+      for (const status of QUEUED_STATUSES) {
+        // Pages of the status index, each one script (bounded time inside Redis); routing does not
+        // change the index, so the offsets stay put.
+        for (let offset = 0; out.length < limit; offset += STRANDED_PAGE) {
+          const [routed, seen] = (await c.script('requeue_stranded', [
+            status,
+            String(before),
+            String(offset),
+            String(STRANDED_PAGE),
+            String(now),
+          ])) as [string[][], number];
+          out.push(...toRecords(routed));
+          if (seen < STRANDED_PAGE) {
+            break;
+          }
+        }
+      }
+      return out;
+    },
   };
 }
+
+/** Invocations of one status index looked at per requeue_stranded script. */
+const STRANDED_PAGE = 500;
 
 type ClaimReply = { s: unknown; n: string | false; c: number; f: unknown; d?: unknown };
 const parse = (reply: unknown) => JSON.parse(String(reply)) as ClaimReply;

@@ -1,5 +1,10 @@
 import { isFinal } from '../../core/status.js';
-import type { AcquireResult, InvocationRecord, TransitionRequest } from '../../core/records.js';
+import type {
+  AcquireResult,
+  InvocationRecord,
+  RouteRequest,
+  TransitionRequest,
+} from '../../core/records.js';
 import { REROUTE_DELAY_MS } from '../../orchestration/concurrency.js';
 import { transitionOne, type Orchestrator } from '../orchestrator.js';
 import {
@@ -29,9 +34,18 @@ export class RedisOrchestrator implements Orchestrator {
     return transitionOne(this, req, now);
   }
 
-  async transitionMany(
-    reqs: TransitionRequest[],
+  transitionMany(reqs: TransitionRequest[], now: number): Promise<Array<InvocationRecord | Error>> {
+    return this.write(reqs, now, false);
+  }
+
+  /**
+   * transitionMany; with `route`, each change that lands in a queued status is routed by the same
+   * script (the hot path's transitionAndRoute: only when this Redis is the broker too).
+   */
+  async write(
+    reqs: RouteRequest[],
     now: number,
+    route: boolean,
   ): Promise<Array<InvocationRecord | Error>> {
     if (!reqs.length) {
       return [];
@@ -39,7 +53,11 @@ export class RedisOrchestrator implements Orchestrator {
     const parts = await Promise.all(
       chunks(reqs).map(async (part) => {
         const reply = jsonList<[number, string[]]>(
-          await this.c.guarded('transition', [String(now), ...transitionArgs(part)]),
+          await this.c.guarded('transition', [
+            String(now),
+            route ? '1' : '0',
+            ...transitionArgs(part),
+          ]),
         );
         return reply.map(([ok, v], i) => (ok ? toRecord(v)! : transitionError(part[i]!, v)));
       }),
@@ -83,6 +101,18 @@ export class RedisOrchestrator implements Orchestrator {
     );
     const parts = await Promise.all(
       chunks(ids).map((part) => this.c.script('get_many', part) as Promise<string[][]>),
+    );
+    return parts.flatMap(toRecords);
+  }
+
+  async claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]> {
+    const parts = await Promise.all(
+      chunks(ids).map(
+        (part) =>
+          this.c.script('claim_stranded', [String(before), String(now), ...part]) as Promise<
+            string[][]
+          >,
+      ),
     );
     return parts.flatMap(toRecords);
   }

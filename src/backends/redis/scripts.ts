@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import {
   FINAL_STATUSES,
   OWNED_STATUSES,
+  QUEUED_STATUSES,
   RECOVERY_STATUSES,
   STATUSES,
   TRANSITIONS,
@@ -42,6 +43,9 @@ const SCRIPT_NAMES = [
   'wf_set',
   'blob_refs',
   'blob_release',
+  'requeue_stranded',
+  'claim_stranded',
+  'queued',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -60,6 +64,7 @@ export function statusPrelude(): string {
     `local RECOVERY=${luaSet(RECOVERY_STATUSES)}`,
     `local FINAL=${luaSet(FINAL_STATUSES)}`,
     `local ACQUIRABLE=${luaSet(ACQUIRABLE)}`,
+    `local QUEUED=${luaSet(QUEUED_STATUSES)}`,
     `local ACTIVE=${luaSet(ACTIVE_STATUSES)}`,
     `local STATUSES={${STATUSES.map(luaStr).join(',')}}`,
     '',

@@ -99,6 +99,14 @@ export class SqliteBroker implements Broker {
     };
   }
 
+  async queued(ids: string[]): Promise<Set<string>> {
+    // One read of the queue (it has no index on inv_id); only recovery in a composed setup asks.
+    const all = new Set(
+      this.d.read(() => this.d.db.prepare('SELECT inv_id FROM queue').pluck().all()) as string[],
+    );
+    return new Set(ids.filter((id) => all.has(id)));
+  }
+
   async count(): Promise<number> {
     return (
       this.d.read(() => this.d.db.prepare('SELECT COUNT(*) AS n FROM queue').get()) as { n: number }

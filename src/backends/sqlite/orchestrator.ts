@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { InvocationNotFoundError } from '../../core/errors.js';
-import { FINAL_STATUSES, isFinal, type Status } from '../../core/status.js';
+import { FINAL_STATUSES, isFinal, QUEUED_STATUSES, type Status } from '../../core/status.js';
 import type {
   AcquireResult,
   InvocationRecord,
@@ -8,7 +8,7 @@ import type {
   TransitionRequest,
 } from '../../core/records.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
-import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
+import { ACQUIRABLE, applyPath, applyTransition } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { SqliteDb } from './db.js';
 import { toRecord, type InvocationRow } from './rows.js';
@@ -17,6 +17,7 @@ const TO_PENDING: readonly Status[] = ['PENDING'];
 const TO_RUNNING: readonly Status[] = ['PENDING', 'RUNNING'];
 const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
 const ACTIVE_LIST = [...ACTIVE_STATUSES].map((s) => `'${s}'`).join(',');
+export const QUEUED_LIST = [...QUEUED_STATUSES].map((s) => `'${s}'`).join(',');
 
 /** Validates in JS inside one BEGIN IMMEDIATE transaction: atomic across processes. */
 export class SqliteOrchestrator implements Orchestrator {
@@ -51,9 +52,11 @@ export class SqliteOrchestrator implements Orchestrator {
   /** Must run inside a write transaction. */
   applyInTx(req: TransitionRequest, now: number, rec?: InvocationRecord): InvocationRecord {
     const current = rec ?? this.load(req.id);
-    const { record: r, entry } = applyTransition(current, req, now);
+    const { record: r, entries } = applyPath(current, req, now);
     this.updateStmt.run(r.status, r.owner, r.attempt, r.result, r.error, r.updatedAt, r.id);
-    this.histStmt.run(r.id, entry.status, entry.runnerId, entry.at);
+    for (const entry of entries) {
+      this.histStmt.run(r.id, entry.status, entry.runnerId, entry.at);
+    }
     return r;
   }
 
@@ -181,6 +184,22 @@ export class SqliteOrchestrator implements Orchestrator {
         this.d.db
           .prepare('SELECT * FROM invocations WHERE status = ? AND updated_at < ?')
           .all(status, before),
+      ) as InvocationRow[]
+    ).map(toRecord);
+  }
+
+  async claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]> {
+    if (!ids.length) {
+      return [];
+    }
+    return (
+      this.d.write(() =>
+        this.d.db
+          .prepare(
+            `UPDATE invocations SET updated_at = ? WHERE id IN (${ids.map(() => '?').join(',')})
+            AND status IN (${QUEUED_LIST}) AND updated_at < ? RETURNING *`,
+          )
+          .all(now, ...ids, before),
       ) as InvocationRow[]
     ).map(toRecord);
   }

@@ -72,6 +72,7 @@ describe('recoverOnce', () => {
       deadRunners: [],
       running: [],
       pending: [],
+      stranded: [],
     });
     await b.close();
   });

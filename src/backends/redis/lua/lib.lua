@@ -253,21 +253,34 @@ local function insert_one(now, i)
   return id, true
 end
 
--- Status changes given as ARGV[first..] in groups of 5: id, to, runner, result, error (optional
--- values encoded by dec()). Each is validated alone. Returns, in request order, [1, record] or
--- [0, error tuple], and the ids that became final.
-local function apply_requests(now, first)
-  local out, final_ids = {}, {}
-  for i = first, #ARGV, 5 do
+-- Status changes given as ARGV[first..] in groups of 7: id, to, runner, result, error, via (the
+-- statuses passed through first, comma-joined), not-before (optional values encoded by dec()). Each
+-- is validated alone, its whole path or nothing. With `route`, one that lands in a queued status
+-- (RETRY, REROUTED) is routed here too: its status and its queue entry are one step. Returns, in
+-- request order, [1, record] or [0, error tuple], and the ids that became final.
+local function apply_requests(now, first, route)
+  local out, final_ids, items = {}, {}, {}
+  for i = first, #ARGV, 7 do
     local id, to = ARGV[i], ARGV[i + 1]
-    local rec, e = apply(id, to, dec(ARGV[i + 2]), dec(ARGV[i + 3]), dec(ARGV[i + 4]), now)
+    local path = { to }
+    local via = dec(ARGV[i + 5])
+    if via then
+      path = {}
+      for s in string.gmatch(via, '[^,]+') do path[#path + 1] = s end
+      path[#path + 1] = to
+    end
+    local rec, e = apply_path(id, path, dec(ARGV[i + 2]), dec(ARGV[i + 3]), dec(ARGV[i + 4]), now)
     if rec then
       out[#out + 1] = { 1, rec }
       if FINAL[to] then final_ids[#final_ids + 1] = id end
+      if route and QUEUED[to] then
+        items[#items + 1] = { id, redis.call('HGET', P .. 'i:' .. id, 'priority'), dec(ARGV[i + 6]) or '0' }
+      end
     else
       out[#out + 1] = { 0, e }
     end
   end
+  if #items > 0 then route_items(tonumber(now), items) end
   return out, final_ids
 end
 

@@ -1,8 +1,9 @@
--- Status changes: ARGV[2] now, then per request: id, to, runner, result, error (see
--- apply_requests). The reply lists, in request order, [1, record] or [0, error tuple]. Finals are
+-- Status changes: ARGV[2] now, ARGV[3] '1' to route those that land in a queued status in the
+-- same step (the hot path's transitionAndRoute) or '0', then per request: id, to, runner, result,
+-- error, via, not-before (see apply_requests). The reply lists, in request order, [1, record] or [0, error tuple]. Finals are
 -- announced on the app's `final` channel.
 local c = cached_reply()
 if c then return c end
-local out, final_ids = apply_requests(ARGV[2], 3)
+local out, final_ids = apply_requests(ARGV[2], 4, ARGV[3] == '1')
 publish_finals(final_ids)
 return remember(cjson.encode(out))
