@@ -14,7 +14,8 @@ import { RecoveryService, rerouteForRecovery } from '../orchestration/recovery.j
 import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
 import { Heartbeat } from './heartbeat.js';
-import type { Runner, RunnerOptions } from './runner.js';
+import { holdProcessOpen } from './keep-alive.js';
+import type { Runner, RunnerOptions, StopOptions } from './runner.js';
 import type { Capacity, Slots } from './slots.js';
 import { TransitionBatcher, type PendingChange } from './transition-batcher.js';
 import { isFinal } from '../core/status.js';
@@ -35,6 +36,7 @@ export abstract class ClaimingRunner implements Runner {
   private stopPromise?: Promise<void>;
   private cutGrace?: () => void;
   private triggers: TriggerScheduler | null = null;
+  private releaseProcess?: () => void;
 
   constructor(
     protected readonly app: App,
@@ -68,6 +70,16 @@ export abstract class ClaimingRunner implements Runner {
   protected async release(): Promise<void> {}
 
   async start(): Promise<this> {
+    this.releaseProcess = holdProcessOpen();
+    try {
+      return await this.startUp();
+    } catch (err) {
+      this.releaseProcess();
+      throw err;
+    }
+  }
+
+  private async startUp(): Promise<this> {
     this.b = await this.app.backends();
     this.batcher = new TransitionBatcher(this.b.orchestrator);
     const cfg = this.app.config.runner;
@@ -97,7 +109,7 @@ export abstract class ClaimingRunner implements Runner {
     }
     this.loopDone = this.loop().catch((err) => {
       this.app.logger.error('runner loop failed', { runner: this.id, error: (err as Error).stack });
-      void this.stop();
+      void this.stop({ reason: 'its claim loop failed' });
     });
   }
 
@@ -152,7 +164,7 @@ export abstract class ClaimingRunner implements Runner {
       }
     }
     if (!this.stopping) {
-      void this.stop();
+      void this.stop({ reason: 'queue drained (once)' });
     }
   }
 
@@ -262,15 +274,19 @@ export abstract class ClaimingRunner implements Runner {
   }
 
   /** A second stop() with graceMs 0 (second signal) cuts the grace period short. */
-  stop(opts: { graceMs?: number } = {}): Promise<void> {
+  stop(opts: StopOptions = {}): Promise<void> {
     if (this.stopPromise && opts.graceMs === 0) {
       this.cutGrace?.();
     }
-    return (this.stopPromise ??= this.doStop(opts));
+    return (this.stopPromise ??= this.doStop(opts).finally(() => this.releaseProcess?.()));
   }
 
-  private async doStop(opts: { graceMs?: number }): Promise<void> {
+  private async doStop(opts: StopOptions): Promise<void> {
     this.stopping = true;
+    this.app.logger.info('runner stopping', {
+      runner: this.id,
+      reason: opts.reason ?? 'stop() called',
+    });
     this.b?.broker.interrupt();
     this.capacity.wakeAll();
     await this.loopDone;
