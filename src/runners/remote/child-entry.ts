@@ -34,7 +34,12 @@ process.on('message', (m: ToGuest) => {
       try {
         await guest.init(m);
         if (m.mode === 'thread') {
-          runner = await guest.app.startRunner({ runner: 'thread', concurrency: m.concurrency });
+          // With the app's modules, its worker threads can run (and a timeout can stop) tasks.
+          runner = await guest.app.startRunner({
+            runner: 'thread',
+            concurrency: m.concurrency,
+            appModule: m.appModule,
+          });
           const load = setInterval(
             () => send({ t: 'load', inFlight: (runner as unknown as { busy: number }).busy ?? 0 }),
             250,

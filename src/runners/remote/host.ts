@@ -54,6 +54,8 @@ export class GuestHandle {
   private killing = false;
   /** The invocation that called process.exit(), once the guest says so. */
   private exitedBy?: string;
+  /** Tasks the guest's modules registered (from its ready message): the ones it can run. */
+  taskIds: readonly string[] = [];
   /** Messages other than run traffic (ready, fatal, load). */
   onOther: (msg: ToHost) => void = () => {};
 
@@ -242,7 +244,8 @@ export class GuestHandle {
         paused: h.paused,
         code,
         signal,
-        bystander: by !== undefined && by !== id,
+        // A kill for another invocation's timeout (a worker thread's exit has no signal) takes this one down too.
+        bystander: (by !== undefined && by !== id) || (this.killing && !h.timedOut),
       });
     }
   }

@@ -35,7 +35,8 @@ export type ToGuest =
   | { t: 'stop'; graceMs?: number };
 
 export type ToHost =
-  | { t: 'ready'; runnerId?: string }
+  /** `tasks`: the task ids the guest's modules registered. */
+  | { t: 'ready'; runnerId?: string; tasks?: string[] }
   | { t: 'fatal'; error: string }
   | { t: 'rpc'; id: number; role: string; method: string; args: unknown[] }
   | { t: 'done'; outs: Array<{ id: string; out: Outcome }> }
