@@ -92,7 +92,7 @@ export class ThreadRunner extends ClaimingRunner {
     if (!options) {
       return false;
     }
-    if (options.worker_threads || options.sources.worker_threads !== undefined) {
+    if (options.worker_threads !== undefined) {
       return options.worker_threads;
     }
     if (options.timeout_seconds === undefined || this.opts.appModule === undefined) {

@@ -53,10 +53,13 @@ export class WorkerPool {
     this.loadable ??= this.pick().then(
       (g) => new Set(g.taskIds),
       (err: unknown) => {
-        this.app.logger.warn('worker threads cannot start; tasks with a timeout run on the main thread', {
-          runner: this.runnerId,
-          error: (err as Error).message,
-        });
+        this.app.logger.warn(
+          'worker threads cannot start; tasks with a timeout run on the main thread',
+          {
+            runner: this.runnerId,
+            error: (err as Error).message,
+          },
+        );
         return new Set<string>();
       },
     );

@@ -62,8 +62,13 @@ export function timeoutSuite(kind: 'thread' | 'multi-thread' | 'persistent-proce
       expect(again.length).toBeGreaterThanOrEqual(1);
       expect(history.at(-1)).toBe('FAILED');
       expect(linesPerTask(out).get(200)).toBe(history.filter((s) => s === 'RUNNING').length);
-      // Every body started before its attempt ended; past its write time, none may have written.
-      await new Promise((res) => setTimeout(res, IGNORING_BODY_MS));
+      // Past the time the last body to start would have written its marker, none may have.
+      const starts = readFileSync(out, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('ignores '))
+        .map((l) => Number(l.split(' ')[3]));
+      const writeAt = Math.max(...starts) + IGNORING_BODY_MS + 250;
+      await new Promise((res) => setTimeout(res, Math.max(0, writeAt - Date.now())));
       expect(existsSync(marker) ? readFileSync(marker, 'utf8') : '').toBe('');
       expect(r.proc.exitCode).toBeNull();
     });
