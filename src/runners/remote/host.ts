@@ -75,8 +75,9 @@ export class GuestHandle {
   get size(): number {
     return this.held.size;
   }
+  /** False once it exited or a timeout kill was sent (it takes no new work while it goes down). */
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.killing;
   }
   ids(): string[] {
     return [...this.held.keys()];
