@@ -239,6 +239,10 @@ export abstract class ClaimingRunner implements Runner {
   /** Acts on how a guest ended an invocation: write the outcome, or rerun it elsewhere (recovery). */
   protected async settle(rec: InvocationRecord, d: Disposition): Promise<void> {
     if (d.kind === 'finish') {
+      if (d.paused) {
+        // PAUSED cannot go straight to FAILED or RETRY (status.ts): the timed-out wait ends first.
+        await this.batcher.submit({ id: rec.id, to: 'RESUMED', runnerId: this.id }).catch(() => {});
+      }
       await this.finish(rec, d.out);
     } else if (d.kind === 'recover') {
       const [cur] = await this.b.state.getMany([rec.id]);

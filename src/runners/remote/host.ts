@@ -257,7 +257,9 @@ export class GuestHandle {
 }
 
 /** What the runner does with an invocation once its guest is done with it. */
-export type Disposition = { kind: 'finish'; out: Outcome } | { kind: 'recover' } | { kind: 'drop' };
+export type Disposition =
+  /** `paused`: it was killed while PAUSED (waiting on another invocation): RESUMED comes first. */
+  { kind: 'finish'; out: Outcome; paused?: boolean } | { kind: 'recover' } | { kind: 'drop' };
 
 /**
  * An exit while running: a timeout kill fails the attempt with TaskTimeoutError (retried if the task
@@ -278,7 +280,11 @@ export function dispose(
   }
   if (end.timedOut) {
     const seconds = app.getTask(rec.taskId)?.options.timeout_seconds ?? 0;
-    return { kind: 'finish', out: failureOutcome(app, rec, new TaskTimeoutError(rec.id, seconds)) };
+    return {
+      kind: 'finish',
+      out: failureOutcome(app, rec, new TaskTimeoutError(rec.id, seconds)),
+      paused: end.paused,
+    };
   }
   if (stopping) {
     return { kind: 'drop' };
