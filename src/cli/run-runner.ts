@@ -64,7 +64,7 @@ export async function runUntilStopped(
     io.info(
       `${sig}: stopping (finishing work in flight for up to ${app.config.runner.shutdown_grace_seconds}s; send it again to stop at once)`,
     );
-    void runner.stop();
+    void runner.stop({ reason: sig });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

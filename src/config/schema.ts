@@ -42,7 +42,7 @@ const taskOptionFields = {
   timeout_seconds: [
     z.number().positive(),
     undefined,
-    'an attempt running longer fails with TaskTimeoutError',
+    'an attempt running longer fails with TaskTimeoutError: ctx.signal aborts, and its work is stopped (thread runner: only in a worker thread, see worker_threads)',
   ],
   priority: [z.number().int().min(0).max(9), 5, '0-9, higher runs first'],
   running_concurrency: [
@@ -83,7 +83,11 @@ const taskOptionFields = {
     "start a child workflow instead of joining the caller's",
   ],
   disable_cache_args: [z.array(z.string()), [], 'arguments never moved to the data store'],
-  worker_threads: [z.boolean(), false, 'run on a worker_threads pool (CPU-bound tasks)'],
+  worker_threads: [
+    z.boolean(),
+    undefined,
+    'thread runner: run on a pool of worker threads (CPU-bound tasks), where a timeout can stop the task; unset: tasks with timeout_seconds run there when a worker can load them, else on the main thread, where a timeout aborts ctx.signal but cannot stop a task that ignores it',
+  ],
   cron: [
     z.string().superRefine((v, ctx) => {
       const p = cronProblem(v);

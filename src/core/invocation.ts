@@ -64,7 +64,14 @@ export class Invocation<R = unknown> {
         const hooks = caller?.hooks;
         await hooks?.pause();
         try {
-          [rec] = await waitWithPreference(this.app, watch, [this.id], timeoutMs, !!hooks);
+          [rec] = await waitWithPreference(
+            this.app,
+            watch,
+            [this.id],
+            timeoutMs,
+            !!hooks,
+            caller?.signal?.(),
+          );
         } finally {
           await hooks?.resume();
         }
@@ -112,7 +119,8 @@ export class InvocationGroup<R = unknown> {
       remaining.set(inv.id, inv);
     }
     const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS);
-    const hooks = currentInvocation.getStore()?.hooks;
+    const caller = currentInvocation.getStore();
+    const hooks = caller?.hooks;
     const watch = state.watchFinal([...remaining.keys()]);
     let paused = false;
     try {
@@ -129,6 +137,7 @@ export class InvocationGroup<R = unknown> {
             remaining.keys(),
             Math.max(0, deadline - Date.now()),
             !!hooks,
+            caller?.signal?.(),
           );
         }
         if (!done.length) {
@@ -176,6 +185,8 @@ const PREFER_AFTER_MS = 50;
 /**
  * Waits on `watch`; a task that is still waiting after PREFER_AFTER_MS gets its awaited work
  * preferred. `ids` is read only then (a group's remaining ids are not copied on every wake-up).
+ * `signal`: the waiting task's own (aborted at its timeout): the wait then rejects with its reason,
+ * so a timed-out task ends instead of waiting on until its runner has to stop it.
  */
 async function waitWithPreference(
   app: App,
@@ -183,16 +194,32 @@ async function waitWithPreference(
   ids: Iterable<string>,
   timeoutMs: number,
   insideTask: boolean,
+  signal?: AbortSignal,
 ): Promise<InvocationRecord[]> {
   if (!insideTask || timeoutMs <= PREFER_AFTER_MS) {
-    return watch.next(timeoutMs);
+    return orAbort(watch.next(timeoutMs), signal);
   }
-  const first = await watch.next(PREFER_AFTER_MS);
+  const first = await orAbort(watch.next(PREFER_AFTER_MS), signal);
   if (first.length) {
     return first;
   }
   await preferWaitedOn(app, [...ids]);
-  return watch.next(timeoutMs - PREFER_AFTER_MS);
+  return orAbort(watch.next(timeoutMs - PREFER_AFTER_MS), signal);
+}
+
+/** `p`, or a rejection with the signal's reason once it aborts. */
+function orAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) {
+    return p;
+  }
+  if (signal.aborted) {
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /**

@@ -25,6 +25,13 @@ export interface TaskOptions {
     maxSeconds?: number;
     jitter?: boolean;
   };
+  /**
+   * An attempt running longer fails with TaskTimeoutError. ctx.signal aborts first; then the work
+   * is stopped: process runners kill the child (persistent-process with concurrency > 1 after a
+   * 2 s grace, rerunning the other invocations it held), a worker thread is terminated. On a thread
+   * runner's main thread (see workerThreads) nothing can stop a task that ignores its signal: it
+   * runs on, keeps its slot, its retry waits for it, and a warning names it.
+   */
   timeoutSeconds?: number;
   priority?: number;
   runningConcurrency?: 'DISABLED' | 'TASK' | 'ARGUMENTS' | 'KEYS';
@@ -37,6 +44,13 @@ export interface TaskOptions {
   parallelBatchSize?: number;
   forceNewWorkflow?: boolean;
   disableCacheArgs?: string[];
+  /**
+   * Thread runner: true runs the task on a pool of worker threads (CPU-bound work does not stall
+   * the runner, and a timeout can terminate it); false keeps it on the main thread. Unset: a task
+   * with `timeoutSeconds` runs in a worker thread when one can load it (the runner was given its
+   * modules, as `taskapp run` does, and they register the task), otherwise on the main thread,
+   * where a timeout aborts ctx.signal but cannot stop a task that ignores it.
+   */
   workerThreads?: boolean;
   cron?: string;
   timezone?: string;

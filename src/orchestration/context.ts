@@ -18,6 +18,8 @@ export interface RunningContext {
   workflowId: string | null;
   /** Absent in dev mode: inline calls hold no slot. */
   hooks?: WaitHooks;
+  /** The attempt's ctx.signal (made on first use; aborted at its timeout): waits on results end with it. */
+  signal?: () => AbortSignal;
   /**
    * Set once the task uses ctx.wf: the determinism guard checks workflow tasks only. Kept here
    * rather than in a second AsyncLocalStorage, so an attempt enters one async context, not two.

@@ -14,7 +14,8 @@ import { RecoveryService, rerouteForRecovery } from '../orchestration/recovery.j
 import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
 import { Heartbeat } from './heartbeat.js';
-import type { Runner, RunnerOptions } from './runner.js';
+import { holdProcessOpen } from './keep-alive.js';
+import type { Runner, RunnerOptions, StopOptions } from './runner.js';
 import type { Capacity, Slots } from './slots.js';
 import { TransitionBatcher, type ChangeWriter, type PendingChange } from './transition-batcher.js';
 import { mayRoute } from '../orchestration/apply-transition.js';
@@ -36,6 +37,7 @@ export abstract class ClaimingRunner implements Runner {
   private stopPromise?: Promise<void>;
   private cutGrace?: () => void;
   private triggers: TriggerScheduler | null = null;
+  private releaseProcess?: () => void;
 
   constructor(
     protected readonly app: App,
@@ -69,6 +71,16 @@ export abstract class ClaimingRunner implements Runner {
   protected async release(): Promise<void> {}
 
   async start(): Promise<this> {
+    this.releaseProcess = holdProcessOpen();
+    try {
+      return await this.startUp();
+    } catch (err) {
+      this.releaseProcess();
+      throw err;
+    }
+  }
+
+  private async startUp(): Promise<this> {
     this.b = await this.app.backends();
     this.batcher = new TransitionBatcher(this.writer);
     const cfg = this.app.config.runner;
@@ -98,7 +110,7 @@ export abstract class ClaimingRunner implements Runner {
     }
     this.loopDone = this.loop().catch((err) => {
       this.app.logger.error('runner loop failed', { runner: this.id, error: (err as Error).stack });
-      void this.stop();
+      void this.stop({ reason: 'its claim loop failed' });
     });
   }
 
@@ -153,7 +165,7 @@ export abstract class ClaimingRunner implements Runner {
       }
     }
     if (!this.stopping) {
-      void this.stop();
+      void this.stop({ reason: 'queue drained (once)' });
     }
   }
 
@@ -232,6 +244,10 @@ export abstract class ClaimingRunner implements Runner {
   /** Acts on how a guest ended an invocation: write the outcome, or rerun it elsewhere (recovery). */
   protected async settle(rec: InvocationRecord, d: Disposition): Promise<void> {
     if (d.kind === 'finish') {
+      if (d.paused) {
+        // PAUSED cannot go straight to FAILED or RETRY (status.ts): the timed-out wait ends first.
+        await this.batcher.submit({ id: rec.id, to: 'RESUMED', runnerId: this.id }).catch(() => {});
+      }
       await this.finish(rec, d.out);
     } else if (d.kind === 'recover') {
       const [cur] = await this.b.state.getMany([rec.id]);
@@ -261,15 +277,19 @@ export abstract class ClaimingRunner implements Runner {
   }
 
   /** A second stop() with graceMs 0 (second signal) cuts the grace period short. */
-  stop(opts: { graceMs?: number } = {}): Promise<void> {
+  stop(opts: StopOptions = {}): Promise<void> {
     if (this.stopPromise && opts.graceMs === 0) {
       this.cutGrace?.();
     }
-    return (this.stopPromise ??= this.doStop(opts));
+    return (this.stopPromise ??= this.doStop(opts).finally(() => this.releaseProcess?.()));
   }
 
-  private async doStop(opts: { graceMs?: number }): Promise<void> {
+  private async doStop(opts: StopOptions): Promise<void> {
     this.stopping = true;
+    this.app.logger.info('runner stopping', {
+      runner: this.id,
+      reason: opts.reason ?? 'stop() called',
+    });
     this.b?.broker.interrupt();
     this.capacity.wakeAll();
     await this.loopDone;

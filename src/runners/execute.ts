@@ -26,10 +26,25 @@ export type Outcome =
   | { to: 'FAILED'; error: string }
   | { to: 'RETRY'; error: string; delayMs: number };
 
+export interface AttemptOptions {
+  /**
+   * false when the parent process enforces `timeout_seconds` by killing the child at once (which
+   * also stops synchronous loops).
+   */
+  enforceTimeout?: boolean;
+  /**
+   * Once a timeout has aborted ctx.signal, how long the attempt waits for the task's body to end
+   * before it reports TaskTimeoutError: 0 (default) reports at once; Infinity waits for the body
+   * (a guest, whose host kills it if the body is still running past a grace period); a few seconds
+   * for a thread runner, which cannot stop a body that ignores its signal.
+   */
+  afterTimeoutMs?: number;
+  /** The timed-out body was still running after `afterTimeoutMs`; `ended` resolves when it ends, if ever. */
+  onOverrun?: (ended: Promise<void>) => void;
+}
+
 /**
- * `rec` is the RUNNING record (attempt already counted). `enforceTimeout: false` when the parent
- * process enforces `timeout_seconds` by killing the child (which also stops synchronous loops).
- * Emits started/finished on `app.events`.
+ * `rec` is the RUNNING record (attempt already counted). Emits started/finished on `app.events`.
  *
  * One async function with as few awaits as the attempt needs: with AsyncLocalStorage on, each
  * await and promise pays for async-hook bookkeeping, per invocation.
@@ -39,7 +54,7 @@ export async function runAttempt(
   rec: InvocationRecord,
   runnerId: string,
   hooks?: WaitHooks,
-  opts: { enforceTimeout?: boolean } = {},
+  opts: AttemptOptions = {},
 ): Promise<Outcome> {
   const t0 = performance.now();
   app.events.emit({ type: 'started', taskId: rec.taskId, invocationId: rec.id, runnerId });
@@ -73,16 +88,25 @@ export async function runAttempt(
         await ctx.workflowOpened.flush();
       }
     } else {
-      value = await Promise.race([
-        currentInvocation.run(ctx.running, callTaskAndFlush, task, args, ctx),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const e = new TaskTimeoutError(rec.id, timeoutS);
-            ctx.abort(e);
-            reject(e);
-          }, timeoutS * 1000);
-        }),
-      ]);
+      const body = currentInvocation.run(ctx.running, callTaskAndFlush, task, args, ctx);
+      let timedOut: TaskTimeoutError | undefined;
+      try {
+        value = await Promise.race([
+          body,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              timedOut = new TaskTimeoutError(rec.id, timeoutS);
+              ctx.abort(timedOut);
+              reject(timedOut);
+            }, timeoutS * 1000);
+          }),
+        ]);
+      } catch (err) {
+        if (err === timedOut) {
+          await waitForTimedOutBody(body, opts);
+        }
+        throw err;
+      }
     }
     out = successOutcome(app, rec, value);
   } catch (err) {
@@ -103,6 +127,30 @@ export async function runAttempt(
     durationMs: performance.now() - t0,
   });
   return out;
+}
+
+/** After a timeout: gives the body `afterTimeoutMs` to end (it has seen its signal abort). */
+async function waitForTimedOutBody(body: Promise<unknown>, opts: AttemptOptions): Promise<void> {
+  const waitMs = opts.afterTimeoutMs ?? 0;
+  if (waitMs <= 0) {
+    return;
+  }
+  const ended = body.then(
+    () => {},
+    () => {},
+  );
+  if (waitMs === Infinity) {
+    return ended;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([
+    ended.then(() => true),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), waitMs))),
+  ]);
+  clearTimeout(timer);
+  if (!inTime) {
+    opts.onOverrun?.(ended);
+  }
 }
 
 function callFn(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptContext): unknown {
@@ -169,6 +217,7 @@ class AttemptContext implements TaskContext {
       taskId: rec.taskId,
       workflowId: rec.workflowId ?? rec.id,
       hooks,
+      signal: () => this.signal,
     };
   }
 

@@ -12,8 +12,9 @@ import { newRunnerId } from '../core/ids.js';
 import type { Backends } from '../backends/registry.js';
 import { HELD_STATUSES, RecoveryService, rerouteForRecovery } from '../orchestration/recovery.js';
 import { Heartbeat } from './heartbeat.js';
+import { holdProcessOpen } from './keep-alive.js';
 import { forkGuest, requireAppModule } from './remote/spawn.js';
-import type { Runner, RunnerOptions } from './runner.js';
+import type { Runner, RunnerOptions, StopOptions } from './runner.js';
 
 interface Child {
   proc: ChildProcess;
@@ -40,6 +41,7 @@ class MultiThreadRunner implements Runner {
   private readonly min: number;
   private readonly max: number;
   private readonly concurrency: number;
+  private releaseProcess?: () => void;
 
   constructor(
     private readonly app: App,
@@ -58,6 +60,16 @@ class MultiThreadRunner implements Runner {
   }
 
   async start(): Promise<this> {
+    this.releaseProcess = holdProcessOpen();
+    try {
+      return await this.startUp();
+    } catch (err) {
+      this.releaseProcess();
+      throw err;
+    }
+  }
+
+  private async startUp(): Promise<this> {
     this.b = await this.app.backends();
     if (this.b.names.broker === 'memory' || this.b.names.state === 'memory') {
       throw new ConfigError(
@@ -183,7 +195,7 @@ class MultiThreadRunner implements Runner {
       live.every((c) => c.inFlight === 0) &&
       (await this.b.state.countByStatus()).RUNNING === undefined
     ) {
-      void this.stop();
+      void this.stop({ reason: 'queue drained (once)' });
       return;
     }
     const free = live.reduce((n, c) => n + Math.max(0, this.concurrency - c.inFlight), 0);
@@ -204,12 +216,16 @@ class MultiThreadRunner implements Runner {
     }
   }
 
-  stop(opts: { graceMs?: number } = {}): Promise<void> {
-    return (this.stopPromise ??= this.doStop(opts));
+  stop(opts: StopOptions = {}): Promise<void> {
+    return (this.stopPromise ??= this.doStop(opts).finally(() => this.releaseProcess?.()));
   }
 
-  private async doStop(opts: { graceMs?: number }): Promise<void> {
+  private async doStop(opts: StopOptions): Promise<void> {
     this.stopping = true;
+    this.app.logger.info('runner stopping', {
+      runner: this.id,
+      reason: opts.reason ?? 'stop() called',
+    });
     clearInterval(this.scaler);
     const graceMs = opts.graceMs ?? this.app.config.runner.shutdown_grace_seconds * 1000;
     await Promise.all(

@@ -119,7 +119,7 @@ export class PersistentProcessRunner extends ClaimingRunner {
           });
         },
         started ? 0 : 1000,
-      ).unref();
+      );
     });
     return ready.then((h) => {
       started = true;

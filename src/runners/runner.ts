@@ -18,11 +18,20 @@ export interface RunnerOptions {
   autorun?: boolean;
 }
 
+export interface StopOptions {
+  graceMs?: number;
+  /** Why the runner stops, for the log line it writes ("SIGTERM", "queue drained", ...). */
+  reason?: string;
+}
+
 export interface Runner {
   readonly id: string;
   readonly kind: string;
-  /** Graceful: stop claiming, let work in flight finish (up to the grace period), reroute the rest. */
-  stop(opts?: { graceMs?: number }): Promise<void>;
+  /**
+   * Graceful: stop claiming, let work in flight finish (up to the grace period), reroute the rest.
+   * `reason` is logged (a runner stops only when told to, and says why).
+   */
+  stop(opts?: StopOptions): Promise<void>;
   /** Resolves when the runner has stopped (by stop() or, with `once`, by draining the queue). */
   readonly done: Promise<void>;
   /** Starts claiming work (a runner started with `autorun: false`); no effect once running. */

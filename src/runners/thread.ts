@@ -2,13 +2,16 @@
  * The thread runner: in this process, async tasks share the event loop up to `concurrency` at once.
  * Claims in batches, writes status changes in batches, and frees a task's slot while it awaits
  * another task's result. Tasks with `worker_threads = true` run on a pool of worker threads, so
- * CPU-bound work does not stall the loop (and its heartbeat).
+ * CPU-bound work does not stall the loop (and its heartbeat); so do tasks with `timeout_seconds`
+ * (unless `worker_threads = false`) when a worker can load them, so that a timeout can stop them.
+ * A timed-out task on the main thread gets its signal aborted, but if it ignores it, it runs on:
+ * it keeps its slot until it ends, its retry waits for it, and a warning names it.
  */
 import type { App } from '../core/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { runAttempt } from './execute.js';
-import type { Disposition } from './remote/host.js';
+import { TIMEOUT_KILL_GRACE_MS, type Disposition } from './remote/host.js';
 import type { RunnerOptions } from './runner.js';
 import { Slots } from './slots.js';
 import { WorkerPool } from './worker-pool.js';
@@ -38,27 +41,77 @@ class ThreadRunner extends ClaimingRunner {
   protected async launch(rec: InvocationRecord): Promise<void> {
     this.slots.take();
     let end: Disposition;
+    let overrun: Promise<void> | undefined;
     try {
       const hooks = this.waitHooks(rec, this.slots);
-      if (this.usesWorker(rec)) {
-        this.workers ??= new WorkerPool(this.app, this.b, this.id, this.opts.appModule);
-        end = await this.workers.run(rec, hooks);
+      const inWorker = this.usesWorker(rec);
+      if (inWorker === true || (inWorker !== false && (await inWorker))) {
+        end = await this.pool().run(rec, hooks);
       } else {
-        end = { kind: 'finish', out: await runAttempt(this.app, rec, this.id, hooks) };
+        const out = await runAttempt(this.app, rec, this.id, hooks, {
+          afterTimeoutMs: TIMEOUT_KILL_GRACE_MS,
+          onOverrun: (ended) => {
+            overrun = ended;
+            this.warnOverrun(rec);
+          },
+        });
+        // No overlapping attempts: the retry waits until this one's body has ended.
+        if (overrun && out.to === 'RETRY') {
+          await overrun;
+        }
+        end = { kind: 'finish', out };
       }
     } finally {
-      // Free before the outcome is written: the loop then writes it with its next claim.
-      this.slots.release();
+      // Free before the outcome is written: the loop then writes it with its next claim. A body
+      // still running past its timeout keeps its slot until it ends.
+      if (overrun) {
+        void overrun.then(() => this.slots.release());
+      } else {
+        this.slots.release();
+      }
     }
     await this.settle(rec, end);
   }
 
-  private usesWorker(rec: InvocationRecord): boolean {
+  private pool(): WorkerPool {
+    return (this.workers ??= new WorkerPool(this.app, this.b, this.id, this.opts.appModule));
+  }
+
+  /**
+   * worker_threads = true: always in a worker. Not set and the task has a timeout: in a worker if one
+   * can load the task (the runner has its modules, the task is registered there), so the timeout can
+   * stop it. Otherwise on this thread.
+   */
+  private usesWorker(rec: InvocationRecord): boolean | Promise<boolean> {
+    let options;
     try {
-      return this.app.getTask(rec.taskId)?.options.worker_threads === true;
+      options = this.app.getTask(rec.taskId)?.options;
     } catch {
       return false;
     }
+    if (!options) {
+      return false;
+    }
+    if (options.worker_threads !== undefined) {
+      return options.worker_threads;
+    }
+    if (options.timeout_seconds === undefined || this.opts.appModule === undefined) {
+      return false;
+    }
+    return this.pool().canRun(rec.taskId);
+  }
+
+  private warnOverrun(rec: InvocationRecord): void {
+    const seconds = this.app.getTask(rec.taskId)?.options.timeout_seconds;
+    this.app.logger.warn(
+      `task "${rec.taskId}" is still running ${TIMEOUT_KILL_GRACE_MS / 1000} s after its timeout of ${seconds} s: it ignores ctx.signal, and a thread runner cannot stop code on its own thread; it keeps its slot until it ends`,
+      {
+        runner: this.id,
+        task: rec.taskId,
+        invocation: rec.id,
+        fix: 'end the task when ctx.signal aborts, or let it run in a worker thread, which a timeout can stop (worker_threads = true, with the task in a module the runner loads: `taskapp run` or startRunner({ appModule }))',
+      },
+    );
   }
 
   protected override async abort(): Promise<void> {

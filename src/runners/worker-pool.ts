@@ -1,7 +1,10 @@
 /**
- * Worker threads for the thread runner's CPU-bound tasks (worker_threads = true): up to one per
- * CPU, started on first use, each importing the app module; a worker that dies is replaced on the
- * next run. Task code in a worker reaches the backend through the runner (remote/host.ts).
+ * Worker threads for the thread runner's CPU-bound tasks (worker_threads = true) and, by default,
+ * its tasks with a timeout: up to one per CPU, started on first use, each importing the app module;
+ * a worker that dies is replaced on the next run. Task code in a worker reaches the backend through
+ * the runner (remote/host.ts). A worker enforces timeouts itself (aborts ctx.signal); one still
+ * running a timed-out task TIMEOUT_KILL_GRACE_MS later is terminated, and the other invocations it
+ * held are rerun.
  */
 import { availableParallelism } from 'node:os';
 import type { App } from '../core/app.js';
@@ -16,6 +19,8 @@ export class WorkerPool {
   /** Each worker with the promise of its start. */
   private readonly all = new Map<GuestHandle, Promise<GuestHandle>>();
   private closing = false;
+  /** Tasks a worker can run (what its modules register), once a worker has started. */
+  private loadable?: Promise<ReadonlySet<string>>;
 
   constructor(
     private readonly app: App,
@@ -40,6 +45,27 @@ export class WorkerPool {
     return dispose(this.app, rec, await guest.run(rec, hooks), this.closing, 'worker thread');
   }
 
+  /**
+   * Whether a worker can run `taskId`: its modules register it (a task made inline, e.g. a closure
+   * in a script, is not there). Starts the first worker to find out; false if it cannot start.
+   */
+  canRun(taskId: string): Promise<boolean> {
+    this.loadable ??= this.pick().then(
+      (g) => new Set(g.taskIds),
+      (err: unknown) => {
+        this.app.logger.warn(
+          'worker threads cannot start; tasks with a timeout run on the main thread',
+          {
+            runner: this.runnerId,
+            error: (err as Error).message,
+          },
+        );
+        return new Set<string>();
+      },
+    );
+    return this.loadable.then((ids) => ids.has(taskId));
+  }
+
   /** The least busy live worker, starting a new one while below `max` and all are busy. */
   private async pick(): Promise<GuestHandle> {
     const appModule = requireAppModule('thread (worker_threads)', this.appModule);
@@ -60,6 +86,7 @@ export class WorkerPool {
         appModule,
         runnerId: this.runnerId,
         mode: 'guest',
+        guestTimeouts: true,
       });
       this.all.set(handle, ready);
       void ready.catch(() => this.all.delete(handle));

@@ -7,7 +7,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskTimeoutError, WorkerExitedError, type Runner } from '../../src/index.js';
-import { app, exits, hang, hangRetried, throwsInTimer, work } from './fixtures/app.js';
+import {
+  app,
+  exits,
+  hang,
+  hangRetried,
+  throwsInTimer,
+  waitsTooLong,
+  work,
+} from './fixtures/app.js';
 import { alive, chaosEnv, FIXTURE_APP, until } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sqlite } from './backends.js';
@@ -57,6 +65,15 @@ for (const kind of ['process', 'persistent-process'] as const) {
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       await until(() => !alive(pid), 5000);
       expect(await work.run({ i: 99, ms: 1 }, { timeoutMs: 30_000 })).toBe(99);
+    });
+
+    it('a task past its timeout while it waits on another one fails with TaskTimeoutError (not left PAUSED)', async () => {
+      await start();
+      const parent = await waitsTooLong.call({ i: 5 });
+      await expect(parent.result({ timeoutMs: 30_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
+      const history = (await parent.history()).map((h) => h.status);
+      expect(history).toContain('PAUSED');
+      expect(history.at(-1)).toBe('FAILED');
     });
 
     it('process.exit() and a throw inside a timer fail the invocation clearly; the runner lives', async () => {

@@ -28,8 +28,10 @@ export async function startRunnerProcess(
   kind: string,
   processes: number,
   env: Record<string, string>,
+  concurrency = processes,
 ): Promise<RunnerProc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', STARTER, kind, String(processes)], {
+  const args = [STARTER, kind, String(processes), String(concurrency)];
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskTimeoutError, WorkerExitedError } from '../../src/index.js';
 import type { PersistentProcessRunner } from '../../src/runners/persistent-process.js';
-import { app, exits, hang, meet, stall, work } from './fixtures/app.js';
+import { app, exits, hang, meet, stall, waitsTooLong, work } from './fixtures/app.js';
 import { alive, chaosEnv, FIXTURE_APP, linesPerTask, until } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sqlite } from './backends.js';
@@ -92,6 +92,18 @@ describe('chaos: several invocations in one persistent-process child (sqlite)', 
     expect(await others.all({ timeoutMs: 30_000 })).toEqual([pid, pid, pid]);
     expect(await statuses(stalled)).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'FAILED']);
     expect(r.childPids).toEqual([pid]);
+    expect(r.spawned).toBe(1);
+  });
+
+  it('a task past its timeout while it waits on another one: its wait ends (TaskTimeoutError), the child lives on', async () => {
+    const r = await start();
+    const parent = await waitsTooLong.call({ i: 7 });
+    await expect(parent.result({ timeoutMs: 30_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
+    expect((await statuses(parent)).at(-1)).toBe('FAILED');
+    // The awaited invocation finishes in the same child, well after the child would have been killed.
+    const { state } = await app.backends();
+    await until(async () => (await state.countByStatus()).SUCCESS === 1);
+    expect(linesPerTask(out).get(7)).toBe(1);
     expect(r.spawned).toBe(1);
   });
 

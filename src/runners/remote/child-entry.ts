@@ -19,10 +19,10 @@ const guest = new Guest((m) => send(m));
 let runner: Runner | undefined;
 let stopping = false;
 
-async function stop(graceMs?: number): Promise<never> {
+async function stop(reason: string, graceMs?: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    await runner?.stop(graceMs === undefined ? {} : { graceMs }).catch(() => {});
+    await runner?.stop(graceMs === undefined ? { reason } : { graceMs, reason }).catch(() => {});
     await guest.app?.close().catch(() => {});
   }
   process.exit(0);
@@ -34,7 +34,12 @@ process.on('message', (m: ToGuest) => {
       try {
         await guest.init(m);
         if (m.mode === 'thread') {
-          runner = await guest.app.startRunner({ runner: 'thread', concurrency: m.concurrency });
+          // With the app's modules, its worker threads can run (and a timeout can stop) tasks.
+          runner = await guest.app.startRunner({
+            runner: 'thread',
+            concurrency: m.concurrency,
+            appModule: m.appModule,
+          });
           const load = setInterval(
             () => send({ t: 'load', inFlight: (runner as unknown as { busy: number }).busy ?? 0 }),
             250,
@@ -51,7 +56,7 @@ process.on('message', (m: ToGuest) => {
     return;
   }
   if (m.t === 'stop') {
-    void stop(m.graceMs);
+    void stop('its parent runner told it to', m.graceMs);
     return;
   }
   guest.handle(m);
@@ -62,5 +67,5 @@ process.on('exit', () => guest.exiting());
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
 process.on('disconnect', () => {
-  void stop(0);
+  void stop('its parent runner is gone', 0);
 });

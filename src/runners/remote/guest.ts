@@ -83,8 +83,11 @@ export class Guest {
         await this.rpc('hooks', 'resume', [rec.id]);
       },
     };
+    // A timed-out attempt is reported only once its body has ended: its retry must not start while
+    // it still runs here. A body that ignores its signal holds on until the host kills this guest.
     const out = await runAttempt(this.app, rec, this.runnerId, hooks, {
       enforceTimeout: this.enforceTimeout,
+      afterTimeoutMs: Infinity,
     });
     this.report(rec.id, out);
   }

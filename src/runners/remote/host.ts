@@ -54,6 +54,8 @@ export class GuestHandle {
   private killing = false;
   /** The invocation that called process.exit(), once the guest says so. */
   private exitedBy?: string;
+  /** Tasks the guest's modules registered (from its ready message): the ones it can run. */
+  taskIds: readonly string[] = [];
   /** Messages other than run traffic (ready, fatal, load). */
   onOther: (msg: ToHost) => void = () => {};
 
@@ -73,8 +75,9 @@ export class GuestHandle {
   get size(): number {
     return this.held.size;
   }
+  /** False once it exited or a timeout kill was sent (it takes no new work while it goes down). */
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.killing;
   }
   ids(): string[] {
     return [...this.held.keys()];
@@ -242,7 +245,8 @@ export class GuestHandle {
         paused: h.paused,
         code,
         signal,
-        bystander: by !== undefined && by !== id,
+        // A kill for another invocation's timeout (a worker thread's exit has no signal) takes this one down too.
+        bystander: (by !== undefined && by !== id) || (this.killing && !h.timedOut),
       });
     }
   }
@@ -253,7 +257,9 @@ export class GuestHandle {
 }
 
 /** What the runner does with an invocation once its guest is done with it. */
-export type Disposition = { kind: 'finish'; out: Outcome } | { kind: 'recover' } | { kind: 'drop' };
+export type Disposition =
+  /** `paused`: it was killed while PAUSED (waiting on another invocation): RESUMED comes first. */
+  { kind: 'finish'; out: Outcome; paused?: boolean } | { kind: 'recover' } | { kind: 'drop' };
 
 /**
  * An exit while running: a timeout kill fails the attempt with TaskTimeoutError (retried if the task
@@ -274,7 +280,11 @@ export function dispose(
   }
   if (end.timedOut) {
     const seconds = app.getTask(rec.taskId)?.options.timeout_seconds ?? 0;
-    return { kind: 'finish', out: failureOutcome(app, rec, new TaskTimeoutError(rec.id, seconds)) };
+    return {
+      kind: 'finish',
+      out: failureOutcome(app, rec, new TaskTimeoutError(rec.id, seconds)),
+      paused: end.paused,
+    };
   }
   if (stopping) {
     return { kind: 'drop' };

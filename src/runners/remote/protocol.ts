@@ -45,7 +45,8 @@ export function fatalMessage(err: unknown): Extract<ToHost, { t: 'fatal' }> {
 }
 
 export type ToHost =
-  | { t: 'ready'; runnerId?: string }
+  /** `tasks`: the task ids the guest's modules registered. */
+  | { t: 'ready'; runnerId?: string; tasks?: string[] }
   | { t: 'fatal'; error: string; fix?: string }
   | { t: 'rpc'; id: number; role: string; method: string; args: unknown[] }
   | { t: 'done'; outs: Array<{ id: string; out: Outcome }> }

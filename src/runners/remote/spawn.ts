@@ -114,6 +114,7 @@ function whenReady(
     handle.onOther = (msg: ToHost) => {
       if (msg.t === 'ready') {
         ready = true;
+        handle.taskIds = msg.tasks ?? [];
         resolve(handle);
       }
       if (msg.t === 'fatal') {
@@ -184,6 +185,7 @@ export function workerGuest(s: GuestSpec): {
     },
     s.b,
     s.app,
+    s.guestTimeouts ? TIMEOUT_KILL_GRACE_MS : 0,
   );
   worker.on('message', (m) => handle.handle(m as ToHost));
   worker.on('error', () => {});

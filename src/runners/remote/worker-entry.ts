@@ -8,7 +8,7 @@ const guest = new Guest((m: ToHost) => port.postMessage(m));
 port.on('message', (m: ToGuest) => {
   if (m.t === 'init') {
     guest.init(m).then(
-      () => port.postMessage({ t: 'ready' } satisfies ToHost),
+      () => port.postMessage({ t: 'ready', tasks: guest.app.taskIds() } satisfies ToHost),
       (err: unknown) => port.postMessage(fatalMessage(err) satisfies ToHost),
     );
     return;
