@@ -19,6 +19,7 @@ export {
   UnknownTaskError,
   DuplicateTaskError,
   InvalidArgumentsError,
+  InvalidTaskNameError,
   SerializationError,
   TimeoutError,
   TaskTimeoutError,

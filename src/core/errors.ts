@@ -91,6 +91,19 @@ export class DuplicateTaskError extends TaskappError {
   }
 }
 
+/** A task name must print on one line as written: it shows up in CLI tables, logs and URLs. */
+export class InvalidTaskNameError extends TaskappError {
+  constructor(
+    readonly taskName: string,
+    rule: string,
+  ) {
+    super('INVALID_TASK_NAME', `task name ${JSON.stringify(taskName)} is invalid: ${rule}`, {
+      fix: 'name the task with printable characters only, e.g. "send-email" or "billing.charge"',
+      exitCode: 2,
+    });
+  }
+}
+
 export class InvalidArgumentsError extends TaskappError {
   constructor(taskId: string, got: string) {
     super(

@@ -325,7 +325,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     } catch (err) {
       if (err instanceof SerializationError) {
         throw new SerializationError(
-          `cannot call task "${this.id}": ${err.message.replace(/\n {2}fix:.*$/s, '').replace(/^argument\./, 'argument ')}`,
+          `cannot call task "${this.id}": ${err.message.replace(/\n {2}fix:.*$/s, '').replace(/(^| )argument\./g, '$1argument ')}`,
           err.fix,
         );
       }
