@@ -65,8 +65,7 @@ export function layout(
     </html>`.html;
 }
 
-export const badge = (s: Status): Raw =>
-  html`<span class="badge" style="background:${STATUS_COLORS[s]}">${s}</span>`;
+export const badge = (s: Status): Raw => html`<span class="badge bg-${s}">${s}</span>`;
 const time = (ms: number) =>
   new Date(ms)
     .toISOString()
@@ -193,9 +192,8 @@ function throughputChart(t: Throughput): Raw {
       <text x="4" y="12">max ${max}/min</text>
     </svg>
     <div class="legend">
-      <span><i style="background:#93c5fd"></i>created</span
-      ><span><i style="background:#2e7d32"></i>finished</span
-      ><span><i style="background:#c62828"></i>failed</span>
+      <span><i class="bg-created"></i>created</span><span><i class="bg-finished"></i>finished</span
+      ><span><i class="bg-failed"></i>failed</span>
     </div>`;
 }
 
@@ -225,9 +223,8 @@ export function overviewPage(ctx: PageContext, o: Overview, t: Throughput): stri
         ${STATUSES.map(
           (s) =>
             html`<a
-              class="card ${o.counts[s] ? '' : 'zero'}"
+              class="card status-card bl-${s} ${o.counts[s] ? '' : 'zero'}"
               href="/invocations?status=${s}"
-              style="text-decoration:none;color:inherit;border-left:4px solid ${STATUS_COLORS[s]}"
               ><div class="n" data-count="${s}">${o.counts[s]}</div>
               <div class="l">${s}</div></a
             >`,
@@ -244,7 +241,7 @@ export function overviewPage(ctx: PageContext, o: Overview, t: Throughput): stri
           ? html`<h2>Maintenance</h2>
               <p>
                 Purge finished invocations older than
-                <input id="purge-hours" type="number" min="0" value="24" style="width:70px" /> h
+                <input id="purge-hours" type="number" min="0" value="24" /> h
                 <button id="purge">Purge</button><span id="msg"></span>
               </p>`
           : ''
@@ -558,13 +555,13 @@ export function timelinePage(ctx: PageContext, t: Timeline, minutes: number): st
     html`<h1>Timeline</h1>
       <form class="filters" method="get" action="/timeline">
         <label
-          >Window<select name="minutes" onchange="this.form.submit()">
+          >Window<select name="minutes" data-autosubmit>
             ${options.map((m) => html`<option value="${m}" ${m === minutes ? raw('selected') : ''}>${m === 0 ? 'fit the last hour' : `last ${m >= 60 ? `${m / 60} h` : `${m} min`}`}</option>`)}
           </select></label
         >
       </form>
       <div class="legend">
-        ${(['RUNNING', 'SUCCESS', 'FAILED', 'RETRY', 'PAUSED', 'KILLED', 'RUNNING_RECOVERY'] as Status[]).map((s) => html`<span><i style="background:${STATUS_COLORS[s]}"></i>${s}</span>`)}
+        ${(['RUNNING', 'SUCCESS', 'FAILED', 'RETRY', 'PAUSED', 'KILLED', 'RUNNING_RECOVERY'] as Status[]).map((s) => html`<span><i class="bg-${s}"></i>${s}</span>`)}
       </div>
       ${
         t.lanes.length
