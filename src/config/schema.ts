@@ -246,6 +246,12 @@ const redisSchema = z
       .boolean()
       .default(false)
       .describe('start even if maxmemory-policy is not noeviction (can lose work)'),
+    allow_no_persistence: z
+      .boolean()
+      .default(false)
+      .describe(
+        'do not warn at start when Redis has neither AOF nor RDB snapshots (a Redis restart then loses every invocation)',
+      ),
   })
   .strict();
 
