@@ -20,6 +20,7 @@ export {
   DuplicateTaskError,
   InvalidArgumentsError,
   InvalidTaskNameError,
+  CallTimeoutError,
   SerializationError,
   TimeoutError,
   TaskTimeoutError,

@@ -367,6 +367,14 @@ export const configSchema = z
       .boolean()
       .default(false)
       .describe('run tasks inline at call(), no runner (unit tests of task logic)'),
+    call_timeout_seconds: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(20)
+      .describe(
+        'call()/parallelize() fail with CALL_TIMEOUT, naming the server, when it does not answer within this long (a runner rides out outages; a producer does not hang)',
+      ),
     logging_level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('log level'),
     determinism: z
       .enum(['warn', 'strict'])

@@ -4,7 +4,7 @@
  */
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { createBackends, type Backends } from '../backends/registry.js';
+import { createBackends, describeServers, type Backends } from '../backends/registry.js';
 import {
   ConfigError,
   DuplicateTaskError,
@@ -92,6 +92,11 @@ export class App {
 
   get appId(): string {
     return this.config.app_id;
+  }
+
+  /** The servers this app writes to, for errors (passwords masked). */
+  describeServers(): string {
+    return describeServers(this.config);
   }
 
   get devMode(): boolean {

@@ -202,6 +202,23 @@ export class BackendError extends TaskappError {
   }
 }
 
+/** call() got no answer from the server in `call_timeout_seconds`: the producer fails instead of hanging. */
+export class CallTimeoutError extends TaskappError {
+  constructor(
+    readonly taskId: string,
+    readonly server: string,
+    readonly timeoutSeconds: number,
+  ) {
+    super(
+      'CALL_TIMEOUT',
+      `cannot call task "${taskId}": no answer from ${server} within ${timeoutSeconds} s (call_timeout_seconds); the server is down or unreachable. The request may still be queued in the client and stored if the server comes back: check with \`taskapp list --task ${taskId}\` before calling again`,
+      {
+        fix: 'check that the server is running and reachable from this host; to wait longer through outages raise call_timeout_seconds (env TASKAPP__CALL_TIMEOUT_SECONDS)',
+      },
+    );
+  }
+}
+
 /** A KEYS registration match whose other arguments differ, with `on_diff_non_key_args_raise`. */
 export class ConcurrencyArgumentsMismatchError extends TaskappError {
   constructor(

@@ -7,6 +7,7 @@ import {
 } from './errors.js';
 import { canonicalKey, runningControl, scopeKey } from '../orchestration/concurrency.js';
 import { declaredArgumentNames } from './task-signature.js';
+import { CallDeadline } from './call-deadline.js';
 import { newInvocationId } from './ids.js';
 import { Invocation, InvocationGroup } from './invocation.js';
 import type { NewInvocation } from './records.js';
@@ -145,6 +146,19 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   private async enqueue(
     argsList: A[],
     given: { serialized?: StoredArgs[]; ids?: string[] } = {},
+  ): Promise<Invocation<R>[]> {
+    if (this.app.devMode) {
+      return this.enqueueNow(argsList, given);
+    }
+    const deadline = new CallDeadline(this.id, this.app.config.call_timeout_seconds, () =>
+      this.app.describeServers(),
+    );
+    return deadline.within(this.enqueueNow(argsList, given));
+  }
+
+  private async enqueueNow(
+    argsList: A[],
+    given: { serialized?: StoredArgs[]; ids?: string[] },
   ): Promise<Invocation<R>[]> {
     const { serialized, ids: givenIds } = given;
     const parent = currentInvocation.getStore();
