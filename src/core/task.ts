@@ -90,7 +90,8 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
 
   /** @internal Registers one invocation under a given id (triggers derive it from their run id). */
   async callWithId(id: string, args: A): Promise<Invocation<R>> {
-    const [inv] = await this.enqueue([args], { ids: [id] });
+    // Runner-side (triggers, workflow steps): rides out an outage like the runner itself.
+    const [inv] = await this.enqueueNow([args], { ids: [id] });
     return inv!;
   }
 
@@ -142,7 +143,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     return new InvocationGroup(this.app, out);
   }
 
-  /** `serialized`: arguments already serialized (parallelize's common part); `ids`: given ids (triggers). */
+  /** A producer's enqueue: bounded by call_timeout_seconds (see enqueueNow). */
   private async enqueue(
     argsList: A[],
     given: { serialized?: StoredArgs[]; ids?: string[] } = {},
@@ -156,6 +157,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     return deadline.within(this.enqueueNow(argsList, given));
   }
 
+  /** `serialized`: arguments already serialized (parallelize's common part); `ids`: given ids (triggers). */
   private async enqueueNow(
     argsList: A[],
     given: { serialized?: StoredArgs[]; ids?: string[] },
