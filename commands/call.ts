@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { oneLine } from '../src/cli/format.js';
-import { callTask, parseArgsJson, type CallOutcome } from '../src/cli/invocations.js';
+import { readCallArgs } from '../src/cli/call-args.js';
+import { callTask, type CallOutcome } from '../src/cli/invocations.js';
 
 export default class Call extends BaseCommand<typeof Call> {
   static summary = 'Enqueue an invocation of a task; print its id, or its result with --wait.';
@@ -10,13 +11,25 @@ export default class Call extends BaseCommand<typeof Call> {
     `<%= config.bin %> <%= command.id %> add --args '{"x": 1, "y": 2}'`,
     `<%= config.bin %> <%= command.id %> add --args '{"x": 1, "y": 2}' --wait`,
     `<%= config.bin %> <%= command.id %> fib --args '{"n": 20}' --wait --timeout 30 --json`,
+    `<%= config.bin %> <%= command.id %> report --args-file big-args.json`,
+    `jq -n '{rows: [1, 2, 3]}' | <%= config.bin %> <%= command.id %> report --args -`,
   ];
   static enableJsonFlag = true;
   static args = {
     task: Args.string({ description: 'task name (taskapp tasks lists them)', required: true }),
   };
   static flags = {
-    args: Flags.string({ char: 'a', description: 'arguments as a JSON object', helpValue: 'JSON' }),
+    args: Flags.string({
+      char: 'a',
+      description: 'arguments as a JSON object; - reads them from stdin',
+      helpValue: 'JSON|-',
+      exclusive: ['args-file'],
+    }),
+    'args-file': Flags.string({
+      description: 'read the arguments (a JSON object) from this file',
+      helpValue: 'PATH',
+      exclusive: ['args'],
+    }),
     wait: Flags.boolean({ char: 'w', description: 'wait for the result and print it' }),
     timeout: Flags.integer({
       description: 'with --wait: give up after this many seconds (exit 1)',
@@ -25,7 +38,7 @@ export default class Call extends BaseCommand<typeof Call> {
   };
 
   async run(): Promise<CallOutcome> {
-    const args = parseArgsJson(this.flags.args);
+    const args = await readCallArgs({ args: this.flags.args, argsFile: this.flags['args-file'] });
     const app = await this.app();
     const res = await callTask(app, this.args.task, args, {
       wait: this.flags.wait,

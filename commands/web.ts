@@ -8,6 +8,7 @@ export default class Web extends BaseCommand<typeof Web> {
   static override examples = [
     '<%= config.bin %> web',
     '<%= config.bin %> web --port 9000 --allow-actions',
+    'TASKAPP_WEB_TOKEN=$(openssl rand -hex 24) <%= config.bin %> web --host 0.0.0.0 --allow-actions',
   ];
   static override flags = {
     port: Flags.integer({
@@ -22,7 +23,14 @@ export default class Web extends BaseCommand<typeof Web> {
       default: '127.0.0.1',
     }),
     'allow-actions': Flags.boolean({
-      description: 'enable rerun and purge (protected by a per-start token and an Origin check)',
+      description:
+        'enable rerun and purge (protected by a token and an Origin check; off loopback the token must be a secret given by --token or TASKAPP_WEB_TOKEN)',
+    }),
+    token: Flags.string({
+      description:
+        'secret action token (at least 16 characters), required with --allow-actions off loopback; prefer the env variable, argv is visible to other users',
+      env: 'TASKAPP_WEB_TOKEN',
+      helpValue: 'SECRET',
     }),
   };
 
@@ -32,6 +40,7 @@ export default class Web extends BaseCommand<typeof Web> {
       port: this.flags.port,
       host: this.flags.host,
       allowActions: this.flags['allow-actions'],
+      token: this.flags.token,
       log: (m) => this.log(m),
     });
   }

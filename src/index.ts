@@ -21,6 +21,8 @@ export {
   UnknownTaskError,
   DuplicateTaskError,
   InvalidArgumentsError,
+  InvalidTaskNameError,
+  CallTimeoutError,
   SerializationError,
   TimeoutError,
   TaskTimeoutError,

@@ -11,6 +11,7 @@ import type { StateBackend } from './state-backend.js';
 import type { TriggerStore } from './trigger-store.js';
 import type { WorkflowStore } from './workflow-store.js';
 import { composeHotPath, type HotPath } from './hot-path.js';
+import { maskUrl } from './shared/connection-utils.js';
 
 /** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
 interface BackendRoles {
@@ -129,4 +130,24 @@ function workflowsOf(roles: BackendRoles, name: string): WorkflowStore {
     );
   }
   return roles.workflows;
+}
+
+/** The servers a producer writes to, passwords masked: "redis at redis://host:6379", ... */
+export function describeServers(config: ResolvedConfig['config']): string {
+  const where = (b: string): string => {
+    switch (b) {
+      case 'redis':
+        return `redis at ${maskUrl(config.redis.url)}`;
+      case 'postgres':
+        return `postgres at ${maskUrl(config.postgres.url)}`;
+      case 'rabbitmq':
+        return `rabbitmq at ${maskUrl(config.rabbitmq.url)}`;
+      case 'sqlite':
+        return `sqlite at ${config.sqlite.path}`;
+      default:
+        return b;
+    }
+  };
+  const roles = [config.state_backend ?? config.backend, config.broker ?? config.backend];
+  return [...new Set(roles.map(where))].join(' and ');
 }

@@ -90,6 +90,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   async catch(err: Error & { oclif?: { exit?: number } }): Promise<unknown> {
+    if (err.oclif && this.jsonEnabled() && isUsageError(err)) {
+      // oclif's own --json form dumps its whole parser state (the config included) and exits 1.
+      this.logJson({
+        error: {
+          code: 'USAGE',
+          message: err.message.replace(/\nSee more help with --help$/, ''),
+          fix: `see ${[this.config.bin, ...(this.id ?? '').split(':'), '--help'].filter(Boolean).join(' ')}`,
+          exitCode: 2,
+        },
+      });
+      return this.exit(2);
+    }
     if (err.oclif) {
       return super.catch(err);
     } // oclif's own (flag parsing, this.exit): exit codes already set
@@ -138,6 +150,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       (process.env.TASKAPP__LOGGING_LEVEL ?? '').replace(/"/g, '').trim().toLowerCase() === 'debug'
     );
   }
+}
+
+/** A flag or argument oclif could not parse (not this.exit(), which throws an EEXIT error). */
+function isUsageError(err: Error & { oclif?: { exit?: number }; code?: unknown }): boolean {
+  return err.code !== 'EEXIT' && (err.oclif?.exit ?? 2) !== 0;
 }
 
 function stackOf(err: Error): string {

@@ -96,33 +96,6 @@ export async function loadView(app: App, id: string): Promise<InvocationView> {
   return { ...viewOf(app, rec, await state.history(id)), waitingOn: await waitingOn(app, rec) };
 }
 
-/** --args text -> the argument object, or a usage error naming the problem. */
-export function parseArgsJson(text: string | undefined): Record<string, unknown> {
-  if (text === undefined) {
-    return {};
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    throw new TaskappError('USAGE', `--args is not valid JSON: ${(err as Error).message}`, {
-      fix: `quote it for the shell: --args '{"x": 1, "y": 2}'`,
-      exitCode: 2,
-    });
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new TaskappError(
-      'USAGE',
-      `--args must be a JSON object of named arguments, got ${Array.isArray(v) ? 'an array' : JSON.stringify(v)}`,
-      {
-        fix: `pass the arguments by name: --args '{"x": 1, "y": 2}'`,
-        exitCode: 2,
-      },
-    );
-  }
-  return v as Record<string, unknown>;
-}
-
 export interface CallOutcome {
   id: string;
   task: string;

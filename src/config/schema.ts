@@ -257,6 +257,12 @@ const redisSchema = z
       .boolean()
       .default(false)
       .describe('start even if maxmemory-policy is not noeviction (can lose work)'),
+    allow_no_persistence: z
+      .boolean()
+      .default(false)
+      .describe(
+        'do not warn at start when Redis has neither AOF nor RDB snapshots (a Redis restart then loses every invocation)',
+      ),
   })
   .strict();
 
@@ -372,6 +378,14 @@ export const configSchema = z
       .boolean()
       .default(false)
       .describe('run tasks inline at call(), no runner (unit tests of task logic)'),
+    call_timeout_seconds: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(20)
+      .describe(
+        'call()/parallelize() fail with CALL_TIMEOUT, naming the server, when it does not answer within this long (a runner rides out outages; a producer does not hang)',
+      ),
     logging_level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('log level'),
     determinism: z
       .enum(['warn', 'strict'])

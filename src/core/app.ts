@@ -4,10 +4,11 @@
  */
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { createBackends, type Backends } from '../backends/registry.js';
+import { createBackends, describeServers, type Backends } from '../backends/registry.js';
 import {
   ConfigError,
   DuplicateTaskError,
+  InvalidTaskNameError,
   InvocationNotFoundError,
   NoResultError,
   TaskappError,
@@ -93,6 +94,11 @@ export class App {
     return this.config.app_id;
   }
 
+  /** The servers this app writes to, for errors (passwords masked). */
+  describeServers(): string {
+    return describeServers(this.config);
+  }
+
   get devMode(): boolean {
     return this.config.dev_mode_force_sync;
   }
@@ -126,6 +132,7 @@ export class App {
     fn: TaskFn<A, R>,
     options: TaskOptions = {},
   ): Task<A, Awaited<R>> {
+    checkTaskName(name);
     if (this.tasks.has(name)) {
       throw new DuplicateTaskError(name);
     }
@@ -318,4 +325,25 @@ export class App {
 
 export function taskapp(options: TaskappOptions = {}): App {
   return new App(options);
+}
+
+const MAX_TASK_NAME_LENGTH = 200;
+
+/** Control characters (newlines, tabs, escape codes: C0, DEL, C1) would split tables or drive the terminal. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+function checkTaskName(name: unknown): void {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new InvalidTaskNameError(String(name), 'it must be a non-empty string');
+  }
+  if (CONTROL_CHARS.test(name)) {
+    throw new InvalidTaskNameError(
+      name,
+      'it must not contain control characters (newlines, tabs, escape codes)',
+    );
+  }
+  if (name.length > MAX_TASK_NAME_LENGTH) {
+    throw new InvalidTaskNameError(name, `it must be at most ${MAX_TASK_NAME_LENGTH} characters`);
+  }
 }

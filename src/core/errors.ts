@@ -24,6 +24,9 @@ export type TaskappErrorCode =
   | 'INIT_EXISTS'
   | 'APP_STARTED'
   | 'CONCURRENCY_ARGUMENTS_MISMATCH'
+  | 'INVALID_TASK_NAME'
+  | 'BAD_PARAMETER'
+  | 'WEB_TOKEN_REQUIRED'
   // lookups
   | 'INVOCATION_NOT_FOUND'
   | 'WORKFLOW_NOT_FOUND'
@@ -41,6 +44,7 @@ export type TaskappErrorCode =
   | 'TRIGGER_FIRE_FAILED'
   // infrastructure
   | 'BACKEND'
+  | 'CALL_TIMEOUT'
   | 'GUEST_START'
   | 'RPC'
   | 'PORT_IN_USE'
@@ -129,6 +133,19 @@ export class DuplicateTaskError extends TaskappError {
   constructor(readonly taskId: string) {
     super('DUPLICATE_TASK', `a task named "${taskId}" is already registered in this app`, {
       fix: 'give each task a unique name',
+      exitCode: 2,
+    });
+  }
+}
+
+/** A task name must print on one line as written: it shows up in CLI tables, logs and URLs. */
+export class InvalidTaskNameError extends TaskappError {
+  constructor(
+    readonly taskName: string,
+    rule: string,
+  ) {
+    super('INVALID_TASK_NAME', `task name ${JSON.stringify(taskName)} is invalid: ${rule}`, {
+      fix: 'name the task with printable characters only, e.g. "send-email" or "billing.charge"',
       exitCode: 2,
     });
   }
@@ -229,6 +246,23 @@ export class TaskFailedError extends TaskappError {
 export class BackendError extends TaskappError {
   constructor(message: string, fix?: string, cause?: unknown) {
     super('BACKEND', message, { fix, cause });
+  }
+}
+
+/** call() got no answer from the server in `call_timeout_seconds`: the producer fails instead of hanging. */
+export class CallTimeoutError extends TaskappError {
+  constructor(
+    readonly taskId: string,
+    readonly server: string,
+    readonly timeoutSeconds: number,
+  ) {
+    super(
+      'CALL_TIMEOUT',
+      `cannot call task "${taskId}": no answer from ${server} within ${timeoutSeconds} s (call_timeout_seconds); the server is down or unreachable. The request may still be queued in the client and stored if the server comes back: check with \`taskapp list --task ${taskId}\` before calling again`,
+      {
+        fix: 'check that the server is running and reachable from this host; to wait longer through outages raise call_timeout_seconds (env TASKAPP__CALL_TIMEOUT_SECONDS)',
+      },
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import {
 } from './errors.js';
 import { canonicalKey, runningControl, scopeKey } from '../orchestration/concurrency.js';
 import { declaredArgumentNames } from './task-signature.js';
+import { CallDeadline } from './call-deadline.js';
 import { newInvocationId } from './ids.js';
 import { Invocation, InvocationGroup } from './invocation.js';
 import type { NewInvocation } from './records.js';
@@ -89,7 +90,8 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
 
   /** @internal Registers one invocation under a given id (triggers derive it from their run id). */
   async callWithId(id: string, args: A): Promise<Invocation<R>> {
-    const [inv] = await this.enqueue([args], { ids: [id] });
+    // Runner-side (triggers, workflow steps): rides out an outage like the runner itself.
+    const [inv] = await this.enqueueNow([args], { ids: [id] });
     return inv!;
   }
 
@@ -141,10 +143,24 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     return new InvocationGroup(this.app, out);
   }
 
-  /** `serialized`: arguments already serialized (parallelize's common part); `ids`: given ids (triggers). */
+  /** A producer's enqueue: bounded by call_timeout_seconds (see enqueueNow). */
   private async enqueue(
     argsList: A[],
     given: { serialized?: StoredArgs[]; ids?: string[] } = {},
+  ): Promise<Invocation<R>[]> {
+    if (this.app.devMode) {
+      return this.enqueueNow(argsList, given);
+    }
+    const deadline = new CallDeadline(this.id, this.app.config.call_timeout_seconds, () =>
+      this.app.describeServers(),
+    );
+    return deadline.within(this.enqueueNow(argsList, given));
+  }
+
+  /** `serialized`: arguments already serialized (parallelize's common part); `ids`: given ids (triggers). */
+  private async enqueueNow(
+    argsList: A[],
+    given: { serialized?: StoredArgs[]; ids?: string[] },
   ): Promise<Invocation<R>[]> {
     const { serialized, ids: givenIds } = given;
     const parent = currentInvocation.getStore();
@@ -325,7 +341,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     } catch (err) {
       if (err instanceof SerializationError) {
         throw new SerializationError(
-          `cannot call task "${this.id}": ${err.message.replace(/^argument\./, 'argument ')}`,
+          `cannot call task "${this.id}": ${err.message.replace(/(^| )argument\./g, '$1argument ')}`,
           err.fix,
         );
       }

@@ -4,6 +4,8 @@
  * implement `toJSON()` and a static `fromJSON()` (pynenc's JsonSerializable idea).
  * Tagged values are `{"$t": tag, "v": value}`; a user object that has its own "$t" key is escaped,
  * so any plain data round-trips.
+ * Bad shapes fail with a SerializationError naming the path, never with a raw RangeError: circular
+ * references, nesting deeper than MAX_DEPTH, and `__proto__` keys (a plain assignment would drop them).
  */
 import { SerializationError } from '../core/errors.js';
 
@@ -20,6 +22,8 @@ export interface Serializer {
 }
 
 const TAG = '$t';
+/** Deeper than this is refused: far beyond real data, well within the JavaScript stack. */
+export const MAX_DEPTH = 1000;
 
 export class JsonSerializer implements Serializer {
   readonly name = 'json';
@@ -39,7 +43,7 @@ export class JsonSerializer implements Serializer {
   }
 
   serialize(value: unknown, where = 'value'): string {
-    return JSON.stringify(this.encode(value, where));
+    return JSON.stringify(this.encode(value, where, new Ancestors()));
   }
 
   /**
@@ -51,7 +55,7 @@ export class JsonSerializer implements Serializer {
     if (Object.prototype.hasOwnProperty.call(obj, TAG)) {
       return null;
     }
-    return JSON.stringify(this.encode(obj, where)).slice(1, -1);
+    return JSON.stringify(this.encode(obj, where, new Ancestors())).slice(1, -1);
   }
 
   deserialize(text: string): unknown {
@@ -62,7 +66,8 @@ export class JsonSerializer implements Serializer {
     return this.decode(JSON.parse(text));
   }
 
-  private encode(v: unknown, path: string): unknown {
+  /** `parents`: the objects that contain `v`, outermost first (cycle and depth checks). */
+  private encode(v: unknown, path: string, parents: Ancestors): unknown {
     switch (typeof v) {
       case 'string':
       case 'boolean':
@@ -83,14 +88,31 @@ export class JsonSerializer implements Serializer {
     if (v === null) {
       return null;
     }
+    const obj = v as object;
+    checkNesting(obj, path, parents);
+    parents.push(obj, path);
+    try {
+      return this.encodeObject(obj, path, parents);
+    } finally {
+      parents.pop();
+    }
+  }
+
+  private encodeObject(v: object, path: string, parents: Ancestors): unknown {
     if (Array.isArray(v)) {
-      return v.map((x, i) => (x === undefined ? null : this.encode(x, `${path}[${i}]`)));
+      return v.map((x, i) => (x === undefined ? null : this.encode(x, `${path}[${i}]`, parents)));
     }
     const proto = Object.getPrototypeOf(v);
     if (proto === Object.prototype || proto === null) {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v as object)) {
-        out[k] = this.encode((v as Record<string, unknown>)[k], `${path}.${k}`);
+      for (const k of Object.keys(v)) {
+        if (k === '__proto__') {
+          throw new SerializationError(
+            `${path} has a key "__proto__", which would be dropped or change the object's prototype when read back`,
+            'rename the key (e.g. "proto"), or pass the data as a Map',
+          );
+        }
+        out[k] = this.encode((v as Record<string, unknown>)[k], `${path}.${k}`, parents);
       }
       return TAG in out ? { [TAG]: 'Obj', v: out } : out;
     }
@@ -110,26 +132,29 @@ export class JsonSerializer implements Serializer {
       return {
         [TAG]: 'Map',
         v: [...v].map(([k, x], i) => [
-          this.encode(k, `${path}<key ${i}>`),
-          this.encode(x, `${path}<value ${i}>`),
+          this.encode(k, `${path}<key ${i}>`, parents),
+          this.encode(x, `${path}<value ${i}>`, parents),
         ]),
       };
     }
     if (v instanceof Set) {
-      return { [TAG]: 'Set', v: [...v].map((x, i) => this.encode(x, `${path}<item ${i}>`)) };
+      return {
+        [TAG]: 'Set',
+        v: [...v].map((x, i) => this.encode(x, `${path}<item ${i}>`, parents)),
+      };
     }
     const name = this.byCtor.get((v as object).constructor);
     if (name !== undefined) {
       return {
         [TAG]: 'C',
         c: name,
-        v: this.encode((v as { toJSON(): unknown }).toJSON(), `${path}.toJSON()`),
+        v: this.encode((v as { toJSON(): unknown }).toJSON(), `${path}.toJSON()`, parents),
       };
     }
     if (v instanceof Error) {
-      return { [TAG]: 'Err', v: this.encode(errorToPlain(v), path) };
+      return { [TAG]: 'Err', v: this.encode(errorToPlain(v), path, parents) };
     }
-    const ctorName = (v as object).constructor?.name ?? 'unknown';
+    const ctorName = (v.constructor as { name?: string } | undefined)?.name ?? 'unknown';
     throw new SerializationError(
       `${path} is an instance of class ${ctorName}, which is not registered for serialization`,
       `give ${ctorName} a toJSON() method and a static fromJSON(), then register it: taskapp({ classes: [${ctorName}] }) or app.registerClass(${ctorName})`,
@@ -195,6 +220,53 @@ export class JsonSerializer implements Serializer {
         return o;
     }
   }
+}
+
+/** The objects (and their paths) that contain the value being encoded, outermost first. */
+class Ancestors {
+  readonly objs: object[] = [];
+  readonly paths: string[] = [];
+  push(obj: object, path: string): void {
+    this.objs.push(obj);
+    this.paths.push(path);
+  }
+  pop(): void {
+    this.objs.pop();
+    this.paths.pop();
+  }
+}
+
+/**
+ * Refuses `v` when it is one of its own containers (a cycle) or sits too deep. Only the depth is
+ * checked on the way down (cheap); the containers are searched when the depth is exceeded, since a
+ * cycle always ends up there, and to tell the two apart.
+ */
+function checkNesting(v: object, path: string, parents: Ancestors): void {
+  if (parents.objs.length < MAX_DEPTH) {
+    return;
+  }
+  const objs = [...parents.objs, v];
+  const paths = [...parents.paths, path];
+  const seen = new Map<object, number>();
+  for (let i = 0; i < objs.length; i++) {
+    const first = seen.get(objs[i]!);
+    if (first !== undefined) {
+      throw new SerializationError(
+        `${shortPath(paths[i]!)} is circular: it refers back to ${shortPath(paths[first]!)}, which contains it`,
+        'pass a copy without the back-reference (e.g. ids instead of parent links), or give the class a toJSON() that leaves it out',
+      );
+    }
+    seen.set(objs[i]!, i);
+  }
+  throw new SerializationError(
+    `${shortPath(path)} is nested more than ${MAX_DEPTH} levels deep`,
+    'flatten the data (e.g. a list of nodes with parent ids instead of nested objects)',
+  );
+}
+
+/** A path thousands of levels long, cut to its start and end. */
+function shortPath(path: string): string {
+  return path.length <= 200 ? path : `${path.slice(0, 100)}…${path.slice(-80)}`;
 }
 
 /** What we keep of a thrown error: name, message, stack and its own fields. */

@@ -132,4 +132,59 @@ describe('taskapp errors', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/config file \S+nope\.toml does not exist/);
   });
+
+  it('call: --args-file and --args - (stdin) carry arguments past the 128 KiB command-line limit', async () => {
+    const env = { TASKAPP__DEV_MODE_FORCE_SYNC: 'true' };
+    const big = JSON.stringify({ x: 1, y: 2, pad: 'p'.repeat(300_000) });
+    writeFileSync(join(p.dir, 'big-args.json'), big);
+    const fromFile = await withConfig(
+      BASE,
+      ['call', 'add', '--args-file', 'big-args.json', '--wait'],
+      env,
+    );
+    expect(fromFile.stderr).not.toContain('Error');
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stdout.trim()).toBe('3');
+    const fromStdin = await cli(['call', 'add', '--args', '-', '--wait'], {
+      cwd: p.dir,
+      env,
+      input: big,
+    });
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout.trim()).toBe('3');
+    const missing = await cli(['call', 'add', '--args-file', 'nope.json'], { cwd: p.dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--args-file nope.json cannot be read: ENOENT');
+    const badStdin = await cli(['call', 'add', '--args', '-'], { cwd: p.dir, input: '[1]' });
+    expect(badStdin.code).toBe(2);
+    expect(badStdin.stderr).toContain('--args - (stdin) must be a JSON object of named arguments');
+  });
+
+  it('usage errors under --json exit 2 with a short JSON error (code, message, fix)', async () => {
+    for (const args of [
+      ['call', '--json'],
+      ['call', 'add', '--json', '--bogus'],
+      ['list', '--json', '--limit', 'abc'],
+      ['call', 'add', '--json', '--args', '{}', '--args-file', 'x.json'],
+    ]) {
+      const r = await withConfig(BASE, args);
+      expect(r.code, args.join(' ')).toBe(2);
+      const out = JSON.parse(r.stdout) as { error: Record<string, unknown> };
+      expect(out.error).toMatchObject({ code: 'USAGE', exitCode: 2 });
+      expect(out.error.fix).toMatch(/^see taskapp (call|list) --help$/);
+      expect(Object.keys(out.error).sort()).toEqual(['code', 'exitCode', 'fix', 'message']);
+    }
+  });
+
+  it('a task name with control characters is refused when the module loads, exit 2', async () => {
+    writeFileSync(
+      join(p.dir, 'src/bad-name.ts'),
+      `import { taskapp } from 'taskapp';\nexport const app = taskapp({ appId: 'bad' });\napp.task('two\\nlines', async () => 1);\n`,
+    );
+    const r = await withConfig('app_id = "bad"\ntasks = ["src/bad-name.ts"]\n', ['tasks']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'task name "two\\nlines" is invalid: it must not contain control characters',
+    );
+  });
 });

@@ -84,13 +84,17 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export function spawnCli(
   args: string[],
-  opts: { cwd: string; env?: Record<string, string> },
+  opts: { cwd: string; env?: Record<string, string>; input?: string },
 ): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
     env: cleanEnv(opts.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (opts.input !== undefined) {
+    child.stdin!.end(opts.input);
+  }
+  return child;
 }
 
 export function collect(child: ChildProcess): Promise<CliResult> {
@@ -106,7 +110,7 @@ export function collect(child: ChildProcess): Promise<CliResult> {
 
 export function cli(
   args: string[],
-  opts: { cwd: string; env?: Record<string, string> },
+  opts: { cwd: string; env?: Record<string, string>; input?: string },
 ): Promise<CliResult> {
   return collect(spawnCli(args, opts));
 }

@@ -1,6 +1,7 @@
 /** The dashboard's JSON API, pages, action guard and /metrics, through hono's in-process fetch. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebApp } from '../../src/monitoring/web/server.js';
+import { exposureWarning } from '../../src/monitoring/web/run.js';
+import { createWebApp, startWebServer } from '../../src/monitoring/web/server.js';
 import { serveMetrics } from '../../src/monitoring/metrics.js';
 import { seedMonitorApp, type SeededApp } from '../helpers/monitor-app.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -71,6 +72,57 @@ describe('read-only dashboard', () => {
     expect(await page.text()).toContain('no invocation with id nope');
   });
 
+  it('bounds every numeric query parameter: 400 naming parameter, value and range', async () => {
+    const cases: [string, string, string][] = [
+      ['/api/throughput?minutes=100000000', 'minutes', '100000000'],
+      ['/api/throughput?minutes=0', 'minutes', '0'],
+      ['/api/throughput?minutes=1e3', 'minutes', '1e3'],
+      ['/api/timeline?minutes=100000000', 'minutes', '100000000'],
+      ['/timeline?minutes=-5', 'minutes', '-5'],
+      ['/api/invocations?pageSize=1000000', 'pageSize', '1000000'],
+      ['/api/invocations?pageSize=0', 'pageSize', '0'],
+      ['/api/invocations?page=99999999999999999999', 'page', '99999999999999999999'],
+      ['/invocations?page=1000001', 'page', '1000001'],
+      ['/api/invocations?from=99999999999999999999', 'from', '99999999999999999999'],
+      ['/api/timeline?to=99999999999999999', 'to', '99999999999999999'],
+      ['/api/timeline?from=2000&to=1000', 'from', '2000'],
+    ];
+    for (const [path, parameter, value] of cases) {
+      const r = await get(web, path);
+      expect(r.status, path).toBe(400);
+      if (path.startsWith('/api/')) {
+        const body = await r.json();
+        expect(body, path).toMatchObject({ code: 'BAD_PARAMETER', parameter, value });
+        expect(body.error, path).toContain(`${parameter}: "${value.slice(0, 40)}`);
+        expect(body.allowed, path).toBeDefined();
+      } else {
+        expect(await r.text(), path).toContain(
+          `${parameter}: &quot;${value}&quot; is out of range`,
+        );
+      }
+    }
+    const big = await (await get(web, '/api/throughput?minutes=100000000')).json();
+    expect(big.allowed).toEqual({ min: 1, max: 10080 });
+    expect(big.error).toContain('expected an integer from 1 to 10080');
+    expect((await (await get(web, '/api/throughput?minutes=10080')).json()).created).toHaveLength(
+      10080,
+    );
+    expect((await get(web, '/api/invocations?page=2&pageSize=500')).status).toBe(200);
+  });
+
+  it('sends a Content-Security-Policy, and pages carry no inline script, style or handler', async () => {
+    for (const path of ['/', '/invocations', '/timeline', '/tasks', '/runners', '/api/overview']) {
+      const r = await get(web, path);
+      const csp = r.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toContain("default-src 'none'");
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).toContain("style-src 'self'");
+      expect(csp, path).not.toContain('unsafe-inline');
+      const text = await r.text();
+      expect(text, path).not.toMatch(/ style="| on[a-z]+="|<script>|<style/);
+    }
+  });
+
   it('renders every page server-side, escaping stored text', async () => {
     for (const path of [
       '/',
@@ -83,7 +135,7 @@ describe('read-only dashboard', () => {
       const r = await get(web, path);
       expect(r.status, path).toBe(200);
       expect(r.headers.get('x-frame-options'), path).toBe('DENY');
-      expect(await r.text(), path).toContain('<header><b>taskapp</b>');
+      expect(await r.text(), path).toMatch(/<header>\s*<b>taskapp<\/b>/);
     }
     const boom = await (await get(web, `/invocations/${s.ids.boom}`)).text();
     expect(boom).toContain('RangeError: boom: bad input');
@@ -196,6 +248,70 @@ describe('dashboard with --allow-actions', () => {
       await post(web, '/api/purge', { 'x-taskapp-token': TOKEN }, { olderThanSeconds: 3600 })
     ).json();
     expect(none).toEqual({ purged: 0 });
+  });
+});
+
+describe('dashboard off loopback', () => {
+  const SECRET = 'a-real-secret-of-32-characters!!';
+
+  it('refuses --allow-actions without a real secret token, with a clear error', async () => {
+    const none = await startWebServer(s.app, {
+      host: '0.0.0.0',
+      port: 0,
+      allowActions: true,
+    }).catch((e: unknown) => e);
+    expect(none).toMatchObject({ code: 'WEB_TOKEN_REQUIRED', exitCode: 2 });
+    expect((none as Error).message).toMatch(
+      /--allow-actions on 0\.0\.0\.0 \(not loopback\) needs a secret token of at least 16 characters/,
+    );
+    expect((none as { fix: string }).fix).toContain('TASKAPP_WEB_TOKEN');
+    const short = await startWebServer(s.app, {
+      host: '0.0.0.0',
+      port: 0,
+      allowActions: true,
+      token: 'abc',
+    }).catch((e: unknown) => e);
+    expect((short as Error).message).toContain('(the one given has 3)');
+    // Read-only off loopback needs no token.
+    const ro = await startWebServer(s.app, { host: '0.0.0.0', port: 0 });
+    await ro.close();
+  });
+
+  it('with a secret: pages do not carry it, actions need it', async () => {
+    const server = await startWebServer(s.app, {
+      host: '0.0.0.0',
+      port: 0,
+      allowActions: true,
+      token: SECRET,
+    });
+    try {
+      const page = await (await fetch(`${server.url}/`)).text();
+      expect(page).toContain('actions enabled');
+      expect(page).not.toContain(SECRET);
+      expect(page).not.toContain('taskapp-token" content');
+      const purge = (token?: string) =>
+        fetch(`${server.url}/api/purge`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(token ? { 'x-taskapp-token': token } : {}),
+          },
+          body: JSON.stringify({ olderThanSeconds: 360_000 }),
+        });
+      expect((await purge()).status).toBe(403);
+      expect((await purge('guess')).status).toBe(403);
+      expect((await purge(SECRET)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the start-up warning says what is exposed and that actions need the secret', () => {
+    expect(exposureWarning('127.0.0.1', true)).toBeNull();
+    expect(exposureWarning('0.0.0.0', true)).toMatch(
+      /listening on 0\.0\.0\.0: anyone who can reach this address can read task arguments and results; rerun and purge need the secret token \(TASKAPP_WEB_TOKEN or --token\)/,
+    );
+    expect(exposureWarning('0.0.0.0', false)).toContain('actions are off (read-only)');
   });
 });
 

@@ -40,6 +40,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
   let runner: Runner;
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -53,6 +54,11 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     web = await startWebServer(s.app, { port: 0, allowActions: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) {
+        cspViolations.push(m.text());
+      }
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -137,5 +143,19 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.goto(`${web.url}/runners`);
     expect(await page.textContent('table.runners')).toContain(runner.id);
     await shot('dashboard-runners');
+  });
+
+  it('works under its Content-Security-Policy: styles from the stylesheet, script-driven controls', async () => {
+    await page.goto(`${web.url}/`);
+    const border = await page
+      .locator('a.status-card.bl-FAILED')
+      .evaluate((el) => getComputedStyle(el).borderLeftColor);
+    expect(border).toBe('rgb(198, 40, 40)');
+    await page.goto(`${web.url}/timeline`);
+    await Promise.all([
+      page.waitForURL(/minutes=15/),
+      page.selectOption('select[name="minutes"]', '15'),
+    ]);
+    expect(cspViolations).toEqual([]);
   });
 });

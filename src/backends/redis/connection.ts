@@ -11,12 +11,15 @@ import { BackendError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
 import { Keys } from './keys.js';
+import { persistenceCheck } from './persistence.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 
 interface RedisConnOptions {
   url: string;
   prefix: string;
   allowEviction: boolean;
+  /** Skip the start-up warning about a Redis without AOF or RDB snapshots. */
+  allowNoPersistence?: boolean;
   logger: Logger;
 }
 
@@ -79,6 +82,11 @@ export class RedisConn {
     conn.watch(main, 'main');
     try {
       await conn.checkEvictionPolicy();
+      await persistenceCheck.check(main, {
+        url: conn.url,
+        logger: opts.logger,
+        allowNoPersistence: opts.allowNoPersistence ?? false,
+      });
     } catch (err) {
       main.disconnect();
       throw err;

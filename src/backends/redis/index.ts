@@ -25,6 +25,7 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
     url: config.redis.url,
     prefix: keyPrefix(config.app_id, config.redis.prefix),
     allowEviction: config.redis.allow_eviction,
+    allowNoPersistence: config.redis.allow_no_persistence,
     logger,
   });
   // The notifier reads finished records through the state backend, which needs the notifier.

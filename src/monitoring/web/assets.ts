@@ -1,4 +1,7 @@
-/** The dashboard's stylesheet and script: small, inline-free, served as files (no build step). */
+/**
+ * The dashboard's stylesheet and script: small, served as files (no build step). Pages carry no
+ * inline script, style attribute or event handler, so the Content-Security-Policy can forbid them.
+ */
 import type { Status } from '../../core/status.js';
 
 export const STATUS_COLORS: Record<Status, string> = {
@@ -53,15 +56,28 @@ svg text { font: 11px system-ui, sans-serif; fill:#374151; }
 .legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:4px; vertical-align:middle; }
 #msg { margin-left:12px; }
 a { color:var(--accent); }
+a.status-card { text-decoration:none; color:inherit; }
+#purge-hours { width:70px; }
+.bg-created { background:#93c5fd; } .bg-finished { background:#2e7d32; } .bg-failed { background:#c62828; }
+${Object.entries(STATUS_COLORS)
+  .map(([s, c]) => `.bg-${s} { background:${c}; } .bl-${s} { border-left:4px solid ${c}; }`)
+  .join('\n')}
 `;
 
 /** Live counts on the overview, the rerun and purge buttons. Actions send the page's token in a header. */
 export const JS = `
 (function () {
+  // On loopback the page carries the token; off loopback it is the secret given to taskapp web.
   var token = (document.querySelector('meta[name="taskapp-token"]') || {}).content;
+  function secret() {
+    if (token) return token;
+    var t = sessionStorage.getItem('taskapp-token') || prompt('Action token (the secret given to taskapp web by TASKAPP_WEB_TOKEN or --token)') || '';
+    sessionStorage.setItem('taskapp-token', t);
+    return t;
+  }
   function post(url, body) {
-    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-taskapp-token': token || '' }, body: JSON.stringify(body || {}) })
-      .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error((j.error || r.statusText) + (j.fix ? ' (fix: ' + j.fix + ')' : '')); return j; }); });
+    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-taskapp-token': secret() }, body: JSON.stringify(body || {}) })
+      .then(function (r) { return r.json().then(function (j) { if (r.status === 403 && !token) sessionStorage.removeItem('taskapp-token'); if (!r.ok) throw new Error((j.error || r.statusText) + (j.fix ? ' (fix: ' + j.fix + ')' : '')); return j; }); });
   }
   function say(text, bad) { var m = document.getElementById('msg'); if (m) { m.textContent = text; m.className = bad ? 'bad' : 'ok'; } }
   var rerunBtn = document.getElementById('rerun');
@@ -76,6 +92,9 @@ export const JS = `
     var hours = Number(document.getElementById('purge-hours').value || '0');
     if (!confirm('Delete finished invocations older than ' + hours + ' h?')) return;
     post('/api/purge', { olderThanSeconds: hours * 3600 }).then(function (j) { say('purged ' + j.purged); }, function (e) { say(e.message, true); });
+  });
+  document.querySelectorAll('select[data-autosubmit]').forEach(function (el) {
+    el.addEventListener('change', function () { el.form.submit(); });
   });
   if (document.body.dataset.live === 'overview') {
     setInterval(function () {

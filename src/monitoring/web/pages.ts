@@ -44,8 +44,7 @@ ${ctx.allowActions && ctx.token ? html`<meta name="taskapp-token" content="${ctx
 </body></html>`.toString();
 }
 
-const badge = (s: Status): Html =>
-  html`<span class="badge" style="background:${STATUS_COLORS[s]}">${s}</span>`;
+export const badge = (s: Status): Html => html`<span class="badge bg-${s}">${s}</span>`;
 const time = (ms: number) =>
   new Date(ms)
     .toISOString()
@@ -96,7 +95,7 @@ function throughputChart(t: Throughput): Html {
   return html`<svg class="throughput" viewBox="0 0 ${w} ${h + 16}" width="${w}" height="${h + 16}" role="img" aria-label="throughput over the last hour">
 <line x1="0" y1="${h}" x2="${w}" y2="${h}" stroke="#cbd5e1"/>${bars}
 <text x="0" y="${h + 13}">${new Date(t.from).toISOString().slice(11, 16)}</text><text x="${w}" y="${h + 13}" text-anchor="end">now</text><text x="4" y="12">max ${max}/min</text></svg>
-<div class="legend"><span><i style="background:#93c5fd"></i>created</span><span><i style="background:#2e7d32"></i>finished</span><span><i style="background:#c62828"></i>failed</span></div>`;
+<div class="legend"><span><i class="bg-created"></i>created</span><span><i class="bg-finished"></i>finished</span><span><i class="bg-failed"></i>failed</span></div>`;
 }
 
 export function overviewPage(ctx: PageContext, o: Overview, t: Throughput): string {
@@ -112,12 +111,12 @@ export function overviewPage(ctx: PageContext, o: Overview, t: Throughput): stri
 <div class="card"><div class="n" data-stat="runnersAlive">${o.runnersAlive}</div><div class="l">runners alive</div></div>
 </div>
 <h2>By status</h2>
-<div class="cards status-counts">${STATUSES.map((s) => html`<a class="card ${o.counts[s] ? '' : 'zero'}" href="/invocations?status=${s}" style="text-decoration:none;color:inherit;border-left:4px solid ${STATUS_COLORS[s]}"><div class="n" data-count="${s}">${o.counts[s]}</div><div class="l">${s}</div></a>`)}</div>
+<div class="cards status-counts">${STATUSES.map((s) => html`<a class="card status-card bl-${s} ${o.counts[s] ? '' : 'zero'}" href="/invocations?status=${s}"><div class="n" data-count="${s}">${o.counts[s]}</div><div class="l">${s}</div></a>`)}</div>
 <h2>Throughput, last hour <span class="muted">(${total} finished)</span></h2>
 ${throughputChart(t)}
 <h2>Runners</h2>${runnerTable(o.runners, o.at)}
 <h2>Latest invocations</h2>${invocationTable(o.latest, o.at)}
-${ctx.allowActions ? html`<h2>Maintenance</h2><p>Purge finished invocations older than <input id="purge-hours" type="number" min="0" value="24" style="width:70px"> h <button id="purge">Purge</button><span id="msg"></span></p>` : ''}`,
+${ctx.allowActions ? html`<h2>Maintenance</h2><p>Purge finished invocations older than <input id="purge-hours" type="number" min="0" value="24"> h <button id="purge">Purge</button><span id="msg"></span></p>` : ''}`,
     'overview',
   );
 }
@@ -265,8 +264,8 @@ ${lane.spans.map((s) => html`<a href="/invocations/${encodeURIComponent(s.invoca
     '/timeline',
     'Timeline',
     html`<h1>Timeline</h1>
-<form class="filters" method="get" action="/timeline"><label>Window<select name="minutes" onchange="this.form.submit()">${options.map((m) => html`<option value="${m}" ${m === minutes ? raw('selected') : ''}>${m === 0 ? 'fit the last hour' : `last ${m >= 60 ? `${m / 60} h` : `${m} min`}`}</option>`)}</select></label></form>
-<div class="legend">${(['RUNNING', 'SUCCESS', 'FAILED', 'RETRY', 'PAUSED', 'KILLED', 'RUNNING_RECOVERY'] as Status[]).map((s) => html`<span><i style="background:${STATUS_COLORS[s]}"></i>${s}</span>`)}</div>
+<form class="filters" method="get" action="/timeline"><label>Window<select name="minutes" data-autosubmit>${options.map((m) => html`<option value="${m}" ${m === minutes ? raw('selected') : ''}>${m === 0 ? 'fit the last hour' : `last ${m >= 60 ? `${m / 60} h` : `${m} min`}`}</option>`)}</select></label></form>
+<div class="legend">${(['RUNNING', 'SUCCESS', 'FAILED', 'RETRY', 'PAUSED', 'KILLED', 'RUNNING_RECOVERY'] as Status[]).map((s) => html`<span><i class="bg-${s}"></i>${s}</span>`)}</div>
 ${
   t.lanes.length
     ? html`<svg class="timeline" viewBox="0 0 ${w} ${height}" width="100%" height="${height}">${lanes}

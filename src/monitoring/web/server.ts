@@ -5,7 +5,7 @@
  * server's own origin. On a loopback address every request must name a loopback Host, so a
  * DNS-rebinding page cannot read the API either.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import type { App } from '../../core/app.js';
@@ -15,6 +15,7 @@ import { TaskMetrics } from '../metrics.js';
 import { MonitorData, parseStatuses, type InvocationQuery } from '../snapshot.js';
 import { CSS, JS } from './assets.js';
 import { toJson } from './html.js';
+import { BadParameterError, intParam, PARAM_RANGES, timeParam } from './params.js';
 import {
   detailPage,
   errorPage,
@@ -28,43 +29,31 @@ import {
 
 interface WebOptions {
   allowActions?: boolean;
-  /** Fixed action token (tests); default: random per server start. */
+  /** Fixed action token (--token, TASKAPP_WEB_TOKEN, tests); default: random per server start. */
   token?: string;
+  /**
+   * The token is a secret the user holds: pages do not carry it (the dashboard asks for it). Set
+   * off loopback, where anyone who can load a page could otherwise read it.
+   */
+  secretToken?: boolean;
   clock?: () => number;
   /** Refuse requests whose Host is not a loopback name (set when listening on a loopback address). */
   loopbackOnly?: boolean;
 }
 
+/** Only this server's own files run or style a page: an injected tag or attribute does nothing. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-/** Parses a filter time: epoch ms, or an ISO / datetime-local string (server's time zone). */
-function parseTime(v: string | undefined, field: string): number | undefined {
-  if (!v) {
-    return undefined;
-  }
-  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(n)) {
-    throw new TaskappError('BAD_FILTER', `${field}: "${v}" is not a time`, {
-      fix: 'use epoch milliseconds or an ISO date like 2025-01-31T12:00',
-      exitCode: 2,
-    });
-  }
-  return n;
-}
-
-function intParam(v: string | undefined, field: string, def: number): number {
-  if (v === undefined || v === '') {
-    return def;
-  }
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new TaskappError('BAD_FILTER', `${field}: "${v}" is not a positive integer`, {
-      fix: `pass ${field}=1, 2, ...`,
-      exitCode: 2,
-    });
-  }
-  return n;
-}
 
 export function createWebApp(
   app: App,
@@ -79,7 +68,7 @@ export function createWebApp(
     appId: app.appId,
     now: clock(),
     allowActions,
-    token: allowActions ? token : undefined,
+    token: allowActions && !opts.secretToken ? token : undefined,
   });
   const json = (c: Context, v: unknown, status = 200) =>
     c.body(toJson(v), status as 200, { 'content-type': 'application/json; charset=utf-8' });
@@ -87,17 +76,21 @@ export function createWebApp(
   const query = (c: Context): InvocationQuery => ({
     taskId: c.req.query('task') || undefined,
     statuses: parseStatuses(c.req.query('status')),
-    from: parseTime(c.req.query('from'), 'from'),
-    to: parseTime(c.req.query('to'), 'to'),
-    page: intParam(c.req.query('page'), 'page', 1),
-    pageSize: intParam(c.req.query('pageSize'), 'pageSize', 50),
+    from: timeParam(c.req.query('from'), 'from'),
+    to: timeParam(c.req.query('to'), 'to'),
+    page: intParam(c.req.query('page'), 'page', 1, PARAM_RANGES.page),
+    pageSize: intParam(c.req.query('pageSize'), 'pageSize', 50, PARAM_RANGES.pageSize),
   });
   // minutes=0 (the page's default) fits the view to the last hour's work.
   const window = (c: Context) => {
     const m = c.req.query('minutes');
-    const minutes = m === '0' || m === undefined ? 0 : intParam(m, 'minutes', 60);
-    const to = parseTime(c.req.query('to'), 'to') ?? clock();
-    const from = parseTime(c.req.query('from'), 'from') ?? to - (minutes || 60) * 60_000;
+    const minutes =
+      m === '0' || m === undefined ? 0 : intParam(m, 'minutes', 60, PARAM_RANGES.minutes);
+    const to = timeParam(c.req.query('to'), 'to') ?? clock();
+    const from = timeParam(c.req.query('from'), 'from') ?? to - (minutes || 60) * 60_000;
+    if (from > to) {
+      throw new BadParameterError('from', String(c.req.query('from')), 'a time before `to`');
+    }
     return { from, to, minutes, fit: minutes === 0 && !c.req.query('from') };
   };
 
@@ -115,6 +108,7 @@ export function createWebApp(
     c.header('x-content-type-options', 'nosniff');
     c.header('x-frame-options', 'DENY');
     c.header('referrer-policy', 'same-origin');
+    c.header('content-security-policy', CONTENT_SECURITY_POLICY);
   });
 
   // Actions: token header + same origin. Checked before the route runs.
@@ -129,7 +123,7 @@ export function createWebApp(
         403,
       );
     }
-    if (c.req.header('x-taskapp-token') !== token) {
+    if (!sameSecret(c.req.header('x-taskapp-token') ?? '', token)) {
       return json(
         c,
         { error: 'missing or wrong x-taskapp-token header (use the dashboard, which sends it)' },
@@ -159,7 +153,12 @@ export function createWebApp(
   // JSON API
   hono.get('/api/overview', async (c) => json(c, await data.overview()));
   hono.get('/api/throughput', async (c) =>
-    json(c, await data.throughput(intParam(c.req.query('minutes'), 'minutes', 60) * 60_000)),
+    json(
+      c,
+      await data.throughput(
+        intParam(c.req.query('minutes'), 'minutes', 60, PARAM_RANGES.minutes) * 60_000,
+      ),
+    ),
   );
   hono.get('/api/invocations', async (c) => json(c, await data.invocations(query(c))));
   hono.get('/api/invocations/:id', async (c) => json(c, await data.detail(c.req.param('id'))));
@@ -219,8 +218,12 @@ export function createWebApp(
     }
     const message = status === 500 ? `internal error: ${err.message}` : err.message;
     const fix = err instanceof TaskappError ? err.fix : undefined;
+    const detail =
+      err instanceof BadParameterError
+        ? { code: err.code, parameter: err.parameter, value: err.value, allowed: err.allowed }
+        : {};
     return c.req.path.startsWith('/api/')
-      ? json(c, fix ? { error: message, fix } : { error: message }, status)
+      ? json(c, { error: message, ...(fix ? { fix } : {}), ...detail }, status)
       : c.html(errorPage(ctxOf(), status, message, fix), status as 404);
   });
 
@@ -234,12 +237,48 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** Shortest token accepted off loopback: a guessable one would be no protection. */
+export const MIN_SECRET_TOKEN_LENGTH = 16;
+
+export const isLoopback = (host: string): boolean => LOOPBACK.has(host);
+
+/**
+ * Off loopback, actions need a secret the user gave (pages served to the network must not carry
+ * it): refuses to start without one.
+ */
+function checkActionToken(host: string, opts: WebOptions): void {
+  if (!opts.allowActions || LOOPBACK.has(host)) {
+    return;
+  }
+  if (!opts.token || opts.token.length < MIN_SECRET_TOKEN_LENGTH) {
+    throw new TaskappError(
+      'WEB_TOKEN_REQUIRED',
+      `--allow-actions on ${host} (not loopback) needs a secret token of at least ${MIN_SECRET_TOKEN_LENGTH} characters${opts.token ? ` (the one given has ${opts.token.length})` : ''}: without one, anyone who can reach the dashboard could rerun and purge`,
+      {
+        fix: 'set TASKAPP_WEB_TOKEN=$(openssl rand -hex 24) (or pass --token), or listen on 127.0.0.1, or drop --allow-actions',
+        exitCode: 2,
+      },
+    );
+  }
+}
+
+/** Token comparison in constant time (hashes have equal lengths). */
+function sameSecret(given: string, expected: string): boolean {
+  const h = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(h(given), h(expected));
+}
+
 export async function startWebServer(
   app: App,
   opts: WebOptions & { port?: number; host?: string } = {},
 ): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
-  const web = createWebApp(app, { loopbackOnly: LOOPBACK.has(host), ...opts });
+  checkActionToken(host, opts);
+  const web = createWebApp(app, {
+    loopbackOnly: LOOPBACK.has(host),
+    secretToken: !LOOPBACK.has(host),
+    ...opts,
+  });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: web.hono.fetch, port: opts.port ?? 8000, hostname: host }, () =>
       resolve(s),

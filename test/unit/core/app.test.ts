@@ -6,6 +6,7 @@ import {
   BackendError,
   DuplicateTaskError,
   InvalidArgumentsError,
+  InvalidTaskNameError,
   SerializationError,
   taskapp,
   TimeoutError,
@@ -99,6 +100,53 @@ describe('bad input', () => {
     expect(err).toBeInstanceOf(SerializationError);
     expect((err as Error).message).toMatch(/cannot call task "send": argument cb is a function/);
     expect(await (await app.backends()).state.list({})).toEqual([]);
+  });
+
+  it('fails at call() for a circular or too deep argument with a SerializationError naming task and argument', async () => {
+    const app = make();
+    const t = app.task('save', async (_: Record<string, unknown>) => 1);
+    const user: Record<string, unknown> = { id: 1 };
+    user.friend = { of: user };
+    const err = await t.call({ user }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SerializationError);
+    expect((err as Error).message).toMatch(
+      /cannot call task "save": argument user\.friend\.of is circular: it refers back to argument user,/,
+    );
+    let deep: unknown = 0;
+    for (let i = 0; i < 5_000; i++) {
+      deep = [deep];
+    }
+    await expect(t.call({ deep })).rejects.toThrow(
+      /cannot call task "save": argument deep\[0\]\[0\].*nested more than 1000 levels deep/,
+    );
+    expect(await (await app.backends()).state.list({})).toEqual([]);
+  });
+
+  it('a circular result fails the invocation with a SerializationError naming the task', async () => {
+    const app = make({ devModeForceSync: true });
+    const t = app.task('loop', async () => {
+      const o: Record<string, unknown> = {};
+      o.o = o;
+      return o;
+    });
+    const inv = await t.call({});
+    expect(await inv.status()).toBe('FAILED');
+    const err = await inv.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SerializationError);
+    expect((err as Error).message).toMatch(
+      /task "loop" returned a value that cannot be serialized: result\.o is circular/,
+    );
+  });
+
+  it('refuses task names with control characters, naming the name and the rule', () => {
+    const app = make();
+    for (const bad of ['two\nlines', 'esc\u001b[31mred', 'tab\there', '', '  ', 'x'.repeat(201)]) {
+      expect(() => app.task(bad, async () => 1)).toThrow(InvalidTaskNameError);
+    }
+    expect(() => app.task('a\nb', async () => 1)).toThrow(
+      /task name "a\\nb" is invalid: it must not contain control characters/,
+    );
+    expect(() => app.task('billing.charge-v2:eu', async () => 1)).not.toThrow();
   });
 
   it('result() times out with the invocation and its last status', async () => {

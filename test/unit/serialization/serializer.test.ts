@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JsonSerializer } from '../../../src/serialization/serializer.js';
+import { JsonSerializer, MAX_DEPTH } from '../../../src/serialization/serializer.js';
 import { ErrorRegistry } from '../../../src/serialization/errors.js';
 import { SerializationError, TaskFailedError } from '../../../src/core/errors.js';
 
@@ -69,6 +69,59 @@ describe('JsonSerializer', () => {
       /argument\.deep\[0\]\.u is an instance of class Unregistered.*not registered/,
     );
     expect(() => s.serialize({ sym: Symbol('x') })).toThrow(/symbol/);
+  });
+
+  it('refuses a circular value with a SerializationError naming both ends of the cycle', () => {
+    const node: Record<string, unknown> = { name: 'n' };
+    node.self = node;
+    const err = (() => {
+      try {
+        s.serialize({ tree: { node } }, 'argument');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(SerializationError);
+    expect((err as Error).message).toMatch(
+      /argument\.tree\.node\.self is circular: it refers back to argument\.tree\.node,/,
+    );
+    const list: unknown[] = [1];
+    list.push({ back: list });
+    expect(() => s.serialize({ list }, 'result')).toThrow(/result\.list\[1\]\.back is circular/);
+    const m = new Map<string, unknown>();
+    m.set('me', m);
+    expect(() => s.serialize(m, 'result')).toThrow(/circular/);
+  });
+
+  it('still accepts the same object twice when it is not its own container', () => {
+    const shared = { x: 1 };
+    expect(roundTrip({ a: shared, b: [shared, shared] })).toEqual({
+      a: shared,
+      b: [shared, shared],
+    });
+  });
+
+  it('bounds the depth: 1,000 levels pass, deeper fails with SerializationError, not RangeError', () => {
+    const nest = (n: number) => {
+      let v: unknown = 'leaf';
+      for (let i = 0; i < n; i++) {
+        v = { a: v };
+      }
+      return v;
+    };
+    expect(() => s.serialize(nest(MAX_DEPTH))).not.toThrow();
+    for (const n of [MAX_DEPTH + 1, 5_000, 100_000]) {
+      expect(() => s.serialize({ deep: nest(n) }, 'argument')).toThrow(SerializationError);
+    }
+    expect(() => s.serialize({ deep: nest(5_000) }, 'argument')).toThrow(
+      /argument\.deep\.a\.a.*is nested more than 1000 levels deep/,
+    );
+  });
+
+  it('refuses a "__proto__" key instead of dropping it', () => {
+    const bad = JSON.parse('{"ok": 1, "inner": {"__proto__": {"admin": true}}}') as unknown;
+    expect(() => s.serialize(bad, 'argument')).toThrow(SerializationError);
+    expect(() => s.serialize(bad, 'argument')).toThrow(/argument\.inner has a key "__proto__"/);
   });
 
   it('refuses to register a class without toJSON/fromJSON, and to decode an unknown class', () => {
