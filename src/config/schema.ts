@@ -4,7 +4,7 @@
  * the same fields in camelCase (see toSnakeKeys).
  */
 import { z } from 'zod';
-import { cronProblem, timeZoneProblem } from '../triggers/cron.js';
+import { cronProblem, timeZoneProblem } from './cron.js';
 
 export const BACKENDS = ['memory', 'sqlite', 'redis', 'postgres'] as const;
 export const BROKERS = [...BACKENDS, 'rabbitmq'] as const;

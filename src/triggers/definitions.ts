@@ -4,7 +4,7 @@
  */
 import type { App } from '../core/app.js';
 import { ConfigError } from '../core/errors.js';
-import { CronSchedule } from './cron.js';
+import { CronSchedule } from '../config/cron.js';
 import { Trigger, type Condition, type LeafCondition } from './conditions.js';
 
 export interface TriggerDef {
