@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { TaskappError } from '../src/core/errors.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { parseDuration } from '../src/cli/duration.js';
-import { purgeInvocations } from '../src/orchestration/purge.js';
+import { purgeInvocations } from '../src/runtime/purge.js';
 
 export default class Purge extends BaseCommand<typeof Purge> {
   static summary =

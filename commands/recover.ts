@@ -1,5 +1,5 @@
 import { BaseCommand } from '../src/cli/base-command.js';
-import { recoverOnce, type RecoveryReport } from '../src/orchestration/recovery.js';
+import { recoverOnce, type RecoveryReport } from '../src/runtime/recovery.js';
 import { newRunnerId } from '../src/core/ids.js';
 
 export default class Recover extends BaseCommand<typeof Recover> {

@@ -2,8 +2,8 @@
  * What `call`, `status` and `list` read and show: an invocation as plain data (arguments and
  * result decoded, error with its stack, history with runner ids), the same for text and --json.
  */
-import { waitingOn, type WaitingOn } from '../orchestration/waiting.js';
-import type { App } from '../core/app.js';
+import { waitingOn, type WaitingOn } from '../runtime/waiting.js';
+import type { App } from '../app/app.js';
 import { TaskappError, UnknownTaskError } from '../core/errors.js';
 import { isFinal, type Status } from '../core/status.js';
 import type { HistoryEntry, InvocationRecord } from '../core/records.js';

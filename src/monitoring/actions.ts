@@ -2,10 +2,10 @@
  * What the dashboard may change (only with `taskapp web --allow-actions`): rerun an invocation
  * (a new call of the same task with the same arguments) and purge finished work.
  */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { TaskappError, UnknownTaskError } from '../core/errors.js';
-import { purgeInvocations } from '../orchestration/purge.js';
-import { argStore } from '../serialization/arg-store.js';
+import { purgeInvocations } from '../runtime/purge.js';
+import { argStore } from '../runtime/arg-store.js';
 
 export async function rerun(app: App, id: string): Promise<{ id: string; rerunOf: string }> {
   const rec = await app.getRecord(id);

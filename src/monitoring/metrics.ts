@@ -8,7 +8,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { MonitorData } from './snapshot.js';
 
 export class TaskMetrics {

@@ -5,7 +5,7 @@
 import { loadWorkflow, type WorkflowView } from '../workflows/view.js';
 import { workflowIdOf } from '../workflows/identity.js';
 import { CronExpressionParser } from 'cron-parser';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type {
   HistoryEntry,
   InvocationFilter,

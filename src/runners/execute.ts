@@ -5,8 +5,8 @@
  */
 import { SerializationError, TaskTimeoutError, UnknownTaskError } from '../core/errors.js';
 import type { InvocationRecord } from '../core/records.js';
-import type { App } from '../core/app.js';
-import type { Task, TaskArgs, TaskContext } from '../core/task.js';
+import type { App } from '../app/app.js';
+import type { Task, TaskArgs, TaskContext } from '../app/task.js';
 import type { Logger } from '../core/logger.js';
 import type { StateBackend } from '../backends/state-backend.js';
 import type { WorkflowStore } from '../backends/workflow-store.js';
@@ -16,7 +16,7 @@ import {
   type WaitHooks,
 } from '../orchestration/context.js';
 import { ErrorRegistry } from '../serialization/errors.js';
-import { argStore } from '../serialization/arg-store.js';
+import { argStore } from '../runtime/arg-store.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
 import { WorkflowContext, type WorkflowApi } from '../workflows/context.js';
 import { installGuard } from '../workflows/guard.js';

@@ -1,6 +1,6 @@
 /** Runner kind -> implementation. */
 import { ConfigError } from '../core/errors.js';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { type RUNNERS } from '../config/schema.js';
 import type { Runner, RunnerOptions } from './runner.js';
 import { startThreadRunner } from './thread.js';

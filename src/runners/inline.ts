@@ -1,5 +1,5 @@
 /** Dev mode (`dev_mode_force_sync`): an invocation runs at call(), inline, no runner. */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type { NewInvocation } from '../core/records.js';
 import { runAttempt } from './execute.js';
 import { devFinal } from '../triggers/dev.js';

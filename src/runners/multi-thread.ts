@@ -6,11 +6,11 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { ConfigError } from '../core/errors.js';
 import { newRunnerId } from '../core/ids.js';
 import type { Backends } from '../backends/registry.js';
-import { HELD_STATUSES, RecoveryService, rerouteForRecovery } from '../orchestration/recovery.js';
+import { HELD_STATUSES, RecoveryService, rerouteForRecovery } from '../runtime/recovery.js';
 import { Heartbeat } from './heartbeat.js';
 import { forkGuest, requireAppModule } from './remote/spawn.js';
 import type { Runner, RunnerOptions } from './runner.js';

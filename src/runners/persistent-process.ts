@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { dispose, type GuestHandle, type RunEnd } from './remote/host.js';

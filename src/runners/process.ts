@@ -4,7 +4,7 @@
  * is killed.
  */
 import { availableParallelism } from 'node:os';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { failureOutcome } from './execute.js';

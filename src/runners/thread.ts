@@ -4,7 +4,7 @@
  * another task's result. Tasks with `worker_threads = true` run on a pool of worker threads, so
  * CPU-bound work does not stall the loop (and its heartbeat).
  */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { runAttempt } from './execute.js';

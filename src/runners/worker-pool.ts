@@ -4,7 +4,7 @@
  * next run. Task code in a worker reaches the backend through the runner (remote/host.ts).
  */
 import { availableParallelism } from 'node:os';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { WaitHooks } from '../orchestration/context.js';

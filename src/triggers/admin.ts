@@ -3,7 +3,7 @@
  * functions of the app: the oclif commands only parse flags and render.
  */
 import { randomUUID } from 'node:crypto';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { TaskappError } from '../core/errors.js';
 import { collectTriggers, cronParts, resolveTriggerName, type TriggerDef } from './definitions.js';
 import { fireTrigger } from './fire.js';

@@ -2,7 +2,7 @@
  * The app's triggers, with stable ids every runner computes alike: `<task>:<n>` for the n-th
  * trigger in code (from 0), `<task>:cron` for the `cron`/`timezone` task options (code or config).
  */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { ConfigError } from '../core/errors.js';
 import { CronSchedule } from '../config/cron.js';
 import { Trigger, type Condition, type LeafCondition } from './conditions.js';

@@ -3,7 +3,7 @@
  * event triggers fire inline instead, before call() / emit() return, so tests of task logic see
  * them; cron schedules do not run.
  */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import { TriggerScheduler } from './scheduler.js';
 

@@ -1,6 +1,6 @@
 /** app.emit(): stores an event for event triggers; every runner scans the stored events. */
 import { randomUUID } from 'node:crypto';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { TaskappError } from '../core/errors.js';
 
 /** Internal events: a part of an on.all() condition happened (a source invocation finished). */

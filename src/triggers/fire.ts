@@ -4,7 +4,7 @@
  * repair after a crash, a late peer) can never create a second invocation.
  */
 import { createHash } from 'node:crypto';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type { Backends } from '../backends/registry.js';
 import { defaultArgs } from './args.js';
 import type { TriggerDef } from './definitions.js';

@@ -5,7 +5,7 @@
  * result and exception triggers fire from `app.onFinal`, called by the runner that recorded the
  * final status. Every fire has a deterministic run id, so N runners fire it once.
  */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { StoredEvent } from '../backends/trigger-store.js';

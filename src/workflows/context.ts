@@ -9,10 +9,10 @@
  * value is never used by a child or a result without being recorded first.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { newInvocationId } from '../core/ids.js';
 import type { InvocationRecord } from '../core/records.js';
-import type { Task, TaskArgs } from '../core/task.js';
+import type { Task, TaskArgs } from '../app/task.js';
 import type { StateBackend } from '../backends/state-backend.js';
 import type { WorkflowStore } from '../backends/workflow-store.js';
 import type { WaitHooks } from '../orchestration/context.js';

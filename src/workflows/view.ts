@@ -1,5 +1,5 @@
 /** What `taskapp workflow list|show` print: a workflow, its steps (child invocations) and data. */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { META_KEY, type WorkflowMeta } from './identity.js';
 
 export interface WorkflowStepView {

@@ -1,6 +1,6 @@
 /** Entry of `taskapp monitor`: the live view on a terminal, one plain snapshot otherwise. */
 import { render } from 'ink';
-import type { App } from '../../core/app.js';
+import type { App } from '../../app/app.js';
 import { MonitorData } from '../snapshot.js';
 import { MonitorApp } from './monitor-app.js';
 import { plainSnapshot } from './plain.js';

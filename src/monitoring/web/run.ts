@@ -1,5 +1,5 @@
 /** Entry of `taskapp web`: serve until SIGINT/SIGTERM, then close the server and the app. */
-import type { App } from '../../core/app.js';
+import type { App } from '../../app/app.js';
 import { startWebServer } from './server.js';
 
 export async function runWeb(

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import type { App } from '../../core/app.js';
+import type { App } from '../../app/app.js';
 import { InvocationNotFoundError, TaskappError, UnknownTaskError } from '../../core/errors.js';
 import { purgeFinished, rerun } from '../actions.js';
 import { TaskMetrics } from '../metrics.js';

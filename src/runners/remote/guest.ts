@@ -3,7 +3,7 @@
  * `runAttempt`, and replaces the app's backends with proxies that ask the host, so task code that
  * calls, waits on, or inspects other invocations works whatever backend the host uses.
  */
-import type { App } from '../../core/app.js';
+import type { App } from '../../app/app.js';
 import type { InvocationRecord } from '../../core/records.js';
 import type { Backends } from '../../backends/registry.js';
 import type { FinalWatch, StateBackend } from '../../backends/state-backend.js';

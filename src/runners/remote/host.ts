@@ -5,7 +5,7 @@
  * after a grace period when the guest enforces timeouts itself), and tells the runner how each
  * invocation ended, including when the guest died with it.
  */
-import type { App } from '../../core/app.js';
+import type { App } from '../../app/app.js';
 import { TaskappError, TaskTimeoutError, WorkerExitedError } from '../../core/errors.js';
 import type { InvocationRecord } from '../../core/records.js';
 import type { Backends } from '../../backends/registry.js';

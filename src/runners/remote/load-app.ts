@@ -2,7 +2,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../core/errors.js';
-import type { App } from '../../core/app.js';
+import type { App } from '../../app/app.js';
 
 function looksLikeApp(v: unknown): v is App {
   return (

@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { App } from '../../core/app.js';
+import type { App } from '../../app/app.js';
 import { ConfigError, TaskappError } from '../../core/errors.js';
 import type { Backends } from '../../backends/registry.js';
 import { GuestHandle, TIMEOUT_KILL_GRACE_MS } from './host.js';

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backends } from '../../../src/backends/registry.js';
 import { openBackends, type BackendHarness } from '../harness.js';
 import { taskapp, type App } from '../../../src/index.js';
-import { purgeInvocations } from '../../../src/orchestration/purge.js';
+import { purgeInvocations } from '../../../src/runtime/purge.js';
 
 class Flaky extends Error {
   constructor(m = 'flaky') {

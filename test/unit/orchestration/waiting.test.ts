@@ -1,7 +1,7 @@
 /** What `taskapp status` shows a waiting invocation waits for. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskapp, type App } from '../../../src/index.js';
-import { waitingOn } from '../../../src/orchestration/waiting.js';
+import { waitingOn } from '../../../src/runtime/waiting.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let app: App;

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { taskapp, type App } from '../../../src/core/app.js';
+import { taskapp, type App } from '../../../src/app/app.js';
 import { on } from '../../../src/triggers/conditions.js';
 import {
   emitFromText,

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { taskapp, type App } from '../../../src/core/app.js';
+import { taskapp, type App } from '../../../src/app/app.js';
 import { on } from '../../../src/triggers/conditions.js';
 import type { Runner } from '../../../src/runners/runner.js';
 import { tempDir } from '../../helpers/tmp.js';

@@ -1,6 +1,6 @@
 /** The cron part of the trigger loop, driven by a fake clock: tick(now) by hand, no runner. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskapp, type App } from '../../../src/core/app.js';
+import { taskapp, type App } from '../../../src/app/app.js';
 import { on } from '../../../src/triggers/conditions.js';
 import { TriggerScheduler } from '../../../src/triggers/scheduler.js';
 import { cronRunId, invocationIdFor } from '../../../src/triggers/fire.js';

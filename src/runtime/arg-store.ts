@@ -9,10 +9,10 @@
  * {"$t":"Ref","k":...} can only be one of ours.
  */
 import { createHash } from 'node:crypto';
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { SerializationError } from '../core/errors.js';
-import type { EffectiveTaskOptions } from '../core/task-options.js';
-import { Lru } from './lru.js';
+import type { EffectiveTaskOptions } from './task-options.js';
+import { Lru } from '../serialization/lru.js';
 
 const REF_MARK = '"$t":"Ref"';
 /** Shared by every argument that refers to no blob (never mutated). */

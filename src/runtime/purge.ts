@@ -2,7 +2,7 @@
  * Purge: deletes final invocations, then the data-store blobs only they referred to (a sweep over
  * the invocations holding blob references: those gone release theirs).
  */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 
 export async function purgeInvocations(
   app: App,

@@ -11,14 +11,18 @@ import {
   InvocationNotFoundError,
   NoResultError,
   TaskappError,
-} from './errors.js';
+} from '../core/errors.js';
 import { Invocation } from './invocation.js';
-import { createLogger, writeLine, type Logger } from './logger.js';
+import { createLogger, writeLine, type Logger } from '../core/logger.js';
 import { LogShipper } from '../monitoring/log-shipper.js';
-import { AppEvents } from './events.js';
-import type { InvocationRecord, NewInvocation } from './records.js';
+import { AppEvents } from '../core/events.js';
+import type { InvocationRecord, NewInvocation } from '../core/records.js';
 import { Task, type TaskArgs, type TaskFn } from './task.js';
-import { resolveTaskOptions, type EffectiveTaskOptions, type TaskOptions } from './task-options.js';
+import {
+  resolveTaskOptions,
+  type EffectiveTaskOptions,
+  type TaskOptions,
+} from '../runtime/task-options.js';
 import { JsonSerializer, type SerializableClass } from '../serialization/serializer.js';
 import { ErrorRegistry } from '../serialization/errors.js';
 import type { Runner, RunnerOptions } from '../runners/runner.js';

@@ -7,10 +7,10 @@ import {
   InvocationNotFoundError,
   NoResultError,
   TimeoutError,
-} from './errors.js';
-import { QUEUED_STATUSES } from './status.js';
-import type { ConcurrencyControl, HistoryEntry, InvocationRecord } from './records.js';
-import type { Status } from './status.js';
+} from '../core/errors.js';
+import { QUEUED_STATUSES } from '../core/status.js';
+import type { ConcurrencyControl, HistoryEntry, InvocationRecord } from '../core/records.js';
+import type { Status } from '../core/status.js';
 import type { App } from './app.js';
 import { currentInvocation } from '../orchestration/context.js';
 import type { FinalWatch } from '../backends/state-backend.js';

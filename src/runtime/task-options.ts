@@ -2,7 +2,7 @@
  * A task's effective options: built-in defaults < [task_defaults] < options in code <
  * [tasks.<name>] < TASKAPP__TASKS__<NAME>__FIELD. Operators retune tasks without a rebuild.
  */
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../core/errors.js';
 import {
   taskOptionsOverrideSchema,
   taskOptionsSchema,

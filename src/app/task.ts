@@ -4,18 +4,18 @@ import {
   ConfigError,
   InvalidArgumentsError,
   SerializationError,
-} from './errors.js';
+} from '../core/errors.js';
 import { canonicalKey, runningControl, scopeKey } from '../orchestration/concurrency.js';
-import { declaredArgumentNames } from './task-signature.js';
-import { newInvocationId } from './ids.js';
+import { declaredArgumentNames } from '../core/task-signature.js';
+import { newInvocationId } from '../core/ids.js';
 import { Invocation, InvocationGroup } from './invocation.js';
-import type { NewInvocation } from './records.js';
-import type { EffectiveTaskOptions, TaskOptions } from './task-options.js';
+import type { NewInvocation } from '../core/records.js';
+import type { EffectiveTaskOptions, TaskOptions } from '../runtime/task-options.js';
 import type { App } from './app.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import { currentInvocation } from '../orchestration/context.js';
 import { recordChildWorkflows } from '../workflows/identity.js';
-import { addBlobRefs, argStore, type StoredArgs } from '../serialization/arg-store.js';
+import { addBlobRefs, argStore, type StoredArgs } from '../runtime/arg-store.js';
 import type { WorkflowApi } from '../workflows/context.js';
 
 /** What a task receives as its second parameter. */

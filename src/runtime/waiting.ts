@@ -3,10 +3,10 @@
  * its unfinished children; one held back by running concurrency waits for the invocations holding
  * its scope's slots.
  */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import type { InvocationRecord } from '../core/records.js';
 import { isFinal, QUEUED_STATUSES } from '../core/status.js';
-import { ACTIVE_STATUSES } from './concurrency.js';
+import { ACTIVE_STATUSES } from '../orchestration/concurrency.js';
 
 export interface WaitingOn {
   reason: string;
