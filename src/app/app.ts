@@ -1,35 +1,21 @@
 /**
- * taskapp(): the app object. Holds the task registry, the serializer and error registry, the
- * resolved configuration and (lazily) the backends.
+ * taskapp(): the app object, the user API: tasks, invocations, events, runners. Its runtime
+ * (configuration, serializer, error registry, backends) is an AppRuntime it holds under RUNTIME.
  */
-import { loadConfig, type LoadOptions } from '../config/load.js';
+import type { LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { createBackends, type Backends } from '../backends/registry.js';
-import {
-  ConfigError,
-  DuplicateTaskError,
-  InvocationNotFoundError,
-  NoResultError,
-  TaskappError,
-} from '../core/errors.js';
-import { Invocation } from './invocation.js';
-import { createLogger, writeLine, type Logger } from '../core/logger.js';
-import { LogShipper } from '../monitoring/log-shipper.js';
-import { AppEvents } from '../core/events.js';
-import type { InvocationRecord, NewInvocation } from '../core/records.js';
-import { Task, type TaskArgs, type TaskFn } from './task.js';
-import {
-  resolveTaskOptions,
-  type EffectiveTaskOptions,
-  type TaskOptions,
-} from '../runtime/task-options.js';
-import { JsonSerializer, type SerializableClass } from '../serialization/serializer.js';
-import { ErrorRegistry } from '../serialization/errors.js';
+import { ConfigError, DuplicateTaskError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { AppEvents } from '../core/events.js';
+import type { InvocationRecord } from '../core/records.js';
+import type { SerializableClass } from '../serialization/serializer.js';
 import type { Runner, RunnerOptions } from '../runners/runner.js';
-import { runInline } from '../runners/inline.js';
-import { emitEvent } from '../triggers/events.js';
-
-type ErrorClass = abstract new (...args: any[]) => Error;
+import { RUNTIME, type ErrorClass } from '../runtime/runtime.js';
+import type { TaskArgs, TaskFn } from '../runtime/task-context.js';
+import type { TaskOptions } from '../runtime/task-options.js';
+import { AppRuntime, type RuntimeOwner } from './app-runtime.js';
+import { Invocation } from './invocation.js';
+import { Task } from './task.js';
 
 export interface TaskappOptions {
   appId?: string;
@@ -43,86 +29,61 @@ export interface TaskappOptions {
   configFile?: string | false;
 }
 
-export class App {
-  readonly serializer = new JsonSerializer();
-  readonly errors = new ErrorRegistry();
-  /** Submitted/started/finished events of work in this process (metrics, monitors). */
-  readonly events = new AppEvents();
+export class App implements RuntimeOwner {
+  /** @internal The engine's view of this app (runners, triggers, monitoring, the CLI). */
+  readonly [RUNTIME]: AppRuntime;
   private readonly tasks = new Map<string, Task<any, any>>();
-  private readonly codeConfig: Record<string, unknown>;
-  private loadOpts: LoadOptions;
-  private resolved?: ResolvedConfig;
-  private backendsPromise?: Promise<Backends>;
-  private backendsLoaded?: Backends;
-  private log?: Logger;
-  private logShipper?: LogShipper;
   private readonly runners = new Set<Runner>();
-  private readonly finalListeners = new Set<(recs: InvocationRecord[]) => void>();
   private metricsServer?: Promise<{ port: number; close(): Promise<void> }>;
 
   constructor(options: TaskappOptions = {}) {
     const { classes, errors, configFile, ...code } = options;
+    const runtime = (this[RUNTIME] = new AppRuntime(this, code, configFile));
     for (const c of classes ?? []) {
-      this.serializer.register(c);
+      runtime.serializer.register(c);
     }
     for (const e of errors ?? []) {
-      this.errors.register(e);
+      runtime.errors.register(e);
     }
-    this.codeConfig = code;
-    this.loadOpts = { code, configFile };
   }
 
   /** Adds config layers (the CLI's file, flags) before first use. */
   configure(opts: Omit<LoadOptions, 'code'>): void {
-    if (this.backendsPromise) {
-      throw new TaskappError(
-        'APP_STARTED',
-        'configure() must run before the app first uses its backends',
-      );
-    }
-    this.loadOpts = { ...this.loadOpts, ...opts, code: this.codeConfig };
-    this.resolved = undefined;
-    this.log = undefined;
+    this[RUNTIME].configure(opts);
   }
 
+  /** The configuration with where each value came from (file, env, code, defaults). */
   get resolvedConfig(): ResolvedConfig {
-    return (this.resolved ??= loadConfig(this.loadOpts));
+    return this[RUNTIME].resolvedConfig;
   }
 
   get config(): ResolvedConfig['config'] {
-    return this.resolvedConfig.config;
+    return this[RUNTIME].config;
   }
 
   get appId(): string {
-    return this.config.app_id;
+    return this[RUNTIME].appId;
   }
 
   get devMode(): boolean {
-    return this.config.dev_mode_force_sync;
+    return this[RUNTIME].devMode;
   }
 
   get logger(): Logger {
-    if (this.log) {
-      return this.log;
-    }
-    const { logging_level: level, monitor } = this.config;
-    if (!monitor.keep_logs) {
-      return (this.log = createLogger(level, monitor.log_format, { app: this.appId }));
-    }
-    // keep_logs: every line still goes to stderr; those of an invocation are also stored for the monitor.
-    const shipper = (this.logShipper ??= new LogShipper(async () => (await this.backends()).state));
-    return (this.log = createLogger(level, monitor.log_format, { app: this.appId }, (line) => {
-      writeLine(line, monitor.log_format);
-      shipper.push(line);
-    }));
+    return this[RUNTIME].logger;
+  }
+
+  /** Submitted/started/finished events of work in this process (metrics, monitors). */
+  get events(): AppEvents {
+    return this[RUNTIME].events;
   }
 
   registerClass(cls: SerializableClass, name?: string): void {
-    this.serializer.register(cls, name);
+    this[RUNTIME].serializer.register(cls, name);
   }
 
   registerError(cls: ErrorClass): void {
-    this.errors.register(cls);
+    this[RUNTIME].registerError(cls);
   }
 
   task<A extends TaskArgs, R>(
@@ -135,7 +96,7 @@ export class App {
     }
     for (const e of options.retryFor ?? []) {
       if (typeof e !== 'string') {
-        this.errors.register(e as unknown as ErrorClass);
+        this[RUNTIME].registerError(e as unknown as ErrorClass);
       }
     }
     const t = new Task<A, Awaited<R>>(this, name, fn as TaskFn<A, Awaited<R>>, options);
@@ -151,110 +112,19 @@ export class App {
     return [...this.tasks.keys()];
   }
 
-  resolveTaskOptions(task: Task<any, any>): EffectiveTaskOptions {
-    return resolveTaskOptions(task.id, task.codeOptions, this.resolvedConfig);
-  }
-
-  /** The backends for this app's config (memory for every role in dev mode). */
-  backends(): Promise<Backends> {
-    if (!this.backendsPromise) {
-      const r = this.resolvedConfig;
-      const resolved = this.devMode
-        ? {
-            ...r,
-            config: {
-              ...r.config,
-              backend: 'memory' as const,
-              broker: undefined,
-              state_backend: undefined,
-              orchestrator: undefined,
-              trigger_store: undefined,
-              data_store_backend: undefined,
-            },
-          }
-        : r;
-      const created = createBackends(resolved);
-      this.backendsPromise = created;
-      created.then(
-        (b) => {
-          if (this.backendsPromise === created) {
-            this.backendsLoaded = b;
-          }
-        },
-        () => {
-          if (this.backendsPromise === created) {
-            this.backendsPromise = undefined;
-          }
-        },
-      );
-    }
-    return this.backendsPromise;
-  }
-
-  /** The backends once created, else undefined: lets each attempt skip an await on backends(). */
-  get loadedBackends(): Backends | undefined {
-    return this.backendsLoaded;
-  }
-
-  /**
-   * Runner children and worker threads: adopt the parent's resolved config and, where given, backends
-   * that forward to the parent (so any backend, memory included, works across processes).
-   */
-  attachToParent(resolved: ResolvedConfig, backends?: Backends): void {
-    this.resolved = resolved;
-    this.log = undefined;
-    if (backends) {
-      this.backendsPromise = Promise.resolve(backends);
-      this.backendsLoaded = backends;
-    }
-  }
-
   /** A handle for an invocation id from elsewhere (CLI, logs). */
   invocation<R = unknown>(id: string): Invocation<R> {
     return new Invocation<R>(this, id);
   }
 
-  /** Result value of a final record; throws the task's error for FAILED. */
-  outcomeOf(rec: InvocationRecord): unknown {
-    if (rec.status === 'SUCCESS') {
-      return this.serializer.deserialize(rec.result!);
-    }
-    if (rec.status === 'FAILED') {
-      throw this.errors.revive(rec.error!, this.serializer, rec.id);
-    }
-    throw new NoResultError(rec.id, rec.status);
-  }
-
-  /** Dev mode: runs a new invocation inline, through the same statuses as a runner would. */
-  async runInline(inv: NewInvocation): Promise<void> {
-    await runInline(this, inv);
-  }
-
   /** Stores an event for event triggers (`on.event(code, filter)`); returns the event id. */
   emit(code: string, payload: unknown = {}): Promise<string> {
-    return emitEvent(this, code, payload);
+    return this[RUNTIME].emit(code, payload);
   }
 
   /** Listens to invocations becoming final in this process (status/result/exception triggers). */
   onFinal(listener: (recs: InvocationRecord[]) => void): () => void {
-    this.finalListeners.add(listener);
-    return () => {
-      this.finalListeners.delete(listener);
-    };
-  }
-
-  /** Runners call this after they record final outcomes; a listener's error is logged, never thrown. */
-  notifyFinal(recs: InvocationRecord[]): void {
-    if (!recs.length) {
-      return;
-    }
-    for (const l of this.finalListeners) {
-      try {
-        l(recs);
-      } catch (err) {
-        this.logger.error('final-status listener failed', { error: (err as Error).stack });
-      }
-    }
+    return this[RUNTIME].onFinal(listener);
   }
 
   async startRunner(opts: RunnerOptions = {}): Promise<Runner> {
@@ -264,7 +134,7 @@ export class App {
     if (port !== undefined && !this.metricsServer) {
       // One /metrics per process, started with its first runner ([monitor] metrics_port).
       this.metricsServer = import('../monitoring/metrics.js').then((m) =>
-        m.serveMetrics(this, port),
+        m.serveMetrics(this[RUNTIME], port),
       );
       this.metricsServer.catch(() => {
         this.metricsServer = undefined;
@@ -277,7 +147,7 @@ export class App {
         );
       });
     }
-    const runner = await startRunner(this, { ...opts, runner: kind });
+    const runner = await startRunner(this[RUNTIME], { ...opts, runner: kind });
     this.runners.add(runner);
     void runner.done.finally(() => this.runners.delete(runner));
     return runner;
@@ -285,7 +155,7 @@ export class App {
 
   /** Stores buffered task log lines now (`[monitor] keep_logs`); they are otherwise written in batches. */
   async flushLogs(): Promise<void> {
-    await this.logShipper?.flush();
+    await this[RUNTIME].flushLogs();
   }
 
   /** Port of this process's runner /metrics endpoint, once started (`[monitor] metrics_port`). */
@@ -296,27 +166,18 @@ export class App {
   /** Stops runners started here and closes backend connections. */
   async close(): Promise<void> {
     await Promise.all([...this.runners].map((r) => r.stop()));
-    await this.logShipper?.flush();
+    await this[RUNTIME].flushLogs();
     const metrics = this.metricsServer;
     this.metricsServer = undefined;
     if (metrics) {
       await (await metrics.catch(() => undefined))?.close();
     }
-    const b = this.backendsPromise;
-    this.backendsPromise = undefined;
-    this.backendsLoaded = undefined;
-    if (b) {
-      await (await b).close();
-    }
+    await this[RUNTIME].closeBackends();
   }
 
   /** Throws InvocationNotFoundError when the id is unknown. */
-  async getRecord(id: string): Promise<InvocationRecord> {
-    const rec = await (await this.backends()).state.get(id);
-    if (!rec) {
-      throw new InvocationNotFoundError(id);
-    }
-    return rec;
+  getRecord(id: string): Promise<InvocationRecord> {
+    return this[RUNTIME].getRecord(id);
   }
 }
 

@@ -4,7 +4,7 @@
  * work finish up to the grace period, reroute the rest KILLED -> REROUTED). Subclasses decide where
  * an invocation runs (`launch`) and how many may run at once (`capacity`).
  */
-import type { App } from '../app/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { newRunnerId } from '../core/ids.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
@@ -37,7 +37,7 @@ export abstract class ClaimingRunner implements Runner {
   private triggers: TriggerScheduler | null = null;
 
   constructor(
-    protected readonly app: App,
+    protected readonly app: Runtime,
     protected readonly opts: RunnerOptions,
     idKind: string,
   ) {

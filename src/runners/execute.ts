@@ -5,8 +5,9 @@
  */
 import { SerializationError, TaskTimeoutError, UnknownTaskError } from '../core/errors.js';
 import type { InvocationRecord } from '../core/records.js';
-import type { App } from '../app/app.js';
-import type { Task, TaskArgs, TaskContext } from '../app/task.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { RuntimeTask } from '../runtime/runtime.js';
+import type { TaskArgs, TaskContext } from '../runtime/task-context.js';
 import type { Logger } from '../core/logger.js';
 import type { StateBackend } from '../backends/state-backend.js';
 import type { WorkflowStore } from '../backends/workflow-store.js';
@@ -35,7 +36,7 @@ export type Outcome =
  * await and promise pays for async-hook bookkeeping, per invocation.
  */
 export async function runAttempt(
-  app: App,
+  app: Runtime,
   rec: InvocationRecord,
   runnerId: string,
   hooks?: WaitHooks,
@@ -105,13 +106,17 @@ export async function runAttempt(
   return out;
 }
 
-function callFn(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptContext): unknown {
+function callFn(
+  task: RuntimeTask<TaskArgs, unknown>,
+  args: TaskArgs,
+  ctx: AttemptContext,
+): unknown {
   return task.fn(args, ctx);
 }
 
 /** With a timeout: values the task drew from ctx.wf are recorded within the time allowed. */
 async function callTaskAndFlush(
-  task: Task<TaskArgs, unknown>,
+  task: RuntimeTask<TaskArgs, unknown>,
   args: TaskArgs,
   ctx: AttemptContext,
 ): Promise<unknown> {
@@ -122,7 +127,7 @@ async function callTaskAndFlush(
   return value;
 }
 
-function successOutcome(app: App, rec: InvocationRecord, value: unknown): Outcome {
+function successOutcome(app: Runtime, rec: InvocationRecord, value: unknown): Outcome {
   try {
     return { to: 'SUCCESS', result: app.serializer.serialize(value, 'result') };
   } catch (err) {
@@ -153,7 +158,7 @@ class AttemptContext implements TaskContext {
   private workflow?: WorkflowContext;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly rec: InvocationRecord,
     readonly runnerId: string,
     private readonly hooks: WaitHooks | undefined,
@@ -219,7 +224,7 @@ class AttemptContext implements TaskContext {
   }
 }
 
-export function failureOutcome(app: App, rec: InvocationRecord, err: unknown): Outcome {
+export function failureOutcome(app: Runtime, rec: InvocationRecord, err: unknown): Outcome {
   const error = app.errors.serialize(err, app.serializer);
   const task = app.getTask(rec.taskId);
   if (task && shouldRetry(task.options, rec.attempt, err)) {

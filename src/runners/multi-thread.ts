@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
-import type { App } from '../app/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { ConfigError } from '../core/errors.js';
 import { newRunnerId } from '../core/ids.js';
 import type { Backends } from '../backends/registry.js';
@@ -42,7 +42,7 @@ export class MultiThreadRunner implements Runner {
   private readonly concurrency: number;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly opts: RunnerOptions = {},
   ) {
     this.appModule = requireAppModule('multi-thread', opts.appModule);
@@ -237,7 +237,7 @@ export class MultiThreadRunner implements Runner {
 }
 
 export async function startMultiThreadRunner(
-  app: App,
+  app: Runtime,
   opts: RunnerOptions,
 ): Promise<MultiThreadRunner> {
   return new MultiThreadRunner(app, opts).start();

@@ -4,7 +4,7 @@
  * another task's result. Tasks with `worker_threads = true` run on a pool of worker threads, so
  * CPU-bound work does not stall the loop (and its heartbeat).
  */
-import type { App } from '../app/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { runAttempt } from './execute.js';
@@ -18,7 +18,7 @@ export class ThreadRunner extends ClaimingRunner {
   private readonly slots: Slots;
   private workers?: WorkerPool;
 
-  constructor(app: App, opts: RunnerOptions = {}) {
+  constructor(app: Runtime, opts: RunnerOptions = {}) {
     super(app, opts, 'thread');
     this.slots = new Slots(opts.concurrency ?? app.config.runner.concurrency);
   }
@@ -66,6 +66,6 @@ export class ThreadRunner extends ClaimingRunner {
   }
 }
 
-export async function startThreadRunner(app: App, opts: RunnerOptions): Promise<ThreadRunner> {
+export async function startThreadRunner(app: Runtime, opts: RunnerOptions): Promise<ThreadRunner> {
   return new ThreadRunner(app, opts).start();
 }

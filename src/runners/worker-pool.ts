@@ -4,7 +4,7 @@
  * next run. Task code in a worker reaches the backend through the runner (remote/host.ts).
  */
 import { availableParallelism } from 'node:os';
-import type { App } from '../app/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { WaitHooks } from '../orchestration/context.js';
@@ -18,7 +18,7 @@ export class WorkerPool {
   private closing = false;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly b: Backends,
     private readonly runnerId: string,
     private readonly appModule: string | string[] | undefined,

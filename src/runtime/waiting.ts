@@ -3,7 +3,7 @@
  * its unfinished children; one held back by running concurrency waits for the invocations holding
  * its scope's slots.
  */
-import type { App } from '../app/app.js';
+import type { Runtime } from './runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import { isFinal, QUEUED_STATUSES } from '../core/status.js';
 import { ACTIVE_STATUSES } from '../orchestration/concurrency.js';
@@ -13,7 +13,7 @@ export interface WaitingOn {
   invocations: Array<{ id: string; task: string; status: string }>;
 }
 
-export async function waitingOn(app: App, rec: InvocationRecord): Promise<WaitingOn | null> {
+export async function waitingOn(app: Runtime, rec: InvocationRecord): Promise<WaitingOn | null> {
   const { state } = await app.backends();
   const brief = (r: InvocationRecord) => ({ id: r.id, task: r.taskId, status: r.status });
   if (rec.status === 'PAUSED') {

@@ -1,9 +1,9 @@
 /** Entry of `taskapp web`: serve until SIGINT/SIGTERM, then close the server and the app. */
-import type { App } from '../../app/app.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { startWebServer } from './server.js';
 
 export async function runWeb(
-  app: App,
+  app: Runtime,
   opts: { port: number; host: string; allowActions: boolean; log: (m: string) => void },
 ): Promise<void> {
   await app.backends(); // fail on a bad backend before listening

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import type { App } from '../../app/app.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { InvocationNotFoundError, TaskappError, UnknownTaskError } from '../../core/errors.js';
 import { purgeFinished, rerun } from '../actions.js';
 import { TaskMetrics } from '../metrics.js';
@@ -67,7 +67,7 @@ function intParam(v: string | undefined, field: string, def: number): number {
 }
 
 export function createWebApp(
-  app: App,
+  app: Runtime,
   opts: WebOptions = {},
 ): { hono: Hono; metrics: TaskMetrics; token: string; close(): void } {
   const clock = opts.clock ?? Date.now;
@@ -234,7 +234,7 @@ export interface WebServer {
 }
 
 export async function startWebServer(
-  app: App,
+  app: Runtime,
   opts: WebOptions & { port?: number; host?: string } = {},
 ): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';

@@ -13,6 +13,7 @@ import {
   type Invocation,
 } from '../../../src/index.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const apps: App[] = [];
 const make = (opts: Parameters<typeof taskapp>[0] = {}) => {
@@ -42,7 +43,7 @@ describe('dev mode (dev_mode_force_sync)', () => {
       'RUNNING',
       'SUCCESS',
     ]);
-    expect((await app.backends()).names.state).toBe('memory');
+    expect((await runtimeOf(app).backends()).names.state).toBe('memory');
   });
 
   it('is switched on by TASKAPP__DEV_MODE_FORCE_SYNC=true, and runs nested calls and retries', async () => {
@@ -98,7 +99,7 @@ describe('bad input', () => {
     const err = await t.call({ to: 'a', cb: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SerializationError);
     expect((err as Error).message).toMatch(/cannot call task "send": argument cb is a function/);
-    expect(await (await app.backends()).state.list({})).toEqual([]);
+    expect(await (await runtimeOf(app).backends()).state.list({})).toEqual([]);
   });
 
   it('result() times out with the invocation and its last status', async () => {
@@ -117,7 +118,9 @@ describe('bad input', () => {
     const path = join(tmp.dir, 'bad.db');
     writeFileSync(path, 'this is not a database, just text '.repeat(200));
     const app = make({ backend: 'sqlite', sqlite: { path } });
-    const err = await app.backends().catch((e: unknown) => e);
+    const err = await runtimeOf(app)
+      .backends()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toMatch(/bad\.db is not a usable taskapp database/);
     expect((err as Error).message).toMatch(/fix: move the file aside/);
@@ -137,7 +140,7 @@ describe('bad input', () => {
     other.close();
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toMatch(/locked.*nothing was written/);
-    expect((await (await app.backends()).state.list({})).length).toBe(1);
+    expect((await (await runtimeOf(app).backends()).state.list({})).length).toBe(1);
     tmp.cleanup();
   });
 });

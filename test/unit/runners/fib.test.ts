@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { taskapp } from '../../../src/index.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -19,7 +20,7 @@ describe.each([
     await app.startRunner({ concurrency: 2 });
     try {
       expect(await fib.run({ n: 20 }, { timeoutMs: 240_000 })).toBe(6765);
-      const { state } = await app.backends();
+      const { state } = await runtimeOf(app).backends();
       const counts = await state.countByStatus();
       expect(counts).toEqual({ SUCCESS: 21891 });
     } finally {
