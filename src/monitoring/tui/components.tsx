@@ -82,7 +82,7 @@ export function Runners({ runners }: { runners: RunnerView[] }) {
               </Text>
             </Text>
             <Text dimColor>
-              {' '}
+              {'  '}
               {r.owns.length
                 ? r.owns
                     .slice(0, 4)
@@ -126,7 +126,10 @@ export function InvocationList({
         {pad('age', 8)}runner
       </Text>
       {rows.length === 0 ? (
-        <Text dimColor> no invocations{filter ? ' match the filter' : ''}</Text>
+        <Text dimColor>
+          {'  no invocations'}
+          {filter ? ' match the filter' : ''}
+        </Text>
       ) : (
         visible.map((r, i) => {
           const sel = start + i === selected;
@@ -168,10 +171,14 @@ export function Detail({ d, expanded }: { d: InvocationDetail | null; expanded: 
           {d.id} attempt {d.attempt}
         </Text>
       </Text>
-      <Text>args {oneLine(d.args)}</Text>
+      <Text>
+        {'args   '}
+        {oneLine(d.args)}
+      </Text>
       {d.error ? (
         <Text color="red">
-          error {d.error.name}: {d.error.message}
+          {'error  '}
+          {d.error.name}: {d.error.message}
         </Text>
       ) : d.hasResult ? (
         <Text>result {oneLine(d.result)}</Text>
@@ -196,16 +203,18 @@ export function Detail({ d, expanded }: { d: InvocationDetail | null; expanded: 
       <Text dimColor>history</Text>
       {(expanded ? d.history : d.history.slice(-4)).map((h, i) => (
         <Text key={i}>
-          {' '}
+          {'  '}
           <Text color={STATUS_COLOR[h.status]}>{pad(h.status, 18)}</Text>+
-          {String(h.at - start).padStart(6)} ms {h.runnerId ?? ''}
+          {String(h.at - start).padStart(6)}
+          {' ms  '}
+          {h.runnerId ?? ''}
         </Text>
       ))}
       {expanded && d.logs.length ? <Text dimColor>logs</Text> : null}
       {expanded
         ? d.logs.slice(-8).map((l, i) => (
             <Text key={`l${i}`}>
-              {' '}
+              {'  '}
               {l.level.padEnd(5)} {l.message}
             </Text>
           ))

@@ -173,7 +173,7 @@ export function MonitorApp({
         </Text>{' '}
         · app {appId}
         {snap ? ` · ${snap.backend}` : ''} · {new Date(now).toISOString().slice(11, 19)}
-        <Text dimColor> ↑↓ move enter detail / filter esc back q quit</Text>
+        <Text dimColor>{'   ↑↓ move  enter detail  / filter  esc back  q quit'}</Text>
       </Text>
       {error ? <Text color="red">error: {error}</Text> : null}
       {!snap ? (
