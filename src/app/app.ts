@@ -4,6 +4,7 @@
  */
 import type { LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import type { CodeConfig } from '../config/schema.js';
 import { ConfigError, DuplicateTaskError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { AppEvents } from '../core/events.js';
@@ -17,10 +18,8 @@ import { AppRuntime, type RuntimeOwner } from './app-runtime.js';
 import { Invocation } from './invocation.js';
 import { Task } from './task.js';
 
-export interface TaskappOptions {
-  appId?: string;
-  /** Any config field in camelCase (backend, sqlite: { path }, runner: { concurrency }, ...). */
-  [field: string]: unknown;
+/** Config fields in camelCase (see CodeConfig: a misspelt field fails to compile), plus: */
+export interface TaskappOptions extends CodeConfig {
   /** Classes (toJSON + static fromJSON) that arguments and results may hold. */
   classes?: SerializableClass[];
   /** Error classes that result() re-throws as themselves. */

@@ -80,7 +80,7 @@ if (hasRedisServer) {
       const port = await freePort();
       server = await startRedis(port, tmp.dir);
       const cfg = {
-        backend: 'redis',
+        backend: 'redis' as const,
         redis: { url: `redis://127.0.0.1:${port}` },
         configFile: false as const,
         loggingLevel: 'error' as const,

@@ -39,10 +39,10 @@ await describeWithService(
 
     it(`runs ${N} tasks to SUCCESS while its connections are killed`, async () => {
       const cfg = {
-        backend: 'redis',
+        backend: 'redis' as const,
         redis: { url: REDIS_URL, prefix },
         configFile: false as const,
-        loggingLevel: 'error',
+        loggingLevel: 'error' as const,
       };
       const { producer, worker, add, counter } = countingAddApps(cfg);
       const admin = new Redis(REDIS_URL);

@@ -20,7 +20,7 @@ export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> 
     sqlite: { path: dbPath },
     configFile: false,
     monitor: { keepLogs: true },
-    logging_level: 'warn',
+    loggingLevel: 'warn',
     runner: { heartbeatIntervalSeconds: 0.2 },
     ...extra,
   });

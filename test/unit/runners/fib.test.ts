@@ -13,7 +13,7 @@ describe.each([
   ['sqlite', { sqlite: { path: join(tmp.dir, 'fib.db') } }],
 ])('fib(20) on the thread runner with concurrency 2 (%s)', (backend, extra) => {
   it('finishes without deadlock: parents leave their slot while they wait', async () => {
-    const app = taskapp({ backend, ...extra, configFile: false });
+    const app = taskapp({ backend: backend as 'memory' | 'sqlite', ...extra, configFile: false });
     const fib = app.task('fib', async ({ n }: { n: number }): Promise<number> =>
       n <= 1 ? n : (await fib.run({ n: n - 1 })) + (await fib.run({ n: n - 2 })),
     );

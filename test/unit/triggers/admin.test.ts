@@ -24,9 +24,9 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/cli-app.ts', import.meta.url))
 const tmp = tempDir('taskapp-trigger-cli-');
 // What the taskapp.toml below gives, for the tests of the functions (no config file).
 const CONFIG = {
-  backend: 'sqlite',
+  backend: 'sqlite' as const,
   sqlite: { path: join(tmp.dir, 'cli.db') },
-  tasks: { modules: [], report: { cron: '0 3 * * *', timezone: 'Europe/Madrid' } },
+  tasks: { modules: [] as string[], report: { cron: '0 3 * * *', timezone: 'Europe/Madrid' } },
 };
 const TOML = join(tmp.dir, 'taskapp.toml');
 beforeAll(() => {
