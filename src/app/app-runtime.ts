@@ -6,7 +6,7 @@
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { createBackends, type Backends } from '../backends/registry.js';
-import { NoResultError, TaskappError } from '../core/errors.js';
+import { InvocationNotFoundError, NoResultError, TaskappError } from '../core/errors.js';
 import { createLogger, writeLine, type Logger } from '../core/logger.js';
 import { LogShipper } from '../monitoring/log-shipper.js';
 import { AppEvents } from '../core/events.js';
@@ -15,7 +15,6 @@ import { JsonSerializer } from '../serialization/serializer.js';
 import { ErrorRegistry } from '../serialization/errors.js';
 import { runInline } from '../runners/inline.js';
 import { emitEvent } from '../triggers/events.js';
-import { InvocationNotFoundError } from '../core/errors.js';
 import type { ErrorClass, Runtime, RuntimeTask } from '../runtime/runtime.js';
 import type { InvocationHandle } from '../runtime/task-context.js';
 
