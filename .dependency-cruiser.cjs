@@ -6,13 +6,19 @@ const LAYERS = [
   'src/core',
   'src/serialization',
   'src/config',
+  // The rules backends implement: state machine, concurrency scopes, the current invocation.
   'src/orchestration',
   'src/backends',
-  'src/workflows',
+  // What the engine hands runners, triggers, workflows and monitoring instead of the App: the
+  // narrow Runtime interface, task types, and services over a runtime's backends (recovery, purge).
+  'src/runtime',
+  // Triggers below workflows: ctx.wf.waitForEvent matches payloads with the trigger matcher.
   'src/triggers',
+  'src/workflows',
   'src/runners',
-  'src/app',
+  // Monitoring reads a Runtime, and the App starts its log shipping and /metrics: below the facade.
   'src/monitoring',
+  'src/app',
   'src/cli',
   'src/index.ts',
   'commands',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { app, noop, work } from '../test/chaos/fixtures/app.js';
 import { startRunnerProcess } from '../test/chaos/helpers.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
 const env = {
@@ -68,7 +69,7 @@ if (mode === 'throughput') {
 } else if (mode === 'kill') {
   const g = await work.parallelize(Array.from({ length: 2 }, (_, i) => ({ i, ms: 2000 })));
   const victim = await startRunnerProcess('persistent-process', 2, env);
-  const { state } = await app.backends();
+  const { state } = await runtimeOf(app).backends();
   while (((await state.countByStatus()).RUNNING ?? 0) < 2) {
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { emitFromText } from '../src/triggers/admin.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class Emit extends BaseCommand<typeof Emit> {
   static description =
@@ -18,7 +19,7 @@ export default class Emit extends BaseCommand<typeof Emit> {
 
   async run(): Promise<{ eventId: string }> {
     const app = await this.app();
-    const eventId = await emitFromText(app, this.args.code, this.flags.payload);
+    const eventId = await emitFromText(runtimeOf(app), this.args.code, this.flags.payload);
     this.log(eventId);
     return { eventId };
   }

@@ -4,6 +4,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { parseDurationFlag } from '../src/cli/duration.js';
 import { viewOf, type InvocationView } from '../src/cli/invocations.js';
 import { renderList } from '../src/cli/render-invocation.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class List extends BaseCommand<typeof List> {
   static summary = 'List invocations, newest first.';
@@ -36,7 +37,7 @@ export default class List extends BaseCommand<typeof List> {
     const createdAfter =
       since === undefined ? undefined : Date.now() - parseDurationFlag(since, 'since');
     const app = await this.app({ requireTasks: false });
-    const { state } = await app.backends();
+    const { state } = await runtimeOf(app).backends();
     const recs = await state.list({
       taskId: task,
       statuses: status as Status[] | undefined,

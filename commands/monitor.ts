@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { runMonitor } from '../src/monitoring/tui/run.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class Monitor extends BaseCommand<typeof Monitor> {
   static override description =
@@ -24,7 +25,7 @@ export default class Monitor extends BaseCommand<typeof Monitor> {
 
   async run(): Promise<void> {
     const app = await this.app({ requireTasks: false });
-    await runMonitor(app, {
+    await runMonitor(runtimeOf(app), {
       refreshMs: this.flags.refresh,
       filter: this.flags.filter,
       once: this.flags.once,

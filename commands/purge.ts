@@ -3,7 +3,8 @@ import { createInterface } from 'node:readline/promises';
 import { TaskappError } from '../src/core/errors.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { parseDurationFlag } from '../src/cli/duration.js';
-import { purgeInvocations } from '../src/orchestration/purge.js';
+import { purgeInvocations } from '../src/runtime/purge.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class Purge extends BaseCommand<typeof Purge> {
   static summary =
@@ -31,7 +32,7 @@ export default class Purge extends BaseCommand<typeof Purge> {
       await this.confirm(`Delete all ${what}? [y/N] `);
     }
     const app = await this.app({ requireTasks: false });
-    const { purged, blobsDeleted } = await purgeInvocations(app, before);
+    const { purged, blobsDeleted } = await purgeInvocations(runtimeOf(app), before);
     this.out(
       `purged ${purged} ${what}${blobsDeleted ? `, and ${blobsDeleted} argument blob(s) no longer used` : ''}`,
     );

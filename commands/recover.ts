@@ -1,6 +1,7 @@
 import { BaseCommand } from '../src/cli/base-command.js';
-import { recoverOnce, type RecoveryReport } from '../src/orchestration/recovery.js';
+import { recoverOnce, type RecoveryReport } from '../src/runtime/recovery.js';
 import { newRunnerId } from '../src/core/ids.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class Recover extends BaseCommand<typeof Recover> {
   static summary =
@@ -15,7 +16,7 @@ export default class Recover extends BaseCommand<typeof Recover> {
   async run(): Promise<RecoveryReport> {
     const app = await this.app({ requireTasks: false });
     const report = await recoverOnce(
-      await app.backends(),
+      await runtimeOf(app).backends(),
       app.config.runner,
       newRunnerId('recover-command'),
     );

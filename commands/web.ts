@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { runWeb } from '../src/monitoring/web/run.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class Web extends BaseCommand<typeof Web> {
   static override description =
@@ -36,7 +37,7 @@ export default class Web extends BaseCommand<typeof Web> {
 
   async run(): Promise<void> {
     const app = await this.app({ requireTasks: false });
-    await runWeb(app, {
+    await runWeb(runtimeOf(app), {
       port: this.flags.port,
       host: this.flags.host,
       allowActions: this.flags['allow-actions'],

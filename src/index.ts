@@ -1,8 +1,8 @@
 /** taskapp's public API: everything else is internal. */
-export { taskapp, App, type TaskappOptions } from './core/app.js';
-export { Task, type TaskContext, type TaskFn, type TaskArgs } from './core/task.js';
-export { Invocation, InvocationGroup } from './core/invocation.js';
-export type { TaskOptions, EffectiveTaskOptions } from './core/task-options.js';
+export { taskapp, App, type TaskappOptions } from './app/app.js';
+export { Task, type TaskContext, type TaskFn, type TaskArgs } from './app/task.js';
+export { Invocation, InvocationGroup } from './app/invocation.js';
+export type { TaskOptions, EffectiveTaskOptions } from './runtime/task-options.js';
 export { STATUSES, FINAL_STATUSES, TRANSITIONS, isFinal, type Status } from './core/status.js';
 export type { HistoryEntry, InvocationRecord, RunnerInfo } from './core/records.js';
 export type { Runner, RunnerOptions } from './runners/runner.js';

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { fireTriggerNow } from '../../src/triggers/admin.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 export default class TriggerFire extends BaseCommand<typeof TriggerFire> {
   static description =
@@ -16,7 +17,7 @@ export default class TriggerFire extends BaseCommand<typeof TriggerFire> {
 
   async run(): Promise<{ triggerId: string; invocationId: string }> {
     const app = await this.app();
-    const out = await fireTriggerNow(app, this.args.name);
+    const out = await fireTriggerNow(runtimeOf(app), this.args.name);
     this.log(`fired ${out.triggerId}: invocation ${out.invocationId}`);
     return out;
   }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { listTriggers, type TriggerInfo } from '../../src/triggers/admin.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const when = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
 
@@ -15,7 +16,7 @@ export default class TriggerList extends BaseCommand<typeof TriggerList> {
 
   async run(): Promise<TriggerInfo[]> {
     const app = await this.app();
-    const list = await listTriggers(app, { count: this.flags.next });
+    const list = await listTriggers(runtimeOf(app), { count: this.flags.next });
     if (!list.length) {
       this.log('no triggers');
     }

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { setTriggerPaused } from '../../src/triggers/admin.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 export default class TriggerPause extends BaseCommand<typeof TriggerPause> {
   static description =
@@ -16,7 +17,7 @@ export default class TriggerPause extends BaseCommand<typeof TriggerPause> {
 
   async run(): Promise<{ paused: string[] }> {
     const app = await this.app();
-    const ids = await setTriggerPaused(app, this.args.name, true);
+    const ids = await setTriggerPaused(runtimeOf(app), this.args.name, true);
     this.log(`paused ${ids.join(', ')}`);
     return { paused: ids };
   }

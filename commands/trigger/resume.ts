@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { setTriggerPaused } from '../../src/triggers/admin.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 export default class TriggerResume extends BaseCommand<typeof TriggerResume> {
   static description =
@@ -16,7 +17,7 @@ export default class TriggerResume extends BaseCommand<typeof TriggerResume> {
 
   async run(): Promise<{ resumed: string[] }> {
     const app = await this.app();
-    const ids = await setTriggerPaused(app, this.args.name, false);
+    const ids = await setTriggerPaused(runtimeOf(app), this.args.name, false);
     this.log(`resumed ${ids.join(', ')}`);
     return { resumed: ids };
   }

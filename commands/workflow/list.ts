@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { listWorkflows, type WorkflowView } from '../../src/workflows/view.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 export default class WorkflowList extends BaseCommand<typeof WorkflowList> {
   static summary = 'List workflows that have stored state: id, type, status, steps and data keys.';
@@ -16,7 +17,7 @@ export default class WorkflowList extends BaseCommand<typeof WorkflowList> {
 
   async run(): Promise<{ workflows: WorkflowView[] }> {
     const app = await this.app({ requireTasks: false });
-    const workflows = await listWorkflows(app, this.flags.limit);
+    const workflows = await listWorkflows(runtimeOf(app), this.flags.limit);
     if (!workflows.length) {
       this.out('no workflows with stored state');
     }

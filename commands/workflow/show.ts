@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { TaskappError } from '../../src/core/errors.js';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { loadWorkflow, type WorkflowView } from '../../src/workflows/view.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 export default class WorkflowShow extends BaseCommand<typeof WorkflowShow> {
   static summary = 'Show one workflow: type, status, parent, steps (child invocations) and data.';
@@ -20,7 +21,7 @@ export default class WorkflowShow extends BaseCommand<typeof WorkflowShow> {
 
   async run(): Promise<WorkflowView> {
     const app = await this.app({ requireTasks: false });
-    const w = await loadWorkflow(app, this.args.id);
+    const w = await loadWorkflow(runtimeOf(app), this.args.id);
     if (!w) {
       throw new TaskappError('WORKFLOW_NOT_FOUND', `no workflow with id ${this.args.id}`, {
         fix: 'taskapp workflow list shows the workflows with stored state',

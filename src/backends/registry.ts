@@ -4,30 +4,12 @@
  */
 import { ConfigError } from '../core/errors.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import type { Broker } from './broker.js';
-import type { DataStore } from './data-store.js';
-import type { Orchestrator } from './orchestrator.js';
-import type { StateBackend } from './state-backend.js';
-import type { TriggerStore } from './trigger-store.js';
 import type { WorkflowStore } from './workflow-store.js';
-import { composeHotPath, type HotPath } from './hot-path.js';
+import { composeHotPath } from './hot-path.js';
 import { maskUrl } from './shared/connection-utils.js';
+import type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
 
-/** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
-interface BackendRoles {
-  broker?: Broker;
-  state?: StateBackend;
-  orchestrator?: Orchestrator;
-  triggers?: TriggerStore;
-  data?: DataStore;
-  /** Workflow state; served with the state role. */
-  workflows?: WorkflowStore;
-  /** Fused hot-path steps, used when this backend serves broker, state and orchestrator alike. */
-  hotPath?: HotPath;
-  close(): Promise<void>;
-}
-
-export type BackendFactory = (cfg: ResolvedConfig) => Promise<BackendRoles>;
+export type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
 
 const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
   memory: async () => (await import('./memory/index.js')).createMemoryBackend,
@@ -36,22 +18,6 @@ const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
   rabbitmq: async () => (await import('./rabbitmq/index.js')).createRabbitBackend,
   postgres: async () => (await import('./postgres/index.js')).createPostgresBackend,
 };
-
-export interface Backends {
-  broker: Broker;
-  state: StateBackend;
-  orchestrator: Orchestrator;
-  triggers: TriggerStore;
-  data: DataStore;
-  workflows: WorkflowStore;
-  /** Enqueue and claim-and-start: fused by the backend where it can, else composed from the roles. */
-  hot: HotPath;
-  /** Which backend serves each role. */
-  names: Record<RoleName, string>;
-  close(): Promise<void>;
-}
-
-export type RoleName = 'broker' | 'state' | 'orchestrator' | 'triggers' | 'data';
 
 export function roleBackendNames(cfg: ResolvedConfig['config']): Record<RoleName, string> {
   return {

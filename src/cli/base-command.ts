@@ -5,8 +5,8 @@
  * 1 for runtime); anything else is a bug and prints its stack (exit 1).
  */
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import type { App } from '../core/app.js';
-import { isTaskappError, loadApp, type LoadedApp } from '../config/discovery.js';
+import type { App } from '../app/app.js';
+import { isTaskappError, loadApp, type LoadedApp } from '../app/discovery.js';
 import { styler } from './style.js';
 
 type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<

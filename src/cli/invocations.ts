@@ -2,13 +2,14 @@
  * What `call`, `status` and `list` read and show: an invocation as plain data (arguments and
  * result decoded, error with its stack, history with runner ids), the same for text and --json.
  */
-import { waitingOn, type WaitingOn } from '../orchestration/waiting.js';
-import type { App } from '../core/app.js';
+import { waitingOn, type WaitingOn } from '../runtime/waiting.js';
+import type { App } from '../app/app.js';
 import { TaskappError, UnknownTaskError } from '../core/errors.js';
 import { isFinal, type Status } from '../core/status.js';
 import type { HistoryEntry, InvocationRecord } from '../core/records.js';
 import type { ErrorData } from '../serialization/serializer.js';
 import { toJsonSafe } from './format.js';
+import { runtimeOf } from '../runtime/runtime.js';
 
 export interface InvocationView {
   id: string;
@@ -42,7 +43,7 @@ function decode(app: App, text: string | null): unknown {
     return null;
   }
   try {
-    return app.serializer.deserialize(text);
+    return runtimeOf(app).serializer.deserialize(text);
   } catch {
     return text;
   }
@@ -92,8 +93,11 @@ export function viewOf(app: App, rec: InvocationRecord, history: HistoryEntry[])
 
 export async function loadView(app: App, id: string): Promise<InvocationView> {
   const rec = await app.getRecord(id);
-  const { state } = await app.backends();
-  return { ...viewOf(app, rec, await state.history(id)), waitingOn: await waitingOn(app, rec) };
+  const { state } = await runtimeOf(app).backends();
+  return {
+    ...viewOf(app, rec, await state.history(id)),
+    waitingOn: await waitingOn(runtimeOf(app), rec),
+  };
 }
 
 export interface CallOutcome {

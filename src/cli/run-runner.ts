@@ -4,7 +4,7 @@
  * flight finish for shutdown_grace_seconds, reroute the rest). Second signal: exit at once; the
  * work still held is recovered by the other runners once this one's heartbeat goes stale.
  */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { roleBackendNames } from '../backends/registry.js';
 import type { Runner, RunnerOptions } from '../runners/runner.js';
 

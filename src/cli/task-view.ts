@@ -1,5 +1,5 @@
 /** `taskapp tasks`: each task's effective options (after [task_defaults], code, [tasks.x], env) and sources. */
-import type { App } from '../core/app.js';
+import type { App } from '../app/app.js';
 import { toEnvName } from '../config/env.js';
 import { didYouMean } from '../config/resolve.js';
 import { oneLine, table, toJsonSafe } from './format.js';

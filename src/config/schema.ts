@@ -4,7 +4,7 @@
  * the same fields in camelCase (see toSnakeKeys).
  */
 import { z } from 'zod';
-import { cronProblem, timeZoneProblem } from '../triggers/cron.js';
+import { cronProblem, timeZoneProblem } from './cron.js';
 
 const BACKENDS = ['memory', 'sqlite', 'redis', 'postgres'] as const;
 const BROKERS = [...BACKENDS, 'rabbitmq'] as const;
@@ -407,6 +407,31 @@ export const configSchema = z
 
 export type TaskappConfig = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** `app_id` -> `appId`, as a type (the inverse of camelToSnake). */
+export type SnakeToCamel<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<SnakeToCamel<Tail>>}`
+  : S;
+
+/** A config value with every key camelCased, deeply (arrays and their items as they are). */
+export type CamelKeys<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T as K extends string ? SnakeToCamel<K> : K]: CamelKeys<T[K]> }
+    : T;
+
+/** One task's options under `tasks` in code, camelCased. */
+type CodeTaskOverrides = CamelKeys<z.input<typeof taskOptionsOverrideSchema>>;
+
+/** `tasks` in code: the module globs, or `{ modules, <task name>: options }` (names as written). */
+type CodeTasks =
+  string[] | { modules?: string[]; [taskName: string]: CodeTaskOverrides | string[] | undefined };
+
+/**
+ * Config as written in code (`taskapp({...})`): the schema's fields in camelCase, all optional. No
+ * index signature: a misspelt field fails to compile.
+ */
+export type CodeConfig = Omit<CamelKeys<ConfigInput>, 'tasks'> & { tasks?: CodeTasks };
 
 export function snakeToCamel(s: string): string {
   return s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

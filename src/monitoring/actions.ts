@@ -2,12 +2,12 @@
  * What the dashboard may change (only with `taskapp web --allow-actions`): rerun an invocation
  * (a new call of the same task with the same arguments) and purge finished work.
  */
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { TaskappError, UnknownTaskError } from '../core/errors.js';
-import { purgeInvocations } from '../orchestration/purge.js';
-import { argStore } from '../serialization/arg-store.js';
+import { purgeInvocations } from '../runtime/purge.js';
+import { argStore } from '../runtime/arg-store.js';
 
-export async function rerun(app: App, id: string): Promise<{ id: string; rerunOf: string }> {
+export async function rerun(app: Runtime, id: string): Promise<{ id: string; rerunOf: string }> {
   const rec = await app.getRecord(id);
   const task = app.getTask(rec.taskId);
   if (!task) {
@@ -20,7 +20,7 @@ export async function rerun(app: App, id: string): Promise<{ id: string; rerunOf
 
 /** Deletes final invocations (SUCCESS, FAILED, CONCURRENCY_CONTROLLED_FINAL) last changed more than `olderThanSeconds` ago. */
 export async function purgeFinished(
-  app: App,
+  app: Runtime,
   olderThanSeconds: number,
 ): Promise<{ purged: number }> {
   if (!Number.isFinite(olderThanSeconds) || olderThanSeconds < 0) {

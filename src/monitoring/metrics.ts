@@ -8,14 +8,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { MonitorData } from './snapshot.js';
 
 export class TaskMetrics {
   readonly registry = new Registry();
   private readonly off: () => void;
 
-  constructor(app: App, data = new MonitorData(app)) {
+  constructor(app: Runtime, data = new MonitorData(app)) {
     const r = [this.registry];
     const byTask = (name: string, help: string) =>
       new Counter({ name, help, labelNames: ['task'], registers: r });
@@ -110,7 +110,7 @@ export class TaskMetrics {
 
 /** A bare /metrics endpoint for a runner process (`[monitor] metrics_port`). */
 export async function serveMetrics(
-  app: App,
+  app: Runtime,
   port: number,
   host = '0.0.0.0',
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {

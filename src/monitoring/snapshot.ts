@@ -5,7 +5,7 @@
 import { loadWorkflow, type WorkflowView } from '../workflows/view.js';
 import { workflowIdOf } from '../workflows/identity.js';
 import { CronExpressionParser } from 'cron-parser';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type {
   HistoryEntry,
   InvocationFilter,
@@ -166,7 +166,7 @@ export function parseStatuses(text: string | undefined): Status[] | undefined {
 
 export class MonitorData {
   constructor(
-    readonly app: App,
+    readonly app: Runtime,
     private readonly clock: () => number = Date.now,
   ) {}
 

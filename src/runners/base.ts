@@ -4,13 +4,13 @@
  * work finish up to the grace period, reroute the rest KILLED -> REROUTED). Subclasses decide where
  * an invocation runs (`launch`) and how many may run at once (`capacity`).
  */
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { newRunnerId } from '../core/ids.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { FinishAndClaim } from '../backends/hot-path.js';
 import type { WaitHooks } from '../orchestration/context.js';
-import { RecoveryService, rerouteForRecovery } from '../orchestration/recovery.js';
+import { RecoveryService, rerouteForRecovery } from '../runtime/recovery.js';
 import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
 import { Heartbeat } from './heartbeat.js';
@@ -40,7 +40,7 @@ export abstract class ClaimingRunner implements Runner {
   private releaseProcess?: () => void;
 
   constructor(
-    protected readonly app: App,
+    protected readonly app: Runtime,
     protected readonly opts: RunnerOptions,
     idKind: string,
   ) {

@@ -5,8 +5,9 @@
  */
 import { SerializationError, TaskTimeoutError, UnknownTaskError } from '../core/errors.js';
 import type { InvocationRecord } from '../core/records.js';
-import type { App } from '../core/app.js';
-import type { Task, TaskArgs, TaskContext } from '../core/task.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { RuntimeTask } from '../runtime/runtime.js';
+import type { TaskArgs, TaskContext } from '../runtime/task-context.js';
 import type { Logger } from '../core/logger.js';
 import type { StateBackend } from '../backends/state-backend.js';
 import type { WorkflowStore } from '../backends/workflow-store.js';
@@ -16,7 +17,7 @@ import {
   type WaitHooks,
 } from '../orchestration/context.js';
 import { ErrorRegistry } from '../serialization/errors.js';
-import { argStore } from '../serialization/arg-store.js';
+import { argStore } from '../runtime/arg-store.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
 import { WorkflowContext, type WorkflowApi } from '../workflows/context.js';
 import { installGuard } from '../workflows/guard.js';
@@ -50,7 +51,7 @@ export interface AttemptOptions {
  * await and promise pays for async-hook bookkeeping, per invocation.
  */
 export async function runAttempt(
-  app: App,
+  app: Runtime,
   rec: InvocationRecord,
   runnerId: string,
   hooks?: WaitHooks,
@@ -153,13 +154,17 @@ async function waitForTimedOutBody(body: Promise<unknown>, opts: AttemptOptions)
   }
 }
 
-function callFn(task: Task<TaskArgs, unknown>, args: TaskArgs, ctx: AttemptContext): unknown {
+function callFn(
+  task: RuntimeTask<TaskArgs, unknown>,
+  args: TaskArgs,
+  ctx: AttemptContext,
+): unknown {
   return task.fn(args, ctx);
 }
 
 /** With a timeout: values the task drew from ctx.wf are recorded within the time allowed. */
 async function callTaskAndFlush(
-  task: Task<TaskArgs, unknown>,
+  task: RuntimeTask<TaskArgs, unknown>,
   args: TaskArgs,
   ctx: AttemptContext,
 ): Promise<unknown> {
@@ -170,7 +175,7 @@ async function callTaskAndFlush(
   return value;
 }
 
-function successOutcome(app: App, rec: InvocationRecord, value: unknown): Outcome {
+function successOutcome(app: Runtime, rec: InvocationRecord, value: unknown): Outcome {
   try {
     return { to: 'SUCCESS', result: app.serializer.serialize(value, 'result') };
   } catch (err) {
@@ -201,7 +206,7 @@ class AttemptContext implements TaskContext {
   private workflow?: WorkflowContext;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly rec: InvocationRecord,
     readonly runnerId: string,
     private readonly hooks: WaitHooks | undefined,
@@ -268,7 +273,7 @@ class AttemptContext implements TaskContext {
   }
 }
 
-export function failureOutcome(app: App, rec: InvocationRecord, err: unknown): Outcome {
+export function failureOutcome(app: Runtime, rec: InvocationRecord, err: unknown): Outcome {
   const error = app.errors.serialize(err, app.serializer);
   const task = app.getTask(rec.taskId);
   if (task && shouldRetry(task.options, rec.attempt, err)) {

@@ -1,6 +1,6 @@
 /** Runner kind -> implementation. */
 import { ConfigError } from '../core/errors.js';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { type RUNNERS } from '../config/schema.js';
 import type { Runner, RunnerOptions } from './runner.js';
 import { startThreadRunner } from './thread.js';
@@ -9,7 +9,7 @@ import { startProcessRunner } from './process.js';
 import { startMultiThreadRunner } from './multi-thread.js';
 
 const STARTERS: Partial<
-  Record<(typeof RUNNERS)[number], (app: App, opts: RunnerOptions) => Promise<Runner>>
+  Record<(typeof RUNNERS)[number], (app: Runtime, opts: RunnerOptions) => Promise<Runner>>
 > = {
   thread: startThreadRunner,
   'persistent-process': startPersistentProcessRunner,
@@ -17,7 +17,7 @@ const STARTERS: Partial<
   'multi-thread': startMultiThreadRunner,
 };
 
-export async function startRunner(app: App, opts: RunnerOptions): Promise<Runner> {
+export async function startRunner(app: Runtime, opts: RunnerOptions): Promise<Runner> {
   const kind = opts.runner ?? 'thread';
   const start = STARTERS[kind];
   if (!start) {

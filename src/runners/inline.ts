@@ -1,12 +1,12 @@
 /** Dev mode (`dev_mode_force_sync`): an invocation runs at call(), inline, no runner. */
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { NewInvocation } from '../core/records.js';
 import { runAttempt } from './execute.js';
 import { devFinal } from '../triggers/dev.js';
 
 const DEV_RUNNER = 'dev-mode-inline';
 
-export async function runInline(app: App, inv: NewInvocation): Promise<void> {
+export async function runInline(app: Runtime, inv: NewInvocation): Promise<void> {
   const { state, orchestrator } = await app.backends();
   await state.insert([inv], Date.now());
   for (;;) {

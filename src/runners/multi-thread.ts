@@ -6,11 +6,11 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { ConfigError } from '../core/errors.js';
 import { newRunnerId } from '../core/ids.js';
 import type { Backends } from '../backends/registry.js';
-import { HELD_STATUSES, RecoveryService, rerouteForRecovery } from '../orchestration/recovery.js';
+import { HELD_STATUSES, RecoveryService, rerouteForRecovery } from '../runtime/recovery.js';
 import { Heartbeat } from './heartbeat.js';
 import { holdProcessOpen } from './keep-alive.js';
 import { forkGuest, requireAppModule } from './remote/spawn.js';
@@ -44,7 +44,7 @@ class MultiThreadRunner implements Runner {
   private releaseProcess?: () => void;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly opts: RunnerOptions = {},
   ) {
     this.appModule = requireAppModule('multi-thread', opts.appModule);
@@ -253,7 +253,7 @@ class MultiThreadRunner implements Runner {
 }
 
 export async function startMultiThreadRunner(
-  app: App,
+  app: Runtime,
   opts: RunnerOptions,
 ): Promise<MultiThreadRunner> {
   return new MultiThreadRunner(app, opts).start();

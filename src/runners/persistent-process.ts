@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { dispose, type GuestHandle, type RunEnd } from './remote/host.js';
@@ -36,7 +36,7 @@ export class PersistentProcessRunner extends ClaimingRunner {
   /** Children started so far, respawns included (monitoring, tests). */
   spawned = 0;
 
-  constructor(app: App, opts: RunnerOptions = {}) {
+  constructor(app: Runtime, opts: RunnerOptions = {}) {
     super(app, opts, 'persistent-process');
     this.appModule = requireAppModule('persistent-process', opts.appModule);
     const n = opts.processes ?? app.config.runner.processes ?? availableParallelism();
@@ -191,7 +191,7 @@ export class PersistentProcessRunner extends ClaimingRunner {
 }
 
 export async function startPersistentProcessRunner(
-  app: App,
+  app: Runtime,
   opts: RunnerOptions,
 ): Promise<PersistentProcessRunner> {
   return new PersistentProcessRunner(app, opts).start();

@@ -4,7 +4,7 @@
  * is killed.
  */
 import { availableParallelism } from 'node:os';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { failureOutcome } from './execute.js';
@@ -20,7 +20,7 @@ class ProcessRunner extends ClaimingRunner {
   private readonly live = new Set<GuestHandle>();
   private aborting = false;
 
-  constructor(app: App, opts: RunnerOptions = {}) {
+  constructor(app: Runtime, opts: RunnerOptions = {}) {
     super(app, opts, 'process');
     this.appModule = requireAppModule('process', opts.appModule);
     this.slots = new Slots(opts.processes ?? app.config.runner.processes ?? availableParallelism());
@@ -71,6 +71,9 @@ class ProcessRunner extends ClaimingRunner {
   }
 }
 
-export async function startProcessRunner(app: App, opts: RunnerOptions): Promise<ProcessRunner> {
+export async function startProcessRunner(
+  app: Runtime,
+  opts: RunnerOptions,
+): Promise<ProcessRunner> {
   return new ProcessRunner(app, opts).start();
 }

@@ -7,7 +7,7 @@
  * A timed-out task on the main thread gets its signal aborted, but if it ignores it, it runs on:
  * it keeps its slot until it ends, its retry waits for it, and a warning names it.
  */
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { runAttempt } from './execute.js';
@@ -21,7 +21,7 @@ class ThreadRunner extends ClaimingRunner {
   private readonly slots: Slots;
   private workers?: WorkerPool;
 
-  constructor(app: App, opts: RunnerOptions = {}) {
+  constructor(app: Runtime, opts: RunnerOptions = {}) {
     super(app, opts, 'thread');
     this.slots = new Slots(opts.concurrency ?? app.config.runner.concurrency);
   }
@@ -119,6 +119,6 @@ class ThreadRunner extends ClaimingRunner {
   }
 }
 
-export async function startThreadRunner(app: App, opts: RunnerOptions): Promise<ThreadRunner> {
+export async function startThreadRunner(app: Runtime, opts: RunnerOptions): Promise<ThreadRunner> {
   return new ThreadRunner(app, opts).start();
 }

@@ -7,7 +7,7 @@
  * held are rerun.
  */
 import { availableParallelism } from 'node:os';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { WaitHooks } from '../orchestration/context.js';
@@ -23,7 +23,7 @@ export class WorkerPool {
   private loadable?: Promise<ReadonlySet<string>>;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly b: Backends,
     private readonly runnerId: string,
     private readonly appModule: string | string[] | undefined,

@@ -3,7 +3,7 @@
  * functions of the app: the oclif commands only parse flags and render.
  */
 import { randomUUID } from 'node:crypto';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { TaskappError, UnknownTriggerError } from '../core/errors.js';
 import { collectTriggers, cronParts, resolveTriggerName, type TriggerDef } from './definitions.js';
 import { fireTrigger } from './fire.js';
@@ -22,7 +22,7 @@ export interface TriggerInfo {
   nextFires: number[];
 }
 
-function pick(app: App, name: string): TriggerDef[] {
+function pick(app: Runtime, name: string): TriggerDef[] {
   const defs = collectTriggers(app);
   const hit = resolveTriggerName(defs, name);
   if (!hit.length) {
@@ -35,7 +35,7 @@ function pick(app: App, name: string): TriggerDef[] {
 }
 
 export async function listTriggers(
-  app: App,
+  app: Runtime,
   opts: { now?: number; count?: number } = {},
 ): Promise<TriggerInfo[]> {
   const now = opts.now ?? Date.now();
@@ -68,7 +68,11 @@ export async function listTriggers(
 }
 
 /** Pauses or resumes the trigger `name` (a trigger id, or a task id: all its triggers). Returns the ids. */
-export async function setTriggerPaused(app: App, name: string, paused: boolean): Promise<string[]> {
+export async function setTriggerPaused(
+  app: Runtime,
+  name: string,
+  paused: boolean,
+): Promise<string[]> {
   const defs = pick(app, name);
   const { triggers } = await app.backends();
   for (const d of defs) {
@@ -79,7 +83,7 @@ export async function setTriggerPaused(app: App, name: string, paused: boolean):
 
 /** Fires trigger `name` now, once (paused or not). A task id works when the task has one trigger. */
 export async function fireTriggerNow(
-  app: App,
+  app: Runtime,
   name: string,
 ): Promise<{ triggerId: string; invocationId: string }> {
   const defs = pick(app, name);
@@ -121,7 +125,11 @@ export async function fireTriggerNow(
 }
 
 /** `taskapp emit CODE --payload JSON`. */
-export async function emitFromText(app: App, code: string, payloadJson = '{}'): Promise<string> {
+export async function emitFromText(
+  app: Runtime,
+  code: string,
+  payloadJson = '{}',
+): Promise<string> {
   let payload: unknown;
   try {
     payload = JSON.parse(payloadJson);

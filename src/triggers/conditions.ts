@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { FINAL_STATUSES, type Status } from '../core/status.js';
-import { CronSchedule } from './cron.js';
+import { CronSchedule } from '../config/cron.js';
 import { args as argProviders } from './args.js';
 import type { ArgsProvider, TriggerArgs, TriggerLike } from './types.js';
 

@@ -2,9 +2,9 @@
  * The app's triggers, with stable ids every runner computes alike: `<task>:<n>` for the n-th
  * trigger in code (from 0), `<task>:cron` for the `cron`/`timezone` task options (code or config).
  */
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { ConfigError } from '../core/errors.js';
-import { CronSchedule } from './cron.js';
+import { CronSchedule } from '../config/cron.js';
 import { Trigger, type Condition, type LeafCondition } from './conditions.js';
 
 export interface TriggerDef {
@@ -26,7 +26,7 @@ export function leavesOf(c: Condition): LeafCondition[] {
   return c.kind === 'all' || c.kind === 'any' ? c.parts : [c];
 }
 
-export function collectTriggers(app: App): TriggerDef[] {
+export function collectTriggers(app: Runtime): TriggerDef[] {
   const defs: TriggerDef[] = [];
   for (const taskId of app.taskIds()) {
     const task = app.getTask(taskId)!;

@@ -3,13 +3,13 @@
  * event triggers fire inline instead, before call() / emit() return, so tests of task logic see
  * them; cron schedules do not run.
  */
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import { TriggerScheduler } from './scheduler.js';
 
-const schedulers = new WeakMap<App, Promise<TriggerScheduler | null>>();
+const schedulers = new WeakMap<Runtime, Promise<TriggerScheduler | null>>();
 
-function devScheduler(app: App): Promise<TriggerScheduler | null> {
+function devScheduler(app: Runtime): Promise<TriggerScheduler | null> {
   let s = schedulers.get(app);
   if (!s) {
     s = app.backends().then((b) => {
@@ -21,10 +21,10 @@ function devScheduler(app: App): Promise<TriggerScheduler | null> {
   return s;
 }
 
-export async function devFinal(app: App, recs: InvocationRecord[]): Promise<void> {
+export async function devFinal(app: Runtime, recs: InvocationRecord[]): Promise<void> {
   await (await devScheduler(app))?.handleFinal(recs);
 }
 
-export async function devEvents(app: App): Promise<void> {
+export async function devEvents(app: Runtime): Promise<void> {
   await (await devScheduler(app))?.processEvents();
 }

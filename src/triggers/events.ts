@@ -1,12 +1,13 @@
 /** app.emit(): stores an event for event triggers; every runner scans the stored events. */
 import { randomUUID } from 'node:crypto';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { TaskappError } from '../core/errors.js';
 
-/** Internal events: a part of an on.all() condition happened (a source invocation finished). */
-export const PART_EVENT = 'taskapp.trigger.part';
-
-export async function emitEvent(app: App, code: string, payload: unknown = {}): Promise<string> {
+export async function emitEvent(
+  app: Runtime,
+  code: string,
+  payload: unknown = {},
+): Promise<string> {
   if (typeof code !== 'string' || !code.trim()) {
     throw new TaskappError(
       'INVALID_EVENT',

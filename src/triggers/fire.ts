@@ -4,7 +4,7 @@
  * repair after a crash, a late peer) can never create a second invocation.
  */
 import { createHash } from 'node:crypto';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { Backends } from '../backends/registry.js';
 import { defaultArgs } from './args.js';
 import type { TriggerDef } from './definitions.js';
@@ -23,7 +23,7 @@ export const cronRunId = (triggerId: string, slot: number): string => `${trigger
  * when another runner already fired this run.
  */
 export async function fireTrigger(
-  app: App,
+  app: Runtime,
   b: Backends,
   def: TriggerDef,
   ctx: TriggerContext,

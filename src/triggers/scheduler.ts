@@ -5,7 +5,7 @@
  * result and exception triggers fire from `app.onFinal`, called by the runner that recorded the
  * final status. Every fire has a deterministic run id, so N runners fire it once.
  */
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { StoredEvent } from '../backends/trigger-store.js';
@@ -18,9 +18,11 @@ import {
 } from './definitions.js';
 import type { LeafCondition } from './conditions.js';
 import { cronRunId, fireTrigger, invocationIdFor } from './fire.js';
-import { PART_EVENT } from './events.js';
 import { errorMatches, matchesPredicateOrValue } from './match.js';
 import type { SourceInvocation, TriggerContext, TriggerEventInfo } from './types.js';
+
+/** Internal events: a part of an on.all() condition happened (a source invocation finished). */
+export const PART_EVENT = 'taskapp.trigger.part';
 
 /** Stored under the last-fire key space: events before this were scanned by some runner. */
 const EVENTS_CURSOR_KEY = 'taskapp:events-cursor';
@@ -68,7 +70,7 @@ export class TriggerScheduler {
   private lastPurge = 0;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly b: Backends,
     opts: SchedulerOptions = {},
   ) {
@@ -596,7 +598,7 @@ export class TriggerScheduler {
 
 /** Started by runners; null when the app declares no triggers. */
 export async function startTriggerLoop(
-  app: App,
+  app: Runtime,
   b: Backends,
   opts: SchedulerOptions = {},
 ): Promise<TriggerScheduler | null> {

@@ -41,6 +41,4 @@ export type TriggerArgs = Record<string, unknown>;
 export type ArgsProvider = (ctx: TriggerContext) => TriggerArgs | Promise<TriggerArgs>;
 
 /** Anything `on.*` returns; what the `triggers` task option takes. */
-export interface TriggerLike {
-  readonly condition: { readonly kind: string };
-}
+export type { TriggerLike } from '../runtime/task-options.js';

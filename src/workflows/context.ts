@@ -9,10 +9,10 @@
  * value is never used by a child or a result without being recorded first.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { newInvocationId } from '../core/ids.js';
 import type { InvocationRecord } from '../core/records.js';
-import type { Task, TaskArgs } from '../core/task.js';
+import type { StepTask, TaskArgs, WorkflowApi } from '../runtime/task-context.js';
 import type { StateBackend } from '../backends/state-backend.js';
 import type { WorkflowStore } from '../backends/workflow-store.js';
 import type { WaitHooks } from '../orchestration/context.js';
@@ -21,30 +21,7 @@ import { DeterminismError } from '../core/errors.js';
 import { original } from './guard.js';
 import { META_KEY, workflowIdOf, type WorkflowMeta } from './identity.js';
 
-export interface WorkflowApi {
-  /** The workflow id (the invocation id of the task that started it). */
-  readonly id: string;
-  /** A number in [0, 1), the same on every run of this invocation. */
-  random(): number;
-  /** A random UUID, the same on every run of this invocation. */
-  uuid(): string;
-  /** Epoch milliseconds, recorded on the first run. */
-  now(): number;
-  /** Runs a child task once: a re-run gets the recorded child's result (waiting if unfinished). */
-  executeTask<A extends TaskArgs, R>(task: Task<A, R>, args: A): Promise<R>;
-  setData(key: string, value: unknown): Promise<void>;
-  getData<T = unknown>(key: string): Promise<T | undefined>;
-  /** A durable sleep: a re-run after a restart waits only for what is left. */
-  sleep(ms: number): Promise<void>;
-  /**
-   * Waits for an event emitted with app.emit(code, payload) at or after the first run reached
-   * this step; `filter` matches the payload (an object pattern, or a predicate). Returns the payload.
-   */
-  waitForEvent<T = unknown>(
-    code: string,
-    filter?: Record<string, unknown> | ((payload: T) => boolean),
-  ): Promise<T>;
-}
+export type { WorkflowApi } from '../runtime/task-context.js';
 
 /** Stored value kinds, checked on replay: a step that changed kind means the code changed. */
 type Kind = 'r' | 'u' | 'n' | 'c' | 'w' | 'e';
@@ -67,7 +44,7 @@ export class WorkflowContext implements WorkflowApi {
   private metaWritten = false;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly rec: InvocationRecord,
     private readonly state: StateBackend,
     private readonly store: WorkflowStore,
@@ -101,7 +78,7 @@ export class WorkflowContext implements WorkflowApi {
     return Number(this.syncStep('n', () => String(original.now())));
   }
 
-  async executeTask<A extends TaskArgs, R>(task: Task<A, R>, args: A): Promise<R> {
+  async executeTask<A extends TaskArgs, R>(task: StepTask<A, R>, args: A): Promise<R> {
     await this.flush();
     const key = this.nextKey();
     let childId = await this.durable(key, 'c', () => newInvocationId());

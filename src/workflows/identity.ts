@@ -3,7 +3,7 @@
  * (stored as workflowId null), its type the task's name. A call inside one joins it. A task with
  * `force_new_workflow` called inside one starts a child workflow, linked here to its parent.
  */
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { RunningContext } from '../orchestration/context.js';
 
@@ -22,7 +22,7 @@ export function workflowIdOf(rec: Pick<InvocationRecord, 'id' | 'workflowId'>): 
 }
 
 export async function recordChildWorkflows(
-  app: App,
+  app: Runtime,
   taskId: string,
   parent: RunningContext,
   ids: string[],

@@ -1,5 +1,5 @@
 /** What `taskapp workflow list|show` print: a workflow, its steps (child invocations) and data. */
-import type { App } from '../core/app.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { META_KEY, type WorkflowMeta } from './identity.js';
 
 interface WorkflowStepView {
@@ -21,7 +21,7 @@ export interface WorkflowView {
   recordedValues: number;
 }
 
-export async function loadWorkflow(app: App, id: string): Promise<WorkflowView | null> {
+export async function loadWorkflow(app: Runtime, id: string): Promise<WorkflowView | null> {
   const { state, workflows } = await app.backends();
   const all = await workflows.wfList(id);
   const root = await state.get(id);
@@ -64,7 +64,7 @@ function stepOrder(step: string): number {
   return Number(step.split(':').pop());
 }
 
-export async function listWorkflows(app: App, limit: number): Promise<WorkflowView[]> {
+export async function listWorkflows(app: Runtime, limit: number): Promise<WorkflowView[]> {
   const { workflows } = await app.backends();
   const out: WorkflowView[] = [];
   for (const id of await workflows.wfIds(limit)) {

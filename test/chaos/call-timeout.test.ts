@@ -9,6 +9,7 @@ import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../helpers/postgres.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { reachable } from '../helpers/services.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const prefix = testPrefix('call-timeout');
 const scope = pgScope('calltimeout');
@@ -78,7 +79,7 @@ describe('call() while the server is unreachable', () => {
       });
       try {
         const add = app.task('add', async ({ x, y }: { x: number; y: number }) => x + y);
-        await app.backends(); // opened (and migrated) while the server answers
+        await runtimeOf(app).backends(); // opened (and migrated) while the server answers
         const first = await add.call({ x: 1, y: 2 });
         expect(await first.status()).toBe('REGISTERED');
         proxy.freeze();

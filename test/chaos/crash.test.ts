@@ -16,6 +16,7 @@ import {
 } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CHAOS_BACKENDS } from './backends.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 for (const backend of CHAOS_BACKENDS) {
   await backend.describe(`chaos: kill -9 on persistent-process (${backend.name})`, () => {
@@ -48,7 +49,7 @@ for (const backend of CHAOS_BACKENDS) {
     const args = Array.from({ length: 200 }, (_, i) => ({ i, ms: 50 + ((i * 37) % 151) }));
 
     async function countStatus(status: string): Promise<number> {
-      return (await (await app.backends()).state.countByStatus())[status] ?? 0;
+      return (await (await runtimeOf(app).backends()).state.countByStatus())[status] ?? 0;
     }
 
     /**
@@ -62,7 +63,7 @@ for (const backend of CHAOS_BACKENDS) {
       ids: string[],
       recovered: number,
     ): Promise<void> {
-      const { state } = await app.backends();
+      const { state } = await runtimeOf(app).backends();
       let duplicates = 0;
       for (const [k, id] of ids.entries()) {
         const runs = lines.get(args[k]!.i) ?? 0;
@@ -123,7 +124,7 @@ for (const backend of CHAOS_BACKENDS) {
       const { recovered } = await recoveryCounts(app, group.ids);
       expect(recovered).toBeGreaterThanOrEqual(running);
       await expectNoSilentDuplicates(lines, group.ids, recovered);
-      const { state } = await app.backends();
+      const { state } = await runtimeOf(app).backends();
       expect((await state.runners()).map((x) => x.id)).not.toContain(first.runnerId);
     });
   });

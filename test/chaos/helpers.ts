@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../../src/index.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 export const FIXTURE_APP = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
 const STARTER = fileURLToPath(new URL('./fixtures/start-runner.ts', import.meta.url));
@@ -106,7 +107,7 @@ export async function recoveryCounts(
   app: App,
   ids: string[],
 ): Promise<{ recovered: number; killed: number; running: number }> {
-  const { state } = await app.backends();
+  const { state } = await runtimeOf(app).backends();
   let recovered = 0;
   let killed = 0;
   let running = 0;

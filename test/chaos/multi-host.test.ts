@@ -11,6 +11,7 @@ import { app, mark } from './fixtures/app.js';
 import { chaosEnv, startRunnerProcess, type RunnerProc } from './helpers.js';
 import { SHARED_BACKENDS } from './backends.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const N = 5000;
 /** Two thread runners and a persistent-process runner (2 children fed over IPC, 2 slots each). */
@@ -91,7 +92,7 @@ for (const backend of SHARED_BACKENDS) {
         expect(await p.exited).toEqual({ code: 0, signal: null });
       }
 
-      const { state } = await app.backends();
+      const { state } = await runtimeOf(app).backends();
       expect(await state.countByStatus()).toEqual({ SUCCESS: N });
 
       const { perInvocation, ranOn } = executions(out);

@@ -10,6 +10,7 @@ import { taskapp } from '../../src/index.js';
 import { describeWithService } from '../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../helpers/postgres.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const scope = pgScope('fault');
 const appName = `taskapp_fault_${process.pid}`;
@@ -40,7 +41,7 @@ await describeWithService(
         await app.startRunner({ runner: 'thread', concurrency: 50 });
         const N = 2000;
         const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
-        const { state } = await app.backends();
+        const { state } = await runtimeOf(app).backends();
         const kill = async () =>
           (
             await admin.query(
@@ -61,7 +62,7 @@ await describeWithService(
         expect(await state.countByStatus()).toEqual({ SUCCESS: N });
         const recs = await state.getMany(group.ids);
         expect(recs.filter((r) => r.attempt !== 1)).toEqual([]);
-        expect(await (await app.backends()).broker.count()).toBe(0);
+        expect(await (await runtimeOf(app).backends()).broker.count()).toBe(0);
       } finally {
         await app.close();
         await admin.end();
@@ -89,7 +90,7 @@ await describeWithService(
         await app.startRunner({ runner: 'thread', concurrency: 20 });
         const N = 1000;
         const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 2 })));
-        const { state } = await app.backends();
+        const { state } = await runtimeOf(app).backends();
         while (((await state.countByStatus()).SUCCESS ?? 0) < 200) {
           await new Promise((r) => setTimeout(r, 5));
         }
@@ -102,7 +103,7 @@ await describeWithService(
         expect(await state.countByStatus()).toEqual({ SUCCESS: N });
       } catch (e) {
         // What was left behind, to tell a lost claim from a lost transition.
-        const { state } = await app.backends();
+        const { state } = await runtimeOf(app).backends();
         const stuck = (await state.list({})).filter((r) => r.status !== 'SUCCESS');
         console.error(
           'left behind',

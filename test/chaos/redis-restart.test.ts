@@ -12,6 +12,7 @@ import { countingAddApps } from '../helpers/counting-apps.js';
 import { reachable } from '../helpers/services.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from './helpers.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const N = 2000;
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
@@ -79,7 +80,7 @@ if (hasRedisServer) {
       const port = await freePort();
       server = await startRedis(port, tmp.dir);
       const cfg = {
-        backend: 'redis',
+        backend: 'redis' as const,
         redis: { url: `redis://127.0.0.1:${port}` },
         configFile: false as const,
         loggingLevel: 'error' as const,
@@ -88,7 +89,7 @@ if (hasRedisServer) {
       try {
         const runner = await worker.startRunner({ concurrency: 20 });
         const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
-        const { state } = await producer.backends();
+        const { state } = await runtimeOf(producer).backends();
         await until(async () => ((await state.countByStatus()).SUCCESS ?? 0) >= N / 5);
         const before = (await state.countByStatus()).SUCCESS ?? 0;
 

@@ -10,6 +10,7 @@ import { app, hang, work } from './fixtures/app.js';
 import { chaosEnv, startRunnerProcess, until, type RunnerProc } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sqlite } from './backends.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 describe('chaos: a persistent-process runner outlives its only child (sqlite)', () => {
   let runner: RunnerProc | undefined;
@@ -45,7 +46,8 @@ describe('chaos: a persistent-process runner outlives its only child (sqlite)', 
     }, 60_000);
   }
 
-  const successes = async () => (await (await app.backends()).state.countByStatus()).SUCCESS ?? 0;
+  const successes = async () =>
+    (await (await runtimeOf(app).backends()).state.countByStatus()).SUCCESS ?? 0;
 
   it('its child is killed three times in a row, once running work and then while starting: the runner lives and finishes all work', async () => {
     const { runner: r } = await start();

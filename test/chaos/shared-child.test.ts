@@ -13,6 +13,7 @@ import { app, exits, hang, meet, stall, waitsTooLong, work } from './fixtures/ap
 import { alive, chaosEnv, FIXTURE_APP, linesPerTask, until } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sqlite } from './backends.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 describe('chaos: several invocations in one persistent-process child (sqlite)', () => {
   let runner: PersistentProcessRunner | undefined;
@@ -101,7 +102,7 @@ describe('chaos: several invocations in one persistent-process child (sqlite)', 
     await expect(parent.result({ timeoutMs: 30_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
     expect((await statuses(parent)).at(-1)).toBe('FAILED');
     // The awaited invocation finishes in the same child, well after the child would have been killed.
-    const { state } = await app.backends();
+    const { state } = await runtimeOf(app).backends();
     await until(async () => (await state.countByStatus()).SUCCESS === 1);
     expect(linesPerTask(out).get(7)).toBe(1);
     expect(r.spawned).toBe(1);

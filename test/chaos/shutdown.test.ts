@@ -12,6 +12,7 @@ import {
 } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CHAOS_BACKENDS } from './backends.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 for (const backend of CHAOS_BACKENDS) {
   await backend.describe(`chaos: SIGTERM during load (${backend.name})`, () => {
@@ -46,7 +47,7 @@ for (const backend of CHAOS_BACKENDS) {
         const group = await work.parallelize(args);
         const first = await startRunnerProcess(kind, 2, env);
         procs.push(first);
-        const { state } = await app.backends();
+        const { state } = await runtimeOf(app).backends();
         await until(async () => ((await state.countByStatus()).SUCCESS ?? 0) >= 4);
         first.proc.kill('SIGTERM');
         expect(await first.exited).toEqual({ code: 0, signal: null });

@@ -10,6 +10,7 @@ import { app, bounce } from './fixtures/app.js';
 import { chaosEnv, linesPerTask, startRunnerProcess, until, type RunnerProc } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CHAOS_BACKENDS } from './backends.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const KILLS = 4;
 const FAILS = 4;
@@ -45,7 +46,7 @@ for (const backend of CHAOS_BACKENDS) {
           TASKAPP__RUNNER__STRANDED_AFTER_SECONDS: '3600',
         });
         app.configure({ env: { ...process.env, ...env } });
-        const { state } = await app.backends();
+        const { state } = await runtimeOf(app).backends();
         const args = Array.from({ length: 150 }, (_, i) => ({ i, fails: FAILS }));
         const group = await bounce.parallelize(args);
         const attempts = () =>
@@ -65,7 +66,7 @@ for (const backend of CHAOS_BACKENDS) {
         // recovery reroutes. What is left waiting then had no queue entry.
         await until(async () => {
           const c = await state.countByStatus();
-          const { broker } = await app.backends();
+          const { broker } = await runtimeOf(app).backends();
           const busy = (c.RUNNING ?? 0) + (c.PENDING ?? 0) + (c.PAUSED ?? 0) + (c.RESUMED ?? 0);
           return (c.SUCCESS ?? 0) === args.length || (busy === 0 && (await broker.count()) === 0);
         }, 60_000);

@@ -2,7 +2,7 @@
  * What a backend's compliance file gives the suites: config for fresh, isolated storage.
  * Each backend's file is one line: `complianceSuite(harness)`.
  */
-import type { TaskappOptions } from '../../src/core/app.js';
+import type { TaskappOptions } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createBackends, type Backends } from '../../src/backends/registry.js';
 

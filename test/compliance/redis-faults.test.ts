@@ -8,6 +8,7 @@ import { afterAll, expect, it } from 'vitest';
 import { countingAddApps } from '../helpers/counting-apps.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { describeWithService } from '../helpers/services.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const prefix = testPrefix('faults');
 const N = 2000;
@@ -38,10 +39,10 @@ await describeWithService(
 
     it(`runs ${N} tasks to SUCCESS while its connections are killed`, async () => {
       const cfg = {
-        backend: 'redis',
+        backend: 'redis' as const,
         redis: { url: REDIS_URL, prefix },
         configFile: false as const,
-        loggingLevel: 'error',
+        loggingLevel: 'error' as const,
       };
       const { producer, worker, add, counter } = countingAddApps(cfg);
       const admin = new Redis(REDIS_URL);
@@ -71,7 +72,7 @@ await describeWithService(
         expect(rounds).toBeGreaterThanOrEqual(2);
         expect(killed).toBeGreaterThan(rounds);
         expect(results).toEqual(Array.from({ length: N }, (_, i) => i + 1));
-        const { state } = await producer.backends();
+        const { state } = await runtimeOf(producer).backends();
         expect(await state.countByStatus()).toEqual({ SUCCESS: N });
         const recs = await state.getMany(group.ids);
         expect(new Set(recs.map((r) => r.id)).size).toBe(N);

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { taskapp, type App } from '../../src/index.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 export interface SeededApp {
   app: App;
@@ -19,7 +20,7 @@ export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> 
     sqlite: { path: dbPath },
     configFile: false,
     monitor: { keepLogs: true },
-    logging_level: 'warn',
+    loggingLevel: 'warn',
     runner: { heartbeatIntervalSeconds: 0.2 },
     ...extra,
   });
@@ -70,7 +71,7 @@ export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> 
  * child before the parent starts waiting would otherwise leave no PAUSED/RESUMED in sum's history.
  */
 async function parentWaiting(app: App, id: string): Promise<void> {
-  const { state } = await app.backends();
+  const { state } = await runtimeOf(app).backends();
   const parentId = (await state.get(id))?.parentId;
   if (!parentId) {
     return;
@@ -96,7 +97,7 @@ export async function seedMonitorApp(
   await Promise.all(
     [...adds, boom, sum].map((i) => i.result({ timeoutMs: 30_000 }).catch(() => undefined)),
   );
-  const { state } = await app.backends();
+  const { state } = await runtimeOf(app).backends();
   for (let i = 0; i < 300 && (await state.get(flaky.id))?.status !== 'RETRY'; i++) {
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -115,7 +116,7 @@ export async function seedMonitorApp(
  * screenshots. Returns how many invocations it added.
  */
 export async function seedPastHour(app: App, perMinute = 6): Promise<number> {
-  const { state, orchestrator } = await app.backends();
+  const { state, orchestrator } = await runtimeOf(app).backends();
   const runners = ['thread@worker-1:4242:a1b2c3d4', 'thread@worker-2:4343:e5f6a7b8'];
   const now = Date.now();
   let n = 0;
@@ -134,7 +135,7 @@ export async function seedPastHour(app: App, perMinute = 6): Promise<number> {
           {
             id,
             taskId: task,
-            args: app.serializer.serialize(args),
+            args: runtimeOf(app).serializer.serialize(args),
             priority: 5,
             parentId: null,
             workflowId: null,
@@ -151,9 +152,17 @@ export async function seedPastHour(app: App, perMinute = 6): Promise<number> {
               id,
               to: 'FAILED',
               runnerId: runner,
-              error: app.errors.serialize(new RangeError(`boom: row ${i}`), app.serializer),
+              error: runtimeOf(app).errors.serialize(
+                new RangeError(`boom: row ${i}`),
+                runtimeOf(app).serializer,
+              ),
             }
-          : { id, to: 'SUCCESS', runnerId: runner, result: app.serializer.serialize(i + m) },
+          : {
+              id,
+              to: 'SUCCESS',
+              runnerId: runner,
+              result: runtimeOf(app).serializer.serialize(i + m),
+            },
         end,
       );
       n++;

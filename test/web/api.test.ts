@@ -5,6 +5,7 @@ import { createWebApp, startWebServer } from '../../src/monitoring/web/server.js
 import { serveMetrics } from '../../src/monitoring/metrics.js';
 import { seedMonitorApp, type SeededApp } from '../helpers/monitor-app.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const tmp = tempDir('taskapp-web-api-');
 let s: SeededApp;
@@ -37,7 +38,7 @@ const post = (
 describe('read-only dashboard', () => {
   let web: ReturnType<typeof createWebApp>;
   beforeAll(() => {
-    web = createWebApp(s.app);
+    web = createWebApp(runtimeOf(s.app));
   });
   afterAll(() => web.close());
 
@@ -141,7 +142,7 @@ describe('read-only dashboard', () => {
     expect(boom).toContain('RangeError: boom: bad input');
     expect(boom).toContain('disabled title="start taskapp web with --allow-actions"');
     expect(boom).not.toContain('taskapp-token');
-    const { state } = await s.app.backends();
+    const { state } = await runtimeOf(s.app).backends();
     await state.insert(
       [
         {
@@ -163,7 +164,7 @@ describe('read-only dashboard', () => {
     ).text();
     expect(detail).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(detail).not.toContain('<img src=x');
-    await s.app
+    await runtimeOf(s.app)
       .backends()
       .then((b) =>
         b.orchestrator.transition(
@@ -191,7 +192,7 @@ describe('read-only dashboard', () => {
   });
 
   it('refuses a non-loopback Host when bound to loopback (DNS rebinding)', async () => {
-    const guarded = createWebApp(s.app, { loopbackOnly: true });
+    const guarded = createWebApp(runtimeOf(s.app), { loopbackOnly: true });
     expect((await get(guarded, '/api/overview', { host: 'evil.example:8000' })).status).toBe(421);
     expect((await get(guarded, '/api/overview', { host: 'localhost:8000' })).status).toBe(200);
     guarded.close();
@@ -201,7 +202,7 @@ describe('read-only dashboard', () => {
 describe('dashboard with --allow-actions', () => {
   let web: ReturnType<typeof createWebApp>;
   beforeAll(() => {
-    web = createWebApp(s.app, { allowActions: true, token: TOKEN });
+    web = createWebApp(runtimeOf(s.app), { allowActions: true, token: TOKEN });
   });
   afterAll(() => web.close());
 
@@ -231,7 +232,7 @@ describe('dashboard with --allow-actions', () => {
     expect(rerunOf).toBe(s.ids.boom);
     const rec = await s.app.getRecord(id);
     expect(rec).toMatchObject({ taskId: 'boom', status: 'REGISTERED' });
-    expect(s.app.serializer.deserialize(rec.args)).toEqual({ why: 'bad input' });
+    expect(runtimeOf(s.app).serializer.deserialize(rec.args)).toEqual({ why: 'bad input' });
     const text = await (await get(web, '/metrics')).text();
     expect(text).toContain('taskapp_tasks_submitted_total{task="boom"} 1');
   });
@@ -255,7 +256,7 @@ describe('dashboard off loopback', () => {
   const SECRET = 'a-real-secret-of-32-characters!!';
 
   it('refuses --allow-actions without a real secret token, with a clear error', async () => {
-    const none = await startWebServer(s.app, {
+    const none = await startWebServer(runtimeOf(s.app), {
       host: '0.0.0.0',
       port: 0,
       allowActions: true,
@@ -265,7 +266,7 @@ describe('dashboard off loopback', () => {
       /--allow-actions on 0\.0\.0\.0 \(not loopback\) needs a secret token of at least 16 characters/,
     );
     expect((none as { fix: string }).fix).toContain('TASKAPP_WEB_TOKEN');
-    const short = await startWebServer(s.app, {
+    const short = await startWebServer(runtimeOf(s.app), {
       host: '0.0.0.0',
       port: 0,
       allowActions: true,
@@ -273,12 +274,12 @@ describe('dashboard off loopback', () => {
     }).catch((e: unknown) => e);
     expect((short as Error).message).toContain('(the one given has 3)');
     // Read-only off loopback needs no token.
-    const ro = await startWebServer(s.app, { host: '0.0.0.0', port: 0 });
+    const ro = await startWebServer(runtimeOf(s.app), { host: '0.0.0.0', port: 0 });
     await ro.close();
   });
 
   it('with a secret: pages do not carry it, actions need it', async () => {
-    const server = await startWebServer(s.app, {
+    const server = await startWebServer(runtimeOf(s.app), {
       host: '0.0.0.0',
       port: 0,
       allowActions: true,
@@ -317,7 +318,7 @@ describe('dashboard off loopback', () => {
 
 describe('runner metrics endpoint', () => {
   it('counts what a runner in this process started and finished, by task', async () => {
-    const m = await serveMetrics(s.app, 0, '127.0.0.1');
+    const m = await serveMetrics(runtimeOf(s.app), 0, '127.0.0.1');
     try {
       const runner = await s.app.startRunner({ runner: 'thread', concurrency: 2 });
       await s.app.getTask('add')!.run({ x: 5, y: 5 }, { timeoutMs: 30_000 });

@@ -10,6 +10,7 @@ import { MonitorData } from '../../src/monitoring/snapshot.js';
 import { CHAOS_BACKENDS } from '../chaos/backends.js';
 import { seedMonitorApp, type SeededApp } from '../helpers/monitor-app.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 for (const backend of CHAOS_BACKENDS) {
   await backend.describe(`monitoring on ${backend.name}`, () => {
@@ -26,7 +27,7 @@ for (const backend of CHAOS_BACKENDS) {
     });
 
     it('the web API shows counts, an invocation with its history, parent and children', async () => {
-      const web = createWebApp(s.app);
+      const web = createWebApp(runtimeOf(s.app));
       try {
         const get = async (path: string) =>
           (await web.hono.request(`http://127.0.0.1:8000${path}`)).json();
@@ -52,7 +53,7 @@ for (const backend of CHAOS_BACKENDS) {
 
     it('the terminal view snapshot shows the same counts', async () => {
       const text = plainSnapshot(
-        await monitorSource(new MonitorData(s.app)).snapshot(''),
+        await monitorSource(new MonitorData(runtimeOf(s.app))).snapshot(''),
         s.app.appId,
       );
       expect(text).toMatch(new RegExp(`taskapp monitor · app shop · ${backend.name}`));

@@ -11,6 +11,7 @@ import type { Runner } from '../../src/index.js';
 import { startWebServer, type WebServer } from '../../src/monitoring/web/server.js';
 import { seedMonitorApp, type SeededApp } from '../helpers/monitor-app.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -47,11 +48,11 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     s = await seedMonitorApp(tmp.dir);
     runner = await s.app.startRunner({ runner: 'thread', concurrency: 4 });
     await s.app.getTask('slow')!.call({ ms: 60_000 });
-    const { state } = await s.app.backends();
+    const { state } = await runtimeOf(s.app).backends();
     for (let i = 0; i < 200 && !(await state.list({ statuses: ['RUNNING'] })).length; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    web = await startWebServer(s.app, { port: 0, allowActions: true });
+    web = await startWebServer(runtimeOf(s.app), { port: 0, allowActions: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.on('console', (m) => {
@@ -122,7 +123,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     const newId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
     const rec = await s.app.getRecord(newId);
     expect(rec.taskId).toBe('add');
-    expect(s.app.serializer.deserialize(rec.args)).toEqual({ x: 1, y: 2 });
+    expect(runtimeOf(s.app).serializer.deserialize(rec.args)).toEqual({ x: 1, y: 2 });
   });
 
   it('timeline: one lane per runner, bars coloured by status', async () => {

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { startWebServer } from '../../src/monitoring/web/server.js';
 import { seedMonitorApp, seedPastHour } from '../helpers/monitor-app.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const run = process.env.TASKAPP_UPDATE_SCREENSHOTS === '1' && existsSync('/usr/bin/chromium');
 
@@ -23,7 +24,7 @@ describe.skipIf(!run)('README screenshots', () => {
     const runner = await s.app.startRunner({ runner: 'thread', concurrency: 4 });
     await s.app.getTask('slow')!.call({ ms: 60_000 });
     await s.app.getTask('slow')!.call({ ms: 60_000 });
-    const web = await startWebServer(s.app, { port: 0, allowActions: true });
+    const web = await startWebServer(runtimeOf(s.app), { port: 0, allowActions: true });
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [

@@ -1,5 +1,5 @@
 /** The memory backend: every role in this process's memory. For tests, dev mode and benchmarks. */
-import type { BackendFactory } from '../registry.js';
+import type { BackendFactory } from '../backends.js';
 import { MemoryBroker } from './broker.js';
 import { MemoryDataStore } from './data.js';
 import { MemoryOrchestrator } from './orchestrator.js';

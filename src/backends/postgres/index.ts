@@ -5,7 +5,7 @@
  */
 import { PgWorkflowStore } from './workflows.js';
 import { createLogger } from '../../core/logger.js';
-import type { BackendFactory } from '../registry.js';
+import type { BackendFactory } from '../backends.js';
 import { PgBroker } from './broker.js';
 import { checkSchemaName } from './connection.js';
 import { PgDataStore } from './data.js';

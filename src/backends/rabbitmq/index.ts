@@ -1,6 +1,6 @@
 /** The rabbitmq backend: the broker role only; pair it with redis or postgres for the others. */
 import { createLogger } from '../../core/logger.js';
-import type { BackendFactory } from '../registry.js';
+import type { BackendFactory } from '../backends.js';
 import { RabbitBroker } from './broker.js';
 
 export const createRabbitBackend: BackendFactory = async ({ config }) => {

@@ -5,7 +5,7 @@
  */
 import { RedisWorkflowStore } from './workflows.js';
 import { createLogger } from '../../core/logger.js';
-import type { BackendFactory } from '../registry.js';
+import type { BackendFactory } from '../backends.js';
 import { RedisBroker } from './broker.js';
 import { RedisConn } from './connection.js';
 import { RedisDataStore } from './data.js';

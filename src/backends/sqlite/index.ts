@@ -1,6 +1,6 @@
 /** The sqlite backend: the embedded default, one WAL file shared by every process on the host. */
 import { isAbsolute, join } from 'node:path';
-import type { BackendFactory } from '../registry.js';
+import type { BackendFactory } from '../backends.js';
 import { SqliteBroker } from './broker.js';
 import { SqliteDataStore } from './data.js';
 import { SqliteDb } from './db.js';

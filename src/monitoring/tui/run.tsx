@@ -1,6 +1,6 @@
 /** Entry of `taskapp monitor`: the live view on a terminal, one plain snapshot otherwise. */
 import { render } from 'ink';
-import type { App } from '../../core/app.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { MonitorData } from '../snapshot.js';
 import { MonitorApp } from './monitor-app.js';
 import { plainSnapshot } from './plain.js';
@@ -15,7 +15,7 @@ interface MonitorOptions {
   once?: boolean;
 }
 
-export async function runMonitor(app: App, opts: MonitorOptions = {}): Promise<void> {
+export async function runMonitor(app: Runtime, opts: MonitorOptions = {}): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
   const source = monitorSource(new MonitorData(app));

@@ -1,9 +1,9 @@
 /** Entry of `taskapp web`: serve until SIGINT/SIGTERM, then close the server and the app. */
-import type { App } from '../../core/app.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { isLoopback, startWebServer } from './server.js';
 
 export async function runWeb(
-  app: App,
+  app: Runtime,
   opts: {
     port: number;
     host: string;

@@ -8,7 +8,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import type { App } from '../../core/app.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { InvocationNotFoundError, TaskappError, UnknownTaskError } from '../../core/errors.js';
 import { purgeFinished, rerun } from '../actions.js';
 import { TaskMetrics } from '../metrics.js';
@@ -56,7 +56,7 @@ const CONTENT_SECURITY_POLICY = [
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export function createWebApp(
-  app: App,
+  app: Runtime,
   opts: WebOptions = {},
 ): { hono: Hono; metrics: TaskMetrics; token: string; close(): void } {
   const clock = opts.clock ?? Date.now;
@@ -269,7 +269,7 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 export async function startWebServer(
-  app: App,
+  app: Runtime,
   opts: WebOptions & { port?: number; host?: string } = {},
 ): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';

@@ -3,19 +3,20 @@
  * `runAttempt`, and replaces the app's backends with proxies that ask the host, so task code that
  * calls, waits on, or inspects other invocations works whatever backend the host uses.
  */
-import type { App } from '../../core/app.js';
+import { RUNTIME, type Runtime } from '../../runtime/runtime.js';
 import type { InvocationRecord } from '../../core/records.js';
 import type { Backends } from '../../backends/registry.js';
 import type { FinalWatch, StateBackend } from '../../backends/state-backend.js';
 import { currentInvocation, type WaitHooks } from '../../orchestration/context.js';
 import { failureOutcome, runAttempt, type Outcome } from '../execute.js';
-import { loadAppModule } from './load-app.js';
+import { loadAppModule, type LoadedApp } from './load-app.js';
 import type { InitMessage, ToGuest, ToHost } from './protocol.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
 export class Guest {
-  app!: App;
+  app!: LoadedApp;
+  private runtime!: Runtime;
   private runnerId = '';
   /** See InitMessage.guestTimeouts. */
   private enforceTimeout = false;
@@ -34,9 +35,10 @@ export class Guest {
 
   private async doInit(msg: InitMessage): Promise<void> {
     this.app = await loadAppModule(msg.appModule, msg.appId);
+    this.runtime = this.app[RUNTIME];
     this.runnerId = msg.runnerId;
     this.enforceTimeout = msg.guestTimeouts === true;
-    this.app.attachToParent(
+    this.runtime.attachToParent(
       msg.resolved,
       msg.mode === 'guest' ? this.proxyBackends(msg.names) : undefined,
     );
@@ -58,7 +60,7 @@ export class Guest {
       if (msg.ok) {
         p.resolve(msg.value);
       } else {
-        p.reject(this.app.errors.revive(msg.error, this.app.serializer));
+        p.reject(this.runtime.errors.revive(msg.error, this.runtime.serializer));
       }
     }
   }
@@ -85,7 +87,7 @@ export class Guest {
     };
     // A timed-out attempt is reported only once its body has ended: its retry must not start while
     // it still runs here. A body that ignores its signal holds on until the host kills this guest.
-    const out = await runAttempt(this.app, rec, this.runnerId, hooks, {
+    const out = await runAttempt(this.runtime, rec, this.runnerId, hooks, {
       enforceTimeout: this.enforceTimeout,
       afterTimeoutMs: Infinity,
     });
@@ -128,7 +130,7 @@ export class Guest {
       );
       return;
     }
-    this.report(id, failureOutcome(this.app, this.running.get(id)!, err));
+    this.report(id, failureOutcome(this.runtime, this.running.get(id)!, err));
   }
 
   /**

@@ -5,7 +5,7 @@
  * after a grace period when the guest enforces timeouts itself), and tells the runner how each
  * invocation ended, including when the guest died with it.
  */
-import type { App } from '../../core/app.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { TaskappError, TaskTimeoutError, WorkerExitedError } from '../../core/errors.js';
 import type { InvocationRecord } from '../../core/records.js';
 import type { Backends } from '../../backends/registry.js';
@@ -67,7 +67,7 @@ export class GuestHandle {
   constructor(
     readonly ch: GuestChannel,
     private readonly b: Backends,
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly killGraceMs = 0,
   ) {}
 
@@ -269,7 +269,7 @@ export type Disposition =
  * While the runner itself is stopping, it reroutes what is left.
  */
 export function dispose(
-  app: App,
+  app: Runtime,
   rec: InvocationRecord,
   end: RunEnd,
   stopping: boolean,

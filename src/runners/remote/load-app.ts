@@ -2,21 +2,28 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../core/errors.js';
-import type { App } from '../../core/app.js';
+import { RUNTIME, type RuntimeHolder } from '../../runtime/runtime.js';
+import type { Runner, RunnerOptions } from '../runner.js';
 
-function looksLikeApp(v: unknown): v is App {
+/** The App a task module exports, as a runner child sees it (the facade is above the runners). */
+export interface LoadedApp extends RuntimeHolder {
+  readonly appId: string;
+  startRunner(opts: RunnerOptions): Promise<Runner>;
+  close(): Promise<void>;
+}
+
+function looksLikeApp(v: unknown): v is LoadedApp {
   return (
     typeof v === 'object' &&
     v !== null &&
-    typeof (v as App).getTask === 'function' &&
-    typeof (v as App).taskIds === 'function' &&
-    typeof (v as App).attachToParent === 'function'
+    typeof (v as LoadedApp).startRunner === 'function' &&
+    typeof (v as Partial<LoadedApp>)[RUNTIME]?.attachToParent === 'function'
   );
 }
 
 /** Imports every module (so every task registers) and returns the App they export (by app_id if several). */
-export async function loadAppModule(modulePaths: string[], appId?: string): Promise<App> {
-  const found = new Set<App>();
+export async function loadAppModule(modulePaths: string[], appId?: string): Promise<LoadedApp> {
+  const found = new Set<LoadedApp>();
   for (const modulePath of modulePaths) {
     const url = modulePath.startsWith('file:')
       ? modulePath

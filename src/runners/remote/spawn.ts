@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { App } from '../../core/app.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { ConfigError, TaskappError } from '../../core/errors.js';
 import type { Backends } from '../../backends/registry.js';
 import { GuestHandle, TIMEOUT_KILL_GRACE_MS } from './host.js';
@@ -79,8 +79,8 @@ export function requireAppModule(kind: string, appModule: string | string[] | un
   return list;
 }
 
-interface GuestSpec {
-  app: App;
+export interface GuestSpec {
+  app: Runtime;
   b: Backends;
   appModule: string[];
   runnerId: string;

@@ -1,5 +1,6 @@
 /** Entry of a worker thread running CPU-bound tasks for the thread runner (worker_threads = true). */
 import { parentPort } from 'node:worker_threads';
+import { RUNTIME } from '../../runtime/runtime.js';
 import { Guest } from './guest.js';
 import { fatalMessage, type ToGuest, type ToHost } from './protocol.js';
 
@@ -8,7 +9,7 @@ const guest = new Guest((m: ToHost) => port.postMessage(m));
 port.on('message', (m: ToGuest) => {
   if (m.t === 'init') {
     guest.init(m).then(
-      () => port.postMessage({ t: 'ready', tasks: guest.app.taskIds() } satisfies ToHost),
+      () => port.postMessage({ t: 'ready', tasks: guest.app[RUNTIME].taskIds() } satisfies ToHost),
       (err: unknown) => port.postMessage(fatalMessage(err) satisfies ToHost),
     );
     return;

@@ -12,6 +12,7 @@ import {
   type TaskappOptions,
 } from '../../../src/index.js';
 import { openBackends, type BackendHarness } from '../harness.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,7 +66,7 @@ export function concurrencySuite(h: BackendHarness): void {
       );
       expect(new Set(invs.map((i) => i.id)).size).toBe(5);
       expect(invs.filter((i) => i.reused).length).toBe(45);
-      const { state } = await all[0]!.backends();
+      const { state } = await runtimeOf(all[0]!).backends();
       expect((await state.list({ taskId: 'sync' })).length).toBe(5);
     });
 
@@ -188,7 +189,7 @@ export function concurrencySuite(h: BackendHarness): void {
       expect(finals.map((r) => r.status)).toEqual(Array(20).fill('SUCCESS'));
       expect(intervals.length).toBe(20);
       expect(maxOverlap(intervals)).toBe(1);
-      const { state } = await app.backends();
+      const { state } = await runtimeOf(app).backends();
       const rerouted = (await Promise.all(finals.map((r) => state.history(r.id)))).filter((hist) =>
         hist.some((e) => e.status === 'CONCURRENCY_CONTROLLED'),
       );
@@ -273,7 +274,7 @@ export function concurrencySuite(h: BackendHarness): void {
         Array.from({ length: 20 }, (_, x) => ({ x, ...(x === 3 ? { unit: 'cm' } : {}) })),
         { common: { factor: 10, unit: 'mm' } },
       );
-      const { state } = await app!.backends();
+      const { state } = await runtimeOf(app!).backends();
       const stored = await state.get(g.ids[0]!);
       expect(stored!.args).toBe('{"factor":10,"unit":"mm","x":0}');
       await app!.startRunner({ concurrency: 4 });

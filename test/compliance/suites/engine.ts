@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskapp, TaskFailedError, UnknownTaskError, type App } from '../../../src/index.js';
 import type { BackendHarness } from '../harness.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 class CardDeclined extends Error {
   constructor(
@@ -122,7 +123,7 @@ export function engineSuite(h: BackendHarness): void {
       make();
       app.task('known', async () => 1);
       await app.startRunner({ concurrency: 1 });
-      const { state, broker } = await app.backends();
+      const { state, broker } = await runtimeOf(app).backends();
       await state.insert(
         [
           {
@@ -179,7 +180,7 @@ export function engineSuite(h: BackendHarness): void {
       expect(await group.all()).toEqual([0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
       const p = await parent.call({});
       expect(await p.result({ timeoutMs: 10_000 })).toEqual([1, 4, 9]);
-      const { state } = await app.backends();
+      const { state } = await runtimeOf(app).backends();
       const children = (await state.list({ taskId: 'sq' })).filter((r) => r.parentId === p.id);
       expect(children.length).toBe(3);
     });
@@ -192,7 +193,7 @@ export function engineSuite(h: BackendHarness): void {
       });
       const runner = await app.startRunner({ concurrency: 2 });
       const group = await slow.parallelize([{}, {}, {}]);
-      const { state } = await app.backends();
+      const { state } = await runtimeOf(app).backends();
       for (let i = 0; i < 200 && ((await state.countByStatus()).RUNNING ?? 0) < 2; i++) {
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -200,7 +201,7 @@ export function engineSuite(h: BackendHarness): void {
       const recs = await state.getMany(group.ids);
       expect(recs.filter((r) => ['RUNNING', 'PENDING', 'PAUSED'].includes(r.status))).toEqual([]);
       expect(recs.filter((r) => r.status === 'REROUTED').length).toBe(2);
-      expect(await (await app.backends()).broker.count()).toBe(3);
+      expect(await (await runtimeOf(app).backends()).broker.count()).toBe(3);
     });
   });
 }

@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { taskapp, type App } from '../../../src/index.js';
 import type { Backends } from '../../../src/backends/registry.js';
 import type { NewInvocation } from '../../../src/core/records.js';
-import { recoverOnce, requeueStranded } from '../../../src/orchestration/recovery.js';
+import { recoverOnce, requeueStranded } from '../../../src/runtime/recovery.js';
 import { openBackends, type BackendHarness } from '../harness.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const inv = (id: string, taskId = 't'): NewInvocation => ({
   id,
@@ -122,7 +123,7 @@ export function routingSuite(h: BackendHarness): void {
       const work = app.task('work', async () => {
         calls++;
       });
-      const bk = await app.backends();
+      const bk = await runtimeOf(app).backends();
       // Older than any grace period, the blind one included (a broker that cannot tell what it holds).
       const old = Date.now() - 3_600_000;
       await running(bk, ['s-retry', 's-rerouted'], 'dead-runner', old, work.id);

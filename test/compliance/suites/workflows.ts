@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backends } from '../../../src/backends/registry.js';
 import { openBackends, type BackendHarness } from '../harness.js';
 import { DeterminismError, taskapp, type App } from '../../../src/index.js';
-import { purgeInvocations } from '../../../src/orchestration/purge.js';
+import { purgeInvocations } from '../../../src/runtime/purge.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 class Flaky extends Error {
   constructor(m = 'flaky') {
@@ -128,12 +129,12 @@ export function workflowEngineSuite(h: BackendHarness): void {
         id: seen[0]!.u,
         payment: { id: 'pay-7', workflow: inv.id },
       });
-      const { state, workflows } = await app.backends();
+      const { state, workflows } = await runtimeOf(app).backends();
       const child = await state.get(charges[0]!);
       expect(child).toMatchObject({ parentId: inv.id, workflowId: inv.id, status: 'SUCCESS' });
       expect(JSON.parse((await workflows.wfGet(inv.id, 'd:payment'))!)).toBe('pay-7');
       // The dashboard's invocation page shows the workflow, its steps and data.
-      const detail = await new MonitorData(app).detail(charges[0]!);
+      const detail = await new MonitorData(runtimeOf(app)).detail(charges[0]!);
       expect(detail.workflow).toMatchObject({
         id: inv.id,
         type: 'order',
@@ -141,7 +142,7 @@ export function workflowEngineSuite(h: BackendHarness): void {
         steps: [{ taskId: 'charge', invocationId: charges[0], status: 'SUCCESS' }],
         data: { tracking: expect.stringMatching(/^TRK-7-/), payment: 'pay-7' },
       });
-      const web = createWebApp(app);
+      const web = createWebApp(runtimeOf(app));
       try {
         const page = await (
           await web.hono.request(`http://127.0.0.1:8000/invocations/${inv.id}`)
@@ -170,7 +171,9 @@ export function workflowEngineSuite(h: BackendHarness): void {
       expect(r.own).toBe(inv.id);
       expect(r.joined).toBe(inv.id);
       expect(r.sub).not.toBe(inv.id);
-      const meta = JSON.parse((await (await app.backends()).workflows.wfGet(r.sub, '@meta'))!);
+      const meta = JSON.parse(
+        (await (await runtimeOf(app).backends()).workflows.wfGet(r.sub, '@meta'))!,
+      );
       expect(meta).toMatchObject({
         type: 'sub',
         rootInvocationId: r.sub,
@@ -252,7 +255,7 @@ export function workflowEngineSuite(h: BackendHarness): void {
         { common: { blob: big } },
       );
       const one = await size.call({ blob: big, i: -1 });
-      const { data } = await app.backends();
+      const { data } = await runtimeOf(app).backends();
       const stats = await data.stats();
       expect(stats.count).toBe(1);
       expect(stats.bytes).toBeGreaterThanOrEqual(big.length);
@@ -264,7 +267,7 @@ export function workflowEngineSuite(h: BackendHarness): void {
       const results = await group.all();
       expect(results).toEqual(Array.from({ length: 1000 }, (_, i) => big.length + i));
       expect(await one.result({ timeoutMs: 20_000 })).toBe(big.length - 1);
-      const { purged, blobsDeleted } = await purgeInvocations(app, Date.now() + 1);
+      const { purged, blobsDeleted } = await purgeInvocations(runtimeOf(app), Date.now() + 1);
       expect(purged).toBe(1001);
       expect(blobsDeleted).toBe(1);
       expect(await data.stats()).toEqual({ count: 0, bytes: 0 });

@@ -14,6 +14,7 @@ import {
   type Invocation,
 } from '../../../src/index.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const apps: App[] = [];
 const make = (opts: Parameters<typeof taskapp>[0] = {}) => {
@@ -43,7 +44,7 @@ describe('dev mode (dev_mode_force_sync)', () => {
       'RUNNING',
       'SUCCESS',
     ]);
-    expect((await app.backends()).names.state).toBe('memory');
+    expect((await runtimeOf(app).backends()).names.state).toBe('memory');
   });
 
   it('is switched on by TASKAPP__DEV_MODE_FORCE_SYNC=true, and runs nested calls and retries', async () => {
@@ -99,7 +100,7 @@ describe('bad input', () => {
     const err = await t.call({ to: 'a', cb: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SerializationError);
     expect((err as Error).message).toMatch(/cannot call task "send": argument cb is a function/);
-    expect(await (await app.backends()).state.list({})).toEqual([]);
+    expect(await (await runtimeOf(app).backends()).state.list({})).toEqual([]);
   });
 
   it('fails at call() for a circular or too deep argument with a SerializationError naming task and argument', async () => {
@@ -119,7 +120,7 @@ describe('bad input', () => {
     await expect(t.call({ deep })).rejects.toThrow(
       /cannot call task "save": argument deep\[0\]\[0\].*nested more than 1000 levels deep/,
     );
-    expect(await (await app.backends()).state.list({})).toEqual([]);
+    expect(await (await runtimeOf(app).backends()).state.list({})).toEqual([]);
   });
 
   it('a circular result fails the invocation with a SerializationError naming the task', async () => {
@@ -165,7 +166,9 @@ describe('bad input', () => {
     const path = join(tmp.dir, 'bad.db');
     writeFileSync(path, 'this is not a database, just text '.repeat(200));
     const app = make({ backend: 'sqlite', sqlite: { path } });
-    const err = await app.backends().catch((e: unknown) => e);
+    const err = await runtimeOf(app)
+      .backends()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toMatch(/bad\.db is not a usable taskapp database/);
     expect((err as BackendError).fix).toMatch(/move the file aside/);
@@ -185,7 +188,7 @@ describe('bad input', () => {
     other.close();
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toMatch(/locked.*nothing was written/);
-    expect((await (await app.backends()).state.list({})).length).toBe(1);
+    expect((await (await runtimeOf(app).backends()).state.list({})).length).toBe(1);
     tmp.cleanup();
   });
 });

@@ -1,6 +1,7 @@
 /** Task log lines: JSON format carries invocation/task/runner; keep_logs stores them through the state backend. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { taskapp, type App } from '../../../src/index.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const apps: App[] = [];
 afterEach(async () => {
@@ -59,7 +60,7 @@ describe('task logs', () => {
   it('keep_logs = true stores the lines of each invocation for the monitor (and still prints them)', async () => {
     const { app, id, lines } = await runOne({ keepLogs: true });
     expect(lines.some((l) => l.includes('hello'))).toBe(true);
-    const stored = await (await app.backends()).state.logs(id);
+    const stored = await (await runtimeOf(app).backends()).state.logs(id);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({
       invocationId: id,
@@ -71,6 +72,6 @@ describe('task logs', () => {
 
   it('keep_logs = false (the default) stores nothing', async () => {
     const { app, id } = await runOne({});
-    expect(await (await app.backends()).state.logs(id)).toEqual([]);
+    expect(await (await runtimeOf(app).backends()).state.logs(id)).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ describe('runner metrics endpoint', () => {
       backend: 'memory',
       configFile: false,
       monitor: { metricsPort: 0 },
-      logging_level: 'error',
+      loggingLevel: 'error',
     });
     apps.push(app);
     const ok = app.task('ok', async () => 1);

@@ -9,13 +9,14 @@ import {
 } from '../../../src/monitoring/snapshot.js';
 import { seedMonitorApp, type SeededApp } from '../../helpers/monitor-app.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const tmp = tempDir('taskapp-monitor-');
 let s: SeededApp;
 let data: MonitorData;
 beforeAll(async () => {
   s = await seedMonitorApp(tmp.dir);
-  data = new MonitorData(s.app);
+  data = new MonitorData(runtimeOf(s.app));
 });
 afterAll(async () => {
   await s?.app.close();

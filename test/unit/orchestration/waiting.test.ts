@@ -1,7 +1,8 @@
 /** What `taskapp status` shows a waiting invocation waits for. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskapp, type App } from '../../../src/index.js';
-import { waitingOn } from '../../../src/orchestration/waiting.js';
+import { waitingOn } from '../../../src/runtime/waiting.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let app: App;
@@ -36,12 +37,12 @@ describe('waitingOn', () => {
       const r = await app.getRecord(p.id);
       return r.status === 'PAUSED' ? r : null;
     });
-    const w = await waitingOn(app, rec);
+    const w = await waitingOn(runtimeOf(app), rec);
     expect(w?.reason).toBe('the results of');
     expect(w?.invocations.map((i) => [i.task, i.status])).toEqual([['child', 'RUNNING']]);
     release();
     expect(await p.result({ timeoutMs: 5000 })).toBe(1);
-    expect(await waitingOn(app, await app.getRecord(p.id))).toBeNull();
+    expect(await waitingOn(runtimeOf(app), await app.getRecord(p.id))).toBeNull();
   });
 
   it('an invocation held back by running concurrency waits for the holders of its scope', async () => {
@@ -67,7 +68,7 @@ describe('waitingOn', () => {
         ? r
         : null;
     });
-    const w = await waitingOn(app, rec);
+    const w = await waitingOn(runtimeOf(app), rec);
     expect(w?.reason).toContain('1 of 1 taken');
     expect(w?.invocations.map((i) => i.id)).toEqual([first.id]);
     release();

@@ -1,7 +1,7 @@
 /** recoverOnce: a dead runner's held and PENDING work, and PENDING left too long, go back to the broker. */
 import { describe, expect, it } from 'vitest';
 import { openBackends } from '../../compliance/harness.js';
-import { recoverOnce } from '../../../src/orchestration/recovery.js';
+import { recoverOnce } from '../../../src/runtime/recovery.js';
 
 const cfg = { runner_dead_after_seconds: 3, max_pending_seconds: 60 };
 

@@ -10,6 +10,7 @@ import { ConfigError, type Runner } from '../../../src/index.js';
 import { app, fib, spin, work } from '../../chaos/fixtures/app.js';
 import { FIXTURE_APP } from '../../chaos/helpers.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 describe('runners', () => {
   let runner: Runner | undefined;
@@ -111,7 +112,7 @@ describe('runners', () => {
     clearInterval(watch);
     expect(most).toBe(2);
     await runner.stop();
-    const { state } = await app.backends();
+    const { state } = await runtimeOf(app).backends();
     expect((await state.countByStatus()).RUNNING ?? 0).toBe(0);
     expect(await state.runners()).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { taskapp, type App } from '../../../src/core/app.js';
+import { taskapp, type App } from '../../../src/app/app.js';
 import { on } from '../../../src/triggers/conditions.js';
 import {
   emitFromText,
@@ -17,15 +17,16 @@ import TriggerPause from '../../../commands/trigger/pause.js';
 import TriggerResume from '../../../commands/trigger/resume.js';
 import TriggerFire from '../../../commands/trigger/fire.js';
 import Emit from '../../../commands/emit.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/cli-app.ts', import.meta.url));
 const tmp = tempDir('taskapp-trigger-cli-');
 // What the taskapp.toml below gives, for the tests of the functions (no config file).
 const CONFIG = {
-  backend: 'sqlite',
+  backend: 'sqlite' as const,
   sqlite: { path: join(tmp.dir, 'cli.db') },
-  tasks: { modules: [], report: { cron: '0 3 * * *', timezone: 'Europe/Madrid' } },
+  tasks: { modules: [] as string[], report: { cron: '0 3 * * *', timezone: 'Europe/Madrid' } },
 };
 const TOML = join(tmp.dir, 'taskapp.toml');
 beforeAll(() => {
@@ -67,7 +68,7 @@ describe('trigger admin functions', () => {
   it('lists triggers with source, condition, paused state and next fire times', async () => {
     app = makeApp();
     const now = Date.parse('2024-07-01T12:00:00Z');
-    const list = await listTriggers(app, { now, count: 2 });
+    const list = await listTriggers(runtimeOf(app), { now, count: 2 });
     expect(list.map((t) => [t.id, t.kind, t.source, t.paused])).toEqual([
       ['report:cron', 'cron', 'config', false],
       ['hello:0', 'cron', 'code', false],
@@ -85,38 +86,40 @@ describe('trigger admin functions', () => {
 
   it('pauses and resumes by trigger id or task name; unknown names fail with the known ids', async () => {
     app = makeApp();
-    expect(await setTriggerPaused(app, 'hello', true)).toEqual(['hello:0', 'hello:1']);
-    expect(await setTriggerPaused(app, 'hello:1', false)).toEqual(['hello:1']);
-    expect((await listTriggers(app)).filter((t) => t.paused).map((t) => t.id)).toEqual(['hello:0']);
-    await expect(setTriggerPaused(app, 'nope', true)).rejects.toThrow(
+    expect(await setTriggerPaused(runtimeOf(app), 'hello', true)).toEqual(['hello:0', 'hello:1']);
+    expect(await setTriggerPaused(runtimeOf(app), 'hello:1', false)).toEqual(['hello:1']);
+    expect((await listTriggers(runtimeOf(app))).filter((t) => t.paused).map((t) => t.id)).toEqual([
+      'hello:0',
+    ]);
+    await expect(setTriggerPaused(runtimeOf(app), 'nope', true)).rejects.toThrow(
       /no trigger or task with triggers named "nope" \(known: report:cron, hello:0, hello:1\)/,
     );
-    await setTriggerPaused(app, 'hello:0', false);
+    await setTriggerPaused(runtimeOf(app), 'hello:0', false);
   });
 
   it('fires a trigger now with its arguments; an ambiguous task name fails', async () => {
     app = makeApp();
-    const { triggerId, invocationId } = await fireTriggerNow(app, 'hello:0');
+    const { triggerId, invocationId } = await fireTriggerNow(runtimeOf(app), 'hello:0');
     expect(triggerId).toBe('hello:0');
     const rec = await app.getRecord(invocationId);
     expect([rec.taskId, JSON.parse(rec.args)]).toEqual(['hello', { who: 'cron' }]);
-    await expect(fireTriggerNow(app, 'hello')).rejects.toThrow(/has 2 triggers/);
-    expect((await fireTriggerNow(app, 'report')).triggerId).toBe('report:cron');
+    await expect(fireTriggerNow(runtimeOf(app), 'hello')).rejects.toThrow(/has 2 triggers/);
+    expect((await fireTriggerNow(runtimeOf(app), 'report')).triggerId).toBe('report:cron');
   });
 
   it('emits from JSON text; bad JSON fails with a fix', async () => {
     app = makeApp();
-    const id = await emitFromText(app, 'user.signup', '{"userId": 7, "plan": "pro"}');
-    const evs = await (await app.backends()).triggers.events(0, 100);
+    const id = await emitFromText(runtimeOf(app), 'user.signup', '{"userId": 7, "plan": "pro"}');
+    const evs = await (await runtimeOf(app).backends()).triggers.events(0, 100);
     expect(evs.find((e) => e.id === id)).toMatchObject({
       code: 'user.signup',
       payload: '{"userId":7,"plan":"pro"}',
     });
-    await expect(emitFromText(app, 'user.signup', '{userId: 7}')).rejects.toMatchObject({
+    await expect(emitFromText(runtimeOf(app), 'user.signup', '{userId: 7}')).rejects.toMatchObject({
       code: 'INVALID_PAYLOAD',
       exitCode: 2,
     });
-    await expect(emitFromText(app, 'taskapp.x', '{}')).rejects.toThrow(/reserved/);
+    await expect(emitFromText(runtimeOf(app), 'taskapp.x', '{}')).rejects.toThrow(/reserved/);
   });
 });
 

@@ -5,10 +5,11 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { taskapp, type App } from '../../../src/core/app.js';
+import { taskapp, type App } from '../../../src/app/app.js';
 import { on } from '../../../src/triggers/conditions.js';
 import type { Runner } from '../../../src/runners/runner.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 class CardDeclined extends Error {
   constructor(message: string) {
@@ -107,7 +108,7 @@ describe.each(backends)('%s: condition triggers', (_name, config, twoApps) => {
     app: App,
     want: Record<string, number>,
   ): Promise<Record<string, unknown[]>> {
-    const { state } = await app.backends();
+    const { state } = await runtimeOf(app).backends();
     const read = async () => {
       const out: Record<string, unknown[]> = {};
       for (const task of Object.keys(want)) {
@@ -170,7 +171,7 @@ describe.each(backends)('%s: condition triggers', (_name, config, twoApps) => {
     await inv.result({ timeoutMs: 10_000 });
     // The part "a finished" is recorded by the runner's trigger hook; emit after it so that each
     // b.done is the part that completes the condition (else a's part completes it once, for both).
-    const { triggers } = await app.backends();
+    const { triggers } = await runtimeOf(app).backends();
     while (!(await triggers.events(0, 100)).some((e) => e.code === 'taskapp.trigger.part')) {
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -190,7 +191,7 @@ describe.each(backends)('%s: condition triggers', (_name, config, twoApps) => {
     await app.emit('b.done', { y: 1 });
     const got = await settle(app, { either: 1 });
     expect(got.either).toEqual([{ kind: 'event' }]);
-    expect((await (await app.backends()).state.list({ taskId: 'both' })).length).toBe(0);
+    expect((await (await runtimeOf(app).backends()).state.list({ taskId: 'both' })).length).toBe(0);
   });
 });
 
@@ -198,7 +199,7 @@ describe('dev mode (dev_mode_force_sync): no runner', () => {
   it('status, result, exception and event triggers run inline before call() / emit() return', async () => {
     const app = defineApp({ backend: 'memory', devModeForceSync: true });
     try {
-      const { state } = await app.backends();
+      const { state } = await runtimeOf(app).backends();
       const argsOf = async (task: string) =>
         (await state.list({ taskId: task })).map((r) => JSON.parse(r.args));
       await app.getTask('charge')!.call({ orderId: 5, amount: 2000 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CronSchedule, cronProblem } from '../../../src/triggers/cron.js';
+import { CronSchedule, cronProblem } from '../../../src/config/cron.js';
 import { on } from '../../../src/triggers/conditions.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/core/errors.js';

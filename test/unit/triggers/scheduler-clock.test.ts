@@ -1,9 +1,10 @@
 /** The cron part of the trigger loop, driven by a fake clock: tick(now) by hand, no runner. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskapp, type App } from '../../../src/core/app.js';
+import { taskapp, type App } from '../../../src/app/app.js';
 import { on } from '../../../src/triggers/conditions.js';
 import { TriggerScheduler } from '../../../src/triggers/scheduler.js';
 import { cronRunId, invocationIdFor } from '../../../src/triggers/fire.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const T0 = Date.parse('2024-06-01T10:00:00Z');
 let app: App;
@@ -18,10 +19,10 @@ async function setup(
 ) {
   app = taskapp({ appId: 'clock', backend: 'memory', configFile: false, ...config });
   app.task('tick', async (a) => a, { triggers: trigger.withArgs((ctx) => ({ slot: ctx.slot })) });
-  const b = await app.backends();
+  const b = await runtimeOf(app).backends();
   const runners = [
-    new TriggerScheduler(app, b, { startedAt }),
-    new TriggerScheduler(app, b, { startedAt }),
+    new TriggerScheduler(runtimeOf(app), b, { startedAt }),
+    new TriggerScheduler(runtimeOf(app), b, { startedAt }),
   ];
   const slots = async () =>
     (await b.state.list({ taskId: 'tick' }))

@@ -1,72 +1,49 @@
 /**
- * taskapp(): the app object. Holds the task registry, the serializer and error registry, the
- * resolved configuration and (lazily) the backends.
+ * The App's runtime: its resolved configuration, logger, serializer, error registry and (lazily)
+ * backends, handed to runners, triggers, workflows and monitoring as a Runtime. The App facade
+ * holds one and shows only the user API.
  */
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { createBackends, describeServers, type Backends } from '../backends/registry.js';
-import {
-  ConfigError,
-  DuplicateTaskError,
-  InvalidTaskNameError,
-  InvocationNotFoundError,
-  NoResultError,
-  TaskappError,
-} from './errors.js';
-import { Invocation } from './invocation.js';
-import { createLogger, writeLine, type Logger } from './logger.js';
+import { InvocationNotFoundError, NoResultError, TaskappError } from '../core/errors.js';
+import { createLogger, writeLine, type Logger } from '../core/logger.js';
 import { LogShipper } from '../monitoring/log-shipper.js';
-import { AppEvents } from './events.js';
-import type { InvocationRecord, NewInvocation } from './records.js';
-import { Task, type TaskArgs, type TaskFn } from './task.js';
-import { resolveTaskOptions, type EffectiveTaskOptions, type TaskOptions } from './task-options.js';
-import { JsonSerializer, type SerializableClass } from '../serialization/serializer.js';
+import { AppEvents } from '../core/events.js';
+import type { InvocationRecord, NewInvocation } from '../core/records.js';
+import { JsonSerializer } from '../serialization/serializer.js';
 import { ErrorRegistry } from '../serialization/errors.js';
-import type { Runner, RunnerOptions } from '../runners/runner.js';
 import { runInline } from '../runners/inline.js';
 import { emitEvent } from '../triggers/events.js';
+import type { ErrorClass, Runtime, RuntimeTask } from '../runtime/runtime.js';
+import type { InvocationHandle } from '../runtime/task-context.js';
 
-type ErrorClass = abstract new (...args: any[]) => Error;
-
-export interface TaskappOptions {
-  appId?: string;
-  /** Any config field in camelCase (backend, sqlite: { path }, runner: { concurrency }, ...). */
-  [field: string]: unknown;
-  /** Classes (toJSON + static fromJSON) that arguments and results may hold. */
-  classes?: SerializableClass[];
-  /** Error classes that result() re-throws as themselves. */
-  errors?: ErrorClass[];
-  /** Config file path; false: read none; default: TASKAPP__CONFIG or searched from cwd. */
-  configFile?: string | false;
+/** What the runtime asks of the App that holds it: its task registry, handles, and close(). */
+export interface RuntimeOwner {
+  getTask(id: string): RuntimeTask<any, any> | undefined;
+  taskIds(): string[];
+  invocation<R>(id: string): InvocationHandle<R>;
+  close(): Promise<void>;
 }
 
-export class App {
+export class AppRuntime implements Runtime {
   readonly serializer = new JsonSerializer();
   readonly errors = new ErrorRegistry();
-  /** Submitted/started/finished events of work in this process (metrics, monitors). */
   readonly events = new AppEvents();
-  private readonly tasks = new Map<string, Task<any, any>>();
-  private readonly codeConfig: Record<string, unknown>;
   private loadOpts: LoadOptions;
   private resolved?: ResolvedConfig;
   private backendsPromise?: Promise<Backends>;
   private backendsLoaded?: Backends;
   private log?: Logger;
   private logShipper?: LogShipper;
-  private readonly runners = new Set<Runner>();
   private readonly finalListeners = new Set<(recs: InvocationRecord[]) => void>();
-  private metricsServer?: Promise<{ port: number; close(): Promise<void> }>;
 
-  constructor(options: TaskappOptions = {}) {
-    const { classes, errors, configFile, ...code } = options;
-    for (const c of classes ?? []) {
-      this.serializer.register(c);
-    }
-    for (const e of errors ?? []) {
-      this.errors.register(e);
-    }
-    this.codeConfig = code;
-    this.loadOpts = { code, configFile };
+  constructor(
+    private readonly owner: RuntimeOwner,
+    private readonly codeConfig: Record<string, unknown>,
+    configFile: string | false | undefined,
+  ) {
+    this.loadOpts = { code: codeConfig, configFile };
   }
 
   /** Adds config layers (the CLI's file, flags) before first use. */
@@ -119,43 +96,24 @@ export class App {
     }));
   }
 
-  registerClass(cls: SerializableClass, name?: string): void {
-    this.serializer.register(cls, name);
-  }
-
   registerError(cls: ErrorClass): void {
     this.errors.register(cls);
   }
 
-  task<A extends TaskArgs, R>(
-    name: string,
-    fn: TaskFn<A, R>,
-    options: TaskOptions = {},
-  ): Task<A, Awaited<R>> {
-    checkTaskName(name);
-    if (this.tasks.has(name)) {
-      throw new DuplicateTaskError(name);
-    }
-    for (const e of options.retryFor ?? []) {
-      if (typeof e !== 'string') {
-        this.errors.register(e as unknown as ErrorClass);
-      }
-    }
-    const t = new Task<A, Awaited<R>>(this, name, fn as TaskFn<A, Awaited<R>>, options);
-    this.tasks.set(name, t);
-    return t;
-  }
-
-  getTask(id: string): Task<any, any> | undefined {
-    return this.tasks.get(id);
+  getTask(id: string): RuntimeTask<any, any> | undefined {
+    return this.owner.getTask(id);
   }
 
   taskIds(): string[] {
-    return [...this.tasks.keys()];
+    return this.owner.taskIds();
   }
 
-  resolveTaskOptions(task: Task<any, any>): EffectiveTaskOptions {
-    return resolveTaskOptions(task.id, task.codeOptions, this.resolvedConfig);
+  invocation<R = unknown>(id: string): InvocationHandle<R> {
+    return this.owner.invocation<R>(id);
+  }
+
+  close(): Promise<void> {
+    return this.owner.close();
   }
 
   /** The backends for this app's config (memory for every role in dev mode). */
@@ -199,6 +157,11 @@ export class App {
     return this.backendsLoaded;
   }
 
+  /** Whether backends() has been called (configure() is too late then). */
+  get started(): boolean {
+    return this.backendsPromise !== undefined;
+  }
+
   /**
    * Runner children and worker threads: adopt the parent's resolved config and, where given, backends
    * that forward to the parent (so any backend, memory included, works across processes).
@@ -210,11 +173,6 @@ export class App {
       this.backendsPromise = Promise.resolve(backends);
       this.backendsLoaded = backends;
     }
-  }
-
-  /** A handle for an invocation id from elsewhere (CLI, logs). */
-  invocation<R = unknown>(id: string): Invocation<R> {
-    return new Invocation<R>(this, id);
   }
 
   /** Result value of a final record; throws the task's error for FAILED. */
@@ -260,51 +218,13 @@ export class App {
     }
   }
 
-  async startRunner(opts: RunnerOptions = {}): Promise<Runner> {
-    const kind = opts.runner ?? this.config.runner.kind;
-    const { startRunner } = await import('../runners/index.js');
-    const port = this.config.monitor.metrics_port;
-    if (port !== undefined && !this.metricsServer) {
-      // One /metrics per process, started with its first runner ([monitor] metrics_port).
-      this.metricsServer = import('../monitoring/metrics.js').then((m) =>
-        m.serveMetrics(this, port),
-      );
-      this.metricsServer.catch(() => {
-        this.metricsServer = undefined;
-      });
-      await this.metricsServer.catch((err: NodeJS.ErrnoException) => {
-        throw new ConfigError(
-          `cannot serve metrics on port ${port} ([monitor] metrics_port): ${err.code ?? err.message}`,
-          'pick a free port for each runner process, or unset metrics_port',
-          err,
-        );
-      });
-    }
-    const runner = await startRunner(this, { ...opts, runner: kind });
-    this.runners.add(runner);
-    void runner.done.finally(() => this.runners.delete(runner));
-    return runner;
-  }
-
   /** Stores buffered task log lines now (`[monitor] keep_logs`); they are otherwise written in batches. */
   async flushLogs(): Promise<void> {
     await this.logShipper?.flush();
   }
 
-  /** Port of this process's runner /metrics endpoint, once started (`[monitor] metrics_port`). */
-  async metricsPort(): Promise<number | undefined> {
-    return (await this.metricsServer?.catch(() => undefined))?.port;
-  }
-
-  /** Stops runners started here and closes backend connections. */
-  async close(): Promise<void> {
-    await Promise.all([...this.runners].map((r) => r.stop()));
-    await this.logShipper?.flush();
-    const metrics = this.metricsServer;
-    this.metricsServer = undefined;
-    if (metrics) {
-      await (await metrics.catch(() => undefined))?.close();
-    }
+  /** Closes the backend connections (after the owner stopped its runners). */
+  async closeBackends(): Promise<void> {
     const b = this.backendsPromise;
     this.backendsPromise = undefined;
     this.backendsLoaded = undefined;
@@ -320,30 +240,5 @@ export class App {
       throw new InvocationNotFoundError(id);
     }
     return rec;
-  }
-}
-
-export function taskapp(options: TaskappOptions = {}): App {
-  return new App(options);
-}
-
-const MAX_TASK_NAME_LENGTH = 200;
-
-/** Control characters (newlines, tabs, escape codes: C0, DEL, C1) would split tables or drive the terminal. */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-function checkTaskName(name: unknown): void {
-  if (typeof name !== 'string' || name.trim() === '') {
-    throw new InvalidTaskNameError(String(name), 'it must be a non-empty string');
-  }
-  if (CONTROL_CHARS.test(name)) {
-    throw new InvalidTaskNameError(
-      name,
-      'it must not contain control characters (newlines, tabs, escape codes)',
-    );
-  }
-  if (name.length > MAX_TASK_NAME_LENGTH) {
-    throw new InvalidTaskNameError(name, `it must be at most ${MAX_TASK_NAME_LENGTH} characters`);
   }
 }

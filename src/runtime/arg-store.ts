@@ -9,10 +9,10 @@
  * {"$t":"Ref","k":...} can only be one of ours.
  */
 import { createHash } from 'node:crypto';
-import type { App } from '../core/app.js';
+import type { Runtime } from './runtime.js';
 import { SerializationError } from '../core/errors.js';
-import type { EffectiveTaskOptions } from '../core/task-options.js';
-import { Lru } from './lru.js';
+import type { EffectiveTaskOptions } from './task-options.js';
+import { Lru } from '../serialization/lru.js';
 
 const REF_MARK = '"$t":"Ref"';
 /** Shared by every argument that refers to no blob (never mutated). */
@@ -26,8 +26,8 @@ export interface StoredArgs {
 }
 
 /** Per-app, per-process state: the blob cache. */
-const stores = new WeakMap<App, ArgStore>();
-export function argStore(app: App): ArgStore {
+const stores = new WeakMap<Runtime, ArgStore>();
+export function argStore(app: Runtime): ArgStore {
   let s = stores.get(app);
   if (!s) {
     stores.set(app, (s = new ArgStore(app)));
@@ -39,7 +39,7 @@ class ArgStore {
   private readonly cache: Lru<string, string>;
   private warned = new Set<string>();
 
-  constructor(private readonly app: App) {
+  constructor(private readonly app: Runtime) {
     this.cache = new Lru(app.config.data_store.local_cache_size);
   }
 
@@ -176,7 +176,7 @@ function isRef(v: unknown): v is { $t: 'Ref'; k: string } {
  * Records which invocations refer to which blobs, after they are stored: a blob with no recorded
  * reference is never deleted by purge, so recording late can only leak a blob, never lose one.
  */
-export async function addBlobRefs(app: App, keysById: Map<string, string[]>): Promise<void> {
+export async function addBlobRefs(app: Runtime, keysById: Map<string, string[]>): Promise<void> {
   const byKey = new Map<string, string[]>();
   for (const [id, keys] of keysById) {
     for (const k of keys) {

@@ -3,17 +3,17 @@
  * its unfinished children; one held back by running concurrency waits for the invocations holding
  * its scope's slots.
  */
-import type { App } from '../core/app.js';
+import type { Runtime } from './runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import { isFinal, QUEUED_STATUSES } from '../core/status.js';
-import { ACTIVE_STATUSES } from './concurrency.js';
+import { ACTIVE_STATUSES } from '../orchestration/concurrency.js';
 
 export interface WaitingOn {
   reason: string;
   invocations: Array<{ id: string; task: string; status: string }>;
 }
 
-export async function waitingOn(app: App, rec: InvocationRecord): Promise<WaitingOn | null> {
+export async function waitingOn(app: Runtime, rec: InvocationRecord): Promise<WaitingOn | null> {
   const { state } = await app.backends();
   const brief = (r: InvocationRecord) => ({ id: r.id, task: r.taskId, status: r.status });
   if (rec.status === 'PAUSED') {

@@ -7,11 +7,11 @@ import {
   InvocationNotFoundError,
   NoResultError,
   TimeoutError,
-} from './errors.js';
-import { QUEUED_STATUSES } from './status.js';
-import type { ConcurrencyControl, HistoryEntry, InvocationRecord } from './records.js';
-import type { Status } from './status.js';
-import type { App } from './app.js';
+} from '../core/errors.js';
+import { QUEUED_STATUSES } from '../core/status.js';
+import type { ConcurrencyControl, HistoryEntry, InvocationRecord } from '../core/records.js';
+import type { Status } from '../core/status.js';
+import { RUNTIME, type Runtime, type RuntimeHolder } from '../runtime/runtime.js';
 import { currentInvocation } from '../orchestration/context.js';
 import type { FinalWatch } from '../backends/state-backend.js';
 
@@ -20,7 +20,8 @@ export const DEFAULT_RESULT_TIMEOUT_MS = 24 * 3600 * 1000;
 
 export class Invocation<R = unknown> {
   constructor(
-    readonly app: App,
+    /** The app whose backends hold the invocation. */
+    readonly app: RuntimeHolder,
     readonly id: string,
     /** True when a registration-concurrency match returned an existing invocation. */
     readonly reused = false,
@@ -29,7 +30,7 @@ export class Invocation<R = unknown> {
   ) {}
 
   async record(): Promise<InvocationRecord> {
-    const { state } = await this.app.backends();
+    const { state } = await this.app[RUNTIME].backends();
     const rec = await state.get(this.id);
     if (!rec) {
       throw new InvocationNotFoundError(this.id);
@@ -42,7 +43,7 @@ export class Invocation<R = unknown> {
   }
 
   async history(): Promise<HistoryEntry[]> {
-    return (await this.app.backends()).state.history(this.id);
+    return (await this.app[RUNTIME].backends()).state.history(this.id);
   }
 
   /**
@@ -51,10 +52,10 @@ export class Invocation<R = unknown> {
    */
   async result(opts: { timeoutMs?: number } = {}): Promise<R> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS;
-    const { state } = await this.app.backends();
+    const { state } = await this.app[RUNTIME].backends();
     const caller = currentInvocation.getStore();
     if (caller && (this.control !== null || caller.invocationId === this.id)) {
-      await checkNoCycle(this.app, caller.invocationId, this.id);
+      await checkNoCycle(this.app[RUNTIME], caller.invocationId, this.id);
     }
     const watch = state.watchFinal([this.id]);
     let rec: InvocationRecord | undefined;
@@ -65,7 +66,7 @@ export class Invocation<R = unknown> {
         await hooks?.pause();
         try {
           [rec] = await waitWithPreference(
-            this.app,
+            this.app[RUNTIME],
             watch,
             [this.id],
             timeoutMs,
@@ -86,14 +87,15 @@ export class Invocation<R = unknown> {
       }
       throw new TimeoutError(this.id, now.status, timeoutMs);
     }
-    return this.app.outcomeOf(rec) as R;
+    return this.app[RUNTIME].outcomeOf(rec) as R;
   }
 }
 
 /** Many invocations of one call (parallelize): results in completion order or in call order. */
 export class InvocationGroup<R = unknown> {
   constructor(
-    readonly app: App,
+    /** The app whose backends hold the invocations. */
+    readonly app: RuntimeHolder,
     readonly invocations: Invocation<R>[],
   ) {}
 
@@ -104,7 +106,7 @@ export class InvocationGroup<R = unknown> {
   /** Yields each result as its invocation finishes (completion order); a failure throws. */
   async *results(opts: { timeoutMs?: number } = {}): AsyncGenerator<R> {
     for await (const { record } of this.settled(opts)) {
-      yield this.app.outcomeOf(record) as R;
+      yield this.app[RUNTIME].outcomeOf(record) as R;
     }
   }
 
@@ -112,7 +114,7 @@ export class InvocationGroup<R = unknown> {
   async *settled(
     opts: { timeoutMs?: number } = {},
   ): AsyncGenerator<{ invocation: Invocation<R>; record: InvocationRecord }> {
-    const { state } = await this.app.backends();
+    const { state } = await this.app[RUNTIME].backends();
     // Those not yet yielded, by id: one map, not a map plus a set of the same 20k ids.
     const remaining = new Map<string, Invocation<R>>();
     for (const inv of this.invocations) {
@@ -132,7 +134,7 @@ export class InvocationGroup<R = unknown> {
             paused = true;
           }
           done = await waitWithPreference(
-            this.app,
+            this.app[RUNTIME],
             watch,
             remaining.keys(),
             Math.max(0, deadline - Date.now()),
@@ -173,7 +175,7 @@ export class InvocationGroup<R = unknown> {
   async all(opts: { timeoutMs?: number } = {}): Promise<R[]> {
     const out = new Map<string, R>();
     for await (const { record } of this.settled(opts)) {
-      out.set(record.id, this.app.outcomeOf(record) as R);
+      out.set(record.id, this.app[RUNTIME].outcomeOf(record) as R);
     }
     return this.ids.map((id) => out.get(id)!);
   }
@@ -189,7 +191,7 @@ const PREFER_AFTER_MS = 50;
  * so a timed-out task ends instead of waiting on until its runner has to stop it.
  */
 async function waitWithPreference(
-  app: App,
+  app: Runtime,
   watch: FinalWatch,
   ids: Iterable<string>,
   timeoutMs: number,
@@ -226,7 +228,7 @@ function orAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> 
  * The waiting graph at work: an invocation someone is blocked on jumps the queue (routed again at
  * the highest priority; the stale queue entry is dropped when claimed, as a duplicate delivery).
  */
-async function preferWaitedOn(app: App, ids: string[]): Promise<void> {
+async function preferWaitedOn(app: Runtime, ids: string[]): Promise<void> {
   const { state, broker } = await app.backends();
   const queued = (await state.getMany(ids)).filter(
     (r) => QUEUED_STATUSES.has(r.status) && r.priority < 9,
@@ -241,7 +243,7 @@ async function preferWaitedOn(app: App, ids: string[]): Promise<void> {
  * finished would never end: it is the caller itself, or it shares a running-concurrency scope whose
  * slots the waiting chain holds (a task awaiting itself through others with the same arguments).
  */
-async function checkNoCycle(app: App, callerId: string, awaitedId: string): Promise<void> {
+async function checkNoCycle(app: Runtime, callerId: string, awaitedId: string): Promise<void> {
   const { state } = await app.backends();
   const awaited = await state.get(awaitedId);
   const cc = awaited?.concurrency;

@@ -6,10 +6,10 @@
 import { extname, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
-import { App, taskapp } from '../core/app.js';
+import { App, taskapp } from './app.js';
 import { ConfigError, TaskappError } from '../core/errors.js';
-import { loadConfig, type LoadOptions } from './load.js';
-import type { ResolvedConfig } from './resolve.js';
+import { loadConfig, type LoadOptions } from '../config/load.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 

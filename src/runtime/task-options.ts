@@ -2,7 +2,7 @@
  * A task's effective options: built-in defaults < [task_defaults] < options in code <
  * [tasks.<name>] < TASKAPP__TASKS__<NAME>__FIELD. Operators retune tasks without a rebuild.
  */
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../core/errors.js';
 import {
   taskOptionsOverrideSchema,
   taskOptionsSchema,
@@ -10,9 +10,13 @@ import {
 } from '../config/schema.js';
 import { configErrorFrom, toSnakeKeys, type ResolvedConfig } from '../config/resolve.js';
 import { toEnvName } from '../config/env.js';
-import type { TriggerLike } from '../triggers/types.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Anything `on.*` returns; what the `triggers` task option takes. */
+export interface TriggerLike {
+  readonly condition: { readonly kind: string };
+}
 
 /** Options as written in code (camelCase). */
 export interface TaskOptions {

@@ -4,43 +4,33 @@ import {
   ConfigError,
   InvalidArgumentsError,
   SerializationError,
-} from './errors.js';
+} from '../core/errors.js';
 import { canonicalKey, runningControl, scopeKey } from '../orchestration/concurrency.js';
-import { declaredArgumentNames } from './task-signature.js';
-import { CallDeadline } from './call-deadline.js';
-import { newInvocationId } from './ids.js';
+import { declaredArgumentNames } from '../core/task-signature.js';
+import { CallDeadline } from '../core/call-deadline.js';
+import { newInvocationId } from '../core/ids.js';
 import { Invocation, InvocationGroup } from './invocation.js';
-import type { NewInvocation } from './records.js';
-import type { EffectiveTaskOptions, TaskOptions } from './task-options.js';
-import type { App } from './app.js';
-import type { Logger } from './logger.js';
+import type { NewInvocation } from '../core/records.js';
+import {
+  resolveTaskOptions,
+  type EffectiveTaskOptions,
+  type TaskOptions,
+} from '../runtime/task-options.js';
 import { currentInvocation } from '../orchestration/context.js';
 import { recordChildWorkflows } from '../workflows/identity.js';
-import { addBlobRefs, argStore, type StoredArgs } from '../serialization/arg-store.js';
-import type { WorkflowApi } from '../workflows/context.js';
+import { addBlobRefs, argStore, type StoredArgs } from '../runtime/arg-store.js';
+import { RUNTIME, type Runtime, type RuntimeHolder } from '../runtime/runtime.js';
+import type { TaskArgs, TaskFn } from '../runtime/task-context.js';
+import { runInline } from '../runners/inline.js';
 
-/** What a task receives as its second parameter. */
-export interface TaskContext {
-  invocationId: string;
-  taskId: string;
-  /** 1 for the first attempt, 2 for the first retry, ... */
-  attempt: number;
-  runnerId: string;
-  logger: Logger;
-  /** Aborted on timeout or cancellation. */
-  signal: AbortSignal;
-  /** The invocation's workflow: deterministic values, child steps, data, durable waits. */
-  wf: WorkflowApi;
-}
-
-export type TaskArgs = Record<string, unknown>;
-export type TaskFn<A extends TaskArgs, R> = (args: A, ctx: TaskContext) => R | Promise<R>;
+export type { TaskArgs, TaskContext, TaskFn } from '../runtime/task-context.js';
 
 export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   private effective?: EffectiveTaskOptions;
 
   constructor(
-    readonly app: App,
+    /** The app that registered this task. */
+    readonly app: RuntimeHolder,
     readonly id: string,
     readonly fn: TaskFn<A, R>,
     readonly codeOptions: TaskOptions = {},
@@ -52,13 +42,17 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     );
   }
 
+  private get runtime(): Runtime {
+    return this.app[RUNTIME];
+  }
+
   /** Options after config and env (see task-options.ts), resolved on first use. */
   get options(): EffectiveTaskOptions {
     if (!this.effective) {
-      const o = this.app.resolveTaskOptions(this);
+      const o = resolveTaskOptions(this.id, this.codeOptions, this.runtime.resolvedConfig);
       this.checkKeyArguments(o.key_arguments, o.registration_concurrency, o.running_concurrency);
       if (o.rate_limit) {
-        runningControl(o, this.id, this.app.serializer, {});
+        runningControl(o, this.id, this.runtime.serializer, {});
       }
       this.effective = o;
     }
@@ -148,11 +142,11 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     argsList: A[],
     given: { serialized?: StoredArgs[]; ids?: string[] } = {},
   ): Promise<Invocation<R>[]> {
-    if (this.app.devMode) {
+    if (this.runtime.devMode) {
       return this.enqueueNow(argsList, given);
     }
-    const deadline = new CallDeadline(this.id, this.app.config.call_timeout_seconds, () =>
-      this.app.describeServers(),
+    const deadline = new CallDeadline(this.id, this.runtime.config.call_timeout_seconds, () =>
+      this.runtime.describeServers(),
     );
     return deadline.within(this.enqueueNow(argsList, given));
   }
@@ -181,16 +175,16 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         registrationKey: scopeKey(
           o.registration_concurrency,
           this.id,
-          this.app.serializer,
+          this.runtime.serializer,
           args,
           o.key_arguments,
         ),
-        concurrency: runningControl(o, this.id, this.app.serializer, args),
+        concurrency: runningControl(o, this.id, this.runtime.serializer, args),
       };
     });
     if (forceNew) {
       await recordChildWorkflows(
-        this.app,
+        this.runtime,
         this.id,
         parent!,
         news.map((n) => n.id),
@@ -204,21 +198,21 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         }
       }
       if (keysById.size) {
-        await addBlobRefs(this.app, keysById);
+        await addBlobRefs(this.runtime, keysById);
       }
     };
-    if (this.app.devMode) {
+    if (this.runtime.devMode) {
       await refs(news.map((n) => n.id));
       return Promise.all(
         news.map(async (n) => {
-          await this.app.runInline(n);
+          await runInline(this.runtime, n);
           return new Invocation<R>(this.app, n.id);
         }),
       );
     }
-    const ids = await (await this.app.backends()).hot.enqueue(news, Date.now());
+    const ids = await (await this.runtime.backends()).hot.enqueue(news, Date.now());
     await refs(ids);
-    this.app.events.emit({
+    this.runtime.events.emit({
       type: 'submitted',
       taskId: this.id,
       count: ids.filter((id, k) => id === news[k]!.id).length,
@@ -241,7 +235,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     argsList: A[],
     serialized: StoredArgs[] | undefined,
   ): Promise<StoredArgs[]> {
-    const store = argStore(this.app);
+    const store = argStore(this.runtime);
     const stored: StoredArgs[] = new Array(argsList.length);
     const toStore: Array<Promise<void>> = [];
     for (let k = 0; k < argsList.length; k++) {
@@ -275,7 +269,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     ids: string[],
     argsList: A[],
   ): Promise<void> {
-    const { state } = await this.app.backends();
+    const { state } = await this.runtime.backends();
     for (let k = 0; k < ids.length; k++) {
       if (ids[k] === news[k]!.id) {
         continue;
@@ -284,10 +278,10 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       if (!existing) {
         continue;
       }
-      const theirs = await argStore(this.app).resolve(existing.args);
+      const theirs = await argStore(this.runtime).resolve(existing.args);
       if (
-        canonicalKey(this.app.serializer, theirs) !==
-        canonicalKey(this.app.serializer, argsList[k]!)
+        canonicalKey(this.runtime.serializer, theirs) !==
+        canonicalKey(this.runtime.serializer, argsList[k]!)
       ) {
         throw new ConcurrencyArgumentsMismatchError(
           this.id,
@@ -301,7 +295,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
 
   private serializeArgs(args: A): string {
     this.checkArgsShape(args);
-    return this.withArgumentErrors(() => this.app.serializer.serialize(args, 'argument'));
+    return this.withArgumentErrors(() => this.runtime.serializer.serialize(args, 'argument'));
   }
 
   /** Members of `args` as a fragment, large ones moved to the data store (null: not cuttable). */
@@ -310,15 +304,17 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     if (text === null) {
       return null;
     }
-    if (text.length * 3 < this.app.config.data_store.min_size_to_cache) {
+    if (text.length * 3 < this.runtime.config.data_store.min_size_to_cache) {
       return { text, keys: [] };
     }
-    return argStore(this.app).members(this.id, this.options, args as Record<string, unknown>);
+    return argStore(this.runtime).members(this.id, this.options, args as Record<string, unknown>);
   }
 
   private serializeMembers(args: Partial<A>): string | null {
     this.checkArgsShape(args);
-    return this.withArgumentErrors(() => this.app.serializer.serializeMembers(args, 'argument'));
+    return this.withArgumentErrors(() =>
+      this.runtime.serializer.serializeMembers(args, 'argument'),
+    );
   }
 
   private checkArgsShape(args: unknown): void {

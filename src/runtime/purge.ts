@@ -2,10 +2,10 @@
  * Purge: deletes final invocations, then the data-store blobs only they referred to (a sweep over
  * the invocations holding blob references: those gone release theirs).
  */
-import type { App } from '../core/app.js';
+import type { Runtime } from './runtime.js';
 
 export async function purgeInvocations(
-  app: App,
+  app: Runtime,
   before: number,
 ): Promise<{ purged: number; blobsDeleted: number }> {
   const { orchestrator, state, data } = await app.backends();

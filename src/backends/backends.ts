@@ -1,0 +1,45 @@
+/**
+ * What a backend provides (its roles) and what the app gets (one of each role): the contract
+ * between the backend implementations and the registry that loads them. Types only, so a backend
+ * can name them without importing the registry that imports it.
+ */
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { Broker } from './broker.js';
+import type { DataStore } from './data-store.js';
+import type { Orchestrator } from './orchestrator.js';
+import type { StateBackend } from './state-backend.js';
+import type { TriggerStore } from './trigger-store.js';
+import type { WorkflowStore } from './workflow-store.js';
+import type { HotPath } from './hot-path.js';
+
+/** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
+export interface BackendRoles {
+  broker?: Broker;
+  state?: StateBackend;
+  orchestrator?: Orchestrator;
+  triggers?: TriggerStore;
+  data?: DataStore;
+  /** Workflow state; served with the state role. */
+  workflows?: WorkflowStore;
+  /** Fused hot-path steps, used when this backend serves broker, state and orchestrator alike. */
+  hotPath?: HotPath;
+  close(): Promise<void>;
+}
+
+export type BackendFactory = (cfg: ResolvedConfig) => Promise<BackendRoles>;
+
+export interface Backends {
+  broker: Broker;
+  state: StateBackend;
+  orchestrator: Orchestrator;
+  triggers: TriggerStore;
+  data: DataStore;
+  workflows: WorkflowStore;
+  /** Enqueue and claim-and-start: fused by the backend where it can, else composed from the roles. */
+  hot: HotPath;
+  /** Which backend serves each role. */
+  names: Record<RoleName, string>;
+  close(): Promise<void>;
+}
+
+export type RoleName = 'broker' | 'state' | 'orchestrator' | 'triggers' | 'data';
