@@ -1,5 +1,5 @@
 import { BaseCommand } from '../src/cli/base-command.js';
-import { recoverOnce, type RecoveryReport } from '../src/orchestration/recovery.js';
+import { recoverOnce, recoveryCapOf, type RecoveryReport } from '../src/orchestration/recovery.js';
 import { newRunnerId } from '../src/core/ids.js';
 
 export default class Recover extends BaseCommand<typeof Recover> {
@@ -18,6 +18,8 @@ export default class Recover extends BaseCommand<typeof Recover> {
       await app.backends(),
       app.config.runner,
       newRunnerId('recover-command'),
+      Date.now(),
+      recoveryCapOf(app),
     );
     const s = this.style;
     const n = report.running.length + report.pending.length;
@@ -30,6 +32,14 @@ export default class Recover extends BaseCommand<typeof Recover> {
     this.out(
       `${report.pending.length} pending invocation(s) rerouted${report.pending.length ? `: ${report.pending.join(', ')}` : ''}`,
     );
+    if (report.failed.length) {
+      this.out(
+        s(
+          'yellow',
+          `${report.failed.length} invocation(s) recovered runner.max_recoveries times already, now FAILED (RecoveryLimitError): ${report.failed.join(', ')}`,
+        ),
+      );
+    }
     this.out(
       n
         ? s('green', `moved ${n} invocation(s) back to the queue`)

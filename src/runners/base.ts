@@ -10,7 +10,11 @@ import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { FinishAndClaim } from '../backends/hot-path.js';
 import type { WaitHooks } from '../orchestration/context.js';
-import { RecoveryService, rerouteForRecovery } from '../orchestration/recovery.js';
+import {
+  RecoveryService,
+  recoveryCapOf,
+  rerouteForRecovery,
+} from '../orchestration/recovery.js';
 import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
 import { Heartbeat } from './heartbeat.js';
@@ -72,18 +76,24 @@ export abstract class ClaimingRunner implements Runner {
     this.batcher = new TransitionBatcher(this.b.orchestrator);
     const cfg = this.app.config.runner;
     await this.prepare();
-    this.heartbeat = new Heartbeat(
-      this.b.state,
-      this.id,
-      this.kind,
-      cfg.heartbeat_interval_seconds * 1000,
-      () => this.meta(),
-      this.app.logger,
-    );
+    const heartbeat = new Heartbeat({
+      state: this.b.state,
+      id: this.id,
+      kind: this.kind,
+      intervalMs: cfg.heartbeat_interval_seconds * 1000,
+      deadAfterMs: cfg.runner_dead_after_seconds * 1000,
+      meta: () => this.meta(),
+      logger: this.app.logger,
+      worker: { resolved: this.app.resolvedConfig, backend: this.b.names.state },
+    });
+    this.heartbeat = heartbeat;
     // Triggers first: a bad cron in config fails the start before this runner says it is alive.
     this.triggers = await startTriggerLoop(this.app, this.b);
     await this.heartbeat.start();
-    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger);
+    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger, {
+      cap: recoveryCapOf(this.app),
+      contactMs: () => heartbeat.contactMs(),
+    });
     this.recovery.start();
     if (this.opts.autorun !== false) {
       this.run();
@@ -140,6 +150,7 @@ export abstract class ClaimingRunner implements Runner {
         break;
       }
       for (const rec of started) {
+        const untrack = this.heartbeat?.track(rec.id, rec.taskId);
         const p = this.launch(rec)
           .catch((err) =>
             this.app.logger.error('invocation crashed in the runner', {
@@ -147,7 +158,10 @@ export abstract class ClaimingRunner implements Runner {
               error: (err as Error).stack,
             }),
           )
-          .finally(() => this.inFlight.delete(rec.id));
+          .finally(() => {
+            this.inFlight.delete(rec.id);
+            untrack?.();
+          });
         this.inFlight.set(rec.id, p);
       }
     }
@@ -231,7 +245,7 @@ export abstract class ClaimingRunner implements Runner {
     } else if (d.kind === 'recover') {
       const [cur] = await this.b.state.getMany([rec.id]);
       if (cur && cur.owner === this.id) {
-        await rerouteForRecovery(this.b, [cur], this.id);
+        await rerouteForRecovery(this.b, [cur], this.id, recoveryCapOf(this.app));
       }
     }
   }

@@ -10,7 +10,12 @@ import type { App } from '../core/app.js';
 import { ConfigError } from '../core/errors.js';
 import { newRunnerId } from '../core/ids.js';
 import type { Backends } from '../backends/registry.js';
-import { HELD_STATUSES, RecoveryService, rerouteForRecovery } from '../orchestration/recovery.js';
+import {
+  HELD_STATUSES,
+  RecoveryService,
+  recoveryCapOf,
+  rerouteForRecovery,
+} from '../orchestration/recovery.js';
 import { Heartbeat } from './heartbeat.js';
 import { forkGuest, requireAppModule } from './remote/spawn.js';
 import type { Runner, RunnerOptions } from './runner.js';
@@ -66,22 +71,28 @@ export class MultiThreadRunner implements Runner {
       );
     }
     const cfg = this.app.config.runner;
-    this.heartbeat = new Heartbeat(
-      this.b.state,
-      this.id,
-      this.kind,
-      cfg.heartbeat_interval_seconds * 1000,
-      () => ({
+    const heartbeat = new Heartbeat({
+      state: this.b.state,
+      id: this.id,
+      kind: this.kind,
+      intervalMs: cfg.heartbeat_interval_seconds * 1000,
+      deadAfterMs: cfg.runner_dead_after_seconds * 1000,
+      meta: () => ({
         children: [...this.children].map((c) => ({
           pid: c.proc.pid,
           runner: c.runnerId,
           inFlight: c.inFlight,
         })),
       }),
-      this.app.logger,
-    );
-    await this.heartbeat.start();
-    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger);
+      logger: this.app.logger,
+      worker: { resolved: this.app.resolvedConfig, backend: this.b.names.state },
+    });
+    this.heartbeat = heartbeat;
+    await heartbeat.start();
+    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger, {
+      cap: recoveryCapOf(this.app),
+      contactMs: () => heartbeat.contactMs(),
+    });
     this.recovery.start();
     if (this.opts.autorun !== false) {
       await this.begin();
@@ -163,7 +174,7 @@ export class MultiThreadRunner implements Runner {
       owner: c.runnerId,
       statuses: [...HELD_STATUSES, 'PENDING'],
     });
-    await rerouteForRecovery(this.b, held, this.id);
+    await rerouteForRecovery(this.b, held, this.id, recoveryCapOf(this.app));
     await this.b.state.removeRunner(c.runnerId);
     if (this.children.size < this.min) {
       await this.spawn().catch(() => {});

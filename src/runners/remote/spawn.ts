@@ -15,7 +15,7 @@ import type { InitMessage, ToHost } from './protocol.js';
 
 const OWN_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
-function entry(name: 'child-entry' | 'worker-entry'): string {
+function entry(name: 'child-entry' | 'worker-entry' | 'heartbeat-entry'): string {
   return fileURLToPath(new URL(`./${name}${OWN_EXT}`, import.meta.url));
 }
 
@@ -50,8 +50,11 @@ export function loaderArgs(appModule: string[]): string[] {
 }
 
 /** A worker thread's source: `--import` does not reach workers on Node 20, so tsx registers in the worker first. */
-function workerSource(appModule: string[]): { source: string; eval: boolean } {
-  const file = entry('worker-entry');
+export function workerSource(
+  appModule: string[],
+  name: 'worker-entry' | 'heartbeat-entry' = 'worker-entry',
+): { source: string; eval: boolean } {
+  const file = entry(name);
   if (!viaTsx(appModule)) {
     return { source: file, eval: false };
   }

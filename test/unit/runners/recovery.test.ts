@@ -72,7 +72,34 @@ describe('recoverOnce', () => {
       deadRunners: [],
       running: [],
       pending: [],
+      failed: [],
     });
+    await b.close();
+  });
+
+  it('never declares the runner that performs the pass dead, nor takes its work', async () => {
+    const b = await openBackends({ backend: 'memory' });
+    const now = Date.now();
+    await b.state.insert(
+      [{ id: 'mine', taskId: 't', args: '{}', priority: 5, parentId: null, workflowId: null }],
+      now - 60_000,
+    );
+    // Its own row as stale as after a long outage or a blocked event loop.
+    await b.state.heartbeat({
+      id: 'me',
+      kind: 'thread',
+      hostname: 'h',
+      pid: 1,
+      startedAt: now - 60_000,
+      heartbeatAt: now - 40_000,
+    });
+    await b.orchestrator.acquire(['mine'], 'me', now - 1_000);
+    await b.orchestrator.transition({ id: 'mine', to: 'RUNNING', runnerId: 'me' }, now - 1_000);
+    const report = await recoverOnce(b, cfg, 'me', now);
+    expect(report.deadRunners).toEqual([]);
+    expect(report.running).toEqual([]);
+    expect((await b.state.get('mine'))!.status).toBe('RUNNING');
+    expect((await b.state.runners()).map((r) => r.id)).toEqual(['me']);
     await b.close();
   });
 });
