@@ -26,6 +26,7 @@ export {
   TaskFailedError,
   BackendError,
   WorkerExitedError,
+  RecoveryLimitError,
   ConcurrencyArgumentsMismatchError,
   InvocationCycleError,
 } from './core/errors.js';

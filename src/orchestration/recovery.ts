@@ -112,8 +112,7 @@ async function recoveredTooOften(
   const histories = await b.state.historyMany(held);
   for (const id of held) {
     // The entry just written counts too: `earlier` reruns happened before this one.
-    const earlier =
-      (histories[id] ?? []).filter((h) => h.status === 'RUNNING_RECOVERY').length - 1;
+    const earlier = (histories[id] ?? []).filter((h) => h.status === 'RUNNING_RECOVERY').length - 1;
     if (earlier >= cap.max) {
       out.set(id, earlier);
     }

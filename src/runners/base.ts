@@ -10,11 +10,7 @@ import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { FinishAndClaim } from '../backends/hot-path.js';
 import type { WaitHooks } from '../orchestration/context.js';
-import {
-  RecoveryService,
-  recoveryCapOf,
-  rerouteForRecovery,
-} from '../orchestration/recovery.js';
+import { RecoveryService, recoveryCapOf, rerouteForRecovery } from '../orchestration/recovery.js';
 import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
 import { Heartbeat } from './heartbeat.js';

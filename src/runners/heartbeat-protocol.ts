@@ -20,8 +20,7 @@ export interface HeartbeatWorkerData {
 }
 
 export type ToHeartbeatWorker =
-  | { t: 'alive'; meta: Record<string, unknown>; running: RunningTask[] }
-  | { t: 'stop' };
+  { t: 'alive'; meta: Record<string, unknown>; running: RunningTask[] } | { t: 'stop' };
 
 export type FromHeartbeatWorker =
   | { t: 'ready' }
@@ -30,7 +29,11 @@ export type FromHeartbeatWorker =
   | { t: 'fatal'; error: string };
 
 /** "event loop of runner X blocked for 7.1s (task foo, invocation abc)". */
-export function blockedMessage(runnerId: string, blockedMs: number, running: RunningTask[]): string {
+export function blockedMessage(
+  runnerId: string,
+  blockedMs: number,
+  running: RunningTask[],
+): string {
   const shown = running.slice(0, 5).map((r) => `task ${r.taskId}, invocation ${r.invocationId}`);
   const more = running.length > 5 ? `; ${running.length - 5} more` : '';
   const what = shown.length ? ` (${shown.join('; ')}${more})` : '';

@@ -5,6 +5,7 @@ import { brokerSuite } from './suites/broker.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
 import { orchestratorSuite } from './suites/orchestrator.js';
+import { recoverySuite } from './suites/recovery.js';
 import { stateSuite } from './suites/state.js';
 import { dataStoreSuite, triggerStoreSuite } from './suites/stores.js';
 import { workflowEngineSuite, workflowStoreSuite } from './suites/workflows.js';
@@ -16,6 +17,7 @@ export function complianceSuite(h: BackendHarness): void {
   triggerStoreSuite(h);
   dataStoreSuite(h);
   engineSuite(h);
+  recoverySuite(h);
   concurrencySuite(h);
   workflowStoreSuite(h);
   workflowEngineSuite(h);
