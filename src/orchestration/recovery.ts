@@ -5,13 +5,12 @@
  * runner at a time across the cluster (a lease).
  */
 import type { Backends } from '../backends/registry.js';
-import { serverNow } from '../backends/server-clock.js';
-import type { App } from '../core/app.js';
 import { RecoveryLimitError } from '../core/errors.js';
 import type { InvocationRecord, TransitionRequest } from '../core/records.js';
 import type { Status } from '../core/status.js';
 import type { TaskappConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
+import { serverNow } from './server-clock.js';
 
 type RecoveryBackends = Pick<Backends, 'state' | 'orchestrator' | 'broker'>;
 type RecoveryConfig = Pick<
@@ -39,7 +38,12 @@ export interface RecoveryCap {
   serializeError(err: Error): string;
 }
 
-export function recoveryCapOf(app: Pick<App, 'config' | 'errors' | 'serializer'>): RecoveryCap {
+/** The cap from an app: its `runner.max_recoveries` and its error serializer. */
+export function recoveryCapOf<S>(app: {
+  config: { runner: { max_recoveries: number } };
+  errors: { serialize(err: unknown, serializer: S): string };
+  serializer: S;
+}): RecoveryCap {
   return {
     max: app.config.runner.max_recoveries,
     serializeError: (err) => app.errors.serialize(err, app.serializer),

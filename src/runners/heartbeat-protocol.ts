@@ -33,9 +33,11 @@ export function blockedMessage(
   runnerId: string,
   blockedMs: number,
   running: RunningTask[],
+  ongoing = false,
 ): string {
   const shown = running.slice(0, 5).map((r) => `task ${r.taskId}, invocation ${r.invocationId}`);
   const more = running.length > 5 ? `; ${running.length - 5} more` : '';
   const what = shown.length ? ` (${shown.join('; ')}${more})` : '';
-  return `event loop of runner ${runnerId} blocked for ${(blockedMs / 1000).toFixed(1)}s${what}`;
+  const span = `${(blockedMs / 1000).toFixed(1)}s${ongoing ? ' so far' : ''}`;
+  return `event loop of runner ${runnerId} blocked for ${span}${what}`;
 }

@@ -12,7 +12,7 @@
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { StateBackend } from '../backends/state-backend.js';
-import { ServerClock } from '../backends/server-clock.js';
+import { ServerClock } from '../orchestration/server-clock.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { RunnerInfo } from '../core/records.js';
 import type { Logger } from '../core/logger.js';
@@ -22,7 +22,7 @@ import {
   type HeartbeatWorkerData,
   type RunningTask,
 } from './heartbeat-protocol.js';
-import { workerSource } from './remote/spawn.js';
+import { workerSource } from './remote/worker-source.js';
 
 export interface HeartbeatOptions {
   state: StateBackend;
@@ -105,6 +105,11 @@ export class Heartbeat {
       throw err;
     }
     this.record(true, Date.now());
+  }
+
+  /** True once the worker thread beats for this runner (false: this thread beats). */
+  get fromWorker(): boolean {
+    return this.worker !== undefined && this.beatTimer === undefined;
   }
 
   /** Marks an invocation as running in this thread (named when the loop blocks); returns the undo. */

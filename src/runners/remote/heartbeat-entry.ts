@@ -6,7 +6,7 @@
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BACKEND_FACTORIES, type BackendRoles } from '../../backends/registry.js';
-import { ServerClock } from '../../backends/server-clock.js';
+import { ServerClock } from '../../orchestration/server-clock.js';
 import { formatLine } from '../../core/logger.js';
 import {
   blockedMessage,
@@ -49,7 +49,7 @@ function warnIfBlocked(): void {
   const line = {
     runner: data.info.id,
     level: 'warn' as const,
-    msg: `${blockedMessage(data.info.id, blockedMs, running)}; heartbeats go on from a worker thread`,
+    msg: `${blockedMessage(data.info.id, blockedMs, running, true)}; heartbeats go on from a worker thread`,
     at: Date.now(),
   };
   writeSync(2, formatLine(line, data.logFormat));

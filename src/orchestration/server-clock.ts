@@ -3,9 +3,10 @@
  * pass read the same clock, so skew between hosts cannot make a live runner look dead. Backends on
  * one host (memory, sqlite) have no clock of their own: the local one is theirs.
  */
-import type { StateBackend } from './state-backend.js';
-
-type Clocked = Pick<StateBackend, 'clock'>;
+/** A state backend, as far as its clock goes (StateBackend.clock). */
+interface Clocked {
+  clock?(): Promise<number>;
+}
 
 /** The backend's time now (one round trip), or `local` where the backend has no clock. */
 export async function serverNow(state: Clocked, local = Date.now()): Promise<number> {
