@@ -19,7 +19,7 @@ export default class Recover extends BaseCommand<typeof Recover> {
       app.config.runner,
       newRunnerId('recover-command'),
       Date.now(),
-      recoveryCapOf(app),
+      { cap: recoveryCapOf(app) },
     );
     const s = this.style;
     const n = report.running.length + report.pending.length;

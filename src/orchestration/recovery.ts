@@ -134,10 +134,15 @@ export async function recoverOnce(
   cfg: RecoveryConfig,
   runnerId: string | null = null,
   now = Date.now(),
-  cap?: RecoveryCap,
+  opts: RecoveryPassOptions = {},
 ): Promise<RecoveryReport> {
+  const { cap } = opts;
   const runners = await b.state.runners();
   const deadBefore = (await serverNow(b.state, now)) - cfg.runner_dead_after_seconds * 1000;
+  if (opts.inContact && !opts.inContact()) {
+    // Contact was lost while this pass read the heartbeats: their age proves nothing.
+    return { deadRunners: [], running: [], pending: [], failed: [] };
+  }
   const isDead = (r: { id: string; heartbeatAt: number }) =>
     r.heartbeatAt < deadBefore && r.id !== runnerId;
   const live = runners.filter((r) => !isDead(r)).map((r) => r.id);
@@ -164,6 +169,12 @@ export async function recoverOnce(
     pending: pending.rerouted.map((r) => r.id),
     failed: [...running.failed, ...pending.failed].map((r) => r.id),
   };
+}
+
+export interface RecoveryPassOptions {
+  cap?: RecoveryCap;
+  /** Asked after the heartbeats are read: false, and the pass declares no one dead. */
+  inContact?: () => boolean;
 }
 
 /**
@@ -204,7 +215,10 @@ export class RecoveryService {
       if (!(await this.b.orchestrator.tryLease('recovery', this.runnerId, ttl, Date.now()))) {
         return;
       }
-      const r = await recoverOnce(this.b, this.cfg, this.runnerId, Date.now(), this.opts.cap);
+      const r = await recoverOnce(this.b, this.cfg, this.runnerId, Date.now(), {
+        cap: this.opts.cap,
+        inContact: () => this.inSteadyContact(),
+      });
       if (r.deadRunners.length || r.running.length || r.pending.length || r.failed.length) {
         this.logger.warn('recovered work', {
           runner: this.runnerId,

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   const clock = new ServerClock(state);
   post({ t: 'ready' });
   while (!stopping) {
+    const began = Date.now();
     try {
       await state.heartbeat({ ...data.info, heartbeatAt: await clock.now(), meta });
       post({ t: 'beat', ok: true, at: Date.now() });
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
       post({ t: 'beat', ok: false, at: Date.now(), error: (err as Error).message });
     }
     warnIfBlocked();
+    if (Date.now() - began > data.intervalMs) {
+      // A beat that waited out an outage wrote the time it began: write a fresh one at once.
+      continue;
+    }
     await new Promise<void>((r) => {
       wake = r;
       if (stopping) {

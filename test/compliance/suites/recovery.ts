@@ -22,7 +22,7 @@ export function recoverySuite(h: BackendHarness): void {
       for (let round = 1; round <= 3; round++) {
         const started = await b.hot.claimAndStart(1, 1000, `doomed-${round}`);
         expect(started.map((r) => r.id)).toEqual([inv.id]);
-        const report = await recoverOnce(b, cfg, 'survivor', Date.now(), cap);
+        const report = await recoverOnce(b, cfg, 'survivor', Date.now(), { cap });
         if (round <= 2) {
           expect(report).toMatchObject({ running: [inv.id], failed: [] });
         } else {
