@@ -163,6 +163,7 @@ export async function recoverOnce(
   for (const id of deadRunners) {
     await b.state.removeRunner(id);
   }
+  opts.onFailed?.([...running.failed, ...pending.failed]);
   return {
     deadRunners,
     running: running.rerouted.map((r) => r.id),
@@ -175,6 +176,8 @@ export interface RecoveryPassOptions {
   cap?: RecoveryCap;
   /** Asked after the heartbeats are read: false, and the pass declares no one dead. */
   inContact?: () => boolean;
+  /** Told of invocations the cap ended FAILED (final-status triggers run where a final is written). */
+  onFailed?: (recs: InvocationRecord[]) => void;
 }
 
 /**
@@ -218,6 +221,7 @@ export class RecoveryService {
       const r = await recoverOnce(this.b, this.cfg, this.runnerId, Date.now(), {
         cap: this.opts.cap,
         inContact: () => this.inSteadyContact(),
+        onFailed: this.opts.onFailed,
       });
       if (r.deadRunners.length || r.running.length || r.pending.length || r.failed.length) {
         this.logger.warn('recovered work', {
@@ -254,6 +258,7 @@ export class RecoveryService {
 
 export interface RecoveryServiceOptions {
   cap?: RecoveryCap;
+  onFailed?: (recs: InvocationRecord[]) => void;
   /** How long this runner has been in unbroken contact with the backend (its heartbeat's view). */
   contactMs?: () => number;
 }

@@ -89,6 +89,7 @@ export abstract class ClaimingRunner implements Runner {
     this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger, {
       cap: recoveryCapOf(this.app),
       contactMs: () => heartbeat.contactMs(),
+      onFailed: (recs) => this.app.notifyFinal(recs),
     });
     this.recovery.start();
     if (this.opts.autorun !== false) {
@@ -241,7 +242,13 @@ export abstract class ClaimingRunner implements Runner {
     } else if (d.kind === 'recover') {
       const [cur] = await this.b.state.getMany([rec.id]);
       if (cur && cur.owner === this.id) {
-        await rerouteForRecovery(this.b, [cur], this.id, recoveryCapOf(this.app));
+        const { failed } = await rerouteForRecovery(
+          this.b,
+          [cur],
+          this.id,
+          recoveryCapOf(this.app),
+        );
+        this.app.notifyFinal(failed);
       }
     }
   }

@@ -92,6 +92,7 @@ export class MultiThreadRunner implements Runner {
     this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger, {
       cap: recoveryCapOf(this.app),
       contactMs: () => heartbeat.contactMs(),
+      onFailed: (recs) => this.app.notifyFinal(recs),
     });
     this.recovery.start();
     if (this.opts.autorun !== false) {
@@ -174,7 +175,8 @@ export class MultiThreadRunner implements Runner {
       owner: c.runnerId,
       statuses: [...HELD_STATUSES, 'PENDING'],
     });
-    await rerouteForRecovery(this.b, held, this.id, recoveryCapOf(this.app));
+    const { failed } = await rerouteForRecovery(this.b, held, this.id, recoveryCapOf(this.app));
+    this.app.notifyFinal(failed);
     await this.b.state.removeRunner(c.runnerId);
     if (this.children.size < this.min) {
       await this.spawn().catch(() => {});
