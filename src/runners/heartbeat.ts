@@ -169,6 +169,8 @@ export class Heartbeat {
     }
     this.lastTick = now;
     this.sinceTick = new Map(this.tracked);
+    // What ran at this answer: the worker names it if the loop blocks before the next one (a
+    // task started since is named by the loop's own line once it runs again).
     this.worker?.postMessage({ t: 'alive', meta: this.o.meta(), running: running(this.tracked) });
   }
 

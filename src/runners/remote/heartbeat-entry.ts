@@ -47,6 +47,7 @@ function warnIfBlocked(): void {
   }
   warnedBlock = true;
   const line = {
+    app: data.resolved.config.app_id,
     runner: data.info.id,
     level: 'warn' as const,
     msg: `${blockedMessage(data.info.id, blockedMs, running, true)}; heartbeats go on from a worker thread`,
