@@ -5,7 +5,7 @@ import { newRunnerId } from '../src/core/ids.js';
 export default class Recover extends BaseCommand<typeof Recover> {
   static summary =
     'Run one recovery pass now: reroute work of dead runners and work stuck in PENDING.';
-  static description = `Runners heartbeat every runner.heartbeat_interval_seconds. Work held (RUNNING, PAUSED, RESUMED) by a runner silent for runner.runner_dead_after_seconds goes RUNNING_RECOVERY -> REROUTED -> queue; PENDING work older than runner.max_pending_seconds (or held by a dead runner) goes PENDING_RECOVERY -> REROUTED -> queue. Running runners do this on their own; this command does it once, now.`;
+  static description = `Runners heartbeat every runner.heartbeat_interval_seconds. Work held (RUNNING, PAUSED, RESUMED) by a runner silent for runner.runner_dead_after_seconds goes RUNNING_RECOVERY -> REROUTED -> queue; PENDING work older than runner.max_pending_seconds (or held by a dead runner) goes PENDING_RECOVERY -> REROUTED -> queue. Held work already recovered runner.max_recoveries times goes RUNNING_RECOVERY -> FAILED (RecoveryLimitError) instead of running again. Running runners do this on their own; this command does it once, now.`;
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     'TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS=1 <%= config.bin %> <%= command.id %> --json',
