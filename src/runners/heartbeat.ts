@@ -53,6 +53,7 @@ export class Heartbeat {
   private beatTimer?: NodeJS.Timeout;
   private tickTimer?: NodeJS.Timeout;
   private worker?: Worker;
+  private workerReady = false;
   private workerStopped?: () => void;
   private stopped = false;
   private lastTick = Date.now();
@@ -199,6 +200,7 @@ export class Heartbeat {
 
   private onWorker(w: Worker, m: FromHeartbeatWorker): void {
     if (m.t === 'ready') {
+      this.workerReady = true;
       // The worker beats from now on.
       clearInterval(this.beatTimer);
       this.beatTimer = undefined;
@@ -233,7 +235,7 @@ export class Heartbeat {
     clearInterval(this.tickTimer);
     const w = this.worker;
     this.worker = undefined;
-    if (w) {
+    if (w && this.workerReady) {
       // Its last beat lands before the row is removed, not after.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, WORKER_STOP_MS);
@@ -243,8 +245,10 @@ export class Heartbeat {
         };
         w.postMessage({ t: 'stop' });
       });
-      await w.terminate();
     }
+    // Not ready yet: it has written nothing to wait for (a row a late beat might still leave
+    // behind is removed by the next recovery pass, as a silent runner's).
+    await w?.terminate();
     await this.o.state.removeRunner(this.info.id);
   }
 }

@@ -21,13 +21,16 @@ export function viaTsx(appModule: string[]): boolean {
   );
 }
 
-/** A worker thread's source: `--import` does not reach workers on Node 20, so tsx registers in the worker first. */
+/**
+ * A worker thread's source: `--import` does not reach workers on Node 20, so tsx registers in the
+ * worker first. The heartbeat worker imports no task module: it needs tsx only to run these sources.
+ */
 export function workerSource(
   appModule: string[],
   name: 'worker-entry' | 'heartbeat-entry' = 'worker-entry',
 ): { source: string; eval: boolean } {
   const file = entry(name);
-  if (!viaTsx(appModule)) {
+  if (name === 'heartbeat-entry' ? OWN_EXT !== '.ts' : !viaTsx(appModule)) {
     return { source: file, eval: false };
   }
   const api = pathToFileURL(
