@@ -30,6 +30,7 @@ export {
   TaskFailedError,
   BackendError,
   WorkerExitedError,
+  RecoveryLimitError,
   ConcurrencyArgumentsMismatchError,
   InvocationCycleError,
   DeterminismError,

@@ -11,7 +11,7 @@ import type { BackendFactory, BackendRoles, Backends, RoleName } from './backend
 
 export type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
 
-const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
+export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
   memory: async () => (await import('./memory/index.js')).createMemoryBackend,
   sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
   redis: async () => (await import('./redis/index.js')).createRedisBackend,

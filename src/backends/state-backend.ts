@@ -34,6 +34,12 @@ export interface StateBackend {
   heartbeat(runner: RunnerInfo): Promise<void>;
   runners(): Promise<RunnerInfo[]>;
   removeRunner(id: string): Promise<void>;
+  /**
+   * The server's time in epoch ms, where runners on several hosts share the backend (postgres
+   * now(), redis TIME): heartbeats are written and judged on it. Absent: the local clock is the
+   * backend's (memory, sqlite).
+   */
+  clock?(): Promise<number>;
   /** Stores task log lines for the monitor (only when `[monitor] keep_logs = true`). */
   appendLogs(lines: LogRecord[]): Promise<void>;
   /** An invocation's stored log lines, oldest first. */

@@ -155,6 +155,9 @@ const tasksSchema = z.union([
   z.object({ modules: z.array(z.string()), byTask: z.record(z.string(), perTaskOptions) }).strict(),
 ]);
 
+const MAX_RECOVERIES_RANGE =
+  'must be a whole number from 0 to 1000: how often an invocation may be rerun after its runner died (more is a loop, not a recovery)';
+
 const runnerSchema = z
   .object({
     kind: z.enum(RUNNERS).default('thread').describe('which runner `taskapp run` starts'),
@@ -201,9 +204,19 @@ const runnerSchema = z
     stranded_after_seconds: z
       .number()
       .positive()
+      .max(86_400)
       .default(30)
       .describe(
         'waiting (REGISTERED, REROUTED, RETRY) this long with no queue entry is routed again by recovery',
+      ),
+    max_recoveries: z
+      .number({ error: MAX_RECOVERIES_RANGE })
+      .int({ error: MAX_RECOVERIES_RANGE })
+      .min(0, { error: MAX_RECOVERIES_RANGE })
+      .max(1000, { error: MAX_RECOVERIES_RANGE })
+      .default(3)
+      .describe(
+        'times one invocation may be rerun after its runner was declared dead; once more and it ends FAILED (RecoveryLimitError)',
       ),
     recovery_check_interval_seconds: z
       .number()

@@ -39,6 +39,7 @@ export type TaskappErrorCode =
   | 'TASK_FAILED'
   | 'NO_RESULT'
   | 'WORKER_EXITED'
+  | 'RECOVERY_LIMIT'
   | 'INVOCATION_CYCLE'
   | 'DETERMINISM'
   | 'TRIGGER_FIRE_FAILED'
@@ -209,6 +210,26 @@ export class WorkerExitedError extends TaskappError {
       `invocation ${invocationId}: the ${where} running it exited with code ${processExitCode} before the task returned (did the task call process.exit()?)`,
       {
         fix: 'return or throw from the task instead of exiting the process',
+      },
+    );
+  }
+}
+
+/**
+ * Recovery reran an invocation `max_recoveries` times (its runner was declared dead each time) and
+ * would have rerun it again: a task that kills or freezes its runner must not run forever.
+ */
+export class RecoveryLimitError extends TaskappError {
+  constructor(
+    readonly invocationId: string,
+    readonly recoveries: number,
+    readonly maxRecoveries: number,
+  ) {
+    super(
+      'RECOVERY_LIMIT',
+      `invocation ${invocationId} was recovered from a dead runner ${recoveries} times (runner.max_recoveries = ${maxRecoveries}) and is not rerun again`,
+      {
+        fix: 'find why its runner stops heartbeating or dies while running it (process.exit, out of memory, a kill); run CPU-bound tasks with worker_threads = true or on a multi-thread / persistent-process runner; or raise runner.max_recoveries',
       },
     );
   }

@@ -20,7 +20,7 @@ export function writeLine(line: LogLine, format: 'text' | 'json'): void {
   process.stderr.write(formatLine(line, format));
 }
 
-function formatLine(line: LogLine, format: 'text' | 'json'): string {
+export function formatLine(line: LogLine, format: 'text' | 'json'): string {
   if (format === 'json') {
     return `${JSON.stringify(line)}\n`;
   }

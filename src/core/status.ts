@@ -24,7 +24,8 @@ export const STATUSES = [
 export type Status = (typeof STATUSES)[number];
 
 /** Legal moves. PAUSED -> RUNNING_RECOVERY is added to the design's table: recovery of a dead
- * runner's PAUSED work (section 3's prose) needs it. */
+ * runner's PAUSED work (section 3's prose) needs it; RUNNING_RECOVERY -> FAILED ends an invocation
+ * recovered `runner.max_recoveries` times (RecoveryLimitError) instead of rerunning it forever. */
 export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   REGISTERED: ['PENDING', 'CONCURRENCY_CONTROLLED', 'CONCURRENCY_CONTROLLED_FINAL'],
   CONCURRENCY_CONTROLLED: ['REROUTED'],
@@ -33,7 +34,7 @@ export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   PENDING: ['RUNNING', 'KILLED', 'REROUTED', 'PENDING_RECOVERY'],
   PENDING_RECOVERY: ['REROUTED'],
   RUNNING: ['PAUSED', 'KILLED', 'RETRY', 'SUCCESS', 'FAILED', 'RUNNING_RECOVERY'],
-  RUNNING_RECOVERY: ['REROUTED'],
+  RUNNING_RECOVERY: ['REROUTED', 'FAILED'],
   PAUSED: ['RESUMED', 'KILLED', 'RUNNING_RECOVERY'],
   RESUMED: ['PAUSED', 'KILLED', 'RETRY', 'SUCCESS', 'FAILED', 'RUNNING_RECOVERY'],
   KILLED: ['REROUTED'],

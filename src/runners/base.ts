@@ -10,7 +10,7 @@ import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { FinishAndClaim } from '../backends/hot-path.js';
 import type { WaitHooks } from '../orchestration/context.js';
-import { RecoveryService, rerouteForRecovery } from '../runtime/recovery.js';
+import { RecoveryService, recoveryCapOf, rerouteForRecovery } from '../runtime/recovery.js';
 import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
 import { Heartbeat } from './heartbeat.js';
@@ -85,18 +85,25 @@ export abstract class ClaimingRunner implements Runner {
     this.batcher = new TransitionBatcher(this.writer);
     const cfg = this.app.config.runner;
     await this.prepare();
-    this.heartbeat = new Heartbeat(
-      this.b.state,
-      this.id,
-      this.kind,
-      cfg.heartbeat_interval_seconds * 1000,
-      () => this.meta(),
-      this.app.logger,
-    );
+    const heartbeat = new Heartbeat({
+      state: this.b.state,
+      id: this.id,
+      kind: this.kind,
+      intervalMs: cfg.heartbeat_interval_seconds * 1000,
+      deadAfterMs: cfg.runner_dead_after_seconds * 1000,
+      meta: () => this.meta(),
+      logger: this.app.logger,
+      worker: { resolved: this.app.resolvedConfig, backend: this.b.names.state },
+    });
+    this.heartbeat = heartbeat;
     // Triggers first: a bad cron in config fails the start before this runner says it is alive.
     this.triggers = await startTriggerLoop(this.app, this.b);
     await this.heartbeat.start();
-    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger);
+    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger, {
+      cap: recoveryCapOf(this.app),
+      contactMs: () => heartbeat.contactMs(),
+      onFailed: (recs) => this.app.notifyFinal(recs),
+    });
     this.recovery.start();
     if (this.opts.autorun !== false) {
       this.run();
@@ -153,6 +160,7 @@ export abstract class ClaimingRunner implements Runner {
         break;
       }
       for (const rec of started) {
+        const untrack = this.heartbeat?.track(rec.id, rec.taskId);
         const p = this.launch(rec)
           .catch((err) =>
             this.app.logger.error('invocation crashed in the runner', {
@@ -160,7 +168,10 @@ export abstract class ClaimingRunner implements Runner {
               error: (err as Error).stack,
             }),
           )
-          .finally(() => this.inFlight.delete(rec.id));
+          .finally(() => {
+            this.inFlight.delete(rec.id);
+            untrack?.();
+          });
         this.inFlight.set(rec.id, p);
       }
     }
@@ -252,7 +263,13 @@ export abstract class ClaimingRunner implements Runner {
     } else if (d.kind === 'recover') {
       const [cur] = await this.b.state.getMany([rec.id]);
       if (cur && cur.owner === this.id) {
-        await rerouteForRecovery(this.b, [cur], this.id);
+        const { failed } = await rerouteForRecovery(
+          this.b,
+          [cur],
+          this.id,
+          recoveryCapOf(this.app),
+        );
+        this.app.notifyFinal(failed);
       }
     }
   }

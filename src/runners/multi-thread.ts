@@ -10,7 +10,12 @@ import type { Runtime } from '../runtime/runtime.js';
 import { ConfigError } from '../core/errors.js';
 import { newRunnerId } from '../core/ids.js';
 import type { Backends } from '../backends/registry.js';
-import { HELD_STATUSES, RecoveryService, rerouteForRecovery } from '../runtime/recovery.js';
+import {
+  HELD_STATUSES,
+  RecoveryService,
+  recoveryCapOf,
+  rerouteForRecovery,
+} from '../runtime/recovery.js';
 import { Heartbeat } from './heartbeat.js';
 import { holdProcessOpen } from './keep-alive.js';
 import { forkGuest, requireAppModule } from './remote/spawn.js';
@@ -78,22 +83,29 @@ class MultiThreadRunner implements Runner {
       );
     }
     const cfg = this.app.config.runner;
-    this.heartbeat = new Heartbeat(
-      this.b.state,
-      this.id,
-      this.kind,
-      cfg.heartbeat_interval_seconds * 1000,
-      () => ({
+    const heartbeat = new Heartbeat({
+      state: this.b.state,
+      id: this.id,
+      kind: this.kind,
+      intervalMs: cfg.heartbeat_interval_seconds * 1000,
+      deadAfterMs: cfg.runner_dead_after_seconds * 1000,
+      meta: () => ({
         children: [...this.children].map((c) => ({
           pid: c.proc.pid,
           runner: c.runnerId,
           inFlight: c.inFlight,
         })),
       }),
-      this.app.logger,
-    );
-    await this.heartbeat.start();
-    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger);
+      logger: this.app.logger,
+      worker: { resolved: this.app.resolvedConfig, backend: this.b.names.state },
+    });
+    this.heartbeat = heartbeat;
+    await heartbeat.start();
+    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger, {
+      cap: recoveryCapOf(this.app),
+      contactMs: () => heartbeat.contactMs(),
+      onFailed: (recs) => this.app.notifyFinal(recs),
+    });
     this.recovery.start();
     if (this.opts.autorun !== false) {
       await this.begin();
@@ -175,7 +187,8 @@ class MultiThreadRunner implements Runner {
       owner: c.runnerId,
       statuses: [...HELD_STATUSES, 'PENDING'],
     });
-    await rerouteForRecovery(this.b, held, this.id);
+    const { failed } = await rerouteForRecovery(this.b, held, this.id, recoveryCapOf(this.app));
+    this.app.notifyFinal(failed);
     await this.b.state.removeRunner(c.runnerId);
     if (this.children.size < this.min) {
       await this.spawn().catch(() => {});

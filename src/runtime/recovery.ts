@@ -5,10 +5,12 @@
  * runner at a time across the cluster (a lease).
  */
 import type { Backends } from '../backends/registry.js';
-import type { InvocationRecord, RouteRequest } from '../core/records.js';
+import { RecoveryLimitError } from '../core/errors.js';
+import type { InvocationRecord, RouteRequest, TransitionRequest } from '../core/records.js';
 import type { Status } from '../core/status.js';
 import type { TaskappConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
+import { serverNow } from '../orchestration/server-clock.js';
 
 type RecoveryBackends = Pick<Backends, 'state' | 'orchestrator' | 'broker' | 'hot'>;
 type RecoveryConfig = Pick<
@@ -28,31 +30,73 @@ export interface RecoveryReport {
   pending: string[];
   /** Invocations found waiting (REGISTERED, REROUTED, RETRY) with no queue entry, routed again. */
   stranded: string[];
+  /** Invocations moved RUNNING_RECOVERY -> FAILED: recovered `max_recoveries` times already. */
+  failed: string[];
+}
+
+/** Ends an invocation recovered too often (runner.max_recoveries) instead of rerunning it. */
+export interface RecoveryCap {
+  max: number;
+  /** The error as stored (the app's serializer). */
+  serializeError(err: Error): string;
+}
+
+/** The cap from an app: its `runner.max_recoveries` and its error serializer. */
+export function recoveryCapOf<S>(app: {
+  config: { runner: { max_recoveries: number } };
+  errors: { serialize(err: unknown, serializer: S): string };
+  serializer: S;
+}): RecoveryCap {
+  return {
+    max: app.config.runner.max_recoveries,
+    serializeError: (err) => app.errors.serialize(err, app.serializer),
+  };
+}
+
+export interface RecoveryResult {
+  /** Back in the queue (REROUTED). */
+  rerouted: InvocationRecord[];
+  /** Ended FAILED with RecoveryLimitError. */
+  failed: InvocationRecord[];
 }
 
 /**
  * Sends `recs` back to the broker: PENDING through PENDING_RECOVERY, held work through
  * RUNNING_RECOVERY, then REROUTED. Records that moved on meanwhile (finished, already recovered)
- * are skipped: each change is validated on its own. Returns the rerouted records.
+ * are skipped: each change is validated on its own. With a `cap`, held work already recovered
+ * `cap.max` times goes RUNNING_RECOVERY -> FAILED (RecoveryLimitError) instead.
  */
 export async function rerouteForRecovery(
   b: RecoveryBackends,
   recs: InvocationRecord[],
   runnerId: string | null,
-): Promise<InvocationRecord[]> {
+  cap?: RecoveryCap,
+): Promise<RecoveryResult> {
   if (!recs.length) {
-    return [];
+    return { rerouted: [], failed: [] };
   }
-  // Through the recovery status to REROUTED with its queue entry: one write per invocation.
-  const reqs: RouteRequest[] = recs.map((r) => ({
-    id: r.id,
-    to: 'REROUTED',
-    via: [r.status === 'PENDING' ? 'PENDING_RECOVERY' : 'RUNNING_RECOVERY'],
-    runnerId,
-  }));
-  return (await b.hot.transitionAndRoute(reqs, Date.now())).filter(
-    (r): r is InvocationRecord => !(r instanceof Error),
-  );
+  const overLimit = cap ? await recoveredTooOften(b, recs, cap) : new Map<string, number>();
+  const now = Date.now();
+  const viaOf = (r: InvocationRecord) =>
+    r.status === 'PENDING' ? ('PENDING_RECOVERY' as const) : ('RUNNING_RECOVERY' as const);
+  // Each path is one atomic write: through the recovery status to REROUTED with its queue entry,
+  // or (recovered too often) to FAILED, so a crash mid-recovery leaves nothing in between.
+  const reroute: RouteRequest[] = recs
+    .filter((r) => !overLimit.has(r.id))
+    .map((r) => ({ id: r.id, to: 'REROUTED', via: [viaOf(r)], runnerId }));
+  const fail: TransitionRequest[] = recs
+    .filter((r) => overLimit.has(r.id))
+    .map((r) => ({
+      id: r.id,
+      to: 'FAILED',
+      via: [viaOf(r)],
+      runnerId,
+      error: cap!.serializeError(new RecoveryLimitError(r.id, overLimit.get(r.id)!, cap!.max)),
+    }));
+  const ok = (r: InvocationRecord | Error): r is InvocationRecord => !(r instanceof Error);
+  const rerouted = reroute.length ? (await b.hot.transitionAndRoute(reroute, now)).filter(ok) : [];
+  const failed = fail.length ? (await b.orchestrator.transitionMany(fail, now)).filter(ok) : [];
+  return { rerouted, failed };
 }
 
 /** Invocations requeued by one pass at most; the next pass takes the rest. */
@@ -96,17 +140,53 @@ export async function requeueStranded(
   return b.hot.requeueStranded(now - graceMs, now, STRANDED_PER_PASS);
 }
 
-/** One recovery pass over the whole backend. `runnerId` is who performs it (history). */
+/** Held work already recovered `cap.max` times or more -> how many times it was. */
+async function recoveredTooOften(
+  b: RecoveryBackends,
+  recs: InvocationRecord[],
+  cap: RecoveryCap,
+): Promise<Map<string, number>> {
+  const held = recs.filter((r) => r.status !== 'PENDING').map((r) => r.id);
+  const out = new Map<string, number>();
+  if (!held.length) {
+    return out;
+  }
+  const histories = await b.state.historyMany(held);
+  for (const id of held) {
+    const earlier = (histories[id] ?? []).filter((h) => h.status === 'RUNNING_RECOVERY').length;
+    if (earlier >= cap.max) {
+      out.set(id, earlier);
+    }
+  }
+  return out;
+}
+
+/**
+ * One recovery pass over the whole backend. `runnerId` is who performs it (history); it never counts
+ * itself dead. Heartbeat ages are measured on the backend's clock (postgres now(), redis TIME; the
+ * local clock for sqlite and memory, one host), so clock skew between hosts cannot kill a runner.
+ */
 export async function recoverOnce(
   b: RecoveryBackends,
   cfg: RecoveryConfig,
   runnerId: string | null = null,
   now = Date.now(),
+  opts: RecoveryPassOptions = {},
 ): Promise<RecoveryReport> {
+  const { cap } = opts;
   const runners = await b.state.runners();
-  const deadBefore = now - cfg.runner_dead_after_seconds * 1000;
-  const live = runners.filter((r) => r.heartbeatAt >= deadBefore).map((r) => r.id);
-  const deadRunners = runners.filter((r) => r.heartbeatAt < deadBefore).map((r) => r.id);
+  const deadBefore = (await serverNow(b.state, now)) - cfg.runner_dead_after_seconds * 1000;
+  if (opts.inContact && !opts.inContact()) {
+    // Contact was lost while this pass read the heartbeats: their age proves nothing.
+    return { deadRunners: [], running: [], pending: [], failed: [], stranded: [] };
+  }
+  const isDead = (r: { id: string; heartbeatAt: number }) =>
+    r.heartbeatAt < deadBefore && r.id !== runnerId;
+  const live = runners.filter((r) => !isDead(r)).map((r) => r.id);
+  if (runnerId !== null && !live.includes(runnerId)) {
+    live.push(runnerId);
+  }
+  const deadRunners = runners.filter(isDead).map((r) => r.id);
   // Owned by anyone not alive: dead runners, and runners whose row is already gone.
   const held = await b.orchestrator.ownedByOthers(live, HELD_STATUSES);
   const orphanPending = await b.orchestrator.ownedByOthers(live, ['PENDING']);
@@ -115,18 +195,28 @@ export async function recoverOnce(
     now - cfg.max_pending_seconds * 1000,
   );
   const pendingById = new Map([...orphanPending, ...stalePending].map((r) => [r.id, r]));
-  const running = await rerouteForRecovery(b, held, runnerId);
-  const pending = await rerouteForRecovery(b, [...pendingById.values()], runnerId);
+  const running = await rerouteForRecovery(b, held, runnerId, cap);
+  const pending = await rerouteForRecovery(b, [...pendingById.values()], runnerId, cap);
   for (const id of deadRunners) {
     await b.state.removeRunner(id);
   }
+  opts.onFailed?.([...running.failed, ...pending.failed]);
   const stranded = strandedCheckDue(b, cfg, now) ? await requeueStranded(b, cfg, now) : [];
   return {
     deadRunners,
-    running: running.map((r) => r.id),
-    pending: pending.map((r) => r.id),
+    running: running.rerouted.map((r) => r.id),
+    pending: pending.rerouted.map((r) => r.id),
+    failed: [...running.failed, ...pending.failed].map((r) => r.id),
     stranded: stranded.map((r) => r.id),
   };
+}
+
+export interface RecoveryPassOptions {
+  cap?: RecoveryCap;
+  /** Asked after the heartbeats are read: false, and the pass declares no one dead. */
+  inContact?: () => boolean;
+  /** Told of invocations the cap ended FAILED (final-status triggers run where a final is written). */
+  onFailed?: (recs: InvocationRecord[]) => void;
 }
 
 /**
@@ -143,6 +233,7 @@ export class RecoveryService {
     private readonly cfg: RecoveryConfig & { recovery_check_interval_seconds: number },
     private readonly runnerId: string,
     private readonly logger: Logger,
+    private readonly opts: RecoveryServiceOptions = {},
   ) {}
 
   start(): void {
@@ -158,19 +249,33 @@ export class RecoveryService {
   }
 
   private async tick(): Promise<void> {
+    if (!this.inSteadyContact()) {
+      return;
+    }
     try {
       const ttl = this.cfg.recovery_check_interval_seconds * 2000;
       if (!(await this.b.orchestrator.tryLease('recovery', this.runnerId, ttl, Date.now()))) {
         return;
       }
-      const r = await recoverOnce(this.b, this.cfg, this.runnerId);
-      if (r.deadRunners.length || r.running.length || r.pending.length || r.stranded.length) {
+      const r = await recoverOnce(this.b, this.cfg, this.runnerId, Date.now(), {
+        cap: this.opts.cap,
+        inContact: () => this.inSteadyContact(),
+        onFailed: this.opts.onFailed,
+      });
+      if (
+        r.deadRunners.length ||
+        r.running.length ||
+        r.pending.length ||
+        r.failed.length ||
+        r.stranded.length
+      ) {
         this.logger.warn('recovered work', {
           runner: this.runnerId,
           deadRunners: r.deadRunners,
           running: r.running.length,
           pending: r.pending.length,
           stranded: r.stranded,
+          ...(r.failed.length ? { failedAtRecoveryLimit: r.failed } : {}),
         });
       }
     } catch (err) {
@@ -181,8 +286,25 @@ export class RecoveryService {
     }
   }
 
+  /**
+   * Silence is evidence of death only if this runner could have heard the others: after an outage
+   * (or a blocked event loop) nobody could beat, so it waits one dead-after period of unbroken
+   * contact, in which every live runner beats again, before it declares anyone dead.
+   */
+  private inSteadyContact(): boolean {
+    const contact = this.opts.contactMs?.();
+    return contact === undefined || contact >= this.cfg.runner_dead_after_seconds * 1000;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }
+}
+
+export interface RecoveryServiceOptions {
+  cap?: RecoveryCap;
+  onFailed?: (recs: InvocationRecord[]) => void;
+  /** How long this runner has been in unbroken contact with the backend (its heartbeat's view). */
+  contactMs?: () => number;
 }

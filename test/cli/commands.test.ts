@@ -181,7 +181,7 @@ describe('taskapp commands (sqlite)', () => {
     ]);
 
     const again = await json(['recover'], { TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS: '0.001' });
-    expect(again).toEqual({ deadRunners: [], running: [], pending: [], stranded: [] });
+    expect(again).toEqual({ deadRunners: [], running: [], pending: [], failed: [], stranded: [] });
   });
 
   it('purge needs --yes without a terminal, then deletes only finished invocations', async () => {

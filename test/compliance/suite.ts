@@ -5,6 +5,7 @@ import { brokerSuite } from './suites/broker.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
 import { orchestratorSuite } from './suites/orchestrator.js';
+import { recoverySuite } from './suites/recovery.js';
 import { routingSuite } from './suites/routing.js';
 import { stateSuite } from './suites/state.js';
 import { dataStoreSuite, triggerStoreSuite } from './suites/stores.js';
@@ -17,6 +18,7 @@ export function complianceSuite(h: BackendHarness): void {
   triggerStoreSuite(h);
   dataStoreSuite(h);
   engineSuite(h);
+  recoverySuite(h);
   concurrencySuite(h);
   routingSuite(h);
   workflowStoreSuite(h);

@@ -257,6 +257,13 @@ export class PgStateBackend implements StateBackend {
     await this.d.query('DELETE FROM runners WHERE id = $1', [id]);
   }
 
+  async clock(): Promise<number> {
+    const [row] = await this.d.rows<{ ms: string | number }>(
+      'SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms',
+    );
+    return Number(row!.ms);
+  }
+
   async appendLogs(lines: LogRecord[]): Promise<void> {
     if (!lines.length) {
       return;

@@ -138,6 +138,11 @@ export class RedisStateBackend implements StateBackend {
     await this.c.retrying(() => this.c.main.hdel(this.c.keys.runners, id));
   }
 
+  async clock(): Promise<number> {
+    const [sec, micro] = await this.c.retrying(() => this.c.main.time());
+    return Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -5,29 +5,14 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Runtime } from '../../runtime/runtime.js';
 import { ConfigError, TaskappError } from '../../core/errors.js';
 import type { Backends } from '../../backends/registry.js';
 import { GuestHandle, TIMEOUT_KILL_GRACE_MS } from './host.js';
 import type { InitMessage, ToHost } from './protocol.js';
-
-const OWN_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-
-function entry(name: 'child-entry' | 'worker-entry'): string {
-  return fileURLToPath(new URL(`./${name}${OWN_EXT}`, import.meta.url));
-}
-
-/** True when these sources, the app module or this process are TypeScript run through tsx. */
-function viaTsx(appModule: string[]): boolean {
-  return (
-    OWN_EXT === '.ts' ||
-    appModule.some((m) => /\.[mc]?tsx?$/.test(m)) ||
-    process.execArgv.some((a) => a.includes('tsx')) ||
-    (process.env.NODE_OPTIONS ?? '').includes('tsx')
-  );
-}
+import { entry, viaTsx, workerSource } from './worker-source.js';
 
 /**
  * A child's young generation capped at 2 MB semi-spaces unless this process was given its own: V8
@@ -47,24 +32,6 @@ function loaderArgs(appModule: string[]): string[] {
     return [];
   }
   return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
-}
-
-/** A worker thread's source: `--import` does not reach workers on Node 20, so tsx registers in the worker first. */
-function workerSource(appModule: string[]): { source: string; eval: boolean } {
-  const file = entry('worker-entry');
-  if (!viaTsx(appModule)) {
-    return { source: file, eval: false };
-  }
-  const api = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/package.json')
-      .replace(/package\.json$/, 'dist/esm/api/index.mjs'),
-  ).href;
-  const target = pathToFileURL(file).href;
-  return {
-    source: `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(target)}))`,
-    eval: true,
-  };
 }
 
 /** The task modules a guest imports (the app's module first): every module, so every task exists there. */
