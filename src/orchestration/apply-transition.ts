@@ -2,12 +2,17 @@
  * The record-level effect of a validated status change, shared by the backends that validate in
  * JavaScript inside their own atomic section (memory: synchronous code; sqlite: one transaction).
  */
-import { checkTransition, type Status } from '../core/status.js';
+import { checkTransition, isRepeat, type Status } from '../core/status.js';
 import type { HistoryEntry, InvocationRecord, TransitionRequest } from '../core/records.js';
 
 export interface AppliedTransition {
   record: InvocationRecord;
   entry: HistoryEntry;
+}
+
+/** True when `req` asks `rec`'s owner to repeat its current PAUSED/RESUMED: nothing to write, `rec` is the answer. */
+export function isRepeated(rec: InvocationRecord, req: TransitionRequest): boolean {
+  return isRepeat(rec.status, req.to, rec.owner, req.runnerId);
 }
 
 /** Returns the updated copy of `rec` and its history entry; throws if the change is not legal. */

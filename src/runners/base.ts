@@ -184,14 +184,27 @@ export abstract class ClaimingRunner implements Runner {
 
   /** Hooks that free `slots` while the invocation waits for another one (PAUSED) and retake it after (RESUMED). */
   protected waitHooks(rec: InvocationRecord, slots: Slots): WaitHooks {
+    // Bookkeeping: a PAUSED/RESUMED that cannot be written (recovered elsewhere meanwhile) is
+    // logged, never thrown into the task; its outcome write then finds who owns it now.
+    const record = async (to: 'PAUSED' | 'RESUMED') => {
+      try {
+        await this.batcher.submit({ id: rec.id, to, runnerId: this.id });
+      } catch (err) {
+        this.app.logger.warn('could not record wait', {
+          invocation: rec.id,
+          status: to,
+          error: (err as Error).message,
+        });
+      }
+    };
     return {
       pause: async () => {
-        await this.batcher.submit({ id: rec.id, to: 'PAUSED', runnerId: this.id });
+        await record('PAUSED');
         slots.release();
       },
       resume: async () => {
         await slots.acquire();
-        await this.batcher.submit({ id: rec.id, to: 'RESUMED', runnerId: this.id });
+        await record('RESUMED');
       },
     };
   }

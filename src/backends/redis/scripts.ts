@@ -10,6 +10,7 @@ import {
   FINAL_STATUSES,
   OWNED_STATUSES,
   RECOVERY_STATUSES,
+  REPEATABLE_STATUSES,
   STATUSES,
   TRANSITIONS,
 } from '../../core/status.js';
@@ -58,6 +59,7 @@ export function statusPrelude(): string {
     `local TRANSITIONS={${transitions}}`,
     `local OWNED=${luaSet(OWNED_STATUSES)}`,
     `local RECOVERY=${luaSet(RECOVERY_STATUSES)}`,
+    `local REPEATABLE=${luaSet(REPEATABLE_STATUSES)}`,
     `local FINAL=${luaSet(FINAL_STATUSES)}`,
     `local ACQUIRABLE=${luaSet(ACQUIRABLE)}`,
     `local ACTIVE=${luaSet(ACTIVE_STATUSES)}`,

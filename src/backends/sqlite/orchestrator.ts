@@ -8,7 +8,7 @@ import type {
   TransitionRequest,
 } from '../../core/records.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
-import { ACQUIRABLE, applyTransition } from '../../orchestration/apply-transition.js';
+import { ACQUIRABLE, applyTransition, isRepeated } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { SqliteDb } from './db.js';
 import { toRecord, type InvocationRow } from './rows.js';
@@ -51,6 +51,9 @@ export class SqliteOrchestrator implements Orchestrator {
   /** Must run inside a write transaction. */
   applyInTx(req: TransitionRequest, now: number, rec?: InvocationRecord): InvocationRecord {
     const current = rec ?? this.load(req.id);
+    if (isRepeated(current, req)) {
+      return current;
+    }
     const { record: r, entry } = applyTransition(current, req, now);
     this.updateStmt.run(r.status, r.owner, r.attempt, r.result, r.error, r.updatedAt, r.id);
     this.histStmt.run(r.id, entry.status, entry.runnerId, entry.at);
