@@ -21,7 +21,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
       helpValue: 'PATH',
       description:
-        'config file (default: $TASKAPP__CONFIG, else taskapp.toml/.taskapprc*/package.json searched upwards from the current folder)',
+        'config file (default: $TASKAPP__CONFIG, else taskapp.toml/.taskapprc*/package.json searched upwards from the current folder to the project root, the first folder with a package.json)',
     }),
     verbose: Flags.boolean({
       helpGroup: 'GLOBAL',
