@@ -3,6 +3,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { runMonitor } from '../src/monitoring/tui/run.js';
 
 export default class Monitor extends BaseCommand<typeof Monitor> {
+  static memoryBackendOk = true;
   static override description =
     'Live view of invocations, statuses and runners (one plain snapshot when not a terminal)';
   static override examples = [

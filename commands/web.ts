@@ -3,6 +3,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { runWeb } from '../src/monitoring/web/run.js';
 
 export default class Web extends BaseCommand<typeof Web> {
+  static memoryBackendOk = true;
   static override description =
     'Serve the web dashboard, its JSON API (/api/...) and Prometheus /metrics';
   static override examples = [
