@@ -140,6 +140,11 @@ export abstract class ClaimingRunner implements Runner {
         break;
       }
       for (const rec of started) {
+        this.app.logger.debug('task started', {
+          invocation: rec.id,
+          task: rec.taskId,
+          attempt: rec.attempt,
+        });
         const p = this.launch(rec)
           .catch((err) =>
             this.app.logger.error('invocation crashed in the runner', {
@@ -221,6 +226,7 @@ export abstract class ClaimingRunner implements Runner {
       if (isFinal(done.status)) {
         this.app.notifyFinal([done]);
       }
+      this.logOutcome(rec, out);
     } catch (err) {
       // Lost ownership (recovered elsewhere, or rerouted at shutdown): the new owner decides.
       this.app.logger.warn('could not record outcome', {
@@ -234,6 +240,22 @@ export abstract class ClaimingRunner implements Runner {
       await this.b.broker.route([
         { id: rec.id, priority: rec.priority, notBefore: Date.now() + out.delayMs },
       ]);
+    }
+  }
+
+  /** One line per attempt that failed (error) or will be retried (warn), with its error; successes at debug. */
+  private logOutcome(rec: InvocationRecord, out: Outcome): void {
+    const fields = { invocation: rec.id, task: rec.taskId, attempt: rec.attempt };
+    if (out.to === 'SUCCESS') {
+      this.app.logger.debug('task succeeded', fields);
+    } else if (out.to === 'RETRY') {
+      this.app.logger.warn('task failed; retrying', {
+        ...fields,
+        retryInMs: out.delayMs,
+        error: errorSummary(out.error),
+      });
+    } else {
+      this.app.logger.error('task failed', { ...fields, error: errorSummary(out.error) });
     }
   }
 
@@ -308,4 +330,17 @@ export abstract class ClaimingRunner implements Runner {
     await this.heartbeat?.stop().catch(() => {});
     this.resolveDone();
   }
+}
+
+/** "Name: message" of a stored (serialized) task error, for a log line. */
+function errorSummary(stored: string): string {
+  try {
+    const e = JSON.parse(stored) as { name?: unknown; message?: unknown };
+    if (typeof e?.message === 'string') {
+      return typeof e.name === 'string' ? `${e.name}: ${e.message}` : e.message;
+    }
+  } catch {
+    /* not JSON: shown as stored */
+  }
+  return stored.length > 500 ? `${stored.slice(0, 500)}...` : stored;
 }

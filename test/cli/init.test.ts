@@ -37,7 +37,11 @@ describe('taskapp init', () => {
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('my-app');
     expect(pkg.dependencies.taskapp).toBe(`file:${ROOT.replace(/\/$/, '')}`);
-    expect(pkg.scripts).toMatchObject({ test: 'vitest run', start: 'taskapp run' });
+    // node itself, not the taskapp shim through sh: the SIGTERM of a container or systemd reaches the runner.
+    expect(pkg.scripts).toMatchObject({
+      test: 'vitest run',
+      start: 'node node_modules/taskapp/bin/run.js run',
+    });
     expect(readFileSync(join(app, 'taskapp.toml'), 'utf8')).toContain('backend = "sqlite"');
     const next = r.stdout
       .split('Next:')[1]!
