@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { oneLine } from '../src/cli/format.js';
 import { callTask, parseArgsJson, type CallOutcome } from '../src/cli/invocations.js';
+import { noRunnerNote } from '../src/cli/runner-alive.js';
 
 export default class Call extends BaseCommand<typeof Call> {
   static summary = 'Enqueue an invocation of a task; print its id, or its result with --wait.';
@@ -27,6 +28,10 @@ export default class Call extends BaseCommand<typeof Call> {
   async run(): Promise<CallOutcome> {
     const args = parseArgsJson(this.flags.args);
     const app = await this.app();
+    const note = this.flags.wait ? await noRunnerNote(app, '--wait') : null;
+    if (note) {
+      this.logToStderr(`${this.styleErr('yellow', 'note:')} ${note}`);
+    }
     const res = await callTask(app, this.args.task, args, {
       wait: this.flags.wait,
       timeoutMs: this.flags.timeout === undefined ? undefined : this.flags.timeout * 1000,

@@ -120,6 +120,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return styler(process.stdout);
   }
 
+  /** Colour for stderr lines (notes, warnings). */
+  protected styleErr(...args: Parameters<ReturnType<typeof styler>>): string {
+    return styler(process.stderr)(...args);
+  }
+
   async catch(err: Error & { oclif?: { exit?: number } }): Promise<unknown> {
     if (err.oclif) {
       return super.catch(err);
