@@ -3,6 +3,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { oneLine } from '../src/cli/format.js';
 import { readCallArgs } from '../src/cli/call-args.js';
 import { callTask, type CallOutcome } from '../src/cli/invocations.js';
+import { noRunnerNote } from '../src/cli/runner-alive.js';
 
 export default class Call extends BaseCommand<typeof Call> {
   static summary = 'Enqueue an invocation of a task; print its id, or its result with --wait.';
@@ -40,6 +41,10 @@ export default class Call extends BaseCommand<typeof Call> {
   async run(): Promise<CallOutcome> {
     const args = await readCallArgs({ args: this.flags.args, argsFile: this.flags['args-file'] });
     const app = await this.app();
+    const note = this.flags.wait ? await noRunnerNote(app, '--wait') : null;
+    if (note) {
+      this.logToStderr(`${this.styleErr('yellow', 'note:')} ${note}`);
+    }
     const res = await callTask(app, this.args.task, args, {
       wait: this.flags.wait,
       timeoutMs: this.flags.timeout === undefined ? undefined : this.flags.timeout * 1000,

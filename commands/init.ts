@@ -10,7 +10,7 @@ import {
 export default class Init extends BaseCommand<typeof Init> {
   static summary =
     'Create a working taskapp project: config, two example tasks, scripts and a test.';
-  static description = `Writes taskapp.toml, src/tasks.ts (tasks "add" and "fib"), package.json with scripts, a vitest test that runs the tasks in dev mode, tsconfig.json and .gitignore. Refuses to overwrite existing files unless --force is given.`;
+  static description = `Writes taskapp.toml, src/tasks.ts (tasks "add" and "fib"), package.json with scripts, a vitest test that runs the tasks in dev mode, tsconfig.json and .gitignore. Refuses to touch existing files unless --force is given; with it, an existing package.json is merged (your name, version, "type", scripts and dependencies kept, ours added) and any other file it replaces is kept as <file>.bak first.`;
   static examples = [
     '<%= config.bin %> <%= command.id %> my-app',
     '<%= config.bin %> <%= command.id %> . --backend redis',
@@ -26,11 +26,14 @@ export default class Init extends BaseCommand<typeof Init> {
       options: [...INIT_BACKENDS],
       default: 'sqlite',
     }),
-    force: Flags.boolean({ description: 'overwrite files that already exist' }),
+    force: Flags.boolean({
+      description:
+        'write over existing files: package.json is merged, others backed up to <file>.bak',
+    }),
     local: Flags.boolean({
       hidden: true,
       description:
-        'depend on this taskapp checkout (file:) instead of the published version; also TASKAPP_INIT_LOCAL=1',
+        "depend on this taskapp copy's folder (file:) whatever it was installed from; also TASKAPP_INIT_LOCAL=1",
     }),
   };
 
@@ -47,9 +50,13 @@ export default class Init extends BaseCommand<typeof Init> {
     const s = this.style;
     this.out(`${s('green', 'Created')} ${s('bold', res.appId)} in ${res.dir}`);
     for (const f of res.written) {
-      this.out(
-        `  ${res.overwritten.includes(f) ? s('yellow', 'overwrote') : s('green', 'wrote    ')} ${f}`,
-      );
+      if (res.merged.includes(f)) {
+        this.out(`  ${s('yellow', 'merged   ')} ${f} (your fields kept, ours added)`);
+      } else if (res.backups[f]) {
+        this.out(`  ${s('yellow', 'overwrote')} ${f} (yours kept as ${res.backups[f]})`);
+      } else {
+        this.out(`  ${s('green', 'wrote    ')} ${f}`);
+      }
     }
     this.out('\nNext:');
     for (const cmd of res.next) {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { STATUSES, type Status } from '../src/core/status.js';
+import { isStatus, STATUSES, type Status } from '../src/core/status.js';
+import { TaskappError } from '../src/core/errors.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { parseDurationFlag } from '../src/cli/duration.js';
 import { viewOf, type InvocationView } from '../src/cli/invocations.js';
@@ -20,8 +21,10 @@ export default class List extends BaseCommand<typeof List> {
     task: Flags.string({ char: 't', description: 'only this task' }),
     status: Flags.string({
       char: 's',
-      description: 'only these statuses (comma-separated or repeated)',
-      options: [...STATUSES],
+      description: `only these statuses (comma-separated or repeated, any case): ${STATUSES.join(', ')}`,
+      helpValue: 'STATUS',
+      // Any case: `--status failed` is as clear as `--status FAILED`.
+      parse: async (input) => parseStatus(input),
       multiple: true,
       delimiter: ',',
     }),
@@ -50,4 +53,15 @@ export default class List extends BaseCommand<typeof List> {
     );
     return views;
   }
+}
+
+function parseStatus(input: string): Status {
+  const up = input.trim().toUpperCase();
+  if (!isStatus(up)) {
+    throw new TaskappError('USAGE', `--status "${input}" is not a status`, {
+      fix: `use one of ${STATUSES.join(', ')} (any case)`,
+      exitCode: 2,
+    });
+  }
+  return up;
 }

@@ -4,6 +4,7 @@ import { runMonitor } from '../src/monitoring/tui/run.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class Monitor extends BaseCommand<typeof Monitor> {
+  static memoryBackendOk = true;
   static override description =
     'Live view of invocations, statuses and runners (one plain snapshot when not a terminal)';
   static override examples = [

@@ -5,6 +5,7 @@ import { runUntilStopped } from '../src/cli/run-runner.js';
 import { styler } from '../src/cli/style.js';
 
 export default class Run extends BaseCommand<typeof Run> {
+  static memoryBackendOk = true;
   static summary =
     'Start a runner: load the config and task modules, then run invocations until stopped.';
   static description = `Logs a one-line start banner (app, backend, runner, tasks found) on stderr. SIGINT/SIGTERM stop gracefully: no new claims, work in flight finishes (runner.shutdown_grace_seconds) or is rerouted; a second signal stops at once. Flags override the [runner] section of the config and TASKAPP__RUNNER__*.`;

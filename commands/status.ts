@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { noRunnerNote } from '../src/cli/runner-alive.js';
+import { TimeoutError } from '../src/core/errors.js';
 import { loadView, type InvocationView } from '../src/cli/invocations.js';
 import {
   renderInvocation,
@@ -25,6 +27,10 @@ export default class Status extends BaseCommand<typeof Status> {
   };
   static flags = {
     watch: Flags.boolean({ description: 'follow until the invocation is final' }),
+    timeout: Flags.integer({
+      description: 'with --watch: give up after this many seconds (exit 1)',
+      min: 1,
+    }),
     interval: Flags.integer({
       description: 'with --watch: poll every N milliseconds',
       default: 300,
@@ -42,8 +48,17 @@ export default class Status extends BaseCommand<typeof Status> {
       return view;
     }
     this.out(renderInvocation(view, s));
+    const note = await noRunnerNote(app, '--watch');
+    if (note) {
+      this.logToStderr(`${this.styleErr('yellow', 'note:')} ${note}`);
+    }
+    const deadline =
+      this.flags.timeout === undefined ? Infinity : Date.now() + this.flags.timeout * 1000;
     let shown = view.history.length;
     while (!view.final) {
+      if (Date.now() >= deadline) {
+        throw new TimeoutError(view.id, view.status, this.flags.timeout! * 1000);
+      }
       await new Promise((r) => setTimeout(r, this.flags.interval));
       view = await loadView(app, this.args.id);
       for (const h of view.history.slice(shown)) {

@@ -3,6 +3,7 @@ import { orphanTaskConfig, renderTasks, taskViews, type TaskView } from '../src/
 import { styler } from '../src/cli/style.js';
 
 export default class Tasks extends BaseCommand<typeof Tasks> {
+  static memoryBackendOk = true;
   static summary =
     'List the registered tasks and their effective options, with where each value came from.';
   static description = `Options resolve, lowest first: built-in default < [task_defaults] < options in code < [tasks.<name>] in the config file < TASKAPP__TASKS__<NAME>__<OPTION>. Config or env naming a task that does not exist is reported on stderr.`;

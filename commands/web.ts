@@ -4,6 +4,7 @@ import { runWeb } from '../src/monitoring/web/run.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class Web extends BaseCommand<typeof Web> {
+  static memoryBackendOk = true;
   static override description =
     'Serve the web dashboard, its JSON API (/api/...) and Prometheus /metrics';
   static override examples = [

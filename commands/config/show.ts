@@ -8,6 +8,7 @@ import {
 } from '../../src/config/explain.js';
 
 export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
+  static memoryBackendOk = true;
   static summary = 'Print the resolved configuration; --explain adds where each value came from.';
   static description = `Sources, lowest first: default < code (taskapp({...})) < config file (file:line) < env (TASKAPP__FIELD, TASKAPP__SECTION__FIELD) < flags. The task modules are imported so that options set in code show up too.`;
   static examples = [

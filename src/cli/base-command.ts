@@ -8,6 +8,8 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { App } from '../app/app.js';
 import { isTaskappError, loadApp, type LoadedApp } from '../app/discovery.js';
 import { styler } from './style.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { TaskappError } from '../core/errors.js';
 
 type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -21,13 +23,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
       helpValue: 'PATH',
       description:
-        'config file (default: $TASKAPP__CONFIG, else taskapp.toml/.taskapprc*/package.json searched upwards from the current folder)',
+        'config file (default: $TASKAPP__CONFIG, else taskapp.toml/.taskapprc*/package.json searched upwards from the current folder to the project root, the first folder with a package.json)',
     }),
     verbose: Flags.boolean({
       helpGroup: 'GLOBAL',
       description: 'debug logs, and stack traces on errors',
     }),
   };
+
+  /**
+   * False for commands that keep the process alive (run, monitor, web) or never open the backend
+   * (tasks, config show): only those may use the memory backend, whose invocations die with the
+   * process. A one-shot command on it would print an id the next command cannot find.
+   */
+  static memoryBackendOk = false;
 
   protected flags!: FlagsOf<T>;
   protected args!: ArgsOf<T>;
@@ -67,13 +76,35 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       flags: deepMerge(this.configFlags(), opts.flags ?? {}),
     });
     // Reading the config now turns a bad field into an error before any work starts.
-    const resolved = this.loaded.app.resolvedConfig as { filepath?: string | null };
+    const resolved = this.loaded.app.resolvedConfig as ResolvedConfig & {
+      filepath?: string | null;
+    };
+    this.refuseMemoryBackend(resolved);
     if (!resolved.filepath) {
       this.logToStderr(
         `${styler(process.stderr)('yellow', 'note:')} no config file found from ${process.cwd()} (taskapp.toml, .taskapprc*, package.json "taskapp"): using defaults, code and TASKAPP__* env`,
       );
     }
     return this.loaded.app;
+  }
+
+  private refuseMemoryBackend(resolved: ResolvedConfig): void {
+    const { config } = resolved;
+    if (
+      config.backend !== 'memory' ||
+      config.dev_mode_force_sync ||
+      (this.constructor as typeof BaseCommand).memoryBackendOk
+    ) {
+      return;
+    }
+    throw new TaskappError(
+      'USAGE',
+      `taskapp ${this.id ?? ''}: the memory backend keeps invocations inside one process, so what this command does is gone when it exits (backend from ${resolved.sources.get('backend') ?? 'config'})`,
+      {
+        fix: 'use a shared backend (sqlite, redis or postgres) for CLI commands, e.g. TASKAPP__BACKEND=sqlite; keep memory for tests and single-process apps',
+        exitCode: 2,
+      },
+    );
   }
 
   protected get taskModules(): string[] {
@@ -87,6 +118,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected get style() {
     return styler(process.stdout);
+  }
+
+  /** Colour for stderr lines (notes, warnings). */
+  protected styleErr(...args: Parameters<ReturnType<typeof styler>>): string {
+    return styler(process.stderr)(...args);
   }
 
   async catch(err: Error & { oclif?: { exit?: number } }): Promise<unknown> {

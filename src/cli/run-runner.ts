@@ -6,6 +6,7 @@
  */
 import type { App } from '../app/app.js';
 import { roleBackendNames } from '../backends/registry.js';
+import { orphanTaskConfig } from './task-view.js';
 import type { Runner, RunnerOptions } from '../runners/runner.js';
 
 interface RunIo {
@@ -52,6 +53,10 @@ export async function runUntilStopped(
   }
   const runner = await app.startRunner(opts);
   io.info(startBanner(app, runner, opts, modules));
+  // A typo in [tasks.<name>] would otherwise leave the intended task on its defaults, silently.
+  for (const orphan of orphanTaskConfig(app)) {
+    io.warn(`${orphan}: its options apply to nothing`);
+  }
   let signal: string | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
     if (signal) {

@@ -1,11 +1,21 @@
 /**
  * `taskapp init`: writes a working project from templates/ (config, two tasks, package.json with
- * scripts, a dev-mode vitest test). Never overwrites a file unless asked to.
+ * scripts, a dev-mode vitest test). Never overwrites a file unless asked to, and even then loses
+ * nothing: an existing package.json is merged (the user's fields win), other files are backed up.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TaskappError } from '../core/errors.js';
+import { installSpec } from './install-source.js';
 
 export const INIT_BACKENDS = ['sqlite', 'redis', 'postgres'] as const;
 export type InitBackend = (typeof INIT_BACKENDS)[number];
@@ -14,7 +24,7 @@ interface ScaffoldOptions {
   dir: string;
   backend: InitBackend;
   force: boolean;
-  /** Depend on this checkout (`file:<path>`) instead of the published version (tests, local hacking). */
+  /** Depend on this copy's folder (`file:<path>`) whatever it was installed from (tests, local hacking). */
   local: boolean;
 }
 
@@ -22,7 +32,12 @@ export interface ScaffoldResult {
   dir: string;
   appId: string;
   written: string[];
+  /** Existing files replaced (each backed up first, see `backups`). */
   overwritten: string[];
+  /** Existing file -> the copy of it kept before it was replaced. */
+  backups: Record<string, string>;
+  /** An existing package.json this init merged into (the user's fields kept, ours added). */
+  merged: string[];
   next: string[];
 }
 
@@ -92,6 +107,7 @@ export function scaffold(opts: ScaffoldOptions): ScaffoldResult {
   const dir = resolve(opts.dir);
   const name = projectName(dir);
   const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    name: string;
     version: string;
     devDependencies?: Record<string, string>;
   };
@@ -100,7 +116,7 @@ export function scaffold(opts: ScaffoldOptions): ScaffoldResult {
     name,
     backend: opts.backend,
     backend_section: BACKEND_SECTIONS[opts.backend],
-    taskapp: opts.local ? `file:${root}` : `^${own.version}`,
+    taskapp: opts.local ? `file:${root}` : installSpec(root, own.name, own.version),
     '@types/node': own.devDependencies?.['@types/node'] ?? '^20',
     typescript: own.devDependencies?.typescript ?? '^5',
     vitest: own.devDependencies?.vitest ?? '^4',
@@ -112,16 +128,32 @@ export function scaffold(opts: ScaffoldOptions): ScaffoldResult {
   const existing = files.filter((f) => existsSync(f.to)).map((f) => relative(dir, f.to));
   if (existing.length && !opts.force) {
     throw new TaskappError('INIT_EXISTS', `${dir} already has ${existing.join(', ')}`, {
-      fix: 'init into an empty folder, or pass --force to overwrite those files',
+      fix: 'init into an empty folder, or pass --force (package.json is merged, other files are backed up to <file>.bak first)',
       exitCode: 2,
     });
   }
+  const backups: Record<string, string> = {};
+  const merged: string[] = [];
+  const overwritten: string[] = [];
   for (const f of files) {
     mkdirSync(dirname(f.to), { recursive: true });
-    const text = readFileSync(f.from, 'utf8').replace(
+    let text = readFileSync(f.from, 'utf8').replace(
       /\{\{([@\w/]+)\}\}/g,
       (m, key: string) => vars[key] ?? m,
     );
+    const rel = relative(dir, f.to);
+    if (existsSync(f.to)) {
+      const old = readFileSync(f.to, 'utf8');
+      if (rel === 'package.json') {
+        text = `${JSON.stringify(mergePackageJson(parsePackageJson(old, f.to), JSON.parse(text) as Json), null, 2)}\n`;
+        merged.push(rel);
+      } else if (old !== text) {
+        const backup = backupName(f.to);
+        copyFileSync(f.to, backup);
+        backups[rel] = relative(dir, backup);
+        overwritten.push(rel);
+      }
+    }
     writeFileSync(f.to, text);
   }
   const cd = relative(process.cwd(), dir);
@@ -134,11 +166,59 @@ export function scaffold(opts: ScaffoldOptions): ScaffoldResult {
     dir,
     appId: name,
     written: files.map((f) => relative(dir, f.to)),
-    overwritten: existing,
+    overwritten,
+    backups,
+    merged,
     next,
   };
 }
 
 function quoteArg(s: string): string {
   return /^[\w./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+type Json = Record<string, unknown>;
+
+function parsePackageJson(text: string, path: string): Json {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return v as Json;
+    }
+  } catch {
+    /* reported below */
+  }
+  throw new TaskappError('INIT_EXISTS', `${path} is not a JSON object: init cannot merge into it`, {
+    fix: 'fix or move that package.json, then run init again',
+    exitCode: 2,
+  });
+}
+
+/** Fields whose entries are merged one by one; every other field the user has is kept as is. */
+const MERGED_FIELDS = ['scripts', 'dependencies', 'devDependencies'];
+
+/** The user's package.json with what ours adds: the user's fields and entries win, in their order. */
+export function mergePackageJson(user: Json, ours: Json): Json {
+  const out: Json = { ...user };
+  for (const [k, v] of Object.entries(ours)) {
+    if (!(k in out)) {
+      out[k] = v;
+    } else if (MERGED_FIELDS.includes(k) && out[k] && typeof out[k] === 'object') {
+      // The user's entries first, in their order; ours after.
+      out[k] = Object.fromEntries([
+        ...Object.entries(user[k] as Json),
+        ...Object.entries(v as Json).filter(([name]) => !(name in (user[k] as Json))),
+      ]);
+    }
+  }
+  return out;
+}
+
+/** `<file>.bak`, or `.bak.1`, `.bak.2`, ... when that is taken: a backup never replaces another. */
+function backupName(file: string): string {
+  let name = `${file}.bak`;
+  for (let i = 1; existsSync(name); i++) {
+    name = `${file}.bak.${i}`;
+  }
+  return name;
 }

@@ -25,6 +25,28 @@ const EXAMPLES: Record<(typeof FIELDS)[number], string> = {
   'day of week': '"0 9 * * 1-5" (09:00 Monday to Friday)',
 };
 
+/** Lowest and highest value of each field: a step wider than its range fires only at the range's start. */
+const RANGES: Record<(typeof FIELDS)[number], [number, number]> = {
+  second: [0, 59],
+  minute: [0, 59],
+  hour: [0, 23],
+  'day of month': [1, 31],
+  month: [1, 12],
+  'day of week': [0, 7],
+};
+
+/** A step in `token` (`*\/61`, `5-50/90`) wider than the field's range, which cron-parser accepts silently. */
+function stepProblem(token: string, field: (typeof FIELDS)[number]): string | null {
+  const [lo, hi] = RANGES[field];
+  for (const part of token.split(',')) {
+    const step = /\/(\d+)$/.exec(part);
+    if (step && Number(step[1]) > hi - lo) {
+      return `step ${step[1]} is wider than the ${field} range ${lo}-${hi}: it would fire only at ${lo}, once per ${field === 'second' ? 'minute' : field === 'minute' ? 'hour' : 'period'}`;
+    }
+  }
+  return null;
+}
+
 function tryParse(expr: string, tz?: string): string | null {
   try {
     cronParser()
@@ -53,7 +75,7 @@ export function cronProblem(expr: string): string | null {
   for (let i = 0; i < tokens.length; i++) {
     const probe = ['0', '*', '*', '*', '*', '*'];
     probe[i + offset] = tokens[i]![0];
-    const err = tryParse(probe.join(' '));
+    const err = tryParse(probe.join(' ')) ?? stepProblem(tokens[i]![0], FIELDS[i + offset]!);
     if (err) {
       const name = FIELDS[i + offset]!;
       return `invalid cron expression "${expr}": field ${i + 1} (${name}) "${tokens[i]![0]}" at column ${tokens[i]!.index! + 1}: ${err}; a valid example: ${EXAMPLES[name]}`;

@@ -80,6 +80,9 @@ function loadConfigFile(
 ): FileLayer | null {
   const explorer = cosmiconfig().cosmiconfigSync('taskapp', {
     searchPlaces: SEARCH_PLACES,
+    // Upwards from the current folder to the project root (the first folder with a package.json):
+    // commands work from any subfolder of the project (cosmiconfig 9 searches only the start folder by default).
+    searchStrategy: 'project',
     loaders: {
       '.toml': tomlLoader,
       noExt: tomlOrJson,

@@ -257,9 +257,27 @@ const sqliteSchema = z
   })
   .strict();
 
+/**
+ * A connection URL whose scheme is one of `schemes`: an http:// or scheme-less URL would otherwise
+ * fail only when the backend connects, with a confusing ENOENT or ENOTFOUND.
+ */
+function urlWithScheme(schemes: string[], example: string) {
+  return z.string().superRefine((v, ctx) => {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]?.toLowerCase();
+    if (scheme === undefined || !schemes.includes(scheme)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${v}" is not a ${schemes.map((x) => `${x}://`).join(' or ')} URL${scheme ? ` (its scheme is ${scheme}://)` : ' (it has no scheme)'}; e.g. "${example}"`,
+      });
+    }
+  });
+}
+
 const redisSchema = z
   .object({
-    url: z.string().default('redis://127.0.0.1:6379').describe('redis:// or rediss:// URL'),
+    url: urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:6379')
+      .default('redis://127.0.0.1:6379')
+      .describe('redis:// or rediss:// URL'),
     prefix: z
       .string()
       .optional()
@@ -281,8 +299,7 @@ const redisSchema = z
 
 const postgresSchema = z
   .object({
-    url: z
-      .string()
+    url: urlWithScheme(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/postgres')
       .default('postgres://postgres@127.0.0.1:5432/postgres')
       .describe('postgres:// connection URL'),
     schema: z.string().default('taskapp').describe("PostgreSQL schema holding taskapp's tables"),

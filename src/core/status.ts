@@ -60,6 +60,11 @@ export const FINAL_STATUSES: ReadonlySet<Status> = new Set([
   'FAILED',
   'CONCURRENCY_CONTROLLED_FINAL',
 ]);
+/**
+ * Moves the owner may ask for again while already there: a wait hook sent twice (or retried after
+ * its answer was lost) changes nothing and is answered with the record as it is, never an error.
+ */
+export const REPEATABLE_STATUSES: ReadonlySet<Status> = new Set(['PAUSED', 'RESUMED']);
 /** Statuses an invocation sits in while it waits in a broker queue. */
 export const QUEUED_STATUSES: ReadonlySet<Status> = new Set(['REGISTERED', 'REROUTED', 'RETRY']);
 
@@ -68,6 +73,16 @@ export function isStatus(s: string): s is Status {
 }
 export function isFinal(s: Status): boolean {
   return FINAL_STATUSES.has(s);
+}
+
+/** `from -> to` by `runnerId` is a repeat the state machine answers without a change (REPEATABLE_STATUSES). */
+export function isRepeat(
+  from: Status,
+  to: Status,
+  owner: string | null,
+  runnerId: string | null,
+): boolean {
+  return from === to && REPEATABLE_STATUSES.has(to) && owner === runnerId;
 }
 
 /**

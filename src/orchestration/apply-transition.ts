@@ -2,7 +2,7 @@
  * The record-level effect of a validated status change, shared by the backends that validate in
  * JavaScript inside their own atomic section (memory: synchronous code; sqlite: one transaction).
  */
-import { checkTransition, QUEUED_STATUSES, type Status } from '../core/status.js';
+import { checkTransition, isRepeat, QUEUED_STATUSES, type Status } from '../core/status.js';
 import type {
   HistoryEntry,
   InvocationRecord,
@@ -14,6 +14,11 @@ import type {
 interface AppliedTransition {
   record: InvocationRecord;
   entry: HistoryEntry;
+}
+
+/** True when `req` asks `rec`'s owner to repeat its current PAUSED/RESUMED: nothing to write, `rec` is the answer. */
+export function isRepeated(rec: InvocationRecord, req: TransitionRequest): boolean {
+  return isRepeat(rec.status, req.to, rec.owner, req.runnerId);
 }
 
 /** Returns the updated copy of `rec` and its history entry; throws if the change is not legal. */

@@ -160,6 +160,11 @@ export abstract class ClaimingRunner implements Runner {
         break;
       }
       for (const rec of started) {
+        this.app.logger.debug('task started', {
+          invocation: rec.id,
+          task: rec.taskId,
+          attempt: rec.attempt,
+        });
         const untrack = this.heartbeat?.track(rec.id, rec.taskId);
         const p = this.launch(rec)
           .catch((err) =>
@@ -216,14 +221,27 @@ export abstract class ClaimingRunner implements Runner {
 
   /** Hooks that free `slots` while the invocation waits for another one (PAUSED) and retake it after (RESUMED). */
   protected waitHooks(rec: InvocationRecord, slots: Slots): WaitHooks {
+    // Bookkeeping: a PAUSED/RESUMED that cannot be written (recovered elsewhere meanwhile) is
+    // logged, never thrown into the task; its outcome write then finds who owns it now.
+    const record = async (to: 'PAUSED' | 'RESUMED') => {
+      try {
+        await this.batcher.submit({ id: rec.id, to, runnerId: this.id });
+      } catch (err) {
+        this.app.logger.warn('could not record wait', {
+          invocation: rec.id,
+          status: to,
+          error: (err as Error).message,
+        });
+      }
+    };
     return {
       pause: async () => {
-        await this.batcher.submit({ id: rec.id, to: 'PAUSED', runnerId: this.id });
+        await record('PAUSED');
         slots.release();
       },
       resume: async () => {
         await slots.acquire();
-        await this.batcher.submit({ id: rec.id, to: 'RESUMED', runnerId: this.id });
+        await record('RESUMED');
       },
     };
   }
@@ -241,6 +259,7 @@ export abstract class ClaimingRunner implements Runner {
       if (isFinal(done.status)) {
         this.app.notifyFinal([done]);
       }
+      this.logOutcome(rec, out);
     } catch (err) {
       // Lost ownership (recovered elsewhere, or rerouted at shutdown): the new owner decides.
       this.app.logger.warn('could not record outcome', {
@@ -249,6 +268,22 @@ export abstract class ClaimingRunner implements Runner {
         error: (err as Error).message,
       });
       return;
+    }
+  }
+
+  /** One line per attempt that failed (error) or will be retried (warn), with its error; successes at debug. */
+  private logOutcome(rec: InvocationRecord, out: Outcome): void {
+    const fields = { invocation: rec.id, task: rec.taskId, attempt: rec.attempt };
+    if (out.to === 'SUCCESS') {
+      this.app.logger.debug('task succeeded', fields);
+    } else if (out.to === 'RETRY') {
+      this.app.logger.warn('task failed; retrying', {
+        ...fields,
+        retryInMs: out.delayMs,
+        error: errorSummary(out.error),
+      });
+    } else {
+      this.app.logger.error('task failed', { ...fields, error: errorSummary(out.error) });
     }
   }
 
@@ -331,4 +366,17 @@ export abstract class ClaimingRunner implements Runner {
     await this.heartbeat?.stop().catch(() => {});
     this.resolveDone();
   }
+}
+
+/** "Name: message" of a stored (serialized) task error, for a log line. */
+function errorSummary(stored: string): string {
+  try {
+    const e = JSON.parse(stored) as { name?: unknown; message?: unknown };
+    if (typeof e?.message === 'string') {
+      return typeof e.name === 'string' ? `${e.name}: ${e.message}` : e.message;
+    }
+  } catch {
+    /* not JSON: shown as stored */
+  }
+  return stored.length > 500 ? `${stored.slice(0, 500)}...` : stored;
 }

@@ -119,6 +119,11 @@ describe('taskapp commands (sqlite)', () => {
         (v: { task: string; status: string }) => v.task === 'add' && v.status === 'SUCCESS',
       ),
     ).toBe(true);
+    // Any case: `--status success` is the same filter.
+    expect(await json(['list', '--task', 'add', '--status', 'success'])).toEqual(adds);
+    const wrong = await run(['list', '--status', 'done']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--status "done" is not a status');
     const failed = await json(['list', '--status', 'FAILED', '--since', '1h', '--limit', '5']);
     expect(failed.map((v: { task: string }) => v.task)).toEqual(['boom']);
     const none = await json(['list', '--task', 'nope']);
@@ -128,7 +133,7 @@ describe('taskapp commands (sqlite)', () => {
     const bad = await run(['list', '--since', 'yesterday']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since "yesterday" is not a duration');
-  });
+  }, 120_000);
 
   it('tasks and config show --explain show env overrides with their source', async () => {
     const env = { TASKAPP__TASKS__ADD__MAX_RETRIES: '3', TASKAPP__RUNNER__CONCURRENCY: '16' };

@@ -3,7 +3,7 @@
  * runs. node_modules is linked from this checkout (no registry): taskapp -> this package (what
  * TASKAPP_INIT_LOCAL's `file:` dependency installs as), vitest -> ours.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
@@ -37,7 +37,11 @@ describe('taskapp init', () => {
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('my-app');
     expect(pkg.dependencies.taskapp).toBe(`file:${ROOT.replace(/\/$/, '')}`);
-    expect(pkg.scripts).toMatchObject({ test: 'vitest run', start: 'taskapp run' });
+    // node itself, not the taskapp shim through sh: the SIGTERM of a container or systemd reaches the runner.
+    expect(pkg.scripts).toMatchObject({
+      test: 'vitest run',
+      start: 'node node_modules/taskapp/bin/run.js run',
+    });
     expect(readFileSync(join(app, 'taskapp.toml'), 'utf8')).toContain('backend = "sqlite"');
     const next = r.stdout
       .split('Next:')[1]!
@@ -69,6 +73,48 @@ describe('taskapp init', () => {
       env: { TASKAPP_INIT_LOCAL: '1' },
     });
     expect(back.code, back.stderr).toBe(0);
+  });
+
+  it('--force merges an existing package.json and backs up any other file it replaces', async () => {
+    const dir = join(t.dir, 'theirs');
+    mkdirSync(dir);
+    const theirs = {
+      name: 'theirs',
+      version: '2.3.4',
+      type: 'commonjs',
+      scripts: { build: 'tsc', test: 'jest' },
+      dependencies: { lodash: '^4.17.0' },
+    };
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(theirs));
+    writeFileSync(join(dir, 'taskapp.toml'), '# mine\napp_id = "theirs"\n');
+    const refused = await cli(['init', '.'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/already has .*package\.json/);
+
+    const r = await cli(['init', '.', '--force', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.merged).toEqual(['package.json']);
+    expect(res.backups).toEqual({ 'taskapp.toml': 'taskapp.toml.bak' });
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ name: 'theirs', version: '2.3.4', type: 'commonjs' });
+    expect(pkg.scripts).toMatchObject({ build: 'tsc', test: 'jest' });
+    expect(pkg.scripts.start).toBeDefined();
+    expect(pkg.dependencies.lodash).toBe('^4.17.0');
+    expect(pkg.dependencies.taskapp).toBeDefined();
+    expect(pkg.devDependencies.vitest).toBeDefined();
+    expect(readFileSync(join(dir, 'taskapp.toml.bak'), 'utf8')).toBe('# mine\napp_id = "theirs"\n');
+    expect(readFileSync(join(dir, 'taskapp.toml'), 'utf8')).toContain('app_id = "theirs"');
+
+    // Plain output says what was merged and where the replaced files went; a second backup never
+    // replaces the first.
+    writeFileSync(join(dir, 'taskapp.toml'), '# mine again\n');
+    const plain = await cli(['init', '.', '--force'], { cwd: dir });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/merged\s+package\.json/);
+    expect(plain.stdout).toMatch(/taskapp\.toml \(yours kept as taskapp\.toml\.bak\.1\)/);
+    expect(readFileSync(join(dir, 'taskapp.toml.bak'), 'utf8')).toContain('# mine\n');
+    expect(readFileSync(join(dir, 'taskapp.toml.bak.1'), 'utf8')).toBe('# mine again\n');
   });
 
   it("the scaffold's npm test passes and npx taskapp runs its tasks", async () => {

@@ -7,7 +7,7 @@ import type {
   TransitionRequest,
 } from '../../core/records.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
-import { ACQUIRABLE, applyPath } from '../../orchestration/apply-transition.js';
+import { ACQUIRABLE, applyPath, isRepeated } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { MemoryStore } from './store.js';
 import { appendHistory } from './history.js';
@@ -20,6 +20,9 @@ export class MemoryOrchestrator implements Orchestrator {
     const rec = this.s.invocations.get(req.id);
     if (!rec) {
       throw new InvocationNotFoundError(req.id);
+    }
+    if (isRepeated(rec, req)) {
+      return rec;
     }
     const { record, entries } = applyPath(rec, req, now);
     this.s.invocations.set(req.id, record);

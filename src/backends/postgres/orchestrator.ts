@@ -8,7 +8,12 @@ import type {
   QueueItem,
   TransitionRequest,
 } from '../../core/records.js';
-import { ACQUIRABLE, applyPath, applyTransition } from '../../orchestration/apply-transition.js';
+import {
+  ACQUIRABLE,
+  applyPath,
+  applyTransition,
+  isRepeated,
+} from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import { transitionOne, type Orchestrator } from '../orchestrator.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
@@ -192,6 +197,9 @@ export class PgOrchestrator implements Orchestrator {
       // A retry after a lost connection: the earlier attempt may have committed this very change
       // (same status, written at the same `now`); it is done, not illegal.
       if (attempt > 0 && rec.status === req.to && rec.updatedAt === now && !changed.has(rec.id)) {
+        return rec;
+      }
+      if (isRepeated(rec, req)) {
         return rec;
       }
       try {

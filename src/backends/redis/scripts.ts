@@ -11,6 +11,7 @@ import {
   OWNED_STATUSES,
   QUEUED_STATUSES,
   RECOVERY_STATUSES,
+  REPEATABLE_STATUSES,
   STATUSES,
   TRANSITIONS,
 } from '../../core/status.js';
@@ -62,6 +63,7 @@ export function statusPrelude(): string {
     `local TRANSITIONS={${transitions}}`,
     `local OWNED=${luaSet(OWNED_STATUSES)}`,
     `local RECOVERY=${luaSet(RECOVERY_STATUSES)}`,
+    `local REPEATABLE=${luaSet(REPEATABLE_STATUSES)}`,
     `local FINAL=${luaSet(FINAL_STATUSES)}`,
     `local ACQUIRABLE=${luaSet(ACQUIRABLE)}`,
     `local QUEUED=${luaSet(QUEUED_STATUSES)}`,

@@ -8,7 +8,12 @@ import type {
   TransitionRequest,
 } from '../../core/records.js';
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
-import { ACQUIRABLE, applyPath, applyTransition } from '../../orchestration/apply-transition.js';
+import {
+  ACQUIRABLE,
+  applyPath,
+  applyTransition,
+  isRepeated,
+} from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { SqliteDb } from './db.js';
 import { toRecord, type InvocationRow } from './rows.js';
@@ -52,6 +57,9 @@ export class SqliteOrchestrator implements Orchestrator {
   /** Must run inside a write transaction. */
   applyInTx(req: TransitionRequest, now: number, rec?: InvocationRecord): InvocationRecord {
     const current = rec ?? this.load(req.id);
+    if (isRepeated(current, req)) {
+      return current;
+    }
     const { record: r, entries } = applyPath(current, req, now);
     this.updateStmt.run(r.status, r.owner, r.attempt, r.result, r.error, r.updatedAt, r.id);
     for (const entry of entries) {

@@ -37,6 +37,8 @@ interface Held {
   rec: InvocationRecord;
   hooks: WaitHooks;
   paused: boolean;
+  /** The last pause or resume asked for: the next one starts after it (see `call`). */
+  hookChain: Promise<unknown>;
   timedOut: boolean;
   timer?: NodeJS.Timeout;
   resolve: (end: RunEnd) => void;
@@ -95,7 +97,14 @@ export class GuestHandle {
       });
     }
     return new Promise((resolve) => {
-      const h: Held = { rec, hooks, paused: false, timedOut: false, resolve };
+      const h: Held = {
+        rec,
+        hooks,
+        paused: false,
+        hookChain: Promise.resolve(),
+        timedOut: false,
+        resolve,
+      };
       const seconds = this.timeoutOf(rec);
       if (seconds !== undefined) {
         h.timer = setTimeout(() => this.killFor(h), seconds * 1000 + this.killGraceMs);
@@ -191,14 +200,16 @@ export class GuestHandle {
       if (!h) {
         throw new TaskappError('RPC', `invocation ${String(args[0])} is not held by this guest`);
       }
-      if (method === 'pause') {
-        await h.hooks.pause();
-        h.paused = true;
-        return null;
-      }
-      if (method === 'resume') {
-        await h.hooks.resume();
-        h.paused = false;
+      if (method === 'pause' || method === 'resume') {
+        // The guest sends its pause without waiting for it, and its resume right after once the
+        // awaited result is there: run them one after the other, so RESUMED is never written
+        // before the PAUSED it follows (two writes in flight at once may land in either order).
+        const step = h.hookChain.then(async () => {
+          await (method === 'pause' ? h.hooks.pause() : h.hooks.resume());
+          h.paused = method === 'pause';
+        });
+        h.hookChain = step.catch(() => {});
+        await step;
         return null;
       }
     }

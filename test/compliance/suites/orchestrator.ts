@@ -81,6 +81,50 @@ export function orchestratorSuite(h: BackendHarness): void {
       expect((await b.state.history('i')).length).toBe(2);
     });
 
+    it('a repeated PAUSED or RESUMED by the owner is a no-op (a duplicated wait hook), never an error', async () => {
+      await b.state.insert([newInv('w')], 1);
+      await b.orchestrator.acquire(['w'], 'r1', 2);
+      await b.orchestrator.transition({ id: 'w', to: 'RUNNING', runnerId: 'r1' }, 3);
+      await b.orchestrator.transition({ id: 'w', to: 'PAUSED', runnerId: 'r1' }, 4);
+      expect(
+        await b.orchestrator.transition({ id: 'w', to: 'PAUSED', runnerId: 'r1' }, 5),
+      ).toMatchObject({ status: 'PAUSED', owner: 'r1', updatedAt: 4 });
+      await b.orchestrator.transition({ id: 'w', to: 'RESUMED', runnerId: 'r1' }, 6);
+      // Alone, in a batch, and through the hot path's outcome write.
+      expect(
+        await b.orchestrator.transition({ id: 'w', to: 'RESUMED', runnerId: 'r1' }, 7),
+      ).toMatchObject({ status: 'RESUMED', owner: 'r1', updatedAt: 6 });
+      const [again] = await b.orchestrator.transitionMany(
+        [{ id: 'w', to: 'RESUMED', runnerId: 'r1' }],
+        8,
+      );
+      expect(again).toMatchObject({ status: 'RESUMED', owner: 'r1' });
+      const fused = await b.hot.finishAndClaim(
+        [{ id: 'w', to: 'RESUMED', runnerId: 'r1' }],
+        1,
+        'r1',
+      );
+      expect(fused.done[0]).toMatchObject({ status: 'RESUMED', owner: 'r1' });
+      // Another runner's repeat is still refused.
+      await expect(
+        b.orchestrator.transition({ id: 'w', to: 'RESUMED', runnerId: 'r2' }, 9),
+      ).rejects.toBeInstanceOf(IllegalTransitionError);
+      expect(
+        await b.orchestrator.transition(
+          { id: 'w', to: 'SUCCESS', runnerId: 'r1', result: '1' },
+          10,
+        ),
+      ).toMatchObject({ status: 'SUCCESS' });
+      expect((await b.state.history('w')).map((e) => e.status)).toEqual([
+        'REGISTERED',
+        'PENDING',
+        'RUNNING',
+        'PAUSED',
+        'RESUMED',
+        'SUCCESS',
+      ]);
+    });
+
     it("lets any runner recover another runner's work", async () => {
       await b.state.insert([newInv('p'), newInv('r')], 1);
       await b.orchestrator.acquire(['p', 'r'], 'dead', 2);

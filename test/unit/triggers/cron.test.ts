@@ -109,6 +109,12 @@ describe('cron validation', () => {
     expect(() => load({ cron: '0 3 * * 8' })).toThrow(
       /tasks\.report\.cron.*field 5 \(day of week\) "8" at column 9/s,
     );
+    // cron-parser takes a step wider than the field's range and fires hourly: refused here.
+    expect(() => load({ cron: '*/61 * * * *' })).toThrow(
+      /tasks\.report\.cron.*field 1 \(minute\) "\*\/61" at column 1: step 61 is wider than the minute range 0-59/s,
+    );
+    expect(cronProblem('0 0/30 * * *')).toMatch(/step 30 is wider than the hour range 0-23/);
+    expect(cronProblem('*/59 * * * *')).toBeNull();
     expect(() => load({ timezone: 'Mars/Olympus' })).toThrow(
       /tasks\.report\.timezone.*unknown time zone/s,
     );

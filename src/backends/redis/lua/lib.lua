@@ -50,6 +50,10 @@ local function apply_path(id, path, runner, result, err, now, cur)
   local first = cur[1]
   if not first then return nil, { 'notfound' } end
   local from, owner = first, cur[2] or nil
+  -- A repeated PAUSED/RESUMED by the owner (isRepeat in status.ts): nothing to write.
+  if #path == 1 and REPEATABLE[path[1]] and from == path[1] and owner == runner then
+    return redis.call('HGETALL', k)
+  end
   local hist, running = {}, false
   for _, to in ipairs(path) do
     local allowed = TRANSITIONS[from]

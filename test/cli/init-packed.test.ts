@@ -1,0 +1,82 @@
+/**
+ * Issue 16: `taskapp init`'s next steps, followed exactly as printed, from a packed tarball
+ * installed into an empty project (as a newcomer would). The scaffold must depend on that tarball,
+ * not on a version no registry has.
+ *
+ * Within minutes: npm prefers its cache (npm_config_prefer_offline) and runs without install
+ * scripts (npm_config_ignore_scripts: building better-sqlite3 from source takes minutes on this
+ * machine), so this checkout's compiled better-sqlite3 binding is copied in after each install.
+ */
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/tmp.js';
+import { ROOT, ensureBuilt, sh } from './helpers.js';
+
+const NPM_ENV = { npm_config_prefer_offline: 'true', npm_config_ignore_scripts: 'true' };
+const BINDING = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
+
+function copyBinding(project: string): void {
+  mkdirSync(join(project, BINDING, '..'), { recursive: true });
+  copyFileSync(join(ROOT, BINDING), join(project, BINDING));
+}
+
+describe('taskapp init from a packed tarball', () => {
+  let t: { dir: string; cleanup: () => void };
+  beforeAll(async () => {
+    await ensureBuilt();
+    t = tempDir('taskapp-packed-');
+  });
+  afterAll(() => t?.cleanup());
+
+  it('npm install, npm test and the printed commands work exactly as printed', async () => {
+    const pack = await sh('npm', ['pack', '--ignore-scripts', '--pack-destination', t.dir], {
+      cwd: ROOT,
+    });
+    expect(pack.code, pack.stderr).toBe(0);
+    const tgz = join(
+      t.dir,
+      readdirSync(t.dir).find((f) => f.endsWith('.tgz'))!,
+    );
+
+    const proj = join(t.dir, 'proj');
+    mkdirSync(proj);
+    writeFileSync(join(proj, 'package.json'), '{"name": "proj", "private": true}\n');
+    const install = await sh('npm', ['install', '--no-audit', '--no-fund', tgz], {
+      cwd: proj,
+      env: NPM_ENV,
+    });
+    expect(install.code, install.stderr).toBe(0);
+    copyBinding(proj);
+
+    const init = await sh('npx', ['--no-install', 'taskapp', 'init', 'my-app'], { cwd: proj });
+    expect(init.code, init.stderr).toBe(0);
+    const app = join(proj, 'my-app');
+    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
+    expect(pkg.dependencies.taskapp).toBe(`file:${tgz}`);
+    const next = init.stdout
+      .split('Next:')[1]!
+      .trim()
+      .split('\n')
+      .map((l) => l.trim());
+    expect(next).toEqual([
+      'cd my-app && npm install',
+      'npm test',
+      `npx taskapp call add --args '{"x": 1, "y": 2}' && npx taskapp run --once`,
+    ]);
+
+    const first = await sh('sh', ['-c', next[0]!], { cwd: proj, env: NPM_ENV });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    copyBinding(app);
+    const test = await sh('sh', ['-c', next[1]!], { cwd: app });
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toMatch(/Tests\s+2 passed/);
+    const run = await sh('sh', ['-c', next[2]!], { cwd: app });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const id = run.stdout.trim().split('\n')[0]!.trim();
+    const status = await sh('npx', ['--no-install', 'taskapp', 'status', id, '--json'], {
+      cwd: app,
+    });
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'SUCCESS', result: 3 });
+  }, 600_000);
+});
