@@ -66,6 +66,8 @@ export interface ChaosReport {
   /** Executions beyond the first, by what explains them in the invocation's history. */
   extraExecutions: { afterRecovery: number; retries: number; silent: number };
   silentIds: string[];
+  /** Task, executions (by pid) and history of the first silent duplicates, to find the cause. */
+  silentDetails: Array<{ id: string; taskId: string; pids: string[]; history: string[] }>;
   /** From a fault to the RUNNING_RECOVERY entries after it. */
   faultToRecoveryMs: { n: number; p50: number | null; max: number | null };
   ok: boolean;
@@ -107,9 +109,13 @@ function childPids(pid: number): number[] {
 }
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
+  // The calls and the faults draw from separate generators, so a seed replays the same fault
+  // sequence whatever the timing of the calls.
   const rand = seeded(opts.seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const between = (lo: number, hi: number) => Math.round(lo + rand() * (hi - lo));
+  const faultRand = seeded(opts.seed ^ 0x9e3779b9);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(faultRand() * xs.length)]!;
+  const between = (lo: number, hi: number, r = rand) => Math.round(lo + r() * (hi - lo));
+  const faultBetween = (lo: number, hi: number) => between(lo, hi, faultRand);
   const dir = mkdtempSync(join(tmpdir(), 'taskapp-chaos-'));
   const out = join(dir, 'executions.txt');
   const runnerLog = createWriteStream(join(dir, 'runners.log'));
@@ -197,7 +203,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         const victim = running.length ? pick(running) : undefined;
         victim?.proc.kill('SIGKILL');
         await victim?.exited;
-        await sleep(between(0, 1000));
+        await sleep(faultBetween(0, 1000));
         startRunner();
         break;
       }
@@ -209,14 +215,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         break;
       }
       case 'restart-server':
-        await server!.restart(between(500, 3000));
+        await server!.restart(faultBetween(500, 3000));
         break;
       case 'drop-connections':
-        await server!.dropConnections(between(200, 2000));
+        await server!.dropConnections(faultBetween(200, 2000));
         break;
       case 'block-loop':
         try {
-          ids.push((await block.call({ ms: between(4000, 6000) })).id);
+          ids.push((await block.call({ ms: faultBetween(4000, 6000) })).id);
         } catch {
           callErrors++;
         }
@@ -229,7 +235,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       return;
     }
     while (Date.now() < end) {
-      await sleep(between(1000, 4000));
+      await sleep(faultBetween(1000, 4000));
       if (Date.now() >= end) {
         break;
       }
@@ -286,12 +292,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         break;
       }
     }
-    const executions = new Map<string, number>();
+    const executions = new Map<string, string[]>();
     if (existsSync(out)) {
       for (const line of readFileSync(out, 'utf8').split('\n')) {
-        const id = line.split(' ')[1];
+        const [, id, pid] = line.split(' ');
         if (id) {
-          executions.set(id, (executions.get(id) ?? 0) + 1);
+          executions.set(id, [...(executions.get(id) ?? []), pid ?? '?']);
         }
       }
     }
@@ -310,7 +316,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         lostIds.push(rec.id);
       }
       const history = histories[rec.id] ?? [];
-      const ran = executions.get(rec.id) ?? 0;
+      const ran = executions.get(rec.id)?.length ?? 0;
       const starts = history.filter((h) => h.status === 'RUNNING').length;
       const recovered = history.some((h) => RECOVERY.has(h.status));
       if (ran > starts) {
@@ -348,6 +354,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       statuses,
       extraExecutions: extra,
       silentIds: silentIds.slice(0, 20),
+      silentDetails: silentIds.slice(0, 5).map((id) => {
+        const rec = all.find((r) => r.id === id)!;
+        const t0 = histories[id]?.[0]?.at ?? 0;
+        return {
+          id,
+          taskId: rec.taskId,
+          pids: executions.get(id) ?? [],
+          history: (histories[id] ?? []).map(
+            (h) => `${h.status}@${h.runnerId ?? '-'}+${h.at - t0}ms`,
+          ),
+        };
+      }),
       faultToRecoveryMs: {
         n: delays.length,
         p50: delays.length ? delays[Math.floor(delays.length / 2)]! : null,
