@@ -105,7 +105,7 @@ if (parsed.json) {
       `statuses: ${JSON.stringify(report.statuses)}`,
       ...(report.lostIds.length ? [`lost: ${report.lostIds.join(' ')}`] : []),
       ...(report.silentIds.length ? [`silent duplicates: ${report.silentIds.join(' ')}`] : []),
-      ...report.silentDetails.map(
+      ...[...report.lostDetails, ...report.silentDetails].map(
         (d) => `  ${d.id} ${d.taskId} ran in pids ${d.pids.join(',')}: ${d.history.join(' ')}`,
       ),
       report.ok ? 'OK: nothing lost, no silent duplicate' : 'FAILED',

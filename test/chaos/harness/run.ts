@@ -47,6 +47,13 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
+export interface InvocationDetail {
+  id: string;
+  taskId: string;
+  pids: string[];
+  history: string[];
+}
+
 export interface ChaosReport {
   backend: ChaosBackend;
   runner: RunnerKind;
@@ -67,7 +74,9 @@ export interface ChaosReport {
   extraExecutions: { afterRecovery: number; retries: number; silent: number };
   silentIds: string[];
   /** Task, executions (by pid) and history of the first silent duplicates, to find the cause. */
-  silentDetails: Array<{ id: string; taskId: string; pids: string[]; history: string[] }>;
+  silentDetails: InvocationDetail[];
+  /** The same for the first lost invocations. */
+  lostDetails: InvocationDetail[];
   /** From a fault to the RUNNING_RECOVERY entries after it. */
   faultToRecoveryMs: { n: number; p50: number | null; max: number | null };
   ok: boolean;
@@ -339,6 +348,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
     }
     delays.sort((a, b) => a - b);
+    const detail = (id: string): InvocationDetail => {
+      const t0 = histories[id]?.[0]?.at ?? 0;
+      return {
+        id,
+        taskId: all.find((r) => r.id === id)?.taskId ?? '?',
+        pids: executions.get(id) ?? [],
+        history: (histories[id] ?? []).map(
+          (h) => `${h.status}@${h.runnerId?.slice(0, 8) ?? '-'}+${h.at - t0}ms`,
+        ),
+      };
+    };
     return {
       backend: opts.backend,
       runner: opts.runner,
@@ -354,18 +374,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       statuses,
       extraExecutions: extra,
       silentIds: silentIds.slice(0, 20),
-      silentDetails: silentIds.slice(0, 5).map((id) => {
-        const rec = all.find((r) => r.id === id)!;
-        const t0 = histories[id]?.[0]?.at ?? 0;
-        return {
-          id,
-          taskId: rec.taskId,
-          pids: executions.get(id) ?? [],
-          history: (histories[id] ?? []).map(
-            (h) => `${h.status}@${h.runnerId ?? '-'}+${h.at - t0}ms`,
-          ),
-        };
-      }),
+      silentDetails: silentIds.slice(0, 5).map(detail),
+      lostDetails: lostIds.slice(0, 5).map(detail),
       faultToRecoveryMs: {
         n: delays.length,
         p50: delays.length ? delays[Math.floor(delays.length / 2)]! : null,
