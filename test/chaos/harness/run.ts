@@ -17,7 +17,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HistoryEntry, InvocationRecord, Status } from '../../../src/index.js';
 import { FINAL_STATUSES } from '../../../src/index.js';
+import { taskapp } from '../../../src/index.js';
 import { startPrivateServer, type PrivateServer } from './servers.js';
+import { APP_ID, defineWorkload } from './workload.js';
+
+/** The TASKAPP__* storage variables given to runners, as taskapp() options for the producer. */
+function storageOptions(env: Record<string, string>): Record<string, unknown> {
+  const backend = env.TASKAPP__BACKEND;
+  if (backend === 'sqlite') {
+    return { backend, sqlite: { path: env.TASKAPP__SQLITE__PATH } };
+  }
+  if (backend === 'redis') {
+    return { backend, redis: { url: env.TASKAPP__REDIS__URL } };
+  }
+  return { backend, postgres: { url: env.TASKAPP__POSTGRES__URL } };
+}
 
 export const FAULTS = [
   'kill-runner',
@@ -143,8 +157,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   }
   env.CHAOS_OUT = out;
   env.TASKAPP__LOGGING_LEVEL = 'error';
-  Object.assign(process.env, env);
-  const { app, plain, flaky, slow, fan, cpu, block } = await import('./workload.js');
+  // The producer: the same app id and tasks as the runners, on the same storage.
+  const app = taskapp({ appId: APP_ID, configFile: false, ...storageOptions(env) });
+  const { plain, flaky, slow, fan, cpu, block } = defineWorkload(app);
 
   const processes = opts.runner === 'thread' ? undefined : 2;
   const running: RunnerProcess[] = [];
