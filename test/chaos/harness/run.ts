@@ -158,7 +158,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   env.CHAOS_OUT = out;
   env.TASKAPP__LOGGING_LEVEL = 'error';
   // The producer: the same app id and tasks as the runners, on the same storage.
-  const app = taskapp({ appId: APP_ID, configFile: false, ...storageOptions(env) });
+  const app = taskapp({
+    appId: APP_ID,
+    configFile: false,
+    logging: { level: 'error' },
+    ...storageOptions(env),
+  });
   const { plain, flaky, slow, fan, cpu, block } = defineWorkload(app);
 
   const processes = opts.runner === 'thread' ? undefined : 2;
