@@ -161,7 +161,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const app = taskapp({
     appId: APP_ID,
     configFile: false,
-    logging: { level: 'error' },
+    loggingLevel: 'error',
     ...storageOptions(env),
   });
   const { plain, flaky, slow, fan, cpu, block } = defineWorkload(app);
