@@ -375,7 +375,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         taskId: all.find((r) => r.id === id)?.taskId ?? '?',
         pids: executions.get(id) ?? [],
         history: (histories[id] ?? []).map(
-          (h) => `${h.status}@${h.runnerId?.slice(0, 8) ?? '-'}+${h.at - t0}ms`,
+          (h) => `${h.status}@${h.runnerId?.slice(-8) ?? '-'}+${h.at - t0}ms`,
         ),
       };
     };
