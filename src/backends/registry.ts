@@ -6,7 +6,7 @@ import { ConfigError } from '../core/errors.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { WorkflowStore } from './workflow-store.js';
 import { composeHotPath } from './hot-path.js';
-import { maskUrl } from './shared/connection-utils.js';
+import { maskUrl } from './common/connection-utils.js';
 import type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
 
 export type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';

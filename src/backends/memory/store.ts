@@ -2,8 +2,8 @@
 import type { InvocationRecord, LogRecord, RunnerInfo } from '../../core/records.js';
 import type { HistoryLog } from './history.js';
 import type { StoredEvent } from '../trigger-store.js';
-import { FinalNotifier } from '../shared/final-notifier.js';
-import { Wakeup } from '../shared/wakeup.js';
+import { FinalNotifier } from '../common/final-notifier.js';
+import { Wakeup } from '../common/wakeup.js';
 
 export class MemoryStore {
   readonly invocations = new Map<string, InvocationRecord>();

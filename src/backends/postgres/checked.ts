@@ -15,7 +15,7 @@ import {
   TRANSITIONS,
   type Status,
 } from '../../core/status.js';
-import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
+import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { PgDb, stmt, type TxClient } from './db.js';
 
 /** Per target status: the statuses it may be reached from, comma-joined. */

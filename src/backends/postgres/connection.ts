@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { BackendError, ConfigError } from '../../core/errors.js';
-import { maskUrl } from '../shared/connection-utils.js';
+import { maskUrl } from '../common/connection-utils.js';
 
 /** Lower-case identifiers only: no quoting surprises in search_path, LISTEN or CREATE SCHEMA. At most
  * 50 characters so the NOTIFY channel name (schema + suffix) stays under PostgreSQL's 63. */

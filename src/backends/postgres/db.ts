@@ -8,13 +8,13 @@ import { BackendError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { InvocationRecord } from '../../core/records.js';
 import { FINAL_STATUSES } from '../../core/status.js';
-import { FinalNotifier } from '../shared/final-notifier.js';
-import { Wakeup } from '../shared/wakeup.js';
-import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
+import { FinalNotifier } from '../common/final-notifier.js';
+import { Wakeup } from '../common/wakeup.js';
+import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
 import { clientConfig, isConnectionError, isRetryable, startError } from './connection.js';
 import { PgListener } from './listener.js';
 import { applyMigrations } from './migrate.js';
-import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
+import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 
 /** How often waits re-read the database while the LISTEN connection is down. */
 export const FALLBACK_POLL_MS = 1000;

@@ -34,7 +34,7 @@ import {
   type PgOrchestrator,
 } from './orchestrator.js';
 import type { PgStateBackend } from './state.js';
-import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
+import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 
 // After a lost answer: what the committed try started for this runner (at `now`, $3, if given).
 const STARTED = stmt(

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import type { Logger } from '../../core/logger.js';
-import { reconnectDelayMs } from '../shared/connection-utils.js';
+import { reconnectDelayMs } from '../common/connection-utils.js';
 import { quoteIdent } from './connection.js';
 
 interface ListenerHooks {

@@ -17,7 +17,7 @@ import {
 import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
 import { transitionOne, type Orchestrator } from '../orchestrator.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
-import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
+import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { checkable, issueChecked } from './checked.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];

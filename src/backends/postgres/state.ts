@@ -8,7 +8,7 @@ import type {
 } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import { FALLBACK_POLL_MS, LOCK_KEYS, stmt, type PgDb, type TxClient } from './db.js';
-import { toRecord, type InvocationRow } from '../shared/sql-rows.js';
+import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 
 const COLUMNS = `id, task_id, args, status, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency`;
 const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent_id, u.workflow_id, $7, $7, u.reg_key, u.running_key, u.concurrency

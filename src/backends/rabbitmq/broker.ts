@@ -19,8 +19,8 @@ import type { Logger } from '../../core/logger.js';
 import type { QueueItem } from '../../core/records.js';
 import type { Broker } from '../broker.js';
 import { clampPriority } from '../memory/broker.js';
-import { Wakeup } from '../shared/wakeup.js';
-import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
+import { Wakeup } from '../common/wakeup.js';
+import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
 import { allQueues, bucketFor, delayBuckets, topology, type Topology } from './topology.js';
 
 const NOT_BEFORE = 'x-taskapp-not-before';

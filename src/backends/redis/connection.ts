@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BackendError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { maskUrl, reconnectDelayMs } from '../shared/connection-utils.js';
+import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
 import { Keys } from './keys.js';
 import { persistenceCheck } from './persistence.js';
 import { defineScripts, type ScriptName } from './scripts.js';

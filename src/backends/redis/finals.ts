@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import { isFinal } from '../../core/status.js';
 import type { InvocationRecord } from '../../core/records.js';
-import { FinalNotifier } from '../shared/final-notifier.js';
+import { FinalNotifier } from '../common/final-notifier.js';
 import type { FinalWatch } from '../state-backend.js';
 import type { RedisConn } from './connection.js';
 

@@ -7,8 +7,8 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackendError } from '../../core/errors.js';
-import { FinalNotifier } from '../shared/final-notifier.js';
-import { Wakeup } from '../shared/wakeup.js';
+import { FinalNotifier } from '../common/final-notifier.js';
+import { Wakeup } from '../common/wakeup.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 

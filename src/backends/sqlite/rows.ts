@@ -1,4 +1,4 @@
-export { toRecord, type InvocationRow } from '../shared/sql-rows.js';
+export { toRecord, type InvocationRow } from '../common/sql-rows.js';
 
 /** Splits long id lists so no statement exceeds SQLite's variable limit. */
 export function chunks<T>(xs: T[], size = 500): T[][] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyPrefix } from '../../../src/backends/redis/keys.js';
 import { statusPrelude } from '../../../src/backends/redis/scripts.js';
-import { maskUrl } from '../../../src/backends/shared/connection-utils.js';
+import { maskUrl } from '../../../src/backends/common/connection-utils.js';
 import { BackendError } from '../../../src/core/errors.js';
 import { openBackends } from '../../compliance/harness.js';
 

@@ -6,7 +6,7 @@ import {
   checkSchemaName,
   isConnectionError,
 } from '../../../../src/backends/postgres/connection.js';
-import { maskUrl } from '../../../../src/backends/shared/connection-utils.js';
+import { maskUrl } from '../../../../src/backends/common/connection-utils.js';
 
 const open = (postgres: Record<string, unknown>) =>
   createBackends(

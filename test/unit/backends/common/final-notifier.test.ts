@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FinalNotifier } from '../../../../src/backends/shared/final-notifier.js';
+import { FinalNotifier } from '../../../../src/backends/common/final-notifier.js';
 import type { InvocationRecord } from '../../../../src/core/records.js';
 
 const rec = (id: string): InvocationRecord => ({
