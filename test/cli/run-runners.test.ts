@@ -41,6 +41,6 @@ describe.each(['persistent-process', 'process', 'multi-thread'])(
       const status = async (id: string) => JSON.parse((await run(['status', id, '--json'])).stdout);
       expect(await status(a)).toMatchObject({ status: 'SUCCESS', result: 5 });
       expect(await status(m)).toMatchObject({ status: 'SUCCESS', result: { product: 20 } });
-    });
+    }, 150_000); // five CLI processes, two of them starting runner children: slow on a busy machine
   },
 );
