@@ -29,7 +29,7 @@ export abstract class ClaimingRunner implements Runner {
   private resolveDone!: () => void;
   protected readonly inFlight = new Map<string, Promise<void>>();
   protected stopping = false;
-  protected b!: Backends;
+  protected backends!: Backends;
   protected batcher!: TransitionBatcher;
   private heartbeat?: Heartbeat;
   private recovery?: RecoveryService;
@@ -81,25 +81,25 @@ export abstract class ClaimingRunner implements Runner {
   }
 
   private async startUp(): Promise<this> {
-    this.b = await this.app.backends();
+    this.backends = await this.app.backends();
     this.batcher = new TransitionBatcher(this.writer);
     const cfg = this.app.config.runner;
     await this.prepare();
     const heartbeat = new Heartbeat({
-      state: this.b.state,
+      state: this.backends.state,
       id: this.id,
       kind: this.kind,
       intervalMs: cfg.heartbeat_interval_seconds * 1000,
       deadAfterMs: cfg.runner_dead_after_seconds * 1000,
       meta: () => this.meta(),
       logger: this.app.logger,
-      worker: { resolved: this.app.resolvedConfig, backend: this.b.names.state },
+      worker: { resolved: this.app.resolvedConfig, backend: this.backends.names.state },
     });
     this.heartbeat = heartbeat;
     // Triggers first: a bad cron in config fails the start before this runner says it is alive.
-    this.triggers = await startTriggerLoop(this.app, this.b);
+    this.triggers = await startTriggerLoop(this.app, this.backends);
     await this.heartbeat.start();
-    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger, {
+    this.recovery = new RecoveryService(this.backends, cfg, this.id, this.app.logger, {
       cap: recoveryCapOf(this.app),
       contactMs: () => heartbeat.contactMs(),
       onFailed: (recs) => this.app.notifyFinal(recs),
@@ -122,7 +122,7 @@ export abstract class ClaimingRunner implements Runner {
   }
 
   private async loop(): Promise<void> {
-    const { broker, hot } = this.b;
+    const { broker, hot } = this.backends;
     const batch = this.app.config.runner.claim_batch_size;
     while (!this.stopping) {
       await this.capacity.whenClaimable();
@@ -189,8 +189,8 @@ export abstract class ClaimingRunner implements Runner {
   private readonly writer: ChangeWriter = {
     transitionMany: (reqs, now) =>
       mayRoute(reqs)
-        ? this.b.hot.transitionAndRoute(reqs, now)
-        : this.b.orchestrator.transitionMany(reqs, now),
+        ? this.backends.hot.transitionAndRoute(reqs, now)
+        : this.backends.orchestrator.transitionMany(reqs, now),
   };
 
   /** Writes outcomes taken from the batcher together with the next claim; answers their submitters. */
@@ -199,7 +199,7 @@ export abstract class ClaimingRunner implements Runner {
     try {
       res =
         max > 0
-          ? await this.b.hot.finishAndClaim(
+          ? await this.backends.hot.finishAndClaim(
               done.map((p) => p.req),
               max,
               this.id,
@@ -296,10 +296,10 @@ export abstract class ClaimingRunner implements Runner {
       }
       await this.finish(rec, d.out);
     } else if (d.kind === 'recover') {
-      const [cur] = await this.b.state.getMany([rec.id]);
+      const [cur] = await this.backends.state.getMany([rec.id]);
       if (cur && cur.owner === this.id) {
         const { failed } = await rerouteForRecovery(
-          this.b,
+          this.backends,
           [cur],
           this.id,
           recoveryCapOf(this.app),
@@ -314,10 +314,10 @@ export abstract class ClaimingRunner implements Runner {
     if (!ids.length) {
       return;
     }
-    const recs = await this.b.state.getMany(ids);
+    const recs = await this.backends.state.getMany(ids);
     const mine = recs.filter((r) => r.owner === this.id);
     // Held work passes through KILLED; each one's path and its queue entry are one write.
-    await this.b.hot.transitionAndRoute(
+    await this.backends.hot.transitionAndRoute(
       mine.map((r) => ({
         id: r.id,
         to: 'REROUTED' as const,
@@ -342,7 +342,7 @@ export abstract class ClaimingRunner implements Runner {
       runner: this.id,
       reason: opts.reason ?? 'stop() called',
     });
-    this.b?.broker.interrupt();
+    this.backends?.broker.interrupt();
     this.capacity.wakeAll();
     await this.loopDone;
     const graceMs = opts.graceMs ?? this.app.config.runner.shutdown_grace_seconds * 1000;

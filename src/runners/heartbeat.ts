@@ -63,22 +63,22 @@ export class Heartbeat {
   /** Tasks that ran at some point since the last tick: one of them blocked the loop, if it was blocked. */
   private sinceTick = new Map<string, string>();
 
-  constructor(private readonly o: HeartbeatOptions) {
+  constructor(private readonly options: HeartbeatOptions) {
     const now = Date.now();
     this.info = {
-      id: o.id,
-      kind: o.kind,
+      id: options.id,
+      kind: options.kind,
       hostname: hostname(),
       pid: process.pid,
       startedAt: now,
       heartbeatAt: now,
     };
-    this.clock = new ServerClock(o.state);
-    this.tickMs = Math.min(o.intervalMs, TICK_MAX_MS);
-    this.blockedAfterMs = Math.max(2000, 2 * o.intervalMs);
+    this.clock = new ServerClock(options.state);
+    this.tickMs = Math.min(options.intervalMs, TICK_MAX_MS);
+    this.blockedAfterMs = Math.max(2000, 2 * options.intervalMs);
     // Others beat at the same pace: after a gap g they are at most g + interval silent, which must
     // stay under dead-after for their silence to mean anything.
-    this.contactBreakMs = Math.max(o.deadAfterMs - o.intervalMs, o.intervalMs);
+    this.contactBreakMs = Math.max(options.deadAfterMs - options.intervalMs, options.intervalMs);
   }
 
   async start(): Promise<void> {
@@ -88,18 +88,18 @@ export class Heartbeat {
     this.lastTick = Date.now();
     this.tickTimer = setInterval(() => this.tick(), this.tickMs);
     this.tickTimer.unref();
-    if (this.o.worker && sharedAcrossProcesses(this.o.worker)) {
-      this.startWorker(this.o.worker);
+    if (this.options.worker && sharedAcrossProcesses(this.options.worker)) {
+      this.startWorker(this.options.worker);
     }
   }
 
   /** One beat from this thread. */
   async beat(): Promise<void> {
     try {
-      await this.o.state.heartbeat({
+      await this.options.state.heartbeat({
         ...this.info,
         heartbeatAt: await this.clock.now(),
-        meta: this.o.meta(),
+        meta: this.options.meta(),
       });
     } catch (err) {
       this.record(false, Date.now());
@@ -152,9 +152,9 @@ export class Heartbeat {
     }
     this.beatTimer = setInterval(() => {
       this.beat().catch((err) =>
-        this.o.logger.warn('heartbeat failed', { error: (err as Error).message }),
+        this.options.logger.warn('heartbeat failed', { error: (err as Error).message }),
       );
-    }, this.o.intervalMs);
+    }, this.options.intervalMs);
     this.beatTimer.unref();
   }
 
@@ -163,8 +163,8 @@ export class Heartbeat {
     const now = Date.now();
     const lateMs = now - this.lastTick - this.tickMs;
     if (lateMs >= this.blockedAfterMs) {
-      this.o.logger.warn(blockedMessage(this.o.id, lateMs, running(this.sinceTick)), {
-        runner: this.o.id,
+      this.options.logger.warn(blockedMessage(this.options.id, lateMs, running(this.sinceTick)), {
+        runner: this.options.id,
         blockedMs: lateMs,
       });
     }
@@ -172,7 +172,11 @@ export class Heartbeat {
     this.sinceTick = new Map(this.tracked);
     // What ran at this answer: the worker names it if the loop blocks before the next one (a
     // task started since is named by the loop's own line once it runs again).
-    this.worker?.postMessage({ t: 'alive', meta: this.o.meta(), running: running(this.tracked) });
+    this.worker?.postMessage({
+      t: 'alive',
+      meta: this.options.meta(),
+      running: running(this.tracked),
+    });
   }
 
   private startWorker(remote: { resolved: ResolvedConfig; backend: string }): void {
@@ -182,7 +186,7 @@ export class Heartbeat {
       resolved: remote.resolved,
       backend: remote.backend,
       info: this.info,
-      intervalMs: this.o.intervalMs,
+      intervalMs: this.options.intervalMs,
       blockedAfterMs: this.blockedAfterMs,
       logLevel: cfg.logging_level,
       logFormat: cfg.monitor.log_format,
@@ -207,7 +211,7 @@ export class Heartbeat {
     } else if (m.t === 'beat') {
       this.record(m.ok, m.at);
       if (!m.ok) {
-        this.o.logger.warn('heartbeat failed', { runner: this.o.id, error: m.error });
+        this.options.logger.warn('heartbeat failed', { runner: this.options.id, error: m.error });
       }
     } else if (m.t === 'stopped') {
       this.workerStopped?.();
@@ -222,8 +226,8 @@ export class Heartbeat {
     }
     this.worker = undefined;
     void w.terminate();
-    this.o.logger.warn('heartbeat worker thread failed; the event loop beats instead', {
-      runner: this.o.id,
+    this.options.logger.warn('heartbeat worker thread failed; the event loop beats instead', {
+      runner: this.options.id,
       reason,
     });
     this.beatFromLoop();
@@ -249,7 +253,7 @@ export class Heartbeat {
     // Not ready yet: it has written nothing to wait for (a row a late beat might still leave
     // behind is removed by the next recovery pass, as a silent runner's).
     await w?.terminate();
-    await this.o.state.removeRunner(this.info.id);
+    await this.options.state.removeRunner(this.info.id);
   }
 }
 

@@ -35,7 +35,7 @@ class MultiThreadRunner implements Runner {
   readonly done: Promise<void>;
   private resolveDone!: () => void;
   private readonly children = new Set<Child>();
-  private b!: Backends;
+  private backends!: Backends;
   private heartbeat?: Heartbeat;
   private recovery?: RecoveryService;
   private scaler?: NodeJS.Timeout;
@@ -75,8 +75,8 @@ class MultiThreadRunner implements Runner {
   }
 
   private async startUp(): Promise<this> {
-    this.b = await this.app.backends();
-    if (this.b.names.broker === 'memory' || this.b.names.state === 'memory') {
+    this.backends = await this.app.backends();
+    if (this.backends.names.broker === 'memory' || this.backends.names.state === 'memory') {
       throw new ConfigError(
         'the multi-thread runner needs a backend its child processes can share; the memory backend lives in one process',
         'use backend = "sqlite" (or redis/postgres), or run --runner persistent-process, which works with memory',
@@ -84,7 +84,7 @@ class MultiThreadRunner implements Runner {
     }
     const cfg = this.app.config.runner;
     const heartbeat = new Heartbeat({
-      state: this.b.state,
+      state: this.backends.state,
       id: this.id,
       kind: this.kind,
       intervalMs: cfg.heartbeat_interval_seconds * 1000,
@@ -97,11 +97,11 @@ class MultiThreadRunner implements Runner {
         })),
       }),
       logger: this.app.logger,
-      worker: { resolved: this.app.resolvedConfig, backend: this.b.names.state },
+      worker: { resolved: this.app.resolvedConfig, backend: this.backends.names.state },
     });
     this.heartbeat = heartbeat;
     await heartbeat.start();
-    this.recovery = new RecoveryService(this.b, cfg, this.id, this.app.logger, {
+    this.recovery = new RecoveryService(this.backends, cfg, this.id, this.app.logger, {
       cap: recoveryCapOf(this.app),
       contactMs: () => heartbeat.contactMs(),
       onFailed: (recs) => this.app.notifyFinal(recs),
@@ -143,7 +143,7 @@ class MultiThreadRunner implements Runner {
   private async spawn(): Promise<void> {
     const { child, handle, ready } = forkGuest({
       app: this.app,
-      b: this.b,
+      b: this.backends,
       appModule: this.appModule,
       runnerId: this.id,
       mode: 'thread',
@@ -183,13 +183,18 @@ class MultiThreadRunner implements Runner {
       code,
       signal,
     });
-    const held = await this.b.state.list({
+    const held = await this.backends.state.list({
       owner: c.runnerId,
       statuses: [...HELD_STATUSES, 'PENDING'],
     });
-    const { failed } = await rerouteForRecovery(this.b, held, this.id, recoveryCapOf(this.app));
+    const { failed } = await rerouteForRecovery(
+      this.backends,
+      held,
+      this.id,
+      recoveryCapOf(this.app),
+    );
     this.app.notifyFinal(failed);
-    await this.b.state.removeRunner(c.runnerId);
+    await this.backends.state.removeRunner(c.runnerId);
     if (this.children.size < this.min) {
       await this.spawn().catch(() => {});
     }
@@ -201,12 +206,12 @@ class MultiThreadRunner implements Runner {
       return;
     }
     const live = [...this.children].filter((c) => !c.stopping);
-    const depth = await this.b.broker.count();
+    const depth = await this.backends.broker.count();
     if (
       this.opts.once &&
       depth === 0 &&
       live.every((c) => c.inFlight === 0) &&
-      (await this.b.state.countByStatus()).RUNNING === undefined
+      (await this.backends.state.countByStatus()).RUNNING === undefined
     ) {
       void this.stop({ reason: 'queue drained (once)' });
       return;

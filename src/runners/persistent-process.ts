@@ -80,7 +80,7 @@ export class PersistentProcessRunner extends ClaimingRunner {
     this.spawned++;
     const { child, ready } = forkGuest({
       app: this.app,
-      b: this.b,
+      b: this.backends,
       appModule: this.appModule,
       runnerId: this.id,
       mode: 'guest',

@@ -38,7 +38,7 @@ class ProcessRunner extends ClaimingRunner {
     this.slots.take();
     const { handle, ready } = forkGuest({
       app: this.app,
-      b: this.b,
+      b: this.backends,
       appModule: this.appModule,
       runnerId: this.id,
       mode: 'guest',

@@ -74,7 +74,7 @@ class ThreadRunner extends ClaimingRunner {
   }
 
   private pool(): WorkerPool {
-    return (this.workers ??= new WorkerPool(this.app, this.b, this.id, this.opts.appModule));
+    return (this.workers ??= new WorkerPool(this.app, this.backends, this.id, this.opts.appModule));
   }
 
   /**

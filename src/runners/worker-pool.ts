@@ -24,7 +24,7 @@ export class WorkerPool {
 
   constructor(
     private readonly app: Runtime,
-    private readonly b: Backends,
+    private readonly backends: Backends,
     private readonly runnerId: string,
     private readonly appModule: string | string[] | undefined,
     private readonly max = availableParallelism(),
@@ -82,7 +82,7 @@ export class WorkerPool {
     if (this.all.size < this.max || live.length === 0) {
       const { handle, ready } = workerGuest({
         app: this.app,
-        b: this.b,
+        b: this.backends,
         appModule,
         runnerId: this.runnerId,
         mode: 'guest',

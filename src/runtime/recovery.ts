@@ -229,7 +229,7 @@ export class RecoveryService {
   private running?: Promise<void>;
 
   constructor(
-    private readonly b: RecoveryBackends,
+    private readonly backends: RecoveryBackends,
     private readonly cfg: RecoveryConfig & { recovery_check_interval_seconds: number },
     private readonly runnerId: string,
     private readonly logger: Logger,
@@ -254,10 +254,12 @@ export class RecoveryService {
     }
     try {
       const ttl = this.cfg.recovery_check_interval_seconds * 2000;
-      if (!(await this.b.orchestrator.tryLease('recovery', this.runnerId, ttl, Date.now()))) {
+      if (
+        !(await this.backends.orchestrator.tryLease('recovery', this.runnerId, ttl, Date.now()))
+      ) {
         return;
       }
-      const r = await recoverOnce(this.b, this.cfg, this.runnerId, Date.now(), {
+      const r = await recoverOnce(this.backends, this.cfg, this.runnerId, Date.now(), {
         cap: this.opts.cap,
         inContact: () => this.inSteadyContact(),
         onFailed: this.opts.onFailed,

@@ -1,12 +1,12 @@
 /** A small LRU map: a Map keeps insertion order, so the first key is the least recently used. */
 export class Lru<K, V> {
-  private readonly m = new Map<K, V>();
+  private readonly entries = new Map<K, V>();
   constructor(private readonly max: number) {}
   get(k: K): V | undefined {
-    const v = this.m.get(k);
+    const v = this.entries.get(k);
     if (v !== undefined) {
-      this.m.delete(k);
-      this.m.set(k, v);
+      this.entries.delete(k);
+      this.entries.set(k, v);
     }
     return v;
   }
@@ -14,16 +14,16 @@ export class Lru<K, V> {
     if (this.max <= 0) {
       return;
     }
-    this.m.delete(k);
-    this.m.set(k, v);
-    if (this.m.size > this.max) {
-      this.m.delete(this.m.keys().next().value as K);
+    this.entries.delete(k);
+    this.entries.set(k, v);
+    if (this.entries.size > this.max) {
+      this.entries.delete(this.entries.keys().next().value as K);
     }
   }
   has(k: K): boolean {
-    return this.m.has(k);
+    return this.entries.has(k);
   }
   get size(): number {
-    return this.m.size;
+    return this.entries.size;
   }
 }

@@ -71,7 +71,7 @@ export class TriggerScheduler {
 
   constructor(
     private readonly app: Runtime,
-    private readonly b: Backends,
+    private readonly backends: Backends,
     opts: SchedulerOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
@@ -157,7 +157,7 @@ export class TriggerScheduler {
     if (this.empty) {
       return;
     }
-    this.paused = new Set(await this.b.triggers.pausedTriggers());
+    this.paused = new Set(await this.backends.triggers.pausedTriggers());
     for (const part of this.crons) {
       await this.checkCron(part, now);
     }
@@ -167,7 +167,7 @@ export class TriggerScheduler {
     await this.verifySlots(now);
     if (now - this.lastPurge > PURGE_EVERY_MS) {
       this.lastPurge = now;
-      await this.b.triggers.purgeEvents(
+      await this.backends.triggers.purgeEvents(
         now - this.app.config.triggers.event_retention_days * 86_400_000,
       );
     }
@@ -175,7 +175,7 @@ export class TriggerScheduler {
 
   /** Dev mode (no runner, no loop): fire status/result/exception triggers now, awaited. */
   async handleFinal(recs: InvocationRecord[]): Promise<void> {
-    this.paused = new Set(await this.b.triggers.pausedTriggers());
+    this.paused = new Set(await this.backends.triggers.pausedTriggers());
     await this.onFinal(recs);
     if (this.allDefs.length) {
       await this.scanEvents(this.now());
@@ -187,14 +187,14 @@ export class TriggerScheduler {
     if (!this.eventDefs.length && !this.allDefs.length) {
       return;
     }
-    this.paused = new Set(await this.b.triggers.pausedTriggers());
+    this.paused = new Set(await this.backends.triggers.pausedTriggers());
     await this.scanEvents(this.now());
   }
 
   // ---- cron ----
 
   private async checkCron({ def, key, leaf }: CronPart, now: number): Promise<void> {
-    const store = this.b.triggers;
+    const store = this.backends.triggers;
     const last = await store.lastFire(key);
     if (last !== null) {
       this.noteClaimed({ def, key, leaf }, last, now);
@@ -238,7 +238,7 @@ export class TriggerScheduler {
       this.verified.set(key, slot);
       await fireTrigger(
         this.app,
-        this.b,
+        this.backends,
         def,
         this.ctx(def, 'cron', { slot }),
         cronRunId(def.id, slot),
@@ -268,10 +268,10 @@ export class TriggerScheduler {
         this.verified.set(part.key, slot);
       }
       const runId = cronRunId(part.def.id, slot);
-      if (await this.b.state.get(invocationIdFor(this.app.appId, runId))) {
+      if (await this.backends.state.get(invocationIdFor(this.app.appId, runId))) {
         continue;
       }
-      if (!(await this.b.triggers.claimRun(`${runId}#repair`, now))) {
+      if (!(await this.backends.triggers.claimRun(`${runId}#repair`, now))) {
         continue;
       }
       this.app.logger.warn(
@@ -280,7 +280,7 @@ export class TriggerScheduler {
       );
       await fireTrigger(
         this.app,
-        this.b,
+        this.backends,
         part.def,
         this.ctx(part.def, 'cron', { slot }),
         runId,
@@ -292,7 +292,7 @@ export class TriggerScheduler {
   // ---- events ----
 
   private async scanEvents(now: number): Promise<void> {
-    const store = this.b.triggers;
+    const store = this.backends.triggers;
     const retentionMs = this.app.config.triggers.event_retention_days * 86_400_000;
     if (this.eventCursor === null) {
       this.storedCursor = await store.lastFire(EVENTS_CURSOR_KEY);
@@ -361,7 +361,7 @@ export class TriggerScheduler {
       if (hit) {
         await fireTrigger(
           this.app,
-          this.b,
+          this.backends,
           def,
           this.ctx(def, 'event', { event: info }),
           `${def.id}@event:${e.id}`,
@@ -398,7 +398,7 @@ export class TriggerScheduler {
         ),
       ) * 1000;
     const recentFrom = Math.min(this.eventCursor!, now) - EVENT_OVERLAP_MS;
-    const evs = await this.b.triggers.events(recentFrom - maxWindow, 10_000);
+    const evs = await this.backends.triggers.events(recentFrom - maxWindow, 10_000);
     const decoded = new Map<
       string,
       { e: StoredEvent; info?: TriggerEventInfo; part?: PartPayload }
@@ -472,13 +472,20 @@ export class TriggerScheduler {
           continue;
         }
         this.allFired.add(runId);
-        if (!(await this.b.triggers.claimRun(runId, now))) {
+        if (!(await this.backends.triggers.claimRun(runId, now))) {
           continue;
         }
         const parts = await Promise.all(
           chosen.map((o, j) => this.partContext(def, cond.parts[j]!, view(o))),
         );
-        await fireTrigger(this.app, this.b, def, this.ctx(def, 'all', { parts }), runId, true);
+        await fireTrigger(
+          this.app,
+          this.backends,
+          def,
+          this.ctx(def, 'all', { parts }),
+          runId,
+          true,
+        );
       }
     }
     for (const id of this.allFired) {
@@ -494,7 +501,7 @@ export class TriggerScheduler {
     v: { e: StoredEvent; info?: TriggerEventInfo; part?: PartPayload },
   ): Promise<TriggerContext> {
     if (v.part) {
-      const rec = await this.b.state.get(v.part.invocationId);
+      const rec = await this.backends.state.get(v.part.invocationId);
       return this.ctx(def, leaf.kind, rec ? { invocation: this.source(rec) } : {});
     }
     return this.ctx(def, 'event', { event: v.info ?? this.eventInfo(v.e) });
@@ -560,7 +567,7 @@ export class TriggerScheduler {
               continue;
             }
             const payload: PartPayload = { triggerId: def.id, part: i, invocationId: rec.id };
-            await this.b.triggers
+            await this.backends.triggers
               .addEvent({
                 id: `part:${def.id}:${i}:${rec.id}`,
                 code: PART_EVENT,
@@ -577,7 +584,7 @@ export class TriggerScheduler {
         if (leaf) {
           await fireTrigger(
             this.app,
-            this.b,
+            this.backends,
             def,
             this.ctx(def, leaf.kind, { invocation: src }),
             `${def.id}@inv:${rec.id}`,

@@ -102,15 +102,15 @@ class Watch implements FinalWatch {
   private mustRefetch = false;
 
   constructor(
-    private readonly n: FinalNotifier,
+    private readonly notifier: FinalNotifier,
     ids: string[],
     private readonly source: FinalSource,
   ) {
     this.remaining = new Set(ids);
     for (const id of this.remaining) {
-      n.subscribe(id, this);
+      notifier.subscribe(id, this);
     }
-    n.track(this, true);
+    notifier.track(this, true);
   }
 
   resync(): void {
@@ -128,7 +128,7 @@ class Watch implements FinalWatch {
 
   private take(rec: InvocationRecord): void {
     this.remaining.delete(rec.id);
-    this.n.unsubscribe(rec.id, this);
+    this.notifier.unsubscribe(rec.id, this);
     this.found.push(rec);
   }
 
@@ -191,9 +191,9 @@ class Watch implements FinalWatch {
 
   close(): void {
     for (const id of this.remaining) {
-      this.n.unsubscribe(id, this);
+      this.notifier.unsubscribe(id, this);
     }
     this.remaining.clear();
-    this.n.track(this, false);
+    this.notifier.track(this, false);
   }
 }

@@ -4,18 +4,18 @@ import type { MemoryStore } from './store.js';
 
 export class MemoryBroker implements Broker {
   private interrupted = false;
-  constructor(private readonly s: MemoryStore) {}
+  constructor(private readonly store: MemoryStore) {}
 
   async route(items: QueueItem[]): Promise<void> {
     const now = Date.now();
     for (const it of items) {
       if (it.notBefore !== undefined && it.notBefore > now) {
-        this.s.delayed.push({ id: it.id, priority: it.priority, notBefore: it.notBefore });
+        this.store.delayed.push({ id: it.id, priority: it.priority, notBefore: it.notBefore });
       } else {
-        this.s.queues[clampPriority(it.priority)]!.push(it.id);
+        this.store.queues[clampPriority(it.priority)]!.push(it.id);
       }
     }
-    this.s.queueWakeup.notify();
+    this.store.queueWakeup.notify();
   }
 
   async claim(max: number, waitMs: number): Promise<string[]> {
@@ -30,23 +30,23 @@ export class MemoryBroker implements Broker {
       if (left <= 0) {
         return [];
       }
-      const nextDelayed = this.s.delayed.reduce((m, d) => Math.min(m, d.notBefore), Infinity);
-      await this.s.queueWakeup.wait(Math.min(left, Math.max(1, nextDelayed - Date.now())));
+      const nextDelayed = this.store.delayed.reduce((m, d) => Math.min(m, d.notBefore), Infinity);
+      await this.store.queueWakeup.wait(Math.min(left, Math.max(1, nextDelayed - Date.now())));
     }
   }
 
   private take(max: number): string[] {
     const now = Date.now();
-    for (let i = this.s.delayed.length - 1; i >= 0; i--) {
-      const d = this.s.delayed[i]!;
+    for (let i = this.store.delayed.length - 1; i >= 0; i--) {
+      const d = this.store.delayed[i]!;
       if (d.notBefore <= now) {
-        this.s.queues[clampPriority(d.priority)]!.push(d.id);
-        this.s.delayed.splice(i, 1);
+        this.store.queues[clampPriority(d.priority)]!.push(d.id);
+        this.store.delayed.splice(i, 1);
       }
     }
     const out: string[] = [];
     for (let p = 9; p >= 0 && out.length < max; p--) {
-      const q = this.s.queues[p]!;
+      const q = this.store.queues[p]!;
       const n = Math.min(q.length, max - out.length);
       if (n > 0) {
         out.push(...q.splice(0, n));
@@ -56,24 +56,24 @@ export class MemoryBroker implements Broker {
   }
 
   async queued(ids: string[]): Promise<Set<string>> {
-    const all = new Set([...this.s.queues.flat(), ...this.s.delayed.map((d) => d.id)]);
+    const all = new Set([...this.store.queues.flat(), ...this.store.delayed.map((d) => d.id)]);
     return new Set(ids.filter((id) => all.has(id)));
   }
 
   async count(): Promise<number> {
-    return this.s.queues.reduce((n, q) => n + q.length, 0) + this.s.delayed.length;
+    return this.store.queues.reduce((n, q) => n + q.length, 0) + this.store.delayed.length;
   }
 
   async purge(): Promise<void> {
-    for (const q of this.s.queues) {
+    for (const q of this.store.queues) {
       q.length = 0;
     }
-    this.s.delayed.length = 0;
+    this.store.delayed.length = 0;
   }
 
   interrupt(): void {
     this.interrupted = true;
-    this.s.queueWakeup.notify();
+    this.store.queueWakeup.notify();
   }
 
   async close(): Promise<void> {

@@ -14,10 +14,10 @@ import { appendHistory } from './history.js';
 
 /** Atomic because each method body runs synchronously on the one event loop. */
 export class MemoryOrchestrator implements Orchestrator {
-  constructor(private readonly s: MemoryStore) {}
+  constructor(private readonly store: MemoryStore) {}
 
   private apply(req: TransitionRequest, now: number): InvocationRecord {
-    const rec = this.s.invocations.get(req.id);
+    const rec = this.store.invocations.get(req.id);
     if (!rec) {
       throw new InvocationNotFoundError(req.id);
     }
@@ -25,25 +25,25 @@ export class MemoryOrchestrator implements Orchestrator {
       return rec;
     }
     const { record, entries } = applyPath(rec, req, now);
-    this.s.invocations.set(req.id, record);
-    const log = this.s.histories.get(req.id)!;
+    this.store.invocations.set(req.id, record);
+    const log = this.store.histories.get(req.id)!;
     let logged = log;
     entries.forEach((entry, i) => {
       logged = appendHistory(logged, entry, i === entries.length - 1 && isFinal(record.status));
     });
     if (logged !== log) {
-      this.s.histories.set(req.id, logged);
+      this.store.histories.set(req.id, logged);
     }
     const key = record.concurrency?.key;
     if (key !== undefined) {
-      let set = this.s.active.get(key);
+      let set = this.store.active.get(key);
       if (ACTIVE_STATUSES.has(record.status)) {
         if (!set) {
-          this.s.active.set(key, (set = new Set()));
+          this.store.active.set(key, (set = new Set()));
         }
         set.add(record.id);
       } else if (set?.delete(record.id) && set.size === 0) {
-        this.s.active.delete(key);
+        this.store.active.delete(key);
       }
     }
     return record;
@@ -52,7 +52,7 @@ export class MemoryOrchestrator implements Orchestrator {
   async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
     const rec = this.apply(req, now);
     if (isFinal(rec.status)) {
-      this.s.finals.publish([rec]);
+      this.store.finals.publish([rec]);
     }
     return { ...rec };
   }
@@ -74,7 +74,7 @@ export class MemoryOrchestrator implements Orchestrator {
         out.push(err as Error);
       }
     }
-    this.s.finals.publish(finals);
+    this.store.finals.publish(finals);
     return out;
   }
 
@@ -83,16 +83,16 @@ export class MemoryOrchestrator implements Orchestrator {
     const requeue: QueueItem[] = [];
     const finals: InvocationRecord[] = [];
     for (const id of ids) {
-      const rec = this.s.invocations.get(id);
+      const rec = this.store.invocations.get(id);
       if (!rec || !ACQUIRABLE.has(rec.status)) {
         continue;
       }
       const cc = rec.concurrency;
       if (cc) {
-        const starts = (this.s.starts.get(cc.key) ?? []).filter(
+        const starts = (this.store.starts.get(cc.key) ?? []).filter(
           (t) => cc.rateWindowMs === undefined || t > now - cc.rateWindowMs,
         );
-        const d = decide(cc, rec.status, this.s.active.get(cc.key)?.size ?? 0, starts, now);
+        const d = decide(cc, rec.status, this.store.active.get(cc.key)?.size ?? 0, starts, now);
         if (d.kind !== 'run') {
           let last = rec;
           for (const to of blockedPath(rec.status, d)) {
@@ -106,24 +106,24 @@ export class MemoryOrchestrator implements Orchestrator {
           continue;
         }
         if (cc.rateCount !== undefined) {
-          this.s.starts.set(cc.key, [...starts, now]);
+          this.store.starts.set(cc.key, [...starts, now]);
         }
       }
       acquired.push({ ...this.apply({ id, to: 'PENDING', runnerId }, now) });
     }
-    this.s.finals.publish(finals);
+    this.store.finals.publish(finals);
     return { acquired, requeue };
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
     const liveSet = new Set(live);
-    return [...this.s.invocations.values()]
+    return [...this.store.invocations.values()]
       .filter((r) => r.owner !== null && !liveSet.has(r.owner) && statuses.includes(r.status))
       .map((r) => ({ ...r }));
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
-    return [...this.s.invocations.values()]
+    return [...this.store.invocations.values()]
       .filter((r) => r.status === status && r.updatedAt < before)
       .map((r) => ({ ...r }));
   }
@@ -131,10 +131,10 @@ export class MemoryOrchestrator implements Orchestrator {
   async claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]> {
     const out: InvocationRecord[] = [];
     for (const id of ids) {
-      const r = this.s.invocations.get(id);
+      const r = this.store.invocations.get(id);
       if (r && QUEUED_STATUSES.has(r.status) && r.updatedAt < before) {
         const touched = { ...r, updatedAt: now };
-        this.s.invocations.set(id, touched);
+        this.store.invocations.set(id, touched);
         out.push({ ...touched });
       }
     }
@@ -142,21 +142,21 @@ export class MemoryOrchestrator implements Orchestrator {
   }
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
-    const cur = this.s.leases.get(name);
+    const cur = this.store.leases.get(name);
     if (cur && cur.holder !== holder && cur.expiresAt > now) {
       return false;
     }
-    this.s.leases.set(name, { holder, expiresAt: now + ttlMs });
+    this.store.leases.set(name, { holder, expiresAt: now + ttlMs });
     return true;
   }
 
   async purge(before: number): Promise<number> {
     let n = 0;
-    for (const [id, r] of this.s.invocations) {
+    for (const [id, r] of this.store.invocations) {
       if (isFinal(r.status) && r.updatedAt < before) {
-        this.s.invocations.delete(id);
-        this.s.histories.delete(id);
-        this.s.logs.delete(id);
+        this.store.invocations.delete(id);
+        this.store.histories.delete(id);
+        this.store.logs.delete(id);
         n++;
       }
     }

@@ -36,7 +36,7 @@ function newRecord(inv: NewInvocation, now: number): InvocationRecord {
 }
 
 export class MemoryStateBackend implements StateBackend {
-  constructor(private readonly s: MemoryStore) {}
+  constructor(private readonly store: MemoryStore) {}
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
     const ids: string[] = new Array(invs.length);
@@ -44,29 +44,32 @@ export class MemoryStateBackend implements StateBackend {
       const inv = invs[k]!;
       const key = inv.registrationKey;
       if (key) {
-        const existing = this.s.registrations.get(key);
-        if (existing && this.s.invocations.get(existing)?.status === 'REGISTERED') {
+        const existing = this.store.registrations.get(key);
+        if (existing && this.store.invocations.get(existing)?.status === 'REGISTERED') {
           ids[k] = existing;
           continue;
         }
-        this.s.registrations.set(key, inv.id);
+        this.store.registrations.set(key, inv.id);
       }
-      this.s.invocations.set(inv.id, newRecord(inv, now));
-      this.s.histories.set(inv.id, newHistory({ status: 'REGISTERED', runnerId: null, at: now }));
+      this.store.invocations.set(inv.id, newRecord(inv, now));
+      this.store.histories.set(
+        inv.id,
+        newHistory({ status: 'REGISTERED', runnerId: null, at: now }),
+      );
       ids[k] = inv.id;
     }
     return ids;
   }
 
   async get(id: string): Promise<InvocationRecord | null> {
-    const r = this.s.invocations.get(id);
+    const r = this.store.invocations.get(id);
     return r ? { ...r } : null;
   }
 
   async getMany(ids: string[]): Promise<InvocationRecord[]> {
     const out: InvocationRecord[] = [];
     for (const id of ids) {
-      const r = this.s.invocations.get(id);
+      const r = this.store.invocations.get(id);
       if (r) {
         out.push({ ...r });
       }
@@ -75,14 +78,14 @@ export class MemoryStateBackend implements StateBackend {
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    const h = this.s.histories.get(id);
+    const h = this.store.histories.get(id);
     return h ? historyEntries(h) : [];
   }
 
   async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
     const out: Record<string, HistoryEntry[]> = {};
     for (const id of ids) {
-      const h = this.s.histories.get(id);
+      const h = this.store.histories.get(id);
       if (h) {
         out[id] = historyEntries(h);
       }
@@ -92,7 +95,7 @@ export class MemoryStateBackend implements StateBackend {
 
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
     const out: InvocationRecord[] = [];
-    for (const r of this.s.invocations.values()) {
+    for (const r of this.store.invocations.values()) {
       if (f.taskId !== undefined && r.taskId !== f.taskId) {
         continue;
       }
@@ -124,18 +127,18 @@ export class MemoryStateBackend implements StateBackend {
 
   async countByStatus(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const r of this.s.invocations.values()) {
+    for (const r of this.store.invocations.values()) {
       out[r.status] = (out[r.status] ?? 0) + 1;
     }
     return out;
   }
 
   watchFinal(ids: string[]): FinalWatch {
-    return this.s.finals.watch(ids, {
+    return this.store.finals.watch(ids, {
       fetchFinal: async (want) => {
         const out: InvocationRecord[] = [];
         for (const id of want) {
-          const r = this.s.invocations.get(id);
+          const r = this.store.invocations.get(id);
           if (r && isFinal(r.status)) {
             out.push({ ...r });
           }
@@ -146,31 +149,34 @@ export class MemoryStateBackend implements StateBackend {
   }
 
   async heartbeat(runner: RunnerInfo): Promise<void> {
-    this.s.runners.set(runner.id, { ...runner });
+    this.store.runners.set(runner.id, { ...runner });
   }
 
   async runners(): Promise<RunnerInfo[]> {
-    return [...this.s.runners.values()]
+    return [...this.store.runners.values()]
       .map((r) => ({ ...r }))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   async removeRunner(id: string): Promise<void> {
-    this.s.runners.delete(id);
+    this.store.runners.delete(id);
   }
 
   async appendLogs(lines: LogRecord[]): Promise<void> {
     for (const l of lines) {
-      let list = this.s.logs.get(l.invocationId);
+      let list = this.store.logs.get(l.invocationId);
       if (!list) {
-        this.s.logs.set(l.invocationId, (list = []));
+        this.store.logs.set(l.invocationId, (list = []));
       }
       list.push({ ...l, fields: { ...l.fields } });
     }
   }
 
   async logs(invocationId: string): Promise<LogRecord[]> {
-    return (this.s.logs.get(invocationId) ?? []).map((l) => ({ ...l, fields: { ...l.fields } }));
+    return (this.store.logs.get(invocationId) ?? []).map((l) => ({
+      ...l,
+      fields: { ...l.fields },
+    }));
   }
 
   async close(): Promise<void> {}

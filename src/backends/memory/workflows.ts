@@ -2,16 +2,16 @@ import type { WorkflowStore } from '../workflow-store.js';
 import type { MemoryStore } from './store.js';
 
 export class MemoryWorkflowStore implements WorkflowStore {
-  constructor(private readonly s: MemoryStore) {}
+  constructor(private readonly store: MemoryStore) {}
   private map(id: string): Map<string, string> {
-    let m = this.s.workflows.get(id);
+    let m = this.store.workflows.get(id);
     if (!m) {
-      this.s.workflows.set(id, (m = new Map()));
+      this.store.workflows.set(id, (m = new Map()));
     }
     return m;
   }
   async wfGet(id: string, key: string): Promise<string | null> {
-    return this.s.workflows.get(id)?.get(key) ?? null;
+    return this.store.workflows.get(id)?.get(key) ?? null;
   }
   async wfSetIfAbsent(id: string, key: string, value: string): Promise<string> {
     const m = this.map(id);
@@ -26,9 +26,9 @@ export class MemoryWorkflowStore implements WorkflowStore {
     this.map(id).set(key, value);
   }
   async wfList(id: string): Promise<Record<string, string>> {
-    return Object.fromEntries(this.s.workflows.get(id) ?? []);
+    return Object.fromEntries(this.store.workflows.get(id) ?? []);
   }
   async wfIds(limit: number): Promise<string[]> {
-    return [...this.s.workflows.keys()].sort().slice(0, limit);
+    return [...this.store.workflows.keys()].sort().slice(0, limit);
   }
 }

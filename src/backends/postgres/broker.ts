@@ -107,37 +107,37 @@ export class PgBroker implements Broker {
   /** Tokens of claims that gave up on a lost connection (they may have committed): put back next time. */
   private undelivered: string[] = [];
 
-  constructor(private readonly d: PgDb) {}
+  constructor(private readonly db: PgDb) {}
 
   async route(items: QueueItem[]): Promise<void> {
     if (!items.length) {
       return;
     }
-    await this.d.query(ROUTE, routeValues(items, this.d.channel));
-    this.d.queueChanged();
+    await this.db.query(ROUTE, routeValues(items, this.db.channel));
+    this.db.queueChanged();
   }
 
   /** False only when nothing can have arrived since the queue was last seen empty. */
   mayHaveWork(now: number): boolean {
     const e = this.empty;
     return (
-      !e || !this.d.listening || e.gen !== this.d.queueGen || (e.next !== null && now >= e.next)
+      !e || !this.db.listening || e.gen !== this.db.queueGen || (e.next !== null && now >= e.next)
     );
   }
 
   async claim(max: number, waitMs: number): Promise<string[]> {
     return this.claimVia(max, waitMs, (t, until) =>
-      this.d.retry(
+      this.db.retry(
         'claim',
         async (attempt): Promise<ClaimStep<string>> => {
           // The earlier attempt may have committed before its connection dropped: read its rows back.
           if (attempt > 0) {
-            const got = (await this.d.once<ClaimRow>(RECLAIM, [[t.token]])).rows;
+            const got = (await this.db.once<ClaimRow>(RECLAIM, [[t.token]])).rows;
             if (got.length) {
               return { items: (claimedIds(got) as { ids: string[] }).ids };
             }
           }
-          const found = claimedIds((await this.d.once<ClaimRow>(CLAIM, claimValues(t))).rows);
+          const found = claimedIds((await this.db.once<ClaimRow>(CLAIM, claimValues(t))).rows);
           return 'ids' in found ? { items: found.ids } : found;
         },
         until,
@@ -161,7 +161,7 @@ export class PgBroker implements Broker {
     for (;;) {
       const now = Date.now();
       if (this.mayHaveWork(now)) {
-        const gen = this.d.queueGen;
+        const gen = this.db.queueGen;
         const t: ClaimTry = {
           now,
           max,
@@ -176,7 +176,7 @@ export class PgBroker implements Broker {
           this.undelivered = this.undelivered.filter((x) => !t.back.includes(x));
           // Rows put back are claimable from the next statement on.
           if (t.back.length) {
-            this.d.queueChanged();
+            this.db.queueChanged();
           }
         } catch (err) {
           // Server away: nothing to hand out now; the runner's next claim tries again (it keeps going).
@@ -199,19 +199,19 @@ export class PgBroker implements Broker {
         return [];
       }
       // A wake-up that came while we queried must not be slept through.
-      if (this.d.listening && this.mayHaveWork(Date.now())) {
+      if (this.db.listening && this.mayHaveWork(Date.now())) {
         continue;
       }
       const next = this.empty?.next ?? null;
       const untilDelayed = next === null ? Infinity : Math.max(1, next - Date.now());
-      await this.d.queueWakeup.wait(
-        Math.min(left, untilDelayed, this.d.listening ? Infinity : FALLBACK_POLL_MS),
+      await this.db.queueWakeup.wait(
+        Math.min(left, untilDelayed, this.db.listening ? Infinity : FALLBACK_POLL_MS),
       );
     }
   }
 
   async queued(ids: string[]): Promise<Set<string>> {
-    const rows = await this.d.rows<{ inv_id: string }>(
+    const rows = await this.db.rows<{ inv_id: string }>(
       'SELECT DISTINCT inv_id FROM queue WHERE inv_id = ANY($1::text[])',
       [ids],
     );
@@ -220,27 +220,27 @@ export class PgBroker implements Broker {
 
   async count(): Promise<number> {
     return (
-      await this.d.rows<{ n: number }>(
+      await this.db.rows<{ n: number }>(
         'SELECT count(*)::int AS n FROM queue WHERE claimed_by IS NULL',
       )
     )[0]!.n;
   }
 
   async purge(): Promise<void> {
-    await this.d.query('DELETE FROM queue');
+    await this.db.query('DELETE FROM queue');
     this.empty = null;
   }
 
   interrupt(): void {
     this.interrupted = true;
-    this.d.queueWakeup.notify();
+    this.db.queueWakeup.notify();
   }
 
   async close(): Promise<void> {
     this.interrupt();
     // Tidy up the last delivered claim; one try only (a later claim or the lease handles a failure).
     if (this.delivered.length) {
-      await this.d
+      await this.db
         .once('DELETE FROM queue WHERE claimed_by = ANY($1::text[])', [this.delivered])
         .catch(() => {});
     }

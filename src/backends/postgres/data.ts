@@ -2,36 +2,36 @@ import type { DataStore } from '../data-store.js';
 import type { PgDb } from './db.js';
 
 export class PgDataStore implements DataStore {
-  constructor(private readonly d: PgDb) {}
+  constructor(private readonly db: PgDb) {}
 
   async put(key: string, data: Buffer): Promise<void> {
-    await this.d.query(
+    await this.db.query(
       'INSERT INTO blobs (key, data, size) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING',
       [key, data, data.length],
     );
   }
   async get(key: string): Promise<Buffer | null> {
-    const [row] = await this.d.rows<{ data: Buffer }>('SELECT data FROM blobs WHERE key = $1', [
+    const [row] = await this.db.rows<{ data: Buffer }>('SELECT data FROM blobs WHERE key = $1', [
       key,
     ]);
     return row?.data ?? null;
   }
   async has(key: string): Promise<boolean> {
-    return ((await this.d.query('SELECT 1 FROM blobs WHERE key = $1', [key])).rowCount ?? 0) > 0;
+    return ((await this.db.query('SELECT 1 FROM blobs WHERE key = $1', [key])).rowCount ?? 0) > 0;
   }
   async delete(keys: string[]): Promise<number> {
     if (!keys.length) {
       return 0;
     }
     return (
-      (await this.d.query('DELETE FROM blobs WHERE key = ANY($1::text[])', [keys])).rowCount ?? 0
+      (await this.db.query('DELETE FROM blobs WHERE key = ANY($1::text[])', [keys])).rowCount ?? 0
     );
   }
   async addRefs(key: string, invocationIds: string[]): Promise<void> {
     if (!invocationIds.length) {
       return;
     }
-    await this.d.query(
+    await this.db.query(
       'INSERT INTO blob_refs (key, inv_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING',
       [key, invocationIds],
     );
@@ -41,7 +41,7 @@ export class PgDataStore implements DataStore {
     if (!invocationIds.length) {
       return 0;
     }
-    return this.d.tx(async (c) => {
+    return this.db.tx(async (c) => {
       const keys = (
         await c.query<{ key: string }>(
           'DELETE FROM blob_refs WHERE inv_id = ANY($1::text[]) RETURNING key',
@@ -59,13 +59,13 @@ export class PgDataStore implements DataStore {
     });
   }
   async referrers(): Promise<string[]> {
-    return (await this.d.rows<{ inv_id: string }>('SELECT DISTINCT inv_id FROM blob_refs')).map(
+    return (await this.db.rows<{ inv_id: string }>('SELECT DISTINCT inv_id FROM blob_refs')).map(
       (r) => r.inv_id,
     );
   }
   async stats(): Promise<{ count: number; bytes: number }> {
     return (
-      await this.d.rows<{ count: number; bytes: number }>(
+      await this.db.rows<{ count: number; bytes: number }>(
         'SELECT count(*)::int AS count, coalesce(sum(size), 0)::bigint AS bytes FROM blobs',
       )
     )[0]!;

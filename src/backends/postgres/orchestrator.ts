@@ -120,7 +120,7 @@ export interface AcquireStep extends AcquireResult {
  * of any size is two round trips on a pipelining connection (BEGIN + lock, write + COMMIT).
  */
 export class PgOrchestrator implements Orchestrator {
-  constructor(private readonly d: PgDb) {}
+  constructor(private readonly db: PgDb) {}
 
   transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
     return transitionOne(this, req, now);
@@ -137,11 +137,11 @@ export class PgOrchestrator implements Orchestrator {
     let written = new Map<string, InvocationRecord>();
     let retried = false;
     if (checkable(reqs)) {
-      written = await this.d.txOneTrip((c, attempt) => {
+      written = await this.db.txOneTrip((c, attempt) => {
         retried = attempt > 0;
-        return issueChecked(c, this.d, reqs, now);
+        return issueChecked(c, this.db, reqs, now);
       });
-      this.d.finals.publish([...written.values()].filter((r) => isFinal(r.status)));
+      this.db.finals.publish([...written.values()].filter((r) => isFinal(r.status)));
     }
     return this.completeChecked(reqs, written, now, retried);
   }
@@ -162,7 +162,7 @@ export class PgOrchestrator implements Orchestrator {
     if (!rest.length) {
       return reqs.map((r) => written.get(r.id)!);
     }
-    const { out, finals } = await this.d.tx(async (c, attempt) => {
+    const { out, finals } = await this.db.tx(async (c, attempt) => {
       const step = await this.transitionInTx(
         c,
         rest,
@@ -171,7 +171,7 @@ export class PgOrchestrator implements Orchestrator {
       );
       return { out: step.out, finals: this.write(c, step.changed, step.changes, now) };
     });
-    this.d.finals.publish(finals);
+    this.db.finals.publish(finals);
     const byReq = new Map(rest.map((r, i) => [r, out[i]!]));
     return reqs.map((r) => written.get(r.id) ?? byReq.get(r)!);
   }
@@ -222,11 +222,11 @@ export class PgOrchestrator implements Orchestrator {
     if (!ids.length) {
       return { acquired: [], requeue: [] };
     }
-    const { acquired, requeue, finals } = await this.d.tx(async (c, attempt) => {
+    const { acquired, requeue, finals } = await this.db.tx(async (c, attempt) => {
       const step = await this.acquireInTx(c, ids, runnerId, now, attempt);
       return { ...step, finals: this.write(c, step.changed, step.changes, now) };
     });
-    this.d.finals.publish(finals);
+    this.db.finals.publish(finals);
     return { acquired, requeue };
   }
 
@@ -263,7 +263,7 @@ export class PgOrchestrator implements Orchestrator {
     let at = now;
     if (keys.length) {
       // Rows first, then scopes: a transaction holding a scope lock waits for nothing else, so no cycle.
-      void c.query(LOCK_KEYS, [this.d.lockSpaces.running, keys]);
+      void c.query(LOCK_KEYS, [this.db.lockSpaces.running, keys]);
       for (const r of (
         await c.query<{ key: string; active: number; starts: string[] }>(SLOTS, [keys, ACTIVE_LIST])
       ).rows) {
@@ -366,31 +366,31 @@ export class PgOrchestrator implements Orchestrator {
       changes.map((h) => h.id),
       changes.map((h) => h.entry.status),
       changes.map((h) => h.entry.runnerId),
-      this.d.channel,
+      this.db.channel,
       PgDb.finalPayloads(finals.map((r) => r.id)),
     ]);
     return finals;
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
-    return (await this.d.rows<InvocationRow>(OWNED_BY_OTHERS, [statuses, live])).map(toRecord);
+    return (await this.db.rows<InvocationRow>(OWNED_BY_OTHERS, [statuses, live])).map(toRecord);
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
-    return (await this.d.rows<InvocationRow>(STALE, [status, before])).map(toRecord);
+    return (await this.db.rows<InvocationRow>(STALE, [status, before])).map(toRecord);
   }
 
   async claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]> {
-    return (await this.d.rows<InvocationRow>(CLAIM_STRANDED, [ids, before, now, QUEUED_LIST])).map(
+    return (await this.db.rows<InvocationRow>(CLAIM_STRANDED, [ids, before, now, QUEUED_LIST])).map(
       toRecord,
     );
   }
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
-    return ((await this.d.query(LEASE, [name, holder, now + ttlMs, now])).rowCount ?? 0) > 0;
+    return ((await this.db.query(LEASE, [name, holder, now + ttlMs, now])).rowCount ?? 0) > 0;
   }
 
   async purge(before: number): Promise<number> {
-    return (await this.d.rows<{ n: number }>(PURGE, [FINAL_LIST, before]))[0]!.n;
+    return (await this.db.rows<{ n: number }>(PURGE, [FINAL_LIST, before]))[0]!.n;
   }
 }

@@ -82,7 +82,7 @@ interface InsertPlan {
 }
 
 export class PgStateBackend implements StateBackend {
-  constructor(private readonly d: PgDb) {}
+  constructor(private readonly db: PgDb) {}
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
     if (!invs.length) {
@@ -90,12 +90,12 @@ export class PgStateBackend implements StateBackend {
     }
     if (!invs.some((i) => i.registrationKey)) {
       const values = insertValues(invs, now);
-      await this.d.retry('insert', (attempt) =>
-        this.d.once(attempt ? INSERT_RETRY : INSERT, values),
+      await this.db.retry('insert', (attempt) =>
+        this.db.once(attempt ? INSERT_RETRY : INSERT, values),
       );
       return invs.map((i) => i.id);
     }
-    return (await this.d.tx((c, attempt) => this.insertInTx(c, invs, now, attempt))).ids;
+    return (await this.db.tx((c, attempt) => this.insertInTx(c, invs, now, attempt))).ids;
   }
 
   /**
@@ -114,7 +114,7 @@ export class PgStateBackend implements StateBackend {
     if (keys.length || attempt > 0) {
       // Held until COMMIT: the look-up and the insert are one step per key across all processes.
       if (keys.length) {
-        void c.query(LOCK_KEYS, [this.d.lockSpaces.registration, keys]);
+        void c.query(LOCK_KEYS, [this.db.lockSpaces.registration, keys]);
       }
       const rows = (
         await c.query<{ id: string; reg_key: string | null; status: string }>(FIND_REG, [
@@ -154,7 +154,7 @@ export class PgStateBackend implements StateBackend {
   }
 
   async get(id: string): Promise<InvocationRecord | null> {
-    const [row] = await this.d.rows<InvocationRow>(GET, [id]);
+    const [row] = await this.db.rows<InvocationRow>(GET, [id]);
     return row ? toRecord(row) : null;
   }
 
@@ -162,11 +162,11 @@ export class PgStateBackend implements StateBackend {
     if (!ids.length) {
       return [];
     }
-    return (await this.d.rows<InvocationRow>(GET_MANY, [ids])).map(toRecord);
+    return (await this.db.rows<InvocationRow>(GET_MANY, [ids])).map(toRecord);
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    const rows = await this.d.rows<{
+    const rows = await this.db.rows<{
       status: HistoryEntry['status'];
       runner_id: string | null;
       at: number;
@@ -179,7 +179,7 @@ export class PgStateBackend implements StateBackend {
     if (!ids.length) {
       return out;
     }
-    const rows = await this.d.rows<{
+    const rows = await this.db.rows<{
       inv_id: string;
       status: HistoryEntry['status'];
       runner_id: string | null;
@@ -218,18 +218,18 @@ export class PgStateBackend implements StateBackend {
     }
     const page = `${f.limit !== undefined ? ` LIMIT ${p(Math.floor(f.limit))}` : ''}${f.offset ? ` OFFSET ${p(Math.floor(f.offset))}` : ''}`;
     const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, seq DESC${page}`;
-    return (await this.d.rows<InvocationRow>(sql, params)).map(toRecord);
+    return (await this.db.rows<InvocationRow>(sql, params)).map(toRecord);
   }
 
   async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.d.rows<{ status: string; n: number }>(
+    const rows = await this.db.rows<{ status: string; n: number }>(
       'SELECT status, count(*)::int AS n FROM invocations GROUP BY status',
     );
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
   watchFinal(ids: string[]): FinalWatch {
-    const d = this.d;
+    const d = this.db;
     return d.finals.watch(ids, {
       fetchFinal: (want) => d.fetchFinal(want),
       // NOTIFY brings other processes' finals; poll only while the LISTEN connection is down.
@@ -240,11 +240,11 @@ export class PgStateBackend implements StateBackend {
   }
 
   async heartbeat(r: RunnerInfo): Promise<void> {
-    await this.d.query(HEARTBEAT, [r.id, JSON.stringify(r), r.heartbeatAt]);
+    await this.db.query(HEARTBEAT, [r.id, JSON.stringify(r), r.heartbeatAt]);
   }
 
   async runners(): Promise<RunnerInfo[]> {
-    const rows = await this.d.rows<{ info: string; heartbeat_at: number }>(
+    const rows = await this.db.rows<{ info: string; heartbeat_at: number }>(
       'SELECT info, heartbeat_at FROM runners ORDER BY id COLLATE "C"',
     );
     return rows.map((r) => ({
@@ -254,11 +254,11 @@ export class PgStateBackend implements StateBackend {
   }
 
   async removeRunner(id: string): Promise<void> {
-    await this.d.query('DELETE FROM runners WHERE id = $1', [id]);
+    await this.db.query('DELETE FROM runners WHERE id = $1', [id]);
   }
 
   async clock(): Promise<number> {
-    const [row] = await this.d.rows<{ ms: string | number }>(
+    const [row] = await this.db.rows<{ ms: string | number }>(
       'SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms',
     );
     return Number(row!.ms);
@@ -268,7 +268,7 @@ export class PgStateBackend implements StateBackend {
     if (!lines.length) {
       return;
     }
-    await this.d.query(APPEND_LOGS, [
+    await this.db.query(APPEND_LOGS, [
       lines.map((l) => l.invocationId),
       lines.map((l) => l.at),
       lines.map((l) => l.level),
@@ -278,7 +278,7 @@ export class PgStateBackend implements StateBackend {
   }
 
   async logs(invocationId: string): Promise<LogRecord[]> {
-    const rows = await this.d.rows<{ at: number; level: string; message: string; fields: string }>(
+    const rows = await this.db.rows<{ at: number; level: string; message: string; fields: string }>(
       LOGS,
       [invocationId],
     );

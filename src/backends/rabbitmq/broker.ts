@@ -43,7 +43,7 @@ interface RabbitOptions {
 
 export class RabbitBroker implements Broker {
   private link?: Promise<Link>;
-  private readonly t: Topology;
+  private readonly topology: Topology;
   private readonly wakeup = new Wakeup();
   private wakes = 0;
   private interrupted = false;
@@ -51,8 +51,8 @@ export class RabbitBroker implements Broker {
   /** Due times of ids this process delayed: an idle claim wakes for them without a message. */
   private readonly localDue: number[] = [];
 
-  private constructor(private readonly o: RabbitOptions) {
-    this.t = topology(o.queue);
+  private constructor(private readonly options: RabbitOptions) {
+    this.topology = topology(options.queue);
   }
 
   static async open(o: RabbitOptions): Promise<RabbitBroker> {
@@ -91,8 +91,8 @@ export class RabbitBroker implements Broker {
             throw err;
           }
           const delayMs = reconnectDelayMs(n);
-          this.o.logger.warn('rabbitmq connection failed, retrying', {
-            url: maskUrl(this.o.url),
+          this.options.logger.warn('rabbitmq connection failed, retrying', {
+            url: maskUrl(this.options.url),
             delayMs,
             error: (err as Error).message,
           });
@@ -111,7 +111,7 @@ export class RabbitBroker implements Broker {
 
   private async openLink(): Promise<Link> {
     // Without TCP_NODELAY small frames wait ~40 ms for delayed ACKs (Nagle).
-    const conn = await connect(this.o.url, { noDelay: true });
+    const conn = await connect(this.options.url, { noDelay: true });
     const link: Link = { conn, broken: false } as Link;
     const lost = (err?: Error) => {
       if (link.broken) {
@@ -120,8 +120,8 @@ export class RabbitBroker implements Broker {
       link.broken = true;
       // Unacked messages go back to the queue on the broker's side: nothing taken is lost.
       if (!this.closing) {
-        this.o.logger.warn('rabbitmq connection lost, will reconnect', {
-          url: maskUrl(this.o.url),
+        this.options.logger.warn('rabbitmq connection lost, will reconnect', {
+          url: maskUrl(this.options.url),
           error: err?.message,
         });
       }
@@ -136,13 +136,13 @@ export class RabbitBroker implements Broker {
       for (const ch of [link.pub, link.work, link.wake]) {
         ch.on('error', () => {});
       }
-      await link.work.prefetch(this.o.prefetch);
-      const { queue, exchange } = this.t;
+      await link.work.prefetch(this.options.prefetch);
+      const { queue, exchange } = this.topology;
       await link.work.assertQueue(queue, { durable: true, arguments: { 'x-max-priority': 9 } });
       await link.work.assertExchange(exchange, 'direct', { durable: true });
       await link.work.bindQueue(queue, exchange, 'item');
       for (const ms of delayBuckets()) {
-        await link.work.assertQueue(this.t.delayQueue(ms), {
+        await link.work.assertQueue(this.topology.delayQueue(ms), {
           durable: true,
           arguments: { 'x-dead-letter-exchange': exchange, 'x-dead-letter-routing-key': 'item' },
         });
@@ -193,7 +193,7 @@ export class RabbitBroker implements Broker {
       for (const it of items) {
         await this.publish(l, it.id, clampPriority(it.priority), it.notBefore ?? 0, now);
       }
-      l.pub.publish(this.t.exchange, 'wake', Buffer.alloc(0));
+      l.pub.publish(this.topology.exchange, 'wake', Buffer.alloc(0));
       await l.pub.waitForConfirms();
     });
     for (const it of items) {
@@ -214,12 +214,12 @@ export class RabbitBroker implements Broker {
     let ok: boolean;
     if (notBefore > now) {
       const delay = notBefore - now;
-      ok = l.pub.sendToQueue(this.t.delayQueue(bucketFor(delay)), Buffer.from(id), {
+      ok = l.pub.sendToQueue(this.topology.delayQueue(bucketFor(delay)), Buffer.from(id), {
         ...opts,
         expiration: String(Math.ceil(delay)),
       });
     } else {
-      ok = l.pub.sendToQueue(this.t.queue, Buffer.from(id), opts);
+      ok = l.pub.sendToQueue(this.topology.queue, Buffer.from(id), opts);
     }
     if (!ok) {
       await new Promise((r) => l.pub.once('drain', r));
@@ -270,7 +270,7 @@ export class RabbitBroker implements Broker {
       let last: GetMessage | undefined;
       const now = Date.now();
       while (out.length < max) {
-        const m = await l.work.get(this.t.queue, { noAck: false });
+        const m = await l.work.get(this.topology.queue, { noAck: false });
         if (!m) {
           break;
         }
@@ -293,7 +293,7 @@ export class RabbitBroker implements Broker {
   async count(): Promise<number> {
     return this.withLink(async (l) => {
       let n = 0;
-      for (const q of allQueues(this.t)) {
+      for (const q of allQueues(this.topology)) {
         n += (await l.work.checkQueue(q)).messageCount;
       }
       return n;
@@ -302,7 +302,7 @@ export class RabbitBroker implements Broker {
 
   async purge(): Promise<void> {
     await this.withLink(async (l) => {
-      for (const q of allQueues(this.t)) {
+      for (const q of allQueues(this.topology)) {
         await l.work.purgeQueue(q);
       }
     });

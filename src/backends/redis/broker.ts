@@ -18,7 +18,7 @@ export class RedisBroker implements Broker {
   private interrupted = false;
   private interruptWaiters = new Set<() => void>();
 
-  constructor(private readonly c: RedisConn) {}
+  constructor(private readonly conn: RedisConn) {}
 
   async route(items: QueueItem[]): Promise<void> {
     if (!items.length) {
@@ -31,7 +31,7 @@ export class RedisBroker implements Broker {
         for (const it of part) {
           args.push(it.id, String(clampPriority(it.priority)), String(it.notBefore ?? 0));
         }
-        return this.c.script('route', args);
+        return this.conn.script('route', args);
       }),
     );
   }
@@ -39,7 +39,7 @@ export class RedisBroker implements Broker {
   async claim(max: number, waitMs: number): Promise<string[]> {
     return this.claimVia(waitMs, async (now) => {
       const [ids, next] = JSON.parse(
-        String(await this.c.guarded('claim', [String(now), String(Math.max(1, max))])),
+        String(await this.conn.guarded('claim', [String(now), String(Math.max(1, max))])),
       ) as [string[] | object, string | false];
       const got = Array.isArray(ids) ? ids : [];
       return { out: got, claimed: got.length, next };
@@ -64,7 +64,7 @@ export class RedisBroker implements Broker {
       }
       const now = Date.now();
       const left = deadline - now;
-      if (left <= 0 || this.interrupted || this.c.isClosing) {
+      if (left <= 0 || this.interrupted || this.conn.isClosing) {
         return [];
       }
       if (claimed > 0) {
@@ -99,20 +99,20 @@ export class RedisBroker implements Broker {
   private async block(ms: number): Promise<void> {
     const b = this.blocker ?? this.openBlocker();
     try {
-      const got = await b.bzpopmin(this.c.keys.marker, Math.max(0.001, ms / 1000));
+      const got = await b.bzpopmin(this.conn.keys.marker, Math.max(0.001, ms / 1000));
       // Woken after the caller gave up (interrupt): leave the marker for the next claimer.
-      if (got && this.interrupted && !this.c.isClosing) {
-        await this.c.main.zadd(this.c.keys.marker, 0, 'm');
+      if (got && this.interrupted && !this.conn.isClosing) {
+        await this.conn.main.zadd(this.conn.keys.marker, 0, 'm');
       }
     } catch (err) {
-      if (!this.c.isClosing) {
-        this.c.logger.debug('redis blocking wait failed', { error: (err as Error).message });
+      if (!this.conn.isClosing) {
+        this.conn.logger.debug('redis blocking wait failed', { error: (err as Error).message });
       }
     }
   }
 
   private openBlocker(): Redis {
-    const b = (this.blocker = this.c.duplicate('block'));
+    const b = (this.blocker = this.conn.duplicate('block'));
     b.on('ready', () => {
       b.client('ID').then(
         (id) => {
@@ -127,24 +127,24 @@ export class RedisBroker implements Broker {
   async queued(ids: string[]): Promise<Set<string>> {
     const out = new Set<string>();
     for (const part of chunks(ids)) {
-      const flags = (await this.c.script('queued', part)) as number[];
+      const flags = (await this.conn.script('queued', part)) as number[];
       part.forEach((id, i) => flags[i] && out.add(id));
     }
     return out;
   }
 
   async count(): Promise<number> {
-    const { ready, delayed } = this.c.keys;
+    const { ready, delayed } = this.conn.keys;
     const [a, b] = await Promise.all([
-      this.c.retrying(() => this.c.main.zcard(ready)),
-      this.c.retrying(() => this.c.main.zcard(delayed)),
+      this.conn.retrying(() => this.conn.main.zcard(ready)),
+      this.conn.retrying(() => this.conn.main.zcard(delayed)),
     ]);
     return a + b;
   }
 
   async purge(): Promise<void> {
-    const { ready, delayed, marker } = this.c.keys;
-    await this.c.retrying(() => this.c.main.del(ready, delayed, marker));
+    const { ready, delayed, marker } = this.conn.keys;
+    await this.conn.retrying(() => this.conn.main.del(ready, delayed, marker));
   }
 
   interrupt(): void {
@@ -154,8 +154,8 @@ export class RedisBroker implements Broker {
     }
     this.interruptWaiters.clear();
     // Free the blocking connection at once rather than at its timeout.
-    if (this.blocking && this.blockerId !== undefined && !this.c.isClosing) {
-      this.c.main.client('UNBLOCK', this.blockerId).catch(() => {});
+    if (this.blocking && this.blockerId !== undefined && !this.conn.isClosing) {
+      this.conn.main.client('UNBLOCK', this.blockerId).catch(() => {});
     }
   }
 

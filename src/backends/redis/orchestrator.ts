@@ -26,7 +26,7 @@ import { chunks } from './state.js';
  */
 export class RedisOrchestrator implements Orchestrator {
   constructor(
-    private readonly c: RedisConn,
+    private readonly conn: RedisConn,
     private readonly finals: RedisFinals,
   ) {}
 
@@ -53,7 +53,7 @@ export class RedisOrchestrator implements Orchestrator {
     const parts = await Promise.all(
       chunks(reqs).map(async (part) => {
         const reply = jsonList<[number, string[]]>(
-          await this.c.guarded('transition', [
+          await this.conn.guarded('transition', [
             String(now),
             route ? '1' : '0',
             ...transitionArgs(part),
@@ -76,7 +76,7 @@ export class RedisOrchestrator implements Orchestrator {
     const parts = await Promise.all(
       chunks(ids).map(async (part) =>
         toAcquireReply(
-          await this.c.guarded('acquire', [
+          await this.conn.guarded('acquire', [
             String(now),
             runnerId,
             String(REROUTE_DELAY_MS),
@@ -91,16 +91,19 @@ export class RedisOrchestrator implements Orchestrator {
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
     return toRecords(
-      (await this.c.script('owned_by_others', [JSON.stringify(live), ...statuses])) as string[][],
+      (await this.conn.script('owned_by_others', [
+        JSON.stringify(live),
+        ...statuses,
+      ])) as string[][],
     );
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
-    const ids = await this.c.retrying(() =>
-      this.c.main.zrangebyscore(`${this.c.keys.prefix}s:${status}`, '-inf', `(${before}`),
+    const ids = await this.conn.retrying(() =>
+      this.conn.main.zrangebyscore(`${this.conn.keys.prefix}s:${status}`, '-inf', `(${before}`),
     );
     const parts = await Promise.all(
-      chunks(ids).map((part) => this.c.script('get_many', part) as Promise<string[][]>),
+      chunks(ids).map((part) => this.conn.script('get_many', part) as Promise<string[][]>),
     );
     return parts.flatMap(toRecords);
   }
@@ -109,7 +112,7 @@ export class RedisOrchestrator implements Orchestrator {
     const parts = await Promise.all(
       chunks(ids).map(
         (part) =>
-          this.c.script('claim_stranded', [String(before), String(now), ...part]) as Promise<
+          this.conn.script('claim_stranded', [String(before), String(now), ...part]) as Promise<
             string[][]
           >,
       ),
@@ -119,14 +122,15 @@ export class RedisOrchestrator implements Orchestrator {
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
     return (
-      Number(await this.c.script('lease', [name, holder, String(now), String(now + ttlMs)])) === 1
+      Number(await this.conn.script('lease', [name, holder, String(now), String(now + ttlMs)])) ===
+      1
     );
   }
 
   async purge(before: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = Number(await this.c.script('purge', [String(before), '1000']));
+      const n = Number(await this.conn.script('purge', [String(before), '1000']));
       total += n;
       if (n < 1000) {
         return total;

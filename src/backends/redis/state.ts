@@ -25,7 +25,7 @@ export function chunks<T>(xs: T[], size = BATCH): T[][] {
 /** Invocations as hashes, history as a list per invocation, indexes as sorted sets. */
 export class RedisStateBackend implements StateBackend {
   constructor(
-    private readonly c: RedisConn,
+    private readonly conn: RedisConn,
     private readonly finals: RedisFinals,
   ) {}
 
@@ -34,7 +34,7 @@ export class RedisStateBackend implements StateBackend {
     // answers from its reply cache (the ids it used the first time).
     const parts = await Promise.all(
       chunks(invs).map(async (part) =>
-        jsonList<string>(await this.c.guarded('insert', [String(now), ...insertArgs(part)])),
+        jsonList<string>(await this.conn.guarded('insert', [String(now), ...insertArgs(part)])),
       ),
     );
     return parts.flat();
@@ -42,27 +42,27 @@ export class RedisStateBackend implements StateBackend {
 
   async get(id: string): Promise<InvocationRecord | null> {
     return toRecord(
-      await this.c.retrying(() => this.c.main.hgetall(this.c.keys.inv(id)).then(flatten)),
+      await this.conn.retrying(() => this.conn.main.hgetall(this.conn.keys.inv(id)).then(flatten)),
     );
   }
 
   async getMany(ids: string[]): Promise<InvocationRecord[]> {
     const parts = await Promise.all(
-      chunks(ids).map((part) => this.c.script('get_many', part) as Promise<string[][]>),
+      chunks(ids).map((part) => this.conn.script('get_many', part) as Promise<string[][]>),
     );
     return parts.flatMap(toRecords);
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    return (await this.c.retrying(() => this.c.main.lrange(this.c.keys.hist(id), 0, -1))).map(
-      toHistoryEntry,
-    );
+    return (
+      await this.conn.retrying(() => this.conn.main.lrange(this.conn.keys.hist(id), 0, -1))
+    ).map(toHistoryEntry);
   }
 
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
     const int = (n: number | undefined) =>
       n === undefined ? undefined : String(Math.max(0, Math.floor(n)));
-    const rows = (await this.c.script('list', [
+    const rows = (await this.conn.script('list', [
       enc(f.taskId),
       enc(f.owner),
       enc(f.createdAfter?.toString()),
@@ -78,11 +78,11 @@ export class RedisStateBackend implements StateBackend {
   async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
     const out: Record<string, HistoryEntry[]> = {};
     for (const part of chunks(ids)) {
-      const pipe = this.c.main.pipeline();
+      const pipe = this.conn.main.pipeline();
       for (const id of part) {
-        pipe.lrange(this.c.keys.hist(id), 0, -1);
+        pipe.lrange(this.conn.keys.hist(id), 0, -1);
       }
-      const res = await this.c.retrying(() => pipe.exec());
+      const res = await this.conn.retrying(() => pipe.exec());
       part.forEach((id, k) => {
         const raw = (res?.[k]?.[1] ?? []) as string[];
         if (raw.length) {
@@ -97,21 +97,23 @@ export class RedisStateBackend implements StateBackend {
     if (!lines.length) {
       return;
     }
-    const pipe = this.c.main.pipeline();
+    const pipe = this.conn.main.pipeline();
     for (const l of lines) {
-      pipe.rpush(this.c.keys.logs(l.invocationId), JSON.stringify(l));
+      pipe.rpush(this.conn.keys.logs(l.invocationId), JSON.stringify(l));
     }
-    await this.c.retrying(() => pipe.exec());
+    await this.conn.retrying(() => pipe.exec());
   }
 
   async logs(invocationId: string): Promise<LogRecord[]> {
     return (
-      await this.c.retrying(() => this.c.main.lrange(this.c.keys.logs(invocationId), 0, -1))
+      await this.conn.retrying(() =>
+        this.conn.main.lrange(this.conn.keys.logs(invocationId), 0, -1),
+      )
     ).map((x) => JSON.parse(x) as LogRecord);
   }
 
   async countByStatus(): Promise<Record<string, number>> {
-    const flat = (await this.c.script('count_by_status', [])) as Array<string | number>;
+    const flat = (await this.conn.script('count_by_status', [])) as Array<string | number>;
     const out: Record<string, number> = {};
     for (let i = 0; i < flat.length; i += 2) {
       out[String(flat[i])] = Number(flat[i + 1]);
@@ -124,22 +126,24 @@ export class RedisStateBackend implements StateBackend {
   }
 
   async heartbeat(r: RunnerInfo): Promise<void> {
-    await this.c.retrying(() => this.c.main.hset(this.c.keys.runners, r.id, JSON.stringify(r)));
+    await this.conn.retrying(() =>
+      this.conn.main.hset(this.conn.keys.runners, r.id, JSON.stringify(r)),
+    );
   }
 
   async runners(): Promise<RunnerInfo[]> {
-    const all = await this.c.retrying(() => this.c.main.hgetall(this.c.keys.runners));
+    const all = await this.conn.retrying(() => this.conn.main.hgetall(this.conn.keys.runners));
     return Object.keys(all)
       .sort()
       .map((id) => JSON.parse(all[id]!) as RunnerInfo);
   }
 
   async removeRunner(id: string): Promise<void> {
-    await this.c.retrying(() => this.c.main.hdel(this.c.keys.runners, id));
+    await this.conn.retrying(() => this.conn.main.hdel(this.conn.keys.runners, id));
   }
 
   async clock(): Promise<number> {
-    const [sec, micro] = await this.c.retrying(() => this.c.main.time());
+    const [sec, micro] = await this.conn.retrying(() => this.conn.main.time());
     return Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
   }
 

@@ -12,25 +12,25 @@ export class SqliteBroker implements Broker {
   private readonly nextDelayedStmt: Statement;
   private readonly changedElsewhere: () => boolean;
 
-  constructor(private readonly d: SqliteDb) {
-    this.insertStmt = d.db.prepare(
+  constructor(private readonly db: SqliteDb) {
+    this.insertStmt = db.db.prepare(
       'INSERT INTO queue (inv_id, priority, not_before) VALUES (?, ?, ?)',
     );
-    this.claimStmt = d.db.prepare(`DELETE FROM queue WHERE seq IN (
+    this.claimStmt = db.db.prepare(`DELETE FROM queue WHERE seq IN (
       SELECT seq FROM queue WHERE not_before <= ? ORDER BY priority DESC, seq LIMIT ?) RETURNING inv_id, priority, seq`);
-    this.nextDelayedStmt = d.db.prepare(
+    this.nextDelayedStmt = db.db.prepare(
       'SELECT MIN(not_before) AS t FROM queue WHERE not_before > ?',
     );
-    this.changedElsewhere = d.changeDetector();
+    this.changedElsewhere = db.changeDetector();
   }
 
   async route(items: QueueItem[]): Promise<void> {
-    this.d.write(() => {
+    this.db.write(() => {
       for (const it of items) {
         this.insertStmt.run(it.id, clampPriority(it.priority), it.notBefore ?? 0);
       }
     });
-    this.d.queueWakeup.notify();
+    this.db.queueWakeup.notify();
   }
 
   async claim(max: number, waitMs: number): Promise<string[]> {
@@ -52,7 +52,7 @@ export class SqliteBroker implements Broker {
     for (;;) {
       const now = Date.now();
       if (query) {
-        const { out, claimed } = this.d.write(() => this.claimInTx(max, now, then));
+        const { out, claimed } = this.db.write(() => this.claimInTx(max, now, then));
         if (out.length) {
           return out;
         }
@@ -65,10 +65,10 @@ export class SqliteBroker implements Broker {
       if (left <= 0 || this.interrupted) {
         return [];
       }
-      const next = (this.d.read(() => this.nextDelayedStmt.get(now)) as { t: number | null }).t;
+      const next = (this.db.read(() => this.nextDelayedStmt.get(now)) as { t: number | null }).t;
       const untilDelayed = next === null ? Infinity : Math.max(1, next - now);
-      const woken = await this.d.queueWakeup.wait(
-        Math.min(left, this.d.pollIntervalMs, untilDelayed),
+      const woken = await this.db.queueWakeup.wait(
+        Math.min(left, this.db.pollIntervalMs, untilDelayed),
       );
       // Re-query only when something may have arrived: a wake-up here, a commit elsewhere, a delay due.
       query = woken || this.changedElsewhere() || (next !== null && Date.now() >= next);
@@ -102,24 +102,26 @@ export class SqliteBroker implements Broker {
   async queued(ids: string[]): Promise<Set<string>> {
     // One read of the queue (it has no index on inv_id); only recovery in a composed setup asks.
     const all = new Set(
-      this.d.read(() => this.d.db.prepare('SELECT inv_id FROM queue').pluck().all()) as string[],
+      this.db.read(() => this.db.db.prepare('SELECT inv_id FROM queue').pluck().all()) as string[],
     );
     return new Set(ids.filter((id) => all.has(id)));
   }
 
   async count(): Promise<number> {
     return (
-      this.d.read(() => this.d.db.prepare('SELECT COUNT(*) AS n FROM queue').get()) as { n: number }
+      this.db.read(() => this.db.db.prepare('SELECT COUNT(*) AS n FROM queue').get()) as {
+        n: number;
+      }
     ).n;
   }
 
   async purge(): Promise<void> {
-    this.d.write(() => this.d.db.prepare('DELETE FROM queue').run());
+    this.db.write(() => this.db.db.prepare('DELETE FROM queue').run());
   }
 
   interrupt(): void {
     this.interrupted = true;
-    this.d.queueWakeup.notify();
+    this.db.queueWakeup.notify();
   }
 
   async close(): Promise<void> {

@@ -34,24 +34,24 @@ export class SqliteOrchestrator implements Orchestrator {
   private readonly addStartStmt: Statement;
   private readonly pruneStartsStmt: Statement;
 
-  constructor(private readonly d: SqliteDb) {
-    this.getStmt = d.db.prepare('SELECT * FROM invocations WHERE id = ?');
-    this.updateStmt = d.db.prepare(
+  constructor(private readonly db: SqliteDb) {
+    this.getStmt = db.db.prepare('SELECT * FROM invocations WHERE id = ?');
+    this.updateStmt = db.db.prepare(
       'UPDATE invocations SET status = ?, owner = ?, attempt = ?, result = ?, error = ?, updated_at = ? WHERE id = ?',
     );
-    this.histStmt = d.db.prepare(
+    this.histStmt = db.db.prepare(
       'INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)',
     );
-    this.activeStmt = d.db
+    this.activeStmt = db.db
       .prepare(
         `SELECT COUNT(*) FROM invocations WHERE running_key = ? AND status IN (${ACTIVE_LIST})`,
       )
       .pluck();
-    this.startsStmt = d.db
+    this.startsStmt = db.db
       .prepare('SELECT at FROM rate_starts WHERE key = ? AND at > ? ORDER BY at')
       .pluck();
-    this.addStartStmt = d.db.prepare('INSERT INTO rate_starts (key, at) VALUES (?, ?)');
-    this.pruneStartsStmt = d.db.prepare('DELETE FROM rate_starts WHERE key = ? AND at <= ?');
+    this.addStartStmt = db.db.prepare('INSERT INTO rate_starts (key, at) VALUES (?, ?)');
+    this.pruneStartsStmt = db.db.prepare('DELETE FROM rate_starts WHERE key = ? AND at <= ?');
   }
 
   /** Must run inside a write transaction. */
@@ -108,9 +108,9 @@ export class SqliteOrchestrator implements Orchestrator {
   }
 
   async transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
-    const rec = this.d.write(() => this.applyInTx(req, now));
+    const rec = this.db.write(() => this.applyInTx(req, now));
     if (isFinal(rec.status)) {
-      this.d.finals.publish([rec]);
+      this.db.finals.publish([rec]);
     }
     return rec;
   }
@@ -119,16 +119,16 @@ export class SqliteOrchestrator implements Orchestrator {
     reqs: TransitionRequest[],
     now: number,
   ): Promise<Array<InvocationRecord | Error>> {
-    const out = this.d.write(() => this.applyManyInTx(reqs, now));
-    this.d.finals.publish(
+    const out = this.db.write(() => this.applyManyInTx(reqs, now));
+    this.db.finals.publish(
       out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)),
     );
     return out;
   }
 
   async acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult> {
-    const res = this.d.write(() => this.acquireRows(ids, runnerId, now));
-    this.d.finals.publish(res.finals);
+    const res = this.db.write(() => this.acquireRows(ids, runnerId, now));
+    this.db.finals.publish(res.finals);
     return { acquired: res.acquired, requeue: res.requeue };
   }
 
@@ -182,14 +182,14 @@ export class SqliteOrchestrator implements Orchestrator {
     const sql = `SELECT * FROM invocations WHERE owner IS NOT NULL AND status IN (${statuses.map(() => '?').join(',')})
       ${live.length ? `AND owner NOT IN (${live.map(() => '?').join(',')})` : ''}`;
     return (
-      this.d.read(() => this.d.db.prepare(sql).all(...statuses, ...live)) as InvocationRow[]
+      this.db.read(() => this.db.db.prepare(sql).all(...statuses, ...live)) as InvocationRow[]
     ).map(toRecord);
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
     return (
-      this.d.read(() =>
-        this.d.db
+      this.db.read(() =>
+        this.db.db
           .prepare('SELECT * FROM invocations WHERE status = ? AND updated_at < ?')
           .all(status, before),
       ) as InvocationRow[]
@@ -201,8 +201,8 @@ export class SqliteOrchestrator implements Orchestrator {
       return [];
     }
     return (
-      this.d.write(() =>
-        this.d.db
+      this.db.write(() =>
+        this.db.db
           .prepare(
             `UPDATE invocations SET updated_at = ? WHERE id IN (${ids.map(() => '?').join(',')})
             AND status IN (${QUEUED_LIST}) AND updated_at < ? RETURNING *`,
@@ -213,8 +213,8 @@ export class SqliteOrchestrator implements Orchestrator {
   }
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
-    const res = this.d.write(() =>
-      this.d.db
+    const res = this.db.write(() =>
+      this.db.db
         .prepare(
           `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
@@ -226,18 +226,18 @@ export class SqliteOrchestrator implements Orchestrator {
   }
 
   async purge(before: number): Promise<number> {
-    return this.d.write(() => {
-      this.d.db
+    return this.db.write(() => {
+      this.db.db
         .prepare(
           `DELETE FROM history WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`,
         )
         .run(before);
-      this.d.db
+      this.db.db
         .prepare(
           `DELETE FROM logs WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`,
         )
         .run(before);
-      return this.d.db
+      return this.db.db
         .prepare(`DELETE FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?`)
         .run(before).changes;
     });

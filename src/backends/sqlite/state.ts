@@ -20,21 +20,21 @@ export class SqliteStateBackend implements StateBackend {
   private readonly getStmt: Statement;
   private readonly findRegistered: Statement;
 
-  constructor(private readonly d: SqliteDb) {
-    this.insertInv = d.db
+  constructor(private readonly db: SqliteDb) {
+    this.insertInv = db.db
       .prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency)
       VALUES (?, ?, ?, 'REGISTERED', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.findRegistered = d.db
+    this.findRegistered = db.db
       .prepare(`SELECT id FROM invocations WHERE reg_key = ? AND status = 'REGISTERED' LIMIT 1`)
       .pluck();
-    this.insertHist = d.db.prepare(
+    this.insertHist = db.db.prepare(
       'INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)',
     );
-    this.getStmt = d.db.prepare('SELECT * FROM invocations WHERE id = ?');
+    this.getStmt = db.db.prepare('SELECT * FROM invocations WHERE id = ?');
   }
 
   async insert(invs: NewInvocation[], now: number): Promise<string[]> {
-    return this.d.write(() => this.insertRows(invs, now));
+    return this.db.write(() => this.insertRows(invs, now));
   }
 
   /** Must run inside a write transaction (so a registration-key match cannot race). */
@@ -65,7 +65,7 @@ export class SqliteStateBackend implements StateBackend {
   }
 
   async get(id: string): Promise<InvocationRecord | null> {
-    const row = this.d.read(() => this.getStmt.get(id)) as InvocationRow | undefined;
+    const row = this.db.read(() => this.getStmt.get(id)) as InvocationRow | undefined;
     return row ? toRecord(row) : null;
   }
 
@@ -76,8 +76,8 @@ export class SqliteStateBackend implements StateBackend {
   private selectIn(ids: string[], extra: string): InvocationRecord[] {
     const out: InvocationRecord[] = [];
     for (const part of chunks(ids)) {
-      const rows = this.d.read(() =>
-        this.d.db
+      const rows = this.db.read(() =>
+        this.db.db
           .prepare(
             `SELECT * FROM invocations WHERE id IN (${part.map(() => '?').join(',')})${extra}`,
           )
@@ -91,8 +91,8 @@ export class SqliteStateBackend implements StateBackend {
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    const rows = this.d.read(() =>
-      this.d.db
+    const rows = this.db.read(() =>
+      this.db.db
         .prepare('SELECT status, runner_id, at FROM history WHERE inv_id = ? ORDER BY seq')
         .all(id),
     ) as Array<{ status: string; runner_id: string | null; at: number }>;
@@ -106,8 +106,8 @@ export class SqliteStateBackend implements StateBackend {
   async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
     const out: Record<string, HistoryEntry[]> = {};
     for (const part of chunks(ids)) {
-      const rows = this.d.read(() =>
-        this.d.db
+      const rows = this.db.read(() =>
+        this.db.db
           .prepare(
             `SELECT inv_id, status, runner_id, at FROM history WHERE inv_id IN (${part.map(() => '?').join(',')}) ORDER BY seq`,
           )
@@ -154,30 +154,30 @@ export class SqliteStateBackend implements StateBackend {
     const limit = f.limit !== undefined ? Math.floor(f.limit) : f.offset ? -1 : undefined;
     const page = `${limit !== undefined ? ` LIMIT ${limit}` : ''}${f.offset ? ` OFFSET ${Math.floor(f.offset)}` : ''}`;
     const sql = `SELECT * FROM invocations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC${page}`;
-    return (this.d.read(() => this.d.db.prepare(sql).all(...params)) as InvocationRow[]).map(
+    return (this.db.read(() => this.db.db.prepare(sql).all(...params)) as InvocationRow[]).map(
       toRecord,
     );
   }
 
   async countByStatus(): Promise<Record<string, number>> {
-    const rows = this.d.read(() =>
-      this.d.db.prepare('SELECT status, COUNT(*) AS n FROM invocations GROUP BY status').all(),
+    const rows = this.db.read(() =>
+      this.db.db.prepare('SELECT status, COUNT(*) AS n FROM invocations GROUP BY status').all(),
     ) as Array<{ status: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
   watchFinal(ids: string[]): FinalWatch {
-    const changed = this.d.changeDetector();
-    return this.d.finals.watch(ids, {
+    const changed = this.db.changeDetector();
+    return this.db.finals.watch(ids, {
       fetchFinal: async (want) => this.selectIn(want, ` AND status IN (${FINAL_LIST})`),
-      pollMs: this.d.pollIntervalMs,
+      pollMs: this.db.pollIntervalMs,
       changedElsewhere: changed,
     });
   }
 
   async heartbeat(r: RunnerInfo): Promise<void> {
-    this.d.write(() =>
-      this.d.db
+    this.db.write(() =>
+      this.db.db
         .prepare(
           `INSERT INTO runners (id, info, heartbeat_at) VALUES (?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET info = excluded.info, heartbeat_at = excluded.heartbeat_at`,
@@ -187,8 +187,8 @@ export class SqliteStateBackend implements StateBackend {
   }
 
   async runners(): Promise<RunnerInfo[]> {
-    const rows = this.d.read(() =>
-      this.d.db.prepare('SELECT info, heartbeat_at FROM runners ORDER BY id').all(),
+    const rows = this.db.read(() =>
+      this.db.db.prepare('SELECT info, heartbeat_at FROM runners ORDER BY id').all(),
     ) as Array<{ info: string; heartbeat_at: number }>;
     return rows.map((r) => ({
       ...(JSON.parse(r.info) as RunnerInfo),
@@ -197,15 +197,15 @@ export class SqliteStateBackend implements StateBackend {
   }
 
   async removeRunner(id: string): Promise<void> {
-    this.d.write(() => this.d.db.prepare('DELETE FROM runners WHERE id = ?').run(id));
+    this.db.write(() => this.db.db.prepare('DELETE FROM runners WHERE id = ?').run(id));
   }
 
   async appendLogs(lines: LogRecord[]): Promise<void> {
     if (!lines.length) {
       return;
     }
-    this.d.write(() => {
-      const stmt = this.d.db.prepare(
+    this.db.write(() => {
+      const stmt = this.db.db.prepare(
         'INSERT INTO logs (inv_id, at, level, message, fields) VALUES (?, ?, ?, ?, ?)',
       );
       for (const l of lines) {
@@ -215,8 +215,8 @@ export class SqliteStateBackend implements StateBackend {
   }
 
   async logs(invocationId: string): Promise<LogRecord[]> {
-    const rows = this.d.read(() =>
-      this.d.db
+    const rows = this.db.read(() =>
+      this.db.db
         .prepare('SELECT at, level, message, fields FROM logs WHERE inv_id = ? ORDER BY seq')
         .all(invocationId),
     ) as Array<{ at: number; level: string; message: string; fields: string }>;

@@ -2,10 +2,10 @@ import type { StoredEvent, TriggerStore } from '../trigger-store.js';
 import type { SqliteDb } from './db.js';
 
 export class SqliteTriggerStore implements TriggerStore {
-  constructor(private readonly d: SqliteDb) {}
+  constructor(private readonly db: SqliteDb) {}
   async saveCondition(id: string, spec: string): Promise<void> {
-    this.d.write(() =>
-      this.d.db
+    this.db.write(() =>
+      this.db.db
         .prepare(
           'INSERT INTO trigger_conditions (id, spec) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET spec = excluded.spec',
         )
@@ -13,28 +13,28 @@ export class SqliteTriggerStore implements TriggerStore {
     );
   }
   async conditions(): Promise<Array<{ id: string; spec: string }>> {
-    return this.d.read(() =>
-      this.d.db.prepare('SELECT id, spec FROM trigger_conditions ORDER BY id').all(),
+    return this.db.read(() =>
+      this.db.db.prepare('SELECT id, spec FROM trigger_conditions ORDER BY id').all(),
     ) as Array<{ id: string; spec: string }>;
   }
   async lastFire(triggerId: string): Promise<number | null> {
-    const row = this.d.read(() =>
-      this.d.db
+    const row = this.db.read(() =>
+      this.db.db
         .prepare('SELECT last_fire FROM trigger_last_fire WHERE trigger_id = ?')
         .get(triggerId),
     ) as { last_fire: number } | undefined;
     return row?.last_fire ?? null;
   }
   async casLastFire(triggerId: string, expected: number | null, next: number): Promise<boolean> {
-    return this.d.write(() => {
+    return this.db.write(() => {
       const res =
         expected === null
-          ? this.d.db
+          ? this.db.db
               .prepare(
                 'INSERT INTO trigger_last_fire (trigger_id, last_fire) VALUES (?, ?) ON CONFLICT (trigger_id) DO NOTHING',
               )
               .run(triggerId, next)
-          : this.d.db
+          : this.db.db
               .prepare(
                 'UPDATE trigger_last_fire SET last_fire = ? WHERE trigger_id = ? AND last_fire = ?',
               )
@@ -43,28 +43,28 @@ export class SqliteTriggerStore implements TriggerStore {
     });
   }
   async addEvent(e: StoredEvent): Promise<void> {
-    this.d.write(() =>
-      this.d.db
+    this.db.write(() =>
+      this.db.db
         .prepare('INSERT INTO events (id, code, payload, at) VALUES (?, ?, ?, ?)')
         .run(e.id, e.code, e.payload, e.at),
     );
   }
   async events(since: number, limit: number): Promise<StoredEvent[]> {
-    return this.d.read(() =>
-      this.d.db
+    return this.db.read(() =>
+      this.db.db
         .prepare('SELECT id, code, payload, at FROM events WHERE at >= ? ORDER BY at, id LIMIT ?')
         .all(since, limit),
     ) as StoredEvent[];
   }
   async purgeEvents(before: number): Promise<number> {
-    return this.d.write(
-      () => this.d.db.prepare('DELETE FROM events WHERE at < ?').run(before).changes,
+    return this.db.write(
+      () => this.db.db.prepare('DELETE FROM events WHERE at < ?').run(before).changes,
     );
   }
   async claimRun(runId: string, now: number): Promise<boolean> {
-    return this.d.write(
+    return this.db.write(
       () =>
-        this.d.db
+        this.db.db
           .prepare(
             'INSERT INTO trigger_runs (run_id, at) VALUES (?, ?) ON CONFLICT (run_id) DO NOTHING',
           )
@@ -72,19 +72,19 @@ export class SqliteTriggerStore implements TriggerStore {
     );
   }
   async setPaused(triggerId: string, paused: boolean): Promise<void> {
-    this.d.write(() =>
+    this.db.write(() =>
       paused
-        ? this.d.db
+        ? this.db.db
             .prepare(
               'INSERT INTO trigger_paused (trigger_id, at) VALUES (?, ?) ON CONFLICT (trigger_id) DO NOTHING',
             )
             .run(triggerId, Date.now())
-        : this.d.db.prepare('DELETE FROM trigger_paused WHERE trigger_id = ?').run(triggerId),
+        : this.db.db.prepare('DELETE FROM trigger_paused WHERE trigger_id = ?').run(triggerId),
     );
   }
   async pausedTriggers(): Promise<string[]> {
-    return this.d.read(() =>
-      this.d.db.prepare('SELECT trigger_id FROM trigger_paused ORDER BY trigger_id').pluck().all(),
+    return this.db.read(() =>
+      this.db.db.prepare('SELECT trigger_id FROM trigger_paused ORDER BY trigger_id').pluck().all(),
     ) as string[];
   }
 }

@@ -68,7 +68,7 @@ export class GuestHandle {
    */
   constructor(
     readonly ch: GuestChannel,
-    private readonly b: Backends,
+    private readonly backends: Backends,
     private readonly app: Runtime,
     private readonly killGraceMs = 0,
   ) {}
@@ -215,7 +215,7 @@ export class GuestHandle {
     }
     if (role === 'watch') {
       if (method === 'open') {
-        this.watches.set(args[0] as number, this.b.state.watchFinal(args[1] as string[]));
+        this.watches.set(args[0] as number, this.backends.state.watchFinal(args[1] as string[]));
         return null;
       }
       const w = this.watches.get(args[0] as number);
@@ -231,7 +231,7 @@ export class GuestHandle {
     if (!RPC_METHODS[role]?.includes(method)) {
       throw new TaskappError('RPC', `a task process may not call ${role}.${method}`);
     }
-    const target = this.b[role as 'state'] as unknown as Record<
+    const target = this.backends[role as 'state'] as unknown as Record<
       string,
       (...a: unknown[]) => Promise<unknown>
     >;
