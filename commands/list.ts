@@ -39,7 +39,7 @@ export default class List extends BaseCommand<typeof List> {
     const { task, status, limit, since } = this.flags;
     const createdAfter =
       since === undefined ? undefined : Date.now() - parseDurationFlag(since, 'since');
-    const app = await this.app({ requireTasks: false });
+    const app = await this.app({ requireTasks: false, tasksOptional: true });
     const { state } = await runtimeOf(app).backends();
     const recs = await state.list({
       taskId: task,

@@ -154,7 +154,10 @@ export async function emitFromText(
     throw new TaskappError(
       'INVALID_PAYLOAD',
       `--payload must be a JSON object (its fields become the triggered task's arguments), got ${payloadJson}`,
-      { fix: `wrap the value in an object, e.g. --payload '{"items": ${payloadJson}}'`, exitCode: 2 },
+      {
+        fix: `wrap the value in an object, e.g. --payload '{"items": ${payloadJson}}'`,
+        exitCode: 2,
+      },
     );
   }
   return app.emit(code, payload);
