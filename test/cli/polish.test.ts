@@ -39,6 +39,23 @@ describe('taskapp polish (sqlite)', () => {
     expect(r.stderr).toContain('[1]');
   });
 
+  it('list --json shows the runner of a finished invocation; status --json its workflow', async () => {
+    const called = await run(['call', 'add', '--args', '{"x": 2, "y": 3}']);
+    expect(called.code, called.stderr).toBe(0);
+    const id = called.stdout.trim();
+    const drained = await run(['run', '--once']);
+    expect(drained.code, drained.stderr).toBe(0);
+    const status = await run(['status', id, '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const view = JSON.parse(status.stdout);
+    expect(view).toMatchObject({ status: 'SUCCESS', workflowId: id });
+    expect(view.runner).toEqual(expect.any(String));
+    const list = await run(['list', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    const row = JSON.parse(list.stdout).find((v: { id: string }) => v.id === id);
+    expect(row).toMatchObject({ status: 'SUCCESS', runner: view.runner, workflowId: id });
+  });
+
   it('a task module with a syntax error: the file, line and error; list and status still work', async () => {
     const called = await run(['call', 'add', '--args', '{"x": 1, "y": 2}']);
     expect(called.code, called.stderr).toBe(0);
