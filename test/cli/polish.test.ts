@@ -1,8 +1,8 @@
 /** Issue #16 "Confusing" and "Polish" items: the built binary against sqlite in a temp dir. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_TOML, TASKS_TS, cli, ensureBuilt, project } from './helpers.js';
+import { CONFIG_TOML, ROOT, TASKS_TS, cli, ensureBuilt, project } from './helpers.js';
 
 const EVENT_TASKS_TS = `${TASKS_TS}
 import { on } from 'taskapp';
@@ -81,5 +81,45 @@ describe('taskapp polish (sqlite)', () => {
     } finally {
       writeFileSync(join(p.dir, 'src/tasks.ts'), EVENT_TASKS_TS);
     }
+  });
+
+  it("topic help has its own text, not a subcommand's", async () => {
+    const top = await run(['--help']);
+    expect(top.code, top.stderr).toBe(0);
+    const topics = top.stdout.slice(top.stdout.indexOf('TOPICS'), top.stdout.indexOf('COMMANDS'));
+    expect(topics).toMatch(/trigger\s+List, pause, resume and fire triggers/);
+    expect(topics).not.toContain('Fire a trigger now');
+    const trigger = await run(['trigger', '--help']);
+    expect(trigger.stdout.split('\n')[0]).toBe('List, pause, resume and fire triggers');
+  });
+
+  it('run --help and the README agree: concurrency is per child for process runners', async () => {
+    const help = await run(['run', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      'per child for multi-thread and persistent-process',
+    );
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('per child for `multi-thread` and `persistent-process`');
+  });
+
+  it('the README says how to install from npm and from a tarball', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const install = readme.slice(
+      readme.indexOf('## Install'),
+      readme.indexOf('\n## ', readme.indexOf('## Install') + 1),
+    );
+    expect(install).toContain('npm install taskapp');
+    expect(install).toMatch(/npm install \S+\.tgz/);
+  });
+
+  it('purge says how many invocations it would delete', async () => {
+    const list = JSON.parse(
+      (await run(['list', '--status', 'SUCCESS,FAILED', '--limit', '1000', '--json'])).stdout,
+    );
+    expect(list.length).toBeGreaterThan(0);
+    const refused = await run(['purge']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`purge would delete ${list.length} finished invocations`);
+    expect(refused.stderr).toContain('pass --yes');
   });
 });

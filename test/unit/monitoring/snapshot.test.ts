@@ -77,7 +77,7 @@ describe('MonitorData on a seeded sqlite app', () => {
   it('finished invocations show the runner that ran them, and their workflow', async () => {
     const boom = await data.detail(s.ids.boom);
     expect(boom.owner).toBeNull();
-    expect(boom.runner).toBe(boom.history.findLast((h) => h.runnerId)!.runnerId);
+    expect(boom.runner).toBe([...boom.history].reverse().find((h) => h.runnerId)!.runnerId);
     expect(boom.runner).not.toBeNull();
     expect(boom.workflowId).toBe(s.ids.boom);
     const rows = [...(await data.overview()).latest, ...(await data.invocations({})).rows];
