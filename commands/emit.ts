@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { emitFromText } from '../src/triggers/admin.js';
+import { emitFromText, listenedEventCodes } from '../src/triggers/admin.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class Emit extends BaseCommand<typeof Emit> {
@@ -19,7 +19,14 @@ export default class Emit extends BaseCommand<typeof Emit> {
 
   async run(): Promise<{ eventId: string }> {
     const app = await this.app();
-    const eventId = await emitFromText(runtimeOf(app), this.args.code, this.flags.payload);
+    const runtime = runtimeOf(app);
+    const eventId = await emitFromText(runtime, this.args.code, this.flags.payload);
+    const known = listenedEventCodes(runtime);
+    if (!known.includes(this.args.code)) {
+      this.logToStderr(
+        `${this.styleErr('yellow', 'warning:')} no trigger listens to event "${this.args.code}"; known event codes: ${known.length ? known.join(', ') : '(none)'}`,
+      );
+    }
     this.log(eventId);
     return { eventId };
   }

@@ -5,6 +5,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { parseDurationFlag } from '../src/cli/duration.js';
 import { viewOf, type InvocationView } from '../src/cli/invocations.js';
 import { renderList } from '../src/cli/render-invocation.js';
+import { runnerOf } from '../src/core/records.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class List extends BaseCommand<typeof List> {
@@ -39,7 +40,7 @@ export default class List extends BaseCommand<typeof List> {
     const { task, status, limit, since } = this.flags;
     const createdAfter =
       since === undefined ? undefined : Date.now() - parseDurationFlag(since, 'since');
-    const app = await this.app({ requireTasks: false });
+    const app = await this.app({ requireTasks: false, tasksOptional: true });
     const { state } = await runtimeOf(app).backends();
     const recs = await state.list({
       taskId: task,
@@ -47,7 +48,12 @@ export default class List extends BaseCommand<typeof List> {
       createdAfter,
       limit,
     });
-    const views = recs.map((r) => viewOf(app, r, []));
+    // A finished invocation has no owner: its runner is the last one in its history.
+    const histories = await state.historyMany(recs.filter((r) => !r.owner).map((r) => r.id));
+    const views = recs.map((r) => ({
+      ...viewOf(app, r, []),
+      runner: runnerOf(r, histories[r.id] ?? []),
+    }));
     this.out(
       views.length ? renderList(views, this.style) : this.style('gray', 'no invocations match'),
     );

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { TaskappError } from '../src/core/errors.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { parseDurationFlag } from '../src/cli/duration.js';
-import { purgeInvocations } from '../src/runtime/purge.js';
+import { countPurgeable, purgeInvocations } from '../src/runtime/purge.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
 
 export default class Purge extends BaseCommand<typeof Purge> {
@@ -28,10 +28,11 @@ export default class Purge extends BaseCommand<typeof Purge> {
     const age = this.flags['finished-before'];
     const before = Date.now() - (age === undefined ? 0 : parseDurationFlag(age, 'finished-before'));
     const what = `finished invocations${age ? ` older than ${age}` : ''} (before ${new Date(before).toISOString()})`;
-    if (!this.flags.yes) {
-      await this.confirm(`Delete all ${what}? [y/N] `);
-    }
     const app = await this.app({ requireTasks: false });
+    if (!this.flags.yes) {
+      const count = await countPurgeable(runtimeOf(app), before);
+      await this.confirm(`${count} ${what}`);
+    }
     const { purged, blobsDeleted } = await purgeInvocations(runtimeOf(app), before);
     this.out(
       `purged ${purged} ${what}${blobsDeleted ? `, and ${blobsDeleted} argument blob(s) no longer used` : ''}`,
@@ -39,11 +40,12 @@ export default class Purge extends BaseCommand<typeof Purge> {
     return { purged, blobsDeleted, finishedBefore: new Date(before).toISOString() };
   }
 
-  private async confirm(question: string): Promise<void> {
+  /** Asks before deleting `what` ("N finished invocations ..."). */
+  private async confirm(what: string): Promise<void> {
     if (!process.stdin.isTTY || this.jsonEnabled()) {
       throw new TaskappError(
         'USAGE',
-        'purge deletes data and needs confirmation, but there is no terminal to ask on',
+        `purge would delete ${what} and needs confirmation, but there is no terminal to ask on`,
         {
           fix: 'pass --yes',
           exitCode: 2,
@@ -51,7 +53,7 @@ export default class Purge extends BaseCommand<typeof Purge> {
       );
     }
     const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(question);
+    const answer = await rl.question(`Delete ${what}? [y/N] `);
     rl.close();
     if (!/^y(es)?$/i.test(answer.trim())) {
       throw new TaskappError('ABORTED', 'purge aborted: nothing deleted', { exitCode: 1 });

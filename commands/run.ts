@@ -23,7 +23,8 @@ export default class Run extends BaseCommand<typeof Run> {
     }),
     concurrency: Flags.integer({
       char: 'n',
-      description: 'invocations at once per runner (per child for multi-thread)',
+      description:
+        'invocations at once per runner (per child for multi-thread and persistent-process)',
       min: 1,
     }),
     processes: Flags.integer({

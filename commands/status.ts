@@ -40,7 +40,7 @@ export default class Status extends BaseCommand<typeof Status> {
   };
 
   async run(): Promise<InvocationView> {
-    const app = await this.app({ requireTasks: false });
+    const app = await this.app({ requireTasks: false, tasksOptional: true });
     let view = await loadView(app, this.args.id);
     const s = this.style;
     if (!this.flags.watch || view.final) {

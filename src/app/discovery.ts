@@ -64,7 +64,7 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
     );
     throw new TaskappError(
       'TASK_MODULE_IMPORT',
-      `cannot import task module ${path}: ${e.message.split('\n')[0]}`,
+      `cannot import task module ${path}: ${importErrorSummary(e.message)}`,
       {
         fix: cjs
           ? 'task modules are ES modules: add "type": "module" to the nearest package.json (or name the file .mts)'
@@ -74,6 +74,17 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
       },
     );
   }
+}
+
+/**
+ * The first line of an import error; for a compile error (esbuild's "Transform failed with 1
+ * error:"), the lines after it instead, which name the file, line and column and say what is wrong.
+ */
+function importErrorSummary(message: string): string {
+  const [first = '', ...rest] = message.split('\n').filter((l) => l.trim());
+  return /^Transform failed with \d+ errors?:$/.test(first.trim()) && rest.length
+    ? rest.join('; ')
+    : first;
 }
 
 /**
@@ -170,6 +181,11 @@ function safeAppId(app: App): string {
 interface LoadAppOptions extends Omit<LoadOptions, 'code'> {
   /** Fail when the config lists no task modules (commands that run or call tasks). Default true. */
   requireTasks?: boolean;
+  /**
+   * For commands that need no task code (list, status): a task module that cannot be imported is
+   * reported here and a bare App on the config is returned instead of failing.
+   */
+  onImportError?: (err: TaskappError) => void;
 }
 
 export interface LoadedApp {
@@ -184,7 +200,7 @@ export interface LoadedApp {
  * `requireTasks: false`, a bare App on that config.
  */
 export async function loadApp(opts: LoadAppOptions = {}): Promise<LoadedApp> {
-  const { requireTasks = true, ...loadOpts } = opts;
+  const { requireTasks = true, onImportError, ...loadOpts } = opts;
   const first = loadConfig(loadOpts);
   const layers: Omit<LoadOptions, 'code'> = { ...loadOpts, configFile: first.filepath ?? false };
   const modules = await discoverTaskModules(first);
@@ -199,7 +215,18 @@ export async function loadApp(opts: LoadAppOptions = {}): Promise<LoadedApp> {
     app.configure(layers);
     return { app, modules };
   }
-  const app = await appFromModules(modules, first.baseDir);
+  let app: App;
+  try {
+    app = await appFromModules(modules, first.baseDir);
+  } catch (err) {
+    if (!onImportError || !isTaskappError(err) || err.code !== 'TASK_MODULE_IMPORT') {
+      throw err;
+    }
+    onImportError(err);
+    app = taskapp({ configFile: layers.configFile });
+    app.configure(layers);
+    return { app, modules: [] };
+  }
   app.configure(layers);
   return { app, modules };
 }

@@ -65,7 +65,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * top config layer; task modules imported. Closed when the command ends.
    */
   protected async app(
-    opts: { requireTasks?: boolean; flags?: Record<string, unknown> } = {},
+    opts: {
+      requireTasks?: boolean;
+      flags?: Record<string, unknown>;
+      /** The command needs no task code: a broken task module is a warning, not an error. */
+      tasksOptional?: boolean;
+    } = {},
   ): Promise<App> {
     if (this.loaded) {
       return this.loaded.app;
@@ -74,6 +79,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       configFile: this.flags.config,
       requireTasks: opts.requireTasks ?? true,
       flags: deepMerge(this.configFlags(), opts.flags ?? {}),
+      onImportError: opts.tasksOptional
+        ? (err) =>
+            // stderr also under --json: stdout stays the JSON.
+            process.stderr.write(
+              `${styler(process.stderr)('yellow', 'warning:')} ${err.message} (task modules not loaded; showing what is stored)\n`,
+            )
+        : undefined,
     });
     // Reading the config now turns a bad field into an error before any work starts.
     const resolved = this.loaded.app.resolvedConfig as ResolvedConfig & {

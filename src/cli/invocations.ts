@@ -6,7 +6,8 @@ import { waitingOn, type WaitingOn } from '../runtime/waiting.js';
 import type { App } from '../app/app.js';
 import { TaskappError, UnknownTaskError } from '../core/errors.js';
 import { isFinal, type Status } from '../core/status.js';
-import type { HistoryEntry, InvocationRecord } from '../core/records.js';
+import { runnerOf, type HistoryEntry, type InvocationRecord } from '../core/records.js';
+import { workflowIdOf } from '../workflows/identity.js';
 import type { ErrorData } from '../serialization/serializer.js';
 import { toJsonSafe } from './format.js';
 import { runtimeOf } from '../runtime/runtime.js';
@@ -51,7 +52,6 @@ function decode(app: App, text: string | null): unknown {
 
 export function viewOf(app: App, rec: InvocationRecord, history: HistoryEntry[]): InvocationView {
   const start = history[0]?.at ?? rec.createdAt;
-  const lastRunner = [...history].reverse().find((h) => h.runnerId)?.runnerId ?? null;
   const err = rec.error ? (decode(app, rec.error) as ErrorData | string) : null;
   const view: InvocationView = {
     id: rec.id,
@@ -59,12 +59,13 @@ export function viewOf(app: App, rec: InvocationRecord, history: HistoryEntry[])
     status: rec.status,
     final: isFinal(rec.status),
     args: toJsonSafe(decode(app, rec.args)),
-    runner: rec.owner ?? lastRunner,
+    runner: runnerOf(rec, history),
     owner: rec.owner,
     attempts: rec.attempt,
     priority: rec.priority,
     parentId: rec.parentId,
-    workflowId: rec.workflowId,
+    // A call outside any workflow starts one whose id is its own (stored as null).
+    workflowId: workflowIdOf(rec),
     createdAt: new Date(rec.createdAt).toISOString(),
     updatedAt: new Date(rec.updatedAt).toISOString(),
     history: history.map((h) => ({

@@ -137,6 +137,8 @@ export function configErrorFrom(
   issues: readonly Issue[],
   merged: Record<string, unknown>,
   sources: Map<string, string>,
+  /** Where `merged` sits in the config (['tasks', id] for one task's options), for suggestions. */
+  scope: string[] = [],
 ): ConfigError {
   const lines: string[] = [];
   const fixes: string[] = [];
@@ -146,7 +148,8 @@ export function configErrorFrom(
       for (const key of issue.keys) {
         const field = [...path, key].join('.');
         const src = sourceOf(field, sources);
-        const guess = suggestField(path, key);
+        const scoped = suggestField([...scope, ...path], key);
+        const guess = scope.length ? scoped?.slice(scope.join('.').length + 1) : scoped;
         lines.push(
           `unknown field "${field}" (from ${src})${guess ? `; did you mean "${guess}"?` : ''}`,
         );

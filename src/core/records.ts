@@ -130,3 +130,11 @@ export interface RouteRequest extends TransitionRequest {
   /** The queue entry is not claimable before this time (retry backoff). */
   notBefore?: number;
 }
+
+/** The runner that ran it last: its owner while it holds one, else the last runner in its history. */
+export function runnerOf(
+  rec: Pick<InvocationRecord, 'owner'>,
+  history: readonly HistoryEntry[],
+): string | null {
+  return rec.owner ?? [...history].reverse().find((h) => h.runnerId)?.runnerId ?? null;
+}

@@ -6,12 +6,13 @@ import { loadWorkflow, type WorkflowView } from '../workflows/view.js';
 import { workflowIdOf } from '../workflows/identity.js';
 import { CronExpressionParser } from 'cron-parser';
 import type { Runtime } from '../runtime/runtime.js';
-import type {
-  HistoryEntry,
-  InvocationFilter,
-  InvocationRecord,
-  LogRecord,
-  RunnerInfo,
+import {
+  runnerOf,
+  type HistoryEntry,
+  type InvocationFilter,
+  type InvocationRecord,
+  type LogRecord,
+  type RunnerInfo,
 } from '../core/records.js';
 import { FINAL_STATUSES, STATUSES, isStatus, type Status } from '../core/status.js';
 import { InvocationNotFoundError, TaskappError } from '../core/errors.js';
@@ -22,6 +23,8 @@ export interface InvocationRow {
   taskId: string;
   status: Status;
   owner: string | null;
+  /** The owner, or once it is released the last runner in its history (see runnerOf). */
+  runner: string | null;
   attempt: number;
   parentId: string | null;
   createdAt: number;
@@ -127,12 +130,13 @@ const MAX_PAGE_SIZE = 500;
 const TIMELINE_LIMIT = 2000;
 const THROUGHPUT_LIMIT = 20_000;
 
-function toRow(r: InvocationRecord): InvocationRow {
+function toRow(r: InvocationRecord, history: readonly HistoryEntry[] = []): InvocationRow {
   return {
     id: r.id,
     taskId: r.taskId,
     status: r.status,
     owner: r.owner,
+    runner: runnerOf(r, history),
     attempt: r.attempt,
     parentId: r.parentId,
     createdAt: r.createdAt,
@@ -190,6 +194,15 @@ export class MonitorData {
     return out;
   }
 
+  /** Rows with their runner, which a finished invocation only has in its history. */
+  private async rowsOf(recs: InvocationRecord[]): Promise<InvocationRow[]> {
+    const released = recs.filter((r) => !r.owner).map((r) => r.id);
+    const histories = released.length
+      ? await (await this.backends()).state.historyMany(released)
+      : {};
+    return recs.map((r) => toRow(r, histories[r.id]));
+  }
+
   async runners(): Promise<RunnerView[]> {
     const { state } = await this.backends();
     const now = this.clock();
@@ -198,7 +211,12 @@ export class MonitorData {
       list.map(async (r) => {
         const owns = await state.list({ owner: r.id, limit: 100 });
         const age = Math.max(0, now - r.heartbeatAt);
-        return { ...r, heartbeatAgeMs: age, alive: age < this.deadAfterMs, owns: owns.map(toRow) };
+        return {
+          ...r,
+          heartbeatAgeMs: age,
+          alive: age < this.deadAfterMs,
+          owns: owns.map((o) => toRow(o)),
+        };
       }),
     );
   }
@@ -218,7 +236,7 @@ export class MonitorData {
       queueDepth,
       runnersAlive: runners.filter((r) => r.alive).length,
       runners,
-      latest: recent.map(toRow),
+      latest: await this.rowsOf(recent),
     };
   }
 
@@ -271,7 +289,7 @@ export class MonitorData {
     }
     const recs = await (await this.backends()).state.list(filter);
     return {
-      rows: recs.slice(0, pageSize).map(toRow),
+      rows: await this.rowsOf(recs.slice(0, pageSize)),
       page,
       pageSize,
       hasNext: recs.length > pageSize,
@@ -292,16 +310,16 @@ export class MonitorData {
       loadWorkflow(this.app, workflowIdOf(rec)),
     ]);
     return {
-      ...toRow(rec),
+      ...toRow(rec, history),
       priority: rec.priority,
-      workflowId: rec.workflowId,
+      workflowId: workflowIdOf(rec),
       args: this.decode(rec.args),
       hasResult: rec.result !== null,
       result: rec.result === null ? null : this.decode(rec.result),
       error: rec.error === null ? null : this.decodeError(rec.error),
       history,
       parent: parent ? toRow(parent) : null,
-      children: children.map(toRow).reverse(),
+      children: (await this.rowsOf(children)).reverse(),
       logs,
       workflow,
     };

@@ -105,7 +105,7 @@ export function resolveTaskOptions(
   const parsed = check.success ? taskOptionsSchema.safeParse(check.data) : check;
   if (!parsed.success) {
     const sourceMap = new Map(Object.entries(sources));
-    const err = configErrorFrom(parsed.error.issues, merged, sourceMap);
+    const err = configErrorFrom(parsed.error.issues, merged, sourceMap, ['tasks', taskId]);
     throw new ConfigError(`task "${taskId}": ${err.message}`, err.fix);
   }
   return { ...(parsed.data as TaskOptionsConfig), sources };

@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Runtime } from '../runtime/runtime.js';
 import { TaskappError, UnknownTriggerError } from '../core/errors.js';
-import { collectTriggers, cronParts, resolveTriggerName, type TriggerDef } from './definitions.js';
+import {
+  collectTriggers,
+  cronParts,
+  leavesOf,
+  resolveTriggerName,
+  type TriggerDef,
+} from './definitions.js';
 import { fireTrigger } from './fire.js';
 
 export interface TriggerInfo {
@@ -143,5 +149,24 @@ export async function emitFromText(
       },
     );
   }
+  // Triggers receive an object's fields as arguments: an array or a scalar would arrive as {}.
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new TaskappError(
+      'INVALID_PAYLOAD',
+      `--payload must be a JSON object (its fields become the triggered task's arguments), got ${payloadJson}`,
+      {
+        fix: `wrap the value in an object, e.g. --payload '{"items": ${payloadJson}}'`,
+        exitCode: 2,
+      },
+    );
+  }
   return app.emit(code, payload);
+}
+
+/** The event codes that some trigger of the app listens to (on.event(CODE)), sorted. */
+export function listenedEventCodes(app: Runtime): string[] {
+  const codes = collectTriggers(app).flatMap((d) =>
+    leavesOf(d.trigger.condition).flatMap((l) => (l.kind === 'event' ? [l.code] : [])),
+  );
+  return [...new Set(codes)].sort();
 }

@@ -140,7 +140,7 @@ export function InvocationList({
               {pad(r.taskId, 16)}
               <Text color={STATUS_COLOR[r.status]}>{pad(r.status, 14)}</Text>
               {pad(formatAge(now - r.createdAt), 8)}
-              {r.owner ?? ''}
+              {r.runner ?? ''}
             </Text>
           );
         })

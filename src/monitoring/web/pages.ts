@@ -60,7 +60,7 @@ function invocationTable(rows: InvocationRow[], now: number): Html {
     return html`<p class="muted">No invocations.</p>`;
   }
   return html`<table class="invocations"><thead><tr><th>Invocation</th><th>Task</th><th>Status</th><th>Attempt</th><th>Runner</th><th>Created</th><th>Updated</th></tr></thead><tbody>
-${rows.map((r) => html`<tr data-id="${r.id}"><td>${invLink(r.id)}</td><td>${r.taskId}</td><td>${badge(r.status)}</td><td>${r.attempt}</td><td class="mono">${r.owner ?? ''}</td><td>${ago(now, r.createdAt)}</td><td>${ago(now, r.updatedAt)}</td></tr>`)}
+${rows.map((r) => html`<tr data-id="${r.id}"><td>${invLink(r.id)}</td><td>${r.taskId}</td><td>${badge(r.status)}</td><td>${r.attempt}</td><td class="mono">${r.runner ?? ''}</td><td>${ago(now, r.createdAt)}</td><td>${ago(now, r.updatedAt)}</td></tr>`)}
 </tbody></table>`;
 }
 
@@ -220,7 +220,7 @@ export function detailPage(ctx: PageContext, d: InvocationDetail): string {
 <table class="facts"><tbody>
 <tr><th>Task</th><td><a href="/invocations?task=${encodeURIComponent(d.taskId)}">${d.taskId}</a></td><th>Attempt</th><td>${d.attempt}</td></tr>
 <tr><th>Created</th><td>${time(d.createdAt)}</td><th>Updated</th><td>${time(d.updatedAt)}</td></tr>
-<tr><th>Runner</th><td class="mono">${d.owner ?? '—'}</td><th>Priority</th><td>${d.priority}</td></tr>
+<tr><th>Runner</th><td class="mono">${d.runner ?? '—'}</td><th>Priority</th><td>${d.priority}</td></tr>
 <tr><th>Parent</th><td>${d.parent ? html`${invLink(d.parent.id)} ${d.parent.taskId} ${badge(d.parent.status)}` : '—'}</td><th>Workflow</th><td class="mono">${d.workflowId ?? '—'}</td></tr>
 </tbody></table>
 <div class="grid2"><div><h2>Arguments</h2><pre class="args">${toJson(d.args, 2)}</pre></div>

@@ -74,6 +74,18 @@ describe('MonitorData on a seeded sqlite app', () => {
     await expect(data.detail('nope')).rejects.toThrow(/no invocation with id nope/);
   });
 
+  it('finished invocations show the runner that ran them, and their workflow', async () => {
+    const boom = await data.detail(s.ids.boom);
+    expect(boom.owner).toBeNull();
+    expect(boom.runner).toBe([...boom.history].reverse().find((h) => h.runnerId)!.runnerId);
+    expect(boom.runner).not.toBeNull();
+    expect(boom.workflowId).toBe(s.ids.boom);
+    const rows = [...(await data.overview()).latest, ...(await data.invocations({})).rows];
+    const finished = rows.filter((r) => r.status === 'SUCCESS' || r.status === 'FAILED');
+    expect(finished.length).toBeGreaterThan(0);
+    expect(finished.every((r) => r.runner !== null)).toBe(true);
+  });
+
   it('builds runner lanes for the timeline, and task options with the next cron fire', async () => {
     const t = await data.timeline(Date.now() - 3600_000, Date.now() + 1000);
     expect(t.lanes).toHaveLength(1);

@@ -28,6 +28,7 @@ const row = (
   taskId,
   status,
   owner,
+  runner: owner,
   attempt: 1,
   parentId: null,
   createdAt: NOW - ageS * 1000,
