@@ -63,10 +63,13 @@ export function decide(
     return { kind: 'run', startAt: now };
   }
   if (reservedAt !== undefined) {
-    // The slot was counted when reserved: it starts there, whoever came meanwhile.
-    return now >= reservedAt
-      ? { kind: 'run', startAt: reservedAt }
-      : { kind: 'wait', notBefore: reservedAt };
+    // Its slot, unless starts that came late still fill the window: then it waits, unchanged.
+    const past = starts.filter((t) => t <= now);
+    if (now < reservedAt || past.length >= count) {
+      const freed = past.length >= count ? past[past.length - count]! + windowMs + 1 : 0;
+      return { kind: 'wait', notBefore: Math.max(reservedAt, freed) };
+    }
+    return { kind: 'run', startAt: now };
   }
   // Every window of windowMs holding `now` lies in (now - windowMs, now + windowMs].
   const near = starts.filter((t) => t <= now + windowMs).length;

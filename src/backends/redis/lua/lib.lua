@@ -125,9 +125,17 @@ local function cc_decide(cc, from, active, starts, now, delay, reserved)
   local count, window = opt(cc.rateCount), opt(cc.rateWindowMs)
   if not (count and window) then return 'run', now end
   if reserved then
-    -- The slot was counted when reserved: it starts there, whoever came meanwhile.
-    if now >= reserved then return 'run', reserved end
-    return 'wait', reserved
+    -- Its slot, unless starts that came late still fill the window: then it waits, unchanged.
+    local past = {}
+    for _, t in ipairs(starts) do
+      if t <= now then past[#past + 1] = t end
+    end
+    if now < reserved or #past >= count then
+      local freed = 0
+      if #past >= count then freed = past[#past - count + 1] + window + 1 end
+      return 'wait', math.max(reserved, freed)
+    end
+    return 'run', now
   end
   local near = 0
   for _, t in ipairs(starts) do
