@@ -89,8 +89,7 @@ export class MemoryOrchestrator implements Orchestrator {
       }
       const cc = rec.concurrency;
       if (cc) {
-        const inWindow = (t: number) =>
-          cc.rateWindowMs === undefined || t > now - cc.rateWindowMs;
+        const inWindow = (t: number) => cc.rateWindowMs === undefined || t > now - cc.rateWindowMs;
         const starts = (this.s.starts.get(cc.key) ?? []).filter(inWindow);
         const reserved = this.s.reservations.get(cc.key) ?? new Map<string, number>();
         const others = [...reserved].filter(([rid, t]) => rid !== id && inWindow(t));

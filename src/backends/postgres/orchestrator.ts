@@ -330,7 +330,10 @@ export class PgOrchestrator implements Orchestrator {
           }
           if (d.kind === 'requeue' && d.reserve) {
             const slot = { at: d.notBefore, holder: id };
-            starts.set(cc.key, [...inWindow, slot].sort((x, y) => x.at - y.at));
+            starts.set(
+              cc.key,
+              [...inWindow, slot].sort((x, y) => x.at - y.at),
+            );
             added.push([cc.key, slot.at, id]);
           }
           continue;
@@ -339,7 +342,10 @@ export class PgOrchestrator implements Orchestrator {
         if (cc.rateCount !== undefined) {
           const begun = { at: d.startAt, holder: null };
           const rest = inWindow.filter((t) => t.holder !== id);
-          starts.set(cc.key, [...rest, begun].sort((x, y) => x.at - y.at));
+          starts.set(
+            cc.key,
+            [...rest, begun].sort((x, y) => x.at - y.at),
+          );
           prune.set(cc.key, windowStart);
           added.push([cc.key, d.startAt, null]);
           if (rest.length < inWindow.length) {

@@ -161,7 +161,10 @@ export class SqliteOrchestrator implements Orchestrator {
         const rows =
           cc.rateCount === undefined
             ? []
-            : (this.startsStmt.all(cc.key, windowStart) as Array<{ at: number; id: string | null }>);
+            : (this.startsStmt.all(cc.key, windowStart) as Array<{
+                at: number;
+                id: string | null;
+              }>);
         const d = decide(
           cc,
           rec.status,
