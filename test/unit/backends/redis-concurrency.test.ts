@@ -130,10 +130,10 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis concurrency bookkee
     expect((await b.orchestrator.acquire(['c'], 'x', 1100)).requeue).toEqual([
       { id: 'c', priority: 5, notBefore: 1101 },
     ]);
-    expect((await b.state.history('c')).map((e) => e.status).slice(-2)).toEqual([
-      'CONCURRENCY_CONTROLLED',
-      'REROUTED',
-    ]);
+    const bounces = (await b.state.history('c')).filter(
+      (e) => e.status === 'CONCURRENCY_CONTROLLED',
+    );
+    expect(bounces.length).toBe(1);
     expect((await b.orchestrator.acquire(['c'], 'x', 1101)).acquired.length).toBe(1);
     expect((await b.orchestrator.acquire(['d'], 'x', 1120)).requeue).toEqual([
       { id: 'd', priority: 5, notBefore: 1151 },
