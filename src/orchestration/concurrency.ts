@@ -22,11 +22,25 @@ export const ACTIVE_STATUSES: ReadonlySet<Status> = new Set([
 /** A blocked invocation sent back to the queue waits at least this long before it is claimed again. */
 export const REROUTE_DELAY_MS = 25;
 
-type Decision = { kind: 'run' } | { kind: 'requeue'; notBefore: number } | { kind: 'final' };
+/**
+ * `run` records a rate-limit start at `startAt`; `requeue` goes through CONCURRENCY_CONTROLLED ->
+ * REROUTED, and with `reserve` takes the rate-limit slot at `notBefore`; `wait` (claimed before its
+ * reserved slot) goes back to the queue unchanged.
+ */
+export type Decision =
+  | { kind: 'run'; startAt: number }
+  | { kind: 'requeue'; notBefore: number; reserve?: true }
+  | { kind: 'wait'; notBefore: number }
+  | { kind: 'final' };
 
 /**
  * `from`: the invocation's status; `active`: invocations of the scope holding a slot now;
- * `starts`: start times within the rate window (oldest first).
+ * `starts`: recorded starts and other invocations' reserved slots later than `now` minus the rate
+ * window, sorted; `reservedAt`: this invocation's own reserved slot, if it holds one.
+ *
+ * A rate-blocked invocation reserves the first slot after every reservation made before it (as
+ * BullMQ delays a rate-limited job) and waits for it: one CONCURRENCY_CONTROLLED -> REROUTED pair
+ * per delay, however long the backlog, instead of a bounce each time the window frees a slot.
  */
 export function decide(
   cc: ConcurrencyControl,
@@ -34,6 +48,7 @@ export function decide(
   active: number,
   starts: number[],
   now: number,
+  reservedAt?: number,
 ): Decision {
   if (cc.maxRunning > 0 && active >= cc.maxRunning) {
     // Only a fresh call (REGISTERED) may end CONCURRENCY_CONTROLLED_FINAL: the state machine gives
@@ -42,23 +57,34 @@ export function decide(
       ? { kind: 'requeue', notBefore: now + REROUTE_DELAY_MS }
       : { kind: 'final' };
   }
-  if (
-    cc.rateCount !== undefined &&
-    cc.rateWindowMs !== undefined &&
-    starts.length >= cc.rateCount
-  ) {
-    // A rate limit means "later", never "never": back to the queue until the oldest start leaves the window.
-    return {
-      kind: 'requeue',
-      notBefore: starts[starts.length - cc.rateCount]! + cc.rateWindowMs + 1,
-    };
+  const count = cc.rateCount;
+  const windowMs = cc.rateWindowMs;
+  if (count === undefined || windowMs === undefined) {
+    return { kind: 'run', startAt: now };
   }
-  return { kind: 'run' };
+  if (reservedAt !== undefined) {
+    // Its slot, unless starts that came late still fill the window: then it waits, unchanged.
+    const past = starts.filter((t) => t <= now);
+    if (now < reservedAt || past.length >= count) {
+      const freed = past.length >= count ? past[past.length - count]! + windowMs + 1 : 0;
+      return { kind: 'wait', notBefore: Math.max(reservedAt, freed) };
+    }
+    return { kind: 'run', startAt: now };
+  }
+  // Every window of windowMs holding `now` lies in (now - windowMs, now + windowMs].
+  const near = starts.filter((t) => t <= now + windowMs).length;
+  if (near < count) {
+    return { kind: 'run', startAt: now };
+  }
+  // After the last reservation, and windowMs past the count-th latest: no window holds count + 1.
+  const last = starts[starts.length - 1]!;
+  const slot = Math.max(last, starts[starts.length - count]! + windowMs + 1);
+  return { kind: 'requeue', notBefore: slot, reserve: true };
 }
 
 /** Statuses a blocked invocation goes through, from where it was. */
 export function blockedPath(from: Status, d: Decision): Status[] {
-  if (d.kind === 'run') {
+  if (d.kind === 'run' || d.kind === 'wait') {
     return [];
   }
   if (from === 'RETRY') {

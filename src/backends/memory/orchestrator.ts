@@ -89,24 +89,36 @@ export class MemoryOrchestrator implements Orchestrator {
       }
       const cc = rec.concurrency;
       if (cc) {
-        const starts = (this.store.starts.get(cc.key) ?? []).filter(
-          (t) => cc.rateWindowMs === undefined || t > now - cc.rateWindowMs,
+        const inWindow = (t: number) => cc.rateWindowMs === undefined || t > now - cc.rateWindowMs;
+        const starts = (this.store.starts.get(cc.key) ?? []).filter(inWindow);
+        const reserved = this.store.reservations.get(cc.key) ?? new Map<string, number>();
+        const others = [...reserved].filter(([rid, t]) => rid !== id && inWindow(t));
+        const d = decide(
+          cc,
+          rec.status,
+          this.store.active.get(cc.key)?.size ?? 0,
+          [...starts, ...others.map(([, t]) => t)].sort((a, b) => a - b),
+          now,
+          reserved.get(id),
         );
-        const d = decide(cc, rec.status, this.store.active.get(cc.key)?.size ?? 0, starts, now);
         if (d.kind !== 'run') {
           let last = rec;
           for (const to of blockedPath(rec.status, d)) {
             last = this.apply({ id, to, runnerId }, now);
           }
-          if (d.kind === 'requeue') {
-            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
-          } else {
+          if (d.kind === 'final') {
             finals.push(last);
+          } else {
+            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          }
+          if (d.kind === 'requeue' && d.reserve) {
+            this.store.reservations.set(cc.key, new Map([...others, [id, d.notBefore]]));
           }
           continue;
         }
         if (cc.rateCount !== undefined) {
-          this.store.starts.set(cc.key, [...starts, now]);
+          this.store.starts.set(cc.key, [...starts, d.startAt]);
+          this.store.reservations.set(cc.key, new Map(others));
         }
       }
       acquired.push({ ...this.apply({ id, to: 'PENDING', runnerId }, now) });

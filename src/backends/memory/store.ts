@@ -31,6 +31,8 @@ export class MemoryStore {
   readonly active = new Map<string, Set<string>>();
   /** Rate-limit key -> start times (pruned to the window on use). */
   readonly starts = new Map<string, number[]>();
+  /** Rate-limit key -> invocation id -> the slot it reserved (concurrency.ts decide). */
+  readonly reservations = new Map<string, Map<string, number>>();
   readonly queueWakeup = new Wakeup();
   readonly finals = new FinalNotifier();
 }

@@ -57,15 +57,18 @@ const SLOTS = stmt(
   'slots',
   `SELECT k AS key,
     (SELECT count(*) FROM invocations i WHERE i.running_key = k AND i.status = ANY($2::text[]))::int AS active,
-    coalesce((SELECT array_agg(r.at ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS starts
+    coalesce((SELECT array_agg(r.at ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS starts,
+    coalesce((SELECT array_agg(r.invocation_id ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS holders
   FROM unnest($1::text[]) AS k`,
 );
-// Rate-limit starts: drops those out of each scope's window ($1, $2), records the new ones ($3, $4).
+// Rate-limit starts: drops those out of each scope's window ($1, $2) and the reservations of the
+// invocations starting now ($5), records the new starts and reservations ($3, $4, $6: holder or null).
 const RATE_WRITE = stmt(
   'rate_write',
   `WITH gone AS (
-    DELETE FROM rate_starts r USING unnest($1::text[], $2::bigint[]) AS p(key, upto) WHERE r.key = p.key AND r.at <= p.upto)
-  INSERT INTO rate_starts (key, at) SELECT * FROM unnest($3::text[], $4::bigint[])`,
+    DELETE FROM rate_starts r USING unnest($1::text[], $2::bigint[]) AS p(key, upto) WHERE r.key = p.key AND r.at <= p.upto),
+  used AS (DELETE FROM rate_starts r WHERE r.invocation_id = ANY($5::text[]))
+  INSERT INTO rate_starts (key, at, invocation_id) SELECT * FROM unnest($3::text[], $4::bigint[], $6::text[])`,
 );
 // The waiting invocations of the queue rows claimed with token $1 earlier in this transaction:
 // pipelined right behind the claim, so claim and lock are one round trip.
@@ -257,7 +260,7 @@ export class PgOrchestrator implements Orchestrator {
       ),
     ];
     const active = new Map<string, number>();
-    const starts = new Map<string, number[]>();
+    const starts = new Map<string, Array<{ at: number; holder: string | null }>>();
     // Rate-limit start time: with `clock` (the hot path, on real time), read once the scopes are
     // locked, as close to the real start as this transaction gets; `now` was read round trips ago.
     let at = now;
@@ -265,10 +268,18 @@ export class PgOrchestrator implements Orchestrator {
       // Rows first, then scopes: a transaction holding a scope lock waits for nothing else, so no cycle.
       void c.query(LOCK_KEYS, [this.db.lockSpaces.running, keys]);
       for (const r of (
-        await c.query<{ key: string; active: number; starts: string[] }>(SLOTS, [keys, ACTIVE_LIST])
+        await c.query<{
+          key: string;
+          active: number;
+          starts: string[];
+          holders: Array<string | null>;
+        }>(SLOTS, [keys, ACTIVE_LIST])
       ).rows) {
         active.set(r.key, r.active);
-        starts.set(r.key, r.starts.map(Number));
+        starts.set(
+          r.key,
+          r.starts.map((at, i) => ({ at: Number(at), holder: r.holders[i] ?? null })),
+        );
       }
       if (clock) {
         at = Math.max(now, clock());
@@ -279,7 +290,8 @@ export class PgOrchestrator implements Orchestrator {
     const acquired: InvocationRecord[] = [];
     const requeue: QueueItem[] = [];
     const prune = new Map<string, number>();
-    const added: Array<[string, number]> = [];
+    const added: Array<[string, number, string | null]> = [];
+    const used: string[] = [];
     const apply = (rec: InvocationRecord, req: TransitionRequest): InvocationRecord => {
       const { record, entry } = applyTransition(rec, req, now);
       changed.set(rec.id, record);
@@ -300,22 +312,45 @@ export class PgOrchestrator implements Orchestrator {
       if (cc) {
         const windowStart = cc.rateWindowMs === undefined ? at : at - cc.rateWindowMs;
         const inWindow =
-          cc.rateCount === undefined ? [] : starts.get(cc.key)!.filter((t) => t > windowStart);
-        const d = decide(cc, rec.status, active.get(cc.key)!, inWindow, at);
+          cc.rateCount === undefined ? [] : starts.get(cc.key)!.filter((t) => t.at > windowStart);
+        const d = decide(
+          cc,
+          rec.status,
+          active.get(cc.key)!,
+          inWindow.filter((t) => t.holder !== id).map((t) => t.at),
+          at,
+          inWindow.find((t) => t.holder === id)?.at,
+        );
         if (d.kind !== 'run') {
           for (const to of blockedPath(rec.status, d)) {
             rec = apply(rec, { id, to, runnerId });
           }
-          if (d.kind === 'requeue') {
+          if (d.kind === 'requeue' || d.kind === 'wait') {
             requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          }
+          if (d.kind === 'requeue' && d.reserve) {
+            const slot = { at: d.notBefore, holder: id };
+            starts.set(
+              cc.key,
+              [...inWindow, slot].sort((x, y) => x.at - y.at),
+            );
+            added.push([cc.key, slot.at, id]);
           }
           continue;
         }
         active.set(cc.key, active.get(cc.key)! + 1);
         if (cc.rateCount !== undefined) {
-          starts.set(cc.key, [...inWindow, at]);
+          const begun = { at: d.startAt, holder: null };
+          const rest = inWindow.filter((t) => t.holder !== id);
+          starts.set(
+            cc.key,
+            [...rest, begun].sort((x, y) => x.at - y.at),
+          );
           prune.set(cc.key, windowStart);
-          added.push([cc.key, at]);
+          added.push([cc.key, d.startAt, null]);
+          if (rest.length < inWindow.length) {
+            used.push(id);
+          }
         }
       }
       acquired.push(apply(rec, { id, to: 'PENDING', runnerId }));
@@ -326,6 +361,8 @@ export class PgOrchestrator implements Orchestrator {
         [...prune.values()],
         added.map((a) => a[0]),
         added.map((a) => a[1]),
+        used,
+        added.map((a) => a[2]),
       ]);
     }
     return { acquired, requeue, changed, changes };

@@ -47,11 +47,15 @@ export class SqliteOrchestrator implements Orchestrator {
         `SELECT COUNT(*) FROM invocations WHERE running_key = ? AND status IN (${ACTIVE_LIST})`,
       )
       .pluck();
-    this.startsStmt = db.db
-      .prepare('SELECT at FROM rate_starts WHERE key = ? AND at > ? ORDER BY at')
-      .pluck();
-    this.addStartStmt = db.db.prepare('INSERT INTO rate_starts (key, at) VALUES (?, ?)');
-    this.pruneStartsStmt = db.db.prepare('DELETE FROM rate_starts WHERE key = ? AND at <= ?');
+    this.startsStmt = db.db.prepare(
+      'SELECT at, invocation_id AS id FROM rate_starts WHERE key = ? AND at > ? ORDER BY at',
+    );
+    this.addStartStmt = db.db.prepare(
+      'INSERT INTO rate_starts (key, at, invocation_id) VALUES (?, ?, ?)',
+    );
+    this.pruneStartsStmt = db.db.prepare(
+      'DELETE FROM rate_starts WHERE key = ? AND (at <= ? OR invocation_id = ?)',
+    );
   }
 
   /** Must run inside a write transaction. */
@@ -154,23 +158,39 @@ export class SqliteOrchestrator implements Orchestrator {
       const cc = rec.concurrency;
       if (cc) {
         const windowStart = cc.rateWindowMs === undefined ? now : now - cc.rateWindowMs;
-        const starts =
-          cc.rateCount === undefined ? [] : (this.startsStmt.all(cc.key, windowStart) as number[]);
-        const d = decide(cc, rec.status, this.activeStmt.get(cc.key) as number, starts, now);
+        const rows =
+          cc.rateCount === undefined
+            ? []
+            : (this.startsStmt.all(cc.key, windowStart) as Array<{
+                at: number;
+                id: string | null;
+              }>);
+        const d = decide(
+          cc,
+          rec.status,
+          this.activeStmt.get(cc.key) as number,
+          rows.filter((r) => r.id !== id).map((r) => r.at),
+          now,
+          rows.find((r) => r.id === id)?.at,
+        );
         if (d.kind !== 'run') {
           for (const to of blockedPath(rec.status, d)) {
             rec = this.applyInTx({ id, to, runnerId }, now, rec);
           }
-          if (d.kind === 'requeue') {
-            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
-          } else {
+          if (d.kind === 'final') {
             finals.push(rec);
+          } else {
+            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
+          }
+          if (d.kind === 'requeue' && d.reserve) {
+            this.addStartStmt.run(cc.key, d.notBefore, id);
           }
           continue;
         }
         if (cc.rateCount !== undefined) {
-          this.pruneStartsStmt.run(cc.key, windowStart);
-          this.addStartStmt.run(cc.key, now);
+          // Drops what left the window and this invocation's reservation, which becomes its start.
+          this.pruneStartsStmt.run(cc.key, windowStart, id);
+          this.addStartStmt.run(cc.key, d.startAt, null);
         }
       }
       acquired.push(this.applyStepsInTx(rec, start ? TO_RUNNING : TO_PENDING, runnerId, now));

@@ -265,6 +265,29 @@ export function concurrencySuite(h: BackendHarness): void {
       }
     });
 
+    // A blocked call waits for the slot the window frees for it, it does not poll: the backlog of
+    // "2/250ms" once bounced its last calls 7 times each.
+    it.each([
+      { rateLimit: '5/1s', calls: 15 },
+      { rateLimit: '2/250ms', calls: 16 },
+    ])(
+      'rate_limit $rateLimit: $calls calls all succeed, each with at most 2 CONCURRENCY_CONTROLLED entries',
+      async ({ rateLimit, calls }) => {
+        const [app] = makeApps(1);
+        const t = app!.task('paced', async () => 'ok', { rateLimit });
+        const g = await t.parallelize(Array.from({ length: calls }, () => ({})));
+        await app!.startRunner({ concurrency: 8 });
+        await g.all({ timeoutMs: 30_000 });
+        const { state } = await runtimeOf(app!).backends();
+        const histories = await Promise.all(g.ids.map((id) => state.history(id)));
+        expect(histories.map((hist) => hist.at(-1)?.status)).toEqual(Array(calls).fill('SUCCESS'));
+        const bounces = histories.map(
+          (hist) => hist.filter((e) => e.status === 'CONCURRENCY_CONTROLLED').length,
+        );
+        expect(Math.max(...bounces)).toBeLessThanOrEqual(2);
+      },
+    );
+
     it('parallelize: common arguments serialized once, batches of parallel_batch_size, results in both orders', async () => {
       const [app] = makeApps(1);
       const t = app!.task(

@@ -109,7 +109,7 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis concurrency bookkee
     expect(await statuses('a')).toEqual(['REGISTERED', 'PENDING', 'RUNNING', 'RETRY']);
   });
 
-  it('rate limits starts per key and requeues until the oldest counted start leaves the window', async () => {
+  it('rate limits starts per key: a blocked one reserves the slot the window frees and runs there', async () => {
     const cc: ConcurrencyControl = {
       key: 'r',
       maxRunning: 0,
@@ -126,12 +126,20 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis concurrency bookkee
     expect((await b.orchestrator.acquire(['c'], 'x', 1060)).requeue).toEqual([
       { id: 'c', priority: 5, notBefore: 1101 },
     ]);
-    // At 1100 the start at 1000 is out of the window (starts count while > now - window).
-    expect((await b.orchestrator.acquire(['c'], 'x', 1100)).acquired.length).toBe(1);
+    // Claimed before its slot: back to the queue for that slot, its history unchanged.
+    expect((await b.orchestrator.acquire(['c'], 'x', 1100)).requeue).toEqual([
+      { id: 'c', priority: 5, notBefore: 1101 },
+    ]);
+    const bounces = (await b.state.history('c')).filter(
+      (e) => e.status === 'CONCURRENCY_CONTROLLED',
+    );
+    expect(bounces.length).toBe(1);
+    expect((await b.orchestrator.acquire(['c'], 'x', 1101)).acquired.length).toBe(1);
     expect((await b.orchestrator.acquire(['d'], 'x', 1120)).requeue).toEqual([
       { id: 'd', priority: 5, notBefore: 1151 },
     ]);
-    expect(await admin.zcard(`${P}rate:r`)).toBe(2);
+    // b's and c's starts, and d's reservation (a's start left the window).
+    expect(await admin.zcard(`${P}rate:r`)).toBe(3);
     expect(await admin.pttl(`${P}rate:r`)).toBeGreaterThan(0);
   });
 

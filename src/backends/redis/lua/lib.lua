@@ -111,7 +111,10 @@ local function opt(v)
   return v
 end
 
-local function cc_decide(cc, from, active, starts, now, delay)
+-- Returns kind ('run' | 'requeue' | 'wait' | 'final'), then the start time (run) or not-before
+-- (requeue, wait), then true when a requeue reserves that rate-limit slot. `starts`: sorted starts
+-- and other invocations' reservations in the window; `reserved`: this one's reservation or nil.
+local function cc_decide(cc, from, active, starts, now, delay, reserved)
   local max = opt(cc.maxRunning) or 0
   if max > 0 and active >= max then
     -- Only a fresh call (REGISTERED) may end CONCURRENCY_CONTROLLED_FINAL; one that already waited
@@ -120,14 +123,31 @@ local function cc_decide(cc, from, active, starts, now, delay)
     return 'final'
   end
   local count, window = opt(cc.rateCount), opt(cc.rateWindowMs)
-  if count and window and #starts >= count then
-    -- A rate limit means "later": back to the queue until the oldest counted start leaves the window.
-    return 'requeue', starts[#starts - count + 1] + window + 1
+  if not (count and window) then return 'run', now end
+  if reserved then
+    -- Its slot, unless starts that came late still fill the window: then it waits, unchanged.
+    local past = {}
+    for _, t in ipairs(starts) do
+      if t <= now then past[#past + 1] = t end
+    end
+    if now < reserved or #past >= count then
+      local freed = 0
+      if #past >= count then freed = past[#past - count + 1] + window + 1 end
+      return 'wait', math.max(reserved, freed)
+    end
+    return 'run', now
   end
-  return 'run'
+  local near = 0
+  for _, t in ipairs(starts) do
+    if t <= now + window then near = near + 1 end
+  end
+  if near < count then return 'run', now end
+  -- Reserve the slot after the last reservation, window past the count-th latest start.
+  return 'requeue', math.max(starts[#starts], starts[#starts - count + 1] + window + 1), true
 end
 
 local function cc_blocked_path(from, kind)
+  if kind == 'wait' then return {} end -- claimed before its reserved slot: back to the queue unchanged
   if from == 'RETRY' then return {} end -- RETRY may only go PENDING: it waits in the queue unchanged.
   if kind == 'final' and from == 'REGISTERED' then return { 'CONCURRENCY_CONTROLLED_FINAL' } end
   return { 'CONCURRENCY_CONTROLLED', 'REROUTED' }
@@ -146,27 +166,40 @@ local function acquire_one(id, runner, now, nowN, delay, path)
     local cc = cjson.decode(f[6])
     local count, window = opt(cc.rateCount), opt(cc.rateWindowMs)
     local rk = P .. 'rate:' .. cc.key
-    local starts = {}
+    local starts, reserved = {}, nil
     if count and window then
       redis.call('ZREMRANGEBYSCORE', rk, '-inf', string.format('%.17g', nowN - window))
       local raw = redis.call('ZRANGE', rk, 0, -1, 'WITHSCORES')
-      for j = 2, #raw, 2 do starts[#starts + 1] = tonumber(raw[j]) end
+      for j = 1, #raw, 2 do
+        if raw[j] == 'r|' .. id then
+          reserved = tonumber(raw[j + 1])
+        else
+          starts[#starts + 1] = tonumber(raw[j + 1])
+        end
+      end
     end
-    local kind, nb = cc_decide(cc, st, redis.call('SCARD', P .. 'run:' .. cc.key), starts, nowN, delay)
+    local kind, nb, reserve = cc_decide(cc, st, redis.call('SCARD', P .. 'run:' .. cc.key), starts, nowN, delay, reserved)
     if kind ~= 'run' then
       local rec, last = nil, nil
       for _, to in ipairs(cc_blocked_path(st, kind)) do
         rec = apply(id, to, runner, nil, nil, now)
         last = to
       end
-      if kind == 'requeue' then return 'requeue', { id, f[7], string.format('%.0f', nb) } end
+      if reserve then
+        -- The reservation is a start that names its invocation (member r|<id>); the set lives
+        -- until the window after the last reservation has passed.
+        redis.call('ZADD', rk, string.format('%.17g', nb), 'r|' .. id)
+        redis.call('PEXPIRE', rk, math.ceil(nb - nowN + window) + 1000)
+      end
+      if kind == 'requeue' or kind == 'wait' then return 'requeue', { id, f[7], string.format('%.0f', nb) } end
       if last and FINAL[last] then return 'final', rec end
       return 'skip'
     end
     if count and window then
-      redis.call('ZADD', rk, now, now .. '|' .. id)
+      if reserved then redis.call('ZREM', rk, 'r|' .. id) end
+      redis.call('ZADD', rk, string.format('%.17g', nb), now .. '|' .. id)
       -- Starts older than the window no longer count: an idle key's set expires with them.
-      redis.call('PEXPIRE', rk, math.ceil(window) + 1000)
+      if redis.call('PTTL', rk) < window + 1000 then redis.call('PEXPIRE', rk, math.ceil(window) + 1000) end
     end
   end
   return 'run', apply_path(id, path, runner, nil, nil, now, f)
