@@ -10,10 +10,11 @@ import type { InvocationRecord } from '../core/records.js';
 import type { Backends } from '../backends/registry.js';
 import type { FinishAndClaim } from '../backends/hot-path.js';
 import type { WaitHooks } from '../orchestration/context.js';
-import { RecoveryService, recoveryCapOf, rerouteForRecovery } from '../runtime/recovery.js';
+import { recoveryCapOf, rerouteForRecovery, type RecoveryService } from '../runtime/recovery.js';
 import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
-import { Heartbeat } from './heartbeat.js';
+import type { Heartbeat } from './heartbeat.js';
+import { startLiveness } from './liveness.js';
 import { holdProcessOpen } from './keep-alive.js';
 import type { Runner, RunnerOptions, StopOptions } from './runner.js';
 import type { Capacity, Slots } from './slots.js';
@@ -83,28 +84,14 @@ export abstract class ClaimingRunner implements Runner {
   private async startUp(): Promise<this> {
     this.backends = await this.app.backends();
     this.batcher = new TransitionBatcher(this.writer);
-    const cfg = this.app.config.runner;
     await this.prepare();
-    const heartbeat = new Heartbeat({
-      state: this.backends.state,
-      id: this.id,
-      kind: this.kind,
-      intervalMs: cfg.heartbeat_interval_seconds * 1000,
-      deadAfterMs: cfg.runner_dead_after_seconds * 1000,
-      meta: () => this.meta(),
-      logger: this.app.logger,
-      worker: { resolved: this.app.resolvedConfig, backend: this.backends.names.state },
-    });
-    this.heartbeat = heartbeat;
     // Triggers first: a bad cron in config fails the start before this runner says it is alive.
     this.triggers = await startTriggerLoop(this.app, this.backends);
-    await this.heartbeat.start();
-    this.recovery = new RecoveryService(this.backends, cfg, this.id, this.app.logger, {
-      cap: recoveryCapOf(this.app),
-      contactMs: () => heartbeat.contactMs(),
-      onFailed: (recs) => this.app.notifyFinal(recs),
-    });
-    this.recovery.start();
+    ({ heartbeat: this.heartbeat, recovery: this.recovery } = await startLiveness(
+      this.app,
+      this.backends,
+      { id: this.id, kind: this.kind, meta: () => this.meta() },
+    ));
     if (this.opts.autorun !== false) {
       this.run();
     }

@@ -12,11 +12,12 @@ import { newRunnerId } from '../core/ids.js';
 import type { Backends } from '../backends/registry.js';
 import {
   HELD_STATUSES,
-  RecoveryService,
+  type RecoveryService,
   recoveryCapOf,
   rerouteForRecovery,
 } from '../runtime/recovery.js';
-import { Heartbeat } from './heartbeat.js';
+import type { Heartbeat } from './heartbeat.js';
+import { startLiveness } from './liveness.js';
 import { holdProcessOpen } from './keep-alive.js';
 import { forkGuest, requireAppModule } from './remote/spawn.js';
 import type { Runner, RunnerOptions, StopOptions } from './runner.js';
@@ -82,31 +83,21 @@ class MultiThreadRunner implements Runner {
         'use backend = "sqlite" (or redis/postgres), or run --runner persistent-process, which works with memory',
       );
     }
-    const cfg = this.app.config.runner;
-    const heartbeat = new Heartbeat({
-      state: this.backends.state,
-      id: this.id,
-      kind: this.kind,
-      intervalMs: cfg.heartbeat_interval_seconds * 1000,
-      deadAfterMs: cfg.runner_dead_after_seconds * 1000,
-      meta: () => ({
-        children: [...this.children].map((c) => ({
-          pid: c.proc.pid,
-          runner: c.runnerId,
-          inFlight: c.inFlight,
-        })),
-      }),
-      logger: this.app.logger,
-      worker: { resolved: this.app.resolvedConfig, backend: this.backends.names.state },
-    });
-    this.heartbeat = heartbeat;
-    await heartbeat.start();
-    this.recovery = new RecoveryService(this.backends, cfg, this.id, this.app.logger, {
-      cap: recoveryCapOf(this.app),
-      contactMs: () => heartbeat.contactMs(),
-      onFailed: (recs) => this.app.notifyFinal(recs),
-    });
-    this.recovery.start();
+    ({ heartbeat: this.heartbeat, recovery: this.recovery } = await startLiveness(
+      this.app,
+      this.backends,
+      {
+        id: this.id,
+        kind: this.kind,
+        meta: () => ({
+          children: [...this.children].map((c) => ({
+            pid: c.proc.pid,
+            runner: c.runnerId,
+            inFlight: c.inFlight,
+          })),
+        }),
+      },
+    ));
     if (this.opts.autorun !== false) {
       await this.begin();
     }
