@@ -15,7 +15,7 @@ import {
 
 const USAGE = `usage: npm run chaos -- --backend sqlite|redis|postgres [--runner ${RUNNER_KINDS.join('|')}]
   [--minutes M (default 1)] [--seed S (default: time)] [--faults ${FAULTS.join(',')} (default: all)]
-  [--runners N (default 3)] [--rate CALLS_PER_S (default 10)] [--drain SECONDS (default 120)] [--json]`;
+  [--runners N (default 3)] [--rate CALLS_PER_S (default 10)] [--drain SECONDS without progress (default 120)] [--json]`;
 
 function fail(message: string): never {
   process.stderr.write(`chaos: ${message}\n${USAGE}\n`);
@@ -99,7 +99,7 @@ if (parsed.json) {
           .map(([k, n]) => `${k} ${n}`)
           .join(', ') || 'none'
       }`,
-      `called ${report.called} (call errors ${report.callErrors}), invocations ${report.invocations}, final ${report.final}, lost ${report.lost}`,
+      `called ${report.called} (call errors ${report.callErrors}), invocations ${report.invocations}, final ${report.final} (drained in ${report.drainedSeconds} s), lost ${report.lost}`,
       `executions beyond one: after a recovery ${e.afterRecovery}, retries ${e.retries}, silent ${e.silent}`,
       `fault to RUNNING_RECOVERY: n ${report.faultToRecoveryMs.n}, p50 ${report.faultToRecoveryMs.p50 ?? '-'} ms, max ${report.faultToRecoveryMs.max ?? '-'} ms`,
       `statuses: ${JSON.stringify(report.statuses)}`,

@@ -57,7 +57,7 @@ export interface ChaosOptions {
   runners: number;
   /** Calls per second from the producer (a fan-out call adds its children). */
   rate: number;
-  /** Longest wait for every invocation to end once faults stop. */
+  /** Once faults stop, the drain ends when no invocation has become final for this long. */
   drainSeconds: number;
   log: (line: string) => void;
 }
@@ -82,6 +82,8 @@ export interface ChaosReport {
   /** Every invocation stored, children included. */
   invocations: number;
   final: number;
+  /** Seconds from the end of faults until everything was final (or the drain stalled). */
+  drainedSeconds: number;
   lost: number;
   lostIds: string[];
   statuses: Record<string, number>;
@@ -277,24 +279,44 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     }
   };
 
+  let drainedSeconds = 0;
   try {
     await Promise.all([produce(), injectFaults()]);
     while (running.length < opts.runners) {
       startRunner();
     }
-    opts.log(`called ${ids.length}; draining (up to ${opts.drainSeconds} s)`);
+    // Drain until everything is final. A loaded machine leaves a backlog that is still moving, so
+    // only a stall (no invocation reaching a final status for drainSeconds) ends the drain early;
+    // whatever is open then is reported as lost. Ten stalls' worth is the absolute bound.
+    opts.log(
+      `called ${ids.length}; draining (stops after ${opts.drainSeconds} s without progress)`,
+    );
     const { state } = await runtimeOf(app).backends();
-    const drainEnd = Date.now() + opts.drainSeconds * 1000;
+    const drainStart = Date.now();
+    const drainCap = drainStart + opts.drainSeconds * 10_000;
+    let finalSeen = -1;
+    let progressAt = Date.now();
     for (;;) {
       const counts = await state.countByStatus().catch(() => null);
       const open = counts
         ? Object.entries(counts).filter(([s, n]) => n > 0 && !FINAL_STATUSES.has(s as Status))
         : [['unknown', 1]];
-      if (!open.length || Date.now() > drainEnd) {
+      const final = counts
+        ? Object.entries(counts)
+            .filter(([s]) => FINAL_STATUSES.has(s as Status))
+            .reduce((sum, [, n]) => sum + n, 0)
+        : finalSeen;
+      if (final > finalSeen) {
+        finalSeen = final;
+        progressAt = Date.now();
+      }
+      const stalled = Date.now() - progressAt > opts.drainSeconds * 1000;
+      if (!open.length || stalled || Date.now() > drainCap) {
         break;
       }
       await sleep(500);
     }
+    drainedSeconds = Math.round((Date.now() - drainStart) / 1000);
     return await analyse();
   } finally {
     for (const r of [...running]) {
@@ -359,10 +381,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           extra.retries += ran - 1;
         }
       }
+      // A recovery counts toward fault-to-rerun only when the invocation was already running at
+      // the fault; later ones (a timeout killing a child's neighbours, say) have other causes.
+      let runningSince: number | undefined;
       for (const h of history) {
+        if (h.status === 'RUNNING') {
+          runningSince = h.at;
+        }
         if (h.status === 'RUNNING_RECOVERY') {
           const fault = faultTimes.filter((t) => t <= h.at).pop();
-          if (fault !== undefined) {
+          if (fault !== undefined && runningSince !== undefined && runningSince <= fault) {
             delays.push(h.at - fault);
           }
         }
@@ -390,6 +418,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       callErrors,
       invocations: all.length,
       final: all.length - lostIds.length,
+      drainedSeconds,
       lost: lostIds.length,
       lostIds: lostIds.slice(0, 20),
       statuses,
