@@ -35,8 +35,10 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Up to about two minutes: after a kill -9, PostgreSQL replays its WAL first, slowly on a loaded machine. */
 async function waitReachable(port: number, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
     if (await reachable('127.0.0.1', port, 200)) {
       return;
     }
