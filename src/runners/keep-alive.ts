@@ -7,3 +7,24 @@ export function holdProcessOpen(): () => void {
   const timer = setInterval(() => {}, 2 ** 30);
   return () => clearInterval(timer);
 }
+
+/** A runner's hold on its process: taken by `start`, let go by `release` (at stop, or a failed start). */
+export class ProcessHold {
+  private releaseTimer?: () => void;
+
+  /** Holds the process open, then runs `startUp`; a failed start-up lets go at once. */
+  async start<T>(startUp: () => Promise<T>): Promise<T> {
+    this.releaseTimer = holdProcessOpen();
+    try {
+      return await startUp();
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+  }
+
+  release(): void {
+    this.releaseTimer?.();
+    this.releaseTimer = undefined;
+  }
+}
