@@ -35,7 +35,6 @@ export abstract class ClaimingRunner implements Runner {
   private heartbeat?: Heartbeat;
   private recovery?: RecoveryService;
   private loopDone?: Promise<void>;
-  private stopPromise?: Promise<void>;
   private cutGrace?: () => void;
   private triggers: TriggerScheduler | null = null;
   private readonly hold = new ProcessHold();
@@ -311,10 +310,10 @@ export abstract class ClaimingRunner implements Runner {
 
   /** A second stop() with graceMs 0 (second signal) cuts the grace period short. */
   stop(opts: StopOptions = {}): Promise<void> {
-    if (this.stopPromise && opts.graceMs === 0) {
+    if (this.hold.stopping && opts.graceMs === 0) {
       this.cutGrace?.();
     }
-    return (this.stopPromise ??= this.doStop(opts).finally(() => this.hold.release()));
+    return this.hold.stop(() => this.doStop(opts));
   }
 
   private async doStop(opts: StopOptions): Promise<void> {

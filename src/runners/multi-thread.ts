@@ -41,7 +41,6 @@ class MultiThreadRunner implements Runner {
   private recovery?: RecoveryService;
   private scaler?: NodeJS.Timeout;
   private stopping = false;
-  private stopPromise?: Promise<void>;
   private begun?: Promise<void>;
   private readonly appModule: string[];
   private readonly min: number;
@@ -220,7 +219,7 @@ class MultiThreadRunner implements Runner {
   }
 
   stop(opts: StopOptions = {}): Promise<void> {
-    return (this.stopPromise ??= this.doStop(opts).finally(() => this.hold.release()));
+    return this.hold.stop(() => this.doStop(opts));
   }
 
   private async doStop(opts: StopOptions): Promise<void> {
