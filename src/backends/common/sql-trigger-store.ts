@@ -3,6 +3,7 @@
  * backend gives how it runs a statement and its dialect.
  */
 import type { StoredEvent, TriggerStore } from '../trigger-store.js';
+import { inDialect, type SqlDialect } from './sql-dialect.js';
 
 /** How a backend runs one statement; `once`: a single try, for use inside `retry`. */
 export interface SqlExec {
@@ -16,22 +17,9 @@ export interface SqlExec {
   retry<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T>;
 }
 
-export interface SqlDialect {
-  /** The n-th (1-based) parameter: `?` or `$n`. */
-  param(n: number): string;
-  /** Appended to ORDER BY a text column so ids sort by code point, as in the other backends. */
-  textOrder: string;
-}
-
-export const SQLITE_DIALECT: SqlDialect = { param: () => '?', textOrder: '' };
-export const POSTGRES_DIALECT: SqlDialect = { param: (n) => `$${n}`, textOrder: ' COLLATE "C"' };
-
 /** The statements in `dialect`: each `?` becomes the dialect's parameter, `{order}` its text order. */
 function statements(d: SqlDialect) {
-  const sql = (text: string) => {
-    let n = 0;
-    return text.replace(/\?/g, () => d.param(++n)).replace(/\{order\}/g, d.textOrder);
-  };
+  const sql = (text: string) => inDialect(d, text);
   return {
     saveCondition: sql(
       'INSERT INTO trigger_conditions (id, spec) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET spec = excluded.spec',

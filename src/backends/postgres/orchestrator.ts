@@ -19,6 +19,7 @@ import { planAcquire, scopeKeys, type ScopeWindow } from '../../orchestration/ac
 import { transitionOne, type Orchestrator } from '../orchestrator.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
 import { checkable, issueChecked } from './checked.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];
@@ -93,12 +94,7 @@ const CLAIM_STRANDED = stmt(
   WHERE id = ANY($1::text[]) AND status = ANY($4::text[]) AND updated_at < $2 RETURNING *`,
 );
 export const QUEUED_LIST = [...QUEUED_STATUSES];
-const LEASE = stmt(
-  'lease',
-  `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
-  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-  WHERE leases.holder = excluded.holder OR leases.expires_at <= $4`,
-);
+const LEASE = stmt('lease', inDialect(POSTGRES_DIALECT, LEASE_SQL));
 const PURGE = stmt(
   'purge',
   `WITH gone AS (DELETE FROM invocations WHERE status = ANY($1::text[]) AND updated_at < $2 RETURNING id),

@@ -1,4 +1,5 @@
-import { POSTGRES_DIALECT, SqlTriggerStore } from '../common/sql-trigger-store.js';
+import { POSTGRES_DIALECT } from '../common/sql-dialect.js';
+import { SqlTriggerStore } from '../common/sql-trigger-store.js';
 import type { PgDb } from './db.js';
 
 /** The shared SQL trigger store on postgres: each statement retried on a new connection if one drops. */

@@ -18,6 +18,7 @@ import {
 } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { SqliteDb } from './db.js';
+import { LEASE_SQL } from '../common/sql-dialect.js';
 import { toRecord, type InvocationRow } from './rows.js';
 
 const TO_PENDING: readonly Status[] = ['PENDING'];
@@ -238,13 +239,7 @@ export class SqliteOrchestrator implements Orchestrator {
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
     const res = this.db.write(() =>
-      this.db.db
-        .prepare(
-          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
-      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-      WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
-        )
-        .run(name, holder, now + ttlMs, now),
+      this.db.db.prepare(LEASE_SQL).run(name, holder, now + ttlMs, now),
     );
     return res.changes > 0;
   }

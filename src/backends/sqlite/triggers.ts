@@ -1,4 +1,5 @@
-import { SQLITE_DIALECT, SqlTriggerStore } from '../common/sql-trigger-store.js';
+import { SQLITE_DIALECT } from '../common/sql-dialect.js';
+import { SqlTriggerStore } from '../common/sql-trigger-store.js';
 import type { SqliteDb } from './db.js';
 
 /** The shared SQL trigger store on sqlite: reads as they are, each write its own transaction. */
