@@ -18,7 +18,13 @@ const INTEGRATION = [
 const folder = (name: string) => [`test/${name}/**/*.test.ts`, `test/${name}/**/*.test.tsx`];
 const project = (name: string, include: string[], exclude: string[] = [], maxWorkers?: number) => ({
   extends: true as const,
-  test: { name, include, exclude, ...(maxWorkers ? { maxWorkers } : {}) },
+  test: {
+    name,
+    include,
+    exclude,
+    // A project with its own worker count runs as its own group (vitest requires it): unit first.
+    ...(maxWorkers ? { maxWorkers, sequence: { groupOrder: -1 } } : {}),
+  },
 });
 
 export default defineConfig({

@@ -22,7 +22,9 @@ import { openBackends, type BackendHarness } from '../harness.js';
 type Step =
   | { acquire: string[]; at: number; expect: Outcome }
   /** The acquiring runner starts and finishes it: PENDING -> RUNNING -> SUCCESS, its slot freed. */
-  | { finish: string; at: number };
+  | { finish: string; at: number }
+  /** The acquiring runner starts it and it fails into RETRY: PENDING -> RUNNING -> RETRY. */
+  | { retry: string; at: number };
 
 /** What one acquire answered: ids acquired in order, requeued id -> not-before, and the statuses after it. */
 interface Outcome {
@@ -109,6 +111,28 @@ export const SCENARIOS: Scenario[] = [
           requeue: {},
           statuses: { a: 'SUCCESS', b: 'CONCURRENCY_CONTROLLED_FINAL', c: 'PENDING' },
         },
+      },
+    ],
+  },
+  {
+    name: 'a RETRY blocked by the running limit waits in the queue unchanged, even without reroute',
+    invocations: ['a', 'c'].map((id) => ({ id, cc: { key: 'k', maxRunning: 1, reroute: false } })),
+    steps: [
+      {
+        acquire: ['a'],
+        at: 2,
+        expect: { run: ['a'], requeue: {}, statuses: { a: 'PENDING', c: 'REGISTERED' } },
+      },
+      { retry: 'a', at: 3 },
+      {
+        acquire: ['c'],
+        at: 4,
+        expect: { run: ['c'], requeue: {}, statuses: { a: 'RETRY', c: 'PENDING' } },
+      },
+      {
+        acquire: ['a'],
+        at: 5,
+        expect: { run: [], requeue: { a: 30 }, statuses: { a: 'RETRY', c: 'PENDING' } },
       },
     ],
   },
@@ -232,8 +256,10 @@ function referenceRun(s: Scenario): Outcome[] {
   const marks = new Map<string, RateMark[]>();
   const out: Outcome[] = [];
   for (const step of s.steps) {
-    if ('finish' in step) {
-      recs.get(step.finish)!.status = 'SUCCESS';
+    if ('finish' in step || 'retry' in step) {
+      const [id, status] =
+        'finish' in step ? [step.finish, 'SUCCESS' as const] : [step.retry, 'RETRY' as const];
+      recs.get(id)!.status = status;
       continue;
     }
     const scopes = new Map<string, ScopeWindow>();
@@ -295,12 +321,14 @@ export function acquirePlansSuite(h: BackendHarness): void {
           );
           const got: Outcome[] = [];
           for (const step of s.steps) {
-            if ('finish' in step) {
-              const { finish: id, at } = step;
-              await b.orchestrator.transition({ id, to: 'RUNNING', runnerId: RUNNER }, at);
+            if ('finish' in step || 'retry' in step) {
+              const id = 'finish' in step ? step.finish : step.retry;
+              await b.orchestrator.transition({ id, to: 'RUNNING', runnerId: RUNNER }, step.at);
               await b.orchestrator.transition(
-                { id, to: 'SUCCESS', runnerId: RUNNER, result: '1' },
-                at,
+                'finish' in step
+                  ? { id, to: 'SUCCESS', runnerId: RUNNER, result: '1' }
+                  : { id, to: 'RETRY', runnerId: RUNNER, error: '{}' },
+                step.at,
               );
               continue;
             }
