@@ -22,8 +22,8 @@ const project = (name: string, include: string[], exclude: string[] = [], maxWor
     name,
     include,
     exclude,
-    // A project with its own worker count runs as its own group (vitest requires it): unit first.
-    ...(maxWorkers ? { maxWorkers, sequence: { groupOrder: -1 } } : {}),
+    // A project with its own worker count runs as its own group (vitest requires it), after the rest.
+    ...(maxWorkers ? { maxWorkers, sequence: { groupOrder: 1 } } : {}),
   },
 });
 
