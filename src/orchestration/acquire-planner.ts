@@ -51,7 +51,7 @@ export type AcquirePlan =
 export type AcquireCandidate = Pick<InvocationRecord, 'id' | 'status' | 'priority' | 'concurrency'>;
 
 /** Marks at or before this time have left the rate window of `cc` at `now` (`now` with no rate). */
-export function rateWindowStart(cc: ConcurrencyControl, now: number): number {
+function rateWindowStart(cc: ConcurrencyControl, now: number): number {
   return cc.rateWindowMs === undefined ? now : now - cc.rateWindowMs;
 }
 
