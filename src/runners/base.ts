@@ -15,7 +15,7 @@ import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
 import type { Heartbeat } from './heartbeat.js';
 import { startLiveness } from './liveness.js';
-import { holdProcessOpen } from './keep-alive.js';
+import { ProcessHold } from './keep-alive.js';
 import type { Runner, RunnerOptions, StopOptions } from './runner.js';
 import type { Capacity, Slots } from './slots.js';
 import { TransitionBatcher, type ChangeWriter, type PendingChange } from './transition-batcher.js';
@@ -35,10 +35,9 @@ export abstract class ClaimingRunner implements Runner {
   private heartbeat?: Heartbeat;
   private recovery?: RecoveryService;
   private loopDone?: Promise<void>;
-  private stopPromise?: Promise<void>;
   private cutGrace?: () => void;
   private triggers: TriggerScheduler | null = null;
-  private releaseProcess?: () => void;
+  private readonly hold = new ProcessHold();
 
   constructor(
     protected readonly app: Runtime,
@@ -71,14 +70,8 @@ export abstract class ClaimingRunner implements Runner {
   /** Last step of stop(). */
   protected async release(): Promise<void> {}
 
-  async start(): Promise<this> {
-    this.releaseProcess = holdProcessOpen();
-    try {
-      return await this.startUp();
-    } catch (err) {
-      this.releaseProcess();
-      throw err;
-    }
+  start(): Promise<this> {
+    return this.hold.start(() => this.startUp());
   }
 
   private async startUp(): Promise<this> {
@@ -317,10 +310,10 @@ export abstract class ClaimingRunner implements Runner {
 
   /** A second stop() with graceMs 0 (second signal) cuts the grace period short. */
   stop(opts: StopOptions = {}): Promise<void> {
-    if (this.stopPromise && opts.graceMs === 0) {
+    if (this.hold.stopping && opts.graceMs === 0) {
       this.cutGrace?.();
     }
-    return (this.stopPromise ??= this.doStop(opts).finally(() => this.releaseProcess?.()));
+    return this.hold.stop(() => this.doStop(opts));
   }
 
   private async doStop(opts: StopOptions): Promise<void> {

@@ -18,7 +18,7 @@ import {
 } from '../runtime/recovery.js';
 import type { Heartbeat } from './heartbeat.js';
 import { startLiveness } from './liveness.js';
-import { holdProcessOpen } from './keep-alive.js';
+import { ProcessHold } from './keep-alive.js';
 import { forkGuest, requireAppModule } from './remote/spawn.js';
 import type { Runner, RunnerOptions, StopOptions } from './runner.js';
 
@@ -41,13 +41,12 @@ class MultiThreadRunner implements Runner {
   private recovery?: RecoveryService;
   private scaler?: NodeJS.Timeout;
   private stopping = false;
-  private stopPromise?: Promise<void>;
   private begun?: Promise<void>;
   private readonly appModule: string[];
   private readonly min: number;
   private readonly max: number;
   private readonly concurrency: number;
-  private releaseProcess?: () => void;
+  private readonly hold = new ProcessHold();
 
   constructor(
     private readonly app: Runtime,
@@ -65,14 +64,8 @@ class MultiThreadRunner implements Runner {
     return this.children.size;
   }
 
-  async start(): Promise<this> {
-    this.releaseProcess = holdProcessOpen();
-    try {
-      return await this.startUp();
-    } catch (err) {
-      this.releaseProcess();
-      throw err;
-    }
+  start(): Promise<this> {
+    return this.hold.start(() => this.startUp());
   }
 
   private async startUp(): Promise<this> {
@@ -226,7 +219,7 @@ class MultiThreadRunner implements Runner {
   }
 
   stop(opts: StopOptions = {}): Promise<void> {
-    return (this.stopPromise ??= this.doStop(opts).finally(() => this.releaseProcess?.()));
+    return this.hold.stop(() => this.doStop(opts));
   }
 
   private async doStop(opts: StopOptions): Promise<void> {

@@ -3,48 +3,17 @@
  * with real processes, on every chaos backend (same test code): every invocation reaches SUCCESS
  * exactly once, and every extra execution is one a recovery explains.
  */
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { app, work } from './fixtures/app.js';
-import {
-  chaosEnv,
-  linesPerTask,
-  recoveryCounts,
-  startRunnerProcess,
-  until,
-  type RunnerProc,
-} from './helpers.js';
-import { tempDir } from '../helpers/tmp.js';
+import { chaosRunners, linesPerTask, recoveryCounts, until } from './helpers.js';
 import { CHAOS_BACKENDS } from './backends.js';
 import { runtimeOf } from '../../src/runtime/runtime.js';
 
 for (const backend of CHAOS_BACKENDS) {
   await backend.describe(`chaos: kill -9 on persistent-process (${backend.name})`, () => {
-    const procs: RunnerProc[] = [];
-    let cleanup = async () => {};
-    afterEach(async () => {
-      const all = procs.splice(0);
-      for (const p of all) {
-        if (p.proc.exitCode === null) {
-          p.proc.kill('SIGKILL');
-        }
-      }
-      await Promise.all(all.map((p) => p.exited)); // no process still writes to the storage cleaned up below
-      await app.close();
-      await cleanup();
-    });
+    const runners = chaosRunners(backend, 'taskapp-chaos-');
 
-    function setup() {
-      const t = tempDir('taskapp-chaos-');
-      const storage = backend.fresh(t.dir);
-      cleanup = async () => {
-        await storage.cleanup();
-        t.cleanup();
-      };
-      const env = chaosEnv(storage.env, join(t.dir, 'out.txt'));
-      app.configure({ env: { ...process.env, ...env } });
-      return { env, out: env.CHAOS_OUT! };
-    }
+    const setup = () => runners.setUp();
 
     const args = Array.from({ length: 200 }, (_, i) => ({ i, ms: 50 + ((i * 37) % 151) }));
 
@@ -85,8 +54,7 @@ for (const backend of CHAOS_BACKENDS) {
     it('kill -9 of two children mid-run: all 200 SUCCESS, every duplicate explained by a recovery', async () => {
       const { env, out } = setup();
       const group = await work.parallelize(args);
-      const r = await startRunnerProcess('persistent-process', 4, env);
-      procs.push(r);
+      const r = await runners.start('persistent-process', 4, env);
       await until(async () => (await countStatus('SUCCESS')) >= 20);
       const [a, b] = r.children();
       process.kill(a!, 'SIGKILL');
@@ -109,15 +77,13 @@ for (const backend of CHAOS_BACKENDS) {
     it('kill -9 of the runner process: a runner started afterwards finishes everything', async () => {
       const { env, out } = setup();
       const group = await work.parallelize(args);
-      const first = await startRunnerProcess('persistent-process', 4, env);
-      procs.push(first);
+      const first = await runners.start('persistent-process', 4, env);
       await until(async () => (await countStatus('SUCCESS')) >= 30);
       first.proc.kill('SIGKILL');
       await first.exited;
       const running = await countStatus('RUNNING');
       expect(running).toBeGreaterThan(0);
-      const second = await startRunnerProcess('persistent-process', 4, env);
-      procs.push(second);
+      await runners.start('persistent-process', 4, env);
       expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
       const lines = linesPerTask(out);
       expect(lines.size).toBe(200);

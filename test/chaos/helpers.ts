@@ -1,9 +1,14 @@
 /** Real runner processes for the chaos tests: spawn, wait until ready, kill, count side effects. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import type { App } from '../../src/index.js';
 import { runtimeOf } from '../../src/runtime/runtime.js';
+import { tempDir } from '../helpers/tmp.js';
+import type { ChaosBackend } from './backends.js';
+import { app } from './fixtures/app.js';
 
 export const FIXTURE_APP = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
 const STARTER = fileURLToPath(new URL('./fixtures/start-runner.ts', import.meta.url));
@@ -125,4 +130,53 @@ export async function recoveryCounts(
     }
   }
   return { recovered, killed, running };
+}
+
+/** One chaos test's place: its temp folder, the side-effect file and the env of its runner processes. */
+export interface ChaosSetup {
+  dir: string;
+  out: string;
+  env: Record<string, string>;
+}
+
+/**
+ * Runner processes for the tests of one describe block on `backend`: `setUp` makes fresh storage in
+ * a temp folder and configures the fixture app on it, `start` spawns a runner process; after each
+ * test every process is killed and waited for, the app closed and the storage removed.
+ */
+export function chaosRunners(backend: ChaosBackend, tmpPrefix: string) {
+  const procs: RunnerProc[] = [];
+  let cleanup = async () => {};
+  afterEach(async () => {
+    const all = procs.splice(0);
+    for (const p of all) {
+      if (p.proc.exitCode === null) {
+        p.proc.kill('SIGKILL');
+      }
+    }
+    await Promise.all(all.map((p) => p.exited));
+    await app.close();
+    await cleanup();
+    cleanup = async () => {};
+  });
+  return {
+    procs,
+    setUp(extra: Record<string, string> = {}): ChaosSetup {
+      const t = tempDir(tmpPrefix);
+      const storage = backend.fresh(t.dir);
+      cleanup = async () => {
+        await storage.cleanup();
+        t.cleanup();
+      };
+      const out = join(t.dir, 'out.txt');
+      const env = chaosEnv(storage.env, out, extra);
+      app.configure({ env: { ...process.env, ...env } });
+      return { dir: t.dir, out, env };
+    },
+    async start(kind: string, processes: number, env: Record<string, string>): Promise<RunnerProc> {
+      const r = await startRunnerProcess(kind, processes, env);
+      procs.push(r);
+      return r;
+    },
+  };
 }

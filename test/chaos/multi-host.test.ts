@@ -5,12 +5,10 @@
  * is spread over all three runners. Runs on each SHARED_BACKENDS entry.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { app, mark } from './fixtures/app.js';
-import { chaosEnv, startRunnerProcess, type RunnerProc } from './helpers.js';
+import { chaosRunners } from './helpers.js';
 import { SHARED_BACKENDS } from './backends.js';
-import { tempDir } from '../helpers/tmp.js';
 import { runtimeOf } from '../../src/runtime/runtime.js';
 
 const N = 5000;
@@ -45,38 +43,15 @@ function executions(out: string): {
 
 for (const backend of SHARED_BACKENDS) {
   await backend.describe(`multi-host: ${RUNNERS} runner processes on one ${backend.name}`, () => {
-    const procs: RunnerProc[] = [];
-    let cleanup = async () => {};
-    afterEach(async () => {
-      const all = procs.splice(0);
-      for (const p of all) {
-        if (p.proc.exitCode === null) {
-          p.proc.kill('SIGKILL');
-        }
-      }
-      await Promise.all(all.map((p) => p.exited));
-      await app.close();
-      await cleanup();
-    });
+    const runners = chaosRunners(backend, 'taskapp-multihost-');
+    const { procs } = runners;
 
     it(`${N} tasks run exactly once each, all SUCCESS, spread over the ${RUNNERS} runners`, async () => {
-      const t = tempDir('taskapp-multihost-');
-      const storage = backend.fresh(t.dir);
-      cleanup = async () => {
-        await storage.cleanup();
-        t.cleanup();
-      };
-      const out = join(t.dir, 'out.txt');
-      const env = chaosEnv(storage.env, out);
-      app.configure({ env: { ...process.env, ...env } });
+      const { env, out } = runners.setUp();
 
       // The first one creates the storage (schema, migrations) before the others start.
-      procs.push(await startRunnerProcess(KINDS[0]![0], KINDS[0]![1], env));
-      procs.push(
-        ...(await Promise.all(
-          KINDS.slice(1).map(([kind, slots]) => startRunnerProcess(kind, slots, env)),
-        )),
-      );
+      await runners.start(KINDS[0]![0], KINDS[0]![1], env);
+      await Promise.all(KINDS.slice(1).map(([kind, slots]) => runners.start(kind, slots, env)));
       const runnerIds = procs.map((p) => p.runnerId);
       expect(new Set(runnerIds).size).toBe(RUNNERS);
 

@@ -1,52 +1,23 @@
 /** SIGTERM during load, on every chaos backend: the runner process exits 0, leaves nothing RUNNING, and the next start finishes the rest. */
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { app, work } from './fixtures/app.js';
-import {
-  chaosEnv,
-  linesPerTask,
-  recoveryCounts,
-  startRunnerProcess,
-  until,
-  type RunnerProc,
-} from './helpers.js';
-import { tempDir } from '../helpers/tmp.js';
+import { chaosRunners, linesPerTask, recoveryCounts, until } from './helpers.js';
 import { CHAOS_BACKENDS } from './backends.js';
 import { runtimeOf } from '../../src/runtime/runtime.js';
 
 for (const backend of CHAOS_BACKENDS) {
   await backend.describe(`chaos: SIGTERM during load (${backend.name})`, () => {
-    const procs: RunnerProc[] = [];
-    let cleanup = async () => {};
-    afterEach(async () => {
-      const all = procs.splice(0);
-      for (const p of all) {
-        if (p.proc.exitCode === null) {
-          p.proc.kill('SIGKILL');
-        }
-      }
-      await Promise.all(all.map((p) => p.exited)); // no process still writes to the storage cleaned up below
-      await app.close();
-      await cleanup();
-    });
+    const runners = chaosRunners(backend, 'taskapp-chaos-');
 
     for (const kind of ['persistent-process', 'thread'] as const) {
       it(`${kind}: exit 0, nothing RUNNING, unfinished work rerouted (KILLED -> REROUTED) and finished on the next start`, async () => {
-        const t = tempDir('taskapp-chaos-');
-        const storage = backend.fresh(t.dir);
-        cleanup = async () => {
-          await storage.cleanup();
-          t.cleanup();
-        };
         // No grace: work in flight is stopped and rerouted rather than finished.
-        const env = chaosEnv(storage.env, join(t.dir, 'out.txt'), {
+        const { env } = runners.setUp({
           TASKAPP__RUNNER__SHUTDOWN_GRACE_SECONDS: '0',
         });
-        app.configure({ env: { ...process.env, ...env } });
         const args = Array.from({ length: 60 }, (_, i) => ({ i, ms: 300 }));
         const group = await work.parallelize(args);
-        const first = await startRunnerProcess(kind, 2, env);
-        procs.push(first);
+        const first = await runners.start(kind, 2, env);
         const { state } = await runtimeOf(app).backends();
         await until(async () => ((await state.countByStatus()).SUCCESS ?? 0) >= 4);
         first.proc.kill('SIGTERM');
@@ -57,8 +28,7 @@ for (const backend of CHAOS_BACKENDS) {
         expect(counts.SUCCESS ?? 0).toBeLessThan(60);
         expect((await state.runners()).map((r) => r.id)).not.toContain(first.runnerId);
         // More slots on the second start only to finish the rest sooner; the behaviour checked is the same.
-        const second = await startRunnerProcess(kind, kind === 'thread' ? 10 : 4, env);
-        procs.push(second);
+        await runners.start(kind, kind === 'thread' ? 10 : 4, env);
         expect(await group.all({ timeoutMs: 60_000 })).toEqual(args.map((a) => a.i));
         const lines = linesPerTask(out(env));
         const { killed, recovered } = await recoveryCounts(app, group.ids);

@@ -4,11 +4,9 @@
  * of such invocations is switched off here (stranded_after_seconds of an hour), so this holds only
  * because each status and its queue entry are written in one step (issue 15, defect 1).
  */
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { app, bounce } from './fixtures/app.js';
-import { chaosEnv, linesPerTask, startRunnerProcess, until, type RunnerProc } from './helpers.js';
-import { tempDir } from '../helpers/tmp.js';
+import { chaosRunners, linesPerTask, until } from './helpers.js';
 import { CHAOS_BACKENDS } from './backends.js';
 import { runtimeOf } from '../../src/runtime/runtime.js';
 
@@ -19,41 +17,21 @@ for (const backend of CHAOS_BACKENDS) {
   await backend.describe(
     `chaos: kill -9 between RETRY and its queue entry (${backend.name})`,
     () => {
-      const procs: RunnerProc[] = [];
-      let cleanup = async () => {};
-      afterEach(async () => {
-        const all = procs.splice(0);
-        for (const p of all) {
-          if (p.proc.exitCode === null) {
-            p.proc.kill('SIGKILL');
-          }
-        }
-        await Promise.all(all.map((p) => p.exited));
-        await app.close();
-        await cleanup();
-      });
+      const runners = chaosRunners(backend, 'taskapp-stranded-');
 
       it(`${KILLS} runners killed at random mid-retry: every invocation ends SUCCESS, none stranded`, async () => {
-        const t = tempDir('taskapp-stranded-');
-        const storage = backend.fresh(t.dir);
-        cleanup = async () => {
-          await storage.cleanup();
-          t.cleanup();
-        };
-        const env = chaosEnv(storage.env, join(t.dir, 'out.txt'), {
+        const { env } = runners.setUp({
           TASKAPP__RUNNER__HEARTBEAT_INTERVAL_SECONDS: '0.2',
           TASKAPP__RUNNER__RUNNER_DEAD_AFTER_SECONDS: '1',
           TASKAPP__RUNNER__STRANDED_AFTER_SECONDS: '3600',
         });
-        app.configure({ env: { ...process.env, ...env } });
         const { state } = await runtimeOf(app).backends();
         const args = Array.from({ length: 150 }, (_, i) => ({ i, fails: FAILS }));
         const group = await bounce.parallelize(args);
         const attempts = () =>
           [...linesPerTask(env.CHAOS_OUT!).values()].reduce((a, b) => a + b, 0);
         for (let k = 0; k < KILLS; k++) {
-          const r = await startRunnerProcess('thread', 16, env);
-          procs.push(r);
+          const r = await runners.start('thread', 16, env);
           // Let it get busy retrying, then kill it at a random moment.
           const seen = attempts();
           await until(() => attempts() > seen + 20, 20_000).catch(() => {});
@@ -61,7 +39,7 @@ for (const backend of CHAOS_BACKENDS) {
           r.proc.kill('SIGKILL');
           await r.exited;
         }
-        procs.push(await startRunnerProcess('thread', 16, env));
+        await runners.start('thread', 16, env);
         // Done when nothing is left that the runner can move: waiting ones it would claim, held ones
         // recovery reroutes. What is left waiting then had no queue entry.
         await until(async () => {

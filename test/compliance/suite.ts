@@ -1,6 +1,7 @@
 /** Every backend passes all of these; a backend's compliance file is one call. */
 import { afterAll } from 'vitest';
 import type { BackendHarness } from './harness.js';
+import { acquirePlansSuite } from './suites/acquire-plans.js';
 import { brokerSuite } from './suites/broker.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
@@ -20,6 +21,7 @@ export function complianceSuite(h: BackendHarness): void {
   engineSuite(h);
   recoverySuite(h);
   concurrencySuite(h);
+  acquirePlansSuite(h);
   routingSuite(h);
   workflowStoreSuite(h);
   workflowEngineSuite(h);

@@ -6,7 +6,8 @@ import type {
   QueueItem,
   TransitionRequest,
 } from '../../core/records.js';
-import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
+import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
+import { planAcquire, type ScopeWindow } from '../../orchestration/acquire-planner.js';
 import { ACQUIRABLE, applyPath, isRepeated } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { MemoryStore } from './store.js';
@@ -82,49 +83,46 @@ export class MemoryOrchestrator implements Orchestrator {
     const acquired: InvocationRecord[] = [];
     const requeue: QueueItem[] = [];
     const finals: InvocationRecord[] = [];
+    const scopes = new Map<string, ScopeWindow>();
     for (const id of ids) {
       const rec = this.store.invocations.get(id);
       if (!rec || !ACQUIRABLE.has(rec.status)) {
         continue;
       }
-      const cc = rec.concurrency;
-      if (cc) {
-        const inWindow = (t: number) => cc.rateWindowMs === undefined || t > now - cc.rateWindowMs;
-        const starts = (this.store.starts.get(cc.key) ?? []).filter(inWindow);
-        const reserved = this.store.reservations.get(cc.key) ?? new Map<string, number>();
-        const others = [...reserved].filter(([rid, t]) => rid !== id && inWindow(t));
-        const d = decide(
-          cc,
-          rec.status,
-          this.store.active.get(cc.key)?.size ?? 0,
-          [...starts, ...others.map(([, t]) => t)].sort((a, b) => a - b),
-          now,
-          reserved.get(id),
-        );
-        if (d.kind !== 'run') {
-          let last = rec;
-          for (const to of blockedPath(rec.status, d)) {
-            last = this.apply({ id, to, runnerId }, now);
-          }
-          if (d.kind === 'final') {
-            finals.push(last);
-          } else {
-            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
-          }
-          if (d.kind === 'requeue' && d.reserve) {
-            this.store.reservations.set(cc.key, new Map([...others, [id, d.notBefore]]));
-          }
-          continue;
+      const key = rec.concurrency?.key;
+      const plan = planAcquire(rec, key === undefined ? undefined : this.scope(scopes, key), now);
+      if (plan.kind === 'blocked') {
+        let last = rec;
+        for (const to of plan.path) {
+          last = this.apply({ id, to, runnerId }, now);
         }
-        if (cc.rateCount !== undefined) {
-          this.store.starts.set(cc.key, [...starts, d.startAt]);
-          this.store.reservations.set(cc.key, new Map(others));
+        if (plan.requeue) {
+          requeue.push(plan.requeue);
+        } else {
+          finals.push(last);
         }
+        continue;
       }
       acquired.push({ ...this.apply({ id, to: 'PENDING', runnerId }, now) });
     }
+    // The windows as the plans left them (pruned to each window, starts and reservations added).
+    for (const [key, scope] of scopes) {
+      this.store.rateMarks.set(key, scope.marks);
+    }
     this.store.finals.publish(finals);
     return { acquired, requeue };
+  }
+
+  private scope(scopes: Map<string, ScopeWindow>, key: string): ScopeWindow {
+    let scope = scopes.get(key);
+    if (!scope) {
+      scope = {
+        active: this.store.active.get(key)?.size ?? 0,
+        marks: this.store.rateMarks.get(key) ?? [],
+      };
+      scopes.set(key, scope);
+    }
+    return scope;
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {

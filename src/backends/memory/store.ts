@@ -4,6 +4,7 @@ import type { HistoryLog } from './history.js';
 import type { StoredEvent } from '../trigger-store.js';
 import { FinalNotifier } from '../common/final-notifier.js';
 import { Wakeup } from '../common/wakeup.js';
+import type { RateMark } from '../../orchestration/acquire-planner.js';
 
 export class MemoryStore {
   readonly invocations = new Map<string, InvocationRecord>();
@@ -29,10 +30,8 @@ export class MemoryStore {
   readonly registrations = new Map<string, string>();
   /** Running-concurrency key -> ids holding a slot. */
   readonly active = new Map<string, Set<string>>();
-  /** Rate-limit key -> start times (pruned to the window on use). */
-  readonly starts = new Map<string, number[]>();
-  /** Rate-limit key -> invocation id -> the slot it reserved (concurrency.ts decide). */
-  readonly reservations = new Map<string, Map<string, number>>();
+  /** Rate-limit key -> its starts and reserved slots (acquire-planner.ts; pruned to the window on use). */
+  readonly rateMarks = new Map<string, RateMark[]>();
   readonly queueWakeup = new Wakeup();
   readonly finals = new FinalNotifier();
 }

@@ -14,10 +14,12 @@ import {
   applyTransition,
   isRepeated,
 } from '../../orchestration/apply-transition.js';
-import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
+import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
+import { planAcquire, scopeKeys, type ScopeWindow } from '../../orchestration/acquire-planner.js';
 import { transitionOne, type Orchestrator } from '../orchestrator.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
 import { checkable, issueChecked } from './checked.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];
@@ -92,12 +94,7 @@ const CLAIM_STRANDED = stmt(
   WHERE id = ANY($1::text[]) AND status = ANY($4::text[]) AND updated_at < $2 RETURNING *`,
 );
 export const QUEUED_LIST = [...QUEUED_STATUSES];
-const LEASE = stmt(
-  'lease',
-  `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
-  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-  WHERE leases.holder = excluded.holder OR leases.expires_at <= $4`,
-);
+const LEASE = stmt('lease', inDialect(POSTGRES_DIALECT, LEASE_SQL));
 const PURGE = stmt(
   'purge',
   `WITH gone AS (DELETE FROM invocations WHERE status = ANY($1::text[]) AND updated_at < $2 RETURNING id),
@@ -252,15 +249,8 @@ export class PgOrchestrator implements Orchestrator {
     const current = opts.locked
       ? new Map((await opts.locked).rows.map((r) => [r.id, toRecord(r)]))
       : await this.lock(c, LOCK_ACQUIRE, [unique, ACQUIRABLE_LIST, attempt > 0 ? runnerId : null]);
-    const keys = [
-      ...new Set(
-        [...current.values()].flatMap((r) =>
-          r.concurrency && r.status !== 'PENDING' ? [r.concurrency.key] : [],
-        ),
-      ),
-    ];
-    const active = new Map<string, number>();
-    const starts = new Map<string, Array<{ at: number; holder: string | null }>>();
+    const keys = scopeKeys([...current.values()].filter((r) => r.status !== 'PENDING'));
+    const scopes = new Map<string, ScopeWindow>();
     // Rate-limit start time: with `clock` (the hot path, on real time), read once the scopes are
     // locked, as close to the real start as this transaction gets; `now` was read round trips ago.
     let at = now;
@@ -275,11 +265,10 @@ export class PgOrchestrator implements Orchestrator {
           holders: Array<string | null>;
         }>(SLOTS, [keys, ACTIVE_LIST])
       ).rows) {
-        active.set(r.key, r.active);
-        starts.set(
-          r.key,
-          r.starts.map((at, i) => ({ at: Number(at), holder: r.holders[i] ?? null })),
-        );
+        scopes.set(r.key, {
+          active: r.active,
+          marks: r.starts.map((t, i) => ({ at: Number(t), holder: r.holders[i] ?? null })),
+        });
       }
       if (clock) {
         at = Math.max(now, clock());
@@ -308,49 +297,25 @@ export class PgOrchestrator implements Orchestrator {
         acquired.push(rec);
         continue;
       }
-      const cc = rec.concurrency;
-      if (cc) {
-        const windowStart = cc.rateWindowMs === undefined ? at : at - cc.rateWindowMs;
-        const inWindow =
-          cc.rateCount === undefined ? [] : starts.get(cc.key)!.filter((t) => t.at > windowStart);
-        const d = decide(
-          cc,
-          rec.status,
-          active.get(cc.key)!,
-          inWindow.filter((t) => t.holder !== id).map((t) => t.at),
-          at,
-          inWindow.find((t) => t.holder === id)?.at,
-        );
-        if (d.kind !== 'run') {
-          for (const to of blockedPath(rec.status, d)) {
-            rec = apply(rec, { id, to, runnerId });
-          }
-          if (d.kind === 'requeue' || d.kind === 'wait') {
-            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
-          }
-          if (d.kind === 'requeue' && d.reserve) {
-            const slot = { at: d.notBefore, holder: id };
-            starts.set(
-              cc.key,
-              [...inWindow, slot].sort((x, y) => x.at - y.at),
-            );
-            added.push([cc.key, slot.at, id]);
-          }
-          continue;
+      const key = rec.concurrency?.key;
+      const plan = planAcquire(rec, key === undefined ? undefined : scopes.get(key), at);
+      if (plan.kind === 'blocked') {
+        for (const to of plan.path) {
+          rec = apply(rec, { id, to, runnerId });
         }
-        active.set(cc.key, active.get(cc.key)! + 1);
-        if (cc.rateCount !== undefined) {
-          const begun = { at: d.startAt, holder: null };
-          const rest = inWindow.filter((t) => t.holder !== id);
-          starts.set(
-            cc.key,
-            [...rest, begun].sort((x, y) => x.at - y.at),
-          );
-          prune.set(cc.key, windowStart);
-          added.push([cc.key, d.startAt, null]);
-          if (rest.length < inWindow.length) {
-            used.push(id);
-          }
+        if (plan.requeue) {
+          requeue.push(plan.requeue);
+        }
+        if (plan.reserve) {
+          added.push([plan.reserve.key, plan.reserve.at, id]);
+        }
+        continue;
+      }
+      if (plan.rate) {
+        prune.set(plan.rate.key, plan.rate.windowStart);
+        added.push([plan.rate.key, plan.rate.startAt, null]);
+        if (plan.rate.reserved) {
+          used.push(id);
         }
       }
       acquired.push(apply(rec, { id, to: 'PENDING', runnerId }));

@@ -3,11 +3,13 @@ import { InvocationNotFoundError } from '../../core/errors.js';
 import { FINAL_STATUSES, isFinal, QUEUED_STATUSES, type Status } from '../../core/status.js';
 import type {
   AcquireResult,
+  ConcurrencyControl,
   InvocationRecord,
   QueueItem,
   TransitionRequest,
 } from '../../core/records.js';
-import { ACTIVE_STATUSES, blockedPath, decide } from '../../orchestration/concurrency.js';
+import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
+import { planAcquire, type ScopeWindow } from '../../orchestration/acquire-planner.js';
 import {
   ACQUIRABLE,
   applyPath,
@@ -16,6 +18,7 @@ import {
 } from '../../orchestration/apply-transition.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { SqliteDb } from './db.js';
+import { LEASE_SQL } from '../common/sql-dialect.js';
 import { toRecord, type InvocationRow } from './rows.js';
 
 const TO_PENDING: readonly Status[] = ['PENDING'];
@@ -48,7 +51,7 @@ export class SqliteOrchestrator implements Orchestrator {
       )
       .pluck();
     this.startsStmt = db.db.prepare(
-      'SELECT at, invocation_id AS id FROM rate_starts WHERE key = ? AND at > ? ORDER BY at',
+      'SELECT at, invocation_id AS id FROM rate_starts WHERE key = ?',
     );
     this.addStartStmt = db.db.prepare(
       'INSERT INTO rate_starts (key, at, invocation_id) VALUES (?, ?, ?)',
@@ -149,6 +152,7 @@ export class SqliteOrchestrator implements Orchestrator {
     const acquired: InvocationRecord[] = [];
     const requeue: QueueItem[] = [];
     const finals: InvocationRecord[] = [];
+    const scopes = new Map<string, ScopeWindow>();
     for (const id of ids) {
       const row = this.getStmt.get(id) as InvocationRow | undefined;
       if (!row || !ACQUIRABLE.has(row.status as InvocationRecord['status'])) {
@@ -156,46 +160,47 @@ export class SqliteOrchestrator implements Orchestrator {
       }
       let rec = toRecord(row);
       const cc = rec.concurrency;
-      if (cc) {
-        const windowStart = cc.rateWindowMs === undefined ? now : now - cc.rateWindowMs;
-        const rows =
-          cc.rateCount === undefined
-            ? []
-            : (this.startsStmt.all(cc.key, windowStart) as Array<{
-                at: number;
-                id: string | null;
-              }>);
-        const d = decide(
-          cc,
-          rec.status,
-          this.activeStmt.get(cc.key) as number,
-          rows.filter((r) => r.id !== id).map((r) => r.at),
-          now,
-          rows.find((r) => r.id === id)?.at,
-        );
-        if (d.kind !== 'run') {
-          for (const to of blockedPath(rec.status, d)) {
-            rec = this.applyInTx({ id, to, runnerId }, now, rec);
-          }
-          if (d.kind === 'final') {
-            finals.push(rec);
-          } else {
-            requeue.push({ id, priority: rec.priority, notBefore: d.notBefore });
-          }
-          if (d.kind === 'requeue' && d.reserve) {
-            this.addStartStmt.run(cc.key, d.notBefore, id);
-          }
-          continue;
+      const plan = planAcquire(rec, cc ? this.scope(scopes, cc) : undefined, now);
+      if (plan.kind === 'blocked') {
+        for (const to of plan.path) {
+          rec = this.applyInTx({ id, to, runnerId }, now, rec);
         }
-        if (cc.rateCount !== undefined) {
-          // Drops what left the window and this invocation's reservation, which becomes its start.
-          this.pruneStartsStmt.run(cc.key, windowStart, id);
-          this.addStartStmt.run(cc.key, d.startAt, null);
+        if (plan.requeue) {
+          requeue.push(plan.requeue);
+        } else {
+          finals.push(rec);
         }
+        if (plan.reserve) {
+          this.addStartStmt.run(plan.reserve.key, plan.reserve.at, id);
+        }
+        continue;
+      }
+      if (plan.rate) {
+        // Drops what left the window and this invocation's reservation, which becomes its start.
+        this.pruneStartsStmt.run(plan.rate.key, plan.rate.windowStart, id);
+        this.addStartStmt.run(plan.rate.key, plan.rate.startAt, null);
       }
       acquired.push(this.applyStepsInTx(rec, start ? TO_RUNNING : TO_PENDING, runnerId, now));
     }
     return { acquired, requeue, finals };
+  }
+
+  /** The window of `cc`'s scope, read once per batch (the plans keep it current after that). */
+  private scope(scopes: Map<string, ScopeWindow>, cc: ConcurrencyControl): ScopeWindow {
+    let scope = scopes.get(cc.key);
+    if (!scope) {
+      // Every mark of the scope (pruned at each start): invocations of one scope may differ in window.
+      const marks =
+        cc.rateCount === undefined
+          ? []
+          : (this.startsStmt.all(cc.key) as Array<{ at: number; id: string | null }>);
+      scope = {
+        active: this.activeStmt.get(cc.key) as number,
+        marks: marks.map((m) => ({ at: m.at, holder: m.id })),
+      };
+      scopes.set(cc.key, scope);
+    }
+    return scope;
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
@@ -234,13 +239,7 @@ export class SqliteOrchestrator implements Orchestrator {
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
     const res = this.db.write(() =>
-      this.db.db
-        .prepare(
-          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
-      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-      WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
-        )
-        .run(name, holder, now + ttlMs, now),
+      this.db.db.prepare(LEASE_SQL).run(name, holder, now + ttlMs, now),
     );
     return res.changes > 0;
   }

@@ -104,7 +104,8 @@ local function queue_score(prio, seq)
   return string.format('%.0f', (9 - prio) * 1e13 + seq)
 end
 
--- Running concurrency: the same rules as decide() and blockedPath() in src/orchestration/concurrency.ts.
+-- Running concurrency: the port of planAcquire (src/orchestration/acquire-planner.ts: decide() and
+-- blockedPath()); test/compliance/suites/acquire-plans.ts checks it decides the same.
 -- cjson reads a JSON null as a truthy sentinel: treat it as absent.
 local function opt(v)
   if v == nil or v == cjson.null then return nil end

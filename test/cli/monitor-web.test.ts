@@ -3,9 +3,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedMonitorApp } from '../../helpers/monitor-app.js';
-import { tempDir } from '../../helpers/tmp.js';
-import { ensureBuilt } from '../../cli/helpers.js';
+import { seedMonitorApp } from '../helpers/monitor-app.js';
+import { tempDir } from '../helpers/tmp.js';
+import { ensureBuilt } from './helpers.js';
 
 const tmp = tempDir('taskapp-monitor-cmd-');
 // The built binary, as users run it (npm test builds first; ensureBuilt rebuilds a stale dist).
