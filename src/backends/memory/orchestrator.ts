@@ -180,6 +180,7 @@ export class MemoryOrchestrator implements Orchestrator {
         this.store.invocations.delete(id);
         this.store.histories.delete(id);
         this.store.logs.delete(id);
+        this.store.extras.delete(id);
         n++;
       }
     }

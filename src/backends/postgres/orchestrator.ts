@@ -113,7 +113,8 @@ const PURGE = stmt(
     LIMIT $5 FOR UPDATE SKIP LOCKED),
   gone AS (DELETE FROM invocations WHERE id IN (SELECT id FROM pick) RETURNING id),
   hist AS (DELETE FROM history WHERE inv_id IN (SELECT id FROM gone)),
-  logs AS (DELETE FROM logs WHERE inv_id IN (SELECT id FROM gone))
+  logs AS (DELETE FROM logs WHERE inv_id IN (SELECT id FROM gone)),
+  extras AS (DELETE FROM invocation_extras WHERE inv_id IN (SELECT id FROM gone))
   SELECT count(*)::int AS n FROM gone`,
 );
 

@@ -273,6 +273,7 @@ export class SqliteOrchestrator implements Orchestrator {
         const these = 'IN (SELECT value FROM json_each(?))';
         this.db.db.prepare(`DELETE FROM history WHERE inv_id ${these}`).run(list);
         this.db.db.prepare(`DELETE FROM logs WHERE inv_id ${these}`).run(list);
+        this.db.db.prepare(`DELETE FROM invocation_extras WHERE inv_id ${these}`).run(list);
         return this.db.db.prepare(`DELETE FROM invocations WHERE id ${these}`).run(list).changes;
       });
       total += n;

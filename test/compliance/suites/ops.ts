@@ -4,6 +4,7 @@ import type { Backends } from '../../../src/backends/registry.js';
 import type { Status } from '../../../src/core/status.js';
 import { taskapp, type App } from '../../../src/index.js';
 import { retentionOnce } from '../../../src/runtime/retention.js';
+import { rerunMatching } from '../../../src/runtime/rerun.js';
 import { runtimeOf } from '../../../src/runtime/runtime.js';
 import { openBackends, type BackendHarness } from '../harness.js';
 import { newInv } from './state.js';
@@ -141,6 +142,127 @@ export function opsSuite(h: BackendHarness): void {
       }
       expect(await state.get(a.id)).toBeNull();
       expect((await state.get(k.id))?.status).toBe('SUCCESS');
+    });
+  });
+
+  describe(`${h.name}: invocation extras (rerun link, progress)`, () => {
+    let b: Backends;
+    beforeEach(async () => {
+      b = await openBackends(h.freshConfig());
+    });
+    afterEach(async () => {
+      await b.close();
+    });
+
+    it('keeps a rerun link once set, replaces progress whole, and purge deletes them', async () => {
+      await b.state.insert([newInv('x1'), newInv('x2')], 1);
+      expect(await b.state.extras(['x1', 'x2', 'nope'])).toEqual({});
+      await b.state.setExtras('x1', { rerunOf: 'old' });
+      await b.state.setExtras('x1', { progress: { value: 0.5, message: 'half', at: 7 } });
+      await b.state.setExtras('x1', { rerunOf: 'other' });
+      await b.state.setExtras('x2', { progress: { value: 0.1, message: 'a', at: 5 } });
+      await b.state.setExtras('x2', { progress: { value: 1, message: null, at: 6 } });
+      expect(await b.state.extras(['x1', 'x2'])).toEqual({
+        x1: { rerunOf: 'old', progress: { value: 0.5, message: 'half', at: 7 } },
+        x2: { rerunOf: null, progress: { value: 1, message: null, at: 6 } },
+      });
+      await finish(b, 'x1', 10);
+      expect(await b.orchestrator.purge(50)).toBe(1);
+      expect(await b.state.extras(['x1', 'x2'])).toEqual({
+        x2: { rerunOf: null, progress: { value: 1, message: null, at: 6 } },
+      });
+    });
+  });
+
+  describe(`${h.name}: rerun`, () => {
+    let app: App;
+    afterEach(async () => {
+      await app?.close();
+    });
+
+    it('inv.rerun() makes a new invocation with the same arguments, linked to the old one', async () => {
+      app = taskapp({ ...h.freshConfig(), configFile: false });
+      let fail = true;
+      const flaky = app.task('flaky', async ({ n, big }: { n: number; big: string }) => {
+        if (fail) {
+          throw new Error('boom');
+        }
+        return n + big.length;
+      });
+      await app.startRunner({ concurrency: 2 });
+      const first = await flaky.call({ n: 1, big: 'z'.repeat(3000) });
+      await expect(first.result({ timeoutMs: 20_000 })).rejects.toThrow('boom');
+      fail = false;
+      const again = await first.rerun();
+      expect(again.id).not.toBe(first.id);
+      expect(await again.result({ timeoutMs: 20_000 })).toBe(3001);
+      expect(await again.rerunOf()).toBe(first.id);
+      expect(await first.rerunOf()).toBeNull();
+      expect(await first.status()).toBe('FAILED');
+      expect((await again.history()).map((e) => e.status)).toEqual([
+        'REGISTERED',
+        'PENDING',
+        'RUNNING',
+        'SUCCESS',
+      ]);
+    });
+
+    it('reruns in bulk by status and task, newest first and bounded; refuses unfinished ones', async () => {
+      app = taskapp({ ...h.freshConfig(), configFile: false });
+      let fail = true;
+      const job = app.task('job', async ({ i }: { i: number }) => {
+        if (fail) {
+          throw new Error(`no ${i}`);
+        }
+        return i;
+      });
+      const other = app.task('other', async () => {
+        throw new Error('other');
+      });
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const idle = app.task('idle', async () => {
+        await gate;
+        return 0;
+      });
+      await app.startRunner({ concurrency: 4 });
+      const jobs = await Promise.all([1, 2, 3].map((i) => job.call({ i })));
+      const others = await other.call({});
+      for (const inv of [...jobs, others]) {
+        await inv.result({ timeoutMs: 20_000 }).catch(() => {});
+      }
+      const rt = runtimeOf(app);
+      const dry = await rerunMatching(rt, {
+        statuses: ['FAILED'],
+        taskId: 'job',
+        limit: 2,
+        dryRun: true,
+      });
+      expect(dry.matched).toHaveLength(2);
+      expect(dry.reruns).toEqual([]);
+      fail = false;
+      const done = await rerunMatching(rt, { statuses: ['FAILED'], taskId: 'job', limit: 100 });
+      expect(done.matched.sort()).toEqual(jobs.map((j) => j.id).sort());
+      const results = await Promise.all(
+        done.reruns.map((r) => rt.invocation(r.id).result({ timeoutMs: 20_000 })),
+      );
+      expect(results.sort()).toEqual([1, 2, 3]);
+      expect(await others.status()).toBe('FAILED');
+      // The reruns succeeded; nothing of `job` is FAILED-and-new, so a second pass finds the old ones only.
+      expect(
+        (await rerunMatching(rt, { statuses: ['FAILED'], taskId: 'job', limit: 100, dryRun: true }))
+          .matched.length,
+      ).toBe(3);
+      await expect(rerunMatching(rt, { statuses: ['RUNNING'], limit: 10 })).rejects.toMatchObject({
+        code: 'BAD_FILTER',
+      });
+      const busy = await idle.call({});
+      for (let i = 0; i < 200 && (await busy.status()) !== 'RUNNING'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await expect(busy.rerun()).rejects.toMatchObject({ code: 'BAD_ACTION' });
+      release();
+      expect(await busy.result({ timeoutMs: 20_000 })).toBe(0);
     });
   });
 }

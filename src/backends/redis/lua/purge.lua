@@ -1,5 +1,5 @@
 -- Deletes final invocations in status ARGV[4] last changed before ARGV[2], with their history,
--- logs and index entries: one window of at most ARGV[3] entries of that status's set, from offset
+-- logs, extras and index entries: one window of at most ARGV[3] entries of that status's set, from offset
 -- ARGV[5]. ARGV[6] is 'all', 'only' or 'except' the task ids ARGV[7..]. An invocation whose parent
 -- is not final is skipped (the parent may still read its result), as is one of a task out of scope.
 -- Returns { deleted, skipped }: the caller moves its offset on by `skipped` (deleted entries leave
@@ -26,7 +26,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', sk, '-inf', before, 'LIMIT', off
     -- Final ones hold no slot and no registration; this keeps the sets exact whatever happened.
     if f[2] then redis.call('SREM', P .. 'run:' .. f[2], id) end
     if f[3] then forget_registration(f[3], id) end
-    redis.call('DEL', k, P .. 'h:' .. id, P .. 'log:' .. id, P .. 'p:' .. id)
+    redis.call('DEL', k, P .. 'h:' .. id, P .. 'log:' .. id, P .. 'p:' .. id, P .. 'x:' .. id)
     redis.call('ZREM', P .. 'all', id)
     redis.call('ZREM', sk, id)
     n = n + 1
