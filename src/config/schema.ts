@@ -428,6 +428,15 @@ const monitorSchema = z
       .default(false)
       .describe('store task log lines in the state backend for the monitor'),
     log_format: z.enum(['text', 'json']).default('text').describe('task log line format'),
+    progress_interval_ms: z
+      .number()
+      .int()
+      .min(50)
+      .max(60_000)
+      .default(1000)
+      .describe(
+        'ctx.progress writes at most once per this many ms per invocation (the last value is always written)',
+      ),
   })
   .strict();
 

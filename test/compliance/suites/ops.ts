@@ -265,4 +265,49 @@ export function opsSuite(h: BackendHarness): void {
       expect(await busy.result({ timeoutMs: 20_000 })).toBe(0);
     });
   });
+
+  describe(`${h.name}: progress`, () => {
+    let app: App;
+    afterEach(async () => {
+      await app?.close();
+    });
+
+    it('ctx.progress is stored rate-limited, its last value always; inv.progress() reads it', async () => {
+      app = taskapp({
+        ...h.freshConfig(),
+        configFile: false,
+        monitor: { progressIntervalMs: 60_000 },
+      });
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const resize = app.task('resize', async ({ n }: { n: number }, ctx) => {
+        for (let i = 1; i <= n; i++) {
+          ctx.progress(i / n, `resizing ${i}/${n}`);
+          if (i === 1) {
+            await gate;
+          }
+        }
+        return n;
+      });
+      const bad = app.task('bad', async (_: Record<string, never>, ctx) => {
+        ctx.progress(1.5);
+      });
+      await app.startRunner({ concurrency: 2 });
+      const inv = await resize.call({ n: 100 });
+      for (let i = 0; i < 200 && !(await inv.progress()); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The first report is written at once; the next 99 within the interval are held...
+      expect(await inv.progress()).toMatchObject({ value: 0.01, message: 'resizing 1/100' });
+      release();
+      expect(await inv.result({ timeoutMs: 20_000 })).toBe(100);
+      // ...and the last one is written before the outcome.
+      expect(await inv.progress()).toMatchObject({ value: 1, message: 'resizing 100/100' });
+      const b = await bad.call({});
+      await expect(b.result({ timeoutMs: 20_000 })).rejects.toThrow(
+        /ctx\.progress\(value\): 1\.5 is not a number from 0 to 1/,
+      );
+      expect(await b.progress()).toBeNull();
+    });
+  });
 }
