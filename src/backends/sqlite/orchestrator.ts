@@ -248,6 +248,9 @@ export class SqliteOrchestrator implements Orchestrator {
 
   async purge(before: number, scope?: PurgeScope): Promise<number> {
     const limit = scope?.limit ?? PURGE_CHUNK;
+    if (scope?.taskIds?.length === 0) {
+      return 0; // no task in scope
+    }
     const tasks = scope?.taskIds ?? [];
     const except = scope?.exceptTaskIds ?? [];
     const marks = (xs: string[]) => xs.map(() => '?').join(',');

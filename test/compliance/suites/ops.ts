@@ -60,6 +60,7 @@ export function opsSuite(h: BackendHarness): void {
       expect(await b.orchestrator.purge(50, { exceptTaskIds: ['a'], limit: 10 })).toBe(1);
       expect(await ids()).toEqual(['a1', 'a2']);
       expect(await b.orchestrator.purge(50, { taskIds: ['c'] })).toBe(0);
+      expect(await b.orchestrator.purge(50, { taskIds: [] })).toBe(0);
       expect(await b.orchestrator.purge(50, { taskIds: ['a'], limit: 1 })).toBe(1);
       expect(await b.orchestrator.purge(50, { taskIds: ['a'] })).toBe(1);
       expect(await ids()).toEqual([]);
