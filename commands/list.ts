@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
-import { isStatus, STATUSES, type Status } from '../src/core/status.js';
-import { TaskappError } from '../src/core/errors.js';
+import { STATUSES, type Status } from '../src/core/status.js';
+import { parseStatusFlag } from '../src/cli/status-flag.js';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { parseDurationFlag } from '../src/cli/duration.js';
 import { viewOf, type InvocationView } from '../src/cli/invocations.js';
@@ -25,7 +25,7 @@ export default class List extends BaseCommand<typeof List> {
       description: `only these statuses (comma-separated or repeated, any case): ${STATUSES.join(', ')}`,
       helpValue: 'STATUS',
       // Any case: `--status failed` is as clear as `--status FAILED`.
-      parse: async (input) => parseStatus(input),
+      parse: async (input) => parseStatusFlag(input),
       multiple: true,
       delimiter: ',',
     }),
@@ -59,15 +59,4 @@ export default class List extends BaseCommand<typeof List> {
     );
     return views;
   }
-}
-
-function parseStatus(input: string): Status {
-  const up = input.trim().toUpperCase();
-  if (!isStatus(up)) {
-    throw new TaskappError('USAGE', `--status "${input}" is not a status`, {
-      fix: `use one of ${STATUSES.join(', ')} (any case)`,
-      exitCode: 2,
-    });
-  }
-  return up;
 }

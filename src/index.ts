@@ -4,7 +4,13 @@ export { Task, type TaskContext, type TaskFn, type TaskArgs } from './app/task.j
 export { Invocation, InvocationGroup } from './app/invocation.js';
 export type { TaskOptions, EffectiveTaskOptions } from './runtime/task-options.js';
 export { STATUSES, FINAL_STATUSES, TRANSITIONS, isFinal, type Status } from './core/status.js';
-export type { HistoryEntry, InvocationRecord, RunnerInfo } from './core/records.js';
+export type {
+  HistoryEntry,
+  InvocationExtras,
+  InvocationRecord,
+  Progress,
+  RunnerInfo,
+} from './core/records.js';
 export type { Runner, RunnerOptions } from './runners/runner.js';
 export { on, Trigger } from './triggers/conditions.js';
 export type { TriggerContext, SourceInvocation, ArgsProvider } from './triggers/types.js';

@@ -9,11 +9,17 @@ import {
   TimeoutError,
 } from '../core/errors.js';
 import { QUEUED_STATUSES } from '../core/status.js';
-import type { ConcurrencyControl, HistoryEntry, InvocationRecord } from '../core/records.js';
+import type {
+  ConcurrencyControl,
+  HistoryEntry,
+  InvocationRecord,
+  Progress,
+} from '../core/records.js';
 import type { Status } from '../core/status.js';
 import { RUNTIME, type Runtime, type RuntimeHolder } from '../runtime/runtime.js';
 import { currentInvocation } from '../orchestration/context.js';
 import type { FinalWatch } from '../backends/state-backend.js';
+import { rerunInvocation } from '../runtime/rerun.js';
 
 /** What `result()` waits by default: long, but not forever. */
 export const DEFAULT_RESULT_TIMEOUT_MS = 24 * 3600 * 1000;
@@ -44,6 +50,27 @@ export class Invocation<R = unknown> {
 
   async history(): Promise<HistoryEntry[]> {
     return (await this.app[RUNTIME].backends()).state.history(this.id);
+  }
+
+  /**
+   * A new invocation of the same task with the same arguments, linked to this one (its
+   * `rerunOf()`). Only a finished invocation can be rerun (BAD_ACTION otherwise).
+   */
+  async rerun(): Promise<Invocation<R>> {
+    const { id } = await rerunInvocation(this.app[RUNTIME], this.id);
+    return new Invocation<R>(this.app, id);
+  }
+
+  /** The id of the invocation this one reruns, or null. */
+  async rerunOf(): Promise<string | null> {
+    const x = await (await this.app[RUNTIME].backends()).state.extras([this.id]);
+    return x[this.id]?.rerunOf ?? null;
+  }
+
+  /** What the task last reported with `ctx.progress(value, message)`, or null. */
+  async progress(): Promise<Progress | null> {
+    const x = await (await this.app[RUNTIME].backends()).state.extras([this.id]);
+    return x[this.id]?.progress ?? null;
   }
 
   /**

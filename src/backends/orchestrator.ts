@@ -40,8 +40,20 @@ export interface Orchestrator {
    * `now + ttlMs` (it was free, expired, or already held by `holder`).
    */
   tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
-  /** Deletes final invocations last changed before `before`, with their history. Returns how many. */
-  purge(before: number): Promise<number>;
+  /**
+   * Deletes final invocations last changed before `before`, with their history and logs, never one
+   * whose parent is not final (it may still read the child's result). With `scope.limit`, at most
+   * that many per call (the caller repeats while a full batch went); `taskIds` / `exceptTaskIds`
+   * narrow it to, or exclude, some tasks (per-task retention). Returns how many.
+   */
+  purge(before: number, scope?: PurgeScope): Promise<number>;
+}
+
+/** Which final invocations one `purge` call may delete (all: no limit, every task). */
+export interface PurgeScope {
+  limit?: number;
+  taskIds?: string[];
+  exceptTaskIds?: string[];
 }
 
 /** `transition` for a backend whose single change is its batch of one (no cheaper path). */

@@ -1,5 +1,6 @@
 import type {
   HistoryEntry,
+  InvocationExtras,
   InvocationFilter,
   InvocationRecord,
   LogRecord,
@@ -40,6 +41,13 @@ export interface StateBackend {
    * backend's (memory, sqlite).
    */
   clock?(): Promise<number>;
+  /**
+   * Sets what `patch` names of an invocation's extras (rerun link, progress), keeping the rest. The
+   * invocation need not exist yet: a rerun's link is written just before it is enqueued.
+   */
+  setExtras(id: string, patch: Partial<InvocationExtras>): Promise<void>;
+  /** The extras of those of `ids` that have any, in one round trip. */
+  extras(ids: string[]): Promise<Record<string, InvocationExtras>>;
   /** Stores task log lines for the monitor (only when `[monitor] keep_logs = true`). */
   appendLogs(lines: LogRecord[]): Promise<void>;
   /** An invocation's stored log lines, oldest first. */

@@ -40,11 +40,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: FlagsOf<T>;
   protected args!: ArgsOf<T>;
+  /** Every positional argument, for commands that take a list (`static strict = false`). */
+  protected positional: string[] = [];
   private loaded?: LoadedApp;
 
   async init(): Promise<void> {
     await super.init();
-    const { args, flags } = await this.parse({
+    const { args, flags, argv } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -53,6 +55,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as FlagsOf<T>;
     this.args = args as ArgsOf<T>;
+    this.positional = argv as string[];
   }
 
   /** The config layers this invocation adds on top of the file: --verbose means debug logs. */

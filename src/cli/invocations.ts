@@ -37,6 +37,10 @@ export interface InvocationView {
   history: Array<{ status: Status; runner: string | null; at: string; sinceStartMs: number }>;
   /** For a PAUSED or concurrency-controlled invocation: what it waits for (status only). */
   waitingOn?: WaitingOn | null;
+  /** What the task last reported with ctx.progress (status only). */
+  progress?: { value: number; message: string | null; at: string } | null;
+  /** The invocation this one reruns (status only). */
+  rerunOf?: string | null;
 }
 
 function decode(app: App, text: string | null): unknown {
@@ -95,9 +99,13 @@ export function viewOf(app: App, rec: InvocationRecord, history: HistoryEntry[])
 export async function loadView(app: App, id: string): Promise<InvocationView> {
   const rec = await app.getRecord(id);
   const { state } = await runtimeOf(app).backends();
+  const extras = (await state.extras([id]))[id];
+  const p = extras?.progress;
   return {
     ...viewOf(app, rec, await state.history(id)),
     waitingOn: await waitingOn(runtimeOf(app), rec),
+    progress: p ? { value: p.value, message: p.message, at: new Date(p.at).toISOString() } : null,
+    rerunOf: extras?.rerunOf ?? null,
   };
 }
 

@@ -2,6 +2,7 @@
 import { ago, humanDuration, oneLine, table } from './format.js';
 import { statusStyle, type Styler } from './style.js';
 import type { InvocationView } from './invocations.js';
+import { progressBar } from '../monitoring/progress-bar.js';
 
 const label = (s: Styler, name: string) => s('gray', name.padEnd(10));
 
@@ -24,6 +25,16 @@ function renderHeader(v: InvocationView, s: Styler, now = Date.now()): string[] 
   }
   if (v.workflowId && v.workflowId !== v.id) {
     lines.push(`  ${label(s, 'workflow')} ${v.workflowId}`);
+  }
+  if (v.rerunOf) {
+    lines.push(`  ${label(s, 'rerun of')} ${v.rerunOf}`);
+  }
+  if (v.progress) {
+    const pct = `${Math.round(v.progress.value * 100)}%`;
+    const msg = v.progress.message ? ` ${v.progress.message}` : '';
+    lines.push(
+      `  ${label(s, 'progress')} ${progressBar(v.progress.value)} ${pct}${msg} ${s('gray', `(${ago(Date.parse(v.progress.at), now)})`)}`,
+    );
   }
   return lines;
 }

@@ -5,11 +5,28 @@
  */
 import { z } from 'zod';
 import { cronProblem, timeZoneProblem } from './cron.js';
+import { DURATION_FIX, parseDuration } from '../core/duration.js';
 
 const BACKENDS = ['memory', 'sqlite', 'redis', 'postgres'] as const;
 const BROKERS = [...BACKENDS, 'rabbitmq'] as const;
 export const RUNNERS = ['thread', 'multi-thread', 'process', 'persistent-process'] as const;
 const CONCURRENCY_MODES = ['DISABLED', 'TASK', 'ARGUMENTS', 'KEYS'] as const;
+
+/** The longest retention a duration may name: ten years (beyond that, keep forever: leave it unset). */
+const MAX_RETENTION_MS = 10 * 365 * 86_400_000;
+
+/** A retention period as users write durations ("7d", "12h"): at least one second, at most ten years. */
+const retentionDuration = z.string().superRefine((v, ctx) => {
+  const d = parseDuration(v);
+  const problem = !d.ok
+    ? `is not a duration: ${d.problem}`
+    : d.ms < 1000 || d.ms > MAX_RETENTION_MS
+      ? 'must be from 1s to 10 years (leave it unset to keep finished invocations)'
+      : undefined;
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" ${problem}; ${DURATION_FIX}` });
+  }
+});
 
 const seconds = (d: number, doc: string) => z.number().nonnegative().default(d).describe(doc);
 
@@ -107,6 +124,11 @@ const taskOptionFields = {
     }),
     undefined,
     "time zone of the cron schedule (IANA name); default the host's",
+  ],
+  retention: [
+    retentionDuration,
+    undefined,
+    'finished invocations of this task older than this are deleted by the runners (e.g. "1d"); unset: [retention] finished',
   ],
 } as const;
 type Fields = typeof taskOptionFields;
@@ -363,6 +385,36 @@ const triggersSchema = z
   })
   .strict();
 
+const retentionSchema = z
+  .object({
+    finished: retentionDuration
+      .optional()
+      .describe(
+        'runners delete finished invocations (SUCCESS, FAILED, CONCURRENCY_CONTROLLED_FINAL) older than this, e.g. "7d", with their history, logs and unreferenced argument blobs; unset: kept until `taskapp purge`',
+      ),
+    batch_size: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(500)
+      .describe('most invocations deleted per statement'),
+    batch_pause_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(100)
+      .describe('pause between two batches, so deletes never crowd out task work'),
+    check_interval_seconds: z
+      .number()
+      .min(1)
+      .max(86_400)
+      .default(60)
+      .describe('how often one runner (a lease) looks for expired invocations'),
+  })
+  .strict();
+
 const monitorSchema = z
   .object({
     metrics_port: z
@@ -376,6 +428,15 @@ const monitorSchema = z
       .default(false)
       .describe('store task log lines in the state backend for the monitor'),
     log_format: z.enum(['text', 'json']).default('text').describe('task log line format'),
+    progress_interval_ms: z
+      .number()
+      .int()
+      .min(50)
+      .max(60_000)
+      .default(1000)
+      .describe(
+        'ctx.progress writes at most once per this many ms per invocation (the last value is always written)',
+      ),
   })
   .strict();
 
@@ -432,6 +493,7 @@ export const configSchema = z
     data_store: dataStoreSchema.default(dataStoreSchema.parse({})),
     triggers: triggersSchema.default(triggersSchema.parse({})),
     monitor: monitorSchema.default(monitorSchema.parse({})),
+    retention: retentionSchema.default(retentionSchema.parse({})),
   })
   .strict();
 

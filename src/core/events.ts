@@ -14,7 +14,9 @@ type AppEvent =
       durationMs: number;
     }
   /** A call or start held back by concurrency control (emitted by the orchestration code that decides it). */
-  | { type: 'concurrency_controlled'; taskId: string; invocationId: string };
+  | { type: 'concurrency_controlled'; taskId: string; invocationId: string }
+  /** Finished invocations (and argument blobs) deleted by a retention pass of this process. */
+  | { type: 'retention'; purged: number; blobsDeleted: number };
 
 type AppEventListener = (e: AppEvent) => void;
 

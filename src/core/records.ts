@@ -89,6 +89,23 @@ export interface InvocationFilter {
   offset?: number;
 }
 
+/** What a running task last said of its progress (`ctx.progress`). */
+export interface Progress {
+  /** 0..1. */
+  value: number;
+  message: string | null;
+  at: number;
+}
+
+/**
+ * Facts kept beside an invocation, outside its hot-path row: the invocation it reruns (`inv.rerun()`,
+ * `taskapp rerun`) and its last progress. Written rarely, deleted by purge with the invocation.
+ */
+export interface InvocationExtras {
+  rerunOf: string | null;
+  progress: Progress | null;
+}
+
 /** One task log line kept for the monitor (`[monitor] keep_logs = true`). */
 export interface LogRecord {
   invocationId: string;

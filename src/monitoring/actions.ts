@@ -3,19 +3,12 @@
  * (a new call of the same task with the same arguments) and purge finished work.
  */
 import type { Runtime } from '../runtime/runtime.js';
-import { TaskappError, UnknownTaskError } from '../core/errors.js';
+import { TaskappError } from '../core/errors.js';
 import { purgeInvocations } from '../runtime/purge.js';
-import { argStore } from '../runtime/arg-store.js';
+import { rerunInvocation } from '../runtime/rerun.js';
 
 export async function rerun(app: Runtime, id: string): Promise<{ id: string; rerunOf: string }> {
-  const rec = await app.getRecord(id);
-  const task = app.getTask(rec.taskId);
-  if (!task) {
-    throw new UnknownTaskError(rec.taskId, app.taskIds());
-  }
-  const args = await argStore(app).resolve(rec.args);
-  const inv = await task.call(args);
-  return { id: inv.id, rerunOf: id };
+  return rerunInvocation(app, id);
 }
 
 /** Deletes final invocations (SUCCESS, FAILED, CONCURRENCY_CONTROLLED_FINAL) last changed more than `olderThanSeconds` ago. */

@@ -40,6 +40,16 @@ export class TaskMetrics {
       'taskapp_concurrency_controlled_total',
       'Calls or starts held back by concurrency control in this process',
     );
+    const retentionPurged = new Counter({
+      name: 'taskapp_retention_purged_total',
+      help: 'Finished invocations deleted by retention passes of this process',
+      registers: r,
+    });
+    const retentionBlobs = new Counter({
+      name: 'taskapp_retention_blobs_deleted_total',
+      help: 'Argument blobs deleted by retention passes of this process (no invocation left refers to them)',
+      registers: r,
+    });
     const duration = new Histogram({
       name: 'taskapp_task_duration_seconds',
       help: 'Attempt duration',
@@ -63,6 +73,10 @@ export class TaskMetrics {
             task: e.taskId,
           });
           duration.observe({ task: e.taskId, status: e.status }, e.durationMs / 1000);
+          break;
+        case 'retention':
+          retentionPurged.inc(e.purged);
+          retentionBlobs.inc(e.blobsDeleted);
           break;
       }
     });

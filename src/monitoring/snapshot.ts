@@ -12,6 +12,7 @@ import {
   type InvocationFilter,
   type InvocationRecord,
   type LogRecord,
+  type Progress,
   type RunnerInfo,
 } from '../core/records.js';
 import { FINAL_STATUSES, STATUSES, isStatus, type Status } from '../core/status.js';
@@ -79,6 +80,10 @@ export interface InvocationDetail extends InvocationRow {
   logs: LogRecord[];
   /** The workflow the invocation belongs to, with its steps and data. */
   workflow: WorkflowView | null;
+  /** What the task last reported with ctx.progress. */
+  progress: Progress | null;
+  /** The invocation this one reruns. */
+  rerunOf: string | null;
 }
 
 export interface InvocationQuery {
@@ -302,12 +307,13 @@ export class MonitorData {
     if (!rec) {
       throw new InvocationNotFoundError(id);
     }
-    const [history, parent, children, logs, workflow] = await Promise.all([
+    const [history, parent, children, logs, workflow, extras] = await Promise.all([
       state.history(id),
       rec.parentId ? state.get(rec.parentId) : Promise.resolve(null),
       state.list({ parentId: id, limit: 500 }),
       state.logs(id),
       loadWorkflow(this.app, workflowIdOf(rec)),
+      state.extras([id]),
     ]);
     return {
       ...toRow(rec, history),
@@ -322,6 +328,8 @@ export class MonitorData {
       children: (await this.rowsOf(children)).reverse(),
       logs,
       workflow,
+      progress: extras[id]?.progress ?? null,
+      rerunOf: extras[id]?.rerunOf ?? null,
     };
   }
 

@@ -11,6 +11,7 @@ import type { Backends } from '../backends/registry.js';
 import type { FinishAndClaim } from '../backends/hot-path.js';
 import type { WaitHooks } from '../orchestration/context.js';
 import { recoveryCapOf, rerouteForRecovery, type RecoveryService } from '../runtime/recovery.js';
+import type { RetentionService } from '../runtime/retention.js';
 import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
 import type { Heartbeat } from './heartbeat.js';
@@ -34,6 +35,7 @@ export abstract class ClaimingRunner implements Runner {
   protected batcher!: TransitionBatcher;
   private heartbeat?: Heartbeat;
   private recovery?: RecoveryService;
+  private retention?: RetentionService;
   private loopDone?: Promise<void>;
   private cutGrace?: () => void;
   private triggers: TriggerScheduler | null = null;
@@ -80,11 +82,15 @@ export abstract class ClaimingRunner implements Runner {
     await this.prepare();
     // Triggers first: a bad cron in config fails the start before this runner says it is alive.
     this.triggers = await startTriggerLoop(this.app, this.backends);
-    ({ heartbeat: this.heartbeat, recovery: this.recovery } = await startLiveness(
-      this.app,
-      this.backends,
-      { id: this.id, kind: this.kind, meta: () => this.meta() },
-    ));
+    ({
+      heartbeat: this.heartbeat,
+      recovery: this.recovery,
+      retention: this.retention,
+    } = await startLiveness(this.app, this.backends, {
+      id: this.id,
+      kind: this.kind,
+      meta: () => this.meta(),
+    }));
     if (this.opts.autorun !== false) {
       this.run();
     }
@@ -341,6 +347,7 @@ export abstract class ClaimingRunner implements Runner {
       await this.reroute(left);
     }
     await this.recovery?.stop();
+    await this.retention?.stop();
     await this.triggers?.stop();
     await this.release();
     await this.heartbeat?.stop().catch(() => {});

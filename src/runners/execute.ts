@@ -7,6 +7,7 @@ import { SerializationError, TaskTimeoutError, UnknownTaskError } from '../core/
 import type { InvocationRecord } from '../core/records.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { RuntimeTask } from '../runtime/runtime.js';
+import { ProgressReporter } from '../runtime/progress.js';
 import type { TaskArgs, TaskContext } from '../runtime/task-context.js';
 import type { Logger } from '../core/logger.js';
 import type { StateBackend } from '../backends/state-backend.js';
@@ -61,6 +62,7 @@ export async function runAttempt(
   app.events.emit({ type: 'started', taskId: rec.taskId, invocationId: rec.id, runnerId });
   let out: Outcome;
   let timer: NodeJS.Timeout | undefined;
+  let attempt: AttemptContext | undefined;
   const task = app.getTask(rec.taskId);
   try {
     if (!task) {
@@ -81,6 +83,7 @@ export async function runAttempt(
       workflows,
       recorded instanceof Promise ? await recorded : recorded,
     );
+    attempt = ctx;
     let value: unknown;
     if (timeoutS === undefined) {
       // A synchronous throw leaves run() as a throw: caught below like a rejection.
@@ -118,6 +121,11 @@ export async function runAttempt(
     if (timer) {
       clearTimeout(timer);
     }
+  }
+  // Only a task that reported progress waits here (no extra tick for the others).
+  const flushing = attempt?.flushProgress();
+  if (flushing) {
+    await flushing;
   }
   app.events.emit({
     type: 'finished',
@@ -204,6 +212,7 @@ class AttemptContext implements TaskContext {
   private controller?: AbortController;
   private log?: Logger;
   private workflow?: WorkflowContext;
+  private reporter?: ProgressReporter;
 
   constructor(
     private readonly app: Runtime,
@@ -260,6 +269,20 @@ class AttemptContext implements TaskContext {
       };
     }
     return this.workflow!;
+  }
+
+  progress(value: number, message?: string): void {
+    (this.reporter ??= new ProgressReporter(
+      this.state,
+      this.rec.id,
+      this.app.config.monitor.progress_interval_ms,
+      () => this.logger,
+    )).report(value, message);
+  }
+
+  /** Stores the last progress reported, if any (before the outcome is written). */
+  flushProgress(): Promise<void> | undefined {
+    return this.reporter?.flush();
   }
 
   /** Timeout: aborts ctx.signal (made now if the task has not looked at it yet). */

@@ -1,16 +1,19 @@
 /**
  * A runner's liveness, the same for every runner kind: its heartbeat (from a worker thread, see
- * heartbeat.ts) and the recovery service that reruns dead runners' work while this runner is in
- * steady contact with the backend.
+ * heartbeat.ts), the recovery service that reruns dead runners' work while this runner is in
+ * steady contact with the backend, and retention.
  */
 import type { Backends } from '../backends/registry.js';
 import { RecoveryService, recoveryCapOf } from '../runtime/recovery.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { RetentionService } from '../runtime/retention.js';
 import { Heartbeat } from './heartbeat.js';
 
 export interface Liveness {
   heartbeat: Heartbeat;
   recovery: RecoveryService;
+  /** Deletes expired finished invocations ([retention]); one runner at a time by a lease. */
+  retention: RetentionService;
 }
 
 /** Starts the heartbeat, then recovery. `meta`: what the heartbeat reports (monitoring). */
@@ -37,5 +40,7 @@ export async function startLiveness(
     onFailed: (recs) => app.notifyFinal(recs),
   });
   recovery.start();
-  return { heartbeat, recovery };
+  const retention = new RetentionService(app, runner.id, app.logger);
+  retention.start();
+  return { heartbeat, recovery, retention };
 }

@@ -16,6 +16,7 @@ import {
   recoveryCapOf,
   rerouteForRecovery,
 } from '../runtime/recovery.js';
+import type { RetentionService } from '../runtime/retention.js';
 import type { Heartbeat } from './heartbeat.js';
 import { startLiveness } from './liveness.js';
 import { ProcessHold } from './keep-alive.js';
@@ -39,6 +40,7 @@ class MultiThreadRunner implements Runner {
   private backends!: Backends;
   private heartbeat?: Heartbeat;
   private recovery?: RecoveryService;
+  private retention?: RetentionService;
   private scaler?: NodeJS.Timeout;
   private stopping = false;
   private begun?: Promise<void>;
@@ -76,21 +78,21 @@ class MultiThreadRunner implements Runner {
         'use backend = "sqlite" (or redis/postgres), or run --runner persistent-process, which works with memory',
       );
     }
-    ({ heartbeat: this.heartbeat, recovery: this.recovery } = await startLiveness(
-      this.app,
-      this.backends,
-      {
-        id: this.id,
-        kind: this.kind,
-        meta: () => ({
-          children: [...this.children].map((c) => ({
-            pid: c.proc.pid,
-            runner: c.runnerId,
-            inFlight: c.inFlight,
-          })),
-        }),
-      },
-    ));
+    ({
+      heartbeat: this.heartbeat,
+      recovery: this.recovery,
+      retention: this.retention,
+    } = await startLiveness(this.app, this.backends, {
+      id: this.id,
+      kind: this.kind,
+      meta: () => ({
+        children: [...this.children].map((c) => ({
+          pid: c.proc.pid,
+          runner: c.runnerId,
+          inFlight: c.inFlight,
+        })),
+      }),
+    }));
     if (this.opts.autorun !== false) {
       await this.begin();
     }
@@ -249,6 +251,7 @@ class MultiThreadRunner implements Runner {
       ),
     );
     await this.recovery?.stop();
+    await this.retention?.stop();
     await this.heartbeat?.stop().catch(() => {});
     this.resolveDone();
   }

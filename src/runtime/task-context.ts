@@ -19,6 +19,13 @@ export interface TaskContext {
   signal: AbortSignal;
   /** The invocation's workflow: deterministic values, child steps, data, durable waits. */
   wf: WorkflowApi;
+  /**
+   * Reports how far the task is: `value` from 0 to 1, and a short message (at most 500
+   * characters). Shown by `taskapp status`, the monitor and the dashboard; `inv.progress()` reads
+   * it. Cheap to call often: writes are rate-limited (`[monitor] progress_interval_ms`), and the
+   * last value is always stored before the outcome.
+   */
+  progress(value: number, message?: string): void;
 }
 
 /** A handle on one invocation: its id and, once final, its result. */

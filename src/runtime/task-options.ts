@@ -58,6 +58,8 @@ export interface TaskOptions {
   workerThreads?: boolean;
   cron?: string;
   timezone?: string;
+  /** Finished invocations of this task older than this ("1d") are deleted; overrides [retention] finished. */
+  retention?: string;
   /** What starts this task besides a call: `on.cron(...)`, `on.event(...)`, ... (code only). */
   triggers?: TriggerLike | TriggerLike[];
 }

@@ -5,6 +5,7 @@ import { acquirePlansSuite } from './suites/acquire-plans.js';
 import { brokerSuite } from './suites/broker.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
+import { opsSuite } from './suites/ops.js';
 import { orchestratorSuite } from './suites/orchestrator.js';
 import { recoverySuite } from './suites/recovery.js';
 import { routingSuite } from './suites/routing.js';
@@ -25,6 +26,7 @@ export function complianceSuite(h: BackendHarness): void {
   routingSuite(h);
   workflowStoreSuite(h);
   workflowEngineSuite(h);
+  opsSuite(h);
   if (h.cleanup) {
     afterAll(() => h.cleanup!());
   }

@@ -235,6 +235,16 @@ describe('dashboard with --allow-actions', () => {
     expect(runtimeOf(s.app).serializer.deserialize(rec.args)).toEqual({ why: 'bad input' });
     const text = await (await get(web, '/metrics')).text();
     expect(text).toContain('taskapp_tasks_submitted_total{task="boom"} 1');
+    // The new invocation names the one it reruns, with the progress its task reported.
+    const { state } = await runtimeOf(s.app).backends();
+    await state.setExtras(id, { progress: { value: 0.42, message: 'resizing 42/100', at: 1 } });
+    expect(await (await get(web, `/api/invocations/${id}`)).json()).toMatchObject({
+      rerunOf: s.ids.boom,
+      progress: { value: 0.42, message: 'resizing 42/100' },
+    });
+    const page = await (await get(web, `/invocations/${id}`)).text();
+    expect(page).toContain('<progress max="1" value="0.42"></progress> 42% resizing 42/100');
+    expect(page).toMatch(new RegExp(`Rerun of</th><td><a [^>]*${s.ids.boom}`));
   });
 
   it('purges finished invocations older than asked', async () => {

@@ -9,7 +9,8 @@ import type {
 import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
 import { planAcquire, type ScopeWindow } from '../../orchestration/acquire-planner.js';
 import { ACQUIRABLE, applyPath, isRepeated } from '../../orchestration/apply-transition.js';
-import type { Orchestrator } from '../orchestrator.js';
+import type { Orchestrator, PurgeScope } from '../orchestrator.js';
+import { taskInScope } from '../common/purge-scope.js';
 import type { MemoryStore } from './store.js';
 import { appendHistory } from './history.js';
 
@@ -160,13 +161,24 @@ export class MemoryOrchestrator implements Orchestrator {
     return true;
   }
 
-  async purge(before: number): Promise<number> {
+  async purge(before: number, scope?: PurgeScope): Promise<number> {
     let n = 0;
+    const limit = scope?.limit ?? Infinity;
     for (const [id, r] of this.store.invocations) {
-      if (isFinal(r.status) && r.updatedAt < before) {
+      if (n >= limit) {
+        break;
+      }
+      const parent = r.parentId ? this.store.invocations.get(r.parentId) : undefined;
+      if (
+        isFinal(r.status) &&
+        r.updatedAt < before &&
+        taskInScope(r.taskId, scope) &&
+        (!parent || isFinal(parent.status))
+      ) {
         this.store.invocations.delete(id);
         this.store.histories.delete(id);
         this.store.logs.delete(id);
+        this.store.extras.delete(id);
         n++;
       }
     }

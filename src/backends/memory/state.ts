@@ -1,6 +1,7 @@
 import { isFinal } from '../../core/status.js';
 import type {
   HistoryEntry,
+  InvocationExtras,
   InvocationFilter,
   InvocationRecord,
   LogRecord,
@@ -160,6 +161,25 @@ export class MemoryStateBackend implements StateBackend {
 
   async removeRunner(id: string): Promise<void> {
     this.store.runners.delete(id);
+  }
+
+  async setExtras(id: string, patch: Partial<InvocationExtras>): Promise<void> {
+    const cur = this.store.extras.get(id) ?? { rerunOf: null, progress: null };
+    this.store.extras.set(id, {
+      rerunOf: cur.rerunOf ?? patch.rerunOf ?? null,
+      progress: patch.progress ? { ...patch.progress } : cur.progress,
+    });
+  }
+
+  async extras(ids: string[]): Promise<Record<string, InvocationExtras>> {
+    const out: Record<string, InvocationExtras> = {};
+    for (const id of ids) {
+      const x = this.store.extras.get(id);
+      if (x) {
+        out[id] = { rerunOf: x.rerunOf, progress: x.progress && { ...x.progress } };
+      }
+    }
+    return out;
   }
 
   async appendLogs(lines: LogRecord[]): Promise<void> {

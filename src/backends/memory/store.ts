@@ -1,5 +1,10 @@
 /** The data behind the memory backend: plain maps in this process. */
-import type { InvocationRecord, LogRecord, RunnerInfo } from '../../core/records.js';
+import type {
+  InvocationExtras,
+  InvocationRecord,
+  LogRecord,
+  RunnerInfo,
+} from '../../core/records.js';
 import type { HistoryLog } from './history.js';
 import type { StoredEvent } from '../trigger-store.js';
 import { FinalNotifier } from '../common/final-notifier.js';
@@ -11,6 +16,8 @@ export class MemoryStore {
   readonly histories = new Map<string, HistoryLog>();
   readonly runners = new Map<string, RunnerInfo>();
   readonly logs = new Map<string, LogRecord[]>();
+  /** Rerun link and progress, beside the invocation (deleted by purge with it). */
+  readonly extras = new Map<string, InvocationExtras>();
   /** One FIFO per priority 0-9. */
   readonly queues: string[][] = Array.from({ length: 10 }, () => []);
   readonly delayed: Array<{ id: string; priority: number; notBefore: number }> = [];

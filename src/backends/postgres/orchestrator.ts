@@ -16,7 +16,8 @@ import {
 } from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
 import { planAcquire, scopeKeys, type ScopeWindow } from '../../orchestration/acquire-planner.js';
-import { transitionOne, type Orchestrator } from '../orchestrator.js';
+import { transitionOne, type Orchestrator, type PurgeScope } from '../orchestrator.js';
+import { PURGE_CHUNK } from '../common/purge-scope.js';
 import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
@@ -95,11 +96,22 @@ const CLAIM_STRANDED = stmt(
 );
 export const QUEUED_LIST = [...QUEUED_STATUSES];
 const LEASE = stmt('lease', inDialect(POSTGRES_DIALECT, LEASE_SQL));
+// One bounded batch: rows locked by a concurrent transaction are skipped, not waited on (the hot
+// path never stalls behind retention); a child whose parent is not final is kept for its parent.
 const PURGE = stmt(
   'purge',
-  `WITH gone AS (DELETE FROM invocations WHERE status = ANY($1::text[]) AND updated_at < $2 RETURNING id),
+  `WITH pick AS (
+    SELECT i.id FROM invocations i
+    WHERE i.status = ANY($1::text[]) AND i.updated_at < $2
+      AND ($3::text[] IS NULL OR i.task_id = ANY($3::text[]))
+      AND ($4::text[] IS NULL OR NOT (i.task_id = ANY($4::text[])))
+      AND (i.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM invocations p
+        WHERE p.id = i.parent_id AND NOT (p.status = ANY($1::text[]))))
+    LIMIT $5 FOR UPDATE SKIP LOCKED),
+  gone AS (DELETE FROM invocations WHERE id IN (SELECT id FROM pick) RETURNING id),
   hist AS (DELETE FROM history WHERE inv_id IN (SELECT id FROM gone)),
-  logs AS (DELETE FROM logs WHERE inv_id IN (SELECT id FROM gone))
+  logs AS (DELETE FROM logs WHERE inv_id IN (SELECT id FROM gone)),
+  extras AS (DELETE FROM invocation_extras WHERE inv_id IN (SELECT id FROM gone))
   SELECT count(*)::int AS n FROM gone`,
 );
 
@@ -392,7 +404,16 @@ export class PgOrchestrator implements Orchestrator {
     return ((await this.db.query(LEASE, [name, holder, now + ttlMs, now])).rowCount ?? 0) > 0;
   }
 
-  async purge(before: number): Promise<number> {
-    return (await this.db.rows<{ n: number }>(PURGE, [FINAL_LIST, before]))[0]!.n;
+  async purge(before: number, scope?: PurgeScope): Promise<number> {
+    const limit = scope?.limit ?? PURGE_CHUNK;
+    const args = [FINAL_LIST, before, scope?.taskIds ?? null, scope?.exceptTaskIds ?? null, limit];
+    let total = 0;
+    for (;;) {
+      const n = (await this.db.rows<{ n: number }>(PURGE, args))[0]!.n;
+      total += n;
+      if (scope?.limit !== undefined || n < limit) {
+        return total;
+      }
+    }
   }
 }

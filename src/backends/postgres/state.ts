@@ -1,5 +1,6 @@
 import type {
   HistoryEntry,
+  InvocationExtras,
   InvocationFilter,
   InvocationRecord,
   LogRecord,
@@ -9,6 +10,13 @@ import type {
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import { FALLBACK_POLL_MS, LOCK_KEYS, stmt, type PgDb, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { extrasValues, toExtras, upsertExtrasSql, type ExtrasRow } from '../common/extras-rows.js';
+
+const UPSERT_EXTRAS = stmt(
+  'upsert_extras',
+  upsertExtrasSql((n) => `$${n}`),
+);
+const EXTRAS = stmt('extras', 'SELECT * FROM invocation_extras WHERE inv_id = ANY($1::text[])');
 
 const COLUMNS = `id, task_id, args, status, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency`;
 const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent_id, u.workflow_id, $7, $7, u.reg_key, u.running_key, u.concurrency
@@ -262,6 +270,18 @@ export class PgStateBackend implements StateBackend {
       'SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms',
     );
     return Number(row!.ms);
+  }
+
+  async setExtras(id: string, patch: Partial<InvocationExtras>): Promise<void> {
+    await this.db.query(UPSERT_EXTRAS, [id, ...extrasValues(patch)]);
+  }
+
+  async extras(ids: string[]): Promise<Record<string, InvocationExtras>> {
+    if (!ids.length) {
+      return {};
+    }
+    const rows = await this.db.rows<ExtrasRow>(EXTRAS, [ids]);
+    return Object.fromEntries(rows.map((r) => [r.inv_id, toExtras(r)]));
   }
 
   async appendLogs(lines: LogRecord[]): Promise<void> {

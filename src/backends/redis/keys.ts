@@ -28,6 +28,10 @@ export class Keys {
   logs(id: string): string {
     return `${this.prefix}log:${id}`;
   }
+  /** Hash of an invocation's extras: `rerun_of`, `progress` (JSON); purge.lua deletes it with it. */
+  extras(id: string): string {
+    return `${this.prefix}x:${id}`;
+  }
   op(opId: string): string {
     return `${this.prefix}op:${opId}`;
   }

@@ -1,4 +1,4 @@
-import { isFinal } from '../../core/status.js';
+import { FINAL_STATUSES, isFinal } from '../../core/status.js';
 import type {
   AcquireResult,
   InvocationRecord,
@@ -6,7 +6,8 @@ import type {
   TransitionRequest,
 } from '../../core/records.js';
 import { REROUTE_DELAY_MS } from '../../orchestration/concurrency.js';
-import { transitionOne, type Orchestrator } from '../orchestrator.js';
+import { transitionOne, type Orchestrator, type PurgeScope } from '../orchestrator.js';
+import { PURGE_CHUNK } from '../common/purge-scope.js';
 import {
   jsonList,
   toAcquireReply,
@@ -127,14 +128,35 @@ export class RedisOrchestrator implements Orchestrator {
     );
   }
 
-  async purge(before: number): Promise<number> {
+  async purge(before: number, scope?: PurgeScope): Promise<number> {
+    const limit = scope?.limit ?? Infinity;
+    const window = Math.min(limit, PURGE_CHUNK);
+    const [mode, tasks] = scope?.taskIds
+      ? ['only', scope.taskIds]
+      : scope?.exceptTaskIds?.length
+        ? ['except', scope.exceptTaskIds]
+        : ['all', []];
     let total = 0;
-    for (;;) {
-      const n = Number(await this.conn.script('purge', [String(before), '1000']));
-      total += n;
-      if (n < 1000) {
-        return total;
+    for (const status of FINAL_STATUSES) {
+      // Each script is one bounded window of the status's set; kept entries (out of scope, or a
+      // parent still waiting) are stepped over by the offset, so they never stall the ones behind.
+      for (let offset = 0; total < limit;) {
+        const max = Math.min(window, limit - total);
+        const [n, skipped] = (await this.conn.script('purge', [
+          String(before),
+          String(max),
+          status,
+          String(offset),
+          mode,
+          ...tasks,
+        ])) as [number, number];
+        total += Number(n);
+        offset += Number(skipped);
+        if (Number(n) + Number(skipped) < max) {
+          break;
+        }
       }
     }
+    return total;
   }
 }

@@ -1,5 +1,7 @@
 import type {
   HistoryEntry,
+  InvocationExtras,
+  Progress,
   InvocationFilter,
   InvocationRecord,
   LogRecord,
@@ -90,6 +92,44 @@ export class RedisStateBackend implements StateBackend {
         } // unknown ids have no history: left out
       });
     }
+    return out;
+  }
+
+  async setExtras(id: string, patch: Partial<InvocationExtras>): Promise<void> {
+    const key = this.conn.keys.extras(id);
+    const pipe = this.conn.main.pipeline();
+    if (patch.rerunOf) {
+      pipe.hsetnx(key, 'rerun_of', patch.rerunOf); // a link, once set, stays
+    }
+    if (patch.progress) {
+      pipe.hset(key, 'progress', JSON.stringify(patch.progress));
+    }
+    await this.conn.retrying(() => pipe.exec());
+  }
+
+  async extras(ids: string[]): Promise<Record<string, InvocationExtras>> {
+    if (!ids.length) {
+      return {};
+    }
+    const pipe = this.conn.main.pipeline();
+    for (const id of ids) {
+      pipe.hmget(this.conn.keys.extras(id), 'rerun_of', 'progress');
+    }
+    const replies = (await this.conn.retrying(() => pipe.exec())) ?? [];
+    const out: Record<string, InvocationExtras> = {};
+    ids.forEach((id, i) => {
+      const [err, v] = replies[i] ?? [null, null];
+      if (err) {
+        throw err;
+      }
+      const [rerunOf, progress] = (v ?? [null, null]) as [string | null, string | null];
+      if (rerunOf !== null || progress !== null) {
+        out[id] = {
+          rerunOf,
+          progress: progress === null ? null : (JSON.parse(progress) as Progress),
+        };
+      }
+    });
     return out;
   }
 

@@ -16,7 +16,8 @@ import {
   applyTransition,
   isRepeated,
 } from '../../orchestration/apply-transition.js';
-import type { Orchestrator } from '../orchestrator.js';
+import type { Orchestrator, PurgeScope } from '../orchestrator.js';
+import { PURGE_CHUNK } from '../common/purge-scope.js';
 import type { SqliteDb } from './db.js';
 import { LEASE_SQL } from '../common/sql-dialect.js';
 import { toRecord, type InvocationRow } from './rows.js';
@@ -244,21 +245,43 @@ export class SqliteOrchestrator implements Orchestrator {
     return res.changes > 0;
   }
 
-  async purge(before: number): Promise<number> {
-    return this.db.write(() => {
-      this.db.db
-        .prepare(
-          `DELETE FROM history WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`,
-        )
-        .run(before);
-      this.db.db
-        .prepare(
-          `DELETE FROM logs WHERE inv_id IN (SELECT id FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?)`,
-        )
-        .run(before);
-      return this.db.db
-        .prepare(`DELETE FROM invocations WHERE status IN (${FINAL_LIST}) AND updated_at < ?`)
-        .run(before).changes;
-    });
+  async purge(before: number, scope?: PurgeScope): Promise<number> {
+    const limit = scope?.limit ?? PURGE_CHUNK;
+    if (scope?.taskIds?.length === 0) {
+      return 0; // no task in scope
+    }
+    const tasks = scope?.taskIds ?? [];
+    const except = scope?.exceptTaskIds ?? [];
+    const marks = (xs: string[]) => xs.map(() => '?').join(',');
+    // One bounded batch per call: the ids first (a parent that is not final may still read its
+    // child's result), then their history, logs and rows, all in one write transaction.
+    const pick = `SELECT i.id FROM invocations i WHERE i.status IN (${FINAL_LIST}) AND i.updated_at < ?
+      ${tasks.length ? `AND i.task_id IN (${marks(tasks)})` : ''}
+      ${except.length ? `AND i.task_id NOT IN (${marks(except)})` : ''}
+      AND (i.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM invocations p
+        WHERE p.id = i.parent_id AND p.status NOT IN (${FINAL_LIST})))
+      LIMIT ?`;
+    let total = 0;
+    for (;;) {
+      const n = this.db.write(() => {
+        const ids = this.db.db
+          .prepare(pick)
+          .pluck()
+          .all(before, ...tasks, ...except, limit) as string[];
+        if (!ids.length) {
+          return 0;
+        }
+        const list = JSON.stringify(ids);
+        const these = 'IN (SELECT value FROM json_each(?))';
+        this.db.db.prepare(`DELETE FROM history WHERE inv_id ${these}`).run(list);
+        this.db.db.prepare(`DELETE FROM logs WHERE inv_id ${these}`).run(list);
+        this.db.db.prepare(`DELETE FROM invocation_extras WHERE inv_id ${these}`).run(list);
+        return this.db.db.prepare(`DELETE FROM invocations WHERE id ${these}`).run(list).changes;
+      });
+      total += n;
+      if (scope?.limit !== undefined || n < limit) {
+        return total;
+      }
+    }
   }
 }

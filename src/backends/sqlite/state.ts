@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { FINAL_STATUSES } from '../../core/status.js';
 import type {
   HistoryEntry,
+  InvocationExtras,
   InvocationFilter,
   InvocationRecord,
   LogRecord,
@@ -9,6 +10,9 @@ import type {
   RunnerInfo,
 } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
+import { extrasValues, toExtras, upsertExtrasSql, type ExtrasRow } from '../common/extras-rows.js';
+
+const UPSERT_EXTRAS = upsertExtrasSql(() => '?');
 import type { SqliteDb } from './db.js';
 import { chunks, toRecord, type InvocationRow } from './rows.js';
 
@@ -198,6 +202,22 @@ export class SqliteStateBackend implements StateBackend {
 
   async removeRunner(id: string): Promise<void> {
     this.db.write(() => this.db.db.prepare('DELETE FROM runners WHERE id = ?').run(id));
+  }
+
+  async setExtras(id: string, patch: Partial<InvocationExtras>): Promise<void> {
+    this.db.write(() => this.db.db.prepare(UPSERT_EXTRAS).run(id, ...extrasValues(patch)));
+  }
+
+  async extras(ids: string[]): Promise<Record<string, InvocationExtras>> {
+    if (!ids.length) {
+      return {};
+    }
+    const rows = this.db.read(() =>
+      this.db.db
+        .prepare('SELECT * FROM invocation_extras WHERE inv_id IN (SELECT value FROM json_each(?))')
+        .all(JSON.stringify(ids)),
+    ) as ExtrasRow[];
+    return Object.fromEntries(rows.map((r) => [r.inv_id, toExtras(r)]));
   }
 
   async appendLogs(lines: LogRecord[]): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type RunnerView,
 } from '../snapshot.js';
 import { toJson } from '../web/html.js';
+import { progressBar } from '../progress-bar.js';
 
 const STATUS_COLOR: Record<Status, string> = {
   REGISTERED: 'gray',
@@ -175,6 +176,14 @@ export function Detail({ d, expanded }: { d: InvocationDetail | null; expanded: 
         {'args   '}
         {oneLine(d.args)}
       </Text>
+      {d.progress ? (
+        <Text>
+          {'progress '}
+          {progressBar(d.progress.value)} {Math.round(d.progress.value * 100)}%
+          {d.progress.message ? ` ${d.progress.message}` : ''}
+        </Text>
+      ) : null}
+      {d.rerunOf ? <Text dimColor>rerun of {d.rerunOf}</Text> : null}
       {d.error ? (
         <Text color="red">
           {'error  '}

@@ -222,6 +222,7 @@ export function detailPage(ctx: PageContext, d: InvocationDetail): string {
 <tr><th>Created</th><td>${time(d.createdAt)}</td><th>Updated</th><td>${time(d.updatedAt)}</td></tr>
 <tr><th>Runner</th><td class="mono">${d.runner ?? '—'}</td><th>Priority</th><td>${d.priority}</td></tr>
 <tr><th>Parent</th><td>${d.parent ? html`${invLink(d.parent.id)} ${d.parent.taskId} ${badge(d.parent.status)}` : '—'}</td><th>Workflow</th><td class="mono">${d.workflowId ?? '—'}</td></tr>
+<tr><th>Progress</th><td>${d.progress ? html`<progress max="1" value="${String(d.progress.value)}"></progress> ${String(Math.round(d.progress.value * 100))}% ${d.progress.message ?? ''} <span class="muted">${time(d.progress.at)}</span>` : '—'}</td><th>Rerun of</th><td>${d.rerunOf ? invLink(d.rerunOf) : '—'}</td></tr>
 </tbody></table>
 <div class="grid2"><div><h2>Arguments</h2><pre class="args">${toJson(d.args, 2)}</pre></div>
 <div>${d.error ? html`<h2>Error</h2><pre class="err">${errorText(d.error)}</pre>` : d.hasResult ? html`<h2>Result</h2><pre class="result">${toJson(d.result, 2)}</pre>` : html`<h2>Result</h2><p class="muted">none yet</p>`}</div></div>

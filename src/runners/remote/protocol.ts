@@ -57,7 +57,17 @@ export type ToHost =
 
 /** Backend methods a guest may call through the host, per role. */
 export const RPC_METHODS: Readonly<Record<string, readonly string[]>> = {
-  state: ['insert', 'get', 'getMany', 'history', 'list', 'countByStatus', 'runners'],
+  state: [
+    'insert',
+    'get',
+    'getMany',
+    'history',
+    'list',
+    'countByStatus',
+    'runners',
+    'setExtras',
+    'extras',
+  ],
   workflows: ['wfGet', 'wfSetIfAbsent', 'wfSet', 'wfList', 'wfIds'],
   broker: ['route', 'count'],
   hot: ['enqueue'],

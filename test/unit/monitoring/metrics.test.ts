@@ -1,6 +1,8 @@
 /** A runner's /metrics ([monitor] metrics_port) counts that process's work by task. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskapp, type App } from '../../../src/index.js';
+import { TaskMetrics } from '../../../src/monitoring/metrics.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const apps: App[] = [];
 afterEach(async () => {
@@ -50,5 +52,20 @@ describe('runner metrics endpoint', () => {
     expect(text).toContain('taskapp_queue_depth 0');
     await app.close();
     await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+  });
+});
+
+describe('retention metrics', () => {
+  it('count the invocations and blobs a retention pass of this process deleted', async () => {
+    const app = taskapp({ backend: 'memory', configFile: false, loggingLevel: 'error' });
+    apps.push(app);
+    const rt = runtimeOf(app);
+    const metrics = new TaskMetrics(rt);
+    rt.events.emit({ type: 'retention', purged: 500, blobsDeleted: 2 });
+    rt.events.emit({ type: 'retention', purged: 7, blobsDeleted: 0 });
+    const text = await metrics.text();
+    metrics.close();
+    expect(text).toMatch(/^taskapp_retention_purged_total 507$/m);
+    expect(text).toMatch(/^taskapp_retention_blobs_deleted_total 2$/m);
   });
 });

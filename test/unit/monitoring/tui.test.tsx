@@ -92,6 +92,8 @@ function detailOf(r: InvocationRow): InvocationDetail {
     parent: null,
     children: [],
     workflow: null,
+    progress: null,
+    rerunOf: null,
     logs: [
       {
         invocationId: r.id,
@@ -194,6 +196,17 @@ describe('panels', () => {
     expect(f).toContain('at boom (tasks.ts:3:9)');
     expect(f).toMatch(/PENDING\s+\+\s+5 ms\s+thread@h:1/);
     expect(f).toContain('working on it');
+  });
+
+  it('Detail shows progress and the invocation it reruns', () => {
+    const d = {
+      ...detailOf(ROWS[0]!),
+      progress: { value: 0.42, message: 'resizing 42/100', at: NOW },
+      rerunOf: 'old-id',
+    };
+    const f = mount(<Detail d={d} expanded={false} />).lastFrame()!;
+    expect(f).toContain('progress [########............] 42% resizing 42/100');
+    expect(f).toContain('rerun of old-id');
   });
 });
 

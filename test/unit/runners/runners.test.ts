@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, type Runner } from '../../../src/index.js';
-import { app, fib, spin, work } from '../../chaos/fixtures/app.js';
+import { app, fib, report, reportInWorker, spin, work } from '../../chaos/fixtures/app.js';
 import { FIXTURE_APP } from '../../chaos/helpers.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { runtimeOf } from '../../../src/runtime/runtime.js';
@@ -57,6 +57,29 @@ describe('runners', () => {
     expect(statuses).toContain('PAUSED');
     expect(statuses.at(-1)).toBe('SUCCESS');
   }, 180_000);
+
+  it('ctx.progress from a child process and from a worker thread: the last value is stored', async () => {
+    useSqlite();
+    runner = await app.startRunner({
+      runner: 'persistent-process',
+      processes: 1,
+      appModule: FIXTURE_APP,
+    });
+    const inChild = await report.call({ n: 40 });
+    expect(await inChild.result({ timeoutMs: 60_000 })).toBe(40);
+    const child = await inChild.progress();
+    expect(child).toMatchObject({ value: 1 });
+    expect(child!.message).toMatch(/^40\/40 in \d+$/);
+    expect(child!.message).not.toContain(` ${process.pid}`);
+    await runner.stop({ graceMs: 0 });
+    runner = await app.startRunner({ runner: 'thread', appModule: FIXTURE_APP });
+    const inWorker = await reportInWorker.call({ n: 40 });
+    expect(await inWorker.result({ timeoutMs: 60_000 })).toBe(40);
+    expect(await inWorker.progress()).toMatchObject({
+      value: 1,
+      message: `40/40 in ${process.pid}`,
+    });
+  }, 120_000);
 
   for (const kind of ['thread', 'persistent-process'] as const) {
     it(`${kind} with autorun: false gets ready but claims nothing until run()`, async () => {
