@@ -6,7 +6,15 @@
  * PostgreSQL's WAL).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { reachable } from '../../helpers/services.js';
@@ -36,7 +44,7 @@ export function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Up to about two minutes: after a kill -9, PostgreSQL replays its WAL first, slowly on a loaded machine. */
-async function waitReachable(port: number, what: string): Promise<void> {
+async function waitReachable(port: number, what: string, log?: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (await reachable('127.0.0.1', port, 200)) {
@@ -44,7 +52,9 @@ async function waitReachable(port: number, what: string): Promise<void> {
     }
     await sleep(100);
   }
-  throw new Error(`chaos: private ${what} did not start on port ${port}`);
+  const tail =
+    log && existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-15).join('\n') : '';
+  throw new Error(`chaos: private ${what} did not start on port ${port}\n${tail}`);
 }
 
 const exited = (p: ChildProcess) =>
@@ -66,11 +76,18 @@ abstract class ProxiedServer implements PrivateServer {
   }
 
   protected abstract spawnServer(): ChildProcess;
+  /** The server's own output, quoted when it does not come up. */
+  protected get logFile(): string {
+    return join(this.dir, `${this.name}.log`);
+  }
+  protected logFd(): number {
+    return openSync(this.logFile, 'a');
+  }
   protected abstract name: string;
 
   async start(): Promise<void> {
     this.proc = this.spawnServer();
-    await waitReachable(this.port, this.name);
+    await waitReachable(this.port, this.name, this.logFile);
     await this.proxy.up();
   }
 
@@ -78,7 +95,7 @@ abstract class ProxiedServer implements PrivateServer {
     await this.kill();
     await sleep(downMs);
     this.proc = this.spawnServer();
-    await waitReachable(this.port, this.name);
+    await waitReachable(this.port, this.name, this.logFile);
   }
 
   async dropConnections(downMs: number): Promise<void> {
@@ -189,7 +206,14 @@ class PrivatePostgres extends ProxiedServer {
       ...['-c', `unix_socket_directories=${this.data}`, '-c', 'max_connections=200'],
       ...['-c', 'fsync=on', '-c', 'synchronous_commit=on'],
     ];
-    return spawn(pgBin('postgres'), args, { stdio: 'ignore', detached: true, ...postgresUser() });
+    const out = this.logFd();
+    const child = spawn(pgBin('postgres'), args, {
+      stdio: ['ignore', out, out],
+      detached: true,
+      ...postgresUser(),
+    });
+    closeSync(out);
+    return child;
   }
 }
 
