@@ -135,4 +135,15 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
     expect(idx).toEqual(await stored(['p', 'q', 'r']));
     expect(Object.values(idx).sort()).toEqual(['REROUTED', 'REROUTED', 'RUNNING']);
   });
+
+  it('writes the indexes of a claim far larger than one Lua unpack in slices', async () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `big${i}`);
+    await b.hot.enqueue(
+      ids.map((id) => newInv(id, 't')),
+      1,
+    );
+    expect(await b.hot.claimAndStart(5000, 100, 'r1')).toHaveLength(5000);
+    expect(await b.state.countByStatus()).toMatchObject({ RUNNING: 5000 });
+    expect(await admin.zcard(`${P}s:REGISTERED`)).toBe(0);
+  });
 });

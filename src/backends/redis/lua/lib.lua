@@ -65,6 +65,13 @@ local function index_add(key, now, id)
   if not a then a = {}; ZADDS[key] = a end
   a[#a + 1] = now; a[#a + 1] = id
 end
+-- One command per slice of `args` (a Lua unpack is bounded by the C stack: a few thousand values);
+-- slices of 1000, an even number, keep score/member pairs together.
+local function call_sliced(cmd, key, args)
+  for j = 1, #args, 1000 do
+    redis.call(cmd, key, unpack(args, j, math.min(#args, j + 1000 - 1)))
+  end
+end
 local function flush_index()
   if not MOVES then return end
   local rem, add = {}, {}
@@ -79,9 +86,9 @@ local function flush_index()
     a[#a + 1] = m.at; a[#a + 1] = id
   end
   -- Removals first: an invocation that left and re-entered one status is added back.
-  for s, ids in pairs(rem) do redis.call('ZREM', P .. 's:' .. s, unpack(ids)) end
-  for s, a in pairs(add) do redis.call('ZADD', P .. 's:' .. s, unpack(a)) end
-  for k, a in pairs(ZADDS) do redis.call('ZADD', k, unpack(a)) end
+  for s, ids in pairs(rem) do call_sliced('ZREM', P .. 's:' .. s, ids) end
+  for s, a in pairs(add) do call_sliced('ZADD', P .. 's:' .. s, a) end
+  for k, a in pairs(ZADDS) do call_sliced('ZADD', k, a) end
   MOVES, ZADDS = nil, nil
 end
 
