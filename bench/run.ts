@@ -14,6 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Runner, TaskappOptions } from '../src/index.js';
 import { startServerCpu } from './server-cpu.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -55,7 +56,7 @@ const appModule = fileURLToPath(
 const { app, add } = await import(appModule);
 
 try {
-  await app.backends();
+  await runtimeOf(app).backends();
   // Like the peers (a BullMQ Worker made with autorun: false before the clock starts): the runner
   // gets ready first (children spawned and loaded) and claims only once the tasks are enqueued.
   const runner = await app.startRunner({
@@ -166,7 +167,7 @@ function childRssBytes(pid: number): number | null {
 
 /** Drops what this run created on shared servers (its Redis keys, its PostgreSQL schema). */
 async function cleanup(): Promise<void> {
-  const b = await app.backends();
+  const b = await runtimeOf(app).backends();
   await b.broker.purge();
   await b.orchestrator.purge(Date.now() + 1);
   if (a.backend === 'postgres') {

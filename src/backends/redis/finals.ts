@@ -23,6 +23,7 @@ export class RedisFinals {
 
   constructor(
     private readonly conn: RedisConn,
+    /** The final records among ids. */
     private readonly fetch: (ids: string[]) => Promise<InvocationRecord[]>,
   ) {}
 
@@ -41,7 +42,9 @@ export class RedisFinals {
       );
     });
     sub.on('message', (_ch: string, msg: string) => {
-      void this.onMessage(msg);
+      // After this turn's socket reads: a final this process wrote reaches its watch with the
+      // script's reply, so no record has to be read again for it.
+      setImmediate(() => void this.onMessage(msg));
     });
   }
 

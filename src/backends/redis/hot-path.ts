@@ -2,9 +2,10 @@
  * The redis hot path (docs/architecture.md, section 4): enqueue is one script (insert + route, lua/enqueue.lua);
  * claim-and-start is one script (claim + acquire with concurrency control + RUNNING, blocked ones
  * back to the queue, lua/claim_start.lua); a runner's outcomes and its next claim are one script
- * (lua/finish_claim.lua).
+ * (lua/finish_claim.lua). The records this hot path started are kept until their runner lets go of
+ * them, so finish_claim replies only what it changed (owner, attempt) instead of whole records.
  */
-import type { InvocationRecord } from '../../core/records.js';
+import type { InvocationRecord, RouteRequest } from '../../core/records.js';
 import { REROUTE_DELAY_MS } from '../../orchestration/concurrency.js';
 import type { HotPath } from '../hot-path.js';
 import { clampPriority } from '../memory/broker.js';
@@ -29,6 +30,7 @@ export function redisHotPath(
   orch: RedisOrchestrator,
   finals: RedisFinals,
 ): HotPath {
+  const running = new StartedRecords();
   return {
     async enqueue(invs, now) {
       const parts = await Promise.all(
@@ -53,7 +55,7 @@ export function redisHotPath(
           ]),
         );
         finals.notifier.publish(toRecords(list(reply.f)));
-        return { out: toRecords(list(reply.s)), claimed: reply.c, next: reply.n };
+        return { out: running.add(toRecords(list(reply.s))), claimed: reply.c, next: reply.n };
       });
     },
     async finishAndClaim(done, max, runnerId) {
@@ -61,25 +63,38 @@ export function redisHotPath(
       const head =
         done.length > BATCH ? await orch.write(done.slice(0, -BATCH), Date.now(), true) : [];
       const tail = done.slice(head.length);
+      const now = Date.now();
+      // Compact results only when every record of the batch is known here (a change written by
+      // another path, e.g. after a restart, gets whole records).
+      const known = tail.map((r) => running.get(r.id));
+      const compact = known.every((r) => r !== undefined);
       const reply = parse(
         await c.guarded('finish_claim', [
-          String(Date.now()),
+          String(now),
           String(Math.max(1, max)),
           runnerId,
           String(REROUTE_DELAY_MS),
+          compact ? '1' : '0',
           ...transitionArgs(tail),
         ]),
       );
-      const written = list<[number, string[]]>(reply.d).map(([ok, v], i) =>
-        ok ? toRecord(v)! : transitionError(tail[i]!, v),
-      );
+      const written = list<[number, string[]]>(reply.d).map(([ok, v], i) => {
+        const req = tail[i]!;
+        if (!ok) {
+          running.forget(req.id);
+          return transitionError(req, v);
+        }
+        return compact ? running.update(known[i]!, req, v) : running.replace(toRecord(v)!);
+      });
       finals.notifier.publish([
         ...toRecords(list(reply.f)),
         ...written.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)),
       ]);
-      return { done: [...head, ...written], started: toRecords(list(reply.s)) };
+      head.forEach((r) => running.forget(r instanceof Error ? undefined : r.id));
+      return { done: [...head, ...written], started: running.add(toRecords(list(reply.s))) };
     },
     transitionAndRoute(reqs, now) {
+      reqs.forEach((r) => running.forget(r.id));
       return orch.write(reqs, now, true);
     },
     async requeueStranded(before, now, limit) {
@@ -113,3 +128,61 @@ type ClaimReply = { s: unknown; n: string | false; c: number; f: unknown; d?: un
 const parse = (reply: unknown) => JSON.parse(String(reply)) as ClaimReply;
 /** cjson writes an empty list as {}. */
 const list = <T = string[]>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
+
+/** Records in flight: those started here, until a write leaves them unowned. */
+class StartedRecords {
+  private readonly byId = new Map<string, InvocationRecord>();
+
+  add(recs: InvocationRecord[]): InvocationRecord[] {
+    if (this.byId.size > MAX_STARTED_KEPT) {
+      this.byId.clear(); // only a cache: a miss costs whole records in one reply
+    }
+    recs.forEach((r) => this.byId.set(r.id, r));
+    return recs;
+  }
+
+  get(id: string): InvocationRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  forget(id: string | undefined): void {
+    if (id !== undefined) {
+      this.byId.delete(id);
+    }
+  }
+
+  /** A whole record from the server: kept while still owned. */
+  replace(rec: InvocationRecord): InvocationRecord {
+    this.keepIfOwned(rec);
+    return rec;
+  }
+
+  /**
+   * The record after `req` as the script wrote it (apply_path in lua/lib.lua): status, updated time,
+   * result and error if given; `v` = [owner or '', attempt, updated] as the script left them.
+   */
+  update(prev: InvocationRecord, req: RouteRequest, v: string[]): InvocationRecord {
+    const rec: InvocationRecord = {
+      ...prev,
+      status: req.to,
+      owner: v[0] ? v[0] : null,
+      attempt: Number(v[1] ?? prev.attempt),
+      result: req.result ?? prev.result,
+      error: req.error ?? prev.error,
+      updatedAt: Number(v[2] ?? prev.updatedAt),
+    };
+    this.keepIfOwned(rec);
+    return rec;
+  }
+
+  private keepIfOwned(rec: InvocationRecord): void {
+    if (rec.owner === null) {
+      this.byId.delete(rec.id);
+    } else if (this.byId.has(rec.id)) {
+      this.byId.set(rec.id, rec);
+    }
+  }
+}
+
+/** A bound on StartedRecords (far above any runner's concurrency). */
+const MAX_STARTED_KEPT = 100_000;

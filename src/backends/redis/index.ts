@@ -29,7 +29,7 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
     logger,
   });
   // The notifier reads finished records through the state backend, which needs the notifier.
-  const finals: RedisFinals = new RedisFinals(conn, (ids) => state.getMany(ids));
+  const finals: RedisFinals = new RedisFinals(conn, (ids) => state.getFinal(ids));
   const state = new RedisStateBackend(conn, finals);
   const broker = new RedisBroker(conn);
   const orchestrator = new RedisOrchestrator(conn, finals);

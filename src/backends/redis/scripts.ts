@@ -47,6 +47,7 @@ const SCRIPT_NAMES = [
   'requeue_stranded',
   'claim_stranded',
   'queued',
+  'get_final',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

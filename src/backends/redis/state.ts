@@ -55,6 +55,14 @@ export class RedisStateBackend implements StateBackend {
     return parts.flatMap(toRecords);
   }
 
+  /** The final ones among `ids` (lua/get_final.lua). */
+  async getFinal(ids: string[]): Promise<InvocationRecord[]> {
+    const parts = await Promise.all(
+      chunks(ids).map((part) => this.conn.script('get_final', part) as Promise<string[][]>),
+    );
+    return parts.flatMap(toRecords);
+  }
+
   async history(id: string): Promise<HistoryEntry[]> {
     return (
       await this.conn.retrying(() => this.conn.main.lrange(this.conn.keys.hist(id), 0, -1))

@@ -5,6 +5,8 @@
 local c = cached_reply()
 if c then return c end
 local final_ids = {}
+batch_index()
 local reply = claim_start(ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), final_ids)
+flush_index()
 publish_finals(final_ids)
 return remember(cjson.encode(reply))

@@ -4,6 +4,7 @@
 local c = cached_reply()
 if c then return c end
 local now = ARGV[2]
+batch_index()
 local used, items = {}, {}
 for i = 3, #ARGV, 10 do
   local id, stored = insert_one(now, i)
@@ -11,4 +12,5 @@ for i = 3, #ARGV, 10 do
   if stored then items[#items + 1] = { id, ARGV[i + 9], '0' } end
 end
 route_items(tonumber(now), items)
+flush_index()
 return remember(cjson.encode(used))

@@ -7,6 +7,8 @@
 local c = cached_reply()
 if c then return c end
 local now = ARGV[2]
+batch_index()
 local used = {}
 for i = 3, #ARGV, 9 do used[#used + 1] = insert_one(now, i) end
+flush_index()
 return remember(cjson.encode(used))

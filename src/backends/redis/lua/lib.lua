@@ -5,8 +5,8 @@
 local P = ARGV[1]
 local OP_TTL_MS = 60000
 local TO_PENDING, TO_RUNNING = { 'PENDING' }, { 'PENDING', 'RUNNING' }
--- What apply_path reads of a record, in this order (acquire_one reads them along with its own).
-local CUR_FIELDS = { 'status', 'owner', 'cckey', 'regkey', 'attempt' }
+-- What apply_path reads of a record when it replies no whole record (read_cur).
+local CUR_FIELDS = { 'status', 'owner', 'cckey', 'regkey', 'attempt', 'updated' }
 
 -- Optional values cross as '=' .. value, or '-' for none.
 local function dec(v)
@@ -39,20 +39,103 @@ local function forget_registration(regkey, id)
   if redis.call('GET', rk) == id then redis.call('DEL', rk) end
 end
 
+-- Status indexes (s:<STATUS>, sorted by the time an invocation entered the status). A script that
+-- changes many invocations calls batch_index() first and flush_index() before it returns: each
+-- invocation's net move (first status left -> last status entered) is then written as one ZREM per
+-- status left and one ZADD per status entered for the whole script, not two commands per change.
+-- Without batch_index() every move is written at once.
+local MOVES, ZADDS = nil, nil
+local function batch_index()
+  MOVES, ZADDS = {}, {}
+end
+-- `from`: the status left (nil for a new invocation), `to`: the status entered at `now`.
+local function index_move(id, from, to, now)
+  if not MOVES then
+    if from then redis.call('ZREM', P .. 's:' .. from, id) end
+    redis.call('ZADD', P .. 's:' .. to, now, id)
+    return
+  end
+  local m = MOVES[id]
+  if m then m.to = to; m.at = now else MOVES[id] = { from = from, to = to, at = now } end
+end
+-- A ZADD to any other index (all, t:<task>), batched the same way.
+local function index_add(key, now, id)
+  if not ZADDS then return redis.call('ZADD', key, now, id) end
+  local a = ZADDS[key]
+  if not a then a = {}; ZADDS[key] = a end
+  a[#a + 1] = now; a[#a + 1] = id
+end
+-- One command per slice of `args` (a Lua unpack is bounded by the C stack: a few thousand values);
+-- slices of 1000, an even number, keep score/member pairs together.
+local function call_sliced(cmd, key, args)
+  for j = 1, #args, 1000 do
+    redis.call(cmd, key, unpack(args, j, math.min(#args, j + 1000 - 1)))
+  end
+end
+local function flush_index()
+  if not MOVES then return end
+  local rem, add = {}, {}
+  for id, m in pairs(MOVES) do
+    if m.from then
+      local r = rem[m.from]
+      if not r then r = {}; rem[m.from] = r end
+      r[#r + 1] = id
+    end
+    local a = add[m.to]
+    if not a then a = {}; add[m.to] = a end
+    a[#a + 1] = m.at; a[#a + 1] = id
+  end
+  -- Removals first: an invocation that left and re-entered one status is added back.
+  for s, ids in pairs(rem) do call_sliced('ZREM', P .. 's:' .. s, ids) end
+  for s, a in pairs(add) do call_sliced('ZADD', P .. 's:' .. s, a) end
+  for k, a in pairs(ZADDS) do call_sliced('ZADD', k, a) end
+  MOVES, ZADDS = nil, nil
+end
+
+-- An invocation hash as a Lua table (HGETALL: every field, for a reply that carries the record),
+-- or nil when it does not exist.
+local function read_record(k)
+  local raw = redis.call('HGETALL', k)
+  if #raw == 0 then return nil end
+  local h = {}
+  for j = 1, #raw, 2 do h[raw[j]] = raw[j + 1] end
+  return h
+end
+-- Only what apply_path needs to validate and write (HMGET: cheaper when no record is replied).
+local function read_cur(k)
+  local f = redis.call('HMGET', k, unpack(CUR_FIELDS))
+  if not f[1] then return nil end
+  return { status = f[1], owner = f[2] or nil, cckey = f[3] or nil, regkey = f[4] or nil, attempt = f[5] or nil, updated = f[6] or nil }
+end
+-- A record table -> HGETALL pairs (what toRecord in codec.ts reads).
+local function record_pairs(h)
+  local out = {}
+  for f, v in pairs(h) do out[#out + 1] = f; out[#out + 1] = v end
+  return out
+end
+
 -- Validated status changes along `path` (one or more statuses in turn), each by the same rules as
 -- checkTransition in src/core/status.ts, written as one record update: the hot path's PENDING then
--- RUNNING costs one read and one write. `cur`: the record's CUR_FIELDS if the caller read them
--- already. Returns the new record (HGETALL pairs), or nil and an error tuple (nothing written) if a
--- step is not legal.
-local function apply_path(id, path, runner, result, err, now, cur)
+-- RUNNING costs one read and one write. `h`: the record as read_record or read_cur read it, if the
+-- caller read it already (read_record's when `full`). Returns the new record (HGETALL pairs; with
+-- `full` false only {owner or '', attempt, updated}: the caller has the rest), or nil and an error tuple
+-- (nothing written) if a step is not legal.
+local function apply_path(id, path, runner, result, err, now, h, full)
   local k = P .. 'i:' .. id
-  cur = cur or redis.call('HMGET', k, unpack(CUR_FIELDS))
-  local first = cur[1]
-  if not first then return nil, { 'notfound' } end
-  local from, owner = first, cur[2] or nil
+  if full == nil then full = true end
+  if not h then
+    if full then h = read_record(k) else h = read_cur(k) end
+  end
+  if not h then return nil, { 'notfound' } end
+  local first = h.status
+  local from, owner = first, h.owner
+  local function reply()
+    if full then return record_pairs(h) end
+    return { h.owner or '', h.attempt or '0', h.updated }
+  end
   -- A repeated PAUSED/RESUMED by the owner (isRepeat in status.ts): nothing to write.
   if #path == 1 and REPEATABLE[path[1]] and from == path[1] and owner == runner then
-    return redis.call('HGETALL', k)
+    return reply()
   end
   local hist, running = {}, false
   for _, to in ipairs(path) do
@@ -75,28 +158,31 @@ local function apply_path(id, path, runner, result, err, now, cur)
   local fields = { 'status', to, 'updated', now }
   if owner then
     fields[#fields + 1] = 'owner'; fields[#fields + 1] = owner
-  elseif cur[2] then
+  elseif h.owner then
     redis.call('HDEL', k, 'owner')
   end
-  if result then fields[#fields + 1] = 'result'; fields[#fields + 1] = result end
-  if err then fields[#fields + 1] = 'error'; fields[#fields + 1] = err end
-  if running then fields[#fields + 1] = 'attempt'; fields[#fields + 1] = (tonumber(cur[5]) or 0) + 1 end
+  h.status, h.updated, h.owner = to, now, owner
+  if result then fields[#fields + 1] = 'result'; fields[#fields + 1] = result; h.result = result end
+  if err then fields[#fields + 1] = 'error'; fields[#fields + 1] = err; h.error = err end
+  if running then
+    h.attempt = tostring((tonumber(h.attempt) or 0) + 1)
+    fields[#fields + 1] = 'attempt'; fields[#fields + 1] = h.attempt
+  end
   redis.call('HSET', k, unpack(fields))
-  redis.call('ZREM', P .. 's:' .. first, id)
-  redis.call('ZADD', P .. 's:' .. to, now, id)
+  index_move(id, first, to, now)
   redis.call('RPUSH', P .. 'h:' .. id, unpack(hist))
   -- Every status change keeps the per-key set of active invocations exact (acquire counts it).
-  if cur[3] then
-    if ACTIVE[to] then redis.call('SADD', P .. 'run:' .. cur[3], id) else redis.call('SREM', P .. 'run:' .. cur[3], id) end
+  if h.cckey then
+    if ACTIVE[to] then redis.call('SADD', P .. 'run:' .. h.cckey, id) else redis.call('SREM', P .. 'run:' .. h.cckey, id) end
   end
   -- A registration key matches only while its invocation is REGISTERED: drop it on leaving.
-  if first == 'REGISTERED' and cur[4] then forget_registration(cur[4], id) end
-  return redis.call('HGETALL', k)
+  if first == 'REGISTERED' and h.regkey then forget_registration(h.regkey, id) end
+  return reply()
 end
 
 -- One validated status change (see apply_path).
 local function apply(id, to, runner, result, err, now)
-  return apply_path(id, { to }, runner, result, err, now)
+  return apply_path(id, { to }, runner, result, err, now, nil, true)
 end
 
 -- Queue score: higher priority first, then routing order.
@@ -160,11 +246,11 @@ end
 -- applied to one that may run. Returns 'run', record | 'requeue', {id, priority, not-before} |
 -- 'final', record (a blocked one that became final) | 'skip' (nothing to report).
 local function acquire_one(id, runner, now, nowN, delay, path)
-  local f = redis.call('HMGET', P .. 'i:' .. id, 'status', 'owner', 'cckey', 'regkey', 'attempt', 'cc', 'priority')
-  local st = f[1]
-  if not st or not ACQUIRABLE[st] then return 'skip' end
-  if f[6] then
-    local cc = cjson.decode(f[6])
+  local h = read_record(P .. 'i:' .. id)
+  if not h or not ACQUIRABLE[h.status] then return 'skip' end
+  local st = h.status
+  if h.cc then
+    local cc = cjson.decode(h.cc)
     local count, window = opt(cc.rateCount), opt(cc.rateWindowMs)
     local rk = P .. 'rate:' .. cc.key
     local starts, reserved = {}, nil
@@ -192,7 +278,7 @@ local function acquire_one(id, runner, now, nowN, delay, path)
         redis.call('ZADD', rk, string.format('%.17g', nb), 'r|' .. id)
         redis.call('PEXPIRE', rk, math.ceil(nb - nowN + window) + 1000)
       end
-      if kind == 'requeue' or kind == 'wait' then return 'requeue', { id, f[7], string.format('%.0f', nb) } end
+      if kind == 'requeue' or kind == 'wait' then return 'requeue', { id, h.priority, string.format('%.0f', nb) } end
       if last and FINAL[last] then return 'final', rec end
       return 'skip'
     end
@@ -203,7 +289,7 @@ local function acquire_one(id, runner, now, nowN, delay, path)
       if redis.call('PTTL', rk) < window + 1000 then redis.call('PEXPIRE', rk, math.ceil(window) + 1000) end
     end
   end
-  return 'run', apply_path(id, path, runner, nil, nil, now, f)
+  return 'run', apply_path(id, path, runner, nil, nil, now, h, true)
 end
 
 -- JSON lists that stay lists when empty (cjson writes an empty table as {}; the TS side reads both).
@@ -285,9 +371,9 @@ local function insert_one(now, i)
   end
   redis.call('HSET', k, unpack(fields))
   redis.call('RPUSH', P .. 'h:' .. id, hist_entry(now, 'REGISTERED', nil))
-  redis.call('ZADD', P .. 'all', now, id)
-  redis.call('ZADD', P .. 't:' .. task, now, id)
-  redis.call('ZADD', P .. 's:REGISTERED', now, id)
+  index_add(P .. 'all', now, id)
+  index_add(P .. 't:' .. task, now, id)
+  index_move(id, nil, 'REGISTERED', now)
   return id, true
 end
 
@@ -295,8 +381,9 @@ end
 -- statuses passed through first, comma-joined), not-before (optional values encoded by dec()). Each
 -- is validated alone, its whole path or nothing. With `route`, one that lands in a queued status
 -- (RETRY, REROUTED) is routed here too: its status and its queue entry are one step. Returns, in
--- request order, [1, record] or [0, error tuple], and the ids that became final.
-local function apply_requests(now, first, route)
+-- request order, [1, record] or [0, error tuple] (with `compact`, [1, {owner or '', attempt, updated}]
+-- instead of the record: the caller knows the rest), and the ids that became final.
+local function apply_requests(now, first, route, compact)
   local out, final_ids, items = {}, {}, {}
   for i = first, #ARGV, 7 do
     local id, to = ARGV[i], ARGV[i + 1]
@@ -307,7 +394,7 @@ local function apply_requests(now, first, route)
       for s in string.gmatch(via, '[^,]+') do path[#path + 1] = s end
       path[#path + 1] = to
     end
-    local rec, e = apply_path(id, path, dec(ARGV[i + 2]), dec(ARGV[i + 3]), dec(ARGV[i + 4]), now)
+    local rec, e = apply_path(id, path, dec(ARGV[i + 2]), dec(ARGV[i + 3]), dec(ARGV[i + 4]), now, nil, not compact)
     if rec then
       out[#out + 1] = { 1, rec }
       if FINAL[to] then final_ids[#final_ids + 1] = id end

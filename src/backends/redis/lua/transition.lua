@@ -4,6 +4,8 @@
 -- announced on the app's `final` channel.
 local c = cached_reply()
 if c then return c end
+batch_index()
 local out, final_ids = apply_requests(ARGV[2], 4, ARGV[3] == '1')
+flush_index()
 publish_finals(final_ids)
 return remember(cjson.encode(out))

@@ -1,0 +1,149 @@
+/**
+ * The redis hot path's cheaper bookkeeping, checked against what is stored: finish_claim's compact
+ * replies (rebuilt from the records the hot path started) equal the stored records, and the status
+ * indexes written once per script (batch_index/flush_index in lua/lib.lua) hold each invocation
+ * exactly once, under its current status, whatever path it took within one script.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
+import type { Backends } from '../../../src/backends/registry.js';
+import { keyPrefix } from '../../../src/backends/redis/keys.js';
+import type { InvocationRecord } from '../../../src/core/records.js';
+import { STATUSES } from '../../../src/core/status.js';
+import { openBackends } from '../../compliance/harness.js';
+import { newInv } from '../../compliance/suites/state.js';
+import { deleteKeys, REDIS_URL, testPrefix } from '../../helpers/redis-keys.js';
+import { describeWithService } from '../../helpers/services.js';
+
+const base = testPrefix('hot');
+let n = 0;
+
+await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeeping', () => {
+  let b: Backends;
+  let admin: Redis;
+  let P: string;
+  beforeEach(async () => {
+    const prefix = `${base}${n++}:`;
+    b = await openBackends({ backend: 'redis', redis: { url: REDIS_URL, prefix } });
+    P = keyPrefix('taskapp', prefix);
+    admin = new Redis(REDIS_URL);
+  });
+  afterEach(async () => {
+    await b.close();
+    admin.disconnect();
+  });
+  afterAll(async () => {
+    await deleteKeys(base);
+  });
+
+  /** Every status index's members -> their status; fails on an id indexed twice. */
+  async function indexed(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const s of STATUSES) {
+      for (const id of await admin.zrange(`${P}s:${s}`, 0, -1)) {
+        expect(out[id], `${id} in s:${out[id]} and s:${s}`).toBeUndefined();
+        out[id] = s;
+      }
+    }
+    return out;
+  }
+
+  async function stored(ids: string[]): Promise<Record<string, string>> {
+    return Object.fromEntries((await b.state.getMany(ids)).map((r) => [r.id, r.status]));
+  }
+
+  it('finishAndClaim replies the records as stored, for started and for unknown ones', async () => {
+    const ids = ['a', 'b', 'c', 'd'];
+    await b.hot.enqueue(
+      ids.map((id) => newInv(id, 't')),
+      1,
+    );
+    expect(await indexed()).toEqual(Object.fromEntries(ids.map((id) => [id, 'REGISTERED'])));
+    const started = await b.hot.claimAndStart(2, 100, 'r1');
+    expect(started.map((r) => [r.status, r.owner, r.attempt])).toEqual([
+      ['RUNNING', 'r1', 1],
+      ['RUNNING', 'r1', 1],
+    ]);
+    const [x, y] = started as [InvocationRecord, InvocationRecord];
+    // Known to this hot path (compact replies): a pause, a resume and a success in one batch.
+    const first = await b.hot.finishAndClaim(
+      [
+        { id: x.id, to: 'PAUSED', runnerId: 'r1' },
+        { id: x.id, to: 'RESUMED', runnerId: 'r1' },
+        { id: y.id, to: 'SUCCESS', runnerId: 'r1', result: '42' },
+      ],
+      1,
+      'r1',
+    );
+    const after = await b.state.getMany([x.id, y.id]);
+    expect(first.done).toEqual([{ ...after[0], status: 'PAUSED' }, after[0], after[1]]);
+    expect(first.done[2]).toMatchObject({ status: 'SUCCESS', result: '42', owner: null });
+    expect(first.started).toHaveLength(1);
+    // A wrong owner is an error, and the record stays as it was.
+    const wrong = await b.hot.finishAndClaim(
+      [{ id: x.id, to: 'SUCCESS', runnerId: 'r2' }],
+      1,
+      'r2',
+    );
+    expect(wrong.done[0]).toBeInstanceOf(Error);
+    // Started elsewhere (another process's hot path): whole records from the server.
+    const other = await openBackends({
+      backend: 'redis',
+      redis: { url: REDIS_URL, prefix: `${base}${n - 1}:` },
+    });
+    try {
+      const z = first.started[0]!;
+      const res = await other.hot.finishAndClaim(
+        [
+          { id: x.id, to: 'FAILED', runnerId: 'r1', error: '{"message":"boom"}' },
+          { id: z.id, to: 'RETRY', runnerId: 'r1', error: '{"message":"again"}', notBefore: 5 },
+        ],
+        2,
+        'r1',
+      );
+      const [rx, rz] = await b.state.getMany([x.id, z.id]);
+      expect(res.done[0]).toEqual(rx);
+      expect(res.done[1]).toEqual({
+        ...rz,
+        status: 'RETRY',
+        owner: null,
+        attempt: 1,
+        error: '{"message":"again"}',
+      });
+      // The RETRY was routed in the same step and claimed again at once: attempt 2.
+      expect(res.started.map((r) => [r.id, r.status, r.attempt])).toEqual(
+        expect.arrayContaining([[z.id, 'RUNNING', 2]]),
+      );
+    } finally {
+      await other.close();
+    }
+    const all = [...ids];
+    expect(await indexed()).toEqual(await stored(all));
+    expect(await b.state.countByStatus()).toMatchObject({ SUCCESS: 1, FAILED: 1 });
+  });
+
+  it('keeps one index entry per invocation through blocked and rerouted paths in one script', async () => {
+    const one = { key: 'k', maxRunning: 1, reroute: true };
+    await b.hot.enqueue(
+      ['p', 'q', 'r'].map((id) => newInv(id, 't', { concurrency: one })),
+      1,
+    );
+    // One claim of all three: one runs, two go CONCURRENCY_CONTROLLED -> REROUTED in that script.
+    const started = await b.hot.claimAndStart(3, 100, 'r1');
+    expect(started).toHaveLength(1);
+    const idx = await indexed();
+    expect(idx).toEqual(await stored(['p', 'q', 'r']));
+    expect(Object.values(idx).sort()).toEqual(['REROUTED', 'REROUTED', 'RUNNING']);
+  });
+
+  it('writes the indexes of a claim far larger than one Lua unpack in slices', async () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `big${i}`);
+    await b.hot.enqueue(
+      ids.map((id) => newInv(id, 't')),
+      1,
+    );
+    expect(await b.hot.claimAndStart(5000, 100, 'r1')).toHaveLength(5000);
+    expect(await b.state.countByStatus()).toMatchObject({ RUNNING: 5000 });
+    expect(await admin.zcard(`${P}s:REGISTERED`)).toBe(0);
+  });
+});
