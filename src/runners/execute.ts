@@ -42,6 +42,8 @@ export interface AttemptOptions {
   afterTimeoutMs?: number;
   /** The timed-out body was still running after `afterTimeoutMs`; `ended` resolves when it ends, if ever. */
   onOverrun?: (ended: Promise<void>) => void;
+  /** Aborted when the invocation is cancelled: aborts ctx.signal with the same reason. */
+  cancel?: AbortSignal;
 }
 
 /**
@@ -81,6 +83,14 @@ export async function runAttempt(
       workflows,
       recorded instanceof Promise ? await recorded : recorded,
     );
+    const cancel = opts.cancel;
+    if (cancel) {
+      if (cancel.aborted) {
+        ctx.abort(cancel.reason as Error);
+      } else {
+        cancel.addEventListener('abort', () => ctx.abort(cancel.reason as Error), { once: true });
+      }
+    }
     let value: unknown;
     if (timeoutS === undefined) {
       // A synchronous throw leaves run() as a throw: caught below like a rejection.
@@ -262,7 +272,7 @@ class AttemptContext implements TaskContext {
     return this.workflow!;
   }
 
-  /** Timeout: aborts ctx.signal (made now if the task has not looked at it yet). */
+  /** Timeout or cancel: aborts ctx.signal (made now if the task has not looked at it yet). */
   abort(reason: Error): void {
     (this.controller ??= new AbortController()).abort(reason);
   }

@@ -2,6 +2,7 @@
 import { afterAll } from 'vitest';
 import type { BackendHarness } from './harness.js';
 import { brokerSuite } from './suites/broker.js';
+import { cancelSuite } from './suites/cancel.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
 import { orchestratorSuite } from './suites/orchestrator.js';
@@ -23,6 +24,7 @@ export function complianceSuite(h: BackendHarness): void {
   routingSuite(h);
   workflowStoreSuite(h);
   workflowEngineSuite(h);
+  cancelSuite(h);
   if (h.cleanup) {
     afterAll(() => h.cleanup!());
   }

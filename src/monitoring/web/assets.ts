@@ -19,6 +19,7 @@ export const STATUS_COLORS: Record<Status, string> = {
   SUCCESS: '#2e7d32',
   FAILED: '#c62828',
   RETRY: '#ef6c00',
+  CANCELLED: '#616161',
 };
 
 export const CSS = `
