@@ -2,6 +2,7 @@
 import { afterAll } from 'vitest';
 import type { BackendHarness } from './harness.js';
 import { brokerSuite } from './suites/broker.js';
+import { callOptionsSuite } from './suites/call-options.js';
 import { cancelSuite } from './suites/cancel.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
@@ -25,6 +26,7 @@ export function complianceSuite(h: BackendHarness): void {
   workflowStoreSuite(h);
   workflowEngineSuite(h);
   cancelSuite(h);
+  callOptionsSuite(h);
   if (h.cleanup) {
     afterAll(() => h.cleanup!());
   }
