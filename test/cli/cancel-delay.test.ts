@@ -1,4 +1,4 @@
-/** taskapp cancel: the built binary against sqlite in a temp dir, a runner in another process. */
+/** taskapp cancel and call --delay/--at/--priority: the built binary against sqlite in a temp dir. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONFIG_TOML,
@@ -60,6 +60,35 @@ describe('taskapp cancel (sqlite)', () => {
       runner.kill('SIGTERM');
       await done;
     }
+  }, 120_000);
+
+  it('call --delay / --at / --priority: stored waiting with the priority asked; bad values exit 2 naming the flag', async () => {
+    const id = (
+      await run(['call', 'add', '--args', '{"x": 1, "y": 2}', '--delay', '10m', '--priority', '8'])
+    ).stdout.trim();
+    expect(await json(['status', id])).toMatchObject({ status: 'REGISTERED', priority: 8 });
+    const soon = new Date(Date.now() + 3600_000).toISOString();
+    const at = (
+      await run(['call', 'add', '--args', '{"x": 1, "y": 2}', '--at', soon])
+    ).stdout.trim();
+    expect(await json(['status', at])).toMatchObject({ status: 'REGISTERED' });
+    const cases: Array<[string[], RegExp]> = [
+      [['--delay', '10 parsecs'], /--delay "10 parsecs" is not a duration/],
+      [['--delay', '400d'], /--delay "400d" is more than a year/],
+      [['--at', 'tomorrow'], /--at "tomorrow" is not an ISO 8601 time/],
+      [['--at', '2030-01-01T09:00:00'], /with a zone/],
+      [['--at', '2099-01-01T00:00:00Z'], /--at "2099-01-01T00:00:00Z" is more than a year ahead/],
+      [['--priority', '12'], /priority/i],
+      [['--delay', '1m', '--at', '2030-01-01T09:00:00Z'], /cannot also be provided|--at/],
+    ];
+    for (const [flags, msg] of cases) {
+      const r = await run(['call', 'add', '--args', '{"x": 1, "y": 2}', ...flags]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const cancelled = await json(['cancel', id]);
+    expect(cancelled).toEqual([{ id, outcome: 'cancelled', status: 'CANCELLED' }]);
   }, 120_000);
 
   it('an unknown id exits 1; an over-long reason exits 2, both without a stack', async () => {
