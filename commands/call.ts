@@ -18,6 +18,7 @@ export default class Call extends BaseCommand<typeof Call> {
     `jq -n '{rows: [1, 2, 3]}' | <%= config.bin %> <%= command.id %> report --args -`,
     `<%= config.bin %> <%= command.id %> send_reminder --args '{"user": 7}' --delay 10m`,
     `<%= config.bin %> <%= command.id %> report --args '{}' --at 2030-01-01T09:00:00Z --priority 9`,
+    `<%= config.bin %> <%= command.id %> charge --args '{"order": 42}' --id order-42`,
   ];
   static enableJsonFlag = true;
   static args = {
@@ -50,6 +51,11 @@ export default class Call extends BaseCommand<typeof Call> {
       helpValue: 'ISO',
       exclusive: ['delay'],
     }),
+    id: Flags.string({
+      description:
+        'idempotency key: the invocation id; if one with this id is stored, print it and store nothing',
+      helpValue: 'KEY',
+    }),
     priority: Flags.integer({
       description: "this call's priority, 0-9 (higher runs first), over the task's",
       min: 0,
@@ -64,6 +70,7 @@ export default class Call extends BaseCommand<typeof Call> {
       ...(f.delay !== undefined ? { delayMs: checkDelayFlag(f.delay) } : {}),
       ...(f.at !== undefined ? { runAt: checkAtFlag(f.at) } : {}),
       ...(f.priority !== undefined ? { priority: f.priority } : {}),
+      ...(f.id !== undefined ? { id: f.id } : {}),
     };
     const app = await this.app();
     const note = this.flags.wait ? await noRunnerNote(app, '--wait') : null;

@@ -5,6 +5,11 @@
 import { TaskappError } from '../core/errors.js';
 
 export interface CallOptions {
+  /**
+   * The invocation's id, as an idempotency key: a call with the id of an invocation already stored
+   * (until it is purged) stores nothing and returns that one (`inv.reused`), like BullMQ's jobId.
+   */
+  id?: string;
   /** 0-9, higher runs first; overrides the task's priority for this call. */
   priority?: number;
   /** Not started before this many milliseconds from now (at most MAX_DELAY_MS). */
@@ -13,10 +18,14 @@ export interface CallOptions {
   runAt?: Date;
 }
 
+/** Printable ASCII without spaces: ids travel in log lines, CLI arguments and NOTIFY payloads. */
+const ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
 /** The furthest ahead a call may be scheduled: one year. */
 export const MAX_DELAY_MS = 366 * 86_400_000;
 
 export interface CheckedCallOptions {
+  id?: string;
   priority?: number;
   /** Epoch ms before which it is not claimable; undefined: at once. */
   notBefore?: number;
@@ -47,7 +56,18 @@ export function checkCallOptions(
     return {};
   }
   const out: CheckedCallOptions = {};
-  const { priority, delayMs, runAt } = opts;
+  const { id, priority, delayMs, runAt } = opts;
+  if (id !== undefined) {
+    if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+      throw bad(
+        'id',
+        id,
+        '1 to 200 printable ASCII characters without spaces',
+        `use a key such as "order-42:invoice" for ${taskId}`,
+      );
+    }
+    out.id = id;
+  }
   if (priority !== undefined) {
     if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
       throw bad(

@@ -85,8 +85,39 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
    */
   async call(args: A, opts?: CallOptions): Promise<Invocation<R>> {
     const checked = checkCallOptions(this.id, opts, Date.now());
-    const [inv] = await this.enqueue([args], { call: checked });
+    if (checked.id !== undefined && !this.runtime.devMode) {
+      return this.callKeyed(args, checked.id, checked);
+    }
+    const [inv] = await this.enqueue([args], {
+      call: checked,
+      ...(checked.id !== undefined ? { ids: [checked.id] } : {}),
+    });
     return inv!;
+  }
+
+  /**
+   * A call with an idempotency key: the stored invocation with that id if there is one, else a new
+   * one under it. Two racing calls are decided by the backend's primary key (one insert wins; the
+   * other fails or stores nothing, then finds the winner's).
+   */
+  private async callKeyed(
+    args: A,
+    id: string,
+    checked: CheckedCallOptions,
+  ): Promise<Invocation<R>> {
+    const { state } = await this.runtime.backends();
+    if (await state.get(id)) {
+      return new Invocation<R>(this.app, id, true);
+    }
+    try {
+      const [inv] = await this.enqueue([args], { ids: [id], call: checked });
+      return inv!;
+    } catch (err) {
+      if (await state.get(id).catch(() => null)) {
+        return new Invocation<R>(this.app, id, true);
+      }
+      throw err;
+    }
   }
 
   /** @internal Registers one invocation under a given id (triggers derive it from their run id). */

@@ -87,6 +87,14 @@ describe('taskapp cancel (sqlite)', () => {
       expect(r.stderr).toMatch(msg);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    const keyed = await run(['call', 'add', '--args', '{"x": 5, "y": 5}', '--id', 'key-1']);
+    expect(keyed.stdout.trim()).toBe('key-1');
+    const again = await run(['call', 'add', '--args', '{"x": 6, "y": 6}', '--id', 'key-1']);
+    expect(again.stdout.trim()).toBe('key-1');
+    expect(await json(['status', 'key-1'])).toMatchObject({ args: { x: 5, y: 5 } });
+    const badId = await run(['call', 'add', '--args', '{"x": 1, "y": 2}', '--id', 'a b']);
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toMatch(/call option id: "a b"/);
     const cancelled = await json(['cancel', id]);
     expect(cancelled).toEqual([{ id, outcome: 'cancelled', status: 'CANCELLED' }]);
   }, 120_000);

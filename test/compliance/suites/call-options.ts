@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskapp, type App } from '../../../src/index.js';
 import type { BackendHarness } from '../harness.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 const WAIT = { timeoutMs: 30_000 };
 
@@ -78,6 +79,35 @@ export function callOptionsSuite(h: BackendHarness): void {
       expect(order).toEqual(['high', 'mid', 'low']);
     });
 
+    it('id is an idempotency key: a second call, even racing, returns the first invocation, which runs once', async () => {
+      make();
+      let ran = 0;
+      const t = app.task('once', async ({ n }: { n: number }) => {
+        ran++;
+        return n;
+      });
+      const first = await t.call({ n: 1 }, { id: 'order-42' });
+      expect(first.id).toBe('order-42');
+      expect(first.reused).toBe(false);
+      const again = await t.call({ n: 2 }, { id: 'order-42' });
+      expect(again.id).toBe('order-42');
+      expect(again.reused).toBe(true);
+      const racing = await Promise.all(
+        Array.from({ length: 5 }, (_, n) => t.call({ n }, { id: 'order-43', delayMs: n ? 0 : 10 })),
+      );
+      expect(new Set(racing.map((i) => i.id))).toEqual(new Set(['order-43']));
+      await app.startRunner({ concurrency: 4 });
+      expect(await first.result(WAIT)).toBe(1);
+      await racing[0]!.result(WAIT);
+      const { state } = await runtimeOf(app).backends();
+      expect(await state.list({ taskId: 'once' })).toHaveLength(2);
+      // Finished: the key still returns it (until it is purged), and nothing runs again.
+      const late = await t.call({ n: 3 }, { id: 'order-42' });
+      expect(late.reused).toBe(true);
+      expect(await late.result(WAIT)).toBe(1);
+      expect(ran).toBe(2);
+    });
+
     it('bad options are refused with the option, the value and a fix; nothing is stored', async () => {
       make();
       const t = app.task('t', async () => 1);
@@ -90,6 +120,9 @@ export function callOptionsSuite(h: BackendHarness): void {
         [{ runAt: new Date('nonsense') }, /runAt/],
         [{ runAt: new Date(Date.now() + 400 * 86_400_000) }, /runAt/],
         [{ delayMs: 10, runAt: new Date() }, /not both/],
+        [{ id: '' }, /id: "" .*printable/],
+        [{ id: 'has space' }, /id/],
+        [{ id: 'x'.repeat(201) }, /id/],
       ];
       for (const [opts, msg] of cases) {
         const err = await t.call({}, opts as never).catch((e: unknown) => e);
