@@ -129,5 +129,8 @@ async function cancelOne(
 
 /** The stored error of a cancelled invocation: `result()` rejects with it. */
 export function cancelledError(rt: Runtime, id: string, reason: string): string {
-  return rt.errors.serialize(new InvocationCancelledError(id, reason), rt.serializer);
+  const err = new InvocationCancelledError(id, reason);
+  // The canceller's call stack says nothing about the invocation: keep the message only.
+  err.stack = `${err.name}: ${err.message}`;
+  return rt.errors.serialize(err, rt.serializer);
 }
