@@ -418,7 +418,6 @@ export abstract class ClaimingRunner implements Runner {
 
   private async doStop(opts: StopOptions): Promise<void> {
     this.stopping = true;
-    this.unsubscribeCancels?.();
     this.app.logger.info('runner stopping', {
       runner: this.id,
       reason: opts.reason ?? 'stop() called',
@@ -437,6 +436,8 @@ export abstract class ClaimingRunner implements Runner {
     ]);
     clearTimeout(timer);
     const left = [...this.inFlight.keys()];
+    // Cancels are heard through the grace period: work cancelled then ends CANCELLED, not rerouted.
+    this.unsubscribeCancels?.();
     await this.abort();
     if (left.length) {
       await this.reroute(left);
