@@ -4,6 +4,8 @@ import { oneLine } from '../src/cli/format.js';
 import { readCallArgs } from '../src/cli/call-args.js';
 import { callTask, type CallOutcome } from '../src/cli/invocations.js';
 import { noRunnerNote } from '../src/cli/runner-alive.js';
+import { checkAtFlag, checkDelayFlag } from '../src/cli/duration.js';
+import type { CallOptions } from '../src/app/call-options.js';
 
 export default class Call extends BaseCommand<typeof Call> {
   static summary = 'Enqueue an invocation of a task; print its id, or its result with --wait.';
@@ -14,6 +16,9 @@ export default class Call extends BaseCommand<typeof Call> {
     `<%= config.bin %> <%= command.id %> fib --args '{"n": 20}' --wait --timeout 30 --json`,
     `<%= config.bin %> <%= command.id %> report --args-file big-args.json`,
     `jq -n '{rows: [1, 2, 3]}' | <%= config.bin %> <%= command.id %> report --args -`,
+    `<%= config.bin %> <%= command.id %> send_reminder --args '{"user": 7}' --delay 10m`,
+    `<%= config.bin %> <%= command.id %> report --args '{}' --at 2030-01-01T09:00:00Z --priority 9`,
+    `<%= config.bin %> <%= command.id %> charge --args '{"order": 42}' --id order-42`,
   ];
   static enableJsonFlag = true;
   static args = {
@@ -36,10 +41,37 @@ export default class Call extends BaseCommand<typeof Call> {
       description: 'with --wait: give up after this many seconds (exit 1)',
       min: 1,
     }),
+    delay: Flags.string({
+      description: 'start no sooner than this long from now (10m, 1h30m; at most a year)',
+      helpValue: 'DURATION',
+      exclusive: ['at'],
+    }),
+    at: Flags.string({
+      description: 'start no sooner than this time (ISO 8601 with a zone; at most a year ahead)',
+      helpValue: 'ISO',
+      exclusive: ['delay'],
+    }),
+    id: Flags.string({
+      description:
+        'idempotency key: the invocation id; if one with this id is stored, print it and store nothing',
+      helpValue: 'KEY',
+    }),
+    priority: Flags.integer({
+      description: "this call's priority, 0-9 (higher runs first), over the task's",
+      min: 0,
+      max: 9,
+    }),
   };
 
   async run(): Promise<CallOutcome> {
     const args = await readCallArgs({ args: this.flags.args, argsFile: this.flags['args-file'] });
+    const f = this.flags;
+    const call: CallOptions = {
+      ...(f.delay !== undefined ? { delayMs: checkDelayFlag(f.delay) } : {}),
+      ...(f.at !== undefined ? { runAt: checkAtFlag(f.at) } : {}),
+      ...(f.priority !== undefined ? { priority: f.priority } : {}),
+      ...(f.id !== undefined ? { id: f.id } : {}),
+    };
     const app = await this.app();
     const note = this.flags.wait ? await noRunnerNote(app, '--wait') : null;
     if (note) {
@@ -48,6 +80,7 @@ export default class Call extends BaseCommand<typeof Call> {
     const res = await callTask(app, this.args.task, args, {
       wait: this.flags.wait,
       timeoutMs: this.flags.timeout === undefined ? undefined : this.flags.timeout * 1000,
+      call,
     });
     this.out(this.flags.wait ? oneLine(res.result) : res.id);
     return res;

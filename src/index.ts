@@ -2,6 +2,8 @@
 export { taskapp, App, type TaskappOptions } from './app/app.js';
 export { Task, type TaskContext, type TaskFn, type TaskArgs } from './app/task.js';
 export { Invocation, InvocationGroup } from './app/invocation.js';
+export type { CancelOptions, CancelOutcome, CancelResult } from './runtime/cancel.js';
+export type { CallOptions } from './app/call-options.js';
 export type { TaskOptions, EffectiveTaskOptions } from './runtime/task-options.js';
 export { STATUSES, FINAL_STATUSES, TRANSITIONS, isFinal, type Status } from './core/status.js';
 export type {
@@ -32,6 +34,7 @@ export {
   SerializationError,
   TimeoutError,
   TaskTimeoutError,
+  InvocationCancelledError,
   NoResultError,
   TaskFailedError,
   BackendError,

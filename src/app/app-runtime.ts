@@ -180,7 +180,7 @@ export class AppRuntime implements Runtime {
     if (rec.status === 'SUCCESS') {
       return this.serializer.deserialize(rec.result!);
     }
-    if (rec.status === 'FAILED') {
+    if (rec.status === 'FAILED' || (rec.status === 'CANCELLED' && rec.error)) {
       throw this.errors.revive(rec.error!, this.serializer, rec.id);
     }
     throw new NoResultError(rec.id, rec.status);

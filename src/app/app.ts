@@ -17,6 +17,7 @@ import type { TaskOptions } from '../runtime/task-options.js';
 import { AppRuntime, type RuntimeOwner } from './app-runtime.js';
 import { Invocation } from './invocation.js';
 import { Task } from './task.js';
+import { cancelInvocations, type CancelOptions, type CancelResult } from '../runtime/cancel.js';
 
 /** Config fields in camelCase (see CodeConfig: a misspelt field fails to compile), plus: */
 export interface TaskappOptions extends CodeConfig {
@@ -118,6 +119,14 @@ export class App implements RuntimeOwner {
   }
 
   /** Stores an event for event triggers (`on.event(code, filter)`); returns the event id. */
+  /**
+   * Cancels invocations by id (see Invocation.cancel): waiting ones go CANCELLED at once, running
+   * ones are stopped by their runner. One result per invocation reached, children included.
+   */
+  cancel(ids: string[], opts: CancelOptions = {}): Promise<CancelResult[]> {
+    return cancelInvocations(this[RUNTIME], ids, opts);
+  }
+
   emit(code: string, payload: unknown = {}): Promise<string> {
     return this[RUNTIME].emit(code, payload);
   }

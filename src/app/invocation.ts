@@ -20,6 +20,7 @@ import { RUNTIME, type Runtime, type RuntimeHolder } from '../runtime/runtime.js
 import { currentInvocation } from '../orchestration/context.js';
 import type { FinalWatch } from '../backends/state-backend.js';
 import { rerunInvocation } from '../runtime/rerun.js';
+import { cancelInvocations, type CancelOptions, type CancelResult } from '../runtime/cancel.js';
 
 /** What `result()` waits by default: long, but not forever. */
 export const DEFAULT_RESULT_TIMEOUT_MS = 24 * 3600 * 1000;
@@ -46,6 +47,18 @@ export class Invocation<R = unknown> {
 
   async status(): Promise<Status> {
     return (await this.record()).status;
+  }
+
+  /**
+   * Cancels it: waiting (queued), it goes CANCELLED and never runs; running, its `ctx.signal`
+   * aborts and its runner writes CANCELLED once the work stopped (killing its child process or
+   * worker thread after a grace period). `children: true` cancels what it waits on too, so a
+   * workflow is cancelled as a whole from its root. `result()` then rejects with
+   * InvocationCancelledError. Already final: nothing changes (`outcome: 'finished'`).
+   */
+  async cancel(opts: CancelOptions = {}): Promise<CancelResult> {
+    const out = await cancelInvocations(this.app[RUNTIME], [this.id], opts);
+    return out[0]!;
   }
 
   async history(): Promise<HistoryEntry[]> {

@@ -22,6 +22,8 @@ import { addBlobRefs, argStore, type StoredArgs } from '../runtime/arg-store.js'
 import { RUNTIME, type Runtime, type RuntimeHolder } from '../runtime/runtime.js';
 import type { TaskArgs, TaskFn } from '../runtime/task-context.js';
 import { runInline } from '../runners/inline.js';
+import type { Backends } from '../backends/backends.js';
+import { checkCallOptions, type CallOptions, type CheckedCallOptions } from './call-options.js';
 
 export type { TaskArgs, TaskContext, TaskFn } from '../runtime/task-context.js';
 
@@ -76,10 +78,46 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     }
   }
 
-  /** Registers one invocation; resolves once it is stored and queued (or, in dev mode, finished). */
-  async call(args: A): Promise<Invocation<R>> {
-    const [inv] = await this.enqueue([args]);
+  /**
+   * Registers one invocation; resolves once it is stored and queued (or, in dev mode, finished).
+   * `opts`: this call's priority (over the task's), and a delay (`delayMs`) or a start time
+   * (`runAt`) before which no runner starts it (dev mode runs it at once).
+   */
+  async call(args: A, opts?: CallOptions): Promise<Invocation<R>> {
+    const checked = checkCallOptions(this.id, opts, Date.now());
+    if (checked.id !== undefined && !this.runtime.devMode) {
+      return this.callKeyed(args, checked.id, checked);
+    }
+    const [inv] = await this.enqueue([args], {
+      call: checked,
+      ...(checked.id !== undefined ? { ids: [checked.id] } : {}),
+    });
     return inv!;
+  }
+
+  /**
+   * A call with an idempotency key: the stored invocation with that id if there is one, else a new
+   * one under it. Two racing calls are decided by the backend's primary key (one insert wins; the
+   * other fails or stores nothing, then finds the winner's).
+   */
+  private async callKeyed(
+    args: A,
+    id: string,
+    checked: CheckedCallOptions,
+  ): Promise<Invocation<R>> {
+    const { state } = await this.runtime.backends();
+    if (await state.get(id)) {
+      return new Invocation<R>(this.app, id, true);
+    }
+    try {
+      const [inv] = await this.enqueue([args], { ids: [id], call: checked });
+      return inv!;
+    } catch (err) {
+      if (await state.get(id).catch(() => null)) {
+        return new Invocation<R>(this.app, id, true);
+      }
+      throw err;
+    }
   }
 
   /** @internal Registers one invocation under a given id (triggers derive it from their run id). */
@@ -140,7 +178,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   /** A producer's enqueue: bounded by call_timeout_seconds (see enqueueNow). */
   private async enqueue(
     argsList: A[],
-    given: { serialized?: StoredArgs[]; ids?: string[] } = {},
+    given: { serialized?: StoredArgs[]; ids?: string[]; call?: CheckedCallOptions } = {},
   ): Promise<Invocation<R>[]> {
     if (this.runtime.devMode) {
       return this.enqueueNow(argsList, given);
@@ -154,9 +192,9 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   /** `serialized`: arguments already serialized (parallelize's common part); `ids`: given ids (triggers). */
   private async enqueueNow(
     argsList: A[],
-    given: { serialized?: StoredArgs[]; ids?: string[] },
+    given: { serialized?: StoredArgs[]; ids?: string[]; call?: CheckedCallOptions },
   ): Promise<Invocation<R>[]> {
-    const { serialized, ids: givenIds } = given;
+    const { serialized, ids: givenIds, call } = given;
     const parent = currentInvocation.getStore();
     const o = this.options;
     const stored = await this.storedArgs(argsList, serialized);
@@ -169,7 +207,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         id,
         taskId: this.id,
         args: stored[k]!.text,
-        priority: o.priority,
+        priority: call?.priority ?? o.priority,
         parentId: parent?.invocationId ?? null,
         workflowId: forceNew ? id : (parent?.workflowId ?? null),
         registrationKey: scopeKey(
@@ -210,7 +248,11 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         }),
       );
     }
-    const ids = await (await this.runtime.backends()).hot.enqueue(news, Date.now());
+    const backends = await this.runtime.backends();
+    const ids =
+      call?.notBefore === undefined
+        ? await backends.hot.enqueue(news, Date.now())
+        : await enqueueDelayed(backends, news, call.notBefore);
     await refs(ids);
     this.runtime.events.emit({
       type: 'submitted',
@@ -344,4 +386,24 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       throw err;
     }
   }
+}
+
+/**
+ * A delayed call: stored REGISTERED, then queued with the broker's not-before time (the entry a
+ * retry's backoff uses), so runners wait for it with the one timer each already keeps for the
+ * earliest delayed entry. Two steps: a producer that dies between them leaves it REGISTERED with no
+ * queue entry, which recovery requeues after runner.stranded_after_seconds (then it runs early,
+ * never lost).
+ */
+async function enqueueDelayed(
+  b: Backends,
+  news: NewInvocation[],
+  notBefore: number,
+): Promise<string[]> {
+  const ids = await b.state.insert(news, Date.now());
+  const fresh = news.filter((n, k) => ids[k] === n.id);
+  if (fresh.length) {
+    await b.broker.route(fresh.map((n) => ({ id: n.id, priority: n.priority, notBefore })));
+  }
+  return ids;
 }

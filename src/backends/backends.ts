@@ -11,6 +11,7 @@ import type { StateBackend } from './state-backend.js';
 import type { TriggerStore } from './trigger-store.js';
 import type { WorkflowStore } from './workflow-store.js';
 import type { HotPath } from './hot-path.js';
+import type { CancelSignals } from './cancel-signals.js';
 
 /** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
 export interface BackendRoles {
@@ -23,6 +24,8 @@ export interface BackendRoles {
   workflows?: WorkflowStore;
   /** Fused hot-path steps, used when this backend serves broker, state and orchestrator alike. */
   hotPath?: HotPath;
+  /** Cancel requests to runners; served with the state role. */
+  cancels?: CancelSignals;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,8 @@ export interface Backends {
   workflows: WorkflowStore;
   /** Enqueue and claim-and-start: fused by the backend where it can, else composed from the roles. */
   hot: HotPath;
+  /** Cancel requests to runners (the state backend's channel). */
+  cancels: CancelSignals;
   /** Which backend serves each role. */
   names: Record<RoleName, string>;
   close(): Promise<void>;

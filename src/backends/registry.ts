@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { WorkflowStore } from './workflow-store.js';
 import { composeHotPath } from './hot-path.js';
 import { maskUrl } from './common/connection-utils.js';
+import { CancelBus } from './common/cancel-bus.js';
 import type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
 
 export type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
@@ -77,6 +78,8 @@ export async function createBackends(resolved: ResolvedConfig): Promise<Backends
       triggers: pick('triggers'),
       data: pick('data'),
       workflows: workflowsOf(instances.get(names.state)!, names.state),
+      // Every state backend has one; a local bus only for a hand-built role set without it.
+      cancels: instances.get(names.state)!.cancels ?? new CancelBus(),
       hot: fused ?? composeHotPath(broker, state, orchestrator),
       names,
       close: closeAll,

@@ -2,6 +2,7 @@
  * What `call`, `status` and `list` read and show: an invocation as plain data (arguments and
  * result decoded, error with its stack, history with runner ids), the same for text and --json.
  */
+import type { CallOptions } from '../app/call-options.js';
 import { waitingOn, type WaitingOn } from '../runtime/waiting.js';
 import type { App } from '../app/app.js';
 import { TaskappError, UnknownTaskError } from '../core/errors.js';
@@ -121,13 +122,13 @@ export async function callTask(
   app: App,
   taskId: string,
   args: Record<string, unknown>,
-  opts: { wait: boolean; timeoutMs?: number },
+  opts: { wait: boolean; timeoutMs?: number; call?: CallOptions },
 ): Promise<CallOutcome> {
   const task = app.getTask(taskId);
   if (!task) {
     throw new UnknownTaskError(taskId, app.taskIds());
   }
-  const inv = await task.call(args);
+  const inv = await task.call(args, opts.call);
   if (!opts.wait) {
     return { id: inv.id, task: taskId };
   }
@@ -136,7 +137,11 @@ export async function callTask(
     return { id: inv.id, task: taskId, status: 'SUCCESS', result: toJsonSafe(result) };
   } catch (err) {
     const rec = await app.getRecord(inv.id).catch(() => null);
-    if (rec?.status !== 'FAILED' && rec?.status !== 'CONCURRENCY_CONTROLLED_FINAL') {
+    if (
+      rec?.status !== 'FAILED' &&
+      rec?.status !== 'CONCURRENCY_CONTROLLED_FINAL' &&
+      rec?.status !== 'CANCELLED'
+    ) {
       throw err;
     }
     const e = err as Error;

@@ -45,7 +45,8 @@ export function renderOutcome(v: InvocationView, s: Styler): string[] {
     lines.push(`  ${label(s, 'result')} ${s('green', oneLine(v.result))}`);
   }
   if (v.error) {
-    const title = v.status === 'FAILED' ? 'error' : 'last error';
+    const title =
+      v.status === 'FAILED' ? 'error' : v.status === 'CANCELLED' ? 'cancelled' : 'last error';
     lines.push(`  ${label(s, title)} ${s('red', `${v.error.name}: ${v.error.message}`)}`);
     if (Object.keys(v.error.fields).length) {
       lines.push(`  ${label(s, 'fields')} ${oneLine(v.error.fields)}`);

@@ -35,6 +35,7 @@ export type TaskappErrorCode =
   | 'WRONG_OWNER'
   // running tasks and waiting for them
   | 'RESULT_TIMEOUT'
+  | 'INVOCATION_CANCELLED'
   | 'TASK_TIMEOUT'
   | 'TASK_FAILED'
   | 'NO_RESULT'
@@ -185,6 +186,18 @@ export class TimeoutError extends TaskappError {
         fix: 'start a runner (taskapp run), or wait longer with result({ timeoutMs })',
       },
     );
+  }
+}
+
+/** `result()` of an invocation that was cancelled (`inv.cancel()`, `taskapp cancel`) or expired unstarted. */
+export class InvocationCancelledError extends TaskappError {
+  constructor(
+    readonly invocationId: string,
+    readonly reason: string,
+  ) {
+    super('INVOCATION_CANCELLED', `invocation ${invocationId} was cancelled: ${reason}`, {
+      fix: 'call the task again if its work is still wanted',
+    });
   }
 }
 

@@ -20,27 +20,33 @@ export const STATUSES = [
   'SUCCESS',
   'FAILED',
   'RETRY',
+  'CANCELLED',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
 /** Legal moves. PAUSED -> RUNNING_RECOVERY is added to the design's table: recovery of a dead
  * runner's PAUSED work (section 3's prose) needs it; RUNNING_RECOVERY -> FAILED ends an invocation
- * recovered `runner.max_recoveries` times (RecoveryLimitError) instead of rerunning it forever. */
+ * recovered `runner.max_recoveries` times (RecoveryLimitError) instead of rerunning it forever.
+ * CANCELLED is taskapp's addition for `inv.cancel()` and `expiresAt`: pynenc's KILLED is a runner
+ * giving work back (KILLED -> REROUTED), not an end, so a cancel needs a final status of its own.
+ * Any caller may cancel a queued invocation; an owned one is cancelled by its owner (the runner
+ * stops the work, then writes CANCELLED). */
 export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
-  REGISTERED: ['PENDING', 'CONCURRENCY_CONTROLLED', 'CONCURRENCY_CONTROLLED_FINAL'],
-  CONCURRENCY_CONTROLLED: ['REROUTED'],
+  REGISTERED: ['PENDING', 'CONCURRENCY_CONTROLLED', 'CONCURRENCY_CONTROLLED_FINAL', 'CANCELLED'],
+  CONCURRENCY_CONTROLLED: ['REROUTED', 'CANCELLED'],
   CONCURRENCY_CONTROLLED_FINAL: [],
-  REROUTED: ['PENDING', 'CONCURRENCY_CONTROLLED'],
-  PENDING: ['RUNNING', 'KILLED', 'REROUTED', 'PENDING_RECOVERY'],
+  REROUTED: ['PENDING', 'CONCURRENCY_CONTROLLED', 'CANCELLED'],
+  PENDING: ['RUNNING', 'KILLED', 'REROUTED', 'PENDING_RECOVERY', 'CANCELLED'],
   PENDING_RECOVERY: ['REROUTED'],
-  RUNNING: ['PAUSED', 'KILLED', 'RETRY', 'SUCCESS', 'FAILED', 'RUNNING_RECOVERY'],
+  RUNNING: ['PAUSED', 'KILLED', 'RETRY', 'SUCCESS', 'FAILED', 'RUNNING_RECOVERY', 'CANCELLED'],
   RUNNING_RECOVERY: ['REROUTED', 'FAILED'],
-  PAUSED: ['RESUMED', 'KILLED', 'RUNNING_RECOVERY'],
-  RESUMED: ['PAUSED', 'KILLED', 'RETRY', 'SUCCESS', 'FAILED', 'RUNNING_RECOVERY'],
+  PAUSED: ['RESUMED', 'KILLED', 'RUNNING_RECOVERY', 'CANCELLED'],
+  RESUMED: ['PAUSED', 'KILLED', 'RETRY', 'SUCCESS', 'FAILED', 'RUNNING_RECOVERY', 'CANCELLED'],
   KILLED: ['REROUTED'],
   SUCCESS: [],
   FAILED: [],
-  RETRY: ['PENDING'],
+  RETRY: ['PENDING', 'CANCELLED'],
+  CANCELLED: [],
 };
 
 /** Statuses held by one runner: only that runner may move the invocation on. */
@@ -59,6 +65,14 @@ export const FINAL_STATUSES: ReadonlySet<Status> = new Set([
   'SUCCESS',
   'FAILED',
   'CONCURRENCY_CONTROLLED_FINAL',
+  'CANCELLED',
+]);
+/** Statuses a caller may move to CANCELLED itself (not owned): the invocation is not running anywhere. */
+export const CANCELLABLE_STATUSES: ReadonlySet<Status> = new Set([
+  'REGISTERED',
+  'CONCURRENCY_CONTROLLED',
+  'REROUTED',
+  'RETRY',
 ]);
 /**
  * Moves the owner may ask for again while already there: a wait hook sent twice (or retried after

@@ -23,6 +23,14 @@ import { TransitionBatcher, type ChangeWriter, type PendingChange } from './tran
 import { mayRoute } from '../orchestration/apply-transition.js';
 import { isFinal } from '../core/status.js';
 import { startTriggerLoop, type TriggerScheduler } from '../triggers/scheduler.js';
+import type { CancelRequest } from '../backends/cancel-signals.js';
+import { cancelledError } from '../runtime/cancel.js';
+
+/** Cancel requests for ids this runner does not hold (yet) are kept this long: the request may
+ * overtake the claim that brings the invocation here. */
+const EARLY_CANCEL_TTL_MS = 60_000;
+/** At most this many such requests are kept (the oldest go first). */
+const EARLY_CANCEL_MAX = 10_000;
 
 export abstract class ClaimingRunner implements Runner {
   abstract readonly kind: string;
@@ -40,6 +48,11 @@ export abstract class ClaimingRunner implements Runner {
   private cutGrace?: () => void;
   private triggers: TriggerScheduler | null = null;
   private readonly hold = new ProcessHold();
+  /** Held invocations asked to stop: id -> reason. Their outcome is written as CANCELLED. */
+  private readonly cancelled = new Map<string, string>();
+  /** Requests for ids not held here, by arrival (see EARLY_CANCEL_TTL_MS). */
+  private readonly early = new Map<string, { reason: string; at: number }>();
+  private unsubscribeCancels?: () => void;
 
   constructor(
     protected readonly app: Runtime,
@@ -71,6 +84,42 @@ export abstract class ClaimingRunner implements Runner {
   protected async abort(): Promise<void> {}
   /** Last step of stop(). */
   protected async release(): Promise<void> {}
+  /**
+   * A held invocation was cancelled: abort its ctx.signal and, if it has not ended within a grace
+   * period, stop it where the runner can (kill its child). Its outcome is then written as CANCELLED.
+   */
+  protected stopWork(_id: string, _reason: string): void {}
+
+  /** The cancel reason if `id` (held here) was asked to stop. */
+  protected cancelReason(id: string): string | undefined {
+    return this.cancelled.get(id);
+  }
+
+  private onCancelRequests(reqs: CancelRequest[]): void {
+    const now = Date.now();
+    for (const { id, reason } of reqs) {
+      if (this.inFlight.has(id)) {
+        if (!this.cancelled.has(id)) {
+          this.cancelled.set(id, reason);
+          this.app.logger.info('invocation cancelled; stopping it', {
+            runner: this.id,
+            invocation: id,
+            reason,
+          });
+          this.stopWork(id, reason);
+        }
+        continue;
+      }
+      this.early.delete(id);
+      this.early.set(id, { reason, at: now });
+    }
+    for (const [id, e] of this.early) {
+      if (this.early.size <= EARLY_CANCEL_MAX && e.at > now - EARLY_CANCEL_TTL_MS) {
+        break;
+      }
+      this.early.delete(id);
+    }
+  }
 
   start(): Promise<this> {
     return this.hold.start(() => this.startUp());
@@ -80,6 +129,10 @@ export abstract class ClaimingRunner implements Runner {
     this.backends = await this.app.backends();
     this.batcher = new TransitionBatcher(this.writer);
     await this.prepare();
+    // One subscription per runner: cancel requests reach it on the backend's wake-up channel.
+    this.unsubscribeCancels = this.backends.cancels.subscribe((reqs) =>
+      this.onCancelRequests(reqs),
+    );
     // Triggers first: a bad cron in config fails the start before this runner says it is alive.
     this.triggers = await startTriggerLoop(this.app, this.backends);
     ({
@@ -152,7 +205,13 @@ export abstract class ClaimingRunner implements Runner {
           attempt: rec.attempt,
         });
         const untrack = this.heartbeat?.track(rec.id, rec.taskId);
-        const p = this.launch(rec)
+        const early = this.early.get(rec.id);
+        if (early) {
+          // Asked to stop before it got here: it never runs.
+          this.early.delete(rec.id);
+          this.cancelled.set(rec.id, early.reason);
+        }
+        const p = (early ? this.finishCancelled(rec) : this.launch(rec))
           .catch((err) =>
             this.app.logger.error('invocation crashed in the runner', {
               invocation: rec.id,
@@ -161,6 +220,7 @@ export abstract class ClaimingRunner implements Runner {
           )
           .finally(() => {
             this.inFlight.delete(rec.id);
+            this.cancelled.delete(rec.id);
             untrack?.();
           });
         this.inFlight.set(rec.id, p);
@@ -232,16 +292,43 @@ export abstract class ClaimingRunner implements Runner {
     };
   }
 
-  /** Writes an attempt's outcome; a RETRY goes back to the broker (after its delay) in the same write. */
-  protected async finish(rec: InvocationRecord, out: Outcome): Promise<void> {
+  /** A held invocation asked to stop, whose work has ended (or never started): CANCELLED. */
+  protected finishCancelled(rec: InvocationRecord): Promise<void> {
+    const reason = this.cancelled.get(rec.id) ?? 'cancelled';
+    return this.finish(rec, { to: 'FAILED', error: '' }, reason);
+  }
+
+  /**
+   * Writes an attempt's outcome; a RETRY goes back to the broker (after its delay) in the same write.
+   * An invocation cancelled while it ran ends CANCELLED, whatever the attempt returned.
+   */
+  protected async finish(
+    rec: InvocationRecord,
+    out: Outcome,
+    cancelReason = this.cancelled.get(rec.id),
+  ): Promise<void> {
     try {
-      const done = await this.batcher.submit({
-        id: rec.id,
-        to: out.to,
-        runnerId: this.id,
-        ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }),
-        ...(out.to === 'RETRY' ? { notBefore: Date.now() + out.delayMs } : {}),
-      });
+      const done = await this.batcher.submit(
+        cancelReason !== undefined
+          ? {
+              id: rec.id,
+              to: 'CANCELLED',
+              runnerId: this.id,
+              error: cancelledError(this.app, rec.id, cancelReason),
+            }
+          : {
+              id: rec.id,
+              to: out.to,
+              runnerId: this.id,
+              ...(out.to === 'SUCCESS' ? { result: out.result } : { error: out.error }),
+              ...(out.to === 'RETRY' ? { notBefore: Date.now() + out.delayMs } : {}),
+            },
+      );
+      if (cancelReason !== undefined) {
+        this.app.logger.info('invocation cancelled', { invocation: rec.id, task: rec.taskId });
+        this.app.notifyFinal([done]);
+        return;
+      }
       if (isFinal(done.status)) {
         this.app.notifyFinal([done]);
       }
@@ -275,6 +362,12 @@ export abstract class ClaimingRunner implements Runner {
 
   /** Acts on how a guest ended an invocation: write the outcome, or rerun it elsewhere (recovery). */
   protected async settle(rec: InvocationRecord, d: Disposition): Promise<void> {
+    if (d.kind !== 'drop' && this.cancelled.has(rec.id)) {
+      // Its child was killed for the cancel, or it ended on its own after the request: CANCELLED
+      // (from PAUSED too: no RESUMED first, the state machine allows it).
+      await this.finishCancelled(rec);
+      return;
+    }
     if (d.kind === 'finish') {
       if (d.paused) {
         // PAUSED cannot go straight to FAILED or RETRY (status.ts): the timed-out wait ends first.
@@ -342,6 +435,8 @@ export abstract class ClaimingRunner implements Runner {
     ]);
     clearTimeout(timer);
     const left = [...this.inFlight.keys()];
+    // Cancels are heard through the grace period: work cancelled then ends CANCELLED, not rerouted.
+    this.unsubscribeCancels?.();
     await this.abort();
     if (left.length) {
       await this.reroute(left);

@@ -43,6 +43,8 @@ export interface AttemptOptions {
   afterTimeoutMs?: number;
   /** The timed-out body was still running after `afterTimeoutMs`; `ended` resolves when it ends, if ever. */
   onOverrun?: (ended: Promise<void>) => void;
+  /** Aborted when the invocation is cancelled: aborts ctx.signal with the same reason. */
+  cancel?: AbortSignal;
 }
 
 /**
@@ -84,6 +86,14 @@ export async function runAttempt(
       recorded instanceof Promise ? await recorded : recorded,
     );
     attempt = ctx;
+    const cancel = opts.cancel;
+    if (cancel) {
+      if (cancel.aborted) {
+        ctx.abort(cancel.reason as Error);
+      } else {
+        cancel.addEventListener('abort', () => ctx.abort(cancel.reason as Error), { once: true });
+      }
+    }
     let value: unknown;
     if (timeoutS === undefined) {
       // A synchronous throw leaves run() as a throw: caught below like a rejection.
@@ -285,7 +295,7 @@ class AttemptContext implements TaskContext {
     return this.reporter?.flush();
   }
 
-  /** Timeout: aborts ctx.signal (made now if the task has not looked at it yet). */
+  /** Timeout or cancel: aborts ctx.signal (made now if the task has not looked at it yet). */
   abort(reason: Error): void {
     (this.controller ??= new AbortController()).abort(reason);
   }

@@ -140,6 +140,10 @@ export class PersistentProcessRunner extends ClaimingRunner {
       }
       await this.group.whenClaimable();
     }
+    if (this.cancelReason(rec.id) !== undefined) {
+      await this.finishCancelled(rec);
+      return;
+    }
     const slots = seat.slots;
     slots.take();
     let end: RunEnd;
@@ -150,6 +154,18 @@ export class PersistentProcessRunner extends ClaimingRunner {
       slots.release();
     }
     await this.settle(rec, dispose(this.app, rec, end, this.aborting, 'child process'));
+  }
+
+  /**
+   * Its child aborts the signal; if it holds on past the grace period the child is killed, and the
+   * other invocations it ran are rerun elsewhere (as for a timeout kill).
+   */
+  protected override stopWork(id: string, reason: string): void {
+    for (const s of this.seats) {
+      if (s.guest?.cancel(id, reason)) {
+        return;
+      }
+    }
   }
 
   /** The live child with the most free slots (spreads work over the CPUs), if any is free. */

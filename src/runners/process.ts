@@ -54,12 +54,25 @@ class ProcessRunner extends ClaimingRunner {
         await this.finish(rec, failureOutcome(this.app, rec, err));
         return;
       }
+      if (this.cancelReason(rec.id) !== undefined) {
+        await this.finishCancelled(rec);
+        return;
+      }
       const end = await handle.run(rec, this.waitHooks(rec, this.slots));
       await this.settle(rec, dispose(this.app, rec, end, this.aborting, 'child process'));
     } finally {
       this.live.delete(handle);
       handle.ch.kill();
       this.slots.release();
+    }
+  }
+
+  /** Its child aborts the signal; the child is killed if it has not ended after the grace period. */
+  protected override stopWork(id: string, reason: string): void {
+    for (const h of this.live) {
+      if (h.cancel(id, reason)) {
+        return;
+      }
     }
   }
 

@@ -11,7 +11,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
 import { runAttempt } from './execute.js';
-import { TIMEOUT_KILL_GRACE_MS, type Disposition } from './remote/host.js';
+import { CANCEL_KILL_GRACE_MS, TIMEOUT_KILL_GRACE_MS, type Disposition } from './remote/host.js';
+import { InvocationCancelledError } from '../core/errors.js';
 import type { RunnerOptions } from './runner.js';
 import { Slots } from './slots.js';
 import { WorkerPool } from './worker-pool.js';
@@ -20,6 +21,8 @@ class ThreadRunner extends ClaimingRunner {
   readonly kind = 'thread';
   private readonly slots: Slots;
   private workers?: WorkerPool;
+  /** Cancel controllers of the invocations running on this thread. */
+  private readonly onThread = new Map<string, AbortController>();
 
   constructor(app: Runtime, opts: RunnerOptions = {}) {
     super(app, opts, 'thread');
@@ -42,13 +45,17 @@ class ThreadRunner extends ClaimingRunner {
     this.slots.take();
     let end: Disposition;
     let overrun: Promise<void> | undefined;
+    const cancel = new AbortController();
+    this.onThread.set(rec.id, cancel);
     try {
       const hooks = this.waitHooks(rec, this.slots);
       const inWorker = this.usesWorker(rec);
       if (inWorker === true || (inWorker !== false && (await inWorker))) {
-        end = await this.pool().run(rec, hooks);
+        this.onThread.delete(rec.id);
+        end = await this.pool().run(rec, hooks, () => this.cancelReason(rec.id) !== undefined);
       } else {
         const out = await runAttempt(this.app, rec, this.id, hooks, {
+          cancel: cancel.signal,
           afterTimeoutMs: TIMEOUT_KILL_GRACE_MS,
           onOverrun: (ended) => {
             overrun = ended;
@@ -62,6 +69,7 @@ class ThreadRunner extends ClaimingRunner {
         end = { kind: 'finish', out };
       }
     } finally {
+      this.onThread.delete(rec.id);
       // Free before the outcome is written: the loop then writes it with its next claim. A body
       // still running past its timeout keeps its slot until it ends.
       if (overrun) {
@@ -71,6 +79,32 @@ class ThreadRunner extends ClaimingRunner {
       }
     }
     await this.settle(rec, end);
+  }
+
+  /**
+   * On this thread: abort its signal; a body that ignores it cannot be stopped here, so it is named
+   * in a warning and written CANCELLED when it returns. In a worker thread: the worker is
+   * terminated after the grace period, as for a timeout.
+   */
+  protected override stopWork(id: string, reason: string): void {
+    const onThread = this.onThread.get(id);
+    if (!onThread) {
+      this.workers?.cancel(id, reason);
+      return;
+    }
+    onThread.abort(new InvocationCancelledError(id, reason));
+    setTimeout(() => {
+      if (this.onThread.get(id) === onThread) {
+        this.app.logger.warn(
+          `invocation ${id} is still running ${CANCEL_KILL_GRACE_MS / 1000} s after it was cancelled: it ignores ctx.signal, and a thread runner cannot stop code on its own thread; it is marked CANCELLED when it returns`,
+          {
+            runner: this.id,
+            invocation: id,
+            fix: 'end the task when ctx.signal aborts, or run it in a worker thread (worker_threads = true), which a cancel can stop',
+          },
+        );
+      }
+    }, CANCEL_KILL_GRACE_MS).unref();
   }
 
   private pool(): WorkerPool {

@@ -34,15 +34,34 @@ export class WorkerPool {
     return this.all.size;
   }
 
-  /** Runs one attempt on a worker and says what to do with how it ended. */
-  async run(rec: InvocationRecord, hooks: WaitHooks): Promise<Disposition> {
+  /**
+   * Runs one attempt on a worker and says what to do with how it ended. `cancelled`: checked once a
+   * worker is found; a cancelled invocation is not started (the runner writes it CANCELLED).
+   */
+  async run(
+    rec: InvocationRecord,
+    hooks: WaitHooks,
+    cancelled: () => boolean = () => false,
+  ): Promise<Disposition> {
     let guest: GuestHandle;
     try {
       guest = await this.pick();
     } catch (err) {
       return { kind: 'finish', out: failureOutcome(this.app, rec, err) };
     }
+    if (cancelled()) {
+      return { kind: 'recover' };
+    }
     return dispose(this.app, rec, await guest.run(rec, hooks), this.closing, 'worker thread');
+  }
+
+  /** A cancelled invocation: its worker aborts its signal, and is terminated if it holds on. */
+  cancel(id: string, reason: string): void {
+    for (const g of this.all.keys()) {
+      if (g.cancel(id, reason)) {
+        return;
+      }
+    }
   }
 
   /**

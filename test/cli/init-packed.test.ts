@@ -70,7 +70,7 @@ describe('taskapp init from a packed tarball', () => {
     copyBinding(app);
     const test = await sh('sh', ['-c', next[1]!], { cwd: app });
     expect(test.code, test.stdout + test.stderr).toBe(0);
-    expect(test.stdout).toMatch(/Tests\s+2 passed/);
+    expect(test.stdout).toMatch(/Tests\s+3 passed/);
     const run = await sh('sh', ['-c', next[2]!], { cwd: app });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const id = run.stdout.trim().split('\n')[0]!.trim();

@@ -121,7 +121,7 @@ describe('taskapp init', () => {
     linkNodeModules(app, ['vitest']);
     const test = await sh('npm', ['test'], { cwd: app });
     expect(test.code, test.stdout + test.stderr).toBe(0);
-    expect(test.stdout).toMatch(/Tests\s+2 passed/);
+    expect(test.stdout).toMatch(/Tests\s+3 passed/);
 
     const call = await sh('npx', ['--no-install', 'taskapp', 'call', 'fib', '--args', '{"n": 7}'], {
       cwd: app,
@@ -130,7 +130,9 @@ describe('taskapp init', () => {
     const id = call.stdout.trim();
     const run = await sh('npx', ['--no-install', 'taskapp', 'run', '--once'], { cwd: app });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/app=my-app backend=sqlite runner=thread .* tasks=2 \[add, fib\]/);
+    expect(run.stderr).toMatch(
+      /app=my-app backend=sqlite runner=thread .* tasks=3 \[add, fib, crawl\]/,
+    );
     const status = await sh('npx', ['--no-install', 'taskapp', 'status', id, '--json'], {
       cwd: app,
     });

@@ -3,6 +3,8 @@ import { afterAll } from 'vitest';
 import type { BackendHarness } from './harness.js';
 import { acquirePlansSuite } from './suites/acquire-plans.js';
 import { brokerSuite } from './suites/broker.js';
+import { callOptionsSuite } from './suites/call-options.js';
+import { cancelSuite } from './suites/cancel.js';
 import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
 import { opsSuite } from './suites/ops.js';
@@ -27,6 +29,8 @@ export function complianceSuite(h: BackendHarness): void {
   workflowStoreSuite(h);
   workflowEngineSuite(h);
   opsSuite(h);
+  cancelSuite(h);
+  callOptionsSuite(h);
   if (h.cleanup) {
     afterAll(() => h.cleanup!());
   }

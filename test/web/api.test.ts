@@ -247,6 +247,30 @@ describe('dashboard with --allow-actions', () => {
     expect(page).toMatch(new RegExp(`Rerun of</th><td><a [^>]*${s.ids.boom}`));
   });
 
+  it('cancels a waiting invocation (CANCELLED, never runs); a bad body is a 400', async () => {
+    const inv = await s.app.getTask('add')!.call({ x: 1, y: 1 });
+    const page = await (await get(web, `/invocations/${inv.id}`)).text();
+    expect(page).toContain(`<button id="cancel" data-id="${inv.id}">`);
+    const bad = await post(
+      web,
+      `/api/invocations/${inv.id}/cancel`,
+      { 'x-taskapp-token': TOKEN },
+      { children: 'yes' },
+    );
+    expect(bad.status).toBe(400);
+    const r = await post(
+      web,
+      `/api/invocations/${inv.id}/cancel`,
+      { 'x-taskapp-token': TOKEN },
+      { reason: 'from the dashboard' },
+    );
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual([{ id: inv.id, outcome: 'cancelled', status: 'CANCELLED' }]);
+    expect((await s.app.getRecord(inv.id)).status).toBe('CANCELLED');
+    const after = await (await get(web, `/invocations/${inv.id}`)).text();
+    expect(after).not.toContain('<button id="cancel"');
+  });
+
   it('purges finished invocations older than asked', async () => {
     const bad = await post(
       web,

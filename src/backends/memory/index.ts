@@ -7,6 +7,7 @@ import { MemoryStateBackend } from './state.js';
 import { MemoryStore } from './store.js';
 import { MemoryTriggerStore } from './triggers.js';
 import { MemoryWorkflowStore } from './workflows.js';
+import { CancelBus } from '../common/cancel-bus.js';
 
 export const createMemoryBackend: BackendFactory = async () => {
   const s = new MemoryStore();
@@ -18,6 +19,7 @@ export const createMemoryBackend: BackendFactory = async () => {
     triggers: new MemoryTriggerStore(s),
     data: new MemoryDataStore(s),
     workflows: new MemoryWorkflowStore(s),
+    cancels: new CancelBus(),
     close: async () => broker.close(),
   };
 };

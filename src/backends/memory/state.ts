@@ -43,6 +43,11 @@ export class MemoryStateBackend implements StateBackend {
     const ids: string[] = new Array(invs.length);
     for (let k = 0; k < invs.length; k++) {
       const inv = invs[k]!;
+      // An id already stored is left as it is (an idempotency key, or a resent insert).
+      if (this.store.invocations.has(inv.id)) {
+        ids[k] = inv.id;
+        continue;
+      }
       const key = inv.registrationKey;
       if (key) {
         const existing = this.store.registrations.get(key);

@@ -8,6 +8,7 @@ import { BackendError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { InvocationRecord } from '../../core/records.js';
 import { FINAL_STATUSES } from '../../core/status.js';
+import { CancelBus, parseCancelMessage } from '../common/cancel-bus.js';
 import { FinalNotifier } from '../common/final-notifier.js';
 import { Wakeup } from '../common/wakeup.js';
 import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
@@ -66,6 +67,8 @@ interface PgOptions {
 export class PgDb {
   readonly queueWakeup = new Wakeup();
   readonly finals = new FinalNotifier();
+  /** Cancel requests heard on this schema's channel (payload `c` + JSON), for this process's runners. */
+  readonly cancels = new CancelBus();
   /** Bumped on every possible queue change seen here (own route, NOTIFY, LISTEN (re)connect). */
   queueGen = 0;
   /** The NOTIFY channel of this schema. */
@@ -320,6 +323,9 @@ export class PgDb {
   private onNotify(payload: string): void {
     if (payload === 'q') {
       return this.queueChanged();
+    }
+    if (payload.startsWith('c')) {
+      return this.cancels.deliver(parseCancelMessage(payload.slice(1)));
     }
     if (!payload.startsWith('f\n')) {
       return;

@@ -14,6 +14,7 @@ import { pgHotPath } from './hot-path.js';
 import { PgOrchestrator } from './orchestrator.js';
 import { PgStateBackend } from './state.js';
 import { PgTriggerStore } from './triggers.js';
+import { PgCancelSignals } from './cancels.js';
 
 export { migrate, type MigrateResult } from './migrate.js';
 
@@ -40,6 +41,7 @@ export const createPostgresBackend: BackendFactory = async ({ config }) => {
     triggers: new PgTriggerStore(d),
     data: new PgDataStore(d),
     workflows: new PgWorkflowStore(d),
+    cancels: new PgCancelSignals(d),
     close: async () => {
       await broker.close();
       await d.close();

@@ -10,6 +10,7 @@ import { RedisBroker } from './broker.js';
 import { RedisConn } from './connection.js';
 import { RedisDataStore } from './data.js';
 import { RedisFinals } from './finals.js';
+import { RedisCancelSignals } from './cancels.js';
 import { redisHotPath } from './hot-path.js';
 import { keyPrefix } from './keys.js';
 import { RedisOrchestrator } from './orchestrator.js';
@@ -41,6 +42,7 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
     data: new RedisDataStore(conn),
     workflows: new RedisWorkflowStore(conn),
     hotPath: redisHotPath(conn, broker, orchestrator, finals),
+    cancels: new RedisCancelSignals(conn),
     close: async () => {
       await broker.close();
       await conn.close();

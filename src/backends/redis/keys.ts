@@ -85,4 +85,8 @@ export class Keys {
   get finalChannel(): string {
     return `${this.prefix}final`;
   }
+  /** Cancel requests for runners (CancelSignals). */
+  get cancelChannel(): string {
+    return `${this.prefix}cancel`;
+  }
 }

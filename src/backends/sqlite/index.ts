@@ -9,6 +9,7 @@ import { SqliteStateBackend } from './state.js';
 import { SqliteTriggerStore } from './triggers.js';
 import { SqliteWorkflowStore } from './workflows.js';
 import { sqliteHotPath } from './hot-path.js';
+import { SqliteCancelSignals } from './cancels.js';
 
 export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) => {
   const { path, busy_timeout_ms, poll_interval_ms } = config.sqlite;
@@ -20,6 +21,7 @@ export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) =
   const broker = new SqliteBroker(d);
   const state = new SqliteStateBackend(d);
   const orchestrator = new SqliteOrchestrator(d);
+  const cancels = new SqliteCancelSignals(d);
   return {
     broker,
     state,
@@ -28,7 +30,9 @@ export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) =
     triggers: new SqliteTriggerStore(d),
     data: new SqliteDataStore(d),
     workflows: new SqliteWorkflowStore(d),
+    cancels,
     close: async () => {
+      cancels.close();
       await broker.close();
       d.close();
     },

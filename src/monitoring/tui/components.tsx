@@ -26,6 +26,7 @@ const STATUS_COLOR: Record<Status, string> = {
   SUCCESS: 'green',
   FAILED: 'red',
   RETRY: 'yellow',
+  CANCELLED: 'gray',
 };
 
 const short = (id: string, n = 8) => (id.length > n ? id.slice(0, n) : id);

@@ -19,6 +19,7 @@ export const STATUS_COLORS: Record<Status, string> = {
   SUCCESS: '#2e7d32',
   FAILED: '#c62828',
   RETRY: '#ef6c00',
+  CANCELLED: '#616161',
 };
 
 export const CSS = `
@@ -64,7 +65,7 @@ ${Object.entries(STATUS_COLORS)
   .join('\n')}
 `;
 
-/** Live counts on the overview, the rerun and purge buttons. Actions send the page's token in a header. */
+/** Live counts on the overview, the rerun, cancel and purge buttons. Actions send the page's token in a header. */
 export const JS = `
 (function () {
   // On loopback the page carries the token; off loopback it is the secret given to taskapp web.
@@ -86,6 +87,16 @@ export const JS = `
     post('/api/invocations/' + encodeURIComponent(rerunBtn.dataset.id) + '/rerun').then(function (j) {
       say('new invocation ' + j.id); location.href = '/invocations/' + encodeURIComponent(j.id);
     }, function (e) { say(e.message, true); rerunBtn.disabled = false; });
+  });
+  var cancelBtn = document.getElementById('cancel');
+  if (cancelBtn) cancelBtn.addEventListener('click', function () {
+    var children = document.getElementById('cancel-children').checked;
+    if (!confirm('Cancel this invocation' + (children ? ' and what it waits on' : '') + '?')) return;
+    cancelBtn.disabled = true;
+    post('/api/invocations/' + encodeURIComponent(cancelBtn.dataset.id) + '/cancel', { children: children }).then(function (j) {
+      say(j.map(function (r) { return r.id.slice(0, 8) + ' ' + r.outcome; }).join(', '));
+      setTimeout(function () { location.reload(); }, 1000);
+    }, function (e) { say(e.message, true); cancelBtn.disabled = false; });
   });
   var purgeBtn = document.getElementById('purge');
   if (purgeBtn) purgeBtn.addEventListener('click', function () {

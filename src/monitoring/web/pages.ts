@@ -1,5 +1,5 @@
 /** Server-rendered pages: pure functions from the monitor's data model to HTML. */
-import { STATUSES, type Status } from '../../core/status.js';
+import { FINAL_STATUSES, STATUSES, type Status } from '../../core/status.js';
 import type {
   InvocationDetail,
   InvocationPage,
@@ -211,12 +211,16 @@ export function detailPage(ctx: PageContext, d: InvocationDetail): string {
   const rerun = ctx.allowActions
     ? html`<button id="rerun" data-id="${d.id}">Rerun</button><span id="msg"></span>`
     : html`<button id="rerun" disabled title="start taskapp web with --allow-actions">Rerun</button> <span class="muted">read-only: start with --allow-actions to rerun</span>`;
+  const cancelBtn =
+    ctx.allowActions && !FINAL_STATUSES.has(d.status)
+      ? html`<button id="cancel" data-id="${d.id}">Cancel</button> <label><input id="cancel-children" type="checkbox"> with children</label> `
+      : '';
   return layout(
     ctx,
     '/invocations',
     `Invocation ${d.id}`,
     html`<h1>${d.taskId} ${badge(d.status)} <span class="mono muted">${d.id}</span></h1>
-<p>${rerun}</p>
+<p>${cancelBtn}${rerun}</p>
 <table class="facts"><tbody>
 <tr><th>Task</th><td><a href="/invocations?task=${encodeURIComponent(d.taskId)}">${d.taskId}</a></td><th>Attempt</th><td>${d.attempt}</td></tr>
 <tr><th>Created</th><td>${time(d.createdAt)}</td><th>Updated</th><td>${time(d.updatedAt)}</td></tr>

@@ -10,7 +10,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import type { Runtime } from '../../runtime/runtime.js';
 import { InvocationNotFoundError, TaskappError, UnknownTaskError } from '../../core/errors.js';
-import { purgeFinished, rerun } from '../actions.js';
+import { cancel, purgeFinished, rerun } from '../actions.js';
 import { TaskMetrics } from '../metrics.js';
 import { MonitorData, parseStatuses, type InvocationQuery } from '../snapshot.js';
 import { CSS, JS } from './assets.js';
@@ -170,6 +170,9 @@ export function createWebApp(
   hono.get('/api/runners', async (c) => json(c, await data.runners()));
   hono.post('/api/invocations/:id/rerun', async (c) =>
     json(c, await rerun(app, c.req.param('id')), 201),
+  );
+  hono.post('/api/invocations/:id/cancel', async (c) =>
+    json(c, await cancel(app, c.req.param('id'), await c.req.json().catch(() => ({})))),
   );
   hono.post('/api/purge', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { olderThanSeconds?: unknown };

@@ -9,6 +9,7 @@ import type { Backends } from '../../backends/registry.js';
 import type { FinalWatch, StateBackend } from '../../backends/state-backend.js';
 import { currentInvocation, type WaitHooks } from '../../orchestration/context.js';
 import { failureOutcome, runAttempt, type Outcome } from '../execute.js';
+import { InvocationCancelledError } from '../../core/errors.js';
 import { loadAppModule, type LoadedApp } from './load-app.js';
 import type { InitMessage, ToGuest, ToHost } from './protocol.js';
 
@@ -23,6 +24,8 @@ export class Guest {
   nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Map<string, InvocationRecord>();
+  /** Aborted when the host says the invocation was cancelled. */
+  private readonly cancels = new Map<string, AbortController>();
   private outbox: Array<{ id: string; out: Outcome }> = [];
   private flushScheduled = false;
   private initialized!: Promise<void>;
@@ -49,6 +52,10 @@ export class Guest {
       for (const rec of msg.recs) {
         void this.run(rec);
       }
+      return;
+    }
+    if (msg.t === 'cancel') {
+      this.cancels.get(msg.id)?.abort(new InvocationCancelledError(msg.id, msg.reason));
       return;
     }
     if (msg.t === 'rpc-res') {
@@ -87,10 +94,18 @@ export class Guest {
     };
     // A timed-out attempt is reported only once its body has ended: its retry must not start while
     // it still runs here. A body that ignores its signal holds on until the host kills this guest.
-    const out = await runAttempt(this.runtime, rec, this.runnerId, hooks, {
-      enforceTimeout: this.enforceTimeout,
-      afterTimeoutMs: Infinity,
-    });
+    const cancel = new AbortController();
+    this.cancels.set(rec.id, cancel);
+    let out: Outcome;
+    try {
+      out = await runAttempt(this.runtime, rec, this.runnerId, hooks, {
+        enforceTimeout: this.enforceTimeout,
+        afterTimeoutMs: Infinity,
+        cancel: cancel.signal,
+      });
+    } finally {
+      this.cancels.delete(rec.id);
+    }
     this.report(rec.id, out);
   }
 
@@ -179,6 +194,7 @@ export class Guest {
       data: role('data'),
       hot: role('hot'),
       workflows: role('workflows'),
+      cancels: role('cancels'),
       names,
       close: async () => {},
     };

@@ -41,11 +41,17 @@ interface Held {
   hookChain: Promise<unknown>;
   timedOut: boolean;
   timer?: NodeJS.Timeout;
+  /** Cancelled: the kill that follows if it has not ended within CANCEL_KILL_GRACE_MS. */
+  cancelTimer?: NodeJS.Timeout;
+  /** Its guest was killed for its cancel (not a bystander of that kill). */
+  cancelKilled?: boolean;
   resolve: (end: RunEnd) => void;
 }
 
 /** With guest-enforced timeouts: how long past its timeout an invocation may hold its guest before the kill. */
 export const TIMEOUT_KILL_GRACE_MS = 2000;
+/** How long a cancelled invocation has to end once its ctx.signal aborted, before its guest is killed. */
+export const CANCEL_KILL_GRACE_MS = 5000;
 
 export class GuestHandle {
   private readonly held = new Map<string, Held>();
@@ -121,13 +127,33 @@ export class GuestHandle {
    * Only the invocation whose timer fires first is timed out: others past their timeout by then
    * (a guest stuck in one invocation's synchronous code runs none of the others) are its bystanders.
    */
-  private killFor(h: Held): void {
+  private killFor(h: Held, why: 'timeout' | 'cancel' = 'timeout'): void {
     if (this.killing) {
       return;
     }
     this.killing = true;
-    h.timedOut = true;
+    if (why === 'timeout') {
+      h.timedOut = true;
+    } else {
+      h.cancelKilled = true;
+    }
     this.ch.kill();
+  }
+
+  /**
+   * Asks the guest to abort `id`'s ctx.signal; kills the guest if it still holds it after
+   * `graceMs` (its neighbours are rerun elsewhere, as for a timeout kill). False if not held here.
+   */
+  cancel(id: string, reason: string, graceMs = CANCEL_KILL_GRACE_MS): boolean {
+    const h = this.held.get(id);
+    if (!h) {
+      return false;
+    }
+    if (!h.cancelTimer) {
+      this.send({ t: 'cancel', id, reason });
+      h.cancelTimer = setTimeout(() => this.killFor(h, 'cancel'), graceMs);
+    }
+    return true;
   }
 
   private timeoutOf(rec: InvocationRecord): number | undefined {
@@ -178,6 +204,7 @@ export class GuestHandle {
     }
     this.held.delete(id);
     clearTimeout(h.timer);
+    clearTimeout(h.cancelTimer);
     h.resolve(end);
   }
 
@@ -257,7 +284,8 @@ export class GuestHandle {
         code,
         signal,
         // A kill for another invocation's timeout (a worker thread's exit has no signal) takes this one down too.
-        bystander: (by !== undefined && by !== id) || (this.killing && !h.timedOut),
+        bystander:
+          (by !== undefined && by !== id) || (this.killing && !h.timedOut && !h.cancelKilled),
       });
     }
   }

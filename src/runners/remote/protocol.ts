@@ -32,7 +32,9 @@ export type ToGuest =
   | { t: 'run'; recs: InvocationRecord[] }
   | { t: 'rpc-res'; id: number; ok: true; value: unknown }
   | { t: 'rpc-res'; id: number; ok: false; error: string }
-  | { t: 'stop'; graceMs?: number };
+  | { t: 'stop'; graceMs?: number }
+  /** The invocation was cancelled: abort its ctx.signal. */
+  | { t: 'cancel'; id: string; reason: string };
 
 /** A guest that could not start: its error's message and, for a TaskappError, its fix. */
 export function fatalMessage(err: unknown): Extract<ToHost, { t: 'fatal' }> {
@@ -71,6 +73,7 @@ export const RPC_METHODS: Readonly<Record<string, readonly string[]>> = {
   workflows: ['wfGet', 'wfSetIfAbsent', 'wfSet', 'wfList', 'wfIds'],
   broker: ['route', 'count'],
   hot: ['enqueue'],
+  cancels: ['publish'],
   triggers: [
     'saveCondition',
     'conditions',

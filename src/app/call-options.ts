@@ -1,0 +1,123 @@
+/**
+ * Options of one call (`task.call(args, { priority, delayMs, runAt })`), checked before anything is
+ * stored: each numeric input is bounded, and a wrong one names the option, the value and the fix.
+ */
+import { TaskappError } from '../core/errors.js';
+
+export interface CallOptions {
+  /**
+   * The invocation's id, as an idempotency key: a call with the id of an invocation already stored
+   * (until it is purged) stores nothing and returns that one (`inv.reused`), like BullMQ's jobId.
+   */
+  id?: string;
+  /** 0-9, higher runs first; overrides the task's priority for this call. */
+  priority?: number;
+  /** Not started before this many milliseconds from now (at most MAX_DELAY_MS). */
+  delayMs?: number;
+  /** Not started before this time (at most MAX_DELAY_MS ahead; a past time means now). */
+  runAt?: Date;
+}
+
+/** Printable ASCII without spaces: ids travel in log lines, CLI arguments and NOTIFY payloads. */
+const ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+/** The furthest ahead a call may be scheduled: one year. */
+export const MAX_DELAY_MS = 366 * 86_400_000;
+
+export interface CheckedCallOptions {
+  id?: string;
+  priority?: number;
+  /** Epoch ms before which it is not claimable; undefined: at once. */
+  notBefore?: number;
+}
+
+function bad(option: string, value: unknown, expected: string, fix: string): TaskappError {
+  const shown =
+    value instanceof Date
+      ? Number.isNaN(value.getTime())
+        ? 'Invalid Date'
+        : value.toISOString()
+      : typeof value === 'number'
+        ? String(value)
+        : JSON.stringify(value);
+  return new TaskappError(
+    'BAD_PARAMETER',
+    `call option ${option}: ${String(shown)} is not valid: expected ${expected}`,
+    { fix, exitCode: 2 },
+  );
+}
+
+export function checkCallOptions(
+  taskId: string,
+  opts: CallOptions | undefined,
+  now: number,
+): CheckedCallOptions {
+  if (opts === undefined) {
+    return {};
+  }
+  const out: CheckedCallOptions = {};
+  const { id, priority, delayMs, runAt } = opts;
+  if (id !== undefined) {
+    if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+      throw bad(
+        'id',
+        id,
+        '1 to 200 printable ASCII characters without spaces',
+        `use a key such as "order-42:invoice" for ${taskId}`,
+      );
+    }
+    out.id = id;
+  }
+  if (priority !== undefined) {
+    if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
+      throw bad(
+        'priority',
+        priority,
+        'an integer from 0 to 9',
+        `call ${taskId} with { priority: 5 }`,
+      );
+    }
+    out.priority = priority;
+  }
+  if (delayMs !== undefined && runAt !== undefined) {
+    throw bad(
+      'delayMs',
+      delayMs,
+      'either delayMs or runAt, not both',
+      'give one of them: { delayMs: 60000 } or { runAt: new Date(...) }',
+    );
+  }
+  if (delayMs !== undefined) {
+    if (
+      typeof delayMs !== 'number' ||
+      !Number.isFinite(delayMs) ||
+      delayMs < 0 ||
+      delayMs > MAX_DELAY_MS
+    ) {
+      throw bad(
+        'delayMs',
+        delayMs,
+        `milliseconds from 0 to ${MAX_DELAY_MS} (one year)`,
+        'pass a delay such as { delayMs: 10 * 60_000 }; for later than a year, schedule a cron trigger',
+      );
+    }
+    if (delayMs > 0) {
+      out.notBefore = now + Math.ceil(delayMs);
+    }
+  }
+  if (runAt !== undefined) {
+    const t = runAt instanceof Date ? runAt.getTime() : NaN;
+    if (!Number.isFinite(t) || t > now + MAX_DELAY_MS) {
+      throw bad(
+        'runAt',
+        runAt,
+        'a valid Date no more than a year ahead',
+        'pass { runAt: new Date("2030-01-01T09:00:00Z") } within a year from now; for later, schedule a cron trigger',
+      );
+    }
+    if (t > now) {
+      out.notBefore = t;
+    }
+  }
+  return out;
+}

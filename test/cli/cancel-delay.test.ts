@@ -1,0 +1,113 @@
+/** taskapp cancel and call --delay/--at/--priority: the built binary against sqlite in a temp dir. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONFIG_TOML,
+  TASKS_TS,
+  cli,
+  collect,
+  ensureBuilt,
+  project,
+  spawnCli,
+  waitFor,
+} from './helpers.js';
+
+describe('taskapp cancel (sqlite)', () => {
+  let p: { dir: string; cleanup: () => void };
+  const run = (args: string[]) => cli(args, { cwd: p.dir });
+  const json = async (args: string[]) => {
+    const r = await run([...args, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.ts': TASKS_TS });
+  });
+  afterAll(() => p?.cleanup());
+
+  it('cancels waiting invocations at once; a second cancel says they are final', async () => {
+    const a = (await run(['call', 'add', '--args', '{"x": 1, "y": 2}'])).stdout.trim();
+    const b = (await run(['call', 'add', '--args', '{"x": 3, "y": 4}'])).stdout.trim();
+    const out = await run(['cancel', a, b, '--reason', 'not needed']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain(`${a}  cancelled`);
+    expect(out.stdout).toContain(`${b}  cancelled`);
+    expect(await json(['status', a])).toMatchObject({ status: 'CANCELLED', final: true });
+    expect(await json(['cancel', a])).toEqual([
+      { id: a, outcome: 'finished', status: 'CANCELLED' },
+    ]);
+  });
+
+  it('stops a running invocation held by a runner in another process', async () => {
+    const runner = spawnCli(['run'], { cwd: p.dir });
+    const done = collect(runner);
+    try {
+      const id = (await run(['call', 'hang'])).stdout.trim();
+      await waitFor(async () => {
+        const s = await json(['status', id]);
+        return s.status === 'RUNNING' ? true : undefined;
+      }, 'hang to run');
+      const res = await json(['cancel', id, '--reason', 'stop it']);
+      expect(res).toEqual([{ id, outcome: 'requested', status: 'RUNNING' }]);
+      const final = await waitFor(async () => {
+        const s = await json(['status', id]);
+        return s.final ? s : undefined;
+      }, 'hang to be cancelled');
+      expect(final.status).toBe('CANCELLED');
+      expect(JSON.stringify(final)).toContain('stop it');
+    } finally {
+      runner.kill('SIGTERM');
+      await done;
+    }
+  }, 120_000);
+
+  it('call --delay / --at / --priority: stored waiting with the priority asked; bad values exit 2 naming the flag', async () => {
+    const id = (
+      await run(['call', 'add', '--args', '{"x": 1, "y": 2}', '--delay', '10m', '--priority', '8'])
+    ).stdout.trim();
+    expect(await json(['status', id])).toMatchObject({ status: 'REGISTERED', priority: 8 });
+    const soon = new Date(Date.now() + 3600_000).toISOString();
+    const at = (
+      await run(['call', 'add', '--args', '{"x": 1, "y": 2}', '--at', soon])
+    ).stdout.trim();
+    expect(await json(['status', at])).toMatchObject({ status: 'REGISTERED' });
+    const cases: Array<[string[], RegExp]> = [
+      [['--delay', '10 parsecs'], /--delay "10 parsecs" is not a duration/],
+      [['--delay', '400d'], /--delay "400d" is more than a year/],
+      [['--at', 'tomorrow'], /--at "tomorrow" is not an ISO 8601 time/],
+      [['--at', '2030-01-01T09:00:00'], /with a zone/],
+      [['--at', '2099-01-01T00:00:00Z'], /--at "2099-01-01T00:00:00Z" is more than a year ahead/],
+      [['--priority', '12'], /priority/i],
+      [['--delay', '1m', '--at', '2030-01-01T09:00:00Z'], /cannot also be provided|--at/],
+    ];
+    for (const [flags, msg] of cases) {
+      const r = await run(['call', 'add', '--args', '{"x": 1, "y": 2}', ...flags]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const keyed = await run(['call', 'add', '--args', '{"x": 5, "y": 5}', '--id', 'key-1']);
+    expect(keyed.stdout.trim()).toBe('key-1');
+    const again = await run(['call', 'add', '--args', '{"x": 6, "y": 6}', '--id', 'key-1']);
+    expect(again.stdout.trim()).toBe('key-1');
+    expect(await json(['status', 'key-1'])).toMatchObject({ args: { x: 5, y: 5 } });
+    const badId = await run(['call', 'add', '--args', '{"x": 1, "y": 2}', '--id', 'a b']);
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toMatch(/call option id: "a b"/);
+    const cancelled = await json(['cancel', id]);
+    expect(cancelled).toEqual([{ id, outcome: 'cancelled', status: 'CANCELLED' }]);
+  }, 120_000);
+
+  it('an unknown id exits 1; an over-long reason exits 2, both without a stack', async () => {
+    const unknown = await run(['cancel', 'no-such-id']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no invocation with id no-such-id');
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    const id = (await run(['call', 'add', '--args', '{"x": 1, "y": 2}'])).stdout.trim();
+    const long = await run(['cancel', id, '--reason', 'x'.repeat(1001)]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain('reason');
+    expect(long.stderr).not.toMatch(/\n\s+at /);
+  });
+});
