@@ -50,23 +50,23 @@ function statements(d: SqlDialect) {
 }
 
 export class SqlTriggerStore implements TriggerStore {
-  private readonly q: ReturnType<typeof statements>;
+  private readonly sql: ReturnType<typeof statements>;
 
   constructor(
     private readonly exec: SqlExec,
     dialect: SqlDialect,
   ) {
-    this.q = statements(dialect);
+    this.sql = statements(dialect);
   }
 
   async saveCondition(id: string, spec: string): Promise<void> {
-    await this.exec.changes(this.q.saveCondition, [id, spec]);
+    await this.exec.changes(this.sql.saveCondition, [id, spec]);
   }
   conditions(): Promise<Array<{ id: string; spec: string }>> {
-    return this.exec.rows(this.q.conditions, []);
+    return this.exec.rows(this.sql.conditions, []);
   }
   async lastFire(triggerId: string): Promise<number | null> {
-    const [row] = await this.exec.rows<{ last_fire: number }>(this.q.lastFire, [triggerId]);
+    const [row] = await this.exec.rows<{ last_fire: number }>(this.sql.lastFire, [triggerId]);
     return row?.last_fire ?? null;
   }
   // A retry after a lost connection finds its own committed write: that is a success, not a lost race.
@@ -74,8 +74,8 @@ export class SqlTriggerStore implements TriggerStore {
     return this.exec.retry('casLastFire', async (attempt) => {
       const changed =
         expected === null
-          ? await this.exec.changes(this.q.firstFire, [triggerId, next], true)
-          : await this.exec.changes(this.q.nextFire, [next, triggerId, expected], true);
+          ? await this.exec.changes(this.sql.firstFire, [triggerId, next], true)
+          : await this.exec.changes(this.sql.nextFire, [next, triggerId, expected], true);
       if (changed > 0) {
         return true;
       }
@@ -83,33 +83,33 @@ export class SqlTriggerStore implements TriggerStore {
     });
   }
   async addEvent(e: StoredEvent): Promise<void> {
-    await this.exec.changes(this.q.addEvent, [e.id, e.code, e.payload, e.at]);
+    await this.exec.changes(this.sql.addEvent, [e.id, e.code, e.payload, e.at]);
   }
   events(since: number, limit: number): Promise<StoredEvent[]> {
-    return this.exec.rows(this.q.events, [since, limit]);
+    return this.exec.rows(this.sql.events, [since, limit]);
   }
   purgeEvents(before: number): Promise<number> {
-    return this.exec.changes(this.q.purgeEvents, [before]);
+    return this.exec.changes(this.sql.purgeEvents, [before]);
   }
   claimRun(runId: string, now: number): Promise<boolean> {
     return this.exec.retry('claimRun', async (attempt) => {
-      if ((await this.exec.changes(this.q.claimRun, [runId, now], true)) > 0) {
+      if ((await this.exec.changes(this.sql.claimRun, [runId, now], true)) > 0) {
         return true;
       }
       if (attempt === 0) {
         return false;
       }
-      const [row] = await this.exec.rows<{ at: number }>(this.q.runAt, [runId], true);
+      const [row] = await this.exec.rows<{ at: number }>(this.sql.runAt, [runId], true);
       return row?.at === now;
     });
   }
   async setPaused(triggerId: string, paused: boolean): Promise<void> {
     await (paused
-      ? this.exec.changes(this.q.pause, [triggerId, Date.now()])
-      : this.exec.changes(this.q.resume, [triggerId]));
+      ? this.exec.changes(this.sql.pause, [triggerId, Date.now()])
+      : this.exec.changes(this.sql.resume, [triggerId]));
   }
   async pausedTriggers(): Promise<string[]> {
-    const rows = await this.exec.rows<{ trigger_id: string }>(this.q.paused, []);
+    const rows = await this.exec.rows<{ trigger_id: string }>(this.sql.paused, []);
     return rows.map((r) => r.trigger_id);
   }
 }
