@@ -22,6 +22,7 @@ import { addBlobRefs, argStore, type StoredArgs } from '../runtime/arg-store.js'
 import { RUNTIME, type Runtime, type RuntimeHolder } from '../runtime/runtime.js';
 import type { TaskArgs, TaskFn } from '../runtime/task-context.js';
 import { runInline } from '../runners/inline.js';
+import { startProducer, type ProducerSpan } from '../runtime/tracing.js';
 
 export type { TaskArgs, TaskContext, TaskFn } from '../runtime/task-context.js';
 
@@ -190,11 +191,34 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         news.map((n) => n.id),
       );
     }
+    const producer = startProducer(this.runtime, this.id, news.length, parent);
+    try {
+      const invs = await this.routeNow(news, stored, argsList, producer);
+      producer?.end();
+      return invs;
+    } catch (err) {
+      producer?.end(err);
+      throw err;
+    }
+  }
+
+  /** Stores and routes the new invocations (and their trace context when traced). */
+  private async routeNow(
+    news: NewInvocation[],
+    stored: StoredArgs[],
+    argsList: A[],
+    producer: ProducerSpan | undefined,
+  ): Promise<Invocation<R>[]> {
+    const o = this.options;
+    await producer?.store(news.map((n) => n.id));
     const refs = async (ids: string[]) => {
       const keysById = new Map<string, string[]>();
       for (let k = 0; k < news.length; k++) {
-        if (ids[k] === news[k]!.id && stored[k]!.keys.length) {
-          keysById.set(news[k]!.id, stored[k]!.keys);
+        const keys = producer
+          ? [...stored[k]!.keys, ...producer.keys(news[k]!.id)]
+          : stored[k]!.keys;
+        if (ids[k] === news[k]!.id && keys.length) {
+          keysById.set(news[k]!.id, keys);
         }
       }
       if (keysById.size) {
@@ -210,8 +234,14 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         }),
       );
     }
-    const ids = await (await this.runtime.backends()).hot.enqueue(news, Date.now());
+    const backends = await this.runtime.backends();
+    const ids = await backends.hot.enqueue(news, Date.now());
     await refs(ids);
+    if (producer && ids.some((id, k) => id !== news[k]!.id)) {
+      // Reused invocations keep their own trace: the context stored for the new ids is unused.
+      const unused = news.filter((n, k) => ids[k] !== n.id).flatMap((n) => producer.keys(n.id));
+      await backends.data.delete(unused).catch(() => {});
+    }
     this.runtime.events.emit({
       type: 'submitted',
       taskId: this.id,
