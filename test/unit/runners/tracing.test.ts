@@ -2,14 +2,15 @@
  * OpenTelemetry across processes: a parent task awaiting two children, run by a persistent-process
  * runner (the tasks run in its child processes, the call is made here), yields one trace:
  * send parent -> process parent -> send child (x2) -> process child, with the messaging attributes,
- * PAUSED / RESUMED as events, and a failed attempt recording its exception. On sqlite and redis.
+ * PAUSED / RESUMED as events, and a failed attempt recording its exception. On sqlite, redis and
+ * postgres.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import type { Runner } from '../../../src/runners/runner.js';
-import { redis, sqlite, type ChaosStorage } from '../../chaos/backends.js';
+import { CHAOS_BACKENDS, sqlite, type ChaosStorage } from '../../chaos/backends.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { app, child, flaky, parent, type SpanLine } from './fixtures/traced-app.js';
 import { runtimeOf } from '../../../src/runtime/runtime.js';
@@ -72,7 +73,7 @@ afterEach(async () => {
   cleanup();
 });
 
-for (const backend of [sqlite, redis]) {
+for (const backend of CHAOS_BACKENDS) {
   await backend.describe(`OpenTelemetry traces on ${backend.name}`, () => {
     it('a parent awaiting two children on persistent-process children is one trace', async () => {
       const t = tempDir('taskapp-trace-');
