@@ -5,7 +5,15 @@
  * PAUSED / RESUMED as events, and a failed attempt recording its exception. On sqlite, redis and
  * postgres.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
+import {
+  context,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type ContextManager,
+} from '@opentelemetry/api';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
@@ -37,7 +45,7 @@ function tree(all: SpanLine[]): string {
   const lines: string[] = [];
   const walk = (parentId: string | null, depth: number) => {
     for (const s of all.filter((x) => x.parentSpanId === parentId)) {
-      const kind = s.kind === PRODUCER ? 'PRODUCER' : s.kind === CONSUMER ? 'CONSUMER' : s.kind;
+      const kind = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'][s.kind] ?? s.kind;
       const inv = s.attributes['taskapp.invocation.id'];
       lines.push(
         `${'  '.repeat(depth)}${s.name} [${kind}] pid=${s.pid}${inv ? ` inv=${String(inv).slice(0, 8)}` : ''}${s.events.length ? ` events=${s.events.join(',')}` : ''}`,
@@ -176,4 +184,58 @@ it('the stored trace context goes with its invocation when purged', async () => 
   expect((await data.get(traceKey(inv.id)))?.toString()).toMatch(/"traceparent":"00-[0-9a-f]{32}-/);
   await purgeInvocations(rt, Date.now() + 60_000);
   expect(await data.get(traceKey(inv.id))).toBeNull();
+});
+
+/** What an SDK's context manager does (sdk-trace-node's AsyncLocalStorageContextManager), in short. */
+class AlsContextManager implements ContextManager {
+  private readonly als = new AsyncLocalStorage<Context>();
+  active = () => this.als.getStore() ?? ROOT_CONTEXT;
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    return this.als.run(ctx, () => fn.call(thisArg, ...args));
+  }
+  bind = <T>(_ctx: Context, target: T): T => target;
+  enable = () => this;
+  disable = () => this;
+}
+
+it("a call inside the user's own span (an HTTP request) joins that trace", async () => {
+  const t = tempDir('taskapp-trace-');
+  cleanup = t.cleanup;
+  const out = join(t.dir, 'spans.jsonl');
+  process.env.TRACE_OUT = out;
+  storage = sqlite.fresh(t.dir);
+  app.configure({ env: { ...process.env, ...storage.env, TASKAPP__LOGGING_LEVEL: 'error' } });
+  context.setGlobalContextManager(new AlsContextManager());
+  try {
+    runner = await app.startRunner({ runner: 'thread', concurrency: 4 });
+    const result = await trace.getTracer('web').startActiveSpan('GET /order', async (span) => {
+      const inv = await parent.call({});
+      const r = await inv.result({ timeoutMs: 60_000 });
+      span.end();
+      return r;
+    });
+    expect(result).toBe(30);
+    const all = await waitForSpans(out, (s) => s.some((x) => x.name === 'GET /order'));
+    console.log(`trace from a request:\n${tree(all)}`);
+    expect(new Set(all.map((s) => s.traceId)).size).toBe(1);
+    const request = all.find((s) => s.name === 'GET /order')!;
+    expect(request.parentSpanId).toBeNull();
+    expect(all.find((s) => s.name === 'send parent')!.parentSpanId).toBe(request.spanId);
+    expect(all.map((s) => s.name).sort()).toEqual([
+      'GET /order',
+      'process child',
+      'process child',
+      'process parent',
+      'send child',
+      'send child',
+      'send parent',
+    ]);
+  } finally {
+    context.disable();
+  }
 });
