@@ -145,7 +145,13 @@ async function liveChecks(app: App): Promise<DoctorCheck[]> {
   } catch (err) {
     return [failure('backends', err)];
   }
-  const out: DoctorCheck[] = [{ name: 'backends', level: 'OK', detail: 'opened' }];
+  const cfg = app.config;
+  const names = [...new Set(Object.values(roleBackendNames(cfg)))].map((n) =>
+    n === 'sqlite' ? `sqlite (${cfg.sqlite.path})` : n,
+  );
+  const out: DoctorCheck[] = [
+    { name: 'backends', level: 'OK', detail: `opened: ${names.join(', ')}` },
+  ];
   const before = Date.now();
   const server = state.clock ? await state.clock() : undefined;
   const after = Date.now();
