@@ -27,6 +27,7 @@ import {
   type SpanContext,
 } from '@opentelemetry/api';
 import type { InvocationRecord } from '../core/records.js';
+import type { DataStore } from '../backends/data-store.js';
 import type { RunningContext } from '../orchestration/context.js';
 import type { Runtime } from './runtime.js';
 
@@ -217,4 +218,58 @@ export async function startConsumer(
       span.end();
     },
   };
+}
+
+/** One recovery move of an invocation whose runner is gone. */
+export interface RecoveryMove {
+  id: string;
+  taskId: string;
+  /** RUNNING_RECOVERY or PENDING_RECOVERY. */
+  via: string;
+  /** REROUTED, or FAILED past max_recoveries. */
+  to: string;
+}
+
+/**
+ * The attempt's own span died with its runner: the recovering runner adds a short span
+ * "recover <task>" to the invocation's trace, carrying the recovery statuses as events.
+ * Best effort: tracing never fails a recovery.
+ */
+export async function traceRecovery(
+  data: DataStore,
+  moves: RecoveryMove[],
+  runnerId: string | null,
+): Promise<void> {
+  if (!tracingOn() || moves.length === 0) {
+    return;
+  }
+  const tracer = trace.getTracer(TRACER);
+  await Promise.all(
+    moves.map(async (m) => {
+      const stored = await data.get(traceKey(m.id)).catch(() => null);
+      const parent = stored ? fromW3c(stored.toString()) : undefined;
+      if (!parent) {
+        return; // not traced when called
+      }
+      const span = tracer.startSpan(
+        `recover ${m.taskId}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            'messaging.system': 'taskapp',
+            'messaging.destination.name': m.taskId,
+            'taskapp.invocation.id': m.id,
+            ...(runnerId ? { 'taskapp.runner.id': runnerId } : {}),
+          },
+        },
+        parent,
+      );
+      span.addEvent('taskapp.status', { 'taskapp.status': m.via });
+      span.addEvent('taskapp.status', { 'taskapp.status': m.to });
+      if (m.to === 'FAILED') {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'recovered too often' });
+      }
+      span.end();
+    }),
+  );
 }

@@ -23,6 +23,7 @@ import { tempDir } from '../../helpers/tmp.js';
 import { app, child, flaky, parent, type SpanLine } from './fixtures/traced-app.js';
 import { runtimeOf } from '../../../src/runtime/runtime.js';
 import { purgeInvocations } from '../../../src/runtime/purge.js';
+import { rerouteForRecovery } from '../../../src/runtime/recovery.js';
 import { traceKey } from '../../../src/runtime/tracing.js';
 
 const TRACED_APP = fileURLToPath(new URL('./fixtures/traced-app.ts', import.meta.url));
@@ -238,4 +239,36 @@ it("a call inside the user's own span (an HTTP request) joins that trace", async
   } finally {
     context.disable();
   }
+});
+
+it("recovery of a dead runner's work joins the invocation's trace, then the rerun does", async () => {
+  const t = tempDir('taskapp-trace-');
+  cleanup = t.cleanup;
+  const out = join(t.dir, 'spans.jsonl');
+  process.env.TRACE_OUT = out;
+  storage = sqlite.fresh(t.dir);
+  app.configure({ env: { ...process.env, ...storage.env, TASKAPP__LOGGING_LEVEL: 'error' } });
+  const inv = await child.call({ i: 4 });
+  const b = await runtimeOf(app).backends();
+  // A runner claims it, then is gone (it never writes an outcome); another one recovers its work.
+  const [held] = await b.hot.claimAndStart(1, 5000, 'runner-that-died');
+  expect(held?.id).toBe(inv.id);
+  const { rerouted } = await rerouteForRecovery(b, [held!], 'rescuer');
+  expect(rerouted.map((r) => r.id)).toEqual([inv.id]);
+  runner = await app.startRunner({ runner: 'thread' });
+  expect(await inv.result({ timeoutMs: 60_000 })).toBe(40);
+
+  const all = await waitForSpans(out, (s) => s.some((x) => x.name === 'process child'));
+  console.log(`trace with a recovery:\n${tree(all)}`);
+  const send = all.find((s) => s.name === 'send child')!;
+  const recover = all.find((s) => s.name === 'recover child')!;
+  const run = all.find((s) => s.name === 'process child')!;
+  expect(recover.parentSpanId).toBe(send.spanId);
+  expect(recover.events).toEqual(['RUNNING_RECOVERY', 'REROUTED']);
+  expect(recover.attributes).toMatchObject({
+    'taskapp.invocation.id': inv.id,
+    'taskapp.runner.id': 'rescuer',
+  });
+  expect(run.parentSpanId).toBe(send.spanId);
+  expect(run.attributes['taskapp.invocation.attempt']).toBe(2);
 });
