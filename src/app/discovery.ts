@@ -14,7 +14,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
 /** Absolute paths of the task modules the config lists, sorted, each once. */
-async function discoverTaskModules(resolved: ResolvedConfig): Promise<string[]> {
+export async function discoverTaskModules(resolved: ResolvedConfig): Promise<string[]> {
   const patterns = resolved.config.tasks.modules;
   const found = new Set<string>();
   for (const pattern of patterns) {
@@ -168,6 +168,35 @@ async function appFromModules(paths: string[], baseDir: string): Promise<App> {
     );
   }
   return app;
+}
+
+export interface ModuleImport {
+  /** Relative to the config file's folder. */
+  module: string;
+  /** The module's own import error, or its task names clashing with an earlier module's. */
+  error?: TaskappError;
+  /** Apps it exports. */
+  apps: App[];
+}
+
+/**
+ * Imports each module on its own and reports each failure (`taskapp doctor`), where `loadApp`
+ * stops at the first one.
+ */
+export async function importEach(paths: string[], baseDir: string): Promise<ModuleImport[]> {
+  const out: ModuleImport[] = [];
+  for (const path of paths) {
+    const module = relative(baseDir, path) || path;
+    try {
+      out.push({ module, apps: [...appsExportedBy(await importModule(path))] });
+    } catch (err) {
+      if (!isTaskappError(err)) {
+        throw err;
+      }
+      out.push({ module, error: err, apps: [] });
+    }
+  }
+  return out;
 }
 
 function safeAppId(app: App): string {

@@ -24,6 +24,7 @@ import type { TaskArgs, TaskFn } from '../runtime/task-context.js';
 import { runInline } from '../runners/inline.js';
 import type { Backends } from '../backends/backends.js';
 import { checkCallOptions, type CallOptions, type CheckedCallOptions } from './call-options.js';
+import { startProducer, type ProducerSpan } from '../runtime/tracing.js';
 
 export type { TaskArgs, TaskContext, TaskFn } from '../runtime/task-context.js';
 
@@ -228,11 +229,35 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         news.map((n) => n.id),
       );
     }
+    const producer = startProducer(this.runtime, this.id, news.length, parent);
+    try {
+      const invs = await this.routeNow(news, stored, argsList, producer, call);
+      producer?.end();
+      return invs;
+    } catch (err) {
+      producer?.end(err);
+      throw err;
+    }
+  }
+
+  /** Stores and routes the new invocations (and their trace context when traced). */
+  private async routeNow(
+    news: NewInvocation[],
+    stored: StoredArgs[],
+    argsList: A[],
+    producer: ProducerSpan | undefined,
+    call: CheckedCallOptions | undefined,
+  ): Promise<Invocation<R>[]> {
+    const o = this.options;
+    await producer?.store(news.map((n) => n.id));
     const refs = async (ids: string[]) => {
       const keysById = new Map<string, string[]>();
       for (let k = 0; k < news.length; k++) {
-        if (ids[k] === news[k]!.id && stored[k]!.keys.length) {
-          keysById.set(news[k]!.id, stored[k]!.keys);
+        const keys = producer
+          ? [...stored[k]!.keys, ...producer.keys(news[k]!.id)]
+          : stored[k]!.keys;
+        if (ids[k] === news[k]!.id && keys.length) {
+          keysById.set(news[k]!.id, keys);
         }
       }
       if (keysById.size) {
@@ -254,6 +279,11 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         ? await backends.hot.enqueue(news, Date.now())
         : await enqueueDelayed(backends, news, call.notBefore);
     await refs(ids);
+    if (producer && ids.some((id, k) => id !== news[k]!.id)) {
+      // Reused invocations keep their own trace: the context stored for the new ids is unused.
+      const unused = news.filter((n, k) => ids[k] !== n.id).flatMap((n) => producer.keys(n.id));
+      await backends.data.delete(unused).catch(() => {});
+    }
     this.runtime.events.emit({
       type: 'submitted',
       taskId: this.id,

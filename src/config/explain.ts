@@ -6,7 +6,7 @@ import { isAbsolute, relative } from 'node:path';
 import type { ResolvedConfig } from './resolve.js';
 
 /** "file /abs/dir/taskapp.toml:9" -> "file taskapp.toml:9" when under the current folder. */
-function displaySource(source: string, cwd = process.cwd()): string {
+export function displaySource(source: string, cwd = process.cwd()): string {
   const m = /^file (.+)$/.exec(source);
   if (!m || !isAbsolute(m[1]!)) {
     return source;

@@ -255,6 +255,15 @@ const runnerSchema = z
       .positive()
       .default(100)
       .describe('most invocations claimed per broker round trip'),
+    health_port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65_535)
+      .optional()
+      .describe(
+        '`taskapp run` serves GET /healthz (alive) and GET /readyz (ready for work) on this port; 0 picks a free one',
+      ),
   })
   .strict();
 

@@ -25,6 +25,11 @@ export interface RunningContext {
    * rather than in a second AsyncLocalStorage, so an attempt enters one async context, not two.
    */
   guard?: GuardState;
+  /**
+   * The attempt's OpenTelemetry context (its consumer span) when tracing is on: calls made by the
+   * task continue its trace even without a context manager (runtime/tracing.ts).
+   */
+  trace?: unknown;
 }
 
 /** What the determinism guard (workflows/guard.ts) needs to know about the running workflow task. */

@@ -17,7 +17,7 @@ import type { Disposition } from './remote/host.js';
 import type { Heartbeat } from './heartbeat.js';
 import { startLiveness } from './liveness.js';
 import { ProcessHold } from './keep-alive.js';
-import type { Runner, RunnerOptions, StopOptions } from './runner.js';
+import type { Runner, RunnerHealth, RunnerOptions, StopOptions } from './runner.js';
 import type { Capacity, Slots } from './slots.js';
 import { TransitionBatcher, type ChangeWriter, type PendingChange } from './transition-batcher.js';
 import { mayRoute } from '../orchestration/apply-transition.js';
@@ -148,6 +148,10 @@ export abstract class ClaimingRunner implements Runner {
       this.run();
     }
     return this;
+  }
+
+  health(): RunnerHealth {
+    return { draining: this.stopping, lastBeatAt: this.heartbeat?.lastBeatAt };
   }
 
   run(): void {

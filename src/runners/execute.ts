@@ -22,6 +22,7 @@ import { argStore } from '../runtime/arg-store.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
 import { WorkflowContext, type WorkflowApi } from '../workflows/context.js';
 import { installGuard } from '../workflows/guard.js';
+import { startConsumer, tracingOn, type ConsumerSpan } from '../runtime/tracing.js';
 
 export type Outcome =
   | { to: 'SUCCESS'; result: string }
@@ -65,6 +66,8 @@ export async function runAttempt(
   let out: Outcome;
   let timer: NodeJS.Timeout | undefined;
   let attempt: AttemptContext | undefined;
+  let span: ConsumerSpan | undefined;
+  let failure: unknown;
   const task = app.getTask(rec.taskId);
   try {
     if (!task) {
@@ -80,7 +83,7 @@ export async function runAttempt(
       app,
       rec,
       runnerId,
-      hooks,
+      hooks && tracingOn() ? tracedHooks(hooks, () => span) : hooks,
       state,
       workflows,
       recorded instanceof Promise ? await recorded : recorded,
@@ -94,15 +97,19 @@ export async function runAttempt(
         cancel.addEventListener('abort', () => ctx.abort(cancel.reason as Error), { once: true });
       }
     }
+    span = tracingOn() ? await startConsumer(app, rec, runnerId, ctx.running) : undefined;
+    const inSpan = <T>(fn: () => T): T => (span ? span.run(fn) : fn());
     let value: unknown;
     if (timeoutS === undefined) {
       // A synchronous throw leaves run() as a throw: caught below like a rejection.
-      value = await currentInvocation.run(ctx.running, callFn, task, args, ctx);
+      value = await inSpan(() => currentInvocation.run(ctx.running, callFn, task, args, ctx));
       if (ctx.workflowOpened) {
         await ctx.workflowOpened.flush();
       }
     } else {
-      const body = currentInvocation.run(ctx.running, callTaskAndFlush, task, args, ctx);
+      const body = inSpan(() =>
+        currentInvocation.run(ctx.running, callTaskAndFlush, task, args, ctx),
+      );
       let timedOut: TaskTimeoutError | undefined;
       try {
         value = await Promise.race([
@@ -124,6 +131,7 @@ export async function runAttempt(
     }
     out = successOutcome(app, rec, value);
   } catch (err) {
+    failure = err;
     out = task
       ? failureOutcome(app, rec, err)
       : { to: 'FAILED', error: app.errors.serialize(err, app.serializer) };
@@ -137,6 +145,7 @@ export async function runAttempt(
   if (flushing) {
     await flushing;
   }
+  span?.end(out.to, out.to === 'SUCCESS' ? undefined : (failure ?? new Error(out.error)));
   app.events.emit({
     type: 'finished',
     taskId: rec.taskId,
@@ -146,6 +155,20 @@ export async function runAttempt(
     durationMs: performance.now() - t0,
   });
   return out;
+}
+
+/** PAUSED / RESUMED as events of the attempt's span (set once the span has started). */
+function tracedHooks(hooks: WaitHooks, span: () => ConsumerSpan | undefined): WaitHooks {
+  return {
+    pause: () => {
+      span()?.status('PAUSED');
+      return hooks.pause();
+    },
+    resume: async () => {
+      await hooks.resume();
+      span()?.status('RESUMED');
+    },
+  };
 }
 
 /** After a timeout: gives the body `afterTimeoutMs` to end (it has seen its signal abort). */

@@ -120,6 +120,11 @@ export class Heartbeat {
     return () => this.tracked.delete(invocationId);
   }
 
+  /** When the last beat succeeded (local ms), from this thread or the worker; undefined before one. */
+  get lastBeatAt(): number | undefined {
+    return this.lastOk;
+  }
+
   /**
    * How long this runner has been in unbroken contact with the backend: since the first of a run
    * of successful beats with no failure and no gap longer than `contactBreakMs`; 0 when out of contact.

@@ -21,7 +21,7 @@ import type { Heartbeat } from './heartbeat.js';
 import { startLiveness } from './liveness.js';
 import { ProcessHold } from './keep-alive.js';
 import { forkGuest, requireAppModule } from './remote/spawn.js';
-import type { Runner, RunnerOptions, StopOptions } from './runner.js';
+import type { Runner, RunnerHealth, RunnerOptions, StopOptions } from './runner.js';
 
 interface Child {
   proc: ChildProcess;
@@ -100,6 +100,10 @@ class MultiThreadRunner implements Runner {
   }
 
   /** Children claim for themselves, so `autorun: false` defers spawning them. */
+  health(): RunnerHealth {
+    return { draining: this.stopping, lastBeatAt: this.heartbeat?.lastBeatAt };
+  }
+
   run(): void {
     void this.begin().catch((err) =>
       this.app.logger.error('could not start child processes', {

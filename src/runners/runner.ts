@@ -24,6 +24,14 @@ export interface StopOptions {
   reason?: string;
 }
 
+/** What a health probe asks a runner (`[runner] health_port`). */
+export interface RunnerHealth {
+  /** Stopping: it claims nothing new and lets work in flight finish. */
+  draining: boolean;
+  /** Local time of its last successful heartbeat; undefined before the first. */
+  lastBeatAt: number | undefined;
+}
+
 export interface Runner {
   readonly id: string;
   readonly kind: string;
@@ -36,4 +44,6 @@ export interface Runner {
   readonly done: Promise<void>;
   /** Starts claiming work (a runner started with `autorun: false`); no effect once running. */
   run(): void;
+  /** Its state as a readiness probe sees it. */
+  health(): RunnerHealth;
 }

@@ -11,8 +11,11 @@ import type { Status } from '../core/status.js';
 import type { TaskappConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import { serverNow } from '../orchestration/server-clock.js';
+import { traceRecovery, tracingOn } from './tracing.js';
 
-type RecoveryBackends = Pick<Backends, 'state' | 'orchestrator' | 'broker' | 'hot'>;
+type RecoveryBackends = Pick<Backends, 'state' | 'orchestrator' | 'broker' | 'hot'> &
+  /** With it, recovery moves of traced invocations are added to their traces. */
+  Partial<Pick<Backends, 'data'>>;
 type RecoveryConfig = Pick<
   TaskappConfig['runner'],
   'runner_dead_after_seconds' | 'max_pending_seconds'
@@ -96,6 +99,16 @@ export async function rerouteForRecovery(
   const ok = (r: InvocationRecord | Error): r is InvocationRecord => !(r instanceof Error);
   const rerouted = reroute.length ? (await b.hot.transitionAndRoute(reroute, now)).filter(ok) : [];
   const failed = fail.length ? (await b.orchestrator.transitionMany(fail, now)).filter(ok) : [];
+  if (b.data && tracingOn()) {
+    const byId = new Map(recs.map((r) => [r.id, r]));
+    const moves = [...rerouted, ...failed].map((r) => ({
+      id: r.id,
+      taskId: r.taskId,
+      via: viaOf(byId.get(r.id) ?? r),
+      to: r.status,
+    }));
+    await traceRecovery(b.data, moves, runnerId).catch(() => {});
+  }
   return { rerouted, failed };
 }
 
