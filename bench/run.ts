@@ -3,8 +3,12 @@
  * N no-op add({x, y}) tasks enqueued in bulk (parallelize), then processed with concurrency C until
  * all are SUCCESS; then L sequential single-task round trips (call, then result()).
  * server_cpu_us_per_inv: the Redis / PostgreSQL server's CPU over both phases / (N + L) (bench/server-cpu.ts).
+ * --preload P: P finished invocations with history stored before the run (bench/preload.ts).
+ * --runners K: the tasks run in K runner processes (bench/runner-child.ts), each with concurrency C,
+ *   instead of in this process; rss_mb is then the largest runner's.
  *   npm run bench -- --backend sqlite --tasks 20000 --concurrency 50 --latency-samples 200 [--json]
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Runner, TaskappOptions } from '../src/index.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 import { startServerCpu } from './server-cpu.js';
 
 const { values: a } = parseArgs({
@@ -25,11 +30,15 @@ const { values: a } = parseArgs({
     processes: { type: 'string' },
     'latency-samples': { type: 'string', default: '200' },
     json: { type: 'boolean', default: false },
+    preload: { type: 'string', default: '0' },
+    runners: { type: 'string', default: '0' },
   },
 });
 const N = Number(a.tasks),
   C = Number(a.concurrency),
-  L = Number(a['latency-samples']);
+  L = Number(a['latency-samples']),
+  P = Number(a.preload),
+  K = Number(a.runners);
 const runId = `bench${process.pid}${Date.now().toString(36)}`;
 const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
 
@@ -55,16 +64,21 @@ const appModule = fileURLToPath(
 const { app, add } = await import(appModule);
 
 try {
-  await app.backends();
+  await runtimeOf(app).backends();
+  const tPre = performance.now();
+  await preload(P);
+  const preloadS = +((performance.now() - tPre) / 1000).toFixed(1);
   // Like the peers (a BullMQ Worker made with autorun: false before the clock starts): the runner
   // gets ready first (children spawned and loaded) and claims only once the tasks are enqueued.
-  const runner = await app.startRunner({
+  const runnerOptions = {
     runner: a.runner as never,
     concurrency: C,
     appModule,
     autorun: false,
     ...(a.processes ? { processes: Number(a.processes) } : {}),
-  });
+  };
+  const children = K > 0 ? await forkRunners(K) : [];
+  const runner = K > 0 ? null : await app.startRunner(runnerOptions);
   const serverCpu = startServerCpu(serverUrl[a.backend!] ?? null);
   const t0 = performance.now();
   const { tEnq, tEnd } = await produceAndProcess();
@@ -76,13 +90,15 @@ try {
   }
   const serverCpuUs = serverCpu.perInvocationUs(N + L);
   lat.sort((x, y) => x - y);
-  const rss = await runnerRssMb(runner);
-  await runner.stop();
+  const rss = runner ? await runnerRssMb(runner) : await stopRunners(children);
+  await runner?.stop();
   const out = {
     system: 'taskapp',
     backend: a.broker ? `${a.backend}+${a.broker}` : a.backend,
     runner: a.runner,
+    ...(K > 0 ? { runners: K } : {}),
     n: N,
+    ...(P > 0 ? { preloaded: P, preload_s: preloadS } : {}),
     concurrency: C,
     enqueue_per_s: Math.round(N / ((tEnq - t0) / 1000)),
     process_per_s: Math.round(N / ((tEnd - tEnq) / 1000)),
@@ -105,7 +121,10 @@ try {
   async function produceAndProcess(): Promise<{ tEnq: number; tEnd: number }> {
     const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
     const tEnq = performance.now();
-    runner.run();
+    runner?.run();
+    for (const ch of children) {
+      ch.send('go');
+    }
     let done = 0;
     for await (const { record } of group.settled()) {
       if (record.status === 'SUCCESS') {
@@ -122,6 +141,72 @@ try {
   await cleanup();
   await app.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Stores `n` finished invocations with history in this run's database (bench/preload.ts). */
+async function preload(n: number): Promise<void> {
+  if (n <= 0) {
+    return;
+  }
+  const { preloadPostgres, preloadSqlite } = await import('./preload.js');
+  if (a.backend === 'postgres') {
+    const pg = await import('pg');
+    const c = new pg.default.Client({ connectionString: pgUrl });
+    await c.connect();
+    try {
+      await c.query(`SET search_path TO "${runId}"`);
+      await preloadPostgres(c, add.id, n);
+    } finally {
+      await c.end();
+    }
+  } else if (a.backend === 'sqlite') {
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(join(dir, 'bench.db'), { timeout: 60_000 });
+    try {
+      preloadSqlite(db, add.id, n);
+    } finally {
+      db.close();
+    }
+  } else {
+    throw new Error(`--preload: only sqlite and postgres, not ${a.backend}`);
+  }
+}
+
+/** Forks `k` runner processes (bench/runner-child.ts) and waits until each is ready to claim. */
+async function forkRunners(k: number): Promise<ChildProcess[]> {
+  const script = fileURLToPath(
+    new URL(`./runner-child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+  );
+  const args = [a.runner!, String(C), ...(a.processes ? [a.processes] : [])];
+  return Promise.all(
+    Array.from({ length: k }, () => {
+      const ch = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      return new Promise<ChildProcess>((resolve, reject) => {
+        ch.once('message', () => resolve(ch));
+        ch.once('exit', (code) => reject(new Error(`runner process exited (${code})`)));
+      });
+    }),
+  );
+}
+
+/** Stops the runner processes; the largest one's resident memory in MB. */
+async function stopRunners(children: ChildProcess[]): Promise<number> {
+  const sizes = await Promise.all(
+    children.map(
+      (ch) =>
+        new Promise<number>((resolve) => {
+          ch.once('message', (m: { rssMb: number }) => resolve(m.rssMb));
+          ch.once('exit', () => resolve(0));
+          ch.send('stop');
+        }),
+    ),
+  );
+  await Promise.all(
+    children.map((ch) =>
+      ch.exitCode === null ? new Promise((r) => ch.once('exit', r)) : Promise.resolve(),
+    ),
+  );
+  return Math.max(...sizes);
 }
 
 /**
@@ -166,7 +251,7 @@ function childRssBytes(pid: number): number | null {
 
 /** Drops what this run created on shared servers (its Redis keys, its PostgreSQL schema). */
 async function cleanup(): Promise<void> {
-  const b = await app.backends();
+  const b = await runtimeOf(app).backends();
   await b.broker.purge();
   await b.orchestrator.purge(Date.now() + 1);
   if (a.backend === 'postgres') {
