@@ -80,6 +80,7 @@ try {
   const children = K > 0 ? await forkRunners(K) : [];
   const runner = K > 0 ? null : await app.startRunner(runnerOptions);
   const serverCpu = startServerCpu(serverUrl[a.backend!] ?? null);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { tEnq, tEnd } = await produceAndProcess();
   const lat: number[] = [];
@@ -89,6 +90,10 @@ try {
     lat.push(performance.now() - s);
   }
   const serverCpuUs = serverCpu.perInvocationUs(N + L);
+  const cpu = process.cpuUsage(cpu0);
+  // This process's CPU (producer, and with the thread runner the tasks and, on sqlite, the database
+  // too) per invocation: steadier than wall-clock figures on a shared machine.
+  const localCpuUs = Math.round((cpu.user + cpu.system) / (N + L));
   lat.sort((x, y) => x - y);
   const rss = runner ? await runnerRssMb(runner) : await stopRunners(children);
   await runner?.stop();
@@ -106,7 +111,11 @@ try {
     latency_p50_ms: +lat[L >> 1]!.toFixed(2),
     latency_p99_ms: +lat[Math.floor(L * 0.99)]!.toFixed(2),
     rss_mb: rss,
+    // This process's V8 heap in use after a full GC: what it still holds (its RSS may stay high after
+    // the producer's handles are gone, as freed heap is not always given back to the system).
+    heap_mb: Math.round(process.memoryUsage().heapUsed / 1048576),
     server_cpu_us_per_inv: serverCpuUs,
+    local_cpu_us_per_inv: localCpuUs,
   };
   if (a.json) {
     console.log(JSON.stringify(out));
