@@ -5,7 +5,9 @@
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { CLAIM, claimValues } from '../../../../src/backends/postgres/broker.js';
+import { PLAIN_PATH, START_PLAIN } from '../../../../src/backends/postgres/hot-path.js';
 import { migrate } from '../../../../src/backends/postgres/migrate.js';
+import { ACQUIRABLE_LIST } from '../../../../src/backends/postgres/orchestrator.js';
 import { describeWithService } from '../../../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
 
@@ -42,11 +44,56 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
       await c.end();
     }
   });
+  it('starts claimed invocations by primary key when finished ones far outnumber waiting ones', async () => {
+    const schema = scope.next();
+    await migrate({ url: PG_URL, schema });
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(`SET search_path TO "${schema}"`);
+      // 50,000 finished, 5,000 waiting (queued, the first 50 claimed by token 'mine').
+      await c.query(
+        `INSERT INTO invocations (id, task_id, args, status, created_at, updated_at)
+        SELECT 'i' || g, 't', '[]', CASE WHEN g <= 5000 THEN 'REGISTERED' ELSE 'SUCCESS' END, g, g
+        FROM generate_series(1, 55000) g`,
+      );
+      await c.query(
+        `INSERT INTO queue (inv_id, priority, claimed_by, claimed_at)
+        SELECT 'i' || g, 5, CASE WHEN g <= 50 THEN 'mine' END, CASE WHEN g <= 50 THEN 1 END
+        FROM generate_series(1, 5000) g`,
+      );
+      // What autovacuum would have seen earlier, when nearly all were finished.
+      await c.query(`UPDATE invocations SET status = 'SUCCESS' WHERE id LIKE 'i%'`);
+      await c.query('ANALYZE invocations');
+      await c.query(`UPDATE invocations SET status = 'REGISTERED' WHERE created_at <= 5000`);
+      await c.query('ANALYZE queue');
+      await c.query('BEGIN');
+      const plan = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${START_PLAIN.text}`, [
+        'mine',
+        'runner',
+        Date.now(),
+        ACQUIRABLE_LIST,
+        PLAIN_PATH,
+      ]);
+      const started = await c.query(
+        `SELECT count(*)::int AS n FROM invocations WHERE status = 'RUNNING'`,
+      );
+      await c.query('ROLLBACK');
+      expect(started.rows[0].n).toBe(50);
+      const onInvocations = scans(plan.rows[0]['QUERY PLAN'][0].Plan).filter(
+        (n) => n.executed && n.relation === 'invocations',
+      );
+      expect(onInvocations.map((n) => n.index)).toEqual(['invocations_pkey']);
+    } finally {
+      await c.end();
+    }
+  });
 });
 
 interface Scan {
   type: string;
   relation?: string;
+  index?: string;
   executed: boolean;
 }
 
@@ -57,6 +104,7 @@ function scans(node: Record<string, any>): Scan[] {
         {
           type: node['Node Type'],
           relation: node['Relation Name'],
+          index: node['Index Name'],
           executed: (node['Actual Loops'] ?? 0) > 0,
         },
       ]
