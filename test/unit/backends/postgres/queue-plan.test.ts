@@ -7,7 +7,11 @@ import { afterAll, expect, it } from 'vitest';
 import { CLAIM, claimValues } from '../../../../src/backends/postgres/broker.js';
 import { PLAIN_PATH, START_PLAIN } from '../../../../src/backends/postgres/hot-path.js';
 import { migrate } from '../../../../src/backends/postgres/migrate.js';
-import { ACQUIRABLE_LIST } from '../../../../src/backends/postgres/orchestrator.js';
+import {
+  ACQUIRABLE_LIST,
+  LOCK_ACQUIRE,
+  LOCK_CLAIMED,
+} from '../../../../src/backends/postgres/orchestrator.js';
 import { describeWithService } from '../../../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
 
@@ -44,7 +48,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
       await c.end();
     }
   });
-  it('starts claimed invocations by primary key when finished ones far outnumber waiting ones', async () => {
+  it('starts and locks claimed invocations by primary key when finished ones far outnumber waiting ones', async () => {
     const schema = scope.next();
     await migrate({ url: PG_URL, schema });
     const c = new pg.Client({ connectionString: PG_URL });
@@ -67,23 +71,32 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
       await c.query('ANALYZE invocations');
       await c.query(`UPDATE invocations SET status = 'REGISTERED' WHERE created_at <= 5000`);
       await c.query('ANALYZE queue');
-      await c.query('BEGIN');
-      const plan = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${START_PLAIN.text}`, [
-        'mine',
-        'runner',
-        Date.now(),
-        ACQUIRABLE_LIST,
-        PLAIN_PATH,
-      ]);
-      const started = await c.query(
-        `SELECT count(*)::int AS n FROM invocations WHERE status = 'RUNNING'`,
-      );
-      await c.query('ROLLBACK');
-      expect(started.rows[0].n).toBe(50);
-      const onInvocations = scans(plan.rows[0]['QUERY PLAN'][0].Plan).filter(
-        (n) => n.executed && n.relation === 'invocations',
-      );
-      expect(onInvocations.map((n) => n.index)).toEqual(['invocations_pkey']);
+      const claimed = Array.from({ length: 50 }, (_, i) => `i${i + 1}`);
+      const statements: Array<{ stmt: { name: string; text: string }; values: unknown[] }> = [
+        { stmt: START_PLAIN, values: ['mine', 'runner', Date.now(), ACQUIRABLE_LIST, PLAIN_PATH] },
+        { stmt: LOCK_CLAIMED, values: ['mine', ACQUIRABLE_LIST] },
+        { stmt: LOCK_ACQUIRE, values: [claimed, ACQUIRABLE_LIST, 'runner'] },
+      ];
+      for (const { stmt, values } of statements) {
+        await c.query('BEGIN');
+        const plan = await c.query<Record<string, any>>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${stmt.text}`,
+          values,
+        );
+        const got = await c.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM invocations WHERE id = ANY($1) AND status IN ('REGISTERED', 'RUNNING')`,
+          [claimed],
+        );
+        await c.query('ROLLBACK');
+        expect(got.rows[0]!.n, stmt.name).toBe(50);
+        const onInvocations = scans(plan.rows[0]!['QUERY PLAN'][0].Plan).filter(
+          (n) => n.executed && n.relation === 'invocations',
+        );
+        expect(
+          onInvocations.map((n) => n.index),
+          stmt.name,
+        ).toEqual(['invocations_pkey']);
+      }
     } finally {
       await c.end();
     }
