@@ -3,8 +3,12 @@
  * N no-op add({x, y}) tasks enqueued in bulk (parallelize), then processed with concurrency C until
  * all are SUCCESS; then L sequential single-task round trips (call, then result()).
  * server_cpu_us_per_inv: the Redis / PostgreSQL server's CPU over both phases / (N + L) (bench/server-cpu.ts).
+ * --preload P: P finished invocations with history stored before the run (bench/preload.ts).
+ * --runners K: the tasks run in K runner processes (bench/runner-child.ts), each with concurrency C,
+ *   instead of in this process; rss_mb is then the largest runner's.
  *   npm run bench -- --backend sqlite --tasks 20000 --concurrency 50 --latency-samples 200 [--json]
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Runner, TaskappOptions } from '../src/index.js';
+import { runtimeOf } from '../src/runtime/runtime.js';
 import { startServerCpu } from './server-cpu.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
 
@@ -26,11 +31,15 @@ const { values: a } = parseArgs({
     processes: { type: 'string' },
     'latency-samples': { type: 'string', default: '200' },
     json: { type: 'boolean', default: false },
+    preload: { type: 'string', default: '0' },
+    runners: { type: 'string', default: '0' },
   },
 });
 const N = Number(a.tasks),
   C = Number(a.concurrency),
-  L = Number(a['latency-samples']);
+  L = Number(a['latency-samples']),
+  P = Number(a.preload),
+  K = Number(a.runners);
 const runId = `bench${process.pid}${Date.now().toString(36)}`;
 const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
 
@@ -57,16 +66,22 @@ const { app, add } = await import(appModule);
 
 try {
   await runtimeOf(app).backends();
+  const tPre = performance.now();
+  await preload(P);
+  const preloadS = +((performance.now() - tPre) / 1000).toFixed(1);
   // Like the peers (a BullMQ Worker made with autorun: false before the clock starts): the runner
   // gets ready first (children spawned and loaded) and claims only once the tasks are enqueued.
-  const runner = await app.startRunner({
+  const runnerOptions = {
     runner: a.runner as never,
     concurrency: C,
     appModule,
     autorun: false,
     ...(a.processes ? { processes: Number(a.processes) } : {}),
-  });
+  };
+  const children = K > 0 ? await forkRunners(K) : [];
+  const runner = K > 0 ? null : await app.startRunner(runnerOptions);
   const serverCpu = startServerCpu(serverUrl[a.backend!] ?? null);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { tEnq, tEnd } = await produceAndProcess();
   const lat: number[] = [];
@@ -76,14 +91,20 @@ try {
     lat.push(performance.now() - s);
   }
   const serverCpuUs = serverCpu.perInvocationUs(N + L);
+  const cpu = process.cpuUsage(cpu0);
+  // This process's CPU (producer, and with the thread runner the tasks and, on sqlite, the database
+  // too) per invocation: steadier than wall-clock figures on a shared machine.
+  const localCpuUs = Math.round((cpu.user + cpu.system) / (N + L));
   lat.sort((x, y) => x - y);
-  const rss = await runnerRssMb(runner);
-  await runner.stop();
+  const rss = runner ? await runnerRssMb(runner) : await stopRunners(children);
+  await runner?.stop();
   const out = {
     system: 'taskapp',
     backend: a.broker ? `${a.backend}+${a.broker}` : a.backend,
     runner: a.runner,
+    ...(K > 0 ? { runners: K } : {}),
     n: N,
+    ...(P > 0 ? { preloaded: P, preload_s: preloadS } : {}),
     concurrency: C,
     enqueue_per_s: Math.round(N / ((tEnq - t0) / 1000)),
     process_per_s: Math.round(N / ((tEnd - tEnq) / 1000)),
@@ -91,7 +112,11 @@ try {
     latency_p50_ms: +lat[L >> 1]!.toFixed(2),
     latency_p99_ms: +lat[Math.floor(L * 0.99)]!.toFixed(2),
     rss_mb: rss,
+    // This process's V8 heap in use after a full GC: what it still holds (its RSS may stay high after
+    // the producer's handles are gone, as freed heap is not always given back to the system).
+    heap_mb: Math.round(process.memoryUsage().heapUsed / 1048576),
     server_cpu_us_per_inv: serverCpuUs,
+    local_cpu_us_per_inv: localCpuUs,
   };
   if (a.json) {
     console.log(JSON.stringify(out));
@@ -106,7 +131,10 @@ try {
   async function produceAndProcess(): Promise<{ tEnq: number; tEnd: number }> {
     const group = await add.parallelize(Array.from({ length: N }, (_, i) => ({ x: i, y: 1 })));
     const tEnq = performance.now();
-    runner.run();
+    runner?.run();
+    for (const ch of children) {
+      ch.send('go');
+    }
     let done = 0;
     for await (const { record } of group.settled()) {
       if (record.status === 'SUCCESS') {
@@ -123,6 +151,72 @@ try {
   await cleanup();
   await app.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Stores `n` finished invocations with history in this run's database (bench/preload.ts). */
+async function preload(n: number): Promise<void> {
+  if (n <= 0) {
+    return;
+  }
+  const { preloadPostgres, preloadSqlite } = await import('./preload.js');
+  if (a.backend === 'postgres') {
+    const pg = await import('pg');
+    const c = new pg.default.Client({ connectionString: pgUrl });
+    await c.connect();
+    try {
+      await c.query(`SET search_path TO "${runId}"`);
+      await preloadPostgres(c, add.id, n);
+    } finally {
+      await c.end();
+    }
+  } else if (a.backend === 'sqlite') {
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(join(dir, 'bench.db'), { timeout: 60_000 });
+    try {
+      preloadSqlite(db, add.id, n);
+    } finally {
+      db.close();
+    }
+  } else {
+    throw new Error(`--preload: only sqlite and postgres, not ${a.backend}`);
+  }
+}
+
+/** Forks `k` runner processes (bench/runner-child.ts) and waits until each is ready to claim. */
+async function forkRunners(k: number): Promise<ChildProcess[]> {
+  const script = fileURLToPath(
+    new URL(`./runner-child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+  );
+  const args = [a.runner!, String(C), ...(a.processes ? [a.processes] : [])];
+  return Promise.all(
+    Array.from({ length: k }, () => {
+      const ch = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      return new Promise<ChildProcess>((resolve, reject) => {
+        ch.once('message', () => resolve(ch));
+        ch.once('exit', (code) => reject(new Error(`runner process exited (${code})`)));
+      });
+    }),
+  );
+}
+
+/** Stops the runner processes; the largest one's resident memory in MB. */
+async function stopRunners(children: ChildProcess[]): Promise<number> {
+  const sizes = await Promise.all(
+    children.map(
+      (ch) =>
+        new Promise<number>((resolve) => {
+          ch.once('message', (m: { rssMb: number }) => resolve(m.rssMb));
+          ch.once('exit', () => resolve(0));
+          ch.send('stop');
+        }),
+    ),
+  );
+  await Promise.all(
+    children.map((ch) =>
+      ch.exitCode === null ? new Promise((r) => ch.once('exit', r)) : Promise.resolve(),
+    ),
+  );
+  return Math.max(...sizes);
 }
 
 /**

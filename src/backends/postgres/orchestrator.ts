@@ -33,11 +33,12 @@ const LOCK = stmt(
 );
 // Waiting ones only; a concurrent acquirer blocks here, then sees them PENDING and skips them. $3 is
 // set on a retry after a lost connection: rows this runner already holds PENDING were acquired by
-// the attempt whose commit went through but whose answer was lost.
-const LOCK_ACQUIRE = stmt(
+// the attempt whose commit went through but whose answer was lost. Here and in LOCK_CLAIMED the
+// status test is kept off the status index (`|| ''`, see START_PLAIN in hot-path.ts): rows by id.
+export const LOCK_ACQUIRE = stmt(
   'lock_acquire',
   `SELECT * FROM invocations
-  WHERE id = ANY($1::text[]) AND (status = ANY($2::text[]) OR (status = 'PENDING' AND owner = $3)) ORDER BY id FOR UPDATE`,
+  WHERE id = ANY($1::text[]) AND ((status || '') = ANY($2::text[]) OR ((status || '') = 'PENDING' AND owner = $3)) ORDER BY id FOR UPDATE`,
 );
 // The whole batch in one statement: new statuses, history in request order, NOTIFY of finals.
 // `id = ANY($1)` lets the planner find the rows by primary key instead of hash-joining a full scan.
@@ -78,7 +79,7 @@ const RATE_WRITE = stmt(
 export const LOCK_CLAIMED = stmt(
   'lock_claimed',
   `SELECT * FROM invocations
-  WHERE id IN (SELECT inv_id FROM queue WHERE claimed_by = $1) AND status = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+  WHERE id = ANY(ARRAY(SELECT inv_id FROM queue WHERE claimed_by = $1)) AND (status || '') = ANY($2::text[]) ORDER BY id FOR UPDATE`,
 );
 const OWNED_BY_OTHERS = stmt(
   'owned_by_others',

@@ -1,0 +1,126 @@
+/**
+ * Claims find the rows of earlier claims by token (claimed_by): with thousands of rows queued, the
+ * statements that do so must not read the whole queue (each claim would then cost the queue's depth).
+ */
+import pg from 'pg';
+import { afterAll, expect, it } from 'vitest';
+import { CLAIM, claimValues } from '../../../../src/backends/postgres/broker.js';
+import { PLAIN_PATH, START_PLAIN } from '../../../../src/backends/postgres/hot-path.js';
+import { migrate } from '../../../../src/backends/postgres/migrate.js';
+import {
+  ACQUIRABLE_LIST,
+  LOCK_ACQUIRE,
+  LOCK_CLAIMED,
+} from '../../../../src/backends/postgres/orchestrator.js';
+import { describeWithService } from '../../../helpers/services.js';
+import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+
+const scope = pgScope('qplan');
+
+await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', () => {
+  afterAll(() => scope.cleanup());
+
+  it('finishes earlier claims by token without reading the whole queue', async () => {
+    const schema = scope.next();
+    await migrate({ url: PG_URL, schema });
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(`SET search_path TO "${schema}"`);
+      await c.query(
+        `INSERT INTO queue (inv_id, priority, claimed_by, claimed_at)
+        SELECT 'i' || g, 5, CASE WHEN g <= 50 THEN 'earlier' END, CASE WHEN g <= 50 THEN 1 END
+        FROM generate_series(1, 20000) g`,
+      );
+      await c.query('ANALYZE queue');
+      const now = Date.now();
+      const values = claimValues({ now, max: 50, token: 'next', done: ['earlier'], back: [] });
+      const plan = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${CLAIM.text}`, values);
+      const nodes = scans(plan.rows[0]['QUERY PLAN'][0].Plan);
+      // The rows of claim 'earlier' (50 of 20,000) are deleted by an index look-up.
+      const deleting = nodes.filter((n) => n.executed && n.relation === 'queue');
+      expect(deleting.some((n) => n.type === 'Seq Scan')).toBe(false);
+      expect(
+        (await c.query(`SELECT count(*)::int AS n FROM queue WHERE claimed_by = 'earlier'`)).rows[0]
+          .n,
+      ).toBe(0);
+    } finally {
+      await c.end();
+    }
+  });
+  it('starts and locks claimed invocations by primary key when finished ones far outnumber waiting ones', async () => {
+    const schema = scope.next();
+    await migrate({ url: PG_URL, schema });
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(`SET search_path TO "${schema}"`);
+      // 50,000 finished, 5,000 waiting (queued, the first 50 claimed by token 'mine').
+      await c.query(
+        `INSERT INTO invocations (id, task_id, args, status, created_at, updated_at)
+        SELECT 'i' || g, 't', '[]', CASE WHEN g <= 5000 THEN 'REGISTERED' ELSE 'SUCCESS' END, g, g
+        FROM generate_series(1, 55000) g`,
+      );
+      await c.query(
+        `INSERT INTO queue (inv_id, priority, claimed_by, claimed_at)
+        SELECT 'i' || g, 5, CASE WHEN g <= 50 THEN 'mine' END, CASE WHEN g <= 50 THEN 1 END
+        FROM generate_series(1, 5000) g`,
+      );
+      // What autovacuum would have seen earlier, when nearly all were finished.
+      await c.query(`UPDATE invocations SET status = 'SUCCESS' WHERE id LIKE 'i%'`);
+      await c.query('ANALYZE invocations');
+      await c.query(`UPDATE invocations SET status = 'REGISTERED' WHERE created_at <= 5000`);
+      await c.query('ANALYZE queue');
+      const claimed = Array.from({ length: 50 }, (_, i) => `i${i + 1}`);
+      const statements: Array<{ stmt: { name: string; text: string }; values: unknown[] }> = [
+        { stmt: START_PLAIN, values: ['mine', 'runner', Date.now(), ACQUIRABLE_LIST, PLAIN_PATH] },
+        { stmt: LOCK_CLAIMED, values: ['mine', ACQUIRABLE_LIST] },
+        { stmt: LOCK_ACQUIRE, values: [claimed, ACQUIRABLE_LIST, 'runner'] },
+      ];
+      for (const { stmt, values } of statements) {
+        await c.query('BEGIN');
+        const plan = await c.query<Record<string, any>>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${stmt.text}`,
+          values,
+        );
+        const got = await c.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM invocations WHERE id = ANY($1) AND status IN ('REGISTERED', 'RUNNING')`,
+          [claimed],
+        );
+        await c.query('ROLLBACK');
+        expect(got.rows[0]!.n, stmt.name).toBe(50);
+        const onInvocations = scans(plan.rows[0]!['QUERY PLAN'][0].Plan).filter(
+          (n) => n.executed && n.relation === 'invocations',
+        );
+        expect(
+          onInvocations.map((n) => n.index),
+          stmt.name,
+        ).toEqual(['invocations_pkey']);
+      }
+    } finally {
+      await c.end();
+    }
+  });
+});
+
+interface Scan {
+  type: string;
+  relation?: string;
+  index?: string;
+  executed: boolean;
+}
+
+/** Every scan node of an EXPLAIN (ANALYZE, FORMAT JSON) plan, and whether it ran. */
+function scans(node: Record<string, any>): Scan[] {
+  const own: Scan[] = /Scan/.test(node['Node Type'])
+    ? [
+        {
+          type: node['Node Type'],
+          relation: node['Relation Name'],
+          index: node['Index Name'],
+          executed: (node['Actual Loops'] ?? 0) > 0,
+        },
+      ]
+    : [];
+  return [...own, ...((node.Plans ?? []) as Array<Record<string, any>>).flatMap(scans)];
+}
