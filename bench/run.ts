@@ -19,7 +19,6 @@ import { runInNewContext } from 'node:vm';
 import type { Runner, TaskappOptions } from '../src/index.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
 import { startServerCpu } from './server-cpu.js';
-import { runtimeOf } from '../src/runtime/runtime.js';
 
 const { values: a } = parseArgs({
   options: {
