@@ -76,5 +76,9 @@ export function issueChecked(
   if (finals.length) {
     void c.query(NOTIFY, [d.channel, PgDb.finalPayloads(finals)]);
   }
-  return rows.then((res) => new Map(res.rows.map((r) => [r.id, toRecord(r)])));
+  const records = rows.then((res) => new Map(res.rows.map((r) => [r.id, toRecord(r)])));
+  // The caller awaits this after the statements pipelined with it; when one of those fails first
+  // (a dropped connection), this one is never awaited and must not become an unhandled rejection.
+  records.catch(() => {});
+  return records;
 }
