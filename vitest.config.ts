@@ -16,14 +16,26 @@ const INTEGRATION = [
   'test/unit/monitoring/tui-tmux.test.ts',
 ];
 const folder = (name: string) => [`test/${name}/**/*.test.ts`, `test/${name}/**/*.test.tsx`];
-const project = (name: string, include: string[], exclude: string[] = [], maxWorkers?: number) => ({
+/**
+ * Most files wait (a server's answer, a child process, a timer), so several run at once even on two
+ * cores: vitest's default there is one. Chaos files kill processes and judge liveness by heartbeats,
+ * so they run after the rest, two at a time. Projects of one group share one worker count.
+ */
+const WAITING = { maxWorkers: 4, groupOrder: 0 };
+const CHAOS = { maxWorkers: 2, groupOrder: 1 };
+const project = (
+  name: string,
+  include: string[],
+  group: { maxWorkers: number; groupOrder: number },
+  exclude: string[] = [],
+) => ({
   extends: true as const,
   test: {
     name,
     include,
     exclude,
-    // A project with its own worker count runs as its own group (vitest requires it), after the rest.
-    ...(maxWorkers ? { maxWorkers, sequence: { groupOrder: 1 } } : {}),
+    maxWorkers: group.maxWorkers,
+    sequence: { groupOrder: group.groupOrder },
   },
 });
 
@@ -34,10 +46,10 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default'],
     projects: [
-      // Unit files mostly wait (a server's answer, a timer), so four at once overlap on two cores.
-      project('unit', folder('unit'), INTEGRATION, 4),
-      project('integration', INTEGRATION),
-      ...['compliance', 'chaos', 'cli', 'web'].map((name) => project(name, folder(name))),
+      project('unit', folder('unit'), WAITING, INTEGRATION),
+      project('integration', INTEGRATION, WAITING),
+      ...['compliance', 'cli', 'web'].map((name) => project(name, folder(name), WAITING)),
+      project('chaos', folder('chaos'), CHAOS),
     ],
   },
 });
