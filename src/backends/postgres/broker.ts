@@ -15,7 +15,9 @@ export const ROUTE = stmt(
 );
 // Deletes this broker's delivered claims ($4), puts back those never delivered ($6: the claim gave
 // up on a lost connection), marks up to $2 ready rows with token $3 (SKIP LOCKED: concurrent
-// claimers take disjoint rows without waiting on each other) and returns them. When nothing is
+// claimers take disjoint rows without waiting on each other) and returns them. The marked rows are
+// found again by ctid (a TID scan of rows this statement holds locked): the queue has no key index
+// to keep up at each insert and each claim. When nothing is
 // ready, one row with inv_id NULL says when to look again: the next delayed item, or the next
 // claim lease to run out.
 export const CLAIM = stmt(
@@ -23,9 +25,9 @@ export const CLAIM = stmt(
   `WITH done AS (DELETE FROM queue WHERE claimed_by = ANY($4::text[])),
   back AS (UPDATE queue SET claimed_by = NULL, claimed_at = NULL WHERE claimed_by = ANY($6::text[])),
   c AS (
-    SELECT seq FROM queue WHERE not_before <= $1 AND (claimed_by IS NULL OR (claimed_at < $5 AND NOT (claimed_by = ANY($4::text[] || $6::text[]))))
+    SELECT ctid FROM queue WHERE not_before <= $1 AND (claimed_by IS NULL OR (claimed_at < $5 AND NOT (claimed_by = ANY($4::text[] || $6::text[]))))
     ORDER BY priority DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED),
-  u AS (UPDATE queue q SET claimed_by = $3, claimed_at = $1 FROM c WHERE q.seq = c.seq RETURNING q.inv_id, q.priority, q.seq)
+  u AS (UPDATE queue q SET claimed_by = $3, claimed_at = $1 WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM c)) RETURNING q.inv_id, q.priority, q.seq)
   SELECT inv_id, priority, seq, NULL::bigint AS next FROM u
   UNION ALL
   SELECT NULL, NULL, NULL, least(

@@ -46,13 +46,19 @@ const FIND_REG = stmt(
 );
 const GET = stmt('get', 'SELECT * FROM invocations WHERE id = $1');
 const GET_MANY = stmt('get_many', 'SELECT * FROM invocations WHERE id = ANY($1::text[])');
+// A history row holds one status, or several changes made together by one runner at one time,
+// comma-separated in order (the one-round-trip start writes 'PENDING,RUNNING': one row, not two).
 const HISTORY = stmt(
   'history',
-  'SELECT status, runner_id, at FROM history WHERE inv_id = $1 ORDER BY seq',
+  `SELECT s.status, h.runner_id, h.at FROM history h
+  CROSS JOIN LATERAL unnest(string_to_array(h.status, ',')) WITH ORDINALITY AS s(status, n)
+  WHERE h.inv_id = $1 ORDER BY h.seq, s.n`,
 );
 const HISTORY_MANY = stmt(
   'history_many',
-  'SELECT inv_id, status, runner_id, at FROM history WHERE inv_id = ANY($1::text[]) ORDER BY seq',
+  `SELECT h.inv_id, s.status, h.runner_id, h.at FROM history h
+  CROSS JOIN LATERAL unnest(string_to_array(h.status, ',')) WITH ORDINALITY AS s(status, n)
+  WHERE h.inv_id = ANY($1::text[]) ORDER BY h.seq, s.n`,
 );
 const HEARTBEAT = stmt(
   'heartbeat',

@@ -214,11 +214,14 @@ export function orchestratorSuite(h: BackendHarness): void {
         ['h2', 'RUNNING', 'r1', 1],
         ['h1', 'RUNNING', 'r1', 1],
       ]);
-      expect((await b.state.history('h1')).map((e) => e.status)).toEqual([
-        'REGISTERED',
-        'PENDING',
-        'RUNNING',
+      const h1 = await b.state.history('h1');
+      expect(h1.map((e) => [e.status, e.runnerId])).toEqual([
+        ['REGISTERED', null],
+        ['PENDING', 'r1'],
+        ['RUNNING', 'r1'],
       ]);
+      // Read in bulk, the same entries in the same order.
+      expect((await b.state.historyMany(['h1', 'h2'])).h1).toEqual(h1);
       expect(await b.broker.count()).toBe(0);
       expect(await b.hot.claimAndStart(10, 0, 'r1')).toEqual([]);
     });
