@@ -6,7 +6,6 @@ import type { Runtime } from '../runtime/runtime.js';
 import { TaskappError } from '../core/errors.js';
 import { purgeInvocations } from '../runtime/purge.js';
 import { rerunInvocation } from '../runtime/rerun.js';
-import { argStore } from '../runtime/arg-store.js';
 import { cancelInvocations, type CancelResult } from '../runtime/cancel.js';
 
 export async function rerun(app: Runtime, id: string): Promise<{ id: string; rerunOf: string }> {
