@@ -12,7 +12,7 @@ export async function taskPausesOf(rt: Runtime): Promise<TaskPauses> {
   if (!b.pauses) {
     throw new ConfigError(
       `pausing a task is not supported with broker "${b.names.broker}" and state backend "${b.names.state}"`,
-      'use one backend for broker and state: memory or sqlite (redis and postgres: not yet)',
+      'use one backend for broker and state: memory, sqlite, redis or postgres',
     );
   }
   return b.pauses;
