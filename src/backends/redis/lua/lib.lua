@@ -360,7 +360,7 @@ local function claim_ready(now, max)
   return ids, redis.call('ZRANGE', qd, 0, 0, 'WITHSCORES')[2] or false
 end
 
--- Stores one new invocation from ARGV[i..i+8] (see insert.lua) unless its registration key still
+-- Stores one new invocation from ARGV[i..i+9] (see insert.lua) unless its registration key still
 -- names a REGISTERED invocation. Returns the id used and whether this call stored it.
 local function insert_one(now, i)
   local id, task = ARGV[i], ARGV[i + 1]
@@ -380,6 +380,8 @@ local function insert_one(now, i)
     redis.call('ZADD', P .. 'p:' .. parent, now, id) -- children of a parent, for the family tree
   end
   if wf then fields[#fields + 1] = 'workflow'; fields[#fields + 1] = wf end
+  local co = dec(ARGV[i + 9])
+  if co then fields[#fields + 1] = 'co'; fields[#fields + 1] = co end
   if regkey then
     fields[#fields + 1] = 'regkey'; fields[#fields + 1] = regkey
     redis.call('SET', P .. 'reg:' .. regkey, id)
