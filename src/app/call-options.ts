@@ -19,6 +19,11 @@ export interface CallOptions {
   runAt?: Date;
   /** Each attempt's time limit in milliseconds (1 to MAX_TIMEOUT_MS); overrides the task's timeout_seconds. */
   timeoutMs?: number;
+  /**
+   * Not started by this time, it never runs: a runner that claims it later ends it CANCELLED with
+   * an "expired" reason (like Celery's `expires`). In the future, after any runAt/delayMs, within a year.
+   */
+  expiresAt?: Date;
 }
 
 /** Printable ASCII without spaces: ids travel in log lines, CLI arguments and NOTIFY payloads. */
@@ -64,7 +69,7 @@ export function checkCallOptions(
     return {};
   }
   const out: CheckedCallOptions = {};
-  const { id, priority, delayMs, runAt, timeoutMs } = opts;
+  const { id, priority, delayMs, runAt, timeoutMs, expiresAt } = opts;
   if (id !== undefined) {
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
       throw bad(
@@ -142,6 +147,19 @@ export function checkCallOptions(
       );
     }
     out.limits = { timeoutMs };
+  }
+  if (expiresAt !== undefined) {
+    const t = expiresAt instanceof Date ? expiresAt.getTime() : NaN;
+    const earliest = out.notBefore ?? now;
+    if (!Number.isFinite(t) || t <= earliest || t > now + MAX_DELAY_MS) {
+      throw bad(
+        'expiresAt',
+        expiresAt,
+        `a valid Date after ${out.notBefore === undefined ? 'now' : 'the start time asked (runAt/delayMs)'} and no more than a year ahead`,
+        `call ${taskId} with { expiresAt: new Date(Date.now() + 10 * 60_000) }`,
+      );
+    }
+    out.limits = { ...out.limits, expiresAt: t };
   }
   return out;
 }

@@ -22,7 +22,7 @@ export interface InvocationRecord {
   error: string | null;
   createdAt: number;
   updatedAt: number;
-  /** Limits of this call (task.call(args, { timeoutMs })), read by the runner; absent: none. */
+  /** Limits of this call (task.call(args, { timeoutMs, expiresAt })), read by the runner; absent: none. */
   callOptions?: CallLimits;
 }
 
@@ -30,6 +30,8 @@ export interface InvocationRecord {
 export interface CallLimits {
   /** Overrides the task's timeout_seconds for this invocation's attempts. */
   timeoutMs?: number;
+  /** Epoch ms: not started by then, it goes CANCELLED ("expired") when a runner claims it. */
+  expiresAt?: number;
 }
 
 export interface NewInvocation {

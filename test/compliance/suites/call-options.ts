@@ -122,6 +122,56 @@ export function callOptionsSuite(h: BackendHarness): void {
       expect(await state.countByStatus()).toEqual({});
     });
 
+    it('expiresAt: not started by then, it goes CANCELLED as expired and never runs', async () => {
+      make();
+      const ran: string[] = [];
+      const t = app.task('exp', async ({ tag }: { tag: string }) => {
+        ran.push(tag);
+        return tag;
+      });
+      const expiresAt = new Date(Date.now() + 300);
+      const late = await t.call({ tag: 'late' }, { expiresAt });
+      const fine = await t.call({ tag: 'fine' }, { expiresAt: new Date(Date.now() + 600_000) });
+      expect((await late.record()).callOptions).toEqual({ expiresAt: expiresAt.getTime() });
+      // No runner until its time has passed.
+      while (Date.now() <= expiresAt.getTime() + 50) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await app.startRunner({ concurrency: 2 });
+      expect(await fine.result(WAIT)).toBe('fine');
+      const err = await late.result(WAIT).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'INVOCATION_CANCELLED' });
+      expect((err as Error).message).toContain('expired');
+      expect(await late.status()).toBe('CANCELLED');
+      expect(ran).toEqual(['fine']);
+      expect((await late.history()).map((e) => e.status)).toEqual([
+        'REGISTERED',
+        'PENDING',
+        'RUNNING',
+        'CANCELLED',
+      ]);
+    });
+
+    it('a bad expiresAt is refused before anything is stored', async () => {
+      make();
+      const t = app.task('t', async () => 1);
+      const now = Date.now();
+      const cases: Array<Parameters<typeof t.call>[1]> = [
+        { expiresAt: new Date(now - 1000) },
+        { expiresAt: new Date('nope') },
+        { expiresAt: new Date(now + 400 * 86_400_000) },
+        { expiresAt: new Date(now + 60_000), delayMs: 120_000 },
+      ];
+      for (const opts of cases) {
+        await expect(t.call({}, opts)).rejects.toMatchObject({
+          code: 'BAD_PARAMETER',
+          message: expect.stringContaining('expiresAt'),
+        });
+      }
+      const { state } = await runtimeOf(app).backends();
+      expect(await state.countByStatus()).toEqual({});
+    });
+
     it('id is an idempotency key: a second call, even racing, returns the first invocation, which runs once', async () => {
       make();
       let ran = 0;
