@@ -4,7 +4,7 @@ import { oneLine } from '../src/cli/format.js';
 import { readCallArgs } from '../src/cli/call-args.js';
 import { callTask, type CallOutcome } from '../src/cli/invocations.js';
 import { noRunnerNote } from '../src/cli/runner-alive.js';
-import { checkAtFlag, checkDelayFlag } from '../src/cli/duration.js';
+import { checkAtFlag, checkDelayFlag, checkExpiresFlag } from '../src/cli/duration.js';
 import type { CallOptions } from '../src/app/call-options.js';
 
 export default class Call extends BaseCommand<typeof Call> {
@@ -19,6 +19,7 @@ export default class Call extends BaseCommand<typeof Call> {
     `<%= config.bin %> <%= command.id %> send_reminder --args '{"user": 7}' --delay 10m`,
     `<%= config.bin %> <%= command.id %> report --args '{}' --at 2030-01-01T09:00:00Z --priority 9`,
     `<%= config.bin %> <%= command.id %> charge --args '{"order": 42}' --id order-42`,
+    `<%= config.bin %> <%= command.id %> send_reminder --args '{"user": 7}' --expires 1h`,
   ];
   static enableJsonFlag = true;
   static args = {
@@ -51,6 +52,11 @@ export default class Call extends BaseCommand<typeof Call> {
       helpValue: 'ISO',
       exclusive: ['delay'],
     }),
+    expires: Flags.string({
+      description:
+        'not started by then, it never runs (CANCELLED, "expired"): a duration from now (10m) or an ISO 8601 time with a zone',
+      helpValue: 'DURATION|ISO',
+    }),
     id: Flags.string({
       description:
         'idempotency key: the invocation id; if one with this id is stored, print it and store nothing',
@@ -71,6 +77,7 @@ export default class Call extends BaseCommand<typeof Call> {
       ...(f.at !== undefined ? { runAt: checkAtFlag(f.at) } : {}),
       ...(f.priority !== undefined ? { priority: f.priority } : {}),
       ...(f.id !== undefined ? { id: f.id } : {}),
+      ...(f.expires !== undefined ? { expiresAt: checkExpiresFlag(f.expires) } : {}),
     };
     const app = await this.app();
     const note = this.flags.wait ? await noRunnerNote(app, '--wait') : null;

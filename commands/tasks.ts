@@ -1,5 +1,11 @@
 import { BaseCommand } from '../src/cli/base-command.js';
-import { orphanTaskConfig, renderTasks, taskViews, type TaskView } from '../src/cli/task-view.js';
+import {
+  orphanTaskConfig,
+  renderTasks,
+  taskViews,
+  withPauses,
+  type TaskView,
+} from '../src/cli/task-view.js';
 import { styler } from '../src/cli/style.js';
 
 export default class Tasks extends BaseCommand<typeof Tasks> {
@@ -16,8 +22,18 @@ export default class Tasks extends BaseCommand<typeof Tasks> {
 
   async run(): Promise<TaskView[]> {
     const app = await this.app();
-    const views = taskViews(app);
     const warn = styler(process.stderr);
+    let views = taskViews(app);
+    // Paused tasks live in the backend; a memory backend in this process has none to show.
+    if (app.config.backend !== 'memory' && views.length) {
+      try {
+        views = withPauses(views, await app.pausedTasks());
+      } catch (err) {
+        this.logToStderr(
+          `${warn('yellow', 'warning:')} paused tasks not shown: ${(err as Error).message}`,
+        );
+      }
+    }
     for (const w of orphanTaskConfig(app)) {
       this.logToStderr(`${warn('yellow', 'warning:')} ${w}`);
     }

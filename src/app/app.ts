@@ -5,7 +5,12 @@
 import type { LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { CodeConfig } from '../config/schema.js';
-import { ConfigError, DuplicateTaskError, InvalidTaskNameError } from '../core/errors.js';
+import {
+  ConfigError,
+  DuplicateTaskError,
+  InvalidTaskNameError,
+  UnknownTaskError,
+} from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { AppEvents } from '../core/events.js';
 import type { InvocationRecord } from '../core/records.js';
@@ -18,6 +23,7 @@ import { AppRuntime, type RuntimeOwner } from './app-runtime.js';
 import { Invocation } from './invocation.js';
 import { Task } from './task.js';
 import { cancelInvocations, type CancelOptions, type CancelResult } from '../runtime/cancel.js';
+import { taskPausesOf } from '../runtime/task-pauses.js';
 
 /** Config fields in camelCase (see CodeConfig: a misspelt field fails to compile), plus: */
 export interface TaskappOptions extends CodeConfig {
@@ -125,6 +131,33 @@ export class App implements RuntimeOwner {
    */
   cancel(ids: string[], opts: CancelOptions = {}): Promise<CancelResult[]> {
     return cancelInvocations(this[RUNTIME], ids, opts);
+  }
+
+  /**
+   * Pauses a task's processing on every runner and host, kept across restarts: its queued
+   * invocations wait (parked) until resumeTask. Returns how many were queued and are now parked.
+   */
+  async pauseTask(name: string): Promise<{ task: string; parked: number }> {
+    this.requireTask(name);
+    return { task: name, parked: await (await taskPausesOf(this[RUNTIME])).pause(name) };
+  }
+
+  /** Resumes a paused task: its parked invocations go back to the queue and runners are woken. */
+  async resumeTask(name: string): Promise<{ task: string; resumed: number }> {
+    this.requireTask(name);
+    return { task: name, resumed: await (await taskPausesOf(this[RUNTIME])).resume(name) };
+  }
+
+  /** The paused tasks, each with how many invocations it has parked. */
+  async pausedTasks(): Promise<Record<string, number>> {
+    return (await taskPausesOf(this[RUNTIME])).parkedCounts();
+  }
+
+  /** A typo would pause nothing and say nothing: only registered tasks. */
+  private requireTask(name: string): void {
+    if (!this.tasks.has(name)) {
+      throw new UnknownTaskError(name, this.taskIds().sort());
+    }
   }
 
   emit(code: string, payload: unknown = {}): Promise<string> {

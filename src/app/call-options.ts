@@ -3,6 +3,7 @@
  * stored: each numeric input is bounded, and a wrong one names the option, the value and the fix.
  */
 import { TaskappError } from '../core/errors.js';
+import type { CallLimits } from '../core/records.js';
 
 export interface CallOptions {
   /**
@@ -16,10 +17,20 @@ export interface CallOptions {
   delayMs?: number;
   /** Not started before this time (at most MAX_DELAY_MS ahead; a past time means now). */
   runAt?: Date;
+  /** Each attempt's time limit in milliseconds (1 to MAX_TIMEOUT_MS); overrides the task's timeout_seconds. */
+  timeoutMs?: number;
+  /**
+   * Not started by this time, it never runs: a runner that claims it later ends it CANCELLED with
+   * an "expired" reason (like Celery's `expires`). In the future, after any runAt/delayMs, within a year.
+   */
+  expiresAt?: Date;
 }
 
 /** Printable ASCII without spaces: ids travel in log lines, CLI arguments and NOTIFY payloads. */
 const ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+/** The longest per-call timeout: one week. */
+export const MAX_TIMEOUT_MS = 7 * 86_400_000;
 
 /** The furthest ahead a call may be scheduled: one year. */
 export const MAX_DELAY_MS = 366 * 86_400_000;
@@ -29,6 +40,8 @@ export interface CheckedCallOptions {
   priority?: number;
   /** Epoch ms before which it is not claimable; undefined: at once. */
   notBefore?: number;
+  /** Limits stored with the invocation and read by the runner; undefined: none. */
+  limits?: CallLimits;
 }
 
 function bad(option: string, value: unknown, expected: string, fix: string): TaskappError {
@@ -56,7 +69,7 @@ export function checkCallOptions(
     return {};
   }
   const out: CheckedCallOptions = {};
-  const { id, priority, delayMs, runAt } = opts;
+  const { id, priority, delayMs, runAt, timeoutMs, expiresAt } = opts;
   if (id !== undefined) {
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
       throw bad(
@@ -118,6 +131,35 @@ export function checkCallOptions(
     if (t > now) {
       out.notBefore = t;
     }
+  }
+  if (timeoutMs !== undefined) {
+    if (
+      typeof timeoutMs !== 'number' ||
+      !Number.isInteger(timeoutMs) ||
+      timeoutMs < 1 ||
+      timeoutMs > MAX_TIMEOUT_MS
+    ) {
+      throw bad(
+        'timeoutMs',
+        timeoutMs,
+        `whole milliseconds from 1 to ${MAX_TIMEOUT_MS} (one week)`,
+        `call ${taskId} with { timeoutMs: 30_000 }, or set the task's timeout_seconds`,
+      );
+    }
+    out.limits = { timeoutMs };
+  }
+  if (expiresAt !== undefined) {
+    const t = expiresAt instanceof Date ? expiresAt.getTime() : NaN;
+    const earliest = out.notBefore ?? now;
+    if (!Number.isFinite(t) || t <= earliest || t > now + MAX_DELAY_MS) {
+      throw bad(
+        'expiresAt',
+        expiresAt,
+        `a valid Date after ${out.notBefore === undefined ? 'now' : 'the start time asked (runAt/delayMs)'} and no more than a year ahead`,
+        `call ${taskId} with { expiresAt: new Date(Date.now() + 10 * 60_000) }`,
+      );
+    }
+    out.limits = { ...out.limits, expiresAt: t };
   }
   return out;
 }

@@ -204,7 +204,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     const forceNew = Boolean(parent && o.force_new_workflow);
     const news: NewInvocation[] = argsList.map((args, k) => {
       const id = givenIds?.[k] ?? newInvocationId();
-      return {
+      const n: NewInvocation = {
         id,
         taskId: this.id,
         args: stored[k]!.text,
@@ -220,6 +220,10 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         ),
         concurrency: runningControl(o, this.id, this.runtime.serializer, args),
       };
+      if (call?.limits) {
+        n.callOptions = call.limits;
+      }
+      return n;
     });
     if (forceNew) {
       await recordChildWorkflows(

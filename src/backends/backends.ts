@@ -12,6 +12,7 @@ import type { TriggerStore } from './trigger-store.js';
 import type { WorkflowStore } from './workflow-store.js';
 import type { HotPath } from './hot-path.js';
 import type { CancelSignals } from './cancel-signals.js';
+import type { TaskPauses } from './task-pauses.js';
 
 /** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
 export interface BackendRoles {
@@ -26,6 +27,8 @@ export interface BackendRoles {
   hotPath?: HotPath;
   /** Cancel requests to runners; served with the state role. */
   cancels?: CancelSignals;
+  /** Paused tasks and their parked entries; served with broker and state together. */
+  pauses?: TaskPauses;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,8 @@ export interface Backends {
   hot: HotPath;
   /** Cancel requests to runners (the state backend's channel). */
   cancels: CancelSignals;
+  /** Paused tasks: present when one backend serves broker and state and supports pausing. */
+  pauses?: TaskPauses;
   /** Which backend serves each role. */
   names: Record<RoleName, string>;
   close(): Promise<void>;

@@ -81,6 +81,8 @@ export async function createBackends(resolved: ResolvedConfig): Promise<Backends
       // Every state backend has one; a local bus only for a hand-built role set without it.
       cancels: instances.get(names.state)!.cancels ?? new CancelBus(),
       hot: fused ?? composeHotPath(broker, state, orchestrator),
+      // Parking moves a queue entry by its task: only where one backend holds both.
+      pauses: names.broker === names.state ? instances.get(names.state)!.pauses : undefined,
       names,
       close: closeAll,
     };

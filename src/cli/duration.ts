@@ -50,3 +50,11 @@ export function checkAtFlag(text: string): Date {
   }
   return at;
 }
+
+/** --expires: a duration from now (10m) or an ISO time with a zone; call() checks the bounds. */
+export function checkExpiresFlag(text: string, now = Date.now()): Date {
+  if (/^\d{4}-\d{2}-\d{2}T/.test(text)) {
+    return parseTimeFlag(text, 'expires');
+  }
+  return new Date(now + parseDurationFlag(text, 'expires'));
+}

@@ -10,6 +10,13 @@ export interface TaskView {
   options: Record<string, unknown>;
   /** Option -> where its value came from ("default" when nothing set it). */
   sources: Record<string, string>;
+  /** Paused (taskapp task pause): how many invocations wait parked. Absent when the backend was not asked. */
+  paused?: { parked: number };
+}
+
+/** Marks the paused tasks among `views` (from App.pausedTasks). */
+export function withPauses(views: TaskView[], paused: Record<string, number>): TaskView[] {
+  return views.map((v) => (v.task in paused ? { ...v, paused: { parked: paused[v.task]! } } : v));
 }
 
 export function taskViews(app: App): TaskView[] {
@@ -79,7 +86,10 @@ export function renderTasks(views: TaskView[], s: Styler): string {
           s('gray', src),
         ];
       });
-      return `${s('cyan', s('bold', v.task))}\n${indent(table(['OPTION', 'VALUE', 'SOURCE'], rows, (h) => s('gray', h)))}`;
+      const paused = v.paused
+        ? `  ${s('yellow', `paused (${v.paused.parked} waiting; taskapp task resume ${v.task})`)}`
+        : '';
+      return `${s('cyan', s('bold', v.task))}${paused}\n${indent(table(['OPTION', 'VALUE', 'SOURCE'], rows, (h) => s('gray', h)))}`;
     })
     .join('\n\n');
 }

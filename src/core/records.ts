@@ -22,6 +22,16 @@ export interface InvocationRecord {
   error: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Limits of this call (task.call(args, { timeoutMs, expiresAt })), read by the runner; absent: none. */
+  callOptions?: CallLimits;
+}
+
+/** Per-call limits kept with the invocation (stored as JSON: column `call_options`, redis field `co`). */
+export interface CallLimits {
+  /** Overrides the task's timeout_seconds for this invocation's attempts. */
+  timeoutMs?: number;
+  /** Epoch ms: not started by then, it goes CANCELLED ("expired") when a runner claims it. */
+  expiresAt?: number;
 }
 
 export interface NewInvocation {
@@ -34,6 +44,7 @@ export interface NewInvocation {
   /** Registration concurrency scope: a call whose key matches a REGISTERED invocation reuses it. */
   registrationKey?: string | null;
   concurrency?: ConcurrencyControl | null;
+  callOptions?: CallLimits;
 }
 
 /**

@@ -128,6 +128,8 @@ export interface TaskView {
   options: Record<string, unknown>;
   sources: Record<string, string>;
   nextFire: number | null;
+  /** Paused (taskapp task pause): how many invocations wait parked; absent when not paused. */
+  paused?: { parked: number };
 }
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -376,8 +378,9 @@ export class MonitorData {
     };
   }
 
-  /** The app's registered tasks with their effective options (code < config < env). */
-  tasks(): TaskView[] {
+  /** The app's registered tasks with their effective options (code < config < env), paused ones marked. */
+  async tasks(): Promise<TaskView[]> {
+    const paused = (await (await this.backends()).pauses?.parkedCounts()) ?? {};
     return this.app
       .taskIds()
       .sort()
@@ -388,6 +391,7 @@ export class MonitorData {
           options,
           sources,
           nextFire: nextFire(options.cron, options.timezone, this.clock()),
+          ...(id in paused ? { paused: { parked: paused[id]! } } : {}),
         };
       });
   }

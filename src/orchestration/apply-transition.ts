@@ -46,6 +46,9 @@ export function applyTransition(
     createdAt: rec.createdAt,
     updatedAt: now,
   };
+  if (rec.callOptions) {
+    next.callOptions = rec.callOptions;
+  }
   return { record: next, entry: { status: req.to, runnerId: req.runnerId, at: now } };
 }
 

@@ -215,7 +215,11 @@ export abstract class ClaimingRunner implements Runner {
           this.early.delete(rec.id);
           this.cancelled.set(rec.id, early.reason);
         }
-        const p = (early ? this.finishCancelled(rec) : this.launch(rec))
+        const expired = expiredReason(rec, Date.now());
+        if (expired !== undefined && !early) {
+          this.cancelled.set(rec.id, expired);
+        }
+        const p = (early || expired !== undefined ? this.finishCancelled(rec) : this.launch(rec))
           .catch((err) =>
             this.app.logger.error('invocation crashed in the runner', {
               invocation: rec.id,
@@ -465,4 +469,16 @@ function errorSummary(stored: string): string {
     /* not JSON: shown as stored */
   }
   return stored.length > 500 ? `${stored.slice(0, 500)}...` : stored;
+}
+
+/**
+ * Why a claimed invocation must not run: its call's `expiresAt` has passed before its first start
+ * (a retry or a recovery rerun of work already started is not expired). Undefined: run it.
+ */
+export function expiredReason(rec: InvocationRecord, now: number): string | undefined {
+  const at = rec.callOptions?.expiresAt;
+  if (at === undefined || now <= at || rec.attempt > 1) {
+    return undefined;
+  }
+  return `expired: not started by ${new Date(at).toISOString()} (its call's expiresAt)`;
 }

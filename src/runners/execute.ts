@@ -3,6 +3,7 @@
  * arguments, run the function in the invocation's async context with its timeout, and turn what
  * happened into the next status (SUCCESS, FAILED, or RETRY with a delay).
  */
+import { attemptTimeoutSeconds } from '../runtime/attempt-timeout.js';
 import { SerializationError, TaskTimeoutError, UnknownTaskError } from '../core/errors.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -74,7 +75,7 @@ export async function runAttempt(
       throw new UnknownTaskError(rec.taskId, app.taskIds());
     }
     installGuard();
-    const timeoutS = opts.enforceTimeout === false ? undefined : task.options.timeout_seconds;
+    const timeoutS = opts.enforceTimeout === false ? undefined : attemptTimeoutSeconds(app, rec);
     const store = argStore(app);
     const args = store.resolveInline(rec.args) ?? (await store.resolve(rec.args));
     const { state, workflows } = app.loadedBackends ?? (await app.backends());

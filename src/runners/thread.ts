@@ -7,6 +7,7 @@
  * A timed-out task on the main thread gets its signal aborted, but if it ignores it, it runs on:
  * it keeps its slot until it ends, its retry waits for it, and a warning names it.
  */
+import { attemptTimeoutSeconds } from '../runtime/attempt-timeout.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { InvocationRecord } from '../core/records.js';
 import { ClaimingRunner } from './base.js';
@@ -136,7 +137,7 @@ class ThreadRunner extends ClaimingRunner {
   }
 
   private warnOverrun(rec: InvocationRecord): void {
-    const seconds = this.app.getTask(rec.taskId)?.options.timeout_seconds;
+    const seconds = attemptTimeoutSeconds(this.app, rec);
     this.app.logger.warn(
       `task "${rec.taskId}" is still running ${TIMEOUT_KILL_GRACE_MS / 1000} s after its timeout of ${seconds} s: it ignores ctx.signal, and a thread runner cannot stop code on its own thread; it keeps its slot until it ends`,
       {

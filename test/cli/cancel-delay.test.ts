@@ -80,6 +80,9 @@ describe('taskapp cancel (sqlite)', () => {
       [['--at', '2099-01-01T00:00:00Z'], /--at "2099-01-01T00:00:00Z" is more than a year ahead/],
       [['--priority', '12'], /priority/i],
       [['--delay', '1m', '--at', '2030-01-01T09:00:00Z'], /cannot also be provided|--at/],
+      [['--expires', '10 parsecs'], /--expires "10 parsecs" is not a duration/],
+      [['--expires', '2020-01-01T00:00:00Z'], /call option expiresAt: "?2020-01-01T00:00:00.000Z/],
+      [['--expires', '5m', '--delay', '10m'], /expiresAt.*after the start time asked/],
     ];
     for (const [flags, msg] of cases) {
       const r = await run(['call', 'add', '--args', '{"x": 1, "y": 2}', ...flags]);
@@ -87,6 +90,10 @@ describe('taskapp cancel (sqlite)', () => {
       expect(r.stderr).toMatch(msg);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    const expiring = (
+      await run(['call', 'add', '--args', '{"x": 1, "y": 2}', '--expires', '10m'])
+    ).stdout.trim();
+    expect(await json(['status', expiring])).toMatchObject({ status: 'REGISTERED' });
     const keyed = await run(['call', 'add', '--args', '{"x": 5, "y": 5}', '--id', 'key-1']);
     expect(keyed.stdout.trim()).toBe('key-1');
     const again = await run(['call', 'add', '--args', '{"x": 6, "y": 6}', '--id', 'key-1']);

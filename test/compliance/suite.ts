@@ -9,6 +9,7 @@ import { concurrencySuite } from './suites/concurrency.js';
 import { engineSuite } from './suites/engine.js';
 import { opsSuite } from './suites/ops.js';
 import { orchestratorSuite } from './suites/orchestrator.js';
+import { pauseSuite } from './suites/pause.js';
 import { recoverySuite } from './suites/recovery.js';
 import { routingSuite } from './suites/routing.js';
 import { stateSuite } from './suites/state.js';
@@ -31,6 +32,7 @@ export function complianceSuite(h: BackendHarness): void {
   opsSuite(h);
   cancelSuite(h);
   callOptionsSuite(h);
+  pauseSuite(h);
   if (h.cleanup) {
     afterAll(() => h.cleanup!());
   }

@@ -42,6 +42,23 @@ describe('read-only dashboard', () => {
   });
   afterAll(() => web.close());
 
+  it('marks a paused task on /tasks and /api/tasks', async () => {
+    // The seeded flaky invocation waiting in RETRY is parked by the pause.
+    const { parked } = await s.app.pauseTask('flaky');
+    try {
+      const tasks = (await (await get(web, '/api/tasks')).json()) as Array<{
+        id: string;
+        paused?: { parked: number };
+      }>;
+      expect(tasks.find((t) => t.id === 'flaky')?.paused).toEqual({ parked });
+      expect(tasks.find((t) => t.id !== 'flaky')?.paused).toBeUndefined();
+      expect(await (await get(web, '/tasks')).text()).toContain(`paused · ${parked} waiting`);
+    } finally {
+      await s.app.resumeTask('flaky');
+    }
+    expect(await (await get(web, '/tasks')).text()).not.toContain('paused ·');
+  });
+
   it('serves the JSON API behind every page', async () => {
     const o = await (await get(web, '/api/overview')).json();
     expect(o.counts).toMatchObject({ SUCCESS: 6, FAILED: 1, RETRY: 1 });

@@ -18,10 +18,12 @@ export interface InvocationRow {
   created_at: number;
   updated_at: number;
   concurrency: string | null;
+  /** Per-call limits as JSON (CallLimits); null: none. */
+  call_options?: string | null;
 }
 
 export function toRecord(r: InvocationRow): InvocationRecord {
-  return {
+  const rec: InvocationRecord = {
     id: r.id,
     taskId: r.task_id,
     args: r.args,
@@ -37,4 +39,8 @@ export function toRecord(r: InvocationRow): InvocationRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+  if (r.call_options) {
+    rec.callOptions = JSON.parse(r.call_options);
+  }
+  return rec;
 }

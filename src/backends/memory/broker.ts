@@ -47,21 +47,40 @@ export class MemoryBroker implements Broker {
     const out: string[] = [];
     for (let p = 9; p >= 0 && out.length < max; p--) {
       const q = this.store.queues[p]!;
-      const n = Math.min(q.length, max - out.length);
-      if (n > 0) {
-        out.push(...q.splice(0, n));
+      while (q.length && out.length < max) {
+        const id = q.shift()!;
+        if (!this.parkIfPaused(id, p)) {
+          out.push(id);
+        }
       }
     }
     return out;
   }
 
+  /** An entry of a paused task routed after the pause goes to its parked store, not to a runner. */
+  private parkIfPaused(id: string, priority: number): boolean {
+    const task = this.store.pausedTasks.size ? this.store.invocations.get(id)?.taskId : undefined;
+    if (task === undefined || !this.store.pausedTasks.has(task)) {
+      return false;
+    }
+    const list = this.store.parked.get(task) ?? [];
+    list.push({ id, priority });
+    this.store.parked.set(task, list);
+    return true;
+  }
+
   async queued(ids: string[]): Promise<Set<string>> {
-    const all = new Set([...this.store.queues.flat(), ...this.store.delayed.map((d) => d.id)]);
+    const all = new Set([
+      ...this.store.queues.flat(),
+      ...this.store.delayed.map((d) => d.id),
+      ...[...this.store.parked.values()].flat().map((p) => p.id),
+    ]);
     return new Set(ids.filter((id) => all.has(id)));
   }
 
   async count(): Promise<number> {
-    return this.store.queues.reduce((n, q) => n + q.length, 0) + this.store.delayed.length;
+    const parked = [...this.store.parked.values()].reduce((n, l) => n + l.length, 0);
+    return this.store.queues.reduce((n, q) => n + q.length, 0) + this.store.delayed.length + parked;
   }
 
   async purge(): Promise<void> {
@@ -69,6 +88,7 @@ export class MemoryBroker implements Broker {
       q.length = 0;
     }
     this.store.delayed.length = 0;
+    this.store.parked.clear();
   }
 
   interrupt(): void {

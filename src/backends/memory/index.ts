@@ -8,6 +8,7 @@ import { MemoryStore } from './store.js';
 import { MemoryTriggerStore } from './triggers.js';
 import { MemoryWorkflowStore } from './workflows.js';
 import { CancelBus } from '../common/cancel-bus.js';
+import { MemoryTaskPauses } from './pauses.js';
 
 export const createMemoryBackend: BackendFactory = async () => {
   const s = new MemoryStore();
@@ -20,6 +21,7 @@ export const createMemoryBackend: BackendFactory = async () => {
     data: new MemoryDataStore(s),
     workflows: new MemoryWorkflowStore(s),
     cancels: new CancelBus(),
+    pauses: new MemoryTaskPauses(s),
     close: async () => broker.close(),
   };
 };

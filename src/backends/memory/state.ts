@@ -18,7 +18,7 @@ import { historyEntries, newHistory } from './history.js';
  * dictionary-mode objects, about 25x slower to build and copy).
  */
 function newRecord(inv: NewInvocation, now: number): InvocationRecord {
-  return {
+  const rec: InvocationRecord = {
     id: inv.id,
     taskId: inv.taskId,
     args: inv.args,
@@ -34,6 +34,10 @@ function newRecord(inv: NewInvocation, now: number): InvocationRecord {
     createdAt: now,
     updatedAt: now,
   };
+  if (inv.callOptions) {
+    rec.callOptions = inv.callOptions;
+  }
+  return rec;
 }
 
 export class MemoryStateBackend implements StateBackend {

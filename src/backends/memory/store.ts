@@ -3,6 +3,7 @@ import type {
   InvocationExtras,
   InvocationRecord,
   LogRecord,
+  QueueItem,
   RunnerInfo,
 } from '../../core/records.js';
 import type { HistoryLog } from './history.js';
@@ -27,6 +28,9 @@ export class MemoryStore {
   readonly events: StoredEvent[] = [];
   readonly runClaims = new Map<string, number>();
   readonly pausedTriggers = new Set<string>();
+  /** Paused tasks, and each one's parked queue entries (task-pauses.ts). */
+  readonly pausedTasks = new Set<string>();
+  readonly parked = new Map<string, QueueItem[]>();
   readonly blobs = new Map<string, Buffer>();
   /** Blob key -> invocations referring to it, and the reverse. */
   readonly blobRefs = new Map<string, Set<string>>();

@@ -214,7 +214,8 @@ export class PgBroker implements Broker {
 
   async queued(ids: string[]): Promise<Set<string>> {
     const rows = await this.db.rows<{ inv_id: string }>(
-      'SELECT DISTINCT inv_id FROM queue WHERE inv_id = ANY($1::text[])',
+      `SELECT inv_id FROM queue WHERE inv_id = ANY($1::text[])
+      UNION SELECT inv_id FROM parked_queue WHERE inv_id = ANY($1::text[])`,
       [ids],
     );
     return new Set(rows.map((r) => r.inv_id));
@@ -223,13 +224,15 @@ export class PgBroker implements Broker {
   async count(): Promise<number> {
     return (
       await this.db.rows<{ n: number }>(
-        'SELECT count(*)::int AS n FROM queue WHERE claimed_by IS NULL',
+        `SELECT ((SELECT count(*) FROM queue WHERE claimed_by IS NULL)
+          + (SELECT count(*) FROM parked_queue))::int AS n`,
       )
     )[0]!.n;
   }
 
   async purge(): Promise<void> {
     await this.db.query('DELETE FROM queue');
+    await this.db.query('DELETE FROM parked_queue');
     this.empty = null;
   }
 

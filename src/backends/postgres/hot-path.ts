@@ -76,13 +76,14 @@ export const START_PLAIN = stmt(
 // test/unit/backends/postgres/hot-path.test.ts fails when a change to status.ts breaks that.
 
 // Recovery: waiting invocations (status index) unchanged since $2 with no queue row (the queue read
-// once into a hashed NOT IN), routed by the same statement; SKIP LOCKED: one a transaction is
-// moving right now is not waiting.
+// once into a hashed NOT IN; a paused task's parked row counts as one), routed by the same
+// statement; SKIP LOCKED: one a transaction is moving right now is not waiting.
 const REQUEUE_STRANDED = stmt(
   'requeue_stranded',
   `WITH s AS (
     SELECT * FROM invocations
     WHERE status = ANY($1::text[]) AND updated_at < $2 AND id NOT IN (SELECT inv_id FROM queue)
+    AND id NOT IN (SELECT inv_id FROM parked_queue)
     ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED),
   ins AS (INSERT INTO queue (inv_id, priority, not_before) SELECT id, priority, 0 FROM s)
   SELECT * FROM s`,

@@ -15,6 +15,7 @@ import { PgOrchestrator } from './orchestrator.js';
 import { PgStateBackend } from './state.js';
 import { PgTriggerStore } from './triggers.js';
 import { PgCancelSignals } from './cancels.js';
+import { PgTaskPauses } from './pauses.js';
 
 export { migrate, type MigrateResult } from './migrate.js';
 
@@ -42,6 +43,7 @@ export const createPostgresBackend: BackendFactory = async ({ config }) => {
     data: new PgDataStore(d),
     workflows: new PgWorkflowStore(d),
     cancels: new PgCancelSignals(d),
+    pauses: new PgTaskPauses(d),
     close: async () => {
       await broker.close();
       await d.close();

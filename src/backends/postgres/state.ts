@@ -18,10 +18,10 @@ const UPSERT_EXTRAS = stmt(
 );
 const EXTRAS = stmt('extras', 'SELECT * FROM invocation_extras WHERE inv_id = ANY($1::text[])');
 
-const COLUMNS = `id, task_id, args, status, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency`;
-const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent_id, u.workflow_id, $7, $7, u.reg_key, u.running_key, u.concurrency
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $8::text[], $9::text[], $10::text[])
-      WITH ORDINALITY AS u(id, task_id, args, priority, parent_id, workflow_id, reg_key, running_key, concurrency, ord)
+const COLUMNS = `id, task_id, args, status, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency, call_options`;
+const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent_id, u.workflow_id, $7, $7, u.reg_key, u.running_key, u.concurrency, u.call_options
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+      WITH ORDINALITY AS u(id, task_id, args, priority, parent_id, workflow_id, reg_key, running_key, concurrency, call_options, ord)
     ORDER BY u.ord`;
 // One statement: the invocations and their first history entries, all or none.
 const INSERT = stmt(
@@ -86,6 +86,7 @@ const insertValues = (invs: NewInvocation[], now: number): unknown[] => [
   invs.map((i) => i.registrationKey ?? null),
   invs.map((i) => i.concurrency?.key ?? null),
   invs.map((i) => (i.concurrency ? JSON.stringify(i.concurrency) : null)),
+  invs.map((i) => (i.callOptions ? JSON.stringify(i.callOptions) : null)),
 ];
 
 interface InsertPlan {

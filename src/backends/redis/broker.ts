@@ -135,16 +135,24 @@ export class RedisBroker implements Broker {
 
   async count(): Promise<number> {
     const { ready, delayed } = this.conn.keys;
-    const [a, b] = await Promise.all([
-      this.conn.retrying(() => this.conn.main.zcard(ready)),
-      this.conn.retrying(() => this.conn.main.zcard(delayed)),
-    ]);
-    return a + b;
+    const paused = await this.conn.retrying(() =>
+      this.conn.main.smembers(this.conn.keys.pausedTasks),
+    );
+    const counts = await Promise.all(
+      [ready, delayed, ...paused.map((t) => this.conn.keys.parked(t))].map((k) =>
+        this.conn.retrying(() => this.conn.main.zcard(k)),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async purge(): Promise<void> {
     const { ready, delayed, marker } = this.conn.keys;
-    await this.conn.retrying(() => this.conn.main.del(ready, delayed, marker));
+    const paused = await this.conn.retrying(() =>
+      this.conn.main.smembers(this.conn.keys.pausedTasks),
+    );
+    const parked = paused.map((t) => this.conn.keys.parked(t));
+    await this.conn.retrying(() => this.conn.main.del(ready, delayed, marker, ...parked));
   }
 
   interrupt(): void {

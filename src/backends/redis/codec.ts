@@ -29,7 +29,7 @@ export function toRecord(pairs: string[]): InvocationRecord | null {
   for (let i = 0; i < pairs.length; i += 2) {
     h[pairs[i]!] = pairs[i + 1]!;
   }
-  return {
+  const rec: InvocationRecord = {
     id: h.id!,
     taskId: h.task!,
     args: h.args!,
@@ -45,6 +45,10 @@ export function toRecord(pairs: string[]): InvocationRecord | null {
     createdAt: Number(h.created),
     updatedAt: Number(h.updated),
   };
+  if (h.co) {
+    rec.callOptions = JSON.parse(h.co) as InvocationRecord['callOptions'];
+  }
+  return rec;
 }
 
 export function toRecords(rows: string[][]): InvocationRecord[] {
@@ -69,7 +73,7 @@ export function toHistoryEntry(s: string): HistoryEntry {
   };
 }
 
-/** Per invocation, the 9 values lua/insert.lua reads. */
+/** Per invocation, the 10 values lua/insert.lua reads. */
 export function insertArgs(invs: NewInvocation[]): string[] {
   const out: string[] = [];
   for (const i of invs) {
@@ -83,6 +87,7 @@ export function insertArgs(invs: NewInvocation[]): string[] {
       enc(i.registrationKey),
       enc(i.concurrency?.key),
       enc(i.concurrency ? JSON.stringify(i.concurrency) : null),
+      enc(i.callOptions ? JSON.stringify(i.callOptions) : null),
     );
   }
   return out;

@@ -11,6 +11,7 @@ import { RedisConn } from './connection.js';
 import { RedisDataStore } from './data.js';
 import { RedisFinals } from './finals.js';
 import { RedisCancelSignals } from './cancels.js';
+import { RedisTaskPauses } from './pauses.js';
 import { redisHotPath } from './hot-path.js';
 import { keyPrefix } from './keys.js';
 import { RedisOrchestrator } from './orchestrator.js';
@@ -43,6 +44,7 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
     workflows: new RedisWorkflowStore(conn),
     hotPath: redisHotPath(conn, broker, orchestrator, finals),
     cancels: new RedisCancelSignals(conn),
+    pauses: new RedisTaskPauses(conn),
     close: async () => {
       await broker.close();
       await conn.close();

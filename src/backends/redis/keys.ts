@@ -48,6 +48,14 @@ export class Keys {
   get marker(): string {
     return `${this.prefix}qm`;
   }
+  /** Set of paused task names (task-pauses.ts). */
+  get pausedTasks(): string {
+    return `${this.prefix}pt`;
+  }
+  /** A paused task's parked entries, scored as in the ready queue. */
+  parked(task: string): string {
+    return `${this.prefix}pk:${task}`;
+  }
   get runners(): string {
     return `${this.prefix}runners`;
   }

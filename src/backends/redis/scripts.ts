@@ -48,6 +48,8 @@ const SCRIPT_NAMES = [
   'claim_stranded',
   'queued',
   'get_final',
+  'pause_task',
+  'resume_task',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

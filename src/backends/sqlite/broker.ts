@@ -11,6 +11,9 @@ export class SqliteBroker implements Broker {
   private readonly claimStmt: Statement;
   private readonly nextDelayedStmt: Statement;
   private readonly changedElsewhere: () => boolean;
+  private readonly pausedStmt: Statement;
+  private readonly taskOfStmt: Statement;
+  private readonly parkStmt: Statement;
 
   constructor(private readonly db: SqliteDb) {
     this.insertStmt = db.db.prepare(
@@ -22,6 +25,11 @@ export class SqliteBroker implements Broker {
       'SELECT MIN(not_before) AS t FROM queue WHERE not_before > ?',
     );
     this.changedElsewhere = db.changeDetector();
+    this.pausedStmt = db.db.prepare('SELECT task_id FROM paused_tasks').pluck();
+    this.taskOfStmt = db.db.prepare('SELECT task_id FROM invocations WHERE id = ?').pluck();
+    this.parkStmt = db.db.prepare(
+      'INSERT INTO parked_queue (task_id, inv_id, priority, not_before) VALUES (?, ?, ?, 0)',
+    );
   }
 
   async route(items: QueueItem[]): Promise<void> {
@@ -90,33 +98,60 @@ export class SqliteBroker implements Broker {
       return { out: [], claimed: 0 };
     }
     rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-    return {
-      out: then(
-        rows.map((r) => r.inv_id),
-        now,
-      ),
-      claimed: rows.length,
-    };
+    const ids = this.parkPaused(rows);
+    return { out: ids.length ? then(ids, now) : [], claimed: rows.length };
+  }
+
+  /**
+   * In the claim's transaction: entries of a paused task (routed after its pause) go to its parked
+   * store instead of a runner. One read of the (usually empty) paused set per claim.
+   */
+  private parkPaused(rows: Array<{ inv_id: string; priority: number }>): string[] {
+    const paused = this.pausedStmt.all() as string[];
+    if (!paused.length) {
+      return rows.map((r) => r.inv_id);
+    }
+    const set = new Set(paused);
+    return rows.flatMap((r) => {
+      const task = this.taskOfStmt.get(r.inv_id) as string | undefined;
+      if (task === undefined || !set.has(task)) {
+        return [r.inv_id];
+      }
+      this.parkStmt.run(task, r.inv_id, r.priority);
+      return [];
+    });
   }
 
   async queued(ids: string[]): Promise<Set<string>> {
     // One read of the queue (it has no index on inv_id); only recovery in a composed setup asks.
     const all = new Set(
-      this.db.read(() => this.db.db.prepare('SELECT inv_id FROM queue').pluck().all()) as string[],
+      this.db.read(() =>
+        this.db.db
+          .prepare('SELECT inv_id FROM queue UNION ALL SELECT inv_id FROM parked_queue')
+          .pluck()
+          .all(),
+      ) as string[],
     );
     return new Set(ids.filter((id) => all.has(id)));
   }
 
   async count(): Promise<number> {
     return (
-      this.db.read(() => this.db.db.prepare('SELECT COUNT(*) AS n FROM queue').get()) as {
+      this.db.read(() =>
+        this.db.db
+          .prepare('SELECT (SELECT COUNT(*) FROM queue) + (SELECT COUNT(*) FROM parked_queue) AS n')
+          .get(),
+      ) as {
         n: number;
       }
     ).n;
   }
 
   async purge(): Promise<void> {
-    this.db.write(() => this.db.db.prepare('DELETE FROM queue').run());
+    this.db.write(() => {
+      this.db.db.prepare('DELETE FROM queue').run();
+      this.db.db.prepare('DELETE FROM parked_queue').run();
+    });
   }
 
   interrupt(): void {

@@ -25,10 +25,11 @@ export function sqliteHotPath(
     'INSERT INTO queue (inv_id, priority, not_before) VALUES (?, ?, ?)',
   );
   // Waiting by status, unchanged since ?, with no queue entry: the status index, then the queue
-  // read once into a set for NOT IN (the queue has no index on inv_id).
+  // read once into a set for NOT IN (the queue has no index on inv_id). A parked entry counts as one.
   const strandedStmt: Statement = d.db.prepare(
     `SELECT * FROM invocations WHERE status IN (${QUEUED_LIST}) AND updated_at < ?
-    AND id NOT IN (SELECT inv_id FROM queue) ORDER BY updated_at LIMIT ?`,
+    AND id NOT IN (SELECT inv_id FROM queue) AND id NOT IN (SELECT inv_id FROM parked_queue)
+    ORDER BY updated_at LIMIT ?`,
   );
   return {
     async enqueue(invs, now) {

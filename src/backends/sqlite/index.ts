@@ -10,6 +10,7 @@ import { SqliteTriggerStore } from './triggers.js';
 import { SqliteWorkflowStore } from './workflows.js';
 import { sqliteHotPath } from './hot-path.js';
 import { SqliteCancelSignals } from './cancels.js';
+import { SqliteTaskPauses } from './pauses.js';
 
 export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) => {
   const { path, busy_timeout_ms, poll_interval_ms } = config.sqlite;
@@ -31,6 +32,7 @@ export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) =
     data: new SqliteDataStore(d),
     workflows: new SqliteWorkflowStore(d),
     cancels,
+    pauses: new SqliteTaskPauses(d),
     close: async () => {
       cancels.close();
       await broker.close();

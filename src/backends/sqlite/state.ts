@@ -32,8 +32,8 @@ export class SqliteStateBackend implements StateBackend {
 
   constructor(private readonly db: SqliteDb) {
     this.insertInv = db.db
-      .prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency)
-      VALUES (?, ?, ?, 'REGISTERED', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      .prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency, call_options)
+      VALUES (?, ?, ?, 'REGISTERED', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.findRegistered = db.db
       .prepare(`SELECT id FROM invocations WHERE reg_key = ? AND status = 'REGISTERED' LIMIT 1`)
       .pluck();
@@ -68,6 +68,7 @@ export class SqliteStateBackend implements StateBackend {
         i.registrationKey ?? null,
         i.concurrency?.key ?? null,
         i.concurrency ? JSON.stringify(i.concurrency) : null,
+        i.callOptions ? JSON.stringify(i.callOptions) : null,
       );
       this.insertHist.run(i.id, 'REGISTERED', null, now);
       return i.id;

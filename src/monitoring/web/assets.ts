@@ -50,7 +50,7 @@ input, select, button { font:inherit; padding:4px 8px; border:1px solid #cbd5e1;
 button { background:var(--accent); color:#fff; border-color:var(--accent); cursor:pointer; }
 button:disabled { background:#9ca3af; border-color:#9ca3af; cursor:not-allowed; }
 .pager { margin-top:10px; display:flex; gap:12px; align-items:center; }
-.muted { color:var(--muted); } .ok { color:#2e7d32; } .bad { color:#c62828; }
+.muted { color:var(--muted); } .ok { color:#2e7d32; } .bad { color:#c62828; } .paused { color:#b26a00; }
 .grid2 { display:grid; grid-template-columns: 1fr 1fr; gap:20px; }
 svg text { font: 11px system-ui, sans-serif; fill:#374151; }
 .legend span { margin-right:12px; font-size:12px; }

@@ -293,7 +293,7 @@ ${
 ${tasks.map(
   (
     t,
-  ) => html`<tr><td><b>${t.id}</b></td><td class="mono">${Object.entries(t.options).map(([k, v]) => html`<div>${k} = ${toJson(v)}${t.sources[k] && t.sources[k] !== 'default' ? html` <span class="muted">· ${t.sources[k]}</span>` : ''}</div>`)}</td>
+  ) => html`<tr><td><b>${t.id}</b>${t.paused ? html`<div class="paused">paused · ${t.paused.parked} waiting</div>` : ''}</td><td class="mono">${Object.entries(t.options).map(([k, v]) => html`<div>${k} = ${toJson(v)}${t.sources[k] && t.sources[k] !== 'default' ? html` <span class="muted">· ${t.sources[k]}</span>` : ''}</div>`)}</td>
 <td>${t.nextFire ? time(t.nextFire) : html`<span class="muted">—</span>`}</td><td><a href="/invocations?task=${encodeURIComponent(t.id)}">invocations</a></td></tr>`,
 )}
 </tbody></table>`

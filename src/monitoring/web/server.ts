@@ -166,7 +166,7 @@ export function createWebApp(
     const w = window(c);
     return json(c, await data.timeline(w.from, w.to, w));
   });
-  hono.get('/api/tasks', (c) => json(c, data.tasks()));
+  hono.get('/api/tasks', async (c) => json(c, await data.tasks()));
   hono.get('/api/runners', async (c) => json(c, await data.runners()));
   hono.post('/api/invocations/:id/rerun', async (c) =>
     json(c, await rerun(app, c.req.param('id')), 201),
@@ -199,7 +199,7 @@ export function createWebApp(
     const w = window(c);
     return c.html(timelinePage(ctxOf(), await data.timeline(w.from, w.to, w), w.minutes));
   });
-  hono.get('/tasks', (c) => c.html(tasksPage(ctxOf(), data.tasks())));
+  hono.get('/tasks', async (c) => c.html(tasksPage(ctxOf(), await data.tasks())));
   hono.get('/runners', async (c) => c.html(runnersPage(ctxOf(), await data.runners())));
 
   hono.notFound((c) =>

@@ -5,6 +5,7 @@
  * after a grace period when the guest enforces timeouts itself), and tells the runner how each
  * invocation ended, including when the guest died with it.
  */
+import { attemptTimeoutSeconds } from '../../runtime/attempt-timeout.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { TaskappError, TaskTimeoutError, WorkerExitedError } from '../../core/errors.js';
 import type { InvocationRecord } from '../../core/records.js';
@@ -158,7 +159,7 @@ export class GuestHandle {
 
   private timeoutOf(rec: InvocationRecord): number | undefined {
     try {
-      return this.app.getTask(rec.taskId)?.options.timeout_seconds;
+      return attemptTimeoutSeconds(this.app, rec);
     } catch {
       return undefined;
     }
@@ -318,7 +319,7 @@ export function dispose(
     return { kind: 'finish', out: end.out };
   }
   if (end.timedOut) {
-    const seconds = app.getTask(rec.taskId)?.options.timeout_seconds ?? 0;
+    const seconds = attemptTimeoutSeconds(app, rec) ?? 0;
     return {
       kind: 'finish',
       out: failureOutcome(app, rec, new TaskTimeoutError(rec.id, seconds)),

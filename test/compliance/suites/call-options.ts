@@ -79,6 +79,99 @@ export function callOptionsSuite(h: BackendHarness): void {
       expect(order).toEqual(['high', 'mid', 'low']);
     });
 
+    it("a call's timeoutMs overrides the task's timeout, shorter or longer, and is kept with the invocation", async () => {
+      make();
+      const waits = app.task(
+        'waits',
+        async ({ ms }: { ms: number }, ctx) =>
+          new Promise<string>((resolve, reject) => {
+            const t = setTimeout(() => resolve('done'), ms);
+            ctx.signal.addEventListener('abort', () => {
+              clearTimeout(t);
+              reject(ctx.signal.reason as Error);
+            });
+          }),
+        { timeoutSeconds: 0.3 },
+      );
+      await app.startRunner({ concurrency: 2 });
+      // Longer than the task's 0.3 s: runs to its end.
+      const longer = await waits.call({ ms: 1000 }, { timeoutMs: 60_000 });
+      // Shorter than the work (the task's 0.3 s would also stop it; the call's own says 200 ms).
+      const shorter = await waits.call({ ms: 60_000 }, { timeoutMs: 200 });
+      expect((await longer.record()).callOptions).toEqual({ timeoutMs: 60_000 });
+      expect(await longer.result(WAIT)).toBe('done');
+      await expect(shorter.result(WAIT)).rejects.toMatchObject({ code: 'TASK_TIMEOUT' });
+      expect(await shorter.status()).toBe('FAILED');
+      expect((await shorter.record()).error).toContain('0.2');
+      // Unset: the task's timeout applies.
+      const plain = await waits.call({ ms: 60_000 });
+      await expect(plain.result(WAIT)).rejects.toMatchObject({ code: 'TASK_TIMEOUT' });
+      expect((await plain.record()).callOptions).toBeUndefined();
+    });
+
+    it('a bad timeoutMs is refused before anything is stored', async () => {
+      make();
+      const t = app.task('t', async () => 1);
+      for (const bad of [0, -1, 1.5, 8 * 86_400_000, Number.NaN]) {
+        await expect(t.call({}, { timeoutMs: bad })).rejects.toMatchObject({
+          code: 'BAD_PARAMETER',
+          message: expect.stringContaining('timeoutMs'),
+        });
+      }
+      const { state } = await runtimeOf(app).backends();
+      expect(await state.countByStatus()).toEqual({});
+    });
+
+    it('expiresAt: not started by then, it goes CANCELLED as expired and never runs', async () => {
+      make();
+      const ran: string[] = [];
+      const t = app.task('exp', async ({ tag }: { tag: string }) => {
+        ran.push(tag);
+        return tag;
+      });
+      const expiresAt = new Date(Date.now() + 300);
+      const late = await t.call({ tag: 'late' }, { expiresAt });
+      const fine = await t.call({ tag: 'fine' }, { expiresAt: new Date(Date.now() + 600_000) });
+      expect((await late.record()).callOptions).toEqual({ expiresAt: expiresAt.getTime() });
+      // No runner until its time has passed.
+      while (Date.now() <= expiresAt.getTime() + 50) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await app.startRunner({ concurrency: 2 });
+      expect(await fine.result(WAIT)).toBe('fine');
+      const err = await late.result(WAIT).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'INVOCATION_CANCELLED' });
+      expect((err as Error).message).toContain('expired');
+      expect(await late.status()).toBe('CANCELLED');
+      expect(ran).toEqual(['fine']);
+      expect((await late.history()).map((e) => e.status)).toEqual([
+        'REGISTERED',
+        'PENDING',
+        'RUNNING',
+        'CANCELLED',
+      ]);
+    });
+
+    it('a bad expiresAt is refused before anything is stored', async () => {
+      make();
+      const t = app.task('t', async () => 1);
+      const now = Date.now();
+      const cases: Array<Parameters<typeof t.call>[1]> = [
+        { expiresAt: new Date(now - 1000) },
+        { expiresAt: new Date('nope') },
+        { expiresAt: new Date(now + 400 * 86_400_000) },
+        { expiresAt: new Date(now + 60_000), delayMs: 120_000 },
+      ];
+      for (const opts of cases) {
+        await expect(t.call({}, opts)).rejects.toMatchObject({
+          code: 'BAD_PARAMETER',
+          message: expect.stringContaining('expiresAt'),
+        });
+      }
+      const { state } = await runtimeOf(app).backends();
+      expect(await state.countByStatus()).toEqual({});
+    });
+
     it('id is an idempotency key: a second call, even racing, returns the first invocation, which runs once', async () => {
       make();
       let ran = 0;

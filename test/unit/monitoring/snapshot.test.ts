@@ -93,7 +93,7 @@ describe('MonitorData on a seeded sqlite app', () => {
     expect(statuses.filter((x) => x === 'SUCCESS')).toHaveLength(6);
     expect(statuses).toContain('FAILED');
     expect(statuses).toContain('RETRY');
-    const tasks = data.tasks();
+    const tasks = await data.tasks();
     expect(tasks.map((x) => x.id)).toEqual(['add', 'boom', 'flaky', 'report', 'slow', 'sum']);
     const report = tasks.find((x) => x.id === 'report')!;
     expect(report.options.priority).toBe(7);

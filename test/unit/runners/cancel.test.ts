@@ -116,6 +116,17 @@ describe('cancel a running invocation, per runner kind', () => {
     );
   }, 120_000);
 
+  it("process runner: a call's timeoutMs, on a task with no timeout, kills the child of a task that ignores its signal", async () => {
+    const dir = await start({ runner: 'process', processes: 2 });
+    const file = join(dir, 'per-call-timeout.out');
+    const inv = await deaf.call({ file }, { timeoutMs: 500 });
+    await expect(inv.result({ timeoutMs: 60_000 })).rejects.toMatchObject({
+      code: 'TASK_TIMEOUT',
+    });
+    expect(await inv.status()).toBe('FAILED');
+    expect(await stopped(file)).toBe(true);
+  }, 120_000);
+
   it('multi-thread: the thread runner in the child hears the cancel and stops the work', async () => {
     const dir = await start(
       { runner: 'multi-thread', concurrency: 2 },

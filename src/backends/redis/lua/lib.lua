@@ -317,6 +317,22 @@ local function route_items(nowN, items)
   redis.call('ZADD', P .. 'qm', 0, 'm')
 end
 
+-- Paused tasks (issue 19, item 5): `pt` is the set of paused task names, `pk:<task>` a task's
+-- parked entries scored as in `q` (so resume puts them back in their order). An entry of a paused
+-- task taken by a claim is parked here, in the claim's step, instead of being started.
+local function park_if_paused(id, score)
+  local task = redis.call('HGET', P .. 'i:' .. id, 'task')
+  if not task or redis.call('SISMEMBER', P .. 'pt', task) == 0 then return false end
+  redis.call('ZADD', P .. 'pk:' .. task, score, id)
+  return true
+end
+
+-- Whether `id` has a parked entry: recovery counts it as queued.
+local function parked(id)
+  local task = redis.call('HGET', P .. 'i:' .. id, 'task')
+  return task and redis.call('ZSCORE', P .. 'pk:' .. task, id)
+end
+
 -- Takes up to `max` ready ids at `now`: due delayed ids join the queue first. Keeps the wake-up
 -- marker set while ids remain, so the next blocked claimer wakes too. Returns the ids and the
 -- next delayed time (or false).
@@ -336,12 +352,15 @@ local function claim_ready(now, max)
   end
   local popped = redis.call('ZPOPMIN', q, max)
   local ids = {}
-  for j = 1, #popped, 2 do ids[#ids + 1] = popped[j] end
+  local any_paused = redis.call('SCARD', P .. 'pt') > 0
+  for j = 1, #popped, 2 do
+    if not (any_paused and park_if_paused(popped[j], popped[j + 1])) then ids[#ids + 1] = popped[j] end
+  end
   if redis.call('ZCARD', q) > 0 then redis.call('ZADD', qm, 0, 'm') else redis.call('ZREM', qm, 'm') end
   return ids, redis.call('ZRANGE', qd, 0, 0, 'WITHSCORES')[2] or false
 end
 
--- Stores one new invocation from ARGV[i..i+8] (see insert.lua) unless its registration key still
+-- Stores one new invocation from ARGV[i..i+9] (see insert.lua) unless its registration key still
 -- names a REGISTERED invocation. Returns the id used and whether this call stored it.
 local function insert_one(now, i)
   local id, task = ARGV[i], ARGV[i + 1]
@@ -361,6 +380,8 @@ local function insert_one(now, i)
     redis.call('ZADD', P .. 'p:' .. parent, now, id) -- children of a parent, for the family tree
   end
   if wf then fields[#fields + 1] = 'workflow'; fields[#fields + 1] = wf end
+  local co = dec(ARGV[i + 9])
+  if co then fields[#fields + 1] = 'co'; fields[#fields + 1] = co end
   if regkey then
     fields[#fields + 1] = 'regkey'; fields[#fields + 1] = regkey
     redis.call('SET', P .. 'reg:' .. regkey, id)

@@ -9,6 +9,7 @@ for i = 2, #ARGV do
     if held then break end
     held = redis.call('ZSCORE', qd, p .. '|' .. id)
   end
+  if not held then held = parked(id) end
   out[#out + 1] = held and 1 or 0
 end
 return out

@@ -14,6 +14,7 @@ for _, id in ipairs(ids) do
     if held then break end
     held = redis.call('ZSCORE', qd, p .. '|' .. id)
   end
+  if not held then held = parked(id) end
   if not held then
     local k = P .. 'i:' .. id
     items[#items + 1] = { id, redis.call('HGET', k, 'priority') or '5', '0' }

@@ -1,0 +1,3 @@
+-- taskapp SQLite schema, version 10: per-call limits (issue 19: task.call(args, { timeoutMs })) as
+-- JSON, set at insert and read by the runner with the claimed record. NULL: none.
+ALTER TABLE invocations ADD COLUMN call_options TEXT;
