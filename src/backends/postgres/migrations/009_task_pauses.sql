@@ -1,4 +1,4 @@
--- taskapp PostgreSQL schema, version 8: paused tasks (issue 19, item 5). A paused task's queue
+-- taskapp PostgreSQL schema, version 9: paused tasks (issue 19, item 5). A paused task's queue
 -- entries wait in parked_queue until resume moves them back. Pausing moves the task's rows in one
 -- transaction (src/backends/postgres/pauses.ts); a row routed to a paused task afterwards (a new
 -- call, a retry, a reroute, recovery) is moved by the statement trigger below, in the transaction
