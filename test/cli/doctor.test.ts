@@ -47,12 +47,17 @@ schema = "${schema}"
     const runner = spawnCli(['run'], { cwd: p.dir });
     const stopped = collect(runner);
     try {
-      const report = await waitFor(async () => {
+      const doctor = async () => {
         const r = await cli(['doctor', '--json'], { cwd: p.dir });
-        const body = JSON.parse(r.stdout) as { ok: boolean; checks: Check[] };
-        const runners = body.checks.find((c) => c.name === 'runners');
-        return runners?.level === 'OK' ? { ...r, body } : undefined;
+        return { ...r, body: JSON.parse(r.stdout) as { ok: boolean; checks: Check[] } };
+      };
+      await waitFor(async () => {
+        const { body } = await doctor();
+        return body.checks.find((c) => c.name === 'runners')?.level === 'OK' || undefined;
       }, 'doctor to see the runner alive');
+      // Once the runner is up (it creates the schema): an earlier pass may have checked the schema
+      // before it existed and opened the backends only after the runner had started.
+      const report = await doctor();
       expect(report.code, report.stderr).toBe(0);
       expect(report.body.ok).toBe(true);
       expect(report.body.checks.filter((c) => c.level !== 'OK')).toEqual([]);
