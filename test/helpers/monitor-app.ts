@@ -62,7 +62,9 @@ export function defineMonitorApp(dbPath: string, extra: Record<string, unknown> 
         });
       }),
   );
-  app.task('report', async () => 'ok', { cron: '*/5 * * * *', priority: 7 });
+  // A cron the dashboard shows, due once a year: one due every 5 minutes fired mid-test now and
+  // then and added an invocation the pages' counts did not expect.
+  app.task('report', async () => 'ok', { cron: '0 0 1 1 *', priority: 7 });
   return app;
 }
 

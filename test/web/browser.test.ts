@@ -140,7 +140,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium', () => {
     await page.goto(`${web.url}/tasks`);
     const tasks = await page.textContent('table.tasks');
     expect(tasks).toContain('max_retries = 3');
-    expect(tasks).toContain('cron = "*/5 * * * *"');
+    expect(tasks).toContain('cron = "0 0 1 1 *"');
     await page.goto(`${web.url}/runners`);
     expect(await page.textContent('table.runners')).toContain(runner.id);
     await shot('dashboard-runners');
