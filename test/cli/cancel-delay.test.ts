@@ -1,30 +1,9 @@
 /** taskapp cancel and call --delay/--at/--priority: the built binary against sqlite in a temp dir. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CONFIG_TOML,
-  TASKS_TS,
-  cli,
-  collect,
-  ensureBuilt,
-  project,
-  spawnCli,
-  waitFor,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { TASKS_TS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
 
 describe('taskapp cancel (sqlite)', () => {
-  let p: { dir: string; cleanup: () => void };
-  const run = (args: string[]) => cli(args, { cwd: p.dir });
-  const json = async (args: string[]) => {
-    const r = await run([...args, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout);
-  };
-
-  beforeAll(async () => {
-    await ensureBuilt();
-    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.ts': TASKS_TS });
-  });
-  afterAll(() => p?.cleanup());
+  const { dir, run, json } = sqliteProject({ 'src/tasks.ts': TASKS_TS });
 
   it('cancels waiting invocations at once; a second cancel says they are final', async () => {
     const a = (await run(['call', 'add', '--args', '{"x": 1, "y": 2}'])).stdout.trim();
@@ -40,7 +19,7 @@ describe('taskapp cancel (sqlite)', () => {
   });
 
   it('stops a running invocation held by a runner in another process', async () => {
-    const runner = spawnCli(['run'], { cwd: p.dir });
+    const runner = spawnCli(['run'], { cwd: dir() });
     const done = collect(runner);
     try {
       const id = (await run(['call', 'hang'])).stdout.trim();

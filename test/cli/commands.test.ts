@@ -1,32 +1,11 @@
 /** call, run, status, list, tasks, config show, purge, recover: the built binary against sqlite in a temp dir. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CONFIG_TOML,
-  TASKS_TS,
-  cli,
-  collect,
-  ensureBuilt,
-  project,
-  spawnCli,
-  waitFor,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { TASKS_TS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('taskapp commands (sqlite)', () => {
-  let p: { dir: string; cleanup: () => void };
-  const run = (args: string[], env?: Record<string, string>) => cli(args, { cwd: p.dir, env });
-  const json = async (args: string[], env?: Record<string, string>) => {
-    const r = await run([...args, '--json'], env);
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout);
-  };
-
-  beforeAll(async () => {
-    await ensureBuilt();
-    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.ts': TASKS_TS });
-  });
-  afterAll(() => p?.cleanup());
+  const { dir, run, json } = sqliteProject({ 'src/tasks.ts': TASKS_TS });
 
   it('call prints the id; run --once drains; status shows result and history', async () => {
     const called = await run(['call', 'add', '--args', '{"x": 2, "y": 3}']);
@@ -69,7 +48,7 @@ describe('taskapp commands (sqlite)', () => {
   });
 
   it('call --wait prints the result while a runner runs; SIGTERM stops the runner cleanly', async () => {
-    const runner = spawnCli(['run'], { cwd: p.dir });
+    const runner = spawnCli(['run'], { cwd: dir() });
     const done = collect(runner);
     try {
       const r = await run(['call', 'add', '--args', '{"x": 20, "y": 22}', '--wait']);
@@ -165,7 +144,7 @@ describe('taskapp commands (sqlite)', () => {
 
   it('recover reroutes the work of a runner that died', async () => {
     const id = (await run(['call', 'hang'])).stdout.trim();
-    const runner = spawnCli(['run'], { cwd: p.dir });
+    const runner = spawnCli(['run'], { cwd: dir() });
     const exited = collect(runner);
     await waitFor(
       async () => ((await json(['status', id])).status === 'RUNNING' ? true : undefined),

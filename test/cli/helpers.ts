@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -195,4 +196,26 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Inside a describe: a temp project (CONFIG_TOML on sqlite plus `files`) made once the CLI is built,
+ * removed afterwards, and the built CLI bound to it: `run` gives the result, `json` adds --json and
+ * expects exit 0.
+ */
+export function sqliteProject(files: Record<string, string>) {
+  let p: { dir: string; cleanup: () => void } | undefined;
+  beforeAll(async () => {
+    await ensureBuilt();
+    p = project({ 'taskapp.toml': CONFIG_TOML, ...files });
+  });
+  afterAll(() => p?.cleanup());
+  const dir = () => p!.dir;
+  const run = (args: string[], env?: Record<string, string>) => cli(args, { cwd: dir(), env });
+  const json = async (args: string[], env?: Record<string, string>) => {
+    const r = await run([...args, '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  return { dir, run, json };
 }

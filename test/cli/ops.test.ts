@@ -1,6 +1,6 @@
 /** Issue 19: taskapp rerun, and progress in taskapp status, through the built binary (sqlite). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_TOML, TASKS_TS, cli, ensureBuilt, project } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { TASKS_TS, sqliteProject } from './helpers.js';
 
 const STEPS_TS = `${TASKS_TS}
 export const steps = app.task('steps', async ({ n }: { n: number }, ctx) => {
@@ -10,19 +10,7 @@ export const steps = app.task('steps', async ({ n }: { n: number }, ctx) => {
 `;
 
 describe('taskapp rerun and progress (sqlite)', () => {
-  let p: { dir: string; cleanup: () => void };
-  const run = (args: string[]) => cli(args, { cwd: p.dir });
-  const json = async (args: string[]) => {
-    const r = await run([...args, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout);
-  };
-
-  beforeAll(async () => {
-    await ensureBuilt();
-    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.ts': STEPS_TS });
-  });
-  afterAll(() => p?.cleanup());
+  const { run, json } = sqliteProject({ 'src/tasks.ts': STEPS_TS });
 
   it('reruns failed invocations by status and task, linked; --dry-run changes nothing', async () => {
     const ids: string[] = [];

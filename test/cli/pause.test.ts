@@ -1,35 +1,14 @@
 /** taskapp task pause / resume and the paused mark in taskapp tasks: the built binary against sqlite. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CONFIG_TOML,
-  TASKS_TS,
-  cli,
-  collect,
-  ensureBuilt,
-  project,
-  spawnCli,
-  waitFor,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { TASKS_TS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
 
 describe('taskapp task pause / resume (sqlite)', () => {
-  let p: { dir: string; cleanup: () => void };
-  const run = (args: string[]) => cli(args, { cwd: p.dir });
-  const json = async (args: string[]) => {
-    const r = await run([...args, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout);
-  };
+  const { dir, run, json } = sqliteProject({ 'src/tasks.ts': TASKS_TS });
   const final = (id: string) =>
     waitFor(async () => {
       const s = await json(['status', id]);
       return s.final ? s : undefined;
     }, `${id} to finish`);
-
-  beforeAll(async () => {
-    await ensureBuilt();
-    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.ts': TASKS_TS });
-  });
-  afterAll(() => p?.cleanup());
 
   it('a paused task waits while a runner in another process runs the others; resume runs it', async () => {
     const first = (await run(['call', 'add', '--args', '{"x": 1, "y": 2}'])).stdout.trim();
@@ -41,7 +20,7 @@ describe('taskapp task pause / resume (sqlite)', () => {
     expect(views.find((v) => v.task === 'boom')?.paused).toBeUndefined();
     expect((await run(['tasks'])).stdout).toContain('paused (1 waiting; taskapp task resume add)');
 
-    const runner = spawnCli(['run'], { cwd: p.dir });
+    const runner = spawnCli(['run'], { cwd: dir() });
     const done = collect(runner);
     try {
       const second = (await run(['call', 'add', '--args', '{"x": 3, "y": 4}'])).stdout.trim();
