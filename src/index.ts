@@ -38,6 +38,7 @@ export {
   NoResultError,
   TaskFailedError,
   BackendError,
+  TransactionError,
   WorkerExitedError,
   RecoveryLimitError,
   ConcurrencyArgumentsMismatchError,

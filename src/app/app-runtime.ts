@@ -15,6 +15,7 @@ import { JsonSerializer } from '../serialization/serializer.js';
 import { ErrorRegistry } from '../serialization/errors.js';
 import { runInline } from '../runners/inline.js';
 import { emitEvent } from '../triggers/events.js';
+import type { TxHandle } from '../backends/tx-enqueue.js';
 import type { ErrorClass, Runtime, RuntimeTask } from '../runtime/runtime.js';
 import type { InvocationHandle } from '../runtime/task-context.js';
 
@@ -192,8 +193,8 @@ export class AppRuntime implements Runtime {
   }
 
   /** Stores an event for event triggers (`on.event(code, filter)`); returns the event id. */
-  emit(code: string, payload: unknown = {}): Promise<string> {
-    return emitEvent(this, code, payload);
+  emit(code: string, payload: unknown = {}, opts: { tx?: TxHandle } = {}): Promise<string> {
+    return emitEvent(this, code, payload, opts);
   }
 
   /** Listens to invocations becoming final in this process (status/result/exception triggers). */

@@ -24,6 +24,7 @@ import { Invocation } from './invocation.js';
 import { Task } from './task.js';
 import { cancelInvocations, type CancelOptions, type CancelResult } from '../runtime/cancel.js';
 import { taskPausesOf } from '../runtime/task-pauses.js';
+import type { TxHandle } from '../backends/tx-enqueue.js';
 
 /** Config fields in camelCase (see CodeConfig: a misspelt field fails to compile), plus: */
 export interface TaskappOptions extends CodeConfig {
@@ -160,8 +161,12 @@ export class App implements RuntimeOwner {
     }
   }
 
-  emit(code: string, payload: unknown = {}): Promise<string> {
-    return this[RUNTIME].emit(code, payload);
+  /**
+   * `opts.tx`: store the event through your own open transaction (README, "Transactional
+   * enqueue"); triggers see it once that commits.
+   */
+  emit(code: string, payload: unknown = {}, opts: { tx?: TxHandle } = {}): Promise<string> {
+    return this[RUNTIME].emit(code, payload, opts);
   }
 
   /** Listens to invocations becoming final in this process (status/result/exception triggers). */

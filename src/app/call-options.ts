@@ -4,6 +4,7 @@
  */
 import { TaskappError } from '../core/errors.js';
 import type { CallLimits } from '../core/records.js';
+import type { TxHandle } from '../backends/tx-enqueue.js';
 
 export interface CallOptions {
   /**
@@ -24,6 +25,12 @@ export interface CallOptions {
    * an "expired" reason (like Celery's `expires`). In the future, after any runAt/delayMs, within a year.
    */
   expiresAt?: Date;
+  /**
+   * Enqueue inside your own open transaction (README, "Transactional enqueue"): a `pg` client after
+   * BEGIN (postgres backend) or a better-sqlite3 Database on taskapp's file with a transaction open
+   * (sqlite backend). The invocation exists exactly when that transaction commits.
+   */
+  tx?: TxHandle;
 }
 
 /** Printable ASCII without spaces: ids travel in log lines, CLI arguments and NOTIFY payloads. */
@@ -42,6 +49,21 @@ export interface CheckedCallOptions {
   notBefore?: number;
   /** Limits stored with the invocation and read by the runner; undefined: none. */
   limits?: CallLimits;
+  /** The caller's transaction to write through; undefined: taskapp's own. */
+  tx?: TxHandle;
+}
+
+/** `tx`, checked for shape only here: the backend checks that it is a connection inside a transaction. */
+export function checkTx(taskId: string, tx: unknown): TxHandle {
+  if (typeof tx !== 'object' || tx === null) {
+    throw bad(
+      'tx',
+      tx,
+      'a database connection inside an open transaction',
+      `call ${taskId} with { tx: client } where client is a pg client after BEGIN (or a better-sqlite3 Database in a transaction)`,
+    );
+  }
+  return tx;
 }
 
 function bad(option: string, value: unknown, expected: string, fix: string): TaskappError {
@@ -69,7 +91,10 @@ export function checkCallOptions(
     return {};
   }
   const out: CheckedCallOptions = {};
-  const { id, priority, delayMs, runAt, timeoutMs, expiresAt } = opts;
+  const { id, priority, delayMs, runAt, timeoutMs, expiresAt, tx } = opts;
+  if (tx !== undefined) {
+    out.tx = checkTx(taskId, tx);
+  }
   if (id !== undefined) {
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
       throw bad(

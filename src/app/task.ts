@@ -23,7 +23,14 @@ import { RUNTIME, type Runtime, type RuntimeHolder } from '../runtime/runtime.js
 import type { TaskArgs, TaskFn } from '../runtime/task-context.js';
 import { runInline } from '../runners/inline.js';
 import type { Backends } from '../backends/backends.js';
-import { checkCallOptions, type CallOptions, type CheckedCallOptions } from './call-options.js';
+import {
+  checkCallOptions,
+  checkTx,
+  type CallOptions,
+  type CheckedCallOptions,
+} from './call-options.js';
+import type { TxHandle } from '../backends/tx-enqueue.js';
+import { txEnqueueOf } from '../runtime/tx-enqueue.js';
 import { startProducer, type ProducerSpan } from '../runtime/tracing.js';
 
 export type { TaskArgs, TaskContext, TaskFn } from '../runtime/task-context.js';
@@ -137,15 +144,17 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
    * Registers one invocation per argument object, `parallel_batch_size` per round trip. `common`
    * arguments go to every invocation and are serialized once.
    */
-  parallelize(argsList: A[]): Promise<InvocationGroup<R>>;
+  parallelize(argsList: A[], opts?: { tx?: TxHandle }): Promise<InvocationGroup<R>>;
   parallelize(
     argsList: Array<Partial<A>>,
-    opts: { common: Partial<A> },
+    opts: { common: Partial<A>; tx?: TxHandle },
   ): Promise<InvocationGroup<R>>;
   async parallelize(
     argsList: Array<Partial<A>>,
-    opts: { common?: Partial<A> } = {},
+    opts: { common?: Partial<A>; tx?: TxHandle } = {},
   ): Promise<InvocationGroup<R>> {
+    // { tx }: every chunk goes through the caller's transaction (all or none, with it).
+    const call = opts.tx === undefined ? undefined : { tx: checkTx(this.id, opts.tx) };
     const list = (opts.common ? argsList.map((a) => ({ ...opts.common, ...a })) : argsList) as A[];
     let serialized: StoredArgs[] | undefined;
     const commonPart = opts.common && (await this.storedMembers(opts.common));
@@ -170,6 +179,7 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       out.push(
         ...(await this.enqueue(list.slice(i, i + size), {
           serialized: serialized?.slice(i, i + size),
+          call,
         })),
       );
     }
@@ -268,6 +278,9 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         await addBlobRefs(this.runtime, keysById);
       }
     };
+    if (call?.tx !== undefined) {
+      txEnqueueOf(this.runtime, undefined, `task "${this.id}"`); // dev mode: refused
+    }
     if (this.runtime.devMode) {
       await refs(news.map((n) => n.id));
       return Promise.all(
@@ -278,11 +291,23 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       );
     }
     const backends = await this.runtime.backends();
-    const ids =
-      call?.notBefore === undefined
-        ? await backends.hot.enqueue(news, Date.now())
-        : await enqueueDelayed(backends, news, call.notBefore);
-    await refs(ids);
+    let ids: string[];
+    let reused: boolean[];
+    if (call?.tx !== undefined) {
+      const tx = txEnqueueOf(this.runtime, backends, `task "${this.id}"`);
+      const got = await tx.enqueue(call.tx, news, Date.now(), call.notBefore);
+      ids = got.map((g) => g.id);
+      reused = got.map((g) => g.reused);
+    } else {
+      ids =
+        call?.notBefore === undefined
+          ? await backends.hot.enqueue(news, Date.now())
+          : await enqueueDelayed(backends, news, call.notBefore);
+      reused = ids.map((id, k) => id !== news[k]!.id);
+    }
+    // With { tx }, blob references are written on taskapp's own connection: a rollback leaves the
+    // referenced blobs until purge finds no invocation for them.
+    await refs(ids.map((id, k) => (reused[k] ? '' : id)));
     if (producer && ids.some((id, k) => id !== news[k]!.id)) {
       // Reused invocations keep their own trace: the context stored for the new ids is unused.
       const unused = news.filter((n, k) => ids[k] !== n.id).flatMap((n) => producer.keys(n.id));
@@ -291,15 +316,15 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     this.runtime.events.emit({
       type: 'submitted',
       taskId: this.id,
-      count: ids.filter((id, k) => id === news[k]!.id).length,
+      count: reused.filter((r) => !r).length,
     });
     if (o.on_diff_non_key_args_raise && o.registration_concurrency === 'KEYS') {
       await this.checkReusedArguments(news, ids, argsList);
     }
     return ids.map((id, k) =>
-      id === news[k]!.id
-        ? new Invocation<R>(this.app, id, false, news[k]!.concurrency ?? null)
-        : new Invocation<R>(this.app, id, true),
+      reused[k]
+        ? new Invocation<R>(this.app, id, true)
+        : new Invocation<R>(this.app, id, false, news[k]!.concurrency ?? null),
     );
   }
 

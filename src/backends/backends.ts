@@ -13,6 +13,7 @@ import type { WorkflowStore } from './workflow-store.js';
 import type { HotPath } from './hot-path.js';
 import type { CancelSignals } from './cancel-signals.js';
 import type { TaskPauses } from './task-pauses.js';
+import type { TxEnqueue } from './tx-enqueue.js';
 
 /** The roles one backend provides; a broker-only backend (rabbitmq) leaves the rest undefined. */
 export interface BackendRoles {
@@ -29,6 +30,8 @@ export interface BackendRoles {
   cancels?: CancelSignals;
   /** Paused tasks and their parked entries; served with broker and state together. */
   pauses?: TaskPauses;
+  /** Enqueue through the caller's own transaction; served with broker, state and orchestrator together. */
+  tx?: TxEnqueue;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,11 @@ export interface Backends {
   cancels: CancelSignals;
   /** Paused tasks: present when one backend serves broker and state and supports pausing. */
   pauses?: TaskPauses;
+  /**
+   * Enqueue through the caller's own transaction: present when one backend serves broker, state,
+   * orchestrator and triggers and can share a caller's transaction (postgres, sqlite).
+   */
+  tx?: TxEnqueue;
   /** Which backend serves each role. */
   names: Record<RoleName, string>;
   close(): Promise<void>;

@@ -26,6 +26,8 @@ export type TaskappErrorCode =
   | 'CONCURRENCY_ARGUMENTS_MISMATCH'
   | 'INVALID_TASK_NAME'
   | 'BAD_PARAMETER'
+  | 'TX_UNSUPPORTED'
+  | 'TX_NOT_OPEN'
   | 'WEB_TOKEN_REQUIRED'
   // lookups
   | 'INVOCATION_NOT_FOUND'
@@ -274,6 +276,17 @@ export class TaskFailedError extends TaskappError {
     if (remoteStack) {
       this.stack = remoteStack;
     }
+  }
+}
+
+/**
+ * `{ tx }` (enqueue in the caller's own transaction) that cannot work: TX_UNSUPPORTED when this
+ * setup cannot share the caller's transaction (redis, rabbitmq, mixed backends, dev mode, another
+ * database), TX_NOT_OPEN when the handle is not a connection inside an open transaction.
+ */
+export class TransactionError extends TaskappError {
+  constructor(code: 'TX_UNSUPPORTED' | 'TX_NOT_OPEN', message: string, fix: string, cause?: unknown) {
+    super(code, message, { fix, exitCode: 2, cause });
   }
 }
 

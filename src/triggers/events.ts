@@ -2,11 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Runtime } from '../runtime/runtime.js';
 import { TaskappError } from '../core/errors.js';
+import type { TxHandle } from '../backends/tx-enqueue.js';
+import { txEnqueueOf } from '../runtime/tx-enqueue.js';
 
 export async function emitEvent(
   app: Runtime,
   code: string,
   payload: unknown = {},
+  opts: { tx?: TxHandle } = {},
 ): Promise<string> {
   if (typeof code !== 'string' || !code.trim()) {
     throw new TaskappError(
@@ -23,13 +26,19 @@ export async function emitEvent(
     );
   }
   const id = randomUUID();
-  const { triggers } = await app.backends();
-  await triggers.addEvent({
+  const event = {
     id,
     code,
     payload: app.serializer.serialize(payload ?? null, 'event payload'),
     at: Date.now(),
-  });
+  };
+  if (opts.tx !== undefined) {
+    // Stored through the caller's transaction: triggers see it once that commits.
+    await txEnqueueOf(app, await app.backends(), `emit("${code}")`).addEvent(opts.tx, event);
+    return id;
+  }
+  const { triggers } = await app.backends();
+  await triggers.addEvent(event);
   if (app.devMode) {
     await (await import('./dev.js')).devEvents(app);
   }

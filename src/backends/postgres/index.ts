@@ -16,6 +16,7 @@ import { PgStateBackend } from './state.js';
 import { PgTriggerStore } from './triggers.js';
 import { PgCancelSignals } from './cancels.js';
 import { PgTaskPauses } from './pauses.js';
+import { PgTxEnqueue } from './tx-enqueue.js';
 
 export { migrate, type MigrateResult } from './migrate.js';
 
@@ -44,6 +45,7 @@ export const createPostgresBackend: BackendFactory = async ({ config }) => {
     workflows: new PgWorkflowStore(d),
     cancels: new PgCancelSignals(d),
     pauses: new PgTaskPauses(d),
+    tx: new PgTxEnqueue(schema, d.maskedUrl),
     close: async () => {
       await broker.close();
       await d.close();

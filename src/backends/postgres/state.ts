@@ -75,7 +75,8 @@ const LOGS = stmt(
   'SELECT at, level, message, fields FROM logs WHERE inv_id = $1 ORDER BY seq',
 );
 
-const insertValues = (invs: NewInvocation[], now: number): unknown[] => [
+/** INSERT's parameters; also enqueue_invocations' (migration 014, tx-enqueue.ts), in the same order. */
+export const insertValues = (invs: NewInvocation[], now: number): unknown[] => [
   invs.map((i) => i.id),
   invs.map((i) => i.taskId),
   invs.map((i) => i.args),

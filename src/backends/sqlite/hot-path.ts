@@ -33,15 +33,7 @@ export function sqliteHotPath(
   );
   return {
     async enqueue(invs, now) {
-      const ids = d.write(() => {
-        const used = state.insertRows(invs, now);
-        invs.forEach((inv, k) => {
-          if (used[k] === inv.id) {
-            queueInsert.run(inv.id, clampPriority(inv.priority), 0);
-          }
-        });
-        return used;
-      });
+      const ids = d.write(() => state.rows.enqueue(invs, now, 0).map((r) => r.id));
       d.queueWakeup.notify();
       return ids;
     },

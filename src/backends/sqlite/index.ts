@@ -11,6 +11,7 @@ import { SqliteWorkflowStore } from './workflows.js';
 import { sqliteHotPath } from './hot-path.js';
 import { SqliteCancelSignals } from './cancels.js';
 import { SqliteTaskPauses } from './pauses.js';
+import { SqliteTxEnqueue } from './tx-enqueue.js';
 
 export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) => {
   const { path, busy_timeout_ms, poll_interval_ms } = config.sqlite;
@@ -33,6 +34,7 @@ export const createSqliteBackend: BackendFactory = async ({ config, baseDir }) =
     workflows: new SqliteWorkflowStore(d),
     cancels,
     pauses: new SqliteTaskPauses(d),
+    tx: new SqliteTxEnqueue(d.path),
     close: async () => {
       cancels.close();
       await broker.close();

@@ -15,6 +15,7 @@ import { extrasValues, toExtras, upsertExtrasSql, type ExtrasRow } from '../comm
 const UPSERT_EXTRAS = upsertExtrasSql(() => '?');
 import type { SqliteDb } from './db.js';
 import { chunks, toRecord, type InvocationRow } from './rows.js';
+import { EnqueueRows } from './enqueue-rows.js';
 
 const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
 /**
@@ -25,21 +26,12 @@ const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
 export const FINAL_AMONG_IDS = ` AND +status IN (${FINAL_LIST})`;
 
 export class SqliteStateBackend implements StateBackend {
-  private readonly insertInv: Statement;
-  private readonly insertHist: Statement;
+  /** The enqueue statements on this backend's handle (shared with the hot path). */
+  readonly rows: EnqueueRows;
   private readonly getStmt: Statement;
-  private readonly findRegistered: Statement;
 
   constructor(private readonly db: SqliteDb) {
-    this.insertInv = db.db
-      .prepare(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency, call_options)
-      VALUES (?, ?, ?, 'REGISTERED', NULL, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.findRegistered = db.db
-      .prepare(`SELECT id FROM invocations WHERE reg_key = ? AND status = 'REGISTERED' LIMIT 1`)
-      .pluck();
-    this.insertHist = db.db.prepare(
-      'INSERT INTO history (inv_id, status, runner_id, at) VALUES (?, ?, ?, ?)',
-    );
+    this.rows = new EnqueueRows(db.db);
     this.getStmt = db.db.prepare('SELECT * FROM invocations WHERE id = ?');
   }
 
@@ -49,30 +41,7 @@ export class SqliteStateBackend implements StateBackend {
 
   /** Must run inside a write transaction (so a registration-key match cannot race). */
   insertRows(invs: NewInvocation[], now: number): string[] {
-    return invs.map((i) => {
-      if (i.registrationKey) {
-        const existing = this.findRegistered.get(i.registrationKey) as string | undefined;
-        if (existing) {
-          return existing;
-        }
-      }
-      this.insertInv.run(
-        i.id,
-        i.taskId,
-        i.args,
-        i.priority,
-        i.parentId,
-        i.workflowId,
-        now,
-        now,
-        i.registrationKey ?? null,
-        i.concurrency?.key ?? null,
-        i.concurrency ? JSON.stringify(i.concurrency) : null,
-        i.callOptions ? JSON.stringify(i.callOptions) : null,
-      );
-      this.insertHist.run(i.id, 'REGISTERED', null, now);
-      return i.id;
-    });
+    return this.rows.insert(invs, now).map((r) => r.id);
   }
 
   async get(id: string): Promise<InvocationRecord | null> {
