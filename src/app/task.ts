@@ -278,8 +278,8 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         await addBlobRefs(this.runtime, keysById);
       }
     };
-    if (call?.tx !== undefined) {
-      txEnqueueOf(this.runtime, undefined, `task "${this.id}"`); // dev mode: refused
+    if (call?.tx !== undefined && this.runtime.devMode) {
+      txEnqueueOf(this.runtime, undefined, `task "${this.id}"`); // throws: no transaction inline
     }
     if (this.runtime.devMode) {
       await refs(news.map((n) => n.id));

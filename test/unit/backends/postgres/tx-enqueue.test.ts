@@ -114,7 +114,11 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres enqueue in you
     expect(await count('invocations')).toBe(7);
     expect(await count('queue')).toBe(7);
     runner = await app.startRunner({ runner: 'thread', concurrency: 4 });
-    expect((await group.results({ timeoutMs: 20_000 })).length).toBe(7);
+    const results: unknown[] = [];
+    for await (const r of group.results({ timeoutMs: 20_000 })) {
+      results.push(r);
+    }
+    expect(results.length).toBe(7);
     expect(sent.sort()).toEqual(list.map((a) => a.orderId));
   });
 
@@ -147,7 +151,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres enqueue in you
     });
     expect(await side(viaTx.id)).toEqual(await side(plain.id));
     expect((await side(viaTx.id)).queue).toEqual([
-      { priority: 7, not_before: runAt.getTime(), claimed_by: null },
+      { priority: 7, not_before: String(runAt.getTime()), claimed_by: null },
     ]);
   });
 
