@@ -22,6 +22,8 @@ import type { TaskOptions } from '../runtime/task-options.js';
 import { AppRuntime, type RuntimeOwner } from './app-runtime.js';
 import { Invocation } from './invocation.js';
 import { Task } from './task.js';
+import { Outbox } from './outbox.js';
+import { closeOutbox } from '../runtime/outbox.js';
 import { cancelInvocations, type CancelOptions, type CancelResult } from '../runtime/cancel.js';
 import { taskPausesOf } from '../runtime/task-pauses.js';
 import type { TxHandle } from '../backends/tx-enqueue.js';
@@ -169,6 +171,16 @@ export class App implements RuntimeOwner {
     return this[RUNTIME].emit(code, payload, opts);
   }
 
+  /**
+   * Calls written to the outbox table of your own PostgreSQL database ([outbox] url) through
+   * `client`, inside its open transaction: for backends that cannot share that transaction
+   * (redis, rabbitmq, a taskapp database apart from yours). Runners relay them exactly once.
+   * With backend postgres or sqlite on your database, prefer task.call(args, { tx: client }).
+   */
+  outbox(client: TxHandle): Outbox {
+    return new Outbox(this, client);
+  }
+
   /** Listens to invocations becoming final in this process (status/result/exception triggers). */
   onFinal(listener: (recs: InvocationRecord[]) => void): () => void {
     return this[RUNTIME].onFinal(listener);
@@ -219,6 +231,7 @@ export class App implements RuntimeOwner {
     if (metrics) {
       await (await metrics.catch(() => undefined))?.close();
     }
+    await closeOutbox(this[RUNTIME]);
     await this[RUNTIME].closeBackends();
   }
 

@@ -424,6 +424,37 @@ const retentionSchema = z
   })
   .strict();
 
+const outboxSchema = z
+  .object({
+    url: urlWithScheme(['postgres', 'postgresql'], 'postgres://app@db:5432/shop')
+      .optional()
+      .describe(
+        'PostgreSQL database holding the outbox table (your app database): app.outbox(client) writes calls there in your transaction, and runners relay them to the backend exactly once; unset: no outbox',
+      ),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,49}$/, 'lower-case letters, digits and underscores')
+      .default('taskapp_outbox')
+      .describe('schema of the outbox table in that database (created on first use)'),
+    batch_size: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(200)
+      .describe('most outbox rows one relay step moves'),
+    poll_interval_ms: z
+      .number()
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(1000)
+      .describe(
+        'how often the relay looks when no NOTIFY woke it (it listens for commits of outbox rows)',
+      ),
+  })
+  .strict();
+
 const monitorSchema = z
   .object({
     metrics_port: z
@@ -503,6 +534,7 @@ export const configSchema = z
     triggers: triggersSchema.default(triggersSchema.parse({})),
     monitor: monitorSchema.default(monitorSchema.parse({})),
     retention: retentionSchema.default(retentionSchema.parse({})),
+    outbox: outboxSchema.default(outboxSchema.parse({})),
   })
   .strict();
 

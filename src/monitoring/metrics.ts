@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Runtime } from '../runtime/runtime.js';
 import { MonitorData } from './snapshot.js';
+import { outboxLag } from '../runtime/outbox.js';
 
 export class TaskMetrics {
   readonly registry = new Registry();
@@ -96,6 +97,26 @@ export class TaskMetrics {
         this.set((await data.runners()).filter((x) => x.alive).length);
       },
     });
+    if (app.config.outbox.url) {
+      // Read at scrape time from the outbox table, like the gauges above: any process reports it.
+      const lag = () => outboxLag(app);
+      new Gauge({
+        name: 'taskapp_outbox_pending',
+        help: 'Calls written to the outbox ([outbox] url) and not yet relayed to the backend',
+        registers: r,
+        async collect() {
+          this.set((await lag())?.pending ?? 0);
+        },
+      });
+      new Gauge({
+        name: 'taskapp_outbox_lag_seconds',
+        help: 'Age of the oldest call waiting in the outbox (0: empty): how far the relay is behind',
+        registers: r,
+        async collect() {
+          this.set((await lag())?.lagSeconds ?? 0);
+        },
+      });
+    }
     new Gauge({
       name: 'taskapp_invocations',
       help: 'Stored invocations by status',

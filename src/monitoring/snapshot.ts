@@ -2,6 +2,7 @@
  * The data model shared by the terminal view and the web dashboard. Reads only through the backend
  * interfaces (StateBackend, Broker) and the app's task registry, so it works on every backend.
  */
+import { outboxLag } from '../runtime/outbox.js';
 import { loadWorkflow, type WorkflowView } from '../workflows/view.js';
 import { workflowIdOf } from '../workflows/identity.js';
 import { CronExpressionParser } from 'cron-parser';
@@ -57,6 +58,8 @@ export interface Overview {
   runnersAlive: number;
   runners: RunnerView[];
   latest: InvocationRow[];
+  /** Calls waiting in the outbox ([outbox] url) and the age of the oldest; null: no outbox, or unreachable. */
+  outbox: { pending: number; lagSeconds: number } | null;
 }
 
 interface ErrorView {
@@ -230,11 +233,12 @@ export class MonitorData {
 
   async overview(latest = 20): Promise<Overview> {
     const { state, broker } = await this.backends();
-    const [counts, runners, queueDepth, recent] = await Promise.all([
+    const [counts, runners, queueDepth, recent, outbox] = await Promise.all([
       this.counts(),
       this.runners(),
       broker.count(),
       state.list({ limit: latest }),
+      outboxLag(this.app).catch(() => null),
     ]);
     return {
       at: this.clock(),
@@ -244,6 +248,7 @@ export class MonitorData {
       runnersAlive: runners.filter((r) => r.alive).length,
       runners,
       latest: await this.rowsOf(recent),
+      outbox: outbox && { pending: outbox.pending, lagSeconds: outbox.lagSeconds },
     };
   }
 

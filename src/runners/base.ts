@@ -12,6 +12,7 @@ import type { FinishAndClaim } from '../backends/hot-path.js';
 import type { WaitHooks } from '../orchestration/context.js';
 import { recoveryCapOf, rerouteForRecovery, type RecoveryService } from '../runtime/recovery.js';
 import type { RetentionService } from '../runtime/retention.js';
+import type { OutboxRelay } from '../runtime/outbox.js';
 import type { Outcome } from './execute.js';
 import type { Disposition } from './remote/host.js';
 import type { Heartbeat } from './heartbeat.js';
@@ -44,6 +45,7 @@ export abstract class ClaimingRunner implements Runner {
   private heartbeat?: Heartbeat;
   private recovery?: RecoveryService;
   private retention?: RetentionService;
+  private outbox?: OutboxRelay;
   private loopDone?: Promise<void>;
   private cutGrace?: () => void;
   private triggers: TriggerScheduler | null = null;
@@ -139,6 +141,7 @@ export abstract class ClaimingRunner implements Runner {
       heartbeat: this.heartbeat,
       recovery: this.recovery,
       retention: this.retention,
+      outbox: this.outbox,
     } = await startLiveness(this.app, this.backends, {
       id: this.id,
       kind: this.kind,
@@ -451,6 +454,7 @@ export abstract class ClaimingRunner implements Runner {
     }
     await this.recovery?.stop();
     await this.retention?.stop();
+    await this.outbox?.stop();
     await this.triggers?.stop();
     await this.release();
     await this.heartbeat?.stop().catch(() => {});

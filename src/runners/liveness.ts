@@ -7,6 +7,7 @@ import type { Backends } from '../backends/registry.js';
 import { RecoveryService, recoveryCapOf } from '../runtime/recovery.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { RetentionService } from '../runtime/retention.js';
+import { OutboxRelay } from '../runtime/outbox.js';
 import { Heartbeat } from './heartbeat.js';
 
 export interface Liveness {
@@ -14,6 +15,8 @@ export interface Liveness {
   recovery: RecoveryService;
   /** Deletes expired finished invocations ([retention]); one runner at a time by a lease. */
   retention: RetentionService;
+  /** Moves outbox rows to the backend ([outbox] url); one runner at a time by a lease. */
+  outbox: OutboxRelay;
 }
 
 /** Starts the heartbeat, then recovery. `meta`: what the heartbeat reports (monitoring). */
@@ -42,5 +45,7 @@ export async function startLiveness(
   recovery.start();
   const retention = new RetentionService(app, runner.id, app.logger);
   retention.start();
-  return { heartbeat, recovery, retention };
+  const outbox = new OutboxRelay(app, runner.id, app.logger);
+  outbox.start();
+  return { heartbeat, recovery, retention, outbox };
 }

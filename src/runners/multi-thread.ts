@@ -17,6 +17,7 @@ import {
   rerouteForRecovery,
 } from '../runtime/recovery.js';
 import type { RetentionService } from '../runtime/retention.js';
+import type { OutboxRelay } from '../runtime/outbox.js';
 import type { Heartbeat } from './heartbeat.js';
 import { startLiveness } from './liveness.js';
 import { ProcessHold } from './keep-alive.js';
@@ -41,6 +42,7 @@ class MultiThreadRunner implements Runner {
   private heartbeat?: Heartbeat;
   private recovery?: RecoveryService;
   private retention?: RetentionService;
+  private outbox?: OutboxRelay;
   private scaler?: NodeJS.Timeout;
   private stopping = false;
   private begun?: Promise<void>;
@@ -82,6 +84,7 @@ class MultiThreadRunner implements Runner {
       heartbeat: this.heartbeat,
       recovery: this.recovery,
       retention: this.retention,
+      outbox: this.outbox,
     } = await startLiveness(this.app, this.backends, {
       id: this.id,
       kind: this.kind,
@@ -256,6 +259,7 @@ class MultiThreadRunner implements Runner {
     );
     await this.recovery?.stop();
     await this.retention?.stop();
+    await this.outbox?.stop();
     await this.heartbeat?.stop().catch(() => {});
     this.resolveDone();
   }

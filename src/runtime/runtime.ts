@@ -27,7 +27,10 @@ export interface RuntimeTask<A extends TaskArgs = TaskArgs, R = unknown> {
   readonly codeOptions: TaskOptions;
   /** Options after config and env. */
   readonly options: EffectiveTaskOptions;
-  call(args: A): Promise<InvocationHandle<R>>;
+  call(
+    args: A,
+    opts?: { id?: string; priority?: number; runAt?: Date; timeoutMs?: number; expiresAt?: Date },
+  ): Promise<InvocationHandle<R>>;
   callWithId(id: string, args: A): Promise<InvocationHandle<R>>;
 }
 

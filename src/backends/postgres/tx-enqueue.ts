@@ -12,7 +12,7 @@ import { quoteIdent } from './connection.js';
 import { insertValues } from './state.js';
 
 /** The part of a pg client this needs (pg.Client, a pool's PoolClient). */
-interface PgClientLike {
+export interface PgClientLike {
   query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
   getTransactionStatus?(): string | null;
 }
@@ -39,7 +39,7 @@ export class PgTxEnqueue implements TxEnqueue {
     now: number,
     notBefore: number | undefined,
   ): Promise<TxEnqueued[]> {
-    const c = this.client(tx);
+    const c = pgClientInTx(tx, '{ tx }', USAGE);
     if (!invs.length) {
       return [];
     }
@@ -49,43 +49,7 @@ export class PgTxEnqueue implements TxEnqueue {
   }
 
   async addEvent(tx: TxHandle, e: StoredEvent): Promise<void> {
-    await this.run(this.client(tx), this.emitSql, [e.code, e.payload, e.id]);
-  }
-
-  /** `tx` as a pg client inside an open transaction, or the error that says what to pass. */
-  private client(tx: TxHandle): PgClientLike {
-    const c = tx as Partial<PgClientLike> & { totalCount?: unknown; connect?: unknown };
-    if (typeof c?.query !== 'function') {
-      throw new TransactionError(
-        'TX_NOT_OPEN',
-        `{ tx } must be a pg client inside BEGIN (postgres backend), got ${describe(tx)}`,
-        USAGE,
-      );
-    }
-    if (typeof c.getTransactionStatus !== 'function' && 'totalCount' in c) {
-      throw new TransactionError(
-        'TX_NOT_OPEN',
-        '{ tx } is a pg.Pool: a pool runs each query on whichever connection is free, so it cannot hold a transaction',
-        USAGE,
-      );
-    }
-    const status = c.getTransactionStatus?.();
-    // 'T': in a transaction block; 'I': idle (autocommit); 'E': a failed transaction.
-    if (status === 'I') {
-      throw new TransactionError(
-        'TX_NOT_OPEN',
-        '{ tx } is a pg client that is not inside a transaction: the invocation would be committed at once, on its own',
-        `run BEGIN on it first (await client.query('BEGIN')), or call without { tx }`,
-      );
-    }
-    if (status === 'E') {
-      throw new TransactionError(
-        'TX_NOT_OPEN',
-        "{ tx } is a pg client whose transaction has already failed (PostgreSQL ignores commands until it ends)",
-        'ROLLBACK it and retry the whole transaction',
-      );
-    }
-    return c as PgClientLike;
+    await this.run(pgClientInTx(tx, '{ tx }', USAGE), this.emitSql, [e.code, e.payload, e.id]);
   }
 
   /** Runs on the caller's client; a client on another database gets an error naming the fix. */
@@ -106,6 +70,45 @@ export class PgTxEnqueue implements TxEnqueue {
       throw err;
     }
   }
+}
+
+/**
+ * `tx` as a pg client inside an open transaction, or the error that says what to pass. `what`
+ * names the option in messages; `usage` is the fix.
+ */
+export function pgClientInTx(tx: TxHandle, what: string, usage: string): PgClientLike {
+  const c = tx as Partial<PgClientLike> & { totalCount?: unknown; connect?: unknown };
+  if (typeof c?.query !== 'function') {
+    throw new TransactionError(
+      'TX_NOT_OPEN',
+      `${what} must be a pg client inside BEGIN, got ${describe(tx)}`,
+      usage,
+    );
+  }
+  if (typeof c.getTransactionStatus !== 'function' && 'totalCount' in c) {
+    throw new TransactionError(
+      'TX_NOT_OPEN',
+      `${what} is a pg.Pool: a pool runs each query on whichever connection is free, so it cannot hold a transaction`,
+      usage,
+    );
+  }
+  const status = c.getTransactionStatus?.();
+  // 'T': in a transaction block; 'I': idle (autocommit); 'E': a failed transaction.
+  if (status === 'I') {
+    throw new TransactionError(
+      'TX_NOT_OPEN',
+      `${what} is a pg client that is not inside a transaction: the write would be committed at once, on its own`,
+      `run BEGIN on it first (await client.query('BEGIN')); ${usage}`,
+    );
+  }
+  if (status === 'E') {
+    throw new TransactionError(
+      'TX_NOT_OPEN',
+      `${what} is a pg client whose transaction has already failed (PostgreSQL ignores commands until it ends)`,
+      'ROLLBACK it and retry the whole transaction',
+    );
+  }
+  return c as PgClientLike;
 }
 
 function describe(v: unknown): string {

@@ -116,6 +116,7 @@ export const JS = `
         });
         var set = function (k, v) { var el = document.querySelector('[data-stat="' + k + '"]'); if (el) el.textContent = v; };
         set('total', o.total); set('queueDepth', o.queueDepth); set('runnersAlive', o.runnersAlive);
+        if (o.outbox) { set('outboxPending', o.outbox.pending); set('outboxLag', o.outbox.lagSeconds.toFixed(1) + ' s'); }
       }).catch(function () {});
     }, 2000);
   }

@@ -109,6 +109,12 @@ export function overviewPage(ctx: PageContext, o: Overview, t: Throughput): stri
 <div class="card"><div class="n" data-stat="total">${o.total}</div><div class="l">invocations</div></div>
 <div class="card"><div class="n" data-stat="queueDepth">${o.queueDepth}</div><div class="l">queued in broker</div></div>
 <div class="card"><div class="n" data-stat="runnersAlive">${o.runnersAlive}</div><div class="l">runners alive</div></div>
+${
+  o.outbox
+    ? html`<div class="card"><div class="n" data-stat="outboxPending">${o.outbox.pending}</div><div class="l">in the outbox</div></div>
+<div class="card"><div class="n" data-stat="outboxLag">${o.outbox.lagSeconds.toFixed(1)} s</div><div class="l">outbox lag</div></div>`
+    : ''
+}
 </div>
 <h2>By status</h2>
 <div class="cards status-counts">${STATUSES.map((s) => html`<a class="card status-card bl-${s} ${o.counts[s] ? '' : 'zero'}" href="/invocations?status=${s}"><div class="n" data-count="${s}">${o.counts[s]}</div><div class="l">${s}</div></a>`)}</div>
