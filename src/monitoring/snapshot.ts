@@ -59,7 +59,7 @@ export interface Overview {
   runners: RunnerView[];
   latest: InvocationRow[];
   /** Calls waiting in the outbox ([outbox] url) and the age of the oldest; null: no outbox, or unreachable. */
-  outbox: { pending: number; lagSeconds: number } | null;
+  outbox?: { pending: number; lagSeconds: number } | null;
 }
 
 interface ErrorView {
