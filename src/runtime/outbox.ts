@@ -72,13 +72,9 @@ export async function outboxLag(
  */
 export async function relayOnce(app: Runtime): Promise<number> {
   const store = await outboxStoreOf(app);
-  const skipped: string[] = [];
+  let skipped: string[] = [];
   const n = await store.relay(app.config.outbox.batch_size, async (entries) => {
-    for (const e of entries) {
-      if (!(await relayEntry(app, e))) {
-        skipped.push(e.id);
-      }
-    }
+    skipped = await relayEntries(app, entries);
     return skipped;
   });
   if (skipped.length) {
@@ -88,6 +84,17 @@ export async function relayOnce(app: Runtime): Promise<number> {
     });
   }
   return n - skipped.length;
+}
+
+/** Stores each row's call (idempotent by its id), in order; returns the ids left in the outbox. */
+export async function relayEntries(app: Runtime, entries: OutboxEntry[]): Promise<string[]> {
+  const skipped: string[] = [];
+  for (const e of entries) {
+    if (!(await relayEntry(app, e))) {
+      skipped.push(e.id);
+    }
+  }
+  return skipped;
 }
 
 /** Stores one row's call (idempotent by its id); false: left in the outbox. */
