@@ -83,8 +83,7 @@ export async function createBackends(resolved: ResolvedConfig): Promise<Backends
       hot: fused ?? composeHotPath(broker, state, orchestrator),
       // Parking moves a queue entry by its task: only where one backend holds both.
       pauses: names.broker === names.state ? instances.get(names.state)!.pauses : undefined,
-      tx:
-        fused && names.triggers === names.state ? instances.get(names.state)!.tx : undefined,
+      tx: fused && names.triggers === names.state ? instances.get(names.state)!.tx : undefined,
       names,
       close: closeAll,
     };

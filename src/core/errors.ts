@@ -285,7 +285,12 @@ export class TaskFailedError extends TaskappError {
  * database), TX_NOT_OPEN when the handle is not a connection inside an open transaction.
  */
 export class TransactionError extends TaskappError {
-  constructor(code: 'TX_UNSUPPORTED' | 'TX_NOT_OPEN', message: string, fix: string, cause?: unknown) {
+  constructor(
+    code: 'TX_UNSUPPORTED' | 'TX_NOT_OPEN',
+    message: string,
+    fix: string,
+    cause?: unknown,
+  ) {
     super(code, message, { fix, exitCode: 2, cause });
   }
 }

@@ -69,7 +69,12 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'outbox under SIGKILL', 
   /** Starts a runner here, waits for all `n` calls, and returns how often each ran. */
   async function drain(cfg: ReturnType<typeof config>, n: number) {
     const runs = new Map<number, number>();
-    const app = taskapp({ appId: 'outbox-chaos', configFile: false, loggingLevel: 'error', ...cfg });
+    const app = taskapp({
+      appId: 'outbox-chaos',
+      configFile: false,
+      loggingLevel: 'error',
+      ...cfg,
+    });
     app.task('sendEmail', async ({ orderId }: { orderId: number }) => {
       runs.set(orderId, (runs.get(orderId) ?? 0) + 1);
       return orderId;
@@ -83,9 +88,8 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'outbox under SIGKILL', 
       const stored = await state.list({ taskId: 'sendEmail' });
       const pg2 = new pg.Client({ connectionString: PG_URL });
       await pg2.connect();
-      const left = (
-        await pg2.query(`SELECT count(*)::int AS n FROM ${cfg.outbox.schema}.outbox`)
-      ).rows[0].n;
+      const left = (await pg2.query(`SELECT count(*)::int AS n FROM ${cfg.outbox.schema}.outbox`))
+        .rows[0].n;
       await pg2.end();
       return { runs, stored: stored.length, left };
     } finally {

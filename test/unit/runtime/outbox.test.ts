@@ -73,13 +73,13 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'outbox (redis backend)'
 
   it('{ tx } on redis is refused, naming the outbox as the fix', async () => {
     await inTx('ROLLBACK', async (c) => {
-      await expect(
-        app.getTask('sendEmail')!.call({ orderId: 1 }, { tx: c }),
-      ).rejects.toMatchObject({
-        code: 'TX_UNSUPPORTED',
-        message: expect.stringMatching(/redis/),
-        fix: expect.stringMatching(/app\.outbox\(client\)/),
-      });
+      await expect(app.getTask('sendEmail')!.call({ orderId: 1 }, { tx: c })).rejects.toMatchObject(
+        {
+          code: 'TX_UNSUPPORTED',
+          message: expect.stringMatching(/redis/),
+          fix: expect.stringMatching(/app\.outbox\(client\)/),
+        },
+      );
       await expect(app.emit('x', {}, { tx: c })).rejects.toMatchObject({ code: 'TX_UNSUPPORTED' });
     });
   });
