@@ -4,6 +4,8 @@ export { Task, type TaskContext, type TaskFn, type TaskArgs } from './app/task.j
 export { Invocation, InvocationGroup } from './app/invocation.js';
 export type { CancelOptions, CancelOutcome, CancelResult } from './runtime/cancel.js';
 export type { CallOptions } from './app/call-options.js';
+export type { Outbox } from './app/outbox.js';
+export type { TxHandle } from './backends/tx-enqueue.js';
 export type { TaskOptions, EffectiveTaskOptions } from './runtime/task-options.js';
 export { STATUSES, FINAL_STATUSES, TRANSITIONS, isFinal, type Status } from './core/status.js';
 export type {

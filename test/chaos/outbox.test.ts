@@ -60,7 +60,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'outbox under SIGKILL', 
     const prefix = testPrefix('outbox');
     prefixes.push(prefix);
     return {
-      backend: 'redis',
+      backend: 'redis' as const,
       redis: { url: REDIS_URL, prefix },
       outbox: { url: PG_URL, schema: scope.next(), pollIntervalMs: 50 },
     };

@@ -109,7 +109,10 @@ BEGIN
   RETURN got;
 END $$;
 
--- An event for event triggers (app.emit), from SQL or with { tx }: the payload as JSON.
+-- An event for event triggers (app.emit), from SQL or with { tx }: the payload as JSON. Runners
+-- scan events by time (triggers/scheduler.ts, a few seconds of overlap for late commits), so the
+-- event takes its time at the caller's COMMIT, not at emit(): it is inserted with a negative
+-- placeholder and the deferred trigger below, which runs as the transaction commits, stamps it.
 CREATE FUNCTION emit(code text, payload jsonb DEFAULT '{}', id text DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
@@ -121,6 +124,17 @@ BEGIN
       USING HINT = 'use a code such as ''order.paid''';
   END IF;
   INSERT INTO events (id, code, payload, at)
-  VALUES (ev, code, coalesce(payload, 'null'::jsonb)::text, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+  VALUES (ev, code, coalesce(payload, 'null'::jsonb)::text, -1);
   RETURN ev;
 END $$;
+
+CREATE FUNCTION stamp_committed_event() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+  UPDATE events SET at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint WHERE id = NEW.id;
+  RETURN NULL;
+END $$;
+
+CREATE CONSTRAINT TRIGGER events_stamp_at_commit AFTER INSERT ON events
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.at < 0)
+EXECUTE FUNCTION stamp_committed_event();

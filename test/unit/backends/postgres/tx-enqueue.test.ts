@@ -212,9 +212,16 @@ await describeWithService(
     it('emit with { tx } stores the event only when the transaction commits', async () => {
       const { triggers } = await backends();
       await inTx('ROLLBACK', (c) => app.emit('order.paid', { orderId: 1 }, { tx: c }));
-      const kept = await inTx('COMMIT', (c) => app.emit('order.paid', { orderId: 2 }, { tx: c }));
+      let beforeCommit = 0;
+      const kept = await inTx('COMMIT', async (c) => {
+        const id = await app.emit('order.paid', { orderId: 2 }, { tx: c });
+        beforeCommit = Date.now();
+        return id;
+      });
       const evs = await triggers.events(0, 100);
       expect(evs.map((e) => [e.id, e.code])).toEqual([[kept, 'order.paid']]);
+      // Stamped at the COMMIT (the event scanner reads by time), not when emit() ran.
+      expect(evs[0]!.at).toBeGreaterThanOrEqual(beforeCommit);
       expect(app[RUNTIME].serializer.deserialize(evs[0]!.payload)).toEqual({ orderId: 2 });
     });
 
