@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { TransactionError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { maskUrl } from '../common/connection-utils.js';
 import { clientConfig, quoteIdent, startError } from '../postgres/connection.js';
@@ -87,7 +88,13 @@ export class PgOutbox {
   /** Writes entries through the caller's client, inside its open transaction. */
   async write(tx: TxHandle, entries: OutboxEntry[]): Promise<void> {
     const c = pgClientInTx(tx, 'app.outbox(client)', USAGE);
-    await c.query(this.insertSql, [
+    await c.query(this.insertSql, this.insertValues(entries)).catch((err: unknown) => {
+      throw this.writeError(err);
+    });
+  }
+
+  private insertValues(entries: OutboxEntry[]): unknown[] {
+    return [
       entries.map((e) => e.id),
       entries.map((e) => e.kind),
       entries.map((e) => e.name),
@@ -95,7 +102,30 @@ export class PgOutbox {
       entries.map((e) => e.options),
       entries.map((e) => e.createdAt),
       this.channel,
-    ]);
+    ];
+  }
+
+  /** A failed write, said in terms of what to do (the caller's transaction is aborted by it). */
+  private writeError(err: unknown): unknown {
+    const code = (err as { code?: string }).code;
+    if (code === '25P02') {
+      return new TransactionError(
+        'TX_NOT_OPEN',
+        "app.outbox(client): the client's transaction has already failed (PostgreSQL ignores commands until it ends)",
+        'ROLLBACK it and retry the whole transaction',
+        err,
+      );
+    }
+    // undefined_table / invalid_schema_name: the client is on another database than [outbox] url.
+    if (code === '42P01' || code === '3F000') {
+      return new TransactionError(
+        'TX_UNSUPPORTED',
+        `app.outbox(client): the client's database has no outbox table (${(err as Error).message}); its transaction is now aborted`,
+        `connect the client to the database of [outbox] url (${this.where})`,
+        err,
+      );
+    }
+    return err;
   }
 
   /**

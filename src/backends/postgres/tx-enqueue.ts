@@ -58,6 +58,15 @@ export class PgTxEnqueue implements TxEnqueue {
       return await c.query(sql, values);
     } catch (err) {
       const code = (err as { code?: string }).code;
+      // in_failed_sql_transaction: failed before this call (the client's status can lag the error).
+      if (code === '25P02') {
+        throw new TransactionError(
+          'TX_NOT_OPEN',
+          '{ tx } is a pg client whose transaction has already failed (PostgreSQL ignores commands until it ends)',
+          'ROLLBACK it and retry the whole transaction',
+          err,
+        );
+      }
       // undefined_function / invalid_schema_name: not taskapp's database (or not migrated).
       if (code === '42883' || code === '3F000') {
         throw new TransactionError(
