@@ -7,7 +7,7 @@
  * in a database the caller can reach (postgres, sqlite); a redis or mixed setup has none and offers
  * the outbox instead (runtime/outbox.ts).
  */
-import type { NewInvocation } from '../core/records.js';
+import type { ConcurrencyControl, NewInvocation } from '../core/records.js';
 import type { StoredEvent } from './trigger-store.js';
 
 /** What the caller passes as `tx`: a driver connection (pg client, better-sqlite3 Database). */
@@ -34,4 +34,19 @@ export interface TxEnqueue {
   ): Promise<TxEnqueued[]>;
   /** Stores an event for event triggers through `tx` (same checks). */
   addEvent(tx: TxHandle, event: StoredEvent): Promise<void>;
+  /**
+   * Records what a SQL caller cannot compute for these tasks (a backend whose SQL offers a call
+   * function: postgres). Called by every runner at start, for the tasks it knows.
+   */
+  declareTasks?(tasks: SqlTaskDeclaration[], now: number): Promise<void>;
+}
+
+/** A task as SQL callers get it: its priority, and its argument-independent concurrency. */
+export interface SqlTaskDeclaration {
+  taskId: string;
+  priority: number;
+  registrationKey: string | null;
+  concurrency: ConcurrencyControl | null;
+  /** Why SQL may not call it (its keys depend on its arguments); null: it may. */
+  refused: string | null;
 }

@@ -8,6 +8,7 @@ import { RecoveryService, recoveryCapOf } from '../runtime/recovery.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { RetentionService } from '../runtime/retention.js';
 import { OutboxRelay } from '../runtime/outbox.js';
+import { declareSqlTasks } from '../runtime/tx-enqueue.js';
 import { Heartbeat } from './heartbeat.js';
 
 export interface Liveness {
@@ -37,6 +38,8 @@ export async function startLiveness(
     worker: { resolved: app.resolvedConfig, backend: backends.names.state },
   });
   await heartbeat.start();
+  // SQL callers (the backend's call() function) get this runner's tasks' priorities and limits.
+  await declareSqlTasks(app, backends);
   const recovery = new RecoveryService(backends, cfg, runner.id, app.logger, {
     cap: recoveryCapOf(app),
     contactMs: () => heartbeat.contactMs(),

@@ -45,7 +45,7 @@ export const createPostgresBackend: BackendFactory = async ({ config }) => {
     workflows: new PgWorkflowStore(d),
     cancels: new PgCancelSignals(d),
     pauses: new PgTaskPauses(d),
-    tx: new PgTxEnqueue(schema, d.maskedUrl),
+    tx: new PgTxEnqueue(d, schema),
     close: async () => {
       await broker.close();
       await d.close();

@@ -7,7 +7,8 @@
 import { TransactionError } from '../../core/errors.js';
 import type { NewInvocation } from '../../core/records.js';
 import type { StoredEvent } from '../trigger-store.js';
-import type { TxEnqueue, TxEnqueued, TxHandle } from '../tx-enqueue.js';
+import type { SqlTaskDeclaration, TxEnqueue, TxEnqueued, TxHandle } from '../tx-enqueue.js';
+import { stmt, type PgDb } from './db.js';
 import { quoteIdent } from './connection.js';
 import { insertValues } from './state.js';
 
@@ -20,14 +21,29 @@ export interface PgClientLike {
 const USAGE =
   "check out one client, BEGIN on it and pass it: const c = await pool.connect(); await c.query('BEGIN'); await task.call(args, { tx: c }); await c.query('COMMIT')";
 
+const DECLARE_TASKS = stmt(
+  'declare_sql_tasks',
+  `INSERT INTO sql_tasks (task_id, priority, reg_key, running_key, concurrency, refused, declared_at)
+  SELECT u.*, $7::bigint FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[])
+    AS u(task_id, priority, reg_key, running_key, concurrency, refused)
+  ON CONFLICT (task_id) DO UPDATE SET priority = excluded.priority, reg_key = excluded.reg_key,
+    running_key = excluded.running_key, concurrency = excluded.concurrency,
+    refused = excluded.refused, declared_at = excluded.declared_at`,
+);
+
 export class PgTxEnqueue implements TxEnqueue {
   private readonly enqueueSql: string;
   private readonly emitSql: string;
 
+  private readonly schema: string;
+  private readonly maskedUrl: string;
+
   constructor(
-    private readonly schema: string,
-    private readonly maskedUrl: string,
+    private readonly db: PgDb,
+    schema: string,
   ) {
+    this.schema = schema;
+    this.maskedUrl = db.maskedUrl;
     const s = quoteIdent(schema);
     this.enqueueSql = `SELECT id, reused FROM ${s}.enqueue_invocations($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $7::bigint, $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])`;
     this.emitSql = `SELECT ${s}.emit($1, $2::jsonb, $3)`;
@@ -46,6 +62,21 @@ export class PgTxEnqueue implements TxEnqueue {
     const values = [...insertValues(invs, now), invs.map(() => notBefore ?? 0)];
     const rows = (await this.run(c, this.enqueueSql, values)).rows as TxEnqueued[];
     return rows.map((r) => ({ id: r.id, reused: r.reused }));
+  }
+
+  async declareTasks(tasks: SqlTaskDeclaration[], now: number): Promise<void> {
+    if (!tasks.length) {
+      return;
+    }
+    await this.db.query(DECLARE_TASKS, [
+      tasks.map((t) => t.taskId),
+      tasks.map((t) => t.priority),
+      tasks.map((t) => t.registrationKey),
+      tasks.map((t) => t.concurrency?.key ?? null),
+      tasks.map((t) => (t.concurrency ? JSON.stringify(t.concurrency) : null)),
+      tasks.map((t) => t.refused),
+      now,
+    ]);
   }
 
   async addEvent(tx: TxHandle, e: StoredEvent): Promise<void> {

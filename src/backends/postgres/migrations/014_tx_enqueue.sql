@@ -76,34 +76,58 @@ CREATE FUNCTION new_invocation_id() RETURNS text LANGUAGE sql VOLATILE AS $$
     FROM (SELECT replace(gen_random_uuid()::text, '-', '') AS r) x) y
 $$;
 
+-- What SQL callers cannot compute, declared by every runner at start for the tasks it knows
+-- (src/runtime/tx-enqueue.ts): the task's priority, and its registration key and running control
+-- when they do not depend on the arguments (TASK scope, rate limits). A task whose keys do depend on
+-- them (ARGUMENTS, KEYS) has `refused` set: call() raises instead of storing a call that would skip
+-- its limits.
+CREATE TABLE sql_tasks (
+  task_id      text PRIMARY KEY,
+  priority     smallint NOT NULL,
+  reg_key      text,
+  running_key  text,
+  concurrency  text,
+  refused      text,
+  declared_at  bigint NOT NULL
+);
+
 -- One call from SQL: SELECT taskapp.call('send_email', '{"orderId": 42}') in any transaction or
--- trigger. Arguments are the task's arguments as a JSON object. A task whose options need the
--- TypeScript side (registration or running concurrency, rate limits: keys computed from its
--- arguments) must be called from TypeScript with { tx }; see README, "Transactional enqueue".
-CREATE FUNCTION call(task text, args jsonb DEFAULT '{}', priority integer DEFAULT 5,
+-- trigger. Arguments are the task's arguments as a JSON object; priority NULL: the task's. The task
+-- must have been declared by a runner (sql_tasks), which also guards its concurrency limits.
+CREATE FUNCTION call(task text, args jsonb DEFAULT '{}', priority integer DEFAULT NULL,
   run_at timestamptz DEFAULT NULL, id text DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 DECLARE
   now_ms bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+  t sql_tasks;
   got text;
 BEGIN
   IF task IS NULL OR task = '' THEN
     RAISE EXCEPTION 'taskapp call(): task must be a task name, got %', coalesce(quote_literal(task), 'NULL')
       USING HINT = 'SELECT call(''send_email'', ''{"orderId": 42}'')';
   END IF;
+  SELECT * INTO t FROM sql_tasks s WHERE s.task_id = task;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'taskapp call(%): no runner has declared this task in schema %', task, current_schema()
+      USING HINT = 'check the name; runners declare the tasks they know when they start: start one that registers it';
+  END IF;
+  IF t.refused IS NOT NULL THEN
+    RAISE EXCEPTION 'taskapp call(%): %', task, t.refused
+      USING HINT = 'call it from TypeScript inside your transaction: task.call(args, { tx: client })';
+  END IF;
   IF jsonb_typeof(args) IS DISTINCT FROM 'object' THEN
     RAISE EXCEPTION 'taskapp call(%): args must be a JSON object, got %', task, coalesce(jsonb_typeof(args), 'NULL')
       USING HINT = 'pass the arguments by name: ''{"orderId": 42}''::jsonb';
   END IF;
-  IF priority IS NULL OR priority < 0 OR priority > 9 THEN
+  IF priority IS NOT NULL AND (priority < 0 OR priority > 9) THEN
     RAISE EXCEPTION 'taskapp call(%): priority % is not an integer from 0 to 9', task, priority
-      USING HINT = 'pass priority => 5';
+      USING HINT = 'pass priority => 5, or leave it out for the task''s';
   END IF;
   SELECT e.id INTO got FROM enqueue_invocations(
     ARRAY[coalesce(call.id, new_invocation_id())], ARRAY[task], ARRAY[args::text],
-    ARRAY[priority]::smallint[], ARRAY[NULL]::text[], ARRAY[NULL]::text[], now_ms,
-    ARRAY[NULL]::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[],
+    ARRAY[coalesce(priority, t.priority)]::smallint[], ARRAY[NULL]::text[], ARRAY[NULL]::text[], now_ms,
+    ARRAY[t.reg_key], ARRAY[t.running_key], ARRAY[t.concurrency], ARRAY[NULL]::text[],
     ARRAY[CASE WHEN run_at IS NULL OR run_at <= clock_timestamp() THEN 0
       ELSE (extract(epoch FROM run_at) * 1000)::bigint END]) e;
   RETURN got;

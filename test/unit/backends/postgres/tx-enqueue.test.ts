@@ -183,6 +183,8 @@ await describeWithService(
     });
 
     it('SQL: call() works from any connection and search_path, in a trigger too, and commits or rolls back with it', async () => {
+      // Runners declare the tasks they know (priority, argument-independent limits) at start.
+      runner = await app.startRunner({ runner: 'thread', concurrency: 2 });
       await pool.query(`
       CREATE FUNCTION ${appSchema}.order_placed() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -199,7 +201,6 @@ await describeWithService(
       expect(direct).toMatch(
         /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
       );
-      runner = await app.startRunner({ runner: 'thread', concurrency: 2 });
       expect(await app.invocation('order-42').result({ timeoutMs: 20_000 })).toBe('sent 42');
       expect(await app.invocation(direct).result({ timeoutMs: 20_000 })).toBe('sent 43');
       expect(await count('invocations')).toBe(2);
@@ -207,6 +208,30 @@ await describeWithService(
       await expect(pool.query(`SELECT ${schema}.call('sendEmail', '[1, 2]')`)).rejects.toThrow(
         /args must be a JSON object/,
       );
+      await expect(pool.query(`SELECT ${schema}.call('sendEmial', '{}')`)).rejects.toThrow(
+        /no runner has declared this task/,
+      );
+    });
+
+    it('SQL: call() takes the task priority and argument-independent limits, and refuses tasks keyed by their arguments', async () => {
+      app.task('report', async () => 'done', { priority: 8, registrationConcurrency: 'TASK' });
+      app.task('perUser', async ({ user }: { user: number }) => user, {
+        runningConcurrency: 'KEYS',
+        keyArguments: ['user'],
+      });
+      runner = await app.startRunner({ runner: 'thread', concurrency: 1 });
+      await runner.stop(); // declared; nothing runs, so the first call stays REGISTERED
+      runner = undefined;
+      const call = async (sql: string) => (await pool.query(sql)).rows[0].id as string;
+      const first = await call(`SELECT ${schema}.call('report') AS id`);
+      const second = await call(`SELECT ${schema}.call('report') AS id`);
+      expect(second).toBe(first); // registration_concurrency TASK: reused, as from TypeScript
+      const rec = await app[RUNTIME].getRecord(first);
+      expect(rec.priority).toBe(8);
+      await expect(pool.query(`SELECT ${schema}.call('perUser', '{"user": 1}')`)).rejects.toThrow(
+        /running_concurrency \(KEYS\) is keyed by its arguments/,
+      );
+      expect(await count('invocations')).toBe(1);
     });
 
     it('emit with { tx } stores the event only when the transaction commits', async () => {
