@@ -22,6 +22,9 @@ export interface OutboxCallOptions {
   expiresAt?: number;
 }
 
+/** After a failed pass (outbox database unreachable), the relay waits at least this long. */
+const FAILED_PASS_PAUSE_MS = 5000;
+
 const opened = new WeakMap<Runtime, Promise<PgOutbox>>();
 
 /** This app's outbox table, connected (and created if missing) on first use. */
@@ -125,6 +128,7 @@ async function relayEntry(app: Runtime, e: OutboxEntry): Promise<boolean> {
 export class OutboxRelay {
   private readonly wakeup = new Wakeup();
   private woken = false;
+  private holding = false;
   private stopped = false;
   private loop?: Promise<void>;
 
@@ -142,9 +146,12 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
+  /** A commit in the outbox: only the lease holder acts on it (the others would only try the lease). */
   private wake = (): void => {
-    this.woken = true;
-    this.wakeup.notify();
+    if (this.holding) {
+      this.woken = true;
+      this.wakeup.notify();
+    }
   };
 
   private async run(): Promise<void> {
@@ -152,27 +159,30 @@ export class OutboxRelay {
     const ttl = Math.max(10_000, pollMs * 3);
     while (!this.stopped) {
       let full = false;
+      let wait = pollMs;
       try {
         const store = await outboxStoreOf(this.app);
         if (!store.listening) {
           await store.listen(this.wake);
         }
         const { orchestrator } = await this.app.backends();
-        if (
-          !this.stopped &&
-          (await orchestrator.tryLease('outbox', this.runnerId, ttl, Date.now()))
-        ) {
+        this.holding =
+          !this.stopped && (await orchestrator.tryLease('outbox', this.runnerId, ttl, Date.now()));
+        if (this.holding) {
           this.woken = false;
           full = (await relayOnce(this.app)) >= batch;
+        } else {
+          wait = Math.max(pollMs, ttl / 3); // another runner relays; take over once its lease lapses
         }
       } catch (err) {
+        wait = Math.max(pollMs, FAILED_PASS_PAUSE_MS); // an unreachable outbox: one line per pause
         this.logger.warn('outbox relay pass failed', {
           runner: this.runnerId,
           error: (err as Error).message,
         });
       }
       if (!full && !this.woken && !this.stopped) {
-        await this.wakeup.wait(pollMs);
+        await this.wakeup.wait(wait);
       }
     }
   }

@@ -86,10 +86,17 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'outbox under SIGKILL', 
       }
       const { state } = await app[RUNTIME].backends();
       const stored = await state.list({ taskId: 'sendEmail' });
+      // The relay deletes rows after storing them: wait (bounded) for its pass to end.
       const pg2 = new pg.Client({ connectionString: PG_URL });
       await pg2.connect();
-      const left = (await pg2.query(`SELECT count(*)::int AS n FROM ${cfg.outbox.schema}.outbox`))
-        .rows[0].n;
+      let left = -1;
+      for (let t = 0; t < 200 && left !== 0; t++) {
+        if (t) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        left = (await pg2.query(`SELECT count(*)::int AS n FROM ${cfg.outbox.schema}.outbox`))
+          .rows[0].n;
+      }
       await pg2.end();
       return { runs, stored: stored.length, left };
     } finally {

@@ -18,7 +18,7 @@ const SETUP_SQL = readFileSync(fileURLToPath(new URL('./outbox.sql', import.meta
 
 export interface OutboxEntry {
   id: string;
-  kind: 'call' | 'emit';
+  kind: 'call';
   name: string;
   body: string;
   options: string | null;
@@ -146,7 +146,7 @@ export class PgOutbox {
         await c.query<{
           seq: string;
           id: string;
-          kind: 'call' | 'emit';
+          kind: 'call';
           name: string;
           body: string;
           options: string | null;
