@@ -58,7 +58,7 @@ export interface Overview {
   runnersAlive: number;
   runners: RunnerView[];
   latest: InvocationRow[];
-  /** Calls waiting in the outbox ([outbox] url) and the age of the oldest; null: no outbox, or unreachable. */
+  /** Calls waiting in the outbox and the age of the oldest: only with [outbox] url; null: unreachable. */
   outbox?: { pending: number; lagSeconds: number } | null;
 }
 
@@ -248,7 +248,9 @@ export class MonitorData {
       runnersAlive: runners.filter((r) => r.alive).length,
       runners,
       latest: await this.rowsOf(recent),
-      outbox: outbox && { pending: outbox.pending, lagSeconds: outbox.lagSeconds },
+      ...(this.app.config.outbox.url
+        ? { outbox: outbox && { pending: outbox.pending, lagSeconds: outbox.lagSeconds } }
+        : {}),
     };
   }
 
