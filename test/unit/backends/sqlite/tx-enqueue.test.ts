@@ -131,4 +131,27 @@ describe('sqlite enqueue in your transaction', () => {
     }
     expect(count('invocations')).toBe(0);
   });
+
+  it('memory and dev mode cannot share a transaction: TX_UNSUPPORTED with the fix', async () => {
+    for (const opts of [{ backend: 'memory' as const }, { devModeForceSync: true }]) {
+      const other = taskapp({ configFile: false, loggingLevel: 'error', ...opts });
+      const t = other.task('t', async () => 1);
+      try {
+        db.exec('BEGIN');
+        await expect(t.call({}, { tx: db })).rejects.toMatchObject({
+          code: 'TX_UNSUPPORTED',
+          fix: expect.stringMatching(opts.backend ? /app\.outbox/ : /dev mode/),
+        });
+        await expect(t.parallelize([{}], { tx: db })).rejects.toMatchObject({
+          code: 'TX_UNSUPPORTED',
+        });
+        await expect(other.emit('e', {}, { tx: db })).rejects.toMatchObject({
+          code: 'TX_UNSUPPORTED',
+        });
+      } finally {
+        db.exec('ROLLBACK');
+        await other.close();
+      }
+    }
+  });
 });
