@@ -10,7 +10,7 @@ import { outboxStoreOf, type OutboxCallOptions } from '../runtime/outbox.js';
 import { RUNTIME, type RuntimeHolder } from '../runtime/runtime.js';
 import type { TaskArgs } from '../runtime/task-context.js';
 import { checkCallOptions, type CallOptions } from './call-options.js';
-import { Invocation } from './invocation.js';
+import { Invocation, InvocationGroup } from './invocation.js';
 import type { Task } from './task.js';
 
 export class Outbox {
@@ -29,37 +29,65 @@ export class Outbox {
     args: A,
     opts: Omit<CallOptions, 'tx'> = {},
   ): Promise<Invocation<R>> {
-    const rt = this.app[RUNTIME];
-    const taskId = typeof task === 'string' ? task : task.id;
-    if ((opts as CallOptions).tx !== undefined) {
+    const [inv] = await this.write<R>(task, [args], opts);
+    return inv!;
+  }
+
+  /** One outbox row per argument object, in one statement (all or none, with the transaction). */
+  async parallelize<A extends TaskArgs, R>(
+    task: Task<A, R> | string,
+    argsList: A[],
+    opts: Omit<CallOptions, 'tx' | 'id'> = {},
+  ): Promise<InvocationGroup<R>> {
+    if ((opts as CallOptions).id !== undefined) {
       throw new TaskappError(
         'BAD_PARAMETER',
-        `app.outbox(client).call("${taskId}"): { tx } is not an option here: the outbox writes through the client it was given`,
+        'app.outbox(client).parallelize(): { id } names one invocation, not a list',
+        { fix: 'call app.outbox(client).call(task, args, { id }) for each', exitCode: 2 },
+      );
+    }
+    return new InvocationGroup<R>(this.app, await this.write<R>(task, argsList, opts));
+  }
+
+  private async write<R>(
+    task: Task<any, any> | string,
+    argsList: TaskArgs[],
+    opts: CallOptions,
+  ): Promise<Array<Invocation<R>>> {
+    const rt = this.app[RUNTIME];
+    const taskId = typeof task === 'string' ? task : task.id;
+    if (opts.tx !== undefined) {
+      throw new TaskappError(
+        'BAD_PARAMETER',
+        `app.outbox(client) with task "${taskId}": { tx } is not an option here: the outbox writes through the client it was given`,
         { fix: 'drop tx from the options', exitCode: 2 },
       );
     }
     const checked = checkCallOptions(taskId, opts, Date.now());
-    if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-      throw new InvalidArgumentsError(taskId, Array.isArray(args) ? 'an array' : typeof args);
-    }
     const options: OutboxCallOptions = {
       ...(checked.priority !== undefined ? { priority: checked.priority } : {}),
       ...(checked.notBefore !== undefined ? { notBefore: checked.notBefore } : {}),
       ...(checked.limits?.timeoutMs !== undefined ? { timeoutMs: checked.limits.timeoutMs } : {}),
       ...(checked.limits?.expiresAt !== undefined ? { expiresAt: checked.limits.expiresAt } : {}),
     };
-    const id = checked.id ?? newInvocationId();
-    const store = await outboxStoreOf(rt);
-    await store.write(this.tx, [
-      {
-        id,
-        kind: 'call',
+    const optionsText = Object.keys(options).length ? JSON.stringify(options) : null;
+    const now = Date.now();
+    const entries = argsList.map((args) => {
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+        throw new InvalidArgumentsError(taskId, Array.isArray(args) ? 'an array' : typeof args);
+      }
+      return {
+        id: checked.id ?? newInvocationId(),
+        kind: 'call' as const,
         name: taskId,
         body: rt.serializer.serialize(args, 'argument'),
-        options: Object.keys(options).length ? JSON.stringify(options) : null,
-        createdAt: Date.now(),
-      },
-    ]);
-    return new Invocation<R>(this.app, id);
+        options: optionsText,
+        createdAt: now,
+      };
+    });
+    if (entries.length) {
+      await (await outboxStoreOf(rt)).write(this.tx, entries);
+    }
+    return entries.map((e) => new Invocation<R>(this.app, e.id));
   }
 }
