@@ -10,10 +10,14 @@ import type { DoctorCheck } from './doctor-check.js';
 const CONNECT_TIMEOUT_MS = 5000;
 
 export async function checkRedis(cfg: TaskappConfig): Promise<DoctorCheck[]> {
-  const name = `redis ${maskUrl(cfg.redis.url)}`;
+  const { redisWhere, sentinelOptions, sentinelSettings } =
+    await import('../backends/redis/sentinel.js');
+  const sentinel = sentinelSettings(cfg.redis);
+  const name = `redis ${redisWhere(cfg.redis.url, sentinel)}`;
   const { Redis } = await import('ioredis');
   const { readPersistence } = await import('../backends/redis/persistence.js');
   const redis = new Redis(cfg.redis.url, {
+    ...(sentinel ? { ...sentinelOptions(sentinel, () => false), failoverDetector: false } : {}),
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
@@ -30,13 +34,21 @@ export async function checkRedis(cfg: TaskappConfig): Promise<DoctorCheck[]> {
         name,
         level: 'FAIL',
         detail: `unreachable (${(lastError ?? (err as Error)).message})`,
-        fix: 'start Redis, or set redis.url (env TASKAPP__REDIS__URL) to its host, port, password and scheme',
+        fix: sentinel
+          ? 'start the sentinels, or fix redis.sentinels (env TASKAPP__REDIS__SENTINELS), redis.sentinel_name (SENTINEL MASTERS lists it) and redis.sentinel_password; redis.url gives the password of the data servers'
+          : 'start Redis, or set redis.url (env TASKAPP__REDIS__URL) to its host, port, password and scheme',
       },
     ];
   }
   try {
     const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
-    const out: DoctorCheck[] = [{ name, level: 'OK', detail: `reachable, version ${version}` }];
+    const out: DoctorCheck[] = [
+      {
+        name,
+        level: 'OK',
+        detail: `reachable, version ${version}${sentinel ? `, primary ${await primaryOf(redis)}` : ''}`,
+      },
+    ];
     const policy = await redis
       .config('GET', 'maxmemory-policy')
       .then((r) => (r as string[])[1])
@@ -78,6 +90,14 @@ export async function checkRedis(cfg: TaskappConfig): Promise<DoctorCheck[]> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** host:port of the primary a sentinel-routed client reached, and how many replicas it has. */
+async function primaryOf(redis: import('ioredis').Redis): Promise<string> {
+  const info = await redis.info('replication').catch(() => '');
+  const replicas = /connected_slaves:(\d+)/.exec(info)?.[1] ?? '?';
+  const { remoteAddress, remotePort } = redis.stream;
+  return `${remoteAddress ?? '?'}:${remotePort ?? '?'} with ${replicas} replica(s)`;
 }
 
 export async function checkPostgres(cfg: TaskappConfig): Promise<DoctorCheck[]> {
