@@ -1,0 +1,129 @@
+/**
+ * A Redis Sentinel failover in the middle of 2,000 invocations: the test starts its own primary,
+ * one replica and three sentinels on free loopback ports (never the shared 6379), a runner and a
+ * producer that know only the sentinels, and forces SENTINEL FAILOVER while the producer is still
+ * enqueueing and the runner is working. Both must follow the new primary by themselves, and every
+ * invocation must finish exactly once: all SUCCESS with its result, none lost, and no execution
+ * beyond the ones a recovery explains. Replication is asynchronous, so the apps run with
+ * wait_replicas = 1: a change counts only once the replica holds it (see README, Scaling Redis).
+ * The stall (the longest time no task started, after the failover began) is logged, not asserted.
+ */
+import { spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { taskapp } from '../../src/index.js';
+import { runtimeOf } from '../../src/runtime/runtime.js';
+import {
+  startPrivateSentinels,
+  SENTINEL_NAME,
+  type PrivateSentinels,
+} from '../helpers/private-sentinel.js';
+import { until } from './helpers.js';
+
+const N = 2000;
+const CHUNK = 50;
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+const title = 'chaos: Redis Sentinel failover (SENTINEL FAILOVER) mid-run';
+
+if (hasRedisServer) {
+  describe(title, () => {
+    let deployment: PrivateSentinels | undefined;
+    afterAll(async () => {
+      await deployment?.stop();
+    });
+
+    it(`${N} invocations each finish exactly once across the failover`, async () => {
+      deployment = await startPrivateSentinels();
+      const cfg = {
+        backend: 'redis' as const,
+        appId: `sentinel-${process.pid}`,
+        redis: {
+          // Only the password, database and TLS of url count with sentinels: a wrong port proves it.
+          url: 'redis://127.0.0.1:1',
+          sentinels: deployment.sentinels,
+          sentinelName: SENTINEL_NAME,
+          waitReplicas: 1,
+          allowNoPersistence: true,
+        },
+        configFile: false as const,
+        loggingLevel: 'error' as const,
+      };
+      const producer = taskapp(cfg);
+      const worker = taskapp(cfg);
+      const started: number[] = [];
+      const define = (app: typeof producer) =>
+        app.task('add', async ({ x, y }: { x: number; y: number }) => {
+          started.push(Date.now());
+          await new Promise((r) => setTimeout(r, 2));
+          return x + y;
+        });
+      const add = define(producer);
+      define(worker);
+      try {
+        const runner = await worker.startRunner({ concurrency: 20 });
+        const before = await deployment.primary();
+        // The producer enqueues in chunks throughout, so calls are in flight at the failover too.
+        const groups: Array<Awaited<ReturnType<typeof add.parallelize>>> = [];
+        let failoverAt = 0;
+        let newPrimary = '';
+        for (let k = 0; k < N; k += CHUNK) {
+          groups.push(
+            await add.parallelize(Array.from({ length: CHUNK }, (_, i) => ({ x: k + i, y: 1 }))),
+          );
+          if (k + CHUNK === N / 2) {
+            failoverAt = Date.now();
+            void deployment.failover().then((p) => (newPrimary = p));
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const results = (await Promise.all(groups.map((g) => g.all({ timeoutMs: 60_000 })))).flat();
+        await until(async () => newPrimary !== '', 20_000);
+        expect(newPrimary).not.toBe(before);
+        expect(results).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+
+        const { state } = await runtimeOf(producer).backends();
+        expect(await state.countByStatus()).toEqual({ SUCCESS: N });
+        const ids = groups.flatMap((g) => g.ids);
+        expect(new Set(ids).size).toBe(N);
+        // No silent duplicate: an execution beyond the first is one a recovery (RUNNING_RECOVERY)
+        // explains, and each invocation reached SUCCESS once.
+        let recovered = 0;
+        for (let k = 0; k < N; k += 500) {
+          const histories = await state.historyMany(ids.slice(k, k + 500));
+          for (const h of Object.values(histories)) {
+            recovered += h.filter((e) => e.status === 'RUNNING_RECOVERY').length;
+            expect(h.filter((e) => e.status === 'SUCCESS')).toHaveLength(1);
+          }
+        }
+        expect(started.length - N).toBe(recovered);
+
+        const after = started.filter((t) => t >= failoverAt).sort((a, b) => a - b);
+        let stall = after.length ? after[0]! - failoverAt : 0;
+        for (let i = 1; i < after.length; i++) {
+          stall = Math.max(stall, after[i]! - after[i - 1]!);
+        }
+        console.log(
+          `redis sentinel failover: primary ${before} -> ${newPrimary}; all ${N} SUCCESS; ${started.length - N} extra executions, ${recovered} recovered; stall ${(stall / 1000).toFixed(2)} s (longest gap without a task starting, from the failover on)`,
+        );
+        await runner.stop({ graceMs: 1000 });
+      } finally {
+        await worker.close();
+        await producer.close();
+      }
+    }, 120_000);
+  });
+} else if (process.env.TASKAPP_TEST_SERVICES === 'required') {
+  describe(title, () => {
+    it('needs redis-server on PATH', () => {
+      throw new Error(
+        'redis-server is not on PATH and TASKAPP_TEST_SERVICES=required: install redis-server (apt-get install redis-server)',
+      );
+    });
+  });
+} else {
+  console.warn(
+    `skipping ${title}: redis-server is not on PATH (set TASKAPP_TEST_SERVICES=required to make this fail)`,
+  );
+  describe.skip(title, () => {
+    it('needs redis-server on PATH', () => {});
+  });
+}
