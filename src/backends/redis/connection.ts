@@ -291,7 +291,9 @@ export class RedisConn {
     for (const r of this.extra) {
       r.disconnect();
     }
-    await this.main.quit().catch(() => this.main.disconnect());
+    await this.main.quit().catch(() => {});
+    // QUIT leaves the failover detector's sentinel connections open: disconnect() closes them.
+    this.main.disconnect();
   }
 }
 
