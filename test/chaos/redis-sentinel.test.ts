@@ -18,6 +18,8 @@ import {
   type PrivateSentinels,
 } from '../helpers/private-sentinel.js';
 import { until } from './helpers.js';
+import { loadConfig } from '../../src/config/load.js';
+import { checkRedis } from '../../src/cli/doctor-servers.js';
 
 const N = 2000;
 const CHUNK = 50;
@@ -31,8 +33,40 @@ if (hasRedisServer) {
       await deployment?.stop();
     });
 
-    it(`${N} invocations each finish exactly once across the failover`, async () => {
+    it('taskapp doctor reaches the primary through the sentinels and names it', async () => {
       deployment = await startPrivateSentinels();
+      const { config } = loadConfig({
+        configFile: false,
+        env: {},
+        code: {
+          backend: 'redis',
+          redis: {
+            url: 'redis://127.0.0.1:1',
+            sentinels: deployment.sentinels,
+            sentinelName: SENTINEL_NAME,
+          },
+        },
+      });
+      const [reach] = await checkRedis(config);
+      expect(reach?.level).toBe('OK');
+      expect(reach?.name).toBe(
+        `redis sentinel "${SENTINEL_NAME}" via ${deployment.sentinels.join(',')}`,
+      );
+      expect(reach?.detail).toMatch(
+        new RegExp(
+          `^reachable, version \\S+, primary 127\\.0\\.0\\.1:${deployment.primaryPort} with 1 replica\\(s\\)$`,
+        ),
+      );
+      const [wrongName] = await checkRedis({
+        ...config,
+        redis: { ...config.redis, sentinel_name: 'no-such-primary' },
+      });
+      expect(wrongName?.level).toBe('FAIL');
+      expect(wrongName?.fix).toMatch(/redis\.sentinel_name/);
+    });
+
+    it(`${N} invocations each finish exactly once across the failover`, async () => {
+      deployment ??= await startPrivateSentinels();
       const cfg = {
         backend: 'redis' as const,
         appId: `sentinel-${process.pid}`,
