@@ -366,7 +366,7 @@ const redisSchema = z
       .max(16)
       .default(0)
       .describe(
-        'after each state change, WAIT until this many replicas hold it, and redo it (safely) when they do not: a failover then loses no acknowledged change (0-16; 0: off; costs one replica round trip per batch of changes)',
+        'after each state change, WAIT until this many replicas hold it, and redo it (safely) when they do not; set it to the number of replicas (any of them may be promoted) and a failover loses no acknowledged change (0-16; 0: off; costs one replica round trip per batch of changes)',
       ),
     wait_timeout_ms: z
       .number()

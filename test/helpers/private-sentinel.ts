@@ -18,6 +18,7 @@ export interface PrivateSentinels {
   /** "127.0.0.1:port" of each sentinel, as [redis] sentinels takes them. */
   sentinels: string[];
   primaryPort: number;
+  /** The first replica's port. */
   replicaPort: number;
   /** host:port the sentinels name as primary now. */
   primary(): Promise<string>;
@@ -39,7 +40,8 @@ async function until(check: () => Promise<boolean>, what: string, ms = 20_000): 
 const client = (port: number) =>
   new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
 
-export async function startPrivateSentinels(): Promise<PrivateSentinels> {
+/** `replicas`: how many replicas of the primary (the test uses one). */
+export async function startPrivateSentinels(replicas = 1): Promise<PrivateSentinels> {
   const tmp = tempDir('taskapp-sentinel-');
   const procs: ChildProcess[] = [];
   const start = async (port: number, args: string[]) => {
@@ -68,22 +70,19 @@ export async function startPrivateSentinels(): Promise<PrivateSentinels> {
     '--repl-diskless-sync-delay',
     '0',
   ];
-  const [primaryPort, replicaPort, ...sentinelPorts] = await Promise.all(
-    [0, 1, 2, 3, 4].map(() => freePort()),
-  );
-  await start(primaryPort!, data(primaryPort!));
-  await start(replicaPort!, [
-    ...data(replicaPort!),
-    '--replicaof',
-    '127.0.0.1',
-    String(primaryPort),
-  ]);
-  const replica = client(replicaPort!);
-  await until(
-    async () => /master_link_status:up/.test(await replica.info('replication')),
-    'replica in sync',
-  );
-  replica.disconnect();
+  const primaryPort = await freePort();
+  const replicaPorts = await Promise.all(Array.from({ length: replicas }, () => freePort()));
+  const sentinelPorts = await Promise.all([0, 1, 2].map(() => freePort()));
+  await start(primaryPort, data(primaryPort));
+  for (const port of replicaPorts) {
+    await start(port, [...data(port), '--replicaof', '127.0.0.1', String(primaryPort)]);
+    const replica = client(port);
+    await until(
+      async () => /master_link_status:up/.test(await replica.info('replication')),
+      'replica in sync',
+    );
+    replica.disconnect();
+  }
   for (const port of sentinelPorts) {
     // Sentinel rewrites its config file: one per sentinel, in the temp folder.
     const conf = join(tmp.dir, `sentinel-${port}.conf`);
@@ -100,9 +99,9 @@ export async function startPrivateSentinels(): Promise<PrivateSentinels> {
         '',
       ].join('\n'),
     );
-    await start(port!, [conf, '--sentinel']);
+    await start(port, [conf, '--sentinel']);
   }
-  const sentinels = sentinelPorts.map((p) => client(p!));
+  const sentinels = sentinelPorts.map((p) => client(p));
   const primaryOf = async (s: Redis) => {
     const [host, port] = (await s.call(
       'SENTINEL',
@@ -114,19 +113,19 @@ export async function startPrivateSentinels(): Promise<PrivateSentinels> {
   // Every sentinel must know the replica (a candidate for promotion) and the two other sentinels.
   await until(async () => {
     for (const s of sentinels) {
-      const replicas = (await s.call('SENTINEL', 'replicas', SENTINEL_NAME)) as string[][];
-      const flags = replicas.map((r) => r[r.indexOf('flags') + 1]);
+      const known = (await s.call('SENTINEL', 'replicas', SENTINEL_NAME)) as string[][];
+      const flags = known.map((r) => r[r.indexOf('flags') + 1]);
       const peers = (await s.call('SENTINEL', 'sentinels', SENTINEL_NAME)) as unknown[];
-      if (flags.join() !== 'slave' || peers.length < 2) {
+      if (flags.length !== replicas || flags.some((f) => f !== 'slave') || peers.length < 2) {
         return false;
       }
     }
     return true;
-  }, 'sentinels know the replica and each other');
+  }, 'sentinels know the replicas and each other');
   return {
     sentinels: sentinelPorts.map((p) => `127.0.0.1:${p}`),
-    primaryPort: primaryPort!,
-    replicaPort: replicaPort!,
+    primaryPort,
+    replicaPort: replicaPorts[0]!,
     primary: () => primaryOf(sentinels[0]!),
     async failover() {
       const before = await primaryOf(sentinels[0]!);
