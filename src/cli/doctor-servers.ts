@@ -42,13 +42,31 @@ export async function checkRedis(cfg: TaskappConfig): Promise<DoctorCheck[]> {
   }
   try {
     const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
+    const replicas = await replicaCount(redis);
     const out: DoctorCheck[] = [
       {
         name,
         level: 'OK',
-        detail: `reachable, version ${version}${sentinel ? `, primary ${await primaryOf(redis)}` : ''}`,
+        detail: `reachable, version ${version}${sentinel ? `, primary ${primaryAddress(redis)} with ${replicas ?? '?'} replica(s)` : ''}`,
       },
     ];
+    const want = cfg.redis.wait_replicas;
+    if (want > 0) {
+      out.push(
+        replicas !== undefined && replicas < want
+          ? {
+              name: `${name} wait_replicas`,
+              level: 'FAIL',
+              detail: `${want} asked for, ${replicas} replica(s) attached: every state change waits, then fails`,
+              fix: `attach replicas until there are ${want}, or set redis.wait_replicas to ${replicas} (with fewer, a failover can lose acknowledged changes)`,
+            }
+          : {
+              name: `${name} wait_replicas`,
+              level: 'OK',
+              detail: `${want} asked for, ${replicas ?? '?'} replica(s) attached`,
+            },
+      );
+    }
     const policy = await redis
       .config('GET', 'maxmemory-policy')
       .then((r) => (r as string[])[1])
@@ -92,12 +110,17 @@ export async function checkRedis(cfg: TaskappConfig): Promise<DoctorCheck[]> {
   }
 }
 
-/** host:port of the primary a sentinel-routed client reached, and how many replicas it has. */
-async function primaryOf(redis: import('ioredis').Redis): Promise<string> {
+/** How many replicas the server reached has attached, if INFO tells. */
+async function replicaCount(redis: import('ioredis').Redis): Promise<number | undefined> {
   const info = await redis.info('replication').catch(() => '');
-  const replicas = /connected_slaves:(\d+)/.exec(info)?.[1] ?? '?';
+  const n = /connected_slaves:(\d+)/.exec(info)?.[1];
+  return n === undefined ? undefined : Number(n);
+}
+
+/** host:port of the server a sentinel-routed client reached (the primary). */
+function primaryAddress(redis: import('ioredis').Redis): string {
   const { remoteAddress, remotePort } = redis.stream;
-  return `${remoteAddress ?? '?'}:${remotePort ?? '?'} with ${replicas} replica(s)`;
+  return `${remoteAddress ?? '?'}:${remotePort ?? '?'}`;
 }
 
 export async function checkPostgres(cfg: TaskappConfig): Promise<DoctorCheck[]> {

@@ -39,7 +39,7 @@ if (hasRedisServer) {
       await Promise.all(deployments.map((d) => d.stop()));
     });
 
-    it('taskapp doctor reaches the primary through the sentinels and names it', async () => {
+    it('taskapp doctor reaches the primary through the sentinels, names it, and checks wait_replicas', async () => {
       const deployment = await deploy(1);
       const { config } = loadConfig({
         configFile: false,
@@ -69,6 +69,11 @@ if (hasRedisServer) {
       });
       expect(wrongName?.level).toBe('FAIL');
       expect(wrongName?.fix).toMatch(/redis\.sentinel_name/);
+      const waiting = await checkRedis({ ...config, redis: { ...config.redis, wait_replicas: 2 } });
+      expect(waiting.find((c) => c.name.endsWith('wait_replicas'))).toMatchObject({
+        level: 'FAIL',
+        detail: '2 asked for, 1 replica(s) attached: every state change waits, then fails',
+      });
     });
 
     // wait_replicas must count every replica Sentinel may promote: with two replicas and
