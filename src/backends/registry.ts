@@ -8,6 +8,7 @@ import type { WorkflowStore } from './workflow-store.js';
 import { composeHotPath } from './hot-path.js';
 import { maskUrl } from './common/connection-utils.js';
 import { CancelBus } from './common/cancel-bus.js';
+import { redisWhere, sentinelSettings } from './redis/sentinel.js';
 import type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
 
 export type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
@@ -109,7 +110,7 @@ export function describeServers(config: ResolvedConfig['config']): string {
   const where = (b: string): string => {
     switch (b) {
       case 'redis':
-        return `redis at ${maskUrl(config.redis.url)}`;
+        return `redis at ${redisWhere(config.redis.url, sentinelSettings(config.redis))}`;
       case 'postgres':
         return `postgres at ${maskUrl(config.postgres.url)}`;
       case 'rabbitmq':

@@ -10,10 +10,14 @@ import type { DoctorCheck } from './doctor-check.js';
 const CONNECT_TIMEOUT_MS = 5000;
 
 export async function checkRedis(cfg: TaskappConfig): Promise<DoctorCheck[]> {
-  const name = `redis ${maskUrl(cfg.redis.url)}`;
+  const { redisWhere, sentinelOptions, sentinelSettings } =
+    await import('../backends/redis/sentinel.js');
+  const sentinel = sentinelSettings(cfg.redis);
+  const name = `redis ${redisWhere(cfg.redis.url, sentinel)}`;
   const { Redis } = await import('ioredis');
   const { readPersistence } = await import('../backends/redis/persistence.js');
   const redis = new Redis(cfg.redis.url, {
+    ...(sentinel ? { ...sentinelOptions(sentinel, () => false), failoverDetector: false } : {}),
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
@@ -30,13 +34,39 @@ export async function checkRedis(cfg: TaskappConfig): Promise<DoctorCheck[]> {
         name,
         level: 'FAIL',
         detail: `unreachable (${(lastError ?? (err as Error)).message})`,
-        fix: 'start Redis, or set redis.url (env TASKAPP__REDIS__URL) to its host, port, password and scheme',
+        fix: sentinel
+          ? 'start the sentinels, or fix redis.sentinels (env TASKAPP__REDIS__SENTINELS), redis.sentinel_name (SENTINEL MASTERS lists it) and redis.sentinel_password; redis.url gives the password of the data servers'
+          : 'start Redis, or set redis.url (env TASKAPP__REDIS__URL) to its host, port, password and scheme',
       },
     ];
   }
   try {
     const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
-    const out: DoctorCheck[] = [{ name, level: 'OK', detail: `reachable, version ${version}` }];
+    const replicas = await replicaCount(redis);
+    const out: DoctorCheck[] = [
+      {
+        name,
+        level: 'OK',
+        detail: `reachable, version ${version}${sentinel ? `, primary ${primaryAddress(redis)} with ${replicas ?? '?'} replica(s)` : ''}`,
+      },
+    ];
+    const want = cfg.redis.wait_replicas;
+    if (want > 0) {
+      out.push(
+        replicas !== undefined && replicas < want
+          ? {
+              name: `${name} wait_replicas`,
+              level: 'FAIL',
+              detail: `${want} asked for, ${replicas} replica(s) attached: every state change waits, then fails`,
+              fix: `attach replicas until there are ${want}, or set redis.wait_replicas to ${replicas} (with fewer, a failover can lose acknowledged changes)`,
+            }
+          : {
+              name: `${name} wait_replicas`,
+              level: 'OK',
+              detail: `${want} asked for, ${replicas ?? '?'} replica(s) attached`,
+            },
+      );
+    }
     const policy = await redis
       .config('GET', 'maxmemory-policy')
       .then((r) => (r as string[])[1])
@@ -78,6 +108,19 @@ export async function checkRedis(cfg: TaskappConfig): Promise<DoctorCheck[]> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** How many replicas the server reached has attached, if INFO tells. */
+async function replicaCount(redis: import('ioredis').Redis): Promise<number | undefined> {
+  const info = await redis.info('replication').catch(() => '');
+  const n = /connected_slaves:(\d+)/.exec(info)?.[1];
+  return n === undefined ? undefined : Number(n);
+}
+
+/** host:port of the server a sentinel-routed client reached (the primary). */
+function primaryAddress(redis: import('ioredis').Redis): string {
+  const { remoteAddress, remotePort } = redis.stream;
+  return `${remoteAddress ?? '?'}:${remotePort ?? '?'}`;
 }
 
 export async function checkPostgres(cfg: TaskappConfig): Promise<DoctorCheck[]> {

@@ -226,6 +226,13 @@ function sourceOf(field: string, sources: Map<string, string>): string {
       return v;
     }
   }
+  // An item of an array (redis.sentinels.0) comes from where the array was set.
+  for (let at = field.lastIndexOf('.'); at > 0; at = field.lastIndexOf('.', at - 1)) {
+    const parent = sources.get(field.slice(0, at));
+    if (parent) {
+      return parent;
+    }
+  }
   return 'config';
 }
 

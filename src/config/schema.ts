@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { cronProblem, timeZoneProblem } from './cron.js';
 import { DURATION_FIX, parseDuration } from '../core/duration.js';
+import { parseSentinel } from './sentinel-address.js';
 
 const BACKENDS = ['memory', 'sqlite', 'redis', 'postgres'] as const;
 const BROKERS = [...BACKENDS, 'rabbitmq'] as const;
@@ -304,6 +305,16 @@ function urlWithScheme(schemes: string[], example: string) {
   });
 }
 
+/** A sentinel as "host:port" or a redis:// URL (for its own user and password). */
+const sentinelAddress = z.string().superRefine((v, ctx) => {
+  if (parseSentinel(v) === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${v}" is not a sentinel address: write "host:port" (port 1-65535) or "redis://[user:password@]host:port", e.g. "127.0.0.1:26379"`,
+    });
+  }
+});
+
 const redisSchema = z
   .object({
     url: urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:6379')
@@ -325,8 +336,82 @@ const redisSchema = z
       .describe(
         'do not warn at start when Redis has neither AOF nor RDB snapshots (a Redis restart then loses every invocation)',
       ),
+    sentinels: z
+      .array(sentinelAddress)
+      .max(32)
+      .default([])
+      .describe(
+        'Redis Sentinel addresses, "host:port" or "redis://[user:password@]host:port" (empty: no Sentinel, connect to url); with sentinels, the primary is asked of them and followed after a failover, and url gives only the password, database and TLS of the data servers',
+      ),
+    sentinel_name: z
+      .string()
+      .regex(
+        /^[\w.:-]{1,128}$/,
+        'must be 1-128 letters, digits or _ . : - (the name in `sentinel monitor <name> ...`)',
+      )
+      .optional()
+      .describe(
+        'the primary group the sentinels monitor (`sentinel monitor <name> ...`); required with sentinels',
+      ),
+    sentinel_password: z
+      .string()
+      .optional()
+      .describe(
+        'password of the sentinels themselves (requirepass in sentinel.conf), if they have one (or in the sentinel URLs, not both)',
+      ),
+    wait_replicas: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(0)
+      .describe(
+        'after each state change, WAIT until this many replicas hold it, and redo it (safely) when they do not; set it to the number of replicas (any of them may be promoted) and a failover loses no acknowledged change (0-16; 0: off; costs one replica round trip per batch of changes)',
+      ),
+    wait_timeout_ms: z
+      .number()
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(1000)
+      .describe(
+        'how long (10-60000 ms) one WAIT for wait_replicas may block before the change is redone',
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.sentinels.length > 0 && r.sentinel_name === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sentinel_name'],
+        message:
+          'is required with redis.sentinels: set it to the name the sentinels monitor (`sentinel monitor <name> <host> <port> <quorum>` in sentinel.conf; `SENTINEL MASTERS` lists it)',
+      });
+    }
+    const addrs = r.sentinels.map((v) => parseSentinel(v));
+    const users = new Set(addrs.map((a) => a?.username).filter((x) => x !== undefined));
+    const passwords = new Set(addrs.map((a) => a?.password).filter((x) => x !== undefined));
+    if (
+      users.size > 1 ||
+      passwords.size > 1 ||
+      (passwords.size && r.sentinel_password !== undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sentinels'],
+        message:
+          'gives the sentinels more than one user or password (in their URLs and redis.sentinel_password): every sentinel is asked with the same ones, so set the password once, in redis.sentinel_password, and the same user (if any) in each URL',
+      });
+    }
+    if (r.sentinels.length === 0 && r.sentinel_name !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sentinels'],
+        message:
+          'is empty while redis.sentinel_name is set: list the sentinels, e.g. sentinels = ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"], or remove sentinel_name',
+      });
+    }
+  });
 
 const postgresSchema = z
   .object({

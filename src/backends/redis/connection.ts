@@ -3,19 +3,27 @@
  * demand a blocking one (idle claimers wait in BZPOPMIN) and a subscriber (final-result wake-ups).
  * Checks the server at start; after that, a dropped connection reconnects with backoff and the
  * commands in flight are resent (scripts that must not run twice answer a resend from their reply
- * cache, see lua/lib.lua).
+ * cache, see lua/lib.lua). With Sentinel every connection asks the sentinels for the primary and
+ * follows it after a failover (sentinel.ts); with wait_replicas a state change counts as done only
+ * once that many replicas hold it, so a failover cannot take back a change a caller was told of.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BackendError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
+import { reconnectDelayMs } from '../common/connection-utils.js';
 import { Keys } from './keys.js';
 import { persistenceCheck } from './persistence.js';
 import { defineScripts, type ScriptName } from './scripts.js';
+import { redisWhere, sentinelOptions, type SentinelSettings } from './sentinel.js';
 
 interface RedisConnOptions {
   url: string;
+  /** Ask these sentinels for the primary (url then gives only password, database and TLS). */
+  sentinel?: SentinelSettings;
+  /** WAIT for this many replicas after each state change (0: do not wait). */
+  waitReplicas?: number;
+  waitTimeoutMs?: number;
   prefix: string;
   allowEviction: boolean;
   /** Skip the start-up warning about a Redis without AOF or RDB snapshots. */
@@ -31,20 +39,42 @@ function clientName(prefix: string, role: string): string {
 const opToken = randomUUID().slice(0, 12);
 let opCounter = 0;
 
+/** Scripts that only read: no WAIT after them. */
+const READ_ONLY: ReadonlySet<ScriptName> = new Set([
+  'get_many',
+  'list',
+  'count_by_status',
+  'owned_by_others',
+  'queued',
+  'get_final',
+]);
+
+/** A state change that fewer replicas than wait_replicas confirmed: redone by `retrying`. */
+const NOT_REPLICATED = 'NOTREPLICATED';
+
+/** A demoted primary answers writes with READONLY: reconnect (through the sentinels) and resend. */
+const reconnectOnError = (err: Error): 2 | false => (/^READONLY\b/.test(err.message) ? 2 : false);
+
 export class RedisConn {
   readonly keys: Keys;
   readonly scripts: ReturnType<typeof defineScripts>;
   readonly url: string;
   private extra: Redis[] = [];
   private closing = false;
+  /** Bumped on each (re)connect of main: a WAIT confirms only writes answered on its connection. */
+  private epoch = 0;
+  /** The WAIT on the wire, and the one to send when it answers (shared by writes answered meanwhile). */
+  private waitSent?: Promise<{ replicas: number; epoch: number }>;
+  private waitNext?: Promise<{ replicas: number; epoch: number }>;
 
   private constructor(
     readonly main: Redis,
     private readonly opts: RedisConnOptions,
   ) {
     this.keys = new Keys(opts.prefix);
-    this.url = maskUrl(opts.url);
+    this.url = redisWhere(opts.url, opts.sentinel);
     this.scripts = defineScripts(main);
+    main.on('ready', () => this.epoch++);
   }
 
   get logger(): Logger {
@@ -57,8 +87,10 @@ export class RedisConn {
   static async open(opts: RedisConnOptions): Promise<RedisConn> {
     let ready = false;
     let lastError: Error | undefined;
+    const where = redisWhere(opts.url, opts.sentinel);
     const main = new Redis(opts.url, {
       ...baseOptions(clientName(opts.prefix, 'main')),
+      ...(opts.sentinel ? sentinelOptions(opts.sentinel, () => ready) : {}),
       lazyConnect: true,
       // Before the first successful connect, fail at once: start-up reports the problem.
       retryStrategy: (attempt) => (ready ? reconnectDelayMs(attempt) : null),
@@ -73,8 +105,10 @@ export class RedisConn {
       main.disconnect();
       const cause = lastError ?? (err as Error);
       throw new BackendError(
-        `cannot connect to Redis at ${maskUrl(opts.url)} (${cause.message})`,
-        'check that Redis is running and reachable from this host, and that redis.url (env TASKAPP__REDIS__URL) has the right host, port, password and TLS scheme (rediss://)',
+        `cannot connect to Redis at ${where} (${cause.message})`,
+        opts.sentinel
+          ? 'check that the sentinels are running and reachable from this host (redis.sentinels, env TASKAPP__REDIS__SENTINELS), that they monitor redis.sentinel_name (SENTINEL MASTERS lists it), that redis.sentinel_password matches their requirepass, and that redis.url has the password of the data servers'
+          : 'check that Redis is running and reachable from this host, and that redis.url (env TASKAPP__REDIS__URL) has the right host, port, password and TLS scheme (rediss://)',
         cause,
       );
     }
@@ -159,12 +193,72 @@ export class RedisConn {
     const key = this.keys.op(
       `${opToken}:${(opCounter = (opCounter + 1) % Number.MAX_SAFE_INTEGER)}`,
     );
-    return this.retrying(() => this.scripts[name](key, this.keys.prefix, ...args));
+    return this.retrying(() =>
+      this.replicated(name, () => this.scripts[name](key, this.keys.prefix, ...args)),
+    );
   }
 
   /** Runs a script whose second run is harmless. */
   script(name: ScriptName, args: Array<string | number | Buffer>): Promise<unknown> {
-    return this.retrying(() => this.scripts[name](this.keys.slot, this.keys.prefix, ...args));
+    return this.retrying(() =>
+      this.replicated(name, () => this.scripts[name](this.keys.slot, this.keys.prefix, ...args)),
+    );
+  }
+
+  /**
+   * With wait_replicas, a script that changed state answers only once that many replicas hold the
+   * change (WAIT on the same connection). Otherwise it fails as NOTREPLICATED and `retrying` runs it
+   * again: a guarded script answers from its reply cache if the change survived, and runs afresh on
+   * a new primary that never saw it.
+   */
+  private async replicated(name: ScriptName, run: () => Promise<unknown>): Promise<unknown> {
+    const want = this.opts.waitReplicas ?? 0;
+    const reply = await run();
+    if (want === 0 || READ_ONLY.has(name)) {
+      return reply;
+    }
+    const epoch = this.epoch;
+    const got = await this.waitForReplicas(want);
+    if (got.epoch !== epoch || got.replicas < want) {
+      throw new Error(
+        `${NOT_REPLICATED} a change on Redis at ${this.url} reached ${got.epoch !== epoch ? 'a connection since replaced' : `${got.replicas} of the ${want} replicas redis.wait_replicas asks for`} within ${this.opts.waitTimeoutMs ?? 1000} ms; check the replicas (INFO replication), or lower redis.wait_replicas`,
+      );
+    }
+    return reply;
+  }
+
+  /**
+   * A WAIT covers every write its connection sent before it, so writes answered while one WAIT is
+   * on the wire share the next one instead of each sending its own.
+   */
+  private waitForReplicas(want: number): Promise<{ replicas: number; epoch: number }> {
+    if (this.waitNext) {
+      return this.waitNext;
+    }
+    const send = () => {
+      const sent = this.main
+        .wait(want, this.opts.waitTimeoutMs ?? 1000)
+        .then((replicas) => ({ replicas, epoch: this.epoch }));
+      this.waitSent = sent;
+      const clear = () => {
+        if (this.waitSent === sent) {
+          this.waitSent = undefined;
+        }
+      };
+      sent.then(clear, clear);
+      return sent;
+    };
+    if (!this.waitSent) {
+      return send();
+    }
+    const next = this.waitSent
+      .catch(() => undefined)
+      .then(() => {
+        this.waitNext = undefined;
+        return send();
+      });
+    this.waitNext = next;
+    return next;
   }
 
   /**
@@ -178,7 +272,7 @@ export class RedisConn {
       } catch (err) {
         const msg = (err as Error).message ?? '';
         const transient =
-          /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b|Pipeline aborted|Connection is closed|ECONNRESET|EPIPE/.test(
+          /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOTREPLICATED)\b|Pipeline aborted|Connection is closed|ECONNRESET|EPIPE/.test(
             msg,
           );
         if (!transient || this.closing || attempt >= 30) {
@@ -197,7 +291,9 @@ export class RedisConn {
     for (const r of this.extra) {
       r.disconnect();
     }
-    await this.main.quit().catch(() => this.main.disconnect());
+    await this.main.quit().catch(() => {});
+    // QUIT leaves the failover detector's sentinel connections open: disconnect() closes them.
+    this.main.disconnect();
   }
 }
 
@@ -209,5 +305,6 @@ function baseOptions(connectionName: string): RedisOptions {
     enableOfflineQueue: true,
     autoResendUnfulfilledCommands: true,
     connectTimeout: 5000,
+    reconnectOnError,
   };
 }

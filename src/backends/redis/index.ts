@@ -8,6 +8,7 @@ import { createLogger } from '../../core/logger.js';
 import type { BackendFactory } from '../backends.js';
 import { RedisBroker } from './broker.js';
 import { RedisConn } from './connection.js';
+import { sentinelSettings } from './sentinel.js';
 import { RedisDataStore } from './data.js';
 import { RedisFinals } from './finals.js';
 import { RedisCancelSignals } from './cancels.js';
@@ -25,6 +26,9 @@ export const createRedisBackend: BackendFactory = async ({ config }) => {
   });
   const conn = await RedisConn.open({
     url: config.redis.url,
+    sentinel: sentinelSettings(config.redis),
+    waitReplicas: config.redis.wait_replicas,
+    waitTimeoutMs: config.redis.wait_timeout_ms,
     prefix: keyPrefix(config.app_id, config.redis.prefix),
     allowEviction: config.redis.allow_eviction,
     allowNoPersistence: config.redis.allow_no_persistence,

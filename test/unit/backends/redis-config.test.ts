@@ -34,6 +34,23 @@ describe('redis backend configuration', () => {
     expect((err as BackendError).fix).toContain('redis.url');
   });
 
+  it('fails at start when no sentinel answers, naming them and what to check', async () => {
+    const err = await openBackends({
+      backend: 'redis',
+      redis: {
+        url: 'redis://:hunter2@127.0.0.1:6379',
+        sentinels: ['127.0.0.1:1', 'redis://127.0.0.1:2'],
+        sentinelName: 'mymaster',
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect((err as Error).message).toContain(
+      'cannot connect to Redis at sentinel "mymaster" via 127.0.0.1:1,127.0.0.1:2 (All sentinels are unreachable',
+    );
+    expect((err as Error).message).not.toContain('hunter2');
+    expect((err as BackendError).fix).toContain('redis.sentinels');
+  });
+
   it('fails at start on an unreachable RabbitMQ, naming the URL without its password', async () => {
     // The broker is built first, so the redis roles never connect here.
     const err = await openBackends({
