@@ -17,6 +17,7 @@ import {
 } from '../../core/status.js';
 import { ACQUIRABLE } from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
+import { RECORD_FIELDS } from './codec.js';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
@@ -56,7 +57,7 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
 const luaStr = (s: string) => JSON.stringify(s); // status names are plain ASCII: a JSON string is a Lua string
 const luaSet = (xs: Iterable<string>) => `{${[...xs].map((x) => `[${luaStr(x)}]=true`).join(',')}}`;
 
-/** Lua tables of the state machine, from status.ts, apply-transition.ts and concurrency.ts. */
+/** Lua tables of the state machine, from status.ts, apply-transition.ts and concurrency.ts, and the record row's fields (codec.ts). */
 export function statusPrelude(): string {
   const transitions = Object.entries(TRANSITIONS)
     .map(([from, tos]) => `[${luaStr(from)}]=${luaSet(tos)}`)
@@ -72,6 +73,9 @@ export function statusPrelude(): string {
     `local QUEUED=${luaSet(QUEUED_STATUSES)}`,
     `local ACTIVE=${luaSet(ACTIVE_STATUSES)}`,
     `local STATUSES={${STATUSES.map(luaStr).join(',')}}`,
+    `local RECORD_FIELDS={${RECORD_FIELDS.map(luaStr).join(',')}}`,
+    // Small counts as strings: history field numbers, attempts (num() in lib.lua).
+    `local NUMS={${Array.from({ length: 32 }, (_, i) => luaStr(String(i + 1))).join(',')}}`,
     '',
   ].join('\n');
 }
