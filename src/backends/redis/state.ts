@@ -52,7 +52,9 @@ export class RedisStateBackend implements StateBackend {
 
   async get(id: string): Promise<InvocationRecord | null> {
     return toRecord(
-      await this.conn.retrying(() => this.conn.main.hmget(this.conn.keys.inv(id), ...RECORD_FIELDS)),
+      await this.conn.retrying(() =>
+        this.conn.main.hmget(this.conn.keys.inv(id), ...RECORD_FIELDS),
+      ),
     );
   }
 
