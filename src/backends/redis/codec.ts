@@ -59,7 +59,7 @@ export function toRecord(row: Row): InvocationRecord | null {
     taskId: task!,
     args: args!,
     status: status as Status,
-    owner: owner || null, // '' is none (apply_path in lua/lib.lua writes no owner so)
+    owner: owner ?? null,
     attempt: Number(attempt ?? 0),
     priority: Number(priority ?? 5),
     parentId: parent ?? null,

@@ -159,9 +159,9 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
     expect(await admin.zcard(`${P}s:REGISTERED`)).toBe(0);
   });
 
-  it('reads and moves on records stored as before (owner deleted, fields in the old order)', async () => {
-    // As insert_one and apply_path wrote them before owners were cleared to '' and the hot fields
-    // went first: a RUNNING record owned by r1 and a SUCCESS one whose owner field was deleted.
+  it('reads and moves on records written by raw HSETs (rows are built from any field order)', async () => {
+    // Written field by field outside the scripts: a RUNNING record owned by r1 and a SUCCESS one
+    // without an owner field.
     const old = (id: string, status: string, owner: string | null) => [
       ...['id', id, 'task', 't', 'args', '[1]', 'status', status, 'attempt', '1'],
       ...['priority', '5', 'created', '1', 'updated', '2'],

@@ -97,13 +97,12 @@ end
 -- such as cckey stay in). A record only read crosses as its HGETALL pairs (no Lua table to build).
 
 -- An invocation hash as a Lua table (HGETALL: one pass over the hash, cheaper than an HMGET of
--- many fields), or nil when it does not exist. An owner written as '' is none.
+-- many fields), or nil when it does not exist.
 local function read_record(k)
   local raw = redis.call('HGETALL', k)
   if #raw == 0 then return nil end
   local h = {}
   for j = 1, #raw, 2 do h[raw[j]] = raw[j + 1] end
-  if h.owner == '' then h.owner = nil end
   return h
 end
 -- A record table -> row.
@@ -120,9 +119,7 @@ end
 local function read_cur(k)
   local f = redis.call('HMGET', k, unpack(CUR_FIELDS))
   if not f[1] then return nil end
-  local owner = f[2]
-  if owner == '' then owner = nil end
-  return { status = f[1], owner = owner or nil, cckey = f[3] or nil, regkey = f[4] or nil, attempt = f[5] or nil, updated = f[6] or nil }
+  return { status = f[1], owner = f[2] or nil, cckey = f[3] or nil, regkey = f[4] or nil, attempt = f[5] or nil, updated = f[6] or nil }
 end
 
 -- Validated status changes along `path` (one or more statuses in turn), each by the same rules as
@@ -166,8 +163,12 @@ local function apply_path(id, path, runner, result, err, now, h, full)
     from = to
   end
   local to = from
-  -- No owner is written as '' (read as none): one HSET, no HDEL.
-  local fields = { 'status', to, 'updated', now, 'owner', owner or '' }
+  local fields = { 'status', to, 'updated', now }
+  if owner then
+    fields[#fields + 1] = 'owner'; fields[#fields + 1] = owner
+  elseif h.owner then
+    redis.call('HDEL', k, 'owner')
+  end
   h.status, h.updated, h.owner = to, now, owner
   if result then fields[#fields + 1] = 'result'; fields[#fields + 1] = result; h.result = result end
   if err then fields[#fields + 1] = 'error'; fields[#fields + 1] = err; h.error = err end
@@ -379,9 +380,8 @@ local function insert_one(now, i)
     local prev = redis.call('GET', P .. 'reg:' .. regkey)
     if prev and redis.call('HGET', P .. 'i:' .. prev, 'status') == 'REGISTERED' then return prev, false end
   end
-  -- First the fields every status change writes: a small hash (listpack) finds a field by a scan.
-  local fields = { 'status', 'REGISTERED', 'updated', now, 'owner', '', 'attempt', '0', 'id', id,
-    'task', task, 'args', ARGV[i + 2], 'priority', ARGV[i + 3], 'created', now }
+  local fields = { 'id', id, 'task', task, 'args', ARGV[i + 2], 'status', 'REGISTERED', 'attempt', '0',
+    'priority', ARGV[i + 3], 'created', now, 'updated', now }
   local parent, wf, cckey, cc = dec(ARGV[i + 4]), dec(ARGV[i + 5]), dec(ARGV[i + 7]), dec(ARGV[i + 8])
   if parent then
     fields[#fields + 1] = 'parent'; fields[#fields + 1] = parent

@@ -7,7 +7,7 @@ for i = 3, #ARGV do
   for _, id in ipairs(redis.call('ZRANGE', P .. 's:' .. ARGV[i], 0, -1)) do
     local k = P .. 'i:' .. id
     local owner = redis.call('HGET', k, 'owner')
-    if owner and owner ~= '' and not live[owner] then out[#out + 1] = redis.call('HGETALL', k) end
+    if owner and not live[owner] then out[#out + 1] = redis.call('HGETALL', k) end
   end
 end
 return out
