@@ -20,41 +20,87 @@ export const enc = (v: string | null | undefined): string =>
   v === null || v === undefined ? '-' : `=${v}`;
 const dec = (v: string): string | null => (v.startsWith('=') ? v.slice(1) : null);
 
-/** An invocation hash as HGETALL pairs -> record; null for an empty (missing) hash. */
-export function toRecord(pairs: string[]): InvocationRecord | null {
-  if (!pairs.length) {
+/**
+ * The fields a record crosses as, in order: a script replies a record as a row (its values, false
+ * or nil for a missing one; lua/lib.lua gets this list in its prelude, see scripts.ts). The hash
+ * holds more (cckey, regkey) that no reply carries.
+ */
+export const RECORD_FIELDS = [
+  'id',
+  'task',
+  'args',
+  'status',
+  'owner',
+  'attempt',
+  'priority',
+  'parent',
+  'workflow',
+  'cc',
+  'result',
+  'error',
+  'created',
+  'updated',
+  'co',
+] as const;
+
+type Row = Array<string | null | false | undefined>;
+const str = (v: string | null | false | undefined): string | null =>
+  typeof v === 'string' ? v : null;
+
+/** A row (see RECORD_FIELDS: what a script replies for a record it changed) -> record; null for an empty row (a missing record). */
+export function toRecord(row: Row): InvocationRecord | null {
+  if (!row.length || !str(row[3])) {
     return null;
   }
-  const h: Record<string, string> = {};
-  for (let i = 0; i < pairs.length; i += 2) {
-    h[pairs[i]!] = pairs[i + 1]!;
-  }
+  const v = Array.from(RECORD_FIELDS, (_, i) => str(row[i]));
+  const [id, task, args, status, owner, attempt, priority, parent, workflow, cc, result, error] = v;
   const rec: InvocationRecord = {
-    id: h.id!,
-    taskId: h.task!,
-    args: h.args!,
-    status: h.status as Status,
-    owner: h.owner ?? null,
-    attempt: Number(h.attempt ?? 0),
-    priority: Number(h.priority ?? 5),
-    parentId: h.parent ?? null,
-    workflowId: h.workflow ?? null,
-    concurrency: h.cc ? (JSON.parse(h.cc) as ConcurrencyControl) : null,
-    result: h.result ?? null,
-    error: h.error ?? null,
-    createdAt: Number(h.created),
-    updatedAt: Number(h.updated),
+    id: id!,
+    taskId: task!,
+    args: args!,
+    status: status as Status,
+    owner: owner ?? null,
+    attempt: Number(attempt ?? 0),
+    priority: Number(priority ?? 5),
+    parentId: parent ?? null,
+    workflowId: workflow ?? null,
+    concurrency: cc ? (JSON.parse(cc) as ConcurrencyControl) : null,
+    result: result ?? null,
+    error: error ?? null,
+    createdAt: Number(v[12]),
+    updatedAt: Number(v[13]),
   };
-  if (h.co) {
-    rec.callOptions = JSON.parse(h.co) as InvocationRecord['callOptions'];
+  const co = v[14];
+  if (co) {
+    rec.callOptions = JSON.parse(co) as InvocationRecord['callOptions'];
   }
   return rec;
 }
 
-export function toRecords(rows: string[][]): InvocationRecord[] {
+export function toRecords(rows: Row[]): InvocationRecord[] {
   const out: InvocationRecord[] = [];
   for (const r of rows) {
     const rec = toRecord(r);
+    if (rec) {
+      out.push(rec);
+    }
+  }
+  return out;
+}
+
+/** A record as HGETALL pairs (what the scripts reply for a record they only read) -> record. */
+export function pairsToRecord(pairs: string[]): InvocationRecord | null {
+  const h: Record<string, string> = {};
+  for (let i = 0; i < pairs.length; i += 2) {
+    h[pairs[i]!] = pairs[i + 1]!;
+  }
+  return toRecord(pairs.length ? RECORD_FIELDS.map((f) => h[f]) : []);
+}
+
+export function pairsToRecords(rows: string[][]): InvocationRecord[] {
+  const out: InvocationRecord[] = [];
+  for (const r of rows) {
+    const rec = pairsToRecord(r);
     if (rec) {
       out.push(rec);
     }

@@ -13,6 +13,7 @@ import type { RedisBroker } from './broker.js';
 import {
   insertArgs,
   jsonList,
+  pairsToRecords,
   toRecord,
   toRecords,
   transitionArgs,
@@ -110,7 +111,7 @@ export function redisHotPath(
             String(STRANDED_PAGE),
             String(now),
           ])) as [string[][], number];
-          out.push(...toRecords(routed));
+          out.push(...pairsToRecords(routed));
           if (seen < STRANDED_PAGE) {
             break;
           }

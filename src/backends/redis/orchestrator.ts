@@ -12,7 +12,7 @@ import {
   jsonList,
   toAcquireReply,
   toRecord,
-  toRecords,
+  pairsToRecords,
   transitionArgs,
   transitionError,
 } from './codec.js';
@@ -91,7 +91,7 @@ export class RedisOrchestrator implements Orchestrator {
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
-    return toRecords(
+    return pairsToRecords(
       (await this.conn.script('owned_by_others', [
         JSON.stringify(live),
         ...statuses,
@@ -106,7 +106,7 @@ export class RedisOrchestrator implements Orchestrator {
     const parts = await Promise.all(
       chunks(ids).map((part) => this.conn.script('get_many', part) as Promise<string[][]>),
     );
-    return parts.flatMap(toRecords);
+    return parts.flatMap(pairsToRecords);
   }
 
   async claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]> {
@@ -118,7 +118,7 @@ export class RedisOrchestrator implements Orchestrator {
           >,
       ),
     );
-    return parts.flatMap(toRecords);
+    return parts.flatMap(pairsToRecords);
   }
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {

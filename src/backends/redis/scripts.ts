@@ -17,6 +17,7 @@ import {
 } from '../../core/status.js';
 import { ACQUIRABLE } from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
+import { RECORD_FIELDS } from './codec.js';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
@@ -54,16 +55,40 @@ const SCRIPT_NAMES = [
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const luaStr = (s: string) => JSON.stringify(s); // status names are plain ASCII: a JSON string is a Lua string
-const luaSet = (xs: Iterable<string>) => `{${[...xs].map((x) => `[${luaStr(x)}]=true`).join(',')}}`;
+/**
+ * A set as a string ',A,B,' read through a memoizing __index: a script call builds no table entry
+ * it does not look up (a table constructor per set cost most of a small script's run).
+ */
+const luaSet = (xs: Iterable<string>) => `set_of(${luaStr(`,${[...xs].join(',')},`)})`;
 
-/** Lua tables of the state machine, from status.ts, apply-transition.ts and concurrency.ts. */
+/** Lua tables of the state machine, from status.ts, apply-transition.ts and concurrency.ts, and the record row's fields (codec.ts). */
 export function statusPrelude(): string {
+  // 'FROM:,TO1,TO2,;' per status, read one FROM at a time.
   const transitions = Object.entries(TRANSITIONS)
-    .map(([from, tos]) => `[${luaStr(from)}]=${luaSet(tos)}`)
-    .join(',');
+    .map(([from, tos]) => `${from}:,${[...tos].join(',')},;`)
+    .join('');
   return [
     '-- generated from src/core/status.ts at load time',
-    `local TRANSITIONS={${transitions}}`,
+    'local function set_of(s)',
+    '  return setmetatable({}, { __index = function(t, k)',
+    '    if k == nil then return nil end',
+    "    local v = type(k) == 'string' and string.find(s, ',' .. k .. ',', 1, true) ~= nil",
+    '    rawset(t, k, v)',
+    '    return v',
+    '  end })',
+    'end',
+    `local TRANSITIONS_S=${luaStr(';' + transitions)}`,
+    'local TRANSITIONS = setmetatable({}, { __index = function(t, from)',
+    "  if type(from) ~= 'string' then return nil end",
+    "  local i = string.find(TRANSITIONS_S, ';' .. from .. ':', 1, true)",
+    '  local v = false',
+    '  if i then',
+    "    local j = string.find(TRANSITIONS_S, ';', i + 1, true)",
+    '    v = set_of(string.sub(TRANSITIONS_S, i + #from + 2, j - 1))',
+    '  end',
+    '  rawset(t, from, v)',
+    '  return v',
+    'end })',
     `local OWNED=${luaSet(OWNED_STATUSES)}`,
     `local RECOVERY=${luaSet(RECOVERY_STATUSES)}`,
     `local REPEATABLE=${luaSet(REPEATABLE_STATUSES)}`,
@@ -72,6 +97,9 @@ export function statusPrelude(): string {
     `local QUEUED=${luaSet(QUEUED_STATUSES)}`,
     `local ACTIVE=${luaSet(ACTIVE_STATUSES)}`,
     `local STATUSES={${STATUSES.map(luaStr).join(',')}}`,
+    `local RECORD_FIELDS={${RECORD_FIELDS.map(luaStr).join(',')}}`,
+    // Small counts as strings: attempts (num() in lib.lua).
+    `local NUMS={${Array.from({ length: 16 }, (_, i) => luaStr(String(i + 1))).join(',')}}`,
     '',
   ].join('\n');
 }

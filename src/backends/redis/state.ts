@@ -9,7 +9,15 @@ import type {
   RunnerInfo,
 } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
-import { enc, insertArgs, jsonList, toHistoryEntry, toRecord, toRecords } from './codec.js';
+import {
+  enc,
+  insertArgs,
+  jsonList,
+  RECORD_FIELDS,
+  pairsToRecords,
+  toHistoryEntry,
+  toRecord,
+} from './codec.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
 
@@ -44,7 +52,9 @@ export class RedisStateBackend implements StateBackend {
 
   async get(id: string): Promise<InvocationRecord | null> {
     return toRecord(
-      await this.conn.retrying(() => this.conn.main.hgetall(this.conn.keys.inv(id)).then(flatten)),
+      await this.conn.retrying(() =>
+        this.conn.main.hmget(this.conn.keys.inv(id), ...RECORD_FIELDS),
+      ),
     );
   }
 
@@ -52,7 +62,7 @@ export class RedisStateBackend implements StateBackend {
     const parts = await Promise.all(
       chunks(ids).map((part) => this.conn.script('get_many', part) as Promise<string[][]>),
     );
-    return parts.flatMap(toRecords);
+    return parts.flatMap(pairsToRecords);
   }
 
   /** The final ones among `ids` (lua/get_final.lua). */
@@ -60,7 +70,7 @@ export class RedisStateBackend implements StateBackend {
     const parts = await Promise.all(
       chunks(ids).map((part) => this.conn.script('get_final', part) as Promise<string[][]>),
     );
-    return parts.flatMap(toRecords);
+    return parts.flatMap(pairsToRecords);
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
@@ -82,7 +92,7 @@ export class RedisStateBackend implements StateBackend {
       enc(int(f.offset)),
       ...(f.statuses ?? []),
     ])) as string[][];
-    return toRecords(rows);
+    return pairsToRecords(rows);
   }
 
   async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
@@ -196,13 +206,4 @@ export class RedisStateBackend implements StateBackend {
   }
 
   async close(): Promise<void> {}
-}
-
-/** HGETALL's object -> the pairs toRecord reads. */
-function flatten(h: Record<string, string>): string[] {
-  const out: string[] = [];
-  for (const k in h) {
-    out.push(k, h[k]!);
-  }
-  return out;
 }

@@ -19,8 +19,8 @@ describe('redis backend configuration', () => {
 
   it('generates the Lua status tables from status.ts', () => {
     const lua = statusPrelude();
-    expect(lua).toContain('["RUNNING"]={["PAUSED"]=true');
-    expect(lua).toContain('local OWNED={');
+    expect(lua).toMatch(/;RUNNING:,[A-Z_,]*PAUSED,/);
+    expect(lua).toContain('local OWNED=set_of(",');
   });
 
   it('fails at start on an unreachable server, naming the URL without its password', async () => {

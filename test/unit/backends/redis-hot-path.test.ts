@@ -9,7 +9,19 @@ import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
 import type { Backends } from '../../../src/backends/registry.js';
 import { keyPrefix } from '../../../src/backends/redis/keys.js';
 import type { InvocationRecord } from '../../../src/core/records.js';
-import { STATUSES } from '../../../src/core/status.js';
+import {
+  FINAL_STATUSES,
+  OWNED_STATUSES,
+  QUEUED_STATUSES,
+  RECOVERY_STATUSES,
+  REPEATABLE_STATUSES,
+  STATUSES,
+  TRANSITIONS,
+  type Status,
+} from '../../../src/core/status.js';
+import { statusPrelude } from '../../../src/backends/redis/scripts.js';
+import { ACQUIRABLE } from '../../../src/orchestration/apply-transition.js';
+import { ACTIVE_STATUSES } from '../../../src/orchestration/concurrency.js';
 import { openBackends } from '../../compliance/harness.js';
 import { newInv } from '../../compliance/suites/state.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../../helpers/redis-keys.js';
@@ -145,5 +157,74 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
     expect(await b.hot.claimAndStart(5000, 100, 'r1')).toHaveLength(5000);
     expect(await b.state.countByStatus()).toMatchObject({ RUNNING: 5000 });
     expect(await admin.zcard(`${P}s:REGISTERED`)).toBe(0);
+  });
+
+  it('reads and moves on records written by raw HSETs (rows are built from any field order)', async () => {
+    // Written field by field outside the scripts: a RUNNING record owned by r1 and a SUCCESS one
+    // without an owner field.
+    const old = (id: string, status: string, owner: string | null) => [
+      ...['id', id, 'task', 't', 'args', '[1]', 'status', status, 'attempt', '1'],
+      ...['priority', '5', 'created', '1', 'updated', '2'],
+      ...(owner ? ['owner', owner] : []),
+    ];
+    await admin.hset(`${P}i:old-run`, ...old('old-run', 'RUNNING', 'r1'));
+    await admin.zadd(`${P}s:RUNNING`, 2, 'old-run');
+    await admin.hset(`${P}i:old-done`, ...old('old-done', 'SUCCESS', null), 'result', '7');
+    await admin.zadd(`${P}s:SUCCESS`, 2, 'old-done');
+    expect(await b.state.get('old-done')).toMatchObject({
+      status: 'SUCCESS',
+      owner: null,
+      result: '7',
+    });
+    const res = await b.hot.finishAndClaim(
+      [{ id: 'old-run', to: 'SUCCESS', runnerId: 'r1', result: '8' }],
+      1,
+      'r1',
+    );
+    const now = await b.state.get('old-run');
+    expect(res.done).toEqual([now]);
+    expect(now).toMatchObject({ status: 'SUCCESS', owner: null, attempt: 1, result: '8' });
+    expect((await b.state.getMany(['old-run', 'old-done'])).map((r) => r.status)).toEqual([
+      'SUCCESS',
+      'SUCCESS',
+    ]);
+    expect(await indexed()).toEqual({ 'old-run': 'SUCCESS', 'old-done': 'SUCCESS' });
+  });
+
+  it('reads the same state machine in Lua as status.ts (the prelude sets, looked up in Redis)', async () => {
+    const pairs = STATUSES.flatMap((from) => STATUSES.map((to) => `${from}>${to}`));
+    const lua = `${statusPrelude()}
+      local out = {}
+      for _, s in ipairs(STATUSES) do
+        for _, t in ipairs(STATUSES) do
+          if TRANSITIONS[s] and TRANSITIONS[s][t] then out[#out + 1] = s .. '>' .. t end
+        end
+        for name, set in pairs({ OWNED = OWNED, FINAL = FINAL, QUEUED = QUEUED, ACTIVE = ACTIVE,
+          RECOVERY = RECOVERY, REPEATABLE = REPEATABLE, ACQUIRABLE = ACQUIRABLE }) do
+          if set[s] then out[#out + 1] = name .. ':' .. s end
+        end
+      end
+      if FINAL[false] or TRANSITIONS['NOPE'] or FINAL['NOPE'] then out[#out + 1] = 'unknown' end
+      return out`;
+    const got = ((await admin.eval(lua, 0)) as string[]).sort();
+    const sets = {
+      OWNED_STATUSES,
+      FINAL_STATUSES,
+      QUEUED_STATUSES,
+      ACTIVE_STATUSES,
+      RECOVERY_STATUSES,
+      REPEATABLE_STATUSES,
+      ACQUIRABLE,
+    };
+    const want = [
+      ...pairs.filter((p) => {
+        const [from, to] = p.split('>') as [Status, Status];
+        return TRANSITIONS[from].includes(to);
+      }),
+      ...Object.entries(sets).flatMap(([name, set]) =>
+        [...set].map((s) => `${name.replace('_STATUSES', '')}:${s}`),
+      ),
+    ].sort();
+    expect(got).toEqual(want);
   });
 });

@@ -92,8 +92,12 @@ local function flush_index()
   MOVES, ZADDS = nil, nil
 end
 
--- An invocation hash as a Lua table (HGETALL: every field, for a reply that carries the record),
--- or nil when it does not exist.
+-- A record this script changed crosses as a row: the values of RECORD_FIELDS (generated from
+-- codec.ts) in that order, false for a missing one (no field names to encode; bookkeeping fields
+-- such as cckey stay in). A record only read crosses as its HGETALL pairs (no Lua table to build).
+
+-- An invocation hash as a Lua table (HGETALL: one pass over the hash, cheaper than an HMGET of
+-- many fields), or nil when it does not exist.
 local function read_record(k)
   local raw = redis.call('HGETALL', k)
   if #raw == 0 then return nil end
@@ -101,23 +105,27 @@ local function read_record(k)
   for j = 1, #raw, 2 do h[raw[j]] = raw[j + 1] end
   return h
 end
+-- A record table -> row.
+local function record_row(h)
+  local out = {}
+  for j, f in ipairs(RECORD_FIELDS) do out[j] = h[f] or false end
+  return out
+end
+-- Small counts as strings (Lua formats a number with a sprintf).
+local function num(n)
+  return NUMS[n] or tostring(n)
+end
 -- Only what apply_path needs to validate and write (HMGET: cheaper when no record is replied).
 local function read_cur(k)
   local f = redis.call('HMGET', k, unpack(CUR_FIELDS))
   if not f[1] then return nil end
   return { status = f[1], owner = f[2] or nil, cckey = f[3] or nil, regkey = f[4] or nil, attempt = f[5] or nil, updated = f[6] or nil }
 end
--- A record table -> HGETALL pairs (what toRecord in codec.ts reads).
-local function record_pairs(h)
-  local out = {}
-  for f, v in pairs(h) do out[#out + 1] = f; out[#out + 1] = v end
-  return out
-end
 
 -- Validated status changes along `path` (one or more statuses in turn), each by the same rules as
 -- checkTransition in src/core/status.ts, written as one record update: the hot path's PENDING then
 -- RUNNING costs one read and one write. `h`: the record as read_record or read_cur read it, if the
--- caller read it already (read_record's when `full`). Returns the new record (HGETALL pairs; with
+-- caller read it already (read_record's when `full`). Returns the new record (a row; with
 -- `full` false only {owner or '', attempt, updated}: the caller has the rest), or nil and an error tuple
 -- (nothing written) if a step is not legal.
 local function apply_path(id, path, runner, result, err, now, h, full)
@@ -130,7 +138,7 @@ local function apply_path(id, path, runner, result, err, now, h, full)
   local first = h.status
   local from, owner = first, h.owner
   local function reply()
-    if full then return record_pairs(h) end
+    if full then return record_row(h) end
     return { h.owner or '', h.attempt or '0', h.updated }
   end
   -- A repeated PAUSED/RESUMED by the owner (isRepeat in status.ts): nothing to write.
@@ -165,7 +173,7 @@ local function apply_path(id, path, runner, result, err, now, h, full)
   if result then fields[#fields + 1] = 'result'; fields[#fields + 1] = result; h.result = result end
   if err then fields[#fields + 1] = 'error'; fields[#fields + 1] = err; h.error = err end
   if running then
-    h.attempt = tostring((tonumber(h.attempt) or 0) + 1)
+    h.attempt = num((tonumber(h.attempt) or 0) + 1)
     fields[#fields + 1] = 'attempt'; fields[#fields + 1] = h.attempt
   end
   redis.call('HSET', k, unpack(fields))
@@ -372,7 +380,7 @@ local function insert_one(now, i)
     local prev = redis.call('GET', P .. 'reg:' .. regkey)
     if prev and redis.call('HGET', P .. 'i:' .. prev, 'status') == 'REGISTERED' then return prev, false end
   end
-  local fields = { 'id', id, 'task', task, 'args', ARGV[i + 2], 'status', 'REGISTERED', 'attempt', 0,
+  local fields = { 'id', id, 'task', task, 'args', ARGV[i + 2], 'status', 'REGISTERED', 'attempt', '0',
     'priority', ARGV[i + 3], 'created', now, 'updated', now }
   local parent, wf, cckey, cc = dec(ARGV[i + 4]), dec(ARGV[i + 5]), dec(ARGV[i + 7]), dec(ARGV[i + 8])
   if parent then
