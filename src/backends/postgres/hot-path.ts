@@ -43,12 +43,13 @@ const STARTED = stmt(
   `SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = 'RUNNING' AND owner = $2
   AND ($3::bigint IS NULL OR updated_at = $3)`,
 );
-// After a lost answer: what committed CLAIM_START tries (at `now`s $2) started for this runner. By
-// the index of unfinished invocations (not by owner: an indexed owner would keep starts from being
-// HOT updates); this runs only after a lost connection.
+// After a lost answer: what committed CLAIM_START tries (at `now`s $2) started for this runner.
+// Through the unfinished invocations (invocations_open): an index on owner would keep starts from
+// being HOT updates (migration 011), and this runs only after a lost connection.
 const STARTED_AT = stmt(
   'started_at',
-  `SELECT * FROM invocations WHERE owner = $1 AND updated_at = ANY($2::bigint[]) AND status = 'RUNNING'`,
+  `SELECT * FROM invocations
+  WHERE NOT finished AND owner = $1 AND updated_at = ANY($2::bigint[]) AND status = 'RUNNING'`,
 );
 // Claims of tries given up on: rows whose invocation was taken are done; the others (not acquired
 // by a committed try, or never claimed by one) are put back.
@@ -112,14 +113,14 @@ type ClaimStartRow = InvocationRow & {
 // every ACQUIRABLE status may go through PLAIN_PATH, taking the runner as owner.
 // test/unit/backends/postgres/hot-path.test.ts fails when a change to status.ts breaks that.
 
-// Recovery: waiting invocations (status index) unchanged since $2 with no queue row (the queue read
+// Recovery: waiting invocations (invocations_open) unchanged since $2 with no queue row (the queue read
 // once into a hashed NOT IN; a paused task's parked row counts as one), routed by the same
 // statement; SKIP LOCKED: one a transaction is moving right now is not waiting.
 const REQUEUE_STRANDED = stmt(
   'requeue_stranded',
   `WITH s AS (
     SELECT * FROM invocations
-    WHERE status = ANY($1::text[]) AND updated_at < $2 AND id NOT IN (SELECT inv_id FROM queue)
+    WHERE NOT finished AND status = ANY($1::text[]) AND updated_at < $2 AND id NOT IN (SELECT inv_id FROM queue)
     AND id NOT IN (SELECT inv_id FROM parked_queue)
     ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED),
   ins AS (INSERT INTO queue (inv_id, priority, not_before) SELECT id, priority, 0 FROM s)

@@ -14,17 +14,15 @@ import {
   applyTransition,
   isRepeated,
 } from '../../orchestration/apply-transition.js';
-import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
 import { planAcquire, scopeKeys, type ScopeWindow } from '../../orchestration/acquire-planner.js';
 import { transitionOne, type Orchestrator, type PurgeScope } from '../orchestrator.js';
 import { PURGE_CHUNK } from '../common/purge-scope.js';
-import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
+import { LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
 import { checkable, issueChecked } from './checked.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];
-const ACTIVE_LIST = [...ACTIVE_STATUSES];
 
 // Rows are locked in id order so two batches touching the same invocations cannot deadlock.
 const LOCK = stmt(
@@ -34,7 +32,7 @@ const LOCK = stmt(
 // Waiting ones only; a concurrent acquirer blocks here, then sees them PENDING and skips them. $3 is
 // set on a retry after a lost connection: rows this runner already holds PENDING were acquired by
 // the attempt whose commit went through but whose answer was lost. Here and in LOCK_CLAIMED the
-// status test is kept off the status index (`|| ''`, see START_PLAIN in hot-path.ts): rows by id.
+// status test is kept off the status index (`|| ''`, see CLAIM_START in hot-path.ts): rows by id.
 export const LOCK_ACQUIRE = stmt(
   'lock_acquire',
   `SELECT * FROM invocations
@@ -55,12 +53,13 @@ const WRITE = stmt(
     ORDER BY h.ord)
   SELECT pg_notify($11, p) FROM unnest($12::text[]) AS p`,
 );
-// Per running scope: invocations holding a slot, and the recorded start times (pruned to the
+// Per running scope: invocations holding a slot (running_open: their running_key while in
+// ACTIVE_STATUSES, migration 011), and the recorded start times (pruned to the
 // window at each start). Issued after LOCK_KEYS on the same scopes, so the counts are current.
 const SLOTS = stmt(
   'slots',
   `SELECT k AS key,
-    (SELECT count(*) FROM invocations i WHERE i.running_key = k AND i.status = ANY($2::text[]))::int AS active,
+    (SELECT count(*) FROM invocations i WHERE i.running_open = k)::int AS active,
     coalesce((SELECT array_agg(r.at ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS starts,
     coalesce((SELECT array_agg(r.invocation_id ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS holders
   FROM unnest($1::text[]) AS k`,
@@ -84,11 +83,11 @@ export const LOCK_CLAIMED = stmt(
 const OWNED_BY_OTHERS = stmt(
   'owned_by_others',
   `SELECT * FROM invocations
-  WHERE owner IS NOT NULL AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`,
+  WHERE NOT finished AND owner IS NOT NULL AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`,
 );
 const STALE = stmt(
   'stale',
-  'SELECT * FROM invocations WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, seq',
+  'SELECT * FROM invocations WHERE NOT finished AND status = $1 AND updated_at < $2 ORDER BY updated_at, seq',
 );
 const CLAIM_STRANDED = stmt(
   'claim_stranded',
@@ -99,16 +98,19 @@ export const QUEUED_LIST = [...QUEUED_STATUSES];
 const LEASE = stmt('lease', inDialect(POSTGRES_DIALECT, LEASE_SQL));
 // One bounded batch: rows locked by a concurrent transaction are skipped, not waited on (the hot
 // path never stalls behind retention); a child whose parent is not final is kept for its parent.
+// Oldest first through invocations_created: an invocation finished before $2 was created before it
+// (one written by a host whose clock runs behind may wait for a later pass), so a pass reads the
+// finished ones it deletes and the unfinished old ones, not the whole table.
 const PURGE = stmt(
   'purge',
   `WITH pick AS (
     SELECT i.id FROM invocations i
-    WHERE i.status = ANY($1::text[]) AND i.updated_at < $2
-      AND ($3::text[] IS NULL OR i.task_id = ANY($3::text[]))
-      AND ($4::text[] IS NULL OR NOT (i.task_id = ANY($4::text[])))
+    WHERE i.finished AND i.created_at < $1 AND i.updated_at < $1
+      AND ($2::text[] IS NULL OR i.task_id = ANY($2::text[]))
+      AND ($3::text[] IS NULL OR NOT (i.task_id = ANY($3::text[])))
       AND (i.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM invocations p
-        WHERE p.id = i.parent_id AND NOT (p.status = ANY($1::text[]))))
-    LIMIT $5 FOR UPDATE SKIP LOCKED),
+        WHERE p.id = i.parent_id AND NOT p.finished))
+    ORDER BY i.created_at, i.seq LIMIT $4 FOR UPDATE SKIP LOCKED),
   gone AS (DELETE FROM invocations WHERE id IN (SELECT id FROM pick) RETURNING id),
   hist AS (DELETE FROM history WHERE inv_id IN (SELECT id FROM gone)),
   logs AS (DELETE FROM logs WHERE inv_id IN (SELECT id FROM gone)),
@@ -276,7 +278,7 @@ export class PgOrchestrator implements Orchestrator {
           active: number;
           starts: string[];
           holders: Array<string | null>;
-        }>(SLOTS, [keys, ACTIVE_LIST])
+        }>(SLOTS, [keys])
       ).rows) {
         scopes.set(r.key, {
           active: r.active,
@@ -407,7 +409,7 @@ export class PgOrchestrator implements Orchestrator {
 
   async purge(before: number, scope?: PurgeScope): Promise<number> {
     const limit = scope?.limit ?? PURGE_CHUNK;
-    const args = [FINAL_LIST, before, scope?.taskIds ?? null, scope?.exceptTaskIds ?? null, limit];
+    const args = [before, scope?.taskIds ?? null, scope?.exceptTaskIds ?? null, limit];
     let total = 0;
     for (;;) {
       const n = (await this.db.rows<{ n: number }>(PURGE, args))[0]!.n;

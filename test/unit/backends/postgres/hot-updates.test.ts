@@ -1,0 +1,152 @@
+/**
+ * Migration 011: status changes are HOT updates. No index of invocations may read a column that a
+ * plain start writes (status, owner, attempt, updated_at); the indexes that need the status read
+ * generated columns whose status lists must match the code's. A database at version 10 migrates
+ * with its rows kept and the generated columns filled in.
+ */
+import pg from 'pg';
+import { afterAll, expect, it } from 'vitest';
+import { migrate, migrations } from '../../../../src/backends/postgres/migrate.js';
+import { FINAL_STATUSES, STATUSES } from '../../../../src/core/status.js';
+import { ACTIVE_STATUSES } from '../../../../src/orchestration/concurrency.js';
+import { describeWithService } from '../../../helpers/services.js';
+import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+
+const scope = pgScope('hotupd');
+
+async function withClient<T>(schema: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`SET search_path TO "${schema}"`);
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates `schema` at `version` the way a taskapp of that version left it. */
+async function migrateTo(c: pg.Client, schema: string, version: number): Promise<void> {
+  await c.query(`CREATE SCHEMA "${schema}"`);
+  await c.query(`SET search_path TO "${schema}"`);
+  await c.query(`CREATE TABLE schema_version (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  for (const m of migrations().filter((m) => m.version <= version)) {
+    await c.query(m.sql);
+    await c.query('INSERT INTO schema_version (version, name) VALUES ($1, $2)', [
+      m.version,
+      m.name,
+    ]);
+  }
+}
+
+const insertRow = (
+  c: pg.Client,
+  id: string,
+  status: string,
+  keys: { reg?: string; run?: string } = {},
+) =>
+  c.query(
+    `INSERT INTO invocations (id, task_id, args, status, owner, reg_key, running_key, created_at, updated_at)
+    VALUES ($1, 't', '[]', $2, $3, $4, $5, 1, 1)`,
+    [id, status, status === 'RUNNING' ? 'r1' : null, keys.reg ?? null, keys.run ?? null],
+  );
+
+await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status changes', () => {
+  afterAll(() => scope.cleanup());
+
+  it('indexes no column that a start or a finish writes', async () => {
+    const schema = scope.next();
+    await migrate({ url: PG_URL, schema });
+    const defs = await withClient(schema, async (c) =>
+      (
+        await c.query<{ def: string }>(
+          `SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'invocations'::regclass`,
+        )
+      ).rows.map((r) => r.def),
+    );
+    expect(defs.length).toBeGreaterThan(0);
+    for (const def of defs) {
+      expect(def).not.toMatch(/\b(status|owner|attempt|updated_at|result|error)\b/);
+    }
+  });
+
+  it('derives finished, reg_open and running_open from the statuses the code uses', async () => {
+    const schema = scope.next();
+    await migrate({ url: PG_URL, schema });
+    const rows = await withClient(schema, async (c) => {
+      for (const s of STATUSES) {
+        await insertRow(c, s, s, { reg: `reg-${s}`, run: `run-${s}` });
+      }
+      return (
+        await c.query<{
+          id: string;
+          finished: boolean;
+          reg_open: string | null;
+          running_open: string | null;
+        }>('SELECT id, finished, reg_open, running_open FROM invocations')
+      ).rows;
+    });
+    expect(rows).toHaveLength(STATUSES.length);
+    for (const r of rows) {
+      const s = r.id as (typeof STATUSES)[number];
+      expect(r.finished, s).toBe(FINAL_STATUSES.has(s));
+      expect(r.reg_open, s).toBe(s === 'REGISTERED' ? `reg-${s}` : null);
+      expect(r.running_open, s).toBe(ACTIVE_STATUSES.has(s) ? `run-${s}` : null);
+    }
+  });
+
+  it('migrates a version-10 database: rows kept, generated columns filled, one REGISTERED per key', async () => {
+    const schema = scope.next();
+    await withClient(schema, async (c) => {
+      await migrateTo(c, schema, 10);
+      await insertRow(c, 'a', 'REGISTERED', { reg: 'k1' });
+      await insertRow(c, 'b', 'RUNNING', { run: 'scope' });
+      await insertRow(c, 'c', 'SUCCESS', { reg: 'k1', run: 'scope' });
+    });
+    const result = await migrate({ url: PG_URL, schema });
+    expect(result.from).toBe(10);
+    expect(result.applied[0]).toBe('011_hot_status_changes');
+    await withClient(schema, async (c) => {
+      const { rows } = await c.query(
+        'SELECT id, status, owner, finished, reg_open, running_open FROM invocations ORDER BY id',
+      );
+      expect(rows).toEqual([
+        {
+          id: 'a',
+          status: 'REGISTERED',
+          owner: null,
+          finished: false,
+          reg_open: 'k1',
+          running_open: null,
+        },
+        {
+          id: 'b',
+          status: 'RUNNING',
+          owner: 'r1',
+          finished: false,
+          reg_open: null,
+          running_open: 'scope',
+        },
+        {
+          id: 'c',
+          status: 'SUCCESS',
+          owner: null,
+          finished: true,
+          reg_open: null,
+          running_open: null,
+        },
+      ]);
+      await expect(insertRow(c, 'd', 'REGISTERED', { reg: 'k1' })).rejects.toThrow(
+        /invocations_reg_open/,
+      );
+      // Once the first leaves REGISTERED, the key is free again.
+      await c.query(`UPDATE invocations SET status = 'PENDING' WHERE id = 'a'`);
+      await insertRow(c, 'd', 'REGISTERED', { reg: 'k1' });
+      const open = await c.query<{ id: string }>(
+        'SELECT id FROM invocations WHERE NOT finished ORDER BY created_at, seq',
+      );
+      expect(open.rows.map((r) => r.id)).toEqual(['a', 'b', 'd']);
+    });
+  });
+});
