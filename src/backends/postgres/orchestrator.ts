@@ -101,7 +101,7 @@ const LEASE = stmt('lease', inDialect(POSTGRES_DIALECT, LEASE_SQL));
 // Oldest first through invocations_created: an invocation finished before $2 was created before it
 // (one written by a host whose clock runs behind may wait for a later pass), so a pass reads the
 // finished ones it deletes and the unfinished old ones, not the whole table.
-const PURGE = stmt(
+export const PURGE = stmt(
   'purge',
   `WITH pick AS (
     SELECT i.id FROM invocations i
