@@ -26,6 +26,7 @@ import {
 } from './broker.js';
 import { stmt, type PgDb, type TxClient } from './db.js';
 import { checkable, issueChecked } from './checked.js';
+import { syncOwned } from './owned.js';
 import { isFinal, type Status } from '../../core/status.js';
 import {
   ACQUIRABLE_LIST,
@@ -43,13 +44,12 @@ const STARTED = stmt(
   `SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = 'RUNNING' AND owner = $2
   AND ($3::bigint IS NULL OR updated_at = $3)`,
 );
-// After a lost answer: what committed CLAIM_START tries (at `now`s $2) started for this runner.
-// Through the unfinished invocations (invocations_open): an index on owner would keep starts from
-// being HOT updates (migration 011), and this runs only after a lost connection.
+// After a lost answer: what committed CLAIM_START tries (at `now`s $2) started for this runner
+// (found through `owned`, owned.ts).
 const STARTED_AT = stmt(
   'started_at',
-  `SELECT * FROM invocations
-  WHERE NOT finished AND owner = $1 AND updated_at = ANY($2::bigint[]) AND status = 'RUNNING'`,
+  `SELECT i.* FROM owned o JOIN invocations i ON i.id = o.inv_id
+  WHERE o.owner = $1 AND i.updated_at = ANY($2::bigint[]) AND i.status = 'RUNNING'`,
 );
 // Claims of tries given up on: rows whose invocation was taken are done; the others (not acquired
 // by a committed try, or never claimed by one) are put back.
@@ -85,6 +85,7 @@ export const CLAIM_START = stmt(
     UPDATE invocations i SET status = 'RUNNING', owner = $7, attempt = i.attempt + 1, updated_at = $1
     WHERE i.id = ANY(ARRAY(SELECT inv_id FROM c)) AND (i.status || '') = ANY($6::text[]) AND i.concurrency IS NULL
     RETURNING i.*),
+  ${syncOwned('s')},
   hist AS (INSERT INTO history (inv_id, status, runner_id, at)
     SELECT s.id, array_to_string($8::text[], ','), $7, $1 FROM s ORDER BY s.id),
   gone AS (DELETE FROM queue q

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { InvocationNotFoundError, TaskappError } from '../../core/errors.js';
-import { isFinal, QUEUED_STATUSES } from '../../core/status.js';
+import { isFinal, OWNED_STATUSES, QUEUED_STATUSES, type Status } from '../../core/status.js';
 import type {
   AcquireResult,
   HistoryEntry,
@@ -21,6 +21,7 @@ import { LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
 import { checkable, issueChecked } from './checked.js';
+import { syncOwned } from './owned.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];
 
@@ -46,7 +47,9 @@ const WRITE = stmt(
     UPDATE invocations i SET status = u.status, owner = u.owner, attempt = u.attempt,
       result = u.result, error = u.error, updated_at = $7
     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u(id, status, owner, attempt, result, error)
-    WHERE i.id = ANY($1::text[]) AND i.id = u.id),
+    WHERE i.id = ANY($1::text[]) AND i.id = u.id
+    RETURNING i.id, i.owner),
+  ${syncOwned('upd')},
   hist AS (
     INSERT INTO history (inv_id, status, runner_id, at)
     SELECT h.id, h.status, h.runner_id, $7 FROM unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS h(id, status, runner_id, ord)
@@ -82,8 +85,14 @@ export const LOCK_CLAIMED = stmt(
 );
 const OWNED_BY_OTHERS = stmt(
   'owned_by_others',
-  `SELECT * FROM invocations
-  WHERE NOT finished AND owner IS NOT NULL AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`,
+  `SELECT i.* FROM owned o JOIN invocations i ON i.id = o.inv_id
+  WHERE NOT (o.owner = ANY($2::text[])) AND i.status = ANY($1::text[]) ORDER BY i.created_at, i.seq`,
+);
+// Owned statuses through `owned` (as small as the work in hand), the others through invocations_open.
+const STALE_OWNED = stmt(
+  'stale_owned',
+  `SELECT i.* FROM owned o JOIN invocations i ON i.id = o.inv_id
+  WHERE i.status = $1 AND i.updated_at < $2 ORDER BY i.updated_at, i.seq`,
 );
 const STALE = stmt(
   'stale',
@@ -394,7 +403,8 @@ export class PgOrchestrator implements Orchestrator {
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
-    return (await this.db.rows<InvocationRow>(STALE, [status, before])).map(toRecord);
+    const q = OWNED_STATUSES.has(status as Status) ? STALE_OWNED : STALE;
+    return (await this.db.rows<InvocationRow>(q, [status, before])).map(toRecord);
   }
 
   async claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]> {

@@ -97,7 +97,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
     }
   });
 
-  it('migrates a version-10 database: rows kept, generated columns filled, one REGISTERED per key', async () => {
+  it('migrates a version-10 database: rows kept, generated columns filled, owners listed, one REGISTERED per key', async () => {
     const schema = scope.next();
     await withClient(schema, async (c) => {
       await migrateTo(c, schema, 10);
@@ -107,7 +107,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
     });
     const result = await migrate({ url: PG_URL, schema });
     expect(result.from).toBe(10);
-    expect(result.applied[0]).toBe('011_hot_status_changes');
+    expect(result.applied.slice(0, 2)).toEqual(['011_hot_status_changes', '012_owned']);
     await withClient(schema, async (c) => {
       const { rows } = await c.query(
         'SELECT id, status, owner, finished, reg_open, running_open FROM invocations ORDER BY id',
@@ -138,6 +138,9 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
           running_open: null,
         },
       ]);
+      // Migration 012: the invocations with an owner, by owner, for recovery.
+      const owned = await c.query('SELECT inv_id, owner FROM owned ORDER BY inv_id');
+      expect(owned.rows).toEqual([{ inv_id: 'b', owner: 'r1' }]);
       await expect(insertRow(c, 'd', 'REGISTERED', { reg: 'k1' })).rejects.toThrow(
         /invocations_reg_open/,
       );
