@@ -48,8 +48,8 @@ const STARTED = stmt(
 // (found through `owned`, owned.ts).
 const STARTED_AT = stmt(
   'started_at',
-  `SELECT i.* FROM owned o JOIN invocations i ON i.id = o.inv_id
-  WHERE o.owner = $1 AND i.updated_at = ANY($2::bigint[]) AND i.status = 'RUNNING'`,
+  `SELECT * FROM invocations WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE owner = $1))
+    AND updated_at = ANY($2::bigint[]) AND status = 'RUNNING'`,
 );
 // Claims of tries given up on: rows whose invocation was taken are done; the others (not acquired
 // by a committed try, or never claimed by one) are put back.

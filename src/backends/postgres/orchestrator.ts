@@ -85,14 +85,17 @@ export const LOCK_CLAIMED = stmt(
 );
 const OWNED_BY_OTHERS = stmt(
   'owned_by_others',
-  `SELECT i.* FROM owned o JOIN invocations i ON i.id = o.inv_id
-  WHERE NOT (o.owner = ANY($2::text[])) AND i.status = ANY($1::text[]) ORDER BY i.created_at, i.seq`,
+  `SELECT * FROM invocations
+  WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE NOT (owner = ANY($2::text[]))))
+    AND status = ANY($1::text[]) ORDER BY created_at, seq`,
 );
 // Owned statuses through `owned` (as small as the work in hand), the others through invocations_open.
+// Reads of `owned` go in as an id array: primary-key look-ups, whatever the planner guesses of a
+// table that autovacuum may never have analyzed.
 const STALE_OWNED = stmt(
   'stale_owned',
-  `SELECT i.* FROM owned o JOIN invocations i ON i.id = o.inv_id
-  WHERE i.status = $1 AND i.updated_at < $2 ORDER BY i.updated_at, i.seq`,
+  `SELECT * FROM invocations WHERE id = ANY(ARRAY(SELECT inv_id FROM owned))
+    AND status = $1 AND updated_at < $2 ORDER BY updated_at, seq`,
 );
 const STALE = stmt(
   'stale',
