@@ -12,6 +12,8 @@ import { FINAL_STATUSES, STATUSES } from '../../../../src/core/status.js';
 import { ACTIVE_STATUSES } from '../../../../src/orchestration/concurrency.js';
 import { describeWithService } from '../../../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+import { openBackends } from '../../../compliance/harness.js';
+import { newInv } from '../../../compliance/suites/state.js';
 
 const scope = pgScope('hotupd');
 
@@ -152,6 +154,53 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
       );
       expect(open.rows.map((r) => r.id)).toEqual(['a', 'b', 'd']);
     });
+  });
+
+  it('keeps owned in step: a start lists the runner, a retry and a finish take the row away', async () => {
+    const schema = scope.next();
+    const b = await openBackends({ backend: 'postgres', postgres: { url: PG_URL, schema } });
+    const owned = () =>
+      withClient(
+        schema,
+        async (c) => (await c.query('SELECT inv_id, owner FROM owned ORDER BY inv_id')).rows,
+      );
+    try {
+      await b.hot.enqueue([newInv('a'), newInv('b')], Date.now());
+      const started = await b.hot.claimAndStart(10, 0, 'r1');
+      expect(started.map((r) => [r.id, r.status, r.owner])).toEqual([
+        ['a', 'RUNNING', 'r1'],
+        ['b', 'RUNNING', 'r1'],
+      ]);
+      expect(await owned()).toEqual([
+        { inv_id: 'a', owner: 'r1' },
+        { inv_id: 'b', owner: 'r1' },
+      ]);
+      // Recovery finds them by owner once r1 is not among the live runners.
+      const orphans = await b.orchestrator.ownedByOthers(['r2'], ['RUNNING']);
+      expect(orphans.map((r) => r.id).sort()).toEqual(['a', 'b']);
+      // A checked finish (one round trip) and a retry (the JavaScript path) both drop the row.
+      const done = await b.hot.finishAndClaim(
+        [{ id: 'a', to: 'SUCCESS', runnerId: 'r1', result: '1' }],
+        0,
+        'r1',
+      );
+      expect(done.done.map((r) => (r instanceof Error ? r.message : r.status))).toEqual([
+        'SUCCESS',
+      ]);
+      const retried = await b.hot.transitionAndRoute(
+        [{ id: 'b', to: 'RETRY', runnerId: 'r1', error: 'e' }],
+        Date.now(),
+      );
+      expect(retried.map((r) => (r instanceof Error ? r.message : r.status))).toEqual(['RETRY']);
+      expect(await owned()).toEqual([]);
+      expect(await b.orchestrator.ownedByOthers(['r2'], ['RUNNING'])).toEqual([]);
+      // Started again (from RETRY, its queue entry routed with it): listed again.
+      const again = await b.hot.claimAndStart(10, 0, 'r2');
+      expect(again.map((r) => r.id)).toEqual(['b']);
+      expect(await owned()).toEqual([{ inv_id: 'b', owner: 'r2' }]);
+    } finally {
+      await b.close();
+    }
   });
 
   it('retention reads the old finished invocations it deletes, not the whole table', async () => {
