@@ -41,6 +41,10 @@ export const RECLAIM = stmt(
 );
 /** A claimed row not deleted by then is handed out again (its claimer died between claim and acquire). */
 const CLAIM_LEASE_MS = 60_000;
+/** Claims made before this are past their lease. */
+export const leaseCutoff = (now: number): number => now - CLAIM_LEASE_MS;
+/** The last `now` a claim try of this process used: each try's is later (see claimVia). */
+let lastTryAt = 0;
 
 export type ClaimRow = {
   inv_id: string | null;
@@ -51,7 +55,8 @@ export type ClaimRow = {
 
 /**
  * One claim statement's parameters: its token, and the earlier claims to finish (`done`: delivered)
- * or to put back (`back`: given up on a lost connection, so they may or may not have committed).
+ * or to put back (`back`: given up on a lost connection, so they may or may not have committed;
+ * `backAt`: their `now`s, in the same order). `now` is unique per try within a process.
  */
 export interface ClaimTry {
   now: number;
@@ -59,6 +64,7 @@ export interface ClaimTry {
   token: string;
   done: string[];
   back: string[];
+  backAt: number[];
 }
 /** What one claim try found: items handed out, or (nothing ready) when to look again. */
 export type ClaimStep<T> = { items: T[] } | { next: number | null };
@@ -69,7 +75,7 @@ export const claimValues = (t: ClaimTry): unknown[] => [
   t.max,
   t.token,
   t.done,
-  t.now - CLAIM_LEASE_MS,
+  leaseCutoff(t.now),
   t.back,
 ];
 
@@ -106,8 +112,8 @@ export class PgBroker implements Broker {
   private empty: { gen: number; next: number | null } | null = null;
   /** Tokens of delivered claims, whose rows the next claim deletes. */
   private delivered: string[] = [];
-  /** Tokens of claims that gave up on a lost connection (they may have committed): put back next time. */
-  private undelivered: string[] = [];
+  /** Claims that gave up on a lost connection (they may have committed): put back next time. */
+  private undelivered: Array<{ token: string; at: number }> = [];
 
   constructor(private readonly db: PgDb) {}
 
@@ -164,18 +170,22 @@ export class PgBroker implements Broker {
       const now = Date.now();
       if (this.mayHaveWork(now)) {
         const gen = this.db.queueGen;
+        // Strictly later than any earlier try here: what a try started is found again by runner and
+        // `now` after a lost answer (hot-path.ts), so two tries must never share one.
+        lastTryAt = Math.max(now, lastTryAt + 1);
         const t: ClaimTry = {
-          now,
+          now: lastTryAt,
           max,
           token: randomUUID(),
           done: [...this.delivered],
-          back: [...this.undelivered],
+          back: this.undelivered.map((u) => u.token),
+          backAt: this.undelivered.map((u) => u.at),
         };
         let step: ClaimStep<T>;
         try {
           step = await run(t, Math.max(deadline, now + 1000));
           this.delivered = this.delivered.filter((x) => !t.done.includes(x));
-          this.undelivered = this.undelivered.filter((x) => !t.back.includes(x));
+          this.undelivered = this.undelivered.filter((x) => !t.back.includes(x.token));
           // Rows put back are claimable from the next statement on.
           if (t.back.length) {
             this.db.queueChanged();
@@ -183,7 +193,7 @@ export class PgBroker implements Broker {
         } catch (err) {
           // Server away: nothing to hand out now; the runner's next claim tries again (it keeps going).
           if (isConnectionError(err)) {
-            this.undelivered.push(t.token);
+            this.undelivered.push({ token: t.token, at: t.now });
             return [];
           }
           throw err;

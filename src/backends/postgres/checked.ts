@@ -17,6 +17,7 @@ import {
 } from '../../core/status.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { PgDb, stmt, type TxClient } from './db.js';
+import { syncOwned } from './owned.js';
 
 /** Per target status: the statuses it may be reached from, comma-joined. */
 const FROM = Object.fromEntries(
@@ -39,6 +40,7 @@ const CHECKED = stmt(
     WHERE i.id = ANY($1::text[]) AND i.id = u.id AND i.status = ANY(string_to_array(u.froms, ','))
       AND (NOT u.check_owner OR NOT i.status = ANY($9::text[]) OR i.owner IS NOT DISTINCT FROM u.runner)
     RETURNING i.*, u.ord, u.runner AS by_runner),
+  ${syncOwned('upd')},
   hist AS (INSERT INTO history (inv_id, status, runner_id, at) SELECT id, status, by_runner, $8 FROM upd ORDER BY ord)
   SELECT * FROM upd`,
 );

@@ -3,7 +3,7 @@
  * NOTIFY, one round trip without registration keys). Claim-and-start, and a runner's outcomes with
  * its next claim, are one transaction of one round trip when they can be: outcomes checked by their
  * UPDATE (checked.ts), a claim with SKIP LOCKED, and the claimed invocations without running
- * concurrency moved REGISTERED/REROUTED/RETRY -> PENDING -> RUNNING by one UPDATE (START_PLAIN).
+ * concurrency moved REGISTERED/REROUTED/RETRY -> PENDING -> RUNNING by one statement that also takes their queue rows (CLAIM_START).
  * Claimed ones under running concurrency then take the JavaScript path (acquire with its locks and
  * counts, blocked ones back to the queue) in a second transaction; after a lost connection every
  * try takes the JavaScript path, which reads back what a committed earlier try did.
@@ -15,6 +15,7 @@ import {
   CLAIM,
   claimedIds,
   claimValues,
+  leaseCutoff,
   RECLAIM,
   ROUTE,
   routeValues,
@@ -25,6 +26,7 @@ import {
 } from './broker.js';
 import { stmt, type PgDb, type TxClient } from './db.js';
 import { checkable, issueChecked } from './checked.js';
+import { syncOwned } from './owned.js';
 import { isFinal, type Status } from '../../core/status.js';
 import {
   ACQUIRABLE_LIST,
@@ -42,6 +44,13 @@ const STARTED = stmt(
   `SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = 'RUNNING' AND owner = $2
   AND ($3::bigint IS NULL OR updated_at = $3)`,
 );
+// After a lost answer: what committed CLAIM_START tries (at `now`s $2) started for this runner
+// (found through `owned`, owned.ts).
+const STARTED_AT = stmt(
+  'started_at',
+  `SELECT * FROM invocations WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE owner = $1))
+    AND updated_at = ANY($2::bigint[]) AND status = 'RUNNING'`,
+);
 // Claims of tries given up on: rows whose invocation was taken are done; the others (not acquired
 // by a committed try, or never claimed by one) are put back.
 const RELEASE_CLAIMS = stmt(
@@ -52,37 +61,67 @@ const RELEASE_CLAIMS = stmt(
   UPDATE queue q SET claimed_by = NULL, claimed_at = NULL WHERE q.claimed_by = ANY($1::text[])
     AND EXISTS (SELECT 1 FROM invocations i WHERE i.id = q.inv_id AND i.status = ANY($2::text[]))`,
 );
-// The one-round-trip start: claimed invocations without running concurrency, still waiting, go
-// PENDING then RUNNING for runner $2 (the path checked below against the state machine). The ids
-// go in as an array so the plan is primary-key look-ups whatever the planner guesses of the queue;
-// the status test is kept off the status index (`|| ''`): with many finished invocations, the
-// statistics make waiting ones look rare and the planner would read every waiting invocation
-// through that index, a cost per claim that grew with the queue's depth. Both changes go in one
-// history row ('PENDING,RUNNING', read back as two entries by state.ts): one row and one index
-// entry per start instead of two.
+// The one-round-trip claim-and-start, one statement: it finishes this broker's delivered claims
+// ($4), takes up to $2 ready queue rows (SKIP LOCKED, as CLAIM in broker.ts), moves their waiting
+// invocations without running concurrency REGISTERED/REROUTED/RETRY -> PENDING -> RUNNING for
+// runner $7 (the path checked below against the state machine) and deletes the queue rows of those
+// it started: a started invocation's queue row is neither marked nor read again. The rows it did
+// not start (running concurrency, or no longer waiting) are marked with token $3, as CLAIM does,
+// for the JavaScript path. The ids go in as an array so the plan is primary-key look-ups whatever
+// the planner guesses of the queue; the status test is kept off any status index (`|| ''`): with
+// many finished invocations the statistics make waiting ones look rare. Both changes go in one
+// history row ('PENDING,RUNNING', read back as two entries by state.ts). Always one row at least:
+// left_ids (those marked, in hand-out order) and, when nothing was ready, when to look again (next); the invocation
+// columns are null when it started none. After a lost answer, what it started is found by runner
+// and `now` ($1, unique per try: see PgBroker.claimVia), as its queue rows are gone.
 export const PLAIN_PATH: readonly Status[] = ['PENDING', 'RUNNING'];
-export const START_PLAIN = stmt(
-  'start_plain',
-  `WITH s AS (
-    UPDATE invocations i SET status = 'RUNNING', owner = $2, attempt = i.attempt + 1, updated_at = $3
-    WHERE i.id = ANY(ARRAY(SELECT inv_id FROM queue WHERE claimed_by = $1)) AND (i.status || '') = ANY($4::text[]) AND i.concurrency IS NULL
+export const CLAIM_START = stmt(
+  'claim_start',
+  `WITH done AS (DELETE FROM queue WHERE claimed_by = ANY($4::text[])),
+  c AS (
+    SELECT ctid, inv_id, priority, seq FROM queue WHERE not_before <= $1 AND (claimed_by IS NULL OR (claimed_at < $5 AND NOT (claimed_by = ANY($4::text[]))))
+    ORDER BY priority DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED),
+  s AS (
+    UPDATE invocations i SET status = 'RUNNING', owner = $7, attempt = i.attempt + 1, updated_at = $1
+    WHERE i.id = ANY(ARRAY(SELECT inv_id FROM c)) AND (i.status || '') = ANY($6::text[]) AND i.concurrency IS NULL
     RETURNING i.*),
+  ${syncOwned('s')},
   hist AS (INSERT INTO history (inv_id, status, runner_id, at)
-    SELECT s.id, array_to_string($5::text[], ','), $2, $3 FROM s ORDER BY s.id)
-  SELECT * FROM s`,
+    SELECT s.id, array_to_string($8::text[], ','), $7, $1 FROM s ORDER BY s.id),
+  gone AS (DELETE FROM queue q
+    WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM c)) AND q.inv_id = ANY(ARRAY(SELECT id FROM s))),
+  lft AS (UPDATE queue q SET claimed_by = $3, claimed_at = $1
+    WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM c)) AND NOT q.inv_id = ANY(ARRAY(SELECT id FROM s))
+    RETURNING q.inv_id, q.priority, q.seq)
+  SELECT s.*, o.q_priority, o.q_seq, x.left_ids, x.next
+  FROM (SELECT ARRAY(SELECT inv_id FROM lft ORDER BY priority DESC, seq) AS left_ids,
+      CASE WHEN NOT EXISTS (SELECT 1 FROM c) THEN least(
+        (SELECT min(not_before) FROM queue WHERE not_before > $1 AND not_before > 0 AND claimed_by IS NULL),
+        (SELECT min(claimed_at) FROM queue WHERE claimed_by IS NOT NULL) + ($1 - $5)) END AS next) x
+  LEFT JOIN (s CROSS JOIN LATERAL (SELECT c.priority AS q_priority, c.seq AS q_seq FROM c WHERE c.inv_id = s.id
+    ORDER BY c.priority DESC, c.seq LIMIT 1) o) ON true`,
 );
-// START_PLAIN writes owner = runner and attempt + 1 without asking status.ts: right only while
+// CLAIM_START's plan does not depend on its values, but PostgreSQL keeps choosing a custom plan for
+// it (the generic one's LIMIT $2 looks dearer): planning it at every claim cost more than running it.
+const GENERIC_PLAN = stmt('generic_plan', 'SET LOCAL plan_cache_mode = force_generic_plan');
+type ClaimStartRow = InvocationRow & {
+  q_priority: number | null;
+  q_seq: number | null;
+  left_ids: string[];
+  next: number | null;
+};
+// CLAIM_START writes owner = runner and attempt + 1 without asking status.ts: right only while
 // every ACQUIRABLE status may go through PLAIN_PATH, taking the runner as owner.
 // test/unit/backends/postgres/hot-path.test.ts fails when a change to status.ts breaks that.
 
-// Recovery: waiting invocations (status index) unchanged since $2 with no queue row (the queue read
+// Recovery: waiting invocations (invocations_open) unchanged since $2 with no queue row (the queue read
 // once into a hashed NOT IN; a paused task's parked row counts as one), routed by the same
 // statement; SKIP LOCKED: one a transaction is moving right now is not waiting.
 const REQUEUE_STRANDED = stmt(
   'requeue_stranded',
   `WITH s AS (
     SELECT * FROM invocations
-    WHERE status = ANY($1::text[]) AND updated_at < $2 AND id NOT IN (SELECT inv_id FROM queue)
+    WHERE NOT finished AND status = ANY($1::text[]) AND updated_at < $2 AND id NOT IN (SELECT inv_id FROM queue)
     AND id NOT IN (SELECT inv_id FROM parked_queue)
     ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED),
   ins AS (INSERT INTO queue (inv_id, priority, not_before) SELECT id, priority, 0 FROM s)
@@ -240,7 +279,7 @@ export function pgHotPath(
     if (!step.leftover?.length || !('items' in step.claim)) {
       return { ...step, retried };
     }
-    // Claimed but not started by START_PLAIN: under running concurrency, or no longer waiting.
+    // Claimed but not started by CLAIM_START: under running concurrency, or no longer waiting.
     const items = step.claim.items;
     const more = await d.tx(
       (c, attempt) => startLeftovers(c, attempt, step.leftover!, runnerId, t.now),
@@ -257,7 +296,7 @@ export function pgHotPath(
     };
   }
 
-  /** Issues outcomes, claim and START_PLAIN together (the caller's COMMIT goes with them); resolves once their answers are in. */
+  /** Issues outcomes and CLAIM_START together (the caller's COMMIT goes with them); resolves once their answers are in. */
   function plainTry(
     c: TxClient,
     t: ClaimTry,
@@ -265,31 +304,37 @@ export function pgHotPath(
     done: TransitionRequest[],
   ): Promise<TryStep> {
     const checked = done.length ? issueChecked(c, d, done, t.now) : undefined;
-    const claimed = c.query<ClaimRow>(CLAIM, claimValues(t));
-    const started = c.query<InvocationRow>(START_PLAIN, [
-      t.token,
-      runnerId,
+    void c.query(GENERIC_PLAN);
+    const started = c.query<ClaimStartRow>(CLAIM_START, [
       t.now,
+      t.max,
+      t.token,
+      t.done,
+      leaseCutoff(t.now),
       ACQUIRABLE_LIST,
+      runnerId,
       PLAIN_PATH,
     ]);
     return (async () => {
-      const found = claimedIds((await claimed).rows);
-      const byId = new Map((await started).rows.map((r) => [r.id, toRecord(r)]));
+      const rows = (await started).rows;
       const written = checked ? await checked : undefined;
-      if (!('ids' in found)) {
-        return { claim: found, finals: [], done: written };
+      const head = rows[0]!;
+      const mine = rows
+        .filter((r) => r.id !== null)
+        .sort((a, b) => b.q_priority! - a.q_priority! || a.q_seq! - b.q_seq!);
+      if (!mine.length && !head.left_ids.length) {
+        return { claim: { next: head.next }, finals: [], done: written };
       }
       return {
-        claim: { items: found.ids.flatMap((id) => byId.get(id) ?? []) },
+        claim: { items: mine.map(toRecord) },
         finals: [],
         done: written,
-        leftover: found.ids.filter((id) => !byId.has(id)),
+        leftover: head.left_ids,
       };
     })();
   }
 
-  /** The JavaScript path for claimed ids START_PLAIN left: acquire (running concurrency), RUNNING, blocked ones back to the queue. */
+  /** The JavaScript path for claimed ids CLAIM_START left: acquire (running concurrency), RUNNING, blocked ones back to the queue. */
   async function startLeftovers(
     c: TxClient,
     attempt: number,
@@ -334,24 +379,31 @@ export function pgHotPath(
     runnerId: string,
     done: TransitionRequest[],
   ): Promise<TryStep> {
-    /** What committed tries with these tokens started for this runner; null: they did not commit. */
-    const readBack = async (tokens: string[]): Promise<InvocationRecord[] | null> => {
+    /**
+     * What committed tries with these tokens and `now`s started for this runner: CLAIM_START's by
+     * runner and `now` (their queue rows are gone), the JavaScript path's by their claimed rows.
+     * Null: they did not commit (neither left a trace).
+     */
+    const readBack = async (
+      tokens: string[],
+      nows: number[],
+    ): Promise<InvocationRecord[] | null> => {
+      const fused = c.query<InvocationRow>(STARTED_AT, [runnerId, nows]);
       const got = (await c.query<ClaimRow>(RECLAIM, [tokens])).rows;
-      if (!got.length) {
+      const recs = new Map((await fused).rows.map((r) => [r.id, toRecord(r)]));
+      const fusedIds = [...recs.keys()];
+      if (!got.length && !fusedIds.length) {
         return null;
       }
-      const ids = (claimedIds(got) as { ids: string[] }).ids;
-      const recs = new Map(
-        (await c.query<InvocationRow>(STARTED, [ids, runnerId, null])).rows.map((r) => [
-          r.id,
-          toRecord(r),
-        ]),
-      );
-      return ids.flatMap((id) => recs.get(id) ?? []);
+      const ids = got.length ? (claimedIds(got) as { ids: string[] }).ids : [];
+      for (const r of (await c.query<InvocationRow>(STARTED, [ids, runnerId, null])).rows) {
+        recs.set(r.id, toRecord(r));
+      }
+      return [...new Set([...fusedIds, ...ids])].flatMap((id) => recs.get(id) ?? []);
     };
     // This try's earlier attempt may have committed before its connection dropped.
     if (attempt > 0) {
-      const mine = await readBack([t.token]);
+      const mine = await readBack([t.token], [t.now]);
       if (mine) {
         // A one-round-trip try leaves its claimed rows under running concurrency unstarted: put them back.
         void c.query(RELEASE_CLAIMS, [[t.token], ACQUIRABLE_LIST]);
@@ -361,7 +413,7 @@ export function pgHotPath(
     // Tries the claim loop gave up on (lost connection): a committed one already started some of
     // its rows here. Hand those out; put back the rest.
     if (t.back.length) {
-      const earlier = await readBack(t.back);
+      const earlier = await readBack(t.back, t.backAt);
       if (earlier?.length) {
         void c.query(RELEASE_CLAIMS, [t.back, ACQUIRABLE_LIST]);
         return { claim: { items: earlier }, finals: [] };

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { InvocationNotFoundError, TaskappError } from '../../core/errors.js';
-import { isFinal, QUEUED_STATUSES } from '../../core/status.js';
+import { isFinal, OWNED_STATUSES, QUEUED_STATUSES, type Status } from '../../core/status.js';
 import type {
   AcquireResult,
   HistoryEntry,
@@ -14,17 +14,16 @@ import {
   applyTransition,
   isRepeated,
 } from '../../orchestration/apply-transition.js';
-import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
 import { planAcquire, scopeKeys, type ScopeWindow } from '../../orchestration/acquire-planner.js';
 import { transitionOne, type Orchestrator, type PurgeScope } from '../orchestrator.js';
 import { PURGE_CHUNK } from '../common/purge-scope.js';
-import { FINAL_LIST, LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
+import { LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
 import { checkable, issueChecked } from './checked.js';
+import { syncOwned } from './owned.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];
-const ACTIVE_LIST = [...ACTIVE_STATUSES];
 
 // Rows are locked in id order so two batches touching the same invocations cannot deadlock.
 const LOCK = stmt(
@@ -34,7 +33,7 @@ const LOCK = stmt(
 // Waiting ones only; a concurrent acquirer blocks here, then sees them PENDING and skips them. $3 is
 // set on a retry after a lost connection: rows this runner already holds PENDING were acquired by
 // the attempt whose commit went through but whose answer was lost. Here and in LOCK_CLAIMED the
-// status test is kept off the status index (`|| ''`, see START_PLAIN in hot-path.ts): rows by id.
+// status test is kept off the status index (`|| ''`, see CLAIM_START in hot-path.ts): rows by id.
 export const LOCK_ACQUIRE = stmt(
   'lock_acquire',
   `SELECT * FROM invocations
@@ -48,19 +47,22 @@ const WRITE = stmt(
     UPDATE invocations i SET status = u.status, owner = u.owner, attempt = u.attempt,
       result = u.result, error = u.error, updated_at = $7
     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u(id, status, owner, attempt, result, error)
-    WHERE i.id = ANY($1::text[]) AND i.id = u.id),
+    WHERE i.id = ANY($1::text[]) AND i.id = u.id
+    RETURNING i.id, i.owner),
+  ${syncOwned('upd')},
   hist AS (
     INSERT INTO history (inv_id, status, runner_id, at)
     SELECT h.id, h.status, h.runner_id, $7 FROM unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS h(id, status, runner_id, ord)
     ORDER BY h.ord)
   SELECT pg_notify($11, p) FROM unnest($12::text[]) AS p`,
 );
-// Per running scope: invocations holding a slot, and the recorded start times (pruned to the
+// Per running scope: invocations holding a slot (running_open: their running_key while in
+// ACTIVE_STATUSES, migration 011), and the recorded start times (pruned to the
 // window at each start). Issued after LOCK_KEYS on the same scopes, so the counts are current.
 const SLOTS = stmt(
   'slots',
   `SELECT k AS key,
-    (SELECT count(*) FROM invocations i WHERE i.running_key = k AND i.status = ANY($2::text[]))::int AS active,
+    (SELECT count(*) FROM invocations i WHERE i.running_open = k)::int AS active,
     coalesce((SELECT array_agg(r.at ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS starts,
     coalesce((SELECT array_agg(r.invocation_id ORDER BY r.at) FROM rate_starts r WHERE r.key = k), '{}') AS holders
   FROM unnest($1::text[]) AS k`,
@@ -84,11 +86,20 @@ export const LOCK_CLAIMED = stmt(
 const OWNED_BY_OTHERS = stmt(
   'owned_by_others',
   `SELECT * FROM invocations
-  WHERE owner IS NOT NULL AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`,
+  WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE NOT (owner = ANY($2::text[]))))
+    AND status = ANY($1::text[]) ORDER BY created_at, seq`,
+);
+// Owned statuses through `owned` (as small as the work in hand), the others through invocations_open.
+// Reads of `owned` go in as an id array: primary-key look-ups, whatever the planner guesses of a
+// table that autovacuum may never have analyzed.
+const STALE_OWNED = stmt(
+  'stale_owned',
+  `SELECT * FROM invocations WHERE id = ANY(ARRAY(SELECT inv_id FROM owned))
+    AND status = $1 AND updated_at < $2 ORDER BY updated_at, seq`,
 );
 const STALE = stmt(
   'stale',
-  'SELECT * FROM invocations WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, seq',
+  'SELECT * FROM invocations WHERE NOT finished AND status = $1 AND updated_at < $2 ORDER BY updated_at, seq',
 );
 const CLAIM_STRANDED = stmt(
   'claim_stranded',
@@ -99,16 +110,19 @@ export const QUEUED_LIST = [...QUEUED_STATUSES];
 const LEASE = stmt('lease', inDialect(POSTGRES_DIALECT, LEASE_SQL));
 // One bounded batch: rows locked by a concurrent transaction are skipped, not waited on (the hot
 // path never stalls behind retention); a child whose parent is not final is kept for its parent.
-const PURGE = stmt(
+// Oldest first through invocations_created: an invocation finished before $2 was created before it
+// (one written by a host whose clock runs behind may wait for a later pass), so a pass reads the
+// finished ones it deletes and the unfinished old ones, not the whole table.
+export const PURGE = stmt(
   'purge',
   `WITH pick AS (
     SELECT i.id FROM invocations i
-    WHERE i.status = ANY($1::text[]) AND i.updated_at < $2
-      AND ($3::text[] IS NULL OR i.task_id = ANY($3::text[]))
-      AND ($4::text[] IS NULL OR NOT (i.task_id = ANY($4::text[])))
+    WHERE i.finished AND i.created_at < $1 AND i.updated_at < $1
+      AND ($2::text[] IS NULL OR i.task_id = ANY($2::text[]))
+      AND ($3::text[] IS NULL OR NOT (i.task_id = ANY($3::text[])))
       AND (i.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM invocations p
-        WHERE p.id = i.parent_id AND NOT (p.status = ANY($1::text[]))))
-    LIMIT $5 FOR UPDATE SKIP LOCKED),
+        WHERE p.id = i.parent_id AND NOT p.finished))
+    ORDER BY i.created_at, i.seq LIMIT $4 FOR UPDATE SKIP LOCKED),
   gone AS (DELETE FROM invocations WHERE id IN (SELECT id FROM pick) RETURNING id),
   hist AS (DELETE FROM history WHERE inv_id IN (SELECT id FROM gone)),
   logs AS (DELETE FROM logs WHERE inv_id IN (SELECT id FROM gone)),
@@ -276,7 +290,7 @@ export class PgOrchestrator implements Orchestrator {
           active: number;
           starts: string[];
           holders: Array<string | null>;
-        }>(SLOTS, [keys, ACTIVE_LIST])
+        }>(SLOTS, [keys])
       ).rows) {
         scopes.set(r.key, {
           active: r.active,
@@ -392,7 +406,8 @@ export class PgOrchestrator implements Orchestrator {
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
-    return (await this.db.rows<InvocationRow>(STALE, [status, before])).map(toRecord);
+    const q = OWNED_STATUSES.has(status as Status) ? STALE_OWNED : STALE;
+    return (await this.db.rows<InvocationRow>(q, [status, before])).map(toRecord);
   }
 
   async claimStranded(ids: string[], before: number, now: number): Promise<InvocationRecord[]> {
@@ -407,7 +422,7 @@ export class PgOrchestrator implements Orchestrator {
 
   async purge(before: number, scope?: PurgeScope): Promise<number> {
     const limit = scope?.limit ?? PURGE_CHUNK;
-    const args = [FINAL_LIST, before, scope?.taskIds ?? null, scope?.exceptTaskIds ?? null, limit];
+    const args = [before, scope?.taskIds ?? null, scope?.exceptTaskIds ?? null, limit];
     let total = 0;
     for (;;) {
       const n = (await this.db.rows<{ n: number }>(PURGE, args))[0]!.n;

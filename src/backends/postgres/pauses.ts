@@ -10,7 +10,7 @@ const ADD = stmt(
   'pause_add',
   'INSERT INTO paused_tasks (task_id, paused_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
 );
-// Claimed rows too: a claim not yet started finds no row (LOCK_CLAIMED, START_PLAIN) and starts nothing.
+// Claimed rows too: a claim not yet started finds no row (LOCK_CLAIMED, CLAIM_START) and starts nothing.
 const PARK = stmt(
   'pause_park',
   `WITH moved AS (

@@ -38,11 +38,11 @@ const INSERT_RETRY = stmt(
   INSERT INTO history (inv_id, status, runner_id, at) SELECT id, 'REGISTERED', NULL, $7 FROM inv`,
 );
 // Its own snapshot, taken after the locks: sees every insert committed under them. $2: on a retry,
-// this batch's ids (the earlier attempt may have committed).
+// this batch's ids (the earlier attempt may have committed). reg_open: reg_key while REGISTERED.
 const FIND_REG = stmt(
   'find_reg',
   `SELECT id, reg_key, status FROM invocations
-  WHERE (reg_key = ANY($1::text[]) AND status = 'REGISTERED') OR id = ANY($2::text[])`,
+  WHERE reg_open = ANY($1::text[]) OR id = ANY($2::text[])`,
 );
 const GET = stmt('get', 'SELECT * FROM invocations WHERE id = $1');
 const GET_MANY = stmt('get_many', 'SELECT * FROM invocations WHERE id = ANY($1::text[])');

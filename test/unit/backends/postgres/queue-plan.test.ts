@@ -4,8 +4,8 @@
  */
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { CLAIM, claimValues } from '../../../../src/backends/postgres/broker.js';
-import { PLAIN_PATH, START_PLAIN } from '../../../../src/backends/postgres/hot-path.js';
+import { CLAIM, claimValues, leaseCutoff } from '../../../../src/backends/postgres/broker.js';
+import { CLAIM_START, PLAIN_PATH } from '../../../../src/backends/postgres/hot-path.js';
 import { migrate } from '../../../../src/backends/postgres/migrate.js';
 import {
   ACQUIRABLE_LIST,
@@ -34,7 +34,14 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
       );
       await c.query('ANALYZE queue');
       const now = Date.now();
-      const values = claimValues({ now, max: 50, token: 'next', done: ['earlier'], back: [] });
+      const values = claimValues({
+        now,
+        max: 50,
+        token: 'next',
+        done: ['earlier'],
+        back: [],
+        backAt: [],
+      });
       const plan = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${CLAIM.text}`, values);
       const nodes = scans(plan.rows[0]['QUERY PLAN'][0].Plan);
       // The rows of claim 'earlier' (50 of 20,000) are deleted by an index look-up.
@@ -72,8 +79,13 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
       await c.query(`UPDATE invocations SET status = 'REGISTERED' WHERE created_at <= 5000`);
       await c.query('ANALYZE queue');
       const claimed = Array.from({ length: 50 }, (_, i) => `i${i + 1}`);
+      const now = Date.now();
       const statements: Array<{ stmt: { name: string; text: string }; values: unknown[] }> = [
-        { stmt: START_PLAIN, values: ['mine', 'runner', Date.now(), ACQUIRABLE_LIST, PLAIN_PATH] },
+        {
+          // Takes the 50 oldest queue rows (the claim lease of 'mine' ran out long ago).
+          stmt: CLAIM_START,
+          values: [now, 50, 'tok', [], leaseCutoff(now), ACQUIRABLE_LIST, 'runner', PLAIN_PATH],
+        },
         { stmt: LOCK_CLAIMED, values: ['mine', ACQUIRABLE_LIST] },
         { stmt: LOCK_ACQUIRE, values: [claimed, ACQUIRABLE_LIST, 'runner'] },
       ];

@@ -1,0 +1,249 @@
+/**
+ * Migration 011: status changes are HOT updates. No index of invocations may read a column that a
+ * plain start writes (status, owner, attempt, updated_at); the indexes that need the status read
+ * generated columns whose status lists must match the code's. A database at version 10 migrates
+ * with its rows kept and the generated columns filled in.
+ */
+import pg from 'pg';
+import { afterAll, expect, it } from 'vitest';
+import { migrate, migrations } from '../../../../src/backends/postgres/migrate.js';
+import { PURGE } from '../../../../src/backends/postgres/orchestrator.js';
+import { FINAL_STATUSES, STATUSES } from '../../../../src/core/status.js';
+import { ACTIVE_STATUSES } from '../../../../src/orchestration/concurrency.js';
+import { describeWithService } from '../../../helpers/services.js';
+import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+import { openBackends } from '../../../compliance/harness.js';
+import { newInv } from '../../../compliance/suites/state.js';
+
+const scope = pgScope('hotupd');
+
+async function withClient<T>(schema: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`SET search_path TO "${schema}"`);
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates `schema` at `version` the way a taskapp of that version left it. */
+async function migrateTo(c: pg.Client, schema: string, version: number): Promise<void> {
+  await c.query(`CREATE SCHEMA "${schema}"`);
+  await c.query(`SET search_path TO "${schema}"`);
+  await c.query(`CREATE TABLE schema_version (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  for (const m of migrations().filter((m) => m.version <= version)) {
+    await c.query(m.sql);
+    await c.query('INSERT INTO schema_version (version, name) VALUES ($1, $2)', [
+      m.version,
+      m.name,
+    ]);
+  }
+}
+
+const insertRow = (
+  c: pg.Client,
+  id: string,
+  status: string,
+  keys: { reg?: string; run?: string } = {},
+) =>
+  c.query(
+    `INSERT INTO invocations (id, task_id, args, status, owner, reg_key, running_key, created_at, updated_at)
+    VALUES ($1, 't', '[]', $2, $3, $4, $5, 1, 1)`,
+    [id, status, status === 'RUNNING' ? 'r1' : null, keys.reg ?? null, keys.run ?? null],
+  );
+
+await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status changes', () => {
+  afterAll(() => scope.cleanup());
+
+  it('indexes none of the columns a status change writes', async () => {
+    const schema = scope.next();
+    await migrate({ url: PG_URL, schema });
+    const defs = await withClient(schema, async (c) =>
+      (
+        await c.query<{ def: string }>(
+          `SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'invocations'::regclass`,
+        )
+      ).rows.map((r) => r.def),
+    );
+    expect(defs.length).toBeGreaterThan(0);
+    for (const def of defs) {
+      expect(def).not.toMatch(/\b(status|owner|attempt|updated_at|result|error)\b/);
+    }
+  });
+
+  it('derives finished, reg_open and running_open from the statuses the code uses', async () => {
+    const schema = scope.next();
+    await migrate({ url: PG_URL, schema });
+    const rows = await withClient(schema, async (c) => {
+      for (const s of STATUSES) {
+        await insertRow(c, s, s, { reg: `reg-${s}`, run: `run-${s}` });
+      }
+      return (
+        await c.query<{
+          id: string;
+          finished: boolean;
+          reg_open: string | null;
+          running_open: string | null;
+        }>('SELECT id, finished, reg_open, running_open FROM invocations')
+      ).rows;
+    });
+    expect(rows).toHaveLength(STATUSES.length);
+    for (const r of rows) {
+      const s = r.id as (typeof STATUSES)[number];
+      expect(r.finished, s).toBe(FINAL_STATUSES.has(s));
+      expect(r.reg_open, s).toBe(s === 'REGISTERED' ? `reg-${s}` : null);
+      expect(r.running_open, s).toBe(ACTIVE_STATUSES.has(s) ? `run-${s}` : null);
+    }
+  });
+
+  it('migrates a version-10 database: rows kept, generated columns filled, owners listed, one REGISTERED per key', async () => {
+    const schema = scope.next();
+    await withClient(schema, async (c) => {
+      await migrateTo(c, schema, 10);
+      await insertRow(c, 'a', 'REGISTERED', { reg: 'k1' });
+      await insertRow(c, 'b', 'RUNNING', { run: 'scope' });
+      await insertRow(c, 'c', 'SUCCESS', { reg: 'k1', run: 'scope' });
+    });
+    const result = await migrate({ url: PG_URL, schema });
+    expect(result.from).toBe(10);
+    expect(result.applied.slice(0, 2)).toEqual(['011_hot_status_changes', '012_owned']);
+    await withClient(schema, async (c) => {
+      const { rows } = await c.query(
+        'SELECT id, status, owner, finished, reg_open, running_open FROM invocations ORDER BY id',
+      );
+      expect(rows).toEqual([
+        {
+          id: 'a',
+          status: 'REGISTERED',
+          owner: null,
+          finished: false,
+          reg_open: 'k1',
+          running_open: null,
+        },
+        {
+          id: 'b',
+          status: 'RUNNING',
+          owner: 'r1',
+          finished: false,
+          reg_open: null,
+          running_open: 'scope',
+        },
+        {
+          id: 'c',
+          status: 'SUCCESS',
+          owner: null,
+          finished: true,
+          reg_open: null,
+          running_open: null,
+        },
+      ]);
+      // Migration 012: the invocations with an owner, by owner, for recovery.
+      const owned = await c.query('SELECT inv_id, owner FROM owned ORDER BY inv_id');
+      expect(owned.rows).toEqual([{ inv_id: 'b', owner: 'r1' }]);
+      await expect(insertRow(c, 'd', 'REGISTERED', { reg: 'k1' })).rejects.toThrow(
+        /invocations_reg_open/,
+      );
+      // Once the first leaves REGISTERED, the key is free again.
+      await c.query(`UPDATE invocations SET status = 'PENDING' WHERE id = 'a'`);
+      await insertRow(c, 'd', 'REGISTERED', { reg: 'k1' });
+      const open = await c.query<{ id: string }>(
+        'SELECT id FROM invocations WHERE NOT finished ORDER BY created_at, seq',
+      );
+      expect(open.rows.map((r) => r.id)).toEqual(['a', 'b', 'd']);
+    });
+  });
+
+  it('keeps owned in step: a start lists the runner, a retry and a finish take the row away', async () => {
+    const schema = scope.next();
+    const b = await openBackends({ backend: 'postgres', postgres: { url: PG_URL, schema } });
+    const owned = () =>
+      withClient(
+        schema,
+        async (c) => (await c.query('SELECT inv_id, owner FROM owned ORDER BY inv_id')).rows,
+      );
+    try {
+      await b.hot.enqueue([newInv('a'), newInv('b')], Date.now());
+      const started = await b.hot.claimAndStart(10, 0, 'r1');
+      expect(started.map((r) => [r.id, r.status, r.owner])).toEqual([
+        ['a', 'RUNNING', 'r1'],
+        ['b', 'RUNNING', 'r1'],
+      ]);
+      expect(await owned()).toEqual([
+        { inv_id: 'a', owner: 'r1' },
+        { inv_id: 'b', owner: 'r1' },
+      ]);
+      // Recovery finds them by owner once r1 is not among the live runners.
+      const orphans = await b.orchestrator.ownedByOthers(['r2'], ['RUNNING']);
+      expect(orphans.map((r) => r.id).sort()).toEqual(['a', 'b']);
+      // A checked finish (one round trip) and a retry (the JavaScript path) both drop the row.
+      const done = await b.hot.finishAndClaim(
+        [{ id: 'a', to: 'SUCCESS', runnerId: 'r1', result: '1' }],
+        0,
+        'r1',
+      );
+      expect(done.done.map((r) => (r instanceof Error ? r.message : r.status))).toEqual([
+        'SUCCESS',
+      ]);
+      const retried = await b.hot.transitionAndRoute(
+        [{ id: 'b', to: 'RETRY', runnerId: 'r1', error: 'e' }],
+        Date.now(),
+      );
+      expect(retried.map((r) => (r instanceof Error ? r.message : r.status))).toEqual(['RETRY']);
+      expect(await owned()).toEqual([]);
+      expect(await b.orchestrator.ownedByOthers(['r2'], ['RUNNING'])).toEqual([]);
+      // Started again (from RETRY, its queue entry routed with it): listed again.
+      const again = await b.hot.claimAndStart(10, 0, 'r2');
+      expect(again.map((r) => r.id)).toEqual(['b']);
+      expect(await owned()).toEqual([{ inv_id: 'b', owner: 'r2' }]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('retention reads the old finished invocations it deletes, not the whole table', async () => {
+    const schema = scope.next();
+    await migrate({ url: PG_URL, schema });
+    await withClient(schema, async (c) => {
+      // 30,000 finished: the 100 oldest are due, and 50 old ones are still running.
+      await c.query(
+        `INSERT INTO invocations (id, task_id, args, status, created_at, updated_at)
+        SELECT 'i' || g, 't', '[]', CASE WHEN g <= 50 THEN 'RUNNING' ELSE 'SUCCESS' END, g, g
+        FROM generate_series(1, 30000) g`,
+      );
+      await c.query('ANALYZE invocations');
+      await c.query('BEGIN');
+      const plan = await c.query<Record<string, any>>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${PURGE.text}`,
+        [151, null, null, 1000],
+      );
+      const left = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM invocations');
+      await c.query('ROLLBACK');
+      expect(left.rows[0]!.n).toBe(30000 - 100);
+      const root = plan.rows[0]!['QUERY PLAN'][0];
+      const read = scanned(root.Plan).filter((n) => n.relation === 'invocations');
+      expect(read.some((n) => n.type === 'Seq Scan')).toBe(false);
+      // The due ones and the old running ones, not the 30,000.
+      expect(Math.max(...read.map((n) => n.rows))).toBeLessThan(1000);
+    });
+  });
+});
+
+/** Scan nodes that ran in an EXPLAIN (ANALYZE, FORMAT JSON) plan, with the rows each read. */
+function scanned(
+  node: Record<string, any>,
+): Array<{ type: string; relation?: string; rows: number }> {
+  const own =
+    /Scan/.test(node['Node Type']) && (node['Actual Loops'] ?? 0) > 0
+      ? [
+          {
+            type: node['Node Type'] as string,
+            relation: node['Relation Name'] as string | undefined,
+            rows: (node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0),
+          },
+        ]
+      : [];
+  return [...own, ...((node.Plans ?? []) as Array<Record<string, any>>).flatMap(scanned)];
+}
