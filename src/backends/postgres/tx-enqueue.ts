@@ -1,6 +1,6 @@
 /**
  * Enqueue through the caller's own pg client inside its BEGIN (src/backends/tx-enqueue.ts). One
- * statement: the schema's enqueue_invocations() (migration 014), the same function SQL callers
+ * statement: the schema's enqueue_invocations() (migration 013), the same function SQL callers
  * reach as `taskapp.call(...)`, so there is one definition of what a transactional enqueue writes.
  * The function carries its own search_path: the caller's session settings are left alone.
  */
@@ -102,7 +102,7 @@ export class PgTxEnqueue implements TxEnqueue {
       if (code === '42883' || code === '3F000') {
         throw new TransactionError(
           'TX_UNSUPPORTED',
-          `{ tx }: the client's database has no taskapp schema "${this.schema}" at version 14 or later (${(err as Error).message}); its transaction is now aborted`,
+          `{ tx }: the client's database has no taskapp schema "${this.schema}" at version 13 or later (${(err as Error).message}); its transaction is now aborted`,
           `connect the client to taskapp's database (postgres.url, ${this.maskedUrl}, schema "${this.schema}"), start taskapp once there to migrate it, or use app.outbox(client) for data in another database`,
           err,
         );

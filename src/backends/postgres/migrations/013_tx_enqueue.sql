@@ -1,4 +1,4 @@
--- taskapp PostgreSQL schema, version 14: enqueue inside the caller's own transaction (issue 22).
+-- taskapp PostgreSQL schema, version 13: enqueue inside the caller's own transaction (issue 22).
 -- enqueue_invocations is the one definition of the transactional enqueue: task.call(args, { tx })
 -- calls it on the user's client, and call() below (for SQL, other languages, triggers) calls it too.
 -- It writes what the hot path's enqueue writes (src/backends/postgres/state.ts INSERT, broker.ts
