@@ -1,6 +1,8 @@
 /**
- * Backend name -> lazy factory. Drivers (ioredis, pg, amqplib) load only when their backend is
- * chosen. A new backend adds one line here.
+ * Backend name -> its plugin. The built-in backends register here like any plugin, lazily, so
+ * drivers (ioredis, pg, amqplib) load only when their backend is chosen; `registerBackend` (from
+ * the main entry) adds one from code, and any other name is loaded as a package from the user's
+ * project (plugin-loader.ts).
  */
 import { ConfigError } from '../core/errors.js';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -9,16 +11,67 @@ import { composeHotPath } from './hot-path.js';
 import { maskUrl } from './common/connection-utils.js';
 import { CancelBus } from './common/cancel-bus.js';
 import type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
+import { defineBackend, type BackendPlugin } from './plugin.js';
+import { loadBackendPackage, pluginFrom } from './plugin-loader.js';
 
 export type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
 
-export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
-  memory: async () => (await import('./memory/index.js')).createMemoryBackend,
-  sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
-  redis: async () => (await import('./redis/index.js')).createRedisBackend,
-  rabbitmq: async () => (await import('./rabbitmq/index.js')).createRabbitBackend,
-  postgres: async () => (await import('./postgres/index.js')).createPostgresBackend,
-};
+const registry = new Map<string, { load: () => Promise<BackendPlugin>; fromCode: boolean }>();
+
+const builtIn = (name: string, load: () => Promise<BackendFactory>) =>
+  registry.set(name, {
+    load: async () => defineBackend({ name, create: await load() }),
+    fromCode: false,
+  });
+builtIn('memory', async () => (await import('./memory/index.js')).createMemoryBackend);
+builtIn('sqlite', async () => (await import('./sqlite/index.js')).createSqliteBackend);
+builtIn('redis', async () => (await import('./redis/index.js')).createRedisBackend);
+builtIn('postgres', async () => (await import('./postgres/index.js')).createPostgresBackend);
+// A package of its own, written against taskapp/backend only (docs/backends.md); shipped inside
+// taskapp so that `broker = "rabbitmq"` needs no install. Its package name works too.
+const RABBITMQ_PACKAGE = 'taskapp-backend-rabbitmq';
+for (const name of ['rabbitmq', RABBITMQ_PACKAGE]) {
+  registry.set(name, {
+    load: async () =>
+      pluginFrom(RABBITMQ_PACKAGE, await import('../../packages/taskapp-backend-rabbitmq/src/index.js')),
+    fromCode: false,
+  });
+}
+
+/**
+ * Makes a backend available under `name` (for `backend = "name"` or any role), from code: a
+ * factory, or a plugin made by defineBackend (checked against this taskapp's backend API now).
+ * A later registration of the same name replaces the earlier one.
+ */
+export function registerBackend(name: string, backend: BackendFactory | BackendPlugin): void {
+  if (typeof name !== 'string' || !name.trim()) {
+    throw new ConfigError(
+      `registerBackend needs a backend name, got ${JSON.stringify(name)}`,
+      'call registerBackend("my-backend", factory) and set backend = "my-backend"',
+    );
+  }
+  const plugin = pluginFrom(
+    name,
+    typeof backend === 'function' ? { default: defineBackend({ name, create: backend }) } : { default: backend },
+  );
+  registry.set(name, { load: async () => plugin, fromCode: true });
+}
+
+/** True for a backend registered from code: another thread or process of the app does not know it. */
+export function registeredFromCode(name: string): boolean {
+  return registry.get(name)?.fromCode ?? false;
+}
+
+/** The plugin serving `name`: registered (built-in or from code), else the package of that name. */
+export async function loadBackend(name: string, resolved: ResolvedConfig): Promise<BackendPlugin> {
+  const known = registry.get(name);
+  return known ? known.load() : loadBackendPackage(name, resolved.baseDir);
+}
+
+/** Builds the roles of backend `name` from the resolved config. */
+export async function openBackend(name: string, resolved: ResolvedConfig): Promise<BackendRoles> {
+  return (await loadBackend(name, resolved)).create(resolved);
+}
 
 export function roleBackendNames(cfg: ResolvedConfig['config']): Record<RoleName, string> {
   return {
@@ -39,14 +92,7 @@ export async function createBackends(resolved: ResolvedConfig): Promise<Backends
   };
   try {
     for (const name of new Set(Object.values(names))) {
-      const load = BACKEND_FACTORIES[name];
-      if (!load) {
-        throw new ConfigError(
-          `backend "${name}" is not available (known: ${Object.keys(BACKEND_FACTORIES).join(', ')})`,
-          'set backend (or the role override) to one of the known backends',
-        );
-      }
-      instances.set(name, await (await load())(resolved));
+      instances.set(name, await openBackend(name, resolved));
     }
     const pick = <K extends RoleName>(role: K): NonNullable<BackendRoles[K]> => {
       const b = instances.get(names[role])![role];

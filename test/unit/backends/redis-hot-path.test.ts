@@ -11,7 +11,7 @@ import { keyPrefix } from '../../../src/backends/redis/keys.js';
 import type { InvocationRecord } from '../../../src/core/records.js';
 import { STATUSES } from '../../../src/core/status.js';
 import { openBackends } from '../../compliance/harness.js';
-import { newInv } from '../../compliance/suites/state.js';
+import { newInv } from '../../../src/testing/suites/state.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../../helpers/redis-keys.js';
 import { describeWithService } from '../../helpers/services.js';
 

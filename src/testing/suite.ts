@@ -1,0 +1,77 @@
+/**
+ * Every backend passes all of these; a backend's compliance file is one call. Each suite is also
+ * exported on its own (`taskapp/testing`) for a backend that serves some roles only; docs/backends.md
+ * says what each one checks.
+ */
+import { afterAll } from 'vitest';
+import { registerBackend, type BackendFactory, type BackendRoles } from '../backends/registry.js';
+import type { TaskappOptions } from '../app/app.js';
+import type { BackendHarness } from './harness.js';
+import { acquirePlansSuite } from './suites/acquire-plans.js';
+import { brokerSuite } from './suites/broker.js';
+import { callOptionsSuite } from './suites/call-options.js';
+import { cancelSuite } from './suites/cancel.js';
+import { concurrencySuite } from './suites/concurrency.js';
+import { engineSuite } from './suites/engine.js';
+import { opsSuite } from './suites/ops.js';
+import { orchestratorSuite } from './suites/orchestrator.js';
+import { pauseSuite } from './suites/pause.js';
+import { recoverySuite } from './suites/recovery.js';
+import { routingSuite } from './suites/routing.js';
+import { stateSuite } from './suites/state.js';
+import { dataStoreSuite, triggerStoreSuite } from './suites/stores.js';
+import { workflowEngineSuite, workflowStoreSuite } from './suites/workflows.js';
+
+export function complianceSuite(h: BackendHarness): void {
+  brokerSuite(h);
+  stateSuite(h);
+  orchestratorSuite(h);
+  triggerStoreSuite(h);
+  dataStoreSuite(h);
+  engineSuite(h);
+  recoverySuite(h);
+  concurrencySuite(h);
+  acquirePlansSuite(h);
+  routingSuite(h);
+  workflowStoreSuite(h);
+  workflowEngineSuite(h);
+  opsSuite(h);
+  cancelSuite(h);
+  callOptionsSuite(h);
+  pauseSuite(h);
+  if (h.cleanup) {
+    afterAll(() => h.cleanup!());
+  }
+}
+
+/** What backendSuite takes: a harness (config for fresh storage), or a function making a fresh backend. */
+export type BackendSuiteInput =
+  | Omit<BackendHarness, 'name'>
+  | (() => BackendRoles | Promise<BackendRoles>);
+
+/**
+ * The whole compliance suite for a plugin backend, from vitest:
+ *
+ *   backendSuite('foo', () => createFooBackend({ ... }))        // a fresh backend per test
+ *   backendSuite('foo', { shared: true, freshConfig: () => ({ backend: 'taskapp-backend-foo', ... }) })
+ *
+ * The function form registers the backend under `name` (registerBackend) and runs the suite with
+ * `backend = name`; each backend it returns must hold its own, empty storage (shared: false).
+ */
+export function backendSuite(name: string, input: BackendSuiteInput): void {
+  complianceSuite(harnessFor(name, input));
+}
+
+/** The harness backendSuite runs: the function form registered as a backend named `name`. */
+export function harnessFor(name: string, input: BackendSuiteInput): BackendHarness {
+  if (typeof input !== 'function') {
+    return { name, ...input };
+  }
+  const factory: BackendFactory = async () => input();
+  registerBackend(name, factory);
+  return {
+    name,
+    shared: false,
+    freshConfig: (): TaskappOptions => ({ backend: name }),
+  };
+}
