@@ -43,10 +43,11 @@ const project = (
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
-  // What a backend package imports (taskapp/backend, taskapp/testing) is this repository's sources
+  // What a backend package imports (taskapp, taskapp/backend, taskapp/testing) is this repository's sources
   // under test, one module instance with the engine (tsconfig.json maps the same for tsc).
   resolve: {
     alias: [
+      { find: /^taskapp$/, replacement: source('./src/index.ts') },
       { find: /^taskapp\/backend$/, replacement: source('./src/backend-api.ts') },
       { find: /^taskapp\/testing$/, replacement: source('./src/testing/index.ts') },
     ],
@@ -59,8 +60,12 @@ export default defineConfig({
     projects: [
       project('unit', folder('unit'), WAITING, INTEGRATION),
       project('integration', INTEGRATION, WAITING),
-      // Backend packages (packages/*) run the compliance suite from taskapp/testing themselves.
-      project('compliance', [...folder('compliance'), 'packages/*/test/**/*.test.ts'], WAITING),
+      // Backend packages (packages/*, and the example of docs/backends.md) run taskapp/testing themselves.
+      project(
+        'compliance',
+        [...folder('compliance'), 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+        WAITING,
+      ),
       ...['cli', 'web'].map((name) => project(name, folder(name), WAITING)),
       project('chaos', folder('chaos'), CHAOS),
     ],

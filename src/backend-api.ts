@@ -6,7 +6,12 @@
 
 // The plugin contract.
 export { BACKEND_API_VERSION, defineBackend, type BackendPlugin } from './backends/plugin.js';
-export type { BackendFactory, BackendRoles, RoleName } from './backends/backends.js';
+export type {
+  BackendFactory,
+  BackendOptions,
+  BackendRoles,
+  RoleName,
+} from './backends/backends.js';
 export type { ResolvedConfig } from './config/resolve.js';
 export type { TaskappConfig } from './config/schema.js';
 

@@ -70,7 +70,7 @@ export async function loadBackend(name: string, resolved: ResolvedConfig): Promi
 
 /** Builds the roles of backend `name` from the resolved config. */
 export async function openBackend(name: string, resolved: ResolvedConfig): Promise<BackendRoles> {
-  return (await loadBackend(name, resolved)).create(resolved);
+  return (await loadBackend(name, resolved)).create(resolved, resolved.config.plugins[name] ?? {});
 }
 
 export function roleBackendNames(cfg: ResolvedConfig['config']): Record<RoleName, string> {

@@ -503,6 +503,12 @@ export const configSchema = z
     orchestrator: backendName.optional().describe('orchestrator backend (default: backend)'),
     trigger_store: backendName.optional().describe('trigger store backend (default: backend)'),
     data_store_backend: backendName.optional().describe('data store backend (default: backend)'),
+    plugins: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .default({})
+      .describe(
+        'options for backend plugins, a table per backend name ([plugins.taskapp-backend-foo]), handed to its create()',
+      ),
     serializer: z.enum(['json']).default('json').describe('argument/result serializer'),
     dev_mode_force_sync: z
       .boolean()

@@ -3,7 +3,13 @@
  * author calls from a vitest file (docs/backends.md). Imports vitest: never import it from the
  * main entry.
  */
-export { complianceSuite, backendSuite, harnessFor, type BackendSuiteInput } from './suite.js';
+export {
+  complianceSuite,
+  backendSuite,
+  harnessFor,
+  type BackendSuiteInput,
+  type PluginHarness,
+} from './suite.js';
 export { openBackends, type BackendHarness } from './harness.js';
 export { acquirePlansSuite } from './suites/acquire-plans.js';
 export { brokerSuite } from './suites/broker.js';

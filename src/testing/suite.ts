@@ -5,6 +5,7 @@
  */
 import { afterAll } from 'vitest';
 import { registerBackend, type BackendFactory, type BackendRoles } from '../backends/registry.js';
+import type { BackendPlugin } from '../backends/plugin.js';
 import type { TaskappOptions } from '../app/app.js';
 import type { BackendHarness } from './harness.js';
 import { acquirePlansSuite } from './suites/acquire-plans.js';
@@ -44,16 +45,27 @@ export function complianceSuite(h: BackendHarness): void {
   }
 }
 
-/** What backendSuite takes: a harness (config for fresh storage), or a function making a fresh backend. */
-export type BackendSuiteInput =
-  | Omit<BackendHarness, 'name'>
-  | (() => BackendRoles | Promise<BackendRoles>);
+/** A harness for backendSuite: config for fresh storage, and the backends to register first. */
+export interface PluginHarness extends Omit<BackendHarness, 'name'> {
+  /**
+   * Backends the configs name, registered before the suite (registerBackend): a package's own
+   * backend under its package name, without installing it into node_modules.
+   */
+  register?: Record<string, BackendFactory | BackendPlugin>;
+}
+
+/** What backendSuite takes: a harness, or a function making a fresh, empty backend of every role. */
+export type BackendSuiteInput = PluginHarness | (() => BackendRoles | Promise<BackendRoles>);
 
 /**
  * The whole compliance suite for a plugin backend, from vitest:
  *
- *   backendSuite('foo', () => createFooBackend({ ... }))        // a fresh backend per test
- *   backendSuite('foo', { shared: true, freshConfig: () => ({ backend: 'taskapp-backend-foo', ... }) })
+ *   backendSuite('foo', () => createFooBackend({ ... }))  // every role, a fresh backend per test
+ *   backendSuite('foo', {                                  // some roles, or storage shared by config
+ *     register: { 'taskapp-backend-foo': plugin },
+ *     shared: true,
+ *     freshConfig: () => ({ backend: 'sqlite', broker: 'taskapp-backend-foo', ... }),
+ *   })
  *
  * The function form registers the backend under `name` (registerBackend) and runs the suite with
  * `backend = name`; each backend it returns must hold its own, empty storage (shared: false).
@@ -65,7 +77,11 @@ export function backendSuite(name: string, input: BackendSuiteInput): void {
 /** The harness backendSuite runs: the function form registered as a backend named `name`. */
 export function harnessFor(name: string, input: BackendSuiteInput): BackendHarness {
   if (typeof input !== 'function') {
-    return { name, ...input };
+    const { register, ...harness } = input;
+    for (const [backend, plugin] of Object.entries(register ?? {})) {
+      registerBackend(backend, plugin);
+    }
+    return { name, ...harness };
   }
   const factory: BackendFactory = async () => input();
   registerBackend(name, factory);
