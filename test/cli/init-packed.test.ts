@@ -7,7 +7,7 @@
  * scripts (npm_config_ignore_scripts: building better-sqlite3 from source takes minutes on this
  * machine), so this checkout's compiled better-sqlite3 binding is copied in after each install.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
@@ -23,6 +23,8 @@ function copyBinding(project: string): void {
 
 describe('taskapp init from a packed tarball', () => {
   let t: { dir: string; cleanup: () => void };
+  /** The scaffolded project, installed from the tarball (set by the first test). */
+  let app: string | undefined;
   beforeAll(async () => {
     await ensureBuilt();
     t = tempDir('taskapp-packed-');
@@ -51,7 +53,7 @@ describe('taskapp init from a packed tarball', () => {
 
     const init = await sh('npx', ['--no-install', 'taskapp', 'init', 'my-app'], { cwd: proj });
     expect(init.code, init.stderr).toBe(0);
-    const app = join(proj, 'my-app');
+    const made = join(proj, 'my-app');
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
     expect(pkg.dependencies.taskapp).toBe(`file:${tgz}`);
     const next = init.stdout
@@ -67,7 +69,8 @@ describe('taskapp init from a packed tarball', () => {
 
     const first = await sh('sh', ['-c', next[0]!], { cwd: proj, env: NPM_ENV });
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    copyBinding(app);
+    copyBinding(made);
+    app = made;
     const test = await sh('sh', ['-c', next[1]!], { cwd: app });
     expect(test.code, test.stdout + test.stderr).toBe(0);
     expect(test.stdout).toMatch(/Tests\s+3 passed/);
@@ -79,4 +82,50 @@ describe('taskapp init from a packed tarball', () => {
     });
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'SUCCESS', result: 3 });
   }, 600_000);
+
+  // Issue 21: a backend package written against the installed tarball's subpath exports.
+  it('taskapp/backend and taskapp/testing type-check from the installed tarball, and load', async () => {
+    expect(app, 'the scaffolded project of the test above').toBeDefined();
+    const plugin = join(app!, 'backend-plugin');
+    for (const part of ['src', 'test']) {
+      cpSync(join(ROOT, 'examples/backend-plugin', part), join(plugin, part), { recursive: true });
+    }
+    // The example's own compiler options, over its sources and its test (vitest, node types).
+    const own = JSON.parse(
+      readFileSync(join(ROOT, 'examples/backend-plugin/tsconfig.json'), 'utf8').replace(
+        /^\s*\/\/.*$/gm,
+        '',
+      ),
+    ) as { compilerOptions: Record<string, unknown> };
+    writeFileSync(
+      join(plugin, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { ...own.compilerOptions, noEmit: true, rootDir: '.' },
+        include: ['src', 'test'],
+      }),
+    );
+    const tsc = await sh('npx', ['--no-install', 'tsc', '-p', 'backend-plugin/tsconfig.json'], {
+      cwd: app!,
+    });
+    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
+
+    // At run time: the API version from the subpath, and the built-in rabbitmq from its package.
+    const probe = await sh(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `const api = await import('taskapp/backend');
+const { registerBackend } = await import('taskapp');
+console.log(JSON.stringify({ version: api.BACKEND_API_VERSION, planAcquire: typeof api.planAcquire, registerBackend: typeof registerBackend }));`,
+      ],
+      { cwd: app! },
+    );
+    expect(probe.code, probe.stderr).toBe(0);
+    expect(JSON.parse(probe.stdout)).toEqual({
+      version: 1,
+      planAcquire: 'function',
+      registerBackend: 'function',
+    });
+  }, 120_000);
 });
