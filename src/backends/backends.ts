@@ -36,7 +36,10 @@ export interface BackendRoles {
 export type BackendOptions = Readonly<Record<string, unknown>>;
 
 /** Builds a backend's roles; `options` is its `[plugins.<name>]` table ({} when absent). */
-export type BackendFactory = (cfg: ResolvedConfig, options: BackendOptions) => Promise<BackendRoles>;
+export type BackendFactory = (
+  cfg: ResolvedConfig,
+  options: BackendOptions,
+) => Promise<BackendRoles>;
 
 export interface Backends {
   broker: Broker;

@@ -33,7 +33,10 @@ const RABBITMQ_PACKAGE = 'taskapp-backend-rabbitmq';
 for (const name of ['rabbitmq', RABBITMQ_PACKAGE]) {
   registry.set(name, {
     load: async () =>
-      pluginFrom(RABBITMQ_PACKAGE, await import('../../packages/taskapp-backend-rabbitmq/src/index.js')),
+      pluginFrom(
+        RABBITMQ_PACKAGE,
+        await import('../../packages/taskapp-backend-rabbitmq/src/index.js'),
+      ),
     fromCode: false,
   });
 }
@@ -52,7 +55,9 @@ export function registerBackend(name: string, backend: BackendFactory | BackendP
   }
   const plugin = pluginFrom(
     name,
-    typeof backend === 'function' ? { default: defineBackend({ name, create: backend }) } : { default: backend },
+    typeof backend === 'function'
+      ? { default: defineBackend({ name, create: backend }) }
+      : { default: backend },
   );
   registry.set(name, { load: async () => plugin, fromCode: true });
 }

@@ -17,7 +17,6 @@ const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 /**
  * A backend: a built-in name, a name given to registerBackend, or a backend package's name. A near
  * miss of a built-in name ("redsi") is a typo, not a package: it fails here, naming the built-in.
- * The type keeps the built-in names visible to editors while accepting any string.
  */
 const backendName = z
   .string()
@@ -37,8 +36,7 @@ const backendName = z
         message: `"${v}" is neither a built-in backend (${BUILT_IN_BACKENDS.join(', ')}) nor a package name; name a built-in, a backend package (taskapp-backend-foo) or a name given to registerBackend`,
       });
     }
-  })
-  .transform((v) => v as BuiltInBackend | (string & {}));
+  });
 export const RUNNERS = ['thread', 'multi-thread', 'process', 'persistent-process'] as const;
 const CONCURRENCY_MODES = ['DISABLED', 'TASK', 'ARGUMENTS', 'KEYS'] as const;
 
@@ -498,7 +496,7 @@ export const configSchema = z
       ),
     broker: backendName
       .optional()
-      .describe('broker backend (default: backend); rabbitmq serves this role only'),
+      .describe('broker backend (default: backend); also rabbitmq, which serves this role only'),
     state_backend: backendName.optional().describe('state backend (default: backend)'),
     orchestrator: backendName.optional().describe('orchestrator backend (default: backend)'),
     trigger_store: backendName.optional().describe('trigger store backend (default: backend)'),
@@ -507,7 +505,7 @@ export const configSchema = z
       .record(z.string(), z.record(z.string(), z.unknown()))
       .default({})
       .describe(
-        'options for backend plugins, a table per backend name ([plugins.taskapp-backend-foo]), handed to its create()',
+        'options for backend plugins, a table per backend name, handed to its create() (docs/backends.md)',
       ),
     serializer: z.enum(['json']).default('json').describe('argument/result serializer'),
     dev_mode_force_sync: z

@@ -54,7 +54,7 @@ describe('taskapp init from a packed tarball', () => {
     const init = await sh('npx', ['--no-install', 'taskapp', 'init', 'my-app'], { cwd: proj });
     expect(init.code, init.stderr).toBe(0);
     const made = join(proj, 'my-app');
-    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(join(made, 'package.json'), 'utf8'));
     expect(pkg.dependencies.taskapp).toBe(`file:${tgz}`);
     const next = init.stdout
       .split('Next:')[1]!
@@ -71,14 +71,14 @@ describe('taskapp init from a packed tarball', () => {
     expect(first.code, first.stdout + first.stderr).toBe(0);
     copyBinding(made);
     app = made;
-    const test = await sh('sh', ['-c', next[1]!], { cwd: app });
+    const test = await sh('sh', ['-c', next[1]!], { cwd: made });
     expect(test.code, test.stdout + test.stderr).toBe(0);
     expect(test.stdout).toMatch(/Tests\s+3 passed/);
-    const run = await sh('sh', ['-c', next[2]!], { cwd: app });
+    const run = await sh('sh', ['-c', next[2]!], { cwd: made });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const id = run.stdout.trim().split('\n')[0]!.trim();
     const status = await sh('npx', ['--no-install', 'taskapp', 'status', id, '--json'], {
-      cwd: app,
+      cwd: made,
     });
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'SUCCESS', result: 3 });
   }, 600_000);
