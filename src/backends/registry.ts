@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../core/errors.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import { BUILT_IN_BACKENDS, backendNameProblem } from '../config/schema.js';
 import type { WorkflowStore } from './workflow-store.js';
 import { composeHotPath } from './hot-path.js';
 import { maskUrl } from './common/connection-utils.js';
@@ -47,10 +48,16 @@ for (const name of ['rabbitmq', RABBITMQ_PACKAGE]) {
  * A later registration of the same name replaces the earlier one.
  */
 export function registerBackend(name: string, backend: BackendFactory | BackendPlugin): void {
-  if (typeof name !== 'string' || !name.trim()) {
+  const problem =
+    typeof name !== 'string'
+      ? `registerBackend needs a backend name, got ${JSON.stringify(name)}`
+      : (BUILT_IN_BACKENDS as readonly string[]).includes(name)
+        ? `registerBackend("${name}"): "${name}" is a built-in backend`
+        : backendNameProblem(name);
+  if (problem) {
     throw new ConfigError(
-      `registerBackend needs a backend name, got ${JSON.stringify(name)}`,
-      'call registerBackend("my-backend", factory) and set backend = "my-backend"',
+      problem.startsWith('registerBackend') ? problem : `registerBackend: ${problem}`,
+      'register under a name the config can hold (lowercase, like a package name: "my-backend") that is not a built-in one, and set backend = "my-backend"',
     );
   }
   const plugin = pluginFrom(

@@ -10,33 +10,34 @@ import { didYouMean } from './did-you-mean.js';
 
 /** The backends taskapp ships; any other name is a plugin (registerBackend, or a package). */
 export const BUILT_IN_BACKENDS = ['memory', 'sqlite', 'redis', 'postgres', 'rabbitmq'] as const;
-export type BuiltInBackend = (typeof BUILT_IN_BACKENDS)[number];
 /** An npm package name (scoped or not), as `npm install` takes it. */
 const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 
 /**
- * A backend: a built-in name, a name given to registerBackend, or a backend package's name. A near
- * miss of a built-in name ("redsi") is a typo, not a package: it fails here, naming the built-in.
+ * Why `name` cannot name a backend, or undefined: a built-in name, a name given to registerBackend
+ * or a backend package's name is fine, but a near miss of a built-in name ("redsi") is a typo, not
+ * a package.
  */
-const backendName = z
-  .string()
-  .superRefine((v, ctx) => {
-    if ((BUILT_IN_BACKENDS as readonly string[]).includes(v)) {
-      return;
-    }
-    const guess = didYouMean(v, [...BUILT_IN_BACKENDS]);
-    if (guess) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `"${v}" is not a backend; did you mean "${guess}"? (built-in: ${BUILT_IN_BACKENDS.join(', ')}; any other name is loaded as a backend package)`,
-      });
-    } else if (!PACKAGE_NAME.test(v)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `"${v}" is neither a built-in backend (${BUILT_IN_BACKENDS.join(', ')}) nor a package name; name a built-in, a backend package (taskapp-backend-foo) or a name given to registerBackend`,
-      });
-    }
-  });
+export function backendNameProblem(name: string): string | undefined {
+  if ((BUILT_IN_BACKENDS as readonly string[]).includes(name)) {
+    return undefined;
+  }
+  const guess = didYouMean(name, [...BUILT_IN_BACKENDS]);
+  if (guess) {
+    return `"${name}" is not a backend; did you mean "${guess}"? (built-in: ${BUILT_IN_BACKENDS.join(', ')}; any other name is loaded as a backend package)`;
+  }
+  if (!PACKAGE_NAME.test(name)) {
+    return `"${name}" is neither a built-in backend (${BUILT_IN_BACKENDS.join(', ')}) nor a package name; name a built-in, a backend package (taskapp-backend-foo) or a name given to registerBackend`;
+  }
+  return undefined;
+}
+
+const backendName = z.string().superRefine((v, ctx) => {
+  const problem = backendNameProblem(v);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+  }
+});
 export const RUNNERS = ['thread', 'multi-thread', 'process', 'persistent-process'] as const;
 const CONCURRENCY_MODES = ['DISABLED', 'TASK', 'ARGUMENTS', 'KEYS'] as const;
 

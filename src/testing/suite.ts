@@ -5,6 +5,8 @@
  */
 import { afterAll } from 'vitest';
 import { registerBackend, type BackendFactory, type BackendRoles } from '../backends/registry.js';
+import type { BackendOptions } from '../backends/backends.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import type { BackendPlugin } from '../backends/plugin.js';
 import type { TaskappOptions } from '../app/app.js';
 import type { BackendHarness } from './harness.js';
@@ -55,7 +57,9 @@ export interface PluginHarness extends Omit<BackendHarness, 'name'> {
 }
 
 /** What backendSuite takes: a harness, or a function making a fresh, empty backend of every role. */
-export type BackendSuiteInput = PluginHarness | (() => BackendRoles | Promise<BackendRoles>);
+export type BackendSuiteInput =
+  | PluginHarness
+  | ((resolved: ResolvedConfig, options: BackendOptions) => BackendRoles | Promise<BackendRoles>);
 
 /**
  * The whole compliance suite for a plugin backend, from vitest:
@@ -67,8 +71,9 @@ export type BackendSuiteInput = PluginHarness | (() => BackendRoles | Promise<Ba
  *     freshConfig: () => ({ backend: 'sqlite', broker: 'taskapp-backend-foo', ... }),
  *   })
  *
- * The function form registers the backend under `name` (registerBackend) and runs the suite with
- * `backend = name`; each backend it returns must hold its own, empty storage (shared: false).
+ * The function form registers the function as a backend (registerBackend, as "testing-<name>") and
+ * runs the suite with it for every role; each backend it returns must hold its own, empty storage
+ * (shared: false).
  */
 export function backendSuite(name: string, input: BackendSuiteInput): void {
   complianceSuite(harnessFor(name, input));
@@ -83,11 +88,13 @@ export function harnessFor(name: string, input: BackendSuiteInput): BackendHarne
     }
     return { name, ...harness };
   }
-  const factory: BackendFactory = async () => input();
-  registerBackend(name, factory);
+  const factory: BackendFactory = async (resolved, options) => input(resolved, options);
+  // A name the config accepts, whatever the suite is called.
+  const backend = `testing-${name.toLowerCase().replace(/[^a-z0-9._~-]+/g, '-')}`;
+  registerBackend(backend, factory);
   return {
     name,
     shared: false,
-    freshConfig: (): TaskappOptions => ({ backend: name }),
+    freshConfig: (): TaskappOptions => ({ backend }),
   };
 }

@@ -86,28 +86,31 @@ describe('taskapp init from a packed tarball', () => {
   // Issue 21: a backend package written against the installed tarball's subpath exports.
   it('taskapp/backend and taskapp/testing type-check from the installed tarball, and load', async () => {
     expect(app, 'the scaffolded project of the test above').toBeDefined();
-    const plugin = join(app!, 'backend-plugin');
-    for (const part of ['src', 'test']) {
-      cpSync(join(ROOT, 'examples/backend-plugin', part), join(plugin, part), { recursive: true });
+    // The example backend (sources and its vitest file) and the RabbitMQ broker's package
+    // (sources; amqplib came with taskapp), each with its own compiler options.
+    for (const [from, parts] of [
+      ['examples/backend-plugin', ['src', 'test']],
+      ['packages/taskapp-backend-rabbitmq', ['src']],
+    ] as const) {
+      const copy = join(app!, from);
+      for (const part of parts) {
+        cpSync(join(ROOT, from, part), join(copy, part), { recursive: true });
+      }
+      const own = JSON.parse(
+        readFileSync(join(ROOT, from, 'tsconfig.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''),
+      ) as { compilerOptions: Record<string, unknown> };
+      writeFileSync(
+        join(copy, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { ...own.compilerOptions, noEmit: true, rootDir: '.' },
+          include: parts,
+        }),
+      );
+      const tsc = await sh('npx', ['--no-install', 'tsc', '-p', join(from, 'tsconfig.json')], {
+        cwd: app!,
+      });
+      expect(tsc.code, `${from}: ${tsc.stdout}${tsc.stderr}`).toBe(0);
     }
-    // The example's own compiler options, over its sources and its test (vitest, node types).
-    const own = JSON.parse(
-      readFileSync(join(ROOT, 'examples/backend-plugin/tsconfig.json'), 'utf8').replace(
-        /^\s*\/\/.*$/gm,
-        '',
-      ),
-    ) as { compilerOptions: Record<string, unknown> };
-    writeFileSync(
-      join(plugin, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: { ...own.compilerOptions, noEmit: true, rootDir: '.' },
-        include: ['src', 'test'],
-      }),
-    );
-    const tsc = await sh('npx', ['--no-install', 'tsc', '-p', 'backend-plugin/tsconfig.json'], {
-      cwd: app!,
-    });
-    expect(tsc.code, tsc.stdout + tsc.stderr).toBe(0);
 
     // At run time: the API version from the subpath, and the built-in rabbitmq from its package.
     const probe = await sh(

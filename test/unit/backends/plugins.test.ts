@@ -177,3 +177,23 @@ describe('loading a backend plugin', () => {
     expect(mod.seen).toEqual([{ label: 'from the toml' }]);
   });
 });
+
+describe('registerBackend names', () => {
+  it('refuses a built-in name, a near miss of one and a name the config cannot hold', () => {
+    for (const [name, said] of [
+      ['redis', '"redis" is a built-in backend'],
+      ['postgress', 'did you mean "postgres"?'],
+      ['My Backend', 'nor a package name'],
+    ] as const) {
+      let err: unknown;
+      try {
+        registerBackend(name, createMemoryBackend);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toContain(said);
+      expect((err as ConfigError).fix).toContain('not a built-in one');
+    }
+  });
+});
