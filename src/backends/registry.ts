@@ -85,6 +85,15 @@ export async function openBackend(name: string, resolved: ResolvedConfig): Promi
   return (await loadBackend(name, resolved)).create(resolved, resolved.config.plugins[name] ?? {});
 }
 
+/** The config field that picks each role's backend. */
+const ROLE_FIELDS: Record<RoleName, string> = {
+  broker: 'broker',
+  state: 'state_backend',
+  orchestrator: 'orchestrator',
+  triggers: 'trigger_store',
+  data: 'data_store_backend',
+};
+
 export function roleBackendNames(cfg: ResolvedConfig['config']): Record<RoleName, string> {
   return {
     broker: cfg.broker ?? cfg.backend,
@@ -111,7 +120,7 @@ export async function createBackends(resolved: ResolvedConfig): Promise<Backends
       if (!b) {
         throw new ConfigError(
           `backend "${names[role]}" cannot serve the ${role} role`,
-          `set ${role === 'state' ? 'state_backend' : role} to memory, sqlite, redis or postgres`,
+          `set ${ROLE_FIELDS[role]} to memory, sqlite, redis, postgres or a backend package that serves it`,
         );
       }
       return b as NonNullable<BackendRoles[K]>;
@@ -155,7 +164,7 @@ function workflowsOf(roles: BackendRoles, name: string): WorkflowStore {
   if (!roles.workflows) {
     throw new ConfigError(
       `backend "${name}" serves the state role but keeps no workflow state`,
-      'use memory, sqlite, redis or postgres as state_backend',
+      'use memory, sqlite, redis or postgres as state_backend, or a backend package that serves workflows with its state',
     );
   }
   return roles.workflows;

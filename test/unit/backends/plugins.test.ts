@@ -197,3 +197,16 @@ describe('registerBackend names', () => {
     }
   });
 });
+
+describe('a plugin serving some roles', () => {
+  it('chosen for a role it does not serve, fails naming the role and the field to set', async () => {
+    registerBackend('data-only', async () => ({
+      data: (await createMemoryBackend(loadConfig({ configFile: false, env: {} }), {})).data,
+      close: async () => {},
+    }));
+    const err = await failure(openBackends({ backend: 'memory', triggerStore: 'data-only' }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toBe('backend "data-only" cannot serve the triggers role');
+    expect(err.fix).toContain('set trigger_store to');
+  });
+});
