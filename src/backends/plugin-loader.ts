@@ -13,19 +13,26 @@ import { BACKEND_API_VERSION, type BackendPlugin } from './plugin.js';
 const CONTRACT =
   'export default defineBackend({ name, create }) from "taskapp/backend" (or a named export `backend`)';
 
-/** The plugin a module exports (default, or named `backend`), checked against this taskapp. */
-export function pluginFrom(pkg: string, mod: unknown): BackendPlugin {
+/**
+ * The plugin a module exports (default, or named `backend`), checked against this taskapp.
+ * `what` names it in messages: a package, or a backend registered from code.
+ */
+export function pluginFrom(
+  pkg: string,
+  mod: unknown,
+  what = `backend package "${pkg}"`,
+): BackendPlugin {
   const m = mod as { default?: unknown; backend?: unknown } | null;
   const candidate = (m?.backend ?? m?.default) as Partial<BackendPlugin> | undefined;
   if (!candidate || typeof candidate !== 'object' || typeof candidate.create !== 'function') {
     throw new ConfigError(
-      `backend package "${pkg}" exports no backend: expected a default export made by defineBackend() with a create(config) function`,
+      `${what} exports no backend: expected a default export made by defineBackend() with a create(config) function`,
       `in ${pkg}: ${CONTRACT}; or check that "${pkg}" is a taskapp backend`,
     );
   }
   if (candidate.apiVersion !== BACKEND_API_VERSION) {
     throw new ConfigError(
-      `backend package "${pkg}" was written for backend API version ${String(candidate.apiVersion)}; this taskapp provides version ${BACKEND_API_VERSION}`,
+      `${what} was written for backend API version ${String(candidate.apiVersion)}; this taskapp provides version ${BACKEND_API_VERSION}`,
       typeof candidate.apiVersion === 'number' && candidate.apiVersion > BACKEND_API_VERSION
         ? `upgrade taskapp, or install a version of ${pkg} made for backend API ${BACKEND_API_VERSION}`
         : `upgrade ${pkg} to a version made for backend API ${BACKEND_API_VERSION} (npm install ${pkg}@latest)`,

@@ -65,6 +65,7 @@ export function registerBackend(name: string, backend: BackendFactory | BackendP
     typeof backend === 'function'
       ? { default: defineBackend({ name, create: backend }) }
       : { default: backend },
+    `registerBackend("${name}")`,
   );
   registry.set(name, { load: async () => plugin, fromCode: true });
 }

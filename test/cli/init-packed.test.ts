@@ -131,4 +131,22 @@ console.log(JSON.stringify({ version: api.BACKEND_API_VERSION, planAcquire: type
       registerBackend: 'function',
     });
   }, 120_000);
+
+  // Issue 21: taskapp/testing as a backend author runs it, from the installed tarball (vitest came
+  // with the scaffold; fast-check, its other optional peer, is added as the docs say).
+  it('the example backend passes taskapp/testing run from the installed tarball', async () => {
+    expect(app, 'the scaffolded project of the tests above').toBeDefined();
+    const add = await sh('npm', ['install', '--no-audit', '--no-fund', '-D', 'fast-check@^4'], {
+      cwd: app!,
+      env: NPM_ENV,
+    });
+    expect(add.code, add.stderr).toBe(0);
+    copyBinding(app!);
+    // From the example's folder (no config there: not the scaffold's dev-mode vitest config).
+    const run = await sh('npx', ['--no-install', 'vitest', 'run', '--root', '.'], {
+      cwd: join(app!, 'examples/backend-plugin'),
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Tests\s+93 passed \| 2 skipped/);
+  }, 600_000);
 });
