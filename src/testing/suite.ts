@@ -3,7 +3,8 @@
  * exported on its own (`taskapp/testing`) for a backend that serves some roles only; docs/backends.md
  * says what each one checks.
  */
-import { afterAll } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
+import { ConfigError } from '../core/errors.js';
 import { registerBackend, type BackendFactory, type BackendRoles } from '../backends/registry.js';
 import type { BackendOptions } from '../backends/backends.js';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -26,6 +27,19 @@ import { dataStoreSuite, triggerStoreSuite } from './suites/stores.js';
 import { workflowEngineSuite, workflowStoreSuite } from './suites/workflows.js';
 
 export function complianceSuite(h: BackendHarness): void {
+  // The env wins over the harness's config: dev mode would run every task inline, in memory.
+  const devMode = process.env.TASKAPP__DEV_MODE_FORCE_SYNC;
+  if (devMode !== undefined && devMode !== 'false') {
+    describe(`${h.name}: compliance`, () => {
+      it('needs runners and the backend under test', () => {
+        throw new ConfigError(
+          `TASKAPP__DEV_MODE_FORCE_SYNC=${devMode} runs every task inline without a backend: the compliance suite cannot test one`,
+          "run the suite without it (a project made by `taskapp init` sets it in vitest.config.ts's test.env: give the backend's tests a vitest config of their own)",
+        );
+      });
+    });
+    return;
+  }
   brokerSuite(h);
   stateSuite(h);
   orchestratorSuite(h);

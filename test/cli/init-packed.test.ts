@@ -142,10 +142,17 @@ console.log(JSON.stringify({ version: api.BACKEND_API_VERSION, planAcquire: type
     });
     expect(add.code, add.stderr).toBe(0);
     copyBinding(app!);
-    // From the example's folder (no config there: not the scaffold's dev-mode vitest config).
-    const run = await sh('npx', ['--no-install', 'vitest', 'run', '--root', '.'], {
-      cwd: join(app!, 'examples/backend-plugin'),
-    });
+    // With the example's own vitest config (not the scaffold's, which sets dev mode).
+    const example = join(app!, 'examples/backend-plugin');
+    cpSync(
+      join(ROOT, 'examples/backend-plugin/vitest.config.ts'),
+      join(example, 'vitest.config.ts'),
+    );
+    const run = await sh(
+      'npx',
+      ['--no-install', 'vitest', 'run', '--root', '.', '--config', 'vitest.config.ts'],
+      { cwd: example },
+    );
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Tests\s+93 passed \| 2 skipped/);
   }, 600_000);
