@@ -240,7 +240,7 @@ export function workflowEngineSuite(h: BackendHarness): void {
       }
       const warnings = lines.filter((l) => l.includes('Date.now()') && l.includes('task=loose'));
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/where=\S*workflows\.ts:\d+/);
+      expect(warnings[0]).toMatch(/where=\S*workflows\.[jt]s:\d+/);
     });
 
     it('1,000 invocations sharing a 1 MB argument store it once; purge removes it', async () => {
