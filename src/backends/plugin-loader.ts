@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../core/errors.js';
+import { BUILT_IN_BACKENDS } from '../config/schema.js';
 import { BACKEND_API_VERSION, type BackendPlugin } from './plugin.js';
 
 const CONTRACT =
@@ -76,8 +77,8 @@ export function resolvePackageEntry(pkg: string, fromDir: string): string {
     const up = dirname(dir);
     if (up === dir) {
       throw new ConfigError(
-        `backend package "${pkg}" is not installed: not found in node_modules from ${resolve(fromDir)} upwards`,
-        `install it in your project (npm install ${pkg}), or check the name`,
+        `backend "${pkg}" is not built in (${BUILT_IN_BACKENDS.join(', ')}) and no package of that name is installed: not found in node_modules from ${resolve(fromDir)} upwards`,
+        `if it is a backend package, install it in your project (npm install ${pkg}); else use a built-in backend: ${BUILT_IN_BACKENDS.filter((b) => b !== 'rabbitmq').join(', ')} (rabbitmq: broker only)`,
       );
     }
     dir = up;

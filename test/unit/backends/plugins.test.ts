@@ -120,7 +120,9 @@ describe('loading a backend plugin', () => {
     const dir = project('missing', 'backend = "taskapp-backend-nope"\n');
     const err = await failure(startIn(dir));
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toContain('"taskapp-backend-nope" is not installed');
+    expect(err.message).toContain(
+      'backend "taskapp-backend-nope" is not built in (memory, sqlite, redis, postgres, rabbitmq) and no package of that name is installed',
+    );
     expect(err.message).toContain(dir);
     expect(err.fix).toContain('npm install taskapp-backend-nope');
   });
