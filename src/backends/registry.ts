@@ -83,7 +83,11 @@ export async function loadBackend(name: string, resolved: ResolvedConfig): Promi
 
 /** Builds the roles of backend `name` from the resolved config. */
 export async function openBackend(name: string, resolved: ResolvedConfig): Promise<BackendRoles> {
-  return (await loadBackend(name, resolved)).create(resolved, resolved.config.plugins[name] ?? {});
+  return (await loadBackend(name, resolved)).create(
+    resolved,
+    // A config built by hand (not through the schema) may lack the table.
+    resolved.config.plugins?.[name] ?? {},
+  );
 }
 
 /** The config field that picks each role's backend. */
