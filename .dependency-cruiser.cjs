@@ -9,6 +9,8 @@ const LAYERS = [
   // The rules backends implement: state machine, concurrency scopes, the current invocation.
   'src/orchestration',
   'src/backends',
+  // taskapp/backend: what a backend package imports (the role interfaces, records, helpers).
+  'src/backend-api.ts',
   // What the engine hands runners, triggers, workflows and monitoring instead of the App: the
   // narrow Runtime interface, task types, and services over a runtime's backends (recovery, purge).
   'src/runtime',
@@ -21,6 +23,8 @@ const LAYERS = [
   'src/app',
   'src/cli',
   'src/index.ts',
+  // taskapp/testing: the compliance suites, over the public API (imports vitest: nothing imports it).
+  'src/testing',
   'commands',
   'bench',
 ];

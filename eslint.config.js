@@ -41,7 +41,7 @@ export default tseslint.config(
   },
   {
     // Tests wait for frames they do not read, and declare arguments a task's signature needs.
-    files: ['test/**'],
+    files: ['test/**', 'src/testing/**', 'packages/*/test/**', 'examples/*/test/**'],
     rules: {
       'no-useless-assignment': 'off',
       '@typescript-eslint/no-unused-vars': [

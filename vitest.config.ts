@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -39,7 +40,18 @@ const project = (
   },
 });
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  // What a backend package imports (taskapp, taskapp/backend, taskapp/testing) is this repository's sources
+  // under test, one module instance with the engine (tsconfig.json maps the same for tsc).
+  resolve: {
+    alias: [
+      { find: /^taskapp$/, replacement: source('./src/index.ts') },
+      { find: /^taskapp\/backend$/, replacement: source('./src/backend-api.ts') },
+      { find: /^taskapp\/testing$/, replacement: source('./src/testing/index.ts') },
+    ],
+  },
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
@@ -48,7 +60,13 @@ export default defineConfig({
     projects: [
       project('unit', folder('unit'), WAITING, INTEGRATION),
       project('integration', INTEGRATION, WAITING),
-      ...['compliance', 'cli', 'web'].map((name) => project(name, folder(name), WAITING)),
+      // Backend packages (packages/*, and the example of docs/backends.md) run taskapp/testing themselves.
+      project(
+        'compliance',
+        [...folder('compliance'), 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+        WAITING,
+      ),
+      ...['cli', 'web'].map((name) => project(name, folder(name), WAITING)),
       project('chaos', folder('chaos'), CHAOS),
     ],
   },

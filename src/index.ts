@@ -48,3 +48,7 @@ export {
   DeterminismError,
   UnknownTriggerError,
 } from './core/errors.js';
+// Backends by name (docs/backends.md); writing one: the `taskapp/backend` entry.
+export { registerBackend } from './backends/registry.js';
+export type { BackendFactory } from './backends/backends.js';
+export type { BackendPlugin } from './backends/plugin.js';

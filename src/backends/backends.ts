@@ -35,7 +35,14 @@ export interface BackendRoles {
   close(): Promise<void>;
 }
 
-export type BackendFactory = (cfg: ResolvedConfig) => Promise<BackendRoles>;
+/** A plugin's own settings: the `[plugins.<backend name>]` table of the config. */
+export type BackendOptions = Readonly<Record<string, unknown>>;
+
+/** Builds a backend's roles; `options` is its `[plugins.<name>]` table ({} when absent). */
+export type BackendFactory = (
+  cfg: ResolvedConfig,
+  options: BackendOptions,
+) => Promise<BackendRoles>;
 
 export interface Backends {
   broker: Broker;

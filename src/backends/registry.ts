@@ -1,24 +1,103 @@
 /**
- * Backend name -> lazy factory. Drivers (ioredis, pg, amqplib) load only when their backend is
- * chosen. A new backend adds one line here.
+ * Backend name -> its plugin. The built-in backends register here like any plugin, lazily, so
+ * drivers (ioredis, pg, amqplib) load only when their backend is chosen; `registerBackend` (from
+ * the main entry) adds one from code, and any other name is loaded as a package from the user's
+ * project (plugin-loader.ts).
  */
 import { ConfigError } from '../core/errors.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import { BUILT_IN_BACKENDS, backendNameProblem } from '../config/schema.js';
 import type { WorkflowStore } from './workflow-store.js';
 import { composeHotPath } from './hot-path.js';
 import { maskUrl } from './common/connection-utils.js';
 import { CancelBus } from './common/cancel-bus.js';
 import { redisWhere, sentinelSettings } from './redis/sentinel.js';
 import type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
+import { defineBackend, type BackendPlugin } from './plugin.js';
+import { loadBackendPackage, pluginFrom } from './plugin-loader.js';
 
 export type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
 
-export const BACKEND_FACTORIES: Record<string, () => Promise<BackendFactory>> = {
-  memory: async () => (await import('./memory/index.js')).createMemoryBackend,
-  sqlite: async () => (await import('./sqlite/index.js')).createSqliteBackend,
-  redis: async () => (await import('./redis/index.js')).createRedisBackend,
-  rabbitmq: async () => (await import('./rabbitmq/index.js')).createRabbitBackend,
-  postgres: async () => (await import('./postgres/index.js')).createPostgresBackend,
+const registry = new Map<string, { load: () => Promise<BackendPlugin>; fromCode: boolean }>();
+
+const builtIn = (name: string, load: () => Promise<BackendFactory>) =>
+  registry.set(name, {
+    load: async () => defineBackend({ name, create: await load() }),
+    fromCode: false,
+  });
+builtIn('memory', async () => (await import('./memory/index.js')).createMemoryBackend);
+builtIn('sqlite', async () => (await import('./sqlite/index.js')).createSqliteBackend);
+builtIn('redis', async () => (await import('./redis/index.js')).createRedisBackend);
+builtIn('postgres', async () => (await import('./postgres/index.js')).createPostgresBackend);
+// A package of its own, written against taskapp/backend only (docs/backends.md); shipped inside
+// taskapp so that `broker = "rabbitmq"` needs no install. Its package name works too.
+const RABBITMQ_PACKAGE = 'taskapp-backend-rabbitmq';
+for (const name of ['rabbitmq', RABBITMQ_PACKAGE]) {
+  registry.set(name, {
+    load: async () =>
+      pluginFrom(
+        RABBITMQ_PACKAGE,
+        await import('../../packages/taskapp-backend-rabbitmq/src/index.js'),
+      ),
+    fromCode: false,
+  });
+}
+
+/**
+ * Makes a backend available under `name` (for `backend = "name"` or any role), from code: a
+ * factory, or a plugin made by defineBackend (checked against this taskapp's backend API now).
+ * A later registration of the same name replaces the earlier one.
+ */
+export function registerBackend(name: string, backend: BackendFactory | BackendPlugin): void {
+  const problem =
+    typeof name !== 'string'
+      ? `registerBackend needs a backend name, got ${JSON.stringify(name)}`
+      : (BUILT_IN_BACKENDS as readonly string[]).includes(name)
+        ? `registerBackend("${name}"): "${name}" is a built-in backend`
+        : backendNameProblem(name);
+  if (problem) {
+    throw new ConfigError(
+      problem.startsWith('registerBackend') ? problem : `registerBackend: ${problem}`,
+      'register under a name the config can hold (lowercase, like a package name: "my-backend") that is not a built-in one, and set backend = "my-backend"',
+    );
+  }
+  const plugin = pluginFrom(
+    name,
+    typeof backend === 'function'
+      ? { default: defineBackend({ name, create: backend }) }
+      : { default: backend },
+    `registerBackend("${name}")`,
+  );
+  registry.set(name, { load: async () => plugin, fromCode: true });
+}
+
+/** True for a backend registered from code: another thread or process of the app does not know it. */
+export function registeredFromCode(name: string): boolean {
+  return registry.get(name)?.fromCode ?? false;
+}
+
+/** The plugin serving `name`: registered (built-in or from code), else the package of that name. */
+export async function loadBackend(name: string, resolved: ResolvedConfig): Promise<BackendPlugin> {
+  const known = registry.get(name);
+  return known ? known.load() : loadBackendPackage(name, resolved.baseDir);
+}
+
+/** Builds the roles of backend `name` from the resolved config. */
+export async function openBackend(name: string, resolved: ResolvedConfig): Promise<BackendRoles> {
+  return (await loadBackend(name, resolved)).create(
+    resolved,
+    // A config built by hand (not through the schema) may lack the table.
+    resolved.config.plugins?.[name] ?? {},
+  );
+}
+
+/** The config field that picks each role's backend. */
+const ROLE_FIELDS: Record<RoleName, string> = {
+  broker: 'broker',
+  state: 'state_backend',
+  orchestrator: 'orchestrator',
+  triggers: 'trigger_store',
+  data: 'data_store_backend',
 };
 
 export function roleBackendNames(cfg: ResolvedConfig['config']): Record<RoleName, string> {
@@ -40,21 +119,14 @@ export async function createBackends(resolved: ResolvedConfig): Promise<Backends
   };
   try {
     for (const name of new Set(Object.values(names))) {
-      const load = BACKEND_FACTORIES[name];
-      if (!load) {
-        throw new ConfigError(
-          `backend "${name}" is not available (known: ${Object.keys(BACKEND_FACTORIES).join(', ')})`,
-          'set backend (or the role override) to one of the known backends',
-        );
-      }
-      instances.set(name, await (await load())(resolved));
+      instances.set(name, await openBackend(name, resolved));
     }
     const pick = <K extends RoleName>(role: K): NonNullable<BackendRoles[K]> => {
       const b = instances.get(names[role])![role];
       if (!b) {
         throw new ConfigError(
           `backend "${names[role]}" cannot serve the ${role} role`,
-          `set ${role === 'state' ? 'state_backend' : role} to memory, sqlite, redis or postgres`,
+          `set ${ROLE_FIELDS[role]} to memory, sqlite, redis, postgres or a backend package that serves it`,
         );
       }
       return b as NonNullable<BackendRoles[K]>;
@@ -99,7 +171,7 @@ function workflowsOf(roles: BackendRoles, name: string): WorkflowStore {
   if (!roles.workflows) {
     throw new ConfigError(
       `backend "${name}" serves the state role but keeps no workflow state`,
-      'use memory, sqlite, redis or postgres as state_backend',
+      'use memory, sqlite, redis or postgres as state_backend, or a backend package that serves workflows with its state',
     );
   }
   return roles.workflows;

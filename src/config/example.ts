@@ -160,7 +160,7 @@ export function renderConfigExample(): string {
     '# came from: taskapp config show --explain; per task: taskapp tasks.',
   ];
   const shape = configSchema.shape as unknown as Record<string, z.ZodType>;
-  const { tasks, task_defaults, ...rest } = shape;
+  const { tasks, task_defaults, plugins, ...rest } = shape;
   const nested = renderFields(rest, lines);
   for (const [name, inner] of nested) {
     renderTable([name], inner, field(shape[name]!).doc || SECTION_DOCS[name], lines);
@@ -203,6 +203,12 @@ export function renderConfigExample(): string {
     '# [tasks.add]',
     '# max_retries = 3',
     '# timeout_seconds = 30',
+    '',
+    '',
+    `# ${field(plugins!).doc}.`,
+    '[plugins]',
+    '# [plugins.taskapp-backend-foo]',
+    '# url = "..."',
     '',
   );
   return lines.join('\n');

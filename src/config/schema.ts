@@ -6,10 +6,39 @@
 import { z } from 'zod';
 import { cronProblem, timeZoneProblem } from './cron.js';
 import { DURATION_FIX, parseDuration } from '../core/duration.js';
+import { didYouMean } from './did-you-mean.js';
 import { parseSentinel } from './sentinel-address.js';
 
-const BACKENDS = ['memory', 'sqlite', 'redis', 'postgres'] as const;
-const BROKERS = [...BACKENDS, 'rabbitmq'] as const;
+/** The backends taskapp ships; any other name is a plugin (registerBackend, or a package). */
+export const BUILT_IN_BACKENDS = ['memory', 'sqlite', 'redis', 'postgres', 'rabbitmq'] as const;
+/** An npm package name (scoped or not), as `npm install` takes it. */
+const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+
+/**
+ * Why `name` cannot name a backend, or undefined: a built-in name, a name given to registerBackend
+ * or a backend package's name is fine, but a near miss of a built-in name ("redsi") is a typo, not
+ * a package.
+ */
+export function backendNameProblem(name: string): string | undefined {
+  if ((BUILT_IN_BACKENDS as readonly string[]).includes(name)) {
+    return undefined;
+  }
+  const guess = didYouMean(name, [...BUILT_IN_BACKENDS]);
+  if (guess) {
+    return `"${name}" is not a backend; did you mean "${guess}"? (built-in: ${BUILT_IN_BACKENDS.join(', ')}; any other name is loaded as a backend package)`;
+  }
+  if (!PACKAGE_NAME.test(name)) {
+    return `"${name}" is neither a built-in backend (${BUILT_IN_BACKENDS.join(', ')}) nor a package name; name a built-in, a backend package (taskapp-backend-foo) or a name given to registerBackend`;
+  }
+  return undefined;
+}
+
+const backendName = z.string().superRefine((v, ctx) => {
+  const problem = backendNameProblem(v);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+  }
+});
 export const RUNNERS = ['thread', 'multi-thread', 'process', 'persistent-process'] as const;
 const CONCURRENCY_MODES = ['DISABLED', 'TASK', 'ARGUMENTS', 'KEYS'] as const;
 
@@ -577,18 +606,24 @@ export const configSchema = z
       .describe(
         'task module globs (tasks = [...]), or a table with `modules` and one [tasks.<name>] section of options per task',
       ),
-    backend: z
-      .enum(BACKENDS)
+    backend: backendName
       .default('sqlite')
-      .describe('the backend for every role not set on its own'),
-    broker: z.enum(BROKERS).optional().describe('broker backend (default: backend)'),
-    state_backend: z.enum(BACKENDS).optional().describe('state backend (default: backend)'),
-    orchestrator: z.enum(BACKENDS).optional().describe('orchestrator backend (default: backend)'),
-    trigger_store: z.enum(BACKENDS).optional().describe('trigger store backend (default: backend)'),
-    data_store_backend: z
-      .enum(BACKENDS)
+      .describe(
+        'the backend for every role not set on its own: memory, sqlite, redis, postgres, or a backend package name (docs/backends.md)',
+      ),
+    broker: backendName
       .optional()
-      .describe('data store backend (default: backend)'),
+      .describe('broker backend (default: backend); also rabbitmq, which serves this role only'),
+    state_backend: backendName.optional().describe('state backend (default: backend)'),
+    orchestrator: backendName.optional().describe('orchestrator backend (default: backend)'),
+    trigger_store: backendName.optional().describe('trigger store backend (default: backend)'),
+    data_store_backend: backendName.optional().describe('data store backend (default: backend)'),
+    plugins: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .default({})
+      .describe(
+        'options for backend plugins, a table per backend name, handed to its create() (docs/backends.md)',
+      ),
     serializer: z.enum(['json']).default('json').describe('argument/result serializer'),
     dev_mode_force_sync: z
       .boolean()

@@ -3,7 +3,7 @@
  * every backend. A backend reads the scope windows inside its atomic section (transaction / event
  * loop turn), asks `planAcquire` for each invocation in turn and writes what the plans say; the
  * Redis acquire script (backends/redis/lua/lib.lua, acquire_one) is the one port of it, checked
- * against it by the compliance suite (test/compliance/suites/acquire-plans.ts).
+ * against it by the compliance suite (src/testing/suites/acquire-plans.ts).
  */
 import type { ConcurrencyControl, InvocationRecord, QueueItem } from '../core/records.js';
 import type { Status } from '../core/status.js';

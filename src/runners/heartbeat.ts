@@ -12,6 +12,7 @@
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { StateBackend } from '../backends/state-backend.js';
+import { registeredFromCode } from '../backends/registry.js';
 import { ServerClock } from '../orchestration/server-clock.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { RunnerInfo } from '../core/records.js';
@@ -268,7 +269,8 @@ function running(m: Map<string, string>): RunningTask[] {
 
 /** A worker's own connection reaches the same runner rows (not so for memory or sqlite :memory:). */
 function sharedAcrossProcesses(remote: { resolved: ResolvedConfig; backend: string }): boolean {
-  if (remote.backend === 'memory') {
+  // A backend registered from code is unknown to the worker thread (a package loads there too).
+  if (remote.backend === 'memory' || registeredFromCode(remote.backend)) {
     return false;
   }
   return !(remote.backend === 'sqlite' && remote.resolved.config.sqlite.path === ':memory:');

@@ -24,6 +24,8 @@ export type { GuardState };
 
 /** taskapp's own source root (src/ or dist/): frames under it are not the task's. */
 const OWN_ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** Except the compliance suites (taskapp/testing, installed or not): their tasks are a user's. */
+const TESTING_ROOT = fileURLToPath(new URL('../testing/', import.meta.url));
 const warned = new Set<string>();
 let installed = false;
 
@@ -101,7 +103,9 @@ function callerLine(): string | null {
     return null;
   }
   const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-  if (file.startsWith(OWN_ROOT) || file.includes('/node_modules/') || file.startsWith('node:')) {
+  const notTheTasks =
+    file.startsWith(OWN_ROOT) || file.includes('/node_modules/') || file.startsWith('node:');
+  if (notTheTasks && !file.startsWith(TESTING_ROOT)) {
     return null;
   }
   return `${file}:${m[2]}:${m[3]}`;

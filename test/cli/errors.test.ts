@@ -61,12 +61,21 @@ describe('taskapp errors', () => {
   });
 
   it('unknown backend lists the known ones', async () => {
+    // Any package name may be a backend plugin (issue 21): one that is not installed fails at start.
     const r = await withConfig(`${BASE}backend = "mongo"\n`, ['run', '--once']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /field "backend" = "mongo" \(from file \S+taskapp\.toml:3\) is invalid: expected one of: memory, sqlite, redis, postgres/,
+    expect(r.stderr).toContain(
+      'backend "mongo" is not built in (memory, sqlite, redis, postgres, rabbitmq) and no package of that name is installed',
     );
-    expect(r.stderr).toContain('fix: set backend to one of: memory, sqlite, redis, postgres');
+    expect(r.stderr).toContain(
+      'fix: if it is a backend package, install it in your project (npm install mongo); else use a built-in backend: memory, sqlite, redis, postgres',
+    );
+    // A near miss of a built-in name is a typo, refused with the name meant.
+    const typo = await withConfig(`${BASE}backend = "postgress"\n`, ['run', '--once']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(
+      /field "backend" = "postgress" \(from file \S+taskapp\.toml:3\) is invalid: "postgress" is not a backend; did you mean "postgres"\?/,
+    );
   });
 
   it('unknown runner, in config and as a flag', async () => {
@@ -94,7 +103,7 @@ describe('taskapp errors', () => {
     const verbose = await withConfig(`${BASE}[runner\n`, ['config', 'show', '--verbose']);
     expect(verbose.code).toBe(2);
     expect(verbose.stderr).toMatch(STACK);
-    const debug = await withConfig(`${BASE}backend = "mongo"\n`, ['config', 'show'], {
+    const debug = await withConfig(`${BASE}backend = "postgress"\n`, ['config', 'show'], {
       TASKAPP__LOGGING_LEVEL: 'debug',
     });
     expect(debug.code).toBe(2);

@@ -7,7 +7,7 @@
  * scripts (npm_config_ignore_scripts: building better-sqlite3 from source takes minutes on this
  * machine), so this checkout's compiled better-sqlite3 binding is copied in after each install.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
@@ -23,6 +23,8 @@ function copyBinding(project: string): void {
 
 describe('taskapp init from a packed tarball', () => {
   let t: { dir: string; cleanup: () => void };
+  /** The scaffolded project, installed from the tarball (set by the first test). */
+  let app: string | undefined;
   beforeAll(async () => {
     await ensureBuilt();
     t = tempDir('taskapp-packed-');
@@ -51,8 +53,8 @@ describe('taskapp init from a packed tarball', () => {
 
     const init = await sh('npx', ['--no-install', 'taskapp', 'init', 'my-app'], { cwd: proj });
     expect(init.code, init.stderr).toBe(0);
-    const app = join(proj, 'my-app');
-    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
+    const made = join(proj, 'my-app');
+    const pkg = JSON.parse(readFileSync(join(made, 'package.json'), 'utf8'));
     expect(pkg.dependencies.taskapp).toBe(`file:${tgz}`);
     const next = init.stdout
       .split('Next:')[1]!
@@ -67,16 +69,91 @@ describe('taskapp init from a packed tarball', () => {
 
     const first = await sh('sh', ['-c', next[0]!], { cwd: proj, env: NPM_ENV });
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    copyBinding(app);
-    const test = await sh('sh', ['-c', next[1]!], { cwd: app });
+    copyBinding(made);
+    app = made;
+    const test = await sh('sh', ['-c', next[1]!], { cwd: made });
     expect(test.code, test.stdout + test.stderr).toBe(0);
     expect(test.stdout).toMatch(/Tests\s+3 passed/);
-    const run = await sh('sh', ['-c', next[2]!], { cwd: app });
+    const run = await sh('sh', ['-c', next[2]!], { cwd: made });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const id = run.stdout.trim().split('\n')[0]!.trim();
     const status = await sh('npx', ['--no-install', 'taskapp', 'status', id, '--json'], {
-      cwd: app,
+      cwd: made,
     });
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'SUCCESS', result: 3 });
+  }, 600_000);
+
+  // Issue 21: a backend package written against the installed tarball's subpath exports.
+  it('taskapp/backend and taskapp/testing type-check from the installed tarball, and load', async () => {
+    expect(app, 'the scaffolded project of the test above').toBeDefined();
+    // The example backend (sources and its vitest file) and the RabbitMQ broker's package
+    // (sources; amqplib came with taskapp), each with its own compiler options.
+    for (const [from, parts] of [
+      ['examples/backend-plugin', ['src', 'test']],
+      ['packages/taskapp-backend-rabbitmq', ['src']],
+    ] as const) {
+      const copy = join(app!, from);
+      for (const part of parts) {
+        cpSync(join(ROOT, from, part), join(copy, part), { recursive: true });
+      }
+      const own = JSON.parse(
+        readFileSync(join(ROOT, from, 'tsconfig.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''),
+      ) as { compilerOptions: Record<string, unknown> };
+      writeFileSync(
+        join(copy, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { ...own.compilerOptions, noEmit: true, rootDir: '.' },
+          include: parts,
+        }),
+      );
+      const tsc = await sh('npx', ['--no-install', 'tsc', '-p', join(from, 'tsconfig.json')], {
+        cwd: app!,
+      });
+      expect(tsc.code, `${from}: ${tsc.stdout}${tsc.stderr}`).toBe(0);
+    }
+
+    // At run time: the API version from the subpath, and the built-in rabbitmq from its package.
+    const probe = await sh(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `const api = await import('taskapp/backend');
+const { registerBackend } = await import('taskapp');
+console.log(JSON.stringify({ version: api.BACKEND_API_VERSION, planAcquire: typeof api.planAcquire, registerBackend: typeof registerBackend }));`,
+      ],
+      { cwd: app! },
+    );
+    expect(probe.code, probe.stderr).toBe(0);
+    expect(JSON.parse(probe.stdout)).toEqual({
+      version: 1,
+      planAcquire: 'function',
+      registerBackend: 'function',
+    });
+  }, 120_000);
+
+  // Issue 21: taskapp/testing as a backend author runs it, from the installed tarball (vitest came
+  // with the scaffold; fast-check, its other optional peer, is added as the docs say).
+  it('the example backend passes taskapp/testing run from the installed tarball', async () => {
+    expect(app, 'the scaffolded project of the tests above').toBeDefined();
+    const add = await sh('npm', ['install', '--no-audit', '--no-fund', '-D', 'fast-check@^4'], {
+      cwd: app!,
+      env: NPM_ENV,
+    });
+    expect(add.code, add.stderr).toBe(0);
+    copyBinding(app!);
+    // With the example's own vitest config (not the scaffold's, which sets dev mode).
+    const example = join(app!, 'examples/backend-plugin');
+    cpSync(
+      join(ROOT, 'examples/backend-plugin/vitest.config.ts'),
+      join(example, 'vitest.config.ts'),
+    );
+    const run = await sh(
+      'npx',
+      ['--no-install', 'vitest', 'run', '--root', '.', '--config', 'vitest.config.ts'],
+      { cwd: example },
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Tests\s+93 passed \| 2 skipped/);
   }, 600_000);
 });

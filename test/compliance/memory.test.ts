@@ -1,3 +1,3 @@
-import { complianceSuite } from './suite.js';
+import { complianceSuite } from 'taskapp/testing';
 
 complianceSuite({ name: 'memory', shared: false, freshConfig: () => ({ backend: 'memory' }) });

@@ -1,7 +1,7 @@
 import { afterAll } from 'vitest';
 import { describeWithService } from '../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../helpers/postgres.js';
-import { complianceSuite } from './suite.js';
+import { complianceSuite } from 'taskapp/testing';
 
 const scope = pgScope('c');
 await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres backend', () => {

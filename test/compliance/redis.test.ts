@@ -1,6 +1,6 @@
 import { describeWithService } from '../helpers/services.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
-import { complianceSuite } from './suite.js';
+import { complianceSuite } from 'taskapp/testing';
 
 const prefix = testPrefix('compliance');
 let n = 0;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
-import { complianceSuite } from './suite.js';
+import { complianceSuite } from 'taskapp/testing';
 
 const tmp = tempDir('taskapp-sqlite-compliance-');
 let n = 0;

@@ -1,7 +1,7 @@
 /** Per-run RabbitMQ queue names for tests, and their cleanup (only the queues this run made). */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
-import { allQueues, topology } from '../../src/backends/rabbitmq/topology.js';
+import { allQueues, topology } from '../../packages/taskapp-backend-rabbitmq/src/topology.js';
 
 export const RABBITMQ_URL =
   process.env.TASKAPP_TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

@@ -5,7 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { BACKEND_FACTORIES, type BackendRoles } from '../../backends/registry.js';
+import { openBackend, type BackendRoles } from '../../backends/registry.js';
 import { ServerClock } from '../../orchestration/server-clock.js';
 import { formatLine } from '../../core/logger.js';
 import {
@@ -63,7 +63,7 @@ async function open(): Promise<BackendRoles> {
     ...data.resolved,
     config: { ...c, logging_level: 'error' as const, postgres: { ...c.postgres, pool_size: 1 } },
   };
-  return (await BACKEND_FACTORIES[data.backend]!())(resolved);
+  return openBackend(data.backend, resolved);
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,7 @@ import { keyPrefix } from '../../../src/backends/redis/keys.js';
 import type { ConcurrencyControl } from '../../../src/core/records.js';
 import { REROUTE_DELAY_MS } from '../../../src/orchestration/concurrency.js';
 import { openBackends } from '../../compliance/harness.js';
-import { newInv } from '../../compliance/suites/state.js';
+import { newInv } from '../../../src/testing/suites/state.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../../helpers/redis-keys.js';
 import { describeWithService } from '../../helpers/services.js';
 

@@ -23,7 +23,7 @@ import { statusPrelude } from '../../../src/backends/redis/scripts.js';
 import { ACQUIRABLE } from '../../../src/orchestration/apply-transition.js';
 import { ACTIVE_STATUSES } from '../../../src/orchestration/concurrency.js';
 import { openBackends } from '../../compliance/harness.js';
-import { newInv } from '../../compliance/suites/state.js';
+import { newInv } from '../../../src/testing/suites/state.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../../helpers/redis-keys.js';
 import { describeWithService } from '../../helpers/services.js';
 

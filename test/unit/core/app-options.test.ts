@@ -37,8 +37,8 @@ describe('TaskappOptions', () => {
       { backnd: 'memory' },
       // @ts-expect-error: nested fields are checked too (`concurency`)
       { runner: { concurency: 2 } },
-      // @ts-expect-error: values are typed from the schema (no `mysql` backend)
-      { backend: 'mysql' },
+      // @ts-expect-error: values are typed from the schema (a backend is a name: built-in or a plugin's)
+      { backend: 42 },
       // @ts-expect-error: code takes camelCase; snake_case is for taskapp.toml and env
       { app_id: 'x' },
       // @ts-expect-error: task options are checked (`maxRetires`)

@@ -199,7 +199,7 @@ local function queue_score(prio, seq)
 end
 
 -- Running concurrency: the port of planAcquire (src/orchestration/acquire-planner.ts: decide() and
--- blockedPath()); test/compliance/suites/acquire-plans.ts checks it decides the same.
+-- blockedPath()); src/testing/suites/acquire-plans.ts checks it decides the same.
 -- cjson reads a JSON null as a truthy sentinel: treat it as absent.
 local function opt(v)
   if v == nil or v == cjson.null then return nil end

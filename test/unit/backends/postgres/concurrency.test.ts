@@ -8,7 +8,7 @@ import type { Backends } from '../../../../src/backends/registry.js';
 import { waitForFinal } from '../../../../src/backends/state-backend.js';
 import type { ConcurrencyControl } from '../../../../src/core/records.js';
 import { openBackends } from '../../../compliance/harness.js';
-import { newInv } from '../../../compliance/suites/state.js';
+import { newInv } from '../../../../src/testing/suites/state.js';
 import { describeWithService } from '../../../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
 

@@ -1,11 +1,11 @@
 /** Operations on stored work every backend supports: retention (bounded purge, per task). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Backends } from '../../../src/backends/registry.js';
-import type { Status } from '../../../src/core/status.js';
-import { taskapp, type App } from '../../../src/index.js';
-import { retentionOnce } from '../../../src/runtime/retention.js';
-import { rerunMatching } from '../../../src/runtime/rerun.js';
-import { runtimeOf } from '../../../src/runtime/runtime.js';
+import type { Backends } from '../../backends/registry.js';
+import type { Status } from '../../core/status.js';
+import { taskapp, type App } from '../../index.js';
+import { retentionOnce } from '../../runtime/retention.js';
+import { rerunMatching } from '../../runtime/rerun.js';
+import { runtimeOf } from '../../runtime/runtime.js';
 import { openBackends, type BackendHarness } from '../harness.js';
 import { newInv } from './state.js';
 

@@ -4,9 +4,9 @@
  * before anything is stored.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskapp, type App } from '../../../src/index.js';
+import { taskapp, type App } from '../../index.js';
 import type { BackendHarness } from '../harness.js';
-import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { runtimeOf } from '../../runtime/runtime.js';
 
 const WAIT = { timeoutMs: 30_000 };
 

@@ -6,9 +6,9 @@
  * InvocationCancelledError.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvocationCancelledError, taskapp, type App } from '../../../src/index.js';
+import { InvocationCancelledError, taskapp, type App } from '../../index.js';
 import type { BackendHarness } from '../harness.js';
-import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { runtimeOf } from '../../runtime/runtime.js';
 
 const WAIT = { timeoutMs: 30_000 };
 

@@ -5,12 +5,12 @@
  * as a runner killed between its two writes would leave it).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskapp, type App } from '../../../src/index.js';
-import type { Backends } from '../../../src/backends/registry.js';
-import type { NewInvocation } from '../../../src/core/records.js';
-import { recoverOnce, requeueStranded } from '../../../src/runtime/recovery.js';
+import { taskapp, type App } from '../../index.js';
+import type { Backends } from '../../backends/registry.js';
+import type { NewInvocation } from '../../core/records.js';
+import { recoverOnce, requeueStranded } from '../../runtime/recovery.js';
 import { openBackends, type BackendHarness } from '../harness.js';
-import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { runtimeOf } from '../../runtime/runtime.js';
 
 const inv = (id: string, taskId = 't'): NewInvocation => ({
   id,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Backends } from '../../../src/backends/registry.js';
+import type { Backends } from '../../backends/registry.js';
 import { openBackends, type BackendHarness } from '../harness.js';
 
 export function triggerStoreSuite(h: BackendHarness): void {

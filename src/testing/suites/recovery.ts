@@ -1,9 +1,9 @@
 /** Recovery of a dead runner's work, on the backend under test: a cap on reruns per invocation. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecoveryLimitError, taskapp, type App } from '../../../src/index.js';
-import { recoverOnce, recoveryCapOf } from '../../../src/runtime/recovery.js';
+import { RecoveryLimitError, taskapp, type App } from '../../index.js';
+import { recoverOnce, recoveryCapOf } from '../../runtime/recovery.js';
 import type { BackendHarness } from '../harness.js';
-import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { runtimeOf } from '../../runtime/runtime.js';
 
 export function recoverySuite(h: BackendHarness): void {
   describe(`${h.name}: recovery`, () => {

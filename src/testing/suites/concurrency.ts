@@ -10,9 +10,9 @@ import {
   type App,
   type Task,
   type TaskappOptions,
-} from '../../../src/index.js';
+} from '../../index.js';
 import { openBackends, type BackendHarness } from '../harness.js';
-import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { runtimeOf } from '../../runtime/runtime.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,8 +1,8 @@
 /** End to end through the public API with a thread runner, on the backend under test. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskapp, TaskFailedError, UnknownTaskError, type App } from '../../../src/index.js';
+import { taskapp, TaskFailedError, UnknownTaskError, type App } from '../../index.js';
 import type { BackendHarness } from '../harness.js';
-import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { runtimeOf } from '../../runtime/runtime.js';
 
 class CardDeclined extends Error {
   constructor(

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Backends } from '../../../src/backends/registry.js';
+import type { Backends } from '../../backends/registry.js';
 import {
   IllegalTransitionError,
   InvocationNotFoundError,
   WrongOwnerError,
-} from '../../../src/core/errors.js';
+} from '../../core/errors.js';
 import { openBackends, type BackendHarness } from '../harness.js';
 import { newInv } from './state.js';
 

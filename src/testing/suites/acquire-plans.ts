@@ -7,16 +7,16 @@
  * by hand (`expect`), so a change to the planner shows here as a change of behaviour.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConcurrencyControl } from '../../../src/core/records.js';
-import type { Status } from '../../../src/core/status.js';
-import { ACQUIRABLE } from '../../../src/orchestration/apply-transition.js';
-import { ACTIVE_STATUSES } from '../../../src/orchestration/concurrency.js';
+import type { ConcurrencyControl } from '../../core/records.js';
+import type { Status } from '../../core/status.js';
+import { ACQUIRABLE } from '../../orchestration/apply-transition.js';
+import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
 import {
   planAcquire,
   scopeKeys,
   type RateMark,
   type ScopeWindow,
-} from '../../../src/orchestration/acquire-planner.js';
+} from '../../orchestration/acquire-planner.js';
 import { openBackends, type BackendHarness } from '../harness.js';
 
 type Step =

@@ -1,13 +1,13 @@
 /** Workflow state (StateBackend wf*) and blob references (DataStore refs), on every backend. */
-import { MonitorData } from '../../../src/monitoring/snapshot.js';
-import { createWebApp } from '../../../src/monitoring/web/server.js';
+import { MonitorData } from '../../monitoring/snapshot.js';
+import { createWebApp } from '../../monitoring/web/server.js';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Backends } from '../../../src/backends/registry.js';
+import type { Backends } from '../../backends/registry.js';
 import { openBackends, type BackendHarness } from '../harness.js';
-import { DeterminismError, taskapp, type App } from '../../../src/index.js';
-import { purgeInvocations } from '../../../src/runtime/purge.js';
-import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { DeterminismError, taskapp, type App } from '../../index.js';
+import { purgeInvocations } from '../../runtime/purge.js';
+import { runtimeOf } from '../../runtime/runtime.js';
 
 class Flaky extends Error {
   constructor(m = 'flaky') {
@@ -240,7 +240,7 @@ export function workflowEngineSuite(h: BackendHarness): void {
       }
       const warnings = lines.filter((l) => l.includes('Date.now()') && l.includes('task=loose'));
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/where=\S*workflows\.ts:\d+/);
+      expect(warnings[0]).toMatch(/where=\S*workflows\.[jt]s:\d+/);
     });
 
     it('1,000 invocations sharing a 1 MB argument store it once; purge removes it', async () => {

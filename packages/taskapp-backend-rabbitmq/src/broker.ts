@@ -14,13 +14,16 @@ import {
   type ConfirmChannel,
   type GetMessage,
 } from 'amqplib';
-import { BackendError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import type { QueueItem } from '../../core/records.js';
-import type { Broker } from '../broker.js';
-import { clampPriority } from '../memory/broker.js';
-import { Wakeup } from '../common/wakeup.js';
-import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
+import {
+  BackendError,
+  clampPriority,
+  maskUrl,
+  reconnectDelayMs,
+  Wakeup,
+  type Broker,
+  type Logger,
+  type QueueItem,
+} from 'taskapp/backend';
 import { allQueues, bucketFor, delayBuckets, topology, type Topology } from './topology.js';
 
 const NOT_BEFORE = 'x-taskapp-not-before';
@@ -33,7 +36,7 @@ interface Link {
   broken: boolean;
 }
 
-interface RabbitOptions {
+export interface RabbitBrokerOptions {
   url: string;
   queue: string;
   /** Deliveries a channel may hold unacked: the runner's claim batch. */
@@ -51,11 +54,11 @@ export class RabbitBroker implements Broker {
   /** Due times of ids this process delayed: an idle claim wakes for them without a message. */
   private readonly localDue: number[] = [];
 
-  private constructor(private readonly options: RabbitOptions) {
+  private constructor(private readonly options: RabbitBrokerOptions) {
     this.topology = topology(options.queue);
   }
 
-  static async open(o: RabbitOptions): Promise<RabbitBroker> {
+  static async open(o: RabbitBrokerOptions): Promise<RabbitBroker> {
     const b = new RabbitBroker(o);
     try {
       await b.ensure(false);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Backends } from '../../../src/backends/registry.js';
+import type { Backends } from '../../backends/registry.js';
 import { openBackends, type BackendHarness } from '../harness.js';
 
 export function brokerSuite(h: BackendHarness): void {

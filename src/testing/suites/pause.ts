@@ -4,9 +4,9 @@
  * requeue what is parked; resume runs each one exactly once; the paused set is stored in the backend.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskapp, type App } from '../../../src/index.js';
+import { taskapp, type App } from '../../index.js';
 import type { BackendHarness } from '../harness.js';
-import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { runtimeOf } from '../../runtime/runtime.js';
 
 const WAIT = { timeoutMs: 30_000 };
 
