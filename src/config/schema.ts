@@ -304,6 +304,9 @@ function urlWithScheme(schemes: string[], example: string) {
   });
 }
 
+/** Each shard holds a blocking connection per claiming process: a bound keeps that countable. */
+export const MAX_REDIS_SHARDS = 256;
+
 const redisSchema = z
   .object({
     url: urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:6379')
@@ -314,6 +317,22 @@ const redisSchema = z
       .optional()
       .describe(
         'key prefix (default: taskapp:{<app_id>}:); a {<app_id>} hash tag is appended unless the prefix has one, so a Redis Cluster keeps an app on one slot',
+      ),
+    cluster: z
+      .array(urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:7001'))
+      .min(1)
+      .optional()
+      .describe(
+        'Redis Cluster seed nodes (e.g. ["redis://127.0.0.1:7001", "redis://127.0.0.1:7002"]); when set, url is not used and an app spreads over `shards` hash slots',
+      ),
+    shards: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_REDIS_SHARDS)
+      .default(12)
+      .describe(
+        `with cluster: how many hash-tagged shards (each its own slot) an app's invocations spread over, 1 to ${MAX_REDIS_SHARDS}; keep it a multiple of the masters, and never change it while invocations are unfinished (an id's shard is its placement modulo shards)`,
       ),
     allow_eviction: z
       .boolean()
