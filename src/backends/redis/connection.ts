@@ -111,7 +111,8 @@ export class RedisConn {
       // Every master of a cluster holds some of the app's keys: each is checked.
       const servers = main instanceof Cluster ? main.nodes('master') : [main];
       for (const server of servers) {
-        const url = main instanceof Cluster ? `${server.options.host}:${server.options.port}` : conn.url;
+        const url =
+          main instanceof Cluster ? `${server.options.host}:${server.options.port}` : conn.url;
         await conn.checkEvictionPolicy(server, url);
         await persistenceCheck.check(server, {
           url,
@@ -258,7 +259,11 @@ function baseOptions(connectionName: string): RedisOptions {
  * A Cluster's options: each node connection as a single server's (baseOptions), with the first
  * seed URL's credentials and TLS, since the nodes it discovers are named by address only.
  */
-function clusterOptions(seedUrl: string, connectionName: string, extra: RedisOptions = {}): ClusterOptions {
+function clusterOptions(
+  seedUrl: string,
+  connectionName: string,
+  extra: RedisOptions = {},
+): ClusterOptions {
   const u = new URL(seedUrl);
   return {
     redisOptions: {

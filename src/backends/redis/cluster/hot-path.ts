@@ -1,0 +1,67 @@
+/**
+ * The hot path over shards: each step is the shard's own fused script (enqueue, claim_start,
+ * finish_claim, lua/), so every atomic step still touches one slot. Claims go round the shards
+ * (ClaimLoop); a runner's outcomes are written in their shards, each shard's write claiming a share
+ * of the next work in proportion to the outcomes it took, so a busy runner keeps one round trip
+ * per shard it works on.
+ */
+import type { InvocationRecord, RouteRequest } from '../../../core/records.js';
+import type { FinishAndClaim, HotPath } from '../../hot-path.js';
+import type { ClaimLoop } from './claim-loop.js';
+import type { Shard } from './shard.js';
+import { checkPlacement, type ShardMap } from './shards.js';
+
+export function shardedHotPath(shards: ShardMap<Shard>, loop: ClaimLoop): HotPath {
+  return {
+    enqueue(invs, now) {
+      invs.forEach((inv) => checkPlacement(shards, inv));
+      return shards.scatter(
+        invs,
+        (i) => i.id,
+        (s, part) => s.hot.enqueue(part, now),
+      );
+    },
+    claimAndStart(max, waitMs, runnerId) {
+      return loop.claim(max, waitMs, (k, n) => shards.shards[k]!.hot.claimAndStart(n, 0, runnerId));
+    },
+    async finishAndClaim(done, max, runnerId) {
+      const out = new Array<InvocationRecord | Error>(done.length);
+      const started: InvocationRecord[] = [];
+      const parts = shards.group(done, (r) => r.id);
+      let share = max;
+      await Promise.all(
+        parts.map(async (p, i) => {
+          // Floor of the proportional share; the last part takes what is left.
+          const n =
+            i === parts.length - 1 ? share : Math.floor((max * p.items.length) / done.length);
+          share -= n;
+          const s = shards.shards[p.shard]!;
+          const res: FinishAndClaim =
+            n > 0
+              ? await s.hot.finishAndClaim(p.items, n, runnerId)
+              : { done: await s.hot.transitionAndRoute(p.items, Date.now()), started: [] };
+          p.at.forEach((at, k) => (out[at] = res.done[k]!));
+          started.push(...res.started);
+        }),
+      );
+      return { done: out, started };
+    },
+    transitionAndRoute(reqs: RouteRequest[], now) {
+      return shards.scatter(
+        reqs,
+        (r) => r.id,
+        (s, part) => s.hot.transitionAndRoute(part, now),
+      );
+    },
+    async requeueStranded(before, now, limit) {
+      const out: InvocationRecord[] = [];
+      for (const s of shards.shards) {
+        if (out.length >= limit) {
+          break;
+        }
+        out.push(...(await s.hot.requeueStranded(before, now, limit - out.length)));
+      }
+      return out;
+    },
+  };
+}
