@@ -34,11 +34,23 @@ export class ShardBroker extends RedisBroker {
   }
 }
 
+/**
+ * A claimer skips the shards it found empty until their marker wakes it (every route sets it, and
+ * a wait blocks on every shard's, so a marker set while it was busy wakes the next wait at once) or
+ * their next delayed entry is due: an idle cycle costs no script per empty shard.
+ */
 export class ClaimLoop {
   private interrupted = false;
   private next = 0;
+  /** Per shard: found empty (no ready entry) and not woken since. */
+  private readonly empty: boolean[];
+  /** Per shard: when its earliest delayed entry is due (Infinity: none known). */
+  private readonly due: number[];
 
-  constructor(private readonly brokers: readonly ShardBroker[]) {}
+  constructor(private readonly brokers: readonly ShardBroker[]) {
+    this.empty = brokers.map(() => false);
+    this.due = brokers.map(() => Infinity);
+  }
 
   /**
    * Up to `max` items from the shards, `one(k, n)` claiming at most n from shard k in one attempt
@@ -51,21 +63,24 @@ export class ClaimLoop {
   ): Promise<T[]> {
     this.interrupted = false;
     const n = this.brokers.length;
+    const want = Math.max(1, max);
     const deadline = Date.now() + waitMs;
     for (;;) {
       const got: T[] = [];
       let busy = false;
-      let due = Infinity;
       const first = this.next;
       this.next = (this.next + 1) % n;
-      for (let i = 0; i < n && got.length < Math.max(1, max); i++) {
-        const out = await one((first + i) % n, Math.max(1, max) - got.length);
+      for (let i = 0; i < n && got.length < want; i++) {
+        const k = (first + i) % n;
+        if (this.empty[k] && this.due[k]! > Date.now()) {
+          continue;
+        }
+        const out = await one(k, want - got.length);
         const seen = attempts.get(out) ?? { claimed: 0, next: false };
         got.push(...out);
         busy ||= seen.claimed > 0;
-        if (seen.next !== false) {
-          due = Math.min(due, Number(seen.next));
-        }
+        this.empty[k] = out.length === 0 && seen.claimed === 0;
+        this.due[k] = seen.next === false ? Infinity : Number(seen.next);
       }
       if (got.length) {
         return got;
@@ -78,6 +93,7 @@ export class ClaimLoop {
       if (busy) {
         continue; // ids taken but none yielded (duplicates, concurrency): try again at once
       }
+      const due = Math.min(...this.due);
       const woke = await this.waitAny(Math.max(1, Math.min(left, due - now)));
       if (this.interrupted) {
         return [];
@@ -86,9 +102,19 @@ export class ClaimLoop {
     }
   }
 
-  /** Waits for any shard's marker (or `ms`); answers the shard that woke first. */
+  /**
+   * Waits for any shard's marker (or `ms`); answers the shard that woke first. Every shard whose
+   * wait ends (its marker, or its timeout) is tried again.
+   */
   private waitAny(ms: number): Promise<number> {
-    return Promise.race(this.brokers.map((b, k) => b.waitForWork(ms).then(() => k)));
+    return Promise.race(
+      this.brokers.map((b, k) =>
+        b.waitForWork(ms).then(() => {
+          this.empty[k] = false;
+          return k;
+        }),
+      ),
+    );
   }
 
   interrupt(): void {

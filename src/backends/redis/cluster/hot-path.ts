@@ -9,20 +9,32 @@ import type { InvocationRecord, RouteRequest } from '../../../core/records.js';
 import type { FinishAndClaim, HotPath } from '../../hot-path.js';
 import type { ClaimLoop } from './claim-loop.js';
 import type { Shard } from './shard.js';
-import { checkPlacement, type ShardMap } from './shards.js';
+import type { ShardMap } from './shards.js';
 
 export function shardedHotPath(shards: ShardMap<Shard>, loop: ClaimLoop): HotPath {
+  // Claimed records came from shard k: their later writes go there.
+  const learnt = (k: number, recs: InvocationRecord[]) => {
+    shards.learn(
+      k,
+      recs.map((r) => r.id),
+    );
+    return recs;
+  };
   return {
-    enqueue(invs, now) {
-      invs.forEach((inv) => checkPlacement(shards, inv));
+    async enqueue(invs, now) {
+      await shards.placeNew(invs);
+      const target = new Map(invs.map((inv) => [inv.id, shards.targetOf(inv)]));
       return shards.scatter(
         invs,
         (i) => i.id,
         (s, part) => s.hot.enqueue(part, now),
+        (id) => target.get(id)!,
       );
     },
     claimAndStart(max, waitMs, runnerId) {
-      return loop.claim(max, waitMs, (k, n) => shards.shards[k]!.hot.claimAndStart(n, 0, runnerId));
+      return loop.claim(max, waitMs, async (k, n) =>
+        learnt(k, await shards.shards[k]!.hot.claimAndStart(n, 0, runnerId)),
+      );
     },
     async finishAndClaim(done, max, runnerId) {
       const out = new Array<InvocationRecord | Error>(done.length);
@@ -41,7 +53,7 @@ export function shardedHotPath(shards: ShardMap<Shard>, loop: ClaimLoop): HotPat
               ? await s.hot.finishAndClaim(p.items, n, runnerId)
               : { done: await s.hot.transitionAndRoute(p.items, Date.now()), started: [] };
           p.at.forEach((at, k) => (out[at] = res.done[k]!));
-          started.push(...res.started);
+          started.push(...learnt(p.shard, res.started));
         }),
       );
       return { done: out, started };

@@ -5,7 +5,8 @@
  */
 import { ConfigError } from '../../../core/errors.js';
 import { placementOf, hash16 } from '../../../core/ids.js';
-import type { NewInvocation } from '../../../core/records.js';
+import type { InvocationRecord, NewInvocation } from '../../../core/records.js';
+import type { RedisConn } from '../connection.js';
 import { placementScope } from '../../../orchestration/concurrency.js';
 
 const SLOTS = 16384;
@@ -69,30 +70,112 @@ interface Part<X> {
   at: number[];
 }
 
-/** Shards indexed by invocation id: grouping, and calls per shard with results in the caller's order. */
-export class ShardMap<S> {
+/** A bound on the ids remembered as kept outside their natural shard (a cache: misses re-read). */
+const MAX_PLACED_KEPT = 100_000;
+
+/**
+ * Shards indexed by invocation id: grouping, and calls per shard with results in the caller's
+ * order. An id's shard is its natural one (its placement modulo the shard count), except for an
+ * invocation with a concurrency scope whose id was given by the caller and falls elsewhere: it is
+ * kept in its scope's shard, and a pointer `at:<id>` in its natural shard says which. Such ids are
+ * remembered once seen (an insert, a claim, a reply of that shard); a look-up that misses reads
+ * the pointer.
+ */
+export class ShardMap<S extends { conn: RedisConn }> {
+  private readonly placed = new Map<string, number>();
+
   constructor(readonly shards: readonly S[]) {}
 
   get size(): number {
     return this.shards.length;
   }
 
-  indexOf(id: string): number {
+  get home(): S {
+    return this.shards[0]!;
+  }
+
+  natural(id: string): number {
     return placementOf(id) % this.shards.length;
+  }
+
+  indexOf(id: string): number {
+    return this.placed.get(id) ?? this.natural(id);
   }
 
   of(id: string): S {
     return this.shards[this.indexOf(id)]!;
   }
 
-  get home(): S {
-    return this.shards[0]!;
+  /** Where a new invocation is kept: with its scope, else in its id's shard. */
+  targetOf(inv: NewInvocation): number {
+    const scope = placementScope(inv.taskId, inv.registrationKey, inv.concurrency);
+    return scope === null ? this.natural(inv.id) : hash16(scope) % this.shards.length;
   }
 
-  group<X>(items: readonly X[], idOf: (x: X) => string): Array<Part<X>> {
+  /**
+   * Writes the pointers of new invocations kept outside their natural shard (before they are
+   * stored: a pointer to nothing is harmless, an invocation nobody finds is not).
+   */
+  async placeNew(invs: readonly NewInvocation[]): Promise<void> {
+    const away = invs.filter((inv) => this.targetOf(inv) !== this.natural(inv.id));
+    await Promise.all(
+      away.map((inv) => {
+        const k = this.targetOf(inv);
+        this.remember(inv.id, k);
+        const { conn } = this.shards[this.natural(inv.id)]!;
+        return conn.retrying(() => conn.main.set(pointerKey(conn, inv.id), String(k)));
+      }),
+    );
+  }
+
+  /** Notes that `ids` came back from shard `k`. */
+  learn(k: number, ids: Iterable<string>): void {
+    for (const id of ids) {
+      if (this.natural(id) !== k) {
+        this.remember(id, k);
+      }
+    }
+  }
+
+  /** Reads the pointers of `ids` (missed look-ups); true when one of them was found elsewhere. */
+  async locate(ids: readonly string[]): Promise<boolean> {
+    let found = false;
+    await Promise.all(
+      this.group(
+        ids,
+        (id) => id,
+        (id) => this.natural(id),
+      ).map(async (p) => {
+        const { conn } = this.shards[p.shard]!;
+        const at = await conn.retrying(() =>
+          conn.main.mget(...p.items.map((id) => pointerKey(conn, id))),
+        );
+        at.forEach((k, i) => {
+          if (k !== null && Number(k) !== this.indexOf(p.items[i]!)) {
+            this.remember(p.items[i]!, Number(k));
+            found = true;
+          }
+        });
+      }),
+    );
+    return found;
+  }
+
+  private remember(id: string, k: number): void {
+    if (this.placed.size >= MAX_PLACED_KEPT) {
+      this.placed.clear();
+    }
+    this.placed.set(id, k);
+  }
+
+  group<X>(
+    items: readonly X[],
+    idOf: (x: X) => string,
+    shardOf: (id: string) => number = (id) => this.indexOf(id),
+  ): Array<Part<X>> {
     const parts = new Map<number, Part<X>>();
     items.forEach((x, i) => {
-      const shard = this.indexOf(idOf(x));
+      const shard = shardOf(idOf(x));
       let p = parts.get(shard);
       if (!p) {
         parts.set(shard, (p = { shard, items: [], at: [] }));
@@ -107,12 +190,13 @@ export class ShardMap<S> {
   async scatter<X, R>(
     items: readonly X[],
     idOf: (x: X) => string,
-    fn: (shard: S, part: X[]) => Promise<R[]>,
+    fn: (shard: S, part: X[], k: number) => Promise<R[]>,
+    shardOf?: (id: string) => number,
   ): Promise<R[]> {
     const out = new Array<R>(items.length);
     await Promise.all(
-      this.group(items, idOf).map(async (p) => {
-        const res = await fn(this.shards[p.shard]!, p.items);
+      this.group(items, idOf, shardOf).map(async (p) => {
+        const res = await fn(this.shards[p.shard]!, p.items, p.shard);
         p.at.forEach((i, k) => (out[i] = res[k]!));
       }),
     );
@@ -123,10 +207,10 @@ export class ShardMap<S> {
   async gather<X, R>(
     items: readonly X[],
     idOf: (x: X) => string,
-    fn: (shard: S, part: X[]) => Promise<R[]>,
+    fn: (shard: S, part: X[], k: number) => Promise<R[]>,
   ): Promise<R[]> {
     const parts = await Promise.all(
-      this.group(items, idOf).map((p) => fn(this.shards[p.shard]!, p.items)),
+      this.group(items, idOf).map((p) => fn(this.shards[p.shard]!, p.items, p.shard)),
     );
     return parts.flat();
   }
@@ -135,23 +219,25 @@ export class ShardMap<S> {
   all<R>(fn: (shard: S, k: number) => Promise<R>): Promise<R[]> {
     return Promise.all(this.shards.map(fn));
   }
+
+  /**
+   * Records by id from their shards, reading the pointers of those not found and asking again
+   * (get_many, get_final).
+   */
+  async records(
+    ids: readonly string[],
+    read: (shard: S, part: string[]) => Promise<InvocationRecord[]>,
+  ): Promise<InvocationRecord[]> {
+    const got = await this.gather(ids, (id) => id, read);
+    const seen = new Set(got.map((r) => r.id));
+    const missed = ids.filter((id) => !seen.has(id));
+    if (missed.length && (await this.locate(missed))) {
+      got.push(...(await this.gather(missed, (id) => id, read)));
+    }
+    return got;
+  }
 }
 
-/**
- * Refuses a new invocation whose id would put it outside the shard of its concurrency scope:
- * registration dedupe and running limits are exact only within one shard. Ids taskapp makes are
- * placed right (app/task.ts); a caller-given id may not be.
- */
-export function checkPlacement(shards: ShardMap<unknown>, inv: NewInvocation): void {
-  const scope = placementScope(inv.taskId, inv.registrationKey, inv.concurrency);
-  if (scope === null) {
-    return;
-  }
-  const want = hash16(scope) % shards.size;
-  if (shards.indexOf(inv.id) !== want) {
-    throw new ConfigError(
-      `invocation id "${inv.id}" of task "${inv.taskId}" does not fall in the Redis Cluster shard of its concurrency scope "${scope}", where its registration and running limits are counted`,
-      'let taskapp choose the id (do not pass one) for tasks with registration or running concurrency on a redis cluster, or end the id in the four hex digits of placementOf for that scope',
-    );
-  }
+function pointerKey(conn: RedisConn, id: string): string {
+  return `${conn.keys.prefix}at:${id}`;
 }

@@ -10,7 +10,7 @@ import type {
 import type { FinalWatch, StateBackend } from '../../state-backend.js';
 import type { RedisFinals } from '../finals.js';
 import type { Shard } from './shard.js';
-import { checkPlacement, type ShardMap } from './shards.js';
+import type { ShardMap } from './shards.js';
 
 const byId = (x: { id: string }) => x.id;
 const self = (id: string) => id;
@@ -29,25 +29,39 @@ export class ShardedState implements StateBackend {
     return this.shards.home.state;
   }
 
-  insert(invs: NewInvocation[], now: number): Promise<string[]> {
-    invs.forEach((inv) => checkPlacement(this.shards, inv));
-    return this.shards.scatter(invs, byId, (s, part) => s.state.insert(part, now));
+  async insert(invs: NewInvocation[], now: number): Promise<string[]> {
+    await this.shards.placeNew(invs);
+    const target = new Map(invs.map((inv) => [inv.id, this.shards.targetOf(inv)]));
+    return this.shards.scatter(
+      invs,
+      byId,
+      (s, part) => s.state.insert(part, now),
+      (id) => target.get(id)!,
+    );
   }
 
-  get(id: string): Promise<InvocationRecord | null> {
+  async get(id: string): Promise<InvocationRecord | null> {
+    const rec = await this.shards.of(id).state.get(id);
+    if (rec || !(await this.shards.locate([id]))) {
+      return rec;
+    }
     return this.shards.of(id).state.get(id);
   }
 
   async getMany(ids: string[]): Promise<InvocationRecord[]> {
-    return inOrder(ids, await this.shards.gather(ids, self, (s, part) => s.state.getMany(part)));
+    return inOrder(ids, await this.shards.records(ids, (s, part) => s.state.getMany(part)));
   }
 
   /** The final ones among `ids` (the final-result watch's read). */
   getFinal(ids: string[]): Promise<InvocationRecord[]> {
-    return this.shards.gather(ids, self, (s, part) => s.state.getFinal(part));
+    return this.shards.records(ids, (s, part) => s.state.getFinal(part));
   }
 
-  history(id: string): Promise<HistoryEntry[]> {
+  async history(id: string): Promise<HistoryEntry[]> {
+    const h = await this.shards.of(id).state.history(id);
+    if (h.length || !(await this.shards.locate([id]))) {
+      return h;
+    }
     return this.shards.of(id).state.history(id);
   }
 
@@ -63,9 +77,18 @@ export class ShardedState implements StateBackend {
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
     const offset = Math.max(0, Math.floor(f.offset ?? 0));
     const wanted = f.limit === undefined ? undefined : offset + Math.max(0, Math.floor(f.limit));
-    const parts = await this.shards.all((s) =>
-      s.state.list({ ...f, offset: 0, ...(wanted === undefined ? {} : { limit: wanted }) }),
-    );
+    const parts = await this.shards.all(async (s, k) => {
+      const rows = await s.state.list({
+        ...f,
+        offset: 0,
+        ...(wanted === undefined ? {} : { limit: wanted }),
+      });
+      this.shards.learn(
+        k,
+        rows.map((r) => r.id),
+      );
+      return rows;
+    });
     const rows = parts
       .flat()
       .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
