@@ -46,10 +46,14 @@ export class ClaimLoop {
   private readonly empty: boolean[];
   /** Per shard: when its earliest delayed entry is due (Infinity: none known). */
   private readonly due: number[];
+  /** Per shard: wake-ups so far. A wait still pending from an earlier round may pop a marker
+   * while an attempt is in flight: that attempt's "empty" is then stale and not kept. */
+  private readonly wakes: number[];
 
   constructor(private readonly brokers: readonly ShardBroker[]) {
     this.empty = brokers.map(() => false);
     this.due = brokers.map(() => Infinity);
+    this.wakes = brokers.map(() => 0);
   }
 
   /**
@@ -75,11 +79,12 @@ export class ClaimLoop {
         if (this.empty[k] && this.due[k]! > Date.now()) {
           continue;
         }
+        const wakes = this.wakes[k];
         const out = await one(k, want - got.length);
         const seen = attempts.get(out) ?? { claimed: 0, next: false };
         got.push(...out);
         busy ||= seen.claimed > 0;
-        this.empty[k] = out.length === 0 && seen.claimed === 0;
+        this.empty[k] = out.length === 0 && seen.claimed === 0 && wakes === this.wakes[k];
         this.due[k] = seen.next === false ? Infinity : Number(seen.next);
       }
       if (got.length) {
@@ -111,6 +116,7 @@ export class ClaimLoop {
       this.brokers.map((b, k) =>
         b.waitForWork(ms).then(() => {
           this.empty[k] = false;
+          this.wakes[k]!++;
           return k;
         }),
       ),

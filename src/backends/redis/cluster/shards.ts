@@ -83,6 +83,8 @@ const MAX_PLACED_KEPT = 100_000;
  */
 export class ShardMap<S extends { conn: RedisConn }> {
   private readonly placed = new Map<string, number>();
+  /** Ids whose pointer was read and absent, for reads that ask once (final-result watches). */
+  private readonly pointerRead = new Set<string>();
 
   constructor(readonly shards: readonly S[]) {}
 
@@ -227,10 +229,20 @@ export class ShardMap<S extends { conn: RedisConn }> {
   async records(
     ids: readonly string[],
     read: (shard: S, part: string[]) => Promise<InvocationRecord[]>,
+    opts: { pointerOnce?: boolean } = {},
   ): Promise<InvocationRecord[]> {
     const got = await this.gather(ids, (id) => id, read);
     const seen = new Set(got.map((r) => r.id));
-    const missed = ids.filter((id) => !seen.has(id));
+    let missed = ids.filter((id) => !seen.has(id));
+    if (opts.pointerOnce) {
+      // A watch re-reads ids that are not final yet: their pointer (written before the insert,
+      // so before any watch) is read on the first miss only.
+      missed = missed.filter((id) => !this.pointerRead.has(id) && !this.placed.has(id));
+      if (this.pointerRead.size + missed.length > MAX_PLACED_KEPT) {
+        this.pointerRead.clear();
+      }
+      missed.forEach((id) => this.pointerRead.add(id));
+    }
     if (missed.length && (await this.locate(missed))) {
       got.push(...(await this.gather(missed, (id) => id, read)));
     }

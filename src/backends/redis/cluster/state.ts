@@ -54,7 +54,7 @@ export class ShardedState implements StateBackend {
 
   /** The final ones among `ids` (the final-result watch's read). */
   getFinal(ids: string[]): Promise<InvocationRecord[]> {
-    return this.shards.records(ids, (s, part) => s.state.getFinal(part));
+    return this.shards.records(ids, (s, part) => s.state.getFinal(part), { pointerOnce: true });
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
