@@ -72,6 +72,7 @@ export class ClaimLoop {
     for (;;) {
       const got: T[] = [];
       let busy = false;
+      const wokenBefore = this.woken();
       const first = this.next;
       this.next = (this.next + 1) % n;
       for (let i = 0; i < n && got.length < want; i++) {
@@ -95,8 +96,10 @@ export class ClaimLoop {
       if (left <= 0 || this.interrupted) {
         return [];
       }
-      if (busy) {
-        continue; // ids taken but none yielded (duplicates, concurrency): try again at once
+      if (busy || this.woken() !== wokenBefore) {
+        // Ids taken but none yielded (duplicates, concurrency), or a shard woken after it was
+        // tried (its marker is consumed): try again at once.
+        continue;
       }
       const due = Math.min(...this.due);
       const woke = await this.waitAny(Math.max(1, Math.min(left, due - now)));
@@ -105,6 +108,10 @@ export class ClaimLoop {
       }
       this.next = woke;
     }
+  }
+
+  private woken(): number {
+    return this.wakes.reduce((a, b) => a + b, 0);
   }
 
   /**
