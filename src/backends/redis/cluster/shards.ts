@@ -76,8 +76,8 @@ const MAX_PLACED_KEPT = 100_000;
 /**
  * Shards indexed by invocation id: grouping, and calls per shard with results in the caller's
  * order. An id's shard is its natural one (its placement modulo the shard count), except for an
- * invocation with a concurrency scope whose id was given by the caller and falls elsewhere: it is
- * kept in its scope's shard, and a pointer `at:<id>` in its natural shard says which. Such ids are
+ * invocation whose id was given by the caller and falls outside its scope's or parent's shard
+ * (targetOf): it is kept there, and a pointer `at:<id>` in its natural shard says which. Such ids are
  * remembered once seen (an insert, a claim, a reply of that shard); a look-up that misses reads
  * the pointer.
  */
@@ -108,10 +108,17 @@ export class ShardMap<S extends { conn: RedisConn }> {
     return this.shards[this.indexOf(id)]!;
   }
 
-  /** Where a new invocation is kept: with its scope, else in its id's shard. */
+  /**
+   * Where a new invocation is kept: with its concurrency scope (exact limits), else with its parent
+   * (purge keeps a child while its parent is not final by looking in the child's shard), else in
+   * its id's shard. Ids taskapp makes already fall there (app/task.ts); a given id may not.
+   */
   targetOf(inv: NewInvocation): number {
     const scope = placementScope(inv.taskId, inv.registrationKey, inv.concurrency);
-    return scope === null ? this.natural(inv.id) : hash16(scope) % this.shards.length;
+    if (scope !== null) {
+      return hash16(scope) % this.shards.length;
+    }
+    return inv.parentId ? this.indexOf(inv.parentId) : this.natural(inv.id);
   }
 
   /**
