@@ -23,11 +23,16 @@ export class ShardedBroker implements Broker {
   }
 
   claim(max: number, waitMs: number): Promise<string[]> {
-    return this.loop.claim(max, waitMs, async (k, n) => {
-      const ids = await this.shards.shards[k]!.broker.claim(n, 0);
-      this.shards.learn(k, ids);
-      return ids;
-    });
+    return this.loop.claim(
+      max,
+      waitMs,
+      async (k, n) => {
+        const ids = await this.shards.shards[k]!.broker.claim(n, 0);
+        this.shards.learn(k, ids);
+        return ids;
+      },
+      (id) => id,
+    );
   }
 
   async queued(ids: string[]): Promise<Set<string>> {

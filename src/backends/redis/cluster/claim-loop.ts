@@ -5,6 +5,7 @@
  * its own connection), retrying first the shard that woke it.
  */
 import { RedisBroker } from '../broker.js';
+import type { RedisConn } from '../connection.js';
 
 interface Attempt {
   claimed: number;
@@ -50,7 +51,11 @@ export class ClaimLoop {
    * while an attempt is in flight: that attempt's "empty" is then stale and not kept. */
   private readonly wakes: number[];
 
-  constructor(private readonly brokers: readonly ShardBroker[]) {
+  constructor(
+    private readonly brokers: readonly ShardBroker[],
+    /** The shards' connections, for reading their queue heads. */
+    private readonly conns: readonly RedisConn[],
+  ) {
     this.empty = brokers.map(() => false);
     this.due = brokers.map(() => Infinity);
     this.wakes = brokers.map(() => 0);
@@ -64,6 +69,7 @@ export class ClaimLoop {
     max: number,
     waitMs: number,
     one: (shard: number, max: number) => Promise<T[]>,
+    idOf: (x: T) => string,
   ): Promise<T[]> {
     this.interrupted = false;
     const n = this.brokers.length;
@@ -75,18 +81,36 @@ export class ClaimLoop {
       const wokenBefore = this.woken();
       const first = this.next;
       this.next = (this.next + 1) % n;
-      for (let i = 0; i < n && got.length < want; i++) {
+      const live: number[] = [];
+      for (let i = 0; i < n; i++) {
         const k = (first + i) % n;
-        if (this.empty[k] && this.due[k]! > Date.now()) {
-          continue;
+        if (!this.empty[k] || this.due[k]! <= Date.now()) {
+          live.push(k);
         }
+      }
+      // Several shards may have work: their queue heads say which entries come first overall.
+      const plan = live.length > 1 ? await this.plan(live, want) : undefined;
+      const attempt = async (k: number, count: number) => {
         const wakes = this.wakes[k];
-        const out = await one(k, want - got.length);
+        const out = await one(k, count);
         const seen = attempts.get(out) ?? { claimed: 0, next: false };
-        got.push(...out);
         busy ||= seen.claimed > 0;
         this.empty[k] = out.length === 0 && seen.claimed === 0 && wakes === this.wakes[k];
         this.due[k] = seen.next === false ? Infinity : Number(seen.next);
+        return out;
+      };
+      if (plan) {
+        const parts = await Promise.all([...plan.counts].map(([k, c]) => attempt(k, c)));
+        got.push(...parts.flat());
+        const rank = (x: T) => plan.rank.get(idOf(x)) ?? Infinity;
+        got.sort((x, y) => rank(x) - rank(y));
+      } else {
+        for (const k of live) {
+          if (got.length >= want) {
+            break;
+          }
+          got.push(...(await attempt(k, want - got.length)));
+        }
       }
       if (got.length) {
         return got;
@@ -108,6 +132,54 @@ export class ClaimLoop {
       }
       this.next = woke;
     }
+  }
+
+  /**
+   * Which shards to claim how many from: the `want` first of every live shard's ready entries and
+   * due delayed ones, by priority, then id (ids taskapp makes are time-ordered, so oldest first);
+   * `rank` is each one's place. A shard with nothing ready is marked empty (its marker wakes it).
+   */
+  private async plan(
+    live: number[],
+    want: number,
+  ): Promise<{ counts: Map<number, number>; rank: Map<string, number> }> {
+    const now = Date.now();
+    const heads = await Promise.all(
+      live.map(async (k) => {
+        const { main, keys } = this.conns[k]!;
+        const wakes = this.wakes[k];
+        const res = await main
+          .pipeline()
+          .zrange(keys.ready, 0, want - 1, 'WITHSCORES')
+          .zrangebyscore(keys.delayed, '-inf', now, 'LIMIT', 0, want)
+          .exec();
+        const ready = (res?.[0]?.[1] ?? []) as string[];
+        const due = (res?.[1]?.[1] ?? []) as string[];
+        const out: Array<{ k: number; id: string; prio: number }> = [];
+        for (let i = 0; i < ready.length; i += 2) {
+          out.push({ k, id: ready[i]!, prio: 9 - Math.floor(Number(ready[i + 1]) / 1e13) });
+        }
+        for (const m of due) {
+          const bar = m.indexOf('|');
+          out.push({ k, id: m.slice(bar + 1), prio: Number(m.slice(0, bar)) });
+        }
+        if (!out.length && wakes === this.wakes[k]) {
+          this.empty[k] = true;
+        }
+        return out;
+      }),
+    );
+    const first = heads
+      .flat()
+      .sort((a, b) => b.prio - a.prio || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, want);
+    const counts = new Map<number, number>();
+    const rank = new Map<string, number>();
+    first.forEach((e, i) => {
+      counts.set(e.k, (counts.get(e.k) ?? 0) + 1);
+      rank.set(e.id, i);
+    });
+    return { counts, rank };
   }
 
   private woken(): number {

@@ -11,6 +11,10 @@ import type { ClaimLoop } from './claim-loop.js';
 import type { Shard } from './shard.js';
 import type { ShardMap } from './shards.js';
 
+/** Priority first, then id (time-ordered for ids taskapp makes): the claim loop's order. */
+const claimOrder = (a: InvocationRecord, b: InvocationRecord) =>
+  b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 export function shardedHotPath(shards: ShardMap<Shard>, loop: ClaimLoop): HotPath {
   // Claimed records came from shard k: their later writes go there.
   const learnt = (k: number, recs: InvocationRecord[]) => {
@@ -32,8 +36,11 @@ export function shardedHotPath(shards: ShardMap<Shard>, loop: ClaimLoop): HotPat
       );
     },
     claimAndStart(max, waitMs, runnerId) {
-      return loop.claim(max, waitMs, async (k, n) =>
-        learnt(k, await shards.shards[k]!.hot.claimAndStart(n, 0, runnerId)),
+      return loop.claim(
+        max,
+        waitMs,
+        async (k, n) => learnt(k, await shards.shards[k]!.hot.claimAndStart(n, 0, runnerId)),
+        (r) => r.id,
       );
     },
     async finishAndClaim(done, max, runnerId) {
@@ -56,6 +63,11 @@ export function shardedHotPath(shards: ShardMap<Shard>, loop: ClaimLoop): HotPat
           started.push(...learnt(p.shard, res.started));
         }),
       );
+      if (started.length < max) {
+        // The shards worked on had less than a share: the rest from any shard, without waiting.
+        started.push(...(await this.claimAndStart(max - started.length, 0, runnerId)));
+        started.sort(claimOrder);
+      }
       return { done: out, started };
     },
     transitionAndRoute(reqs: RouteRequest[], now) {

@@ -63,7 +63,10 @@ export const createRedisClusterBackend: BackendFactory = async ({ config }) => {
     }),
   );
   const state = new ShardedState(shards, finals);
-  const loop = new ClaimLoop(shards.shards.map((s) => s.broker));
+  const loop = new ClaimLoop(
+    shards.shards.map((s) => s.broker),
+    conns,
+  );
   const broker = new ShardedBroker(shards, loop);
   return {
     broker,
