@@ -1,8 +1,8 @@
 /**
- * Claiming across shards without a polling loop: each claimer tries the shards in turn (one script
- * each, starting from a rotating shard so that claims spread), and when none had work it waits on
- * every shard's wake-up marker at once (each shard's broker blocks in BZPOPMIN on its own slot, on
- * its own connection), retrying first the shard that woke it.
+ * Claiming across shards without a polling loop: a claim round reads the queue heads of the shards
+ * that may have work and claims from each what comes first overall (priority, then id), one
+ * script per shard; when none had work it waits on every shard's wake-up marker at once (each
+ * shard's broker blocks in BZPOPMIN on its own slot, on its own connection).
  */
 import { RedisBroker } from '../broker.js';
 import type { RedisConn } from '../connection.js';

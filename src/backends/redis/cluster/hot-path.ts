@@ -2,8 +2,8 @@
  * The hot path over shards: each step is the shard's own fused script (enqueue, claim_start,
  * finish_claim, lua/), so every atomic step still touches one slot. Claims go round the shards
  * (ClaimLoop); a runner's outcomes are written in their shards, each shard's write claiming a share
- * of the next work in proportion to the outcomes it took, so a busy runner keeps one round trip
- * per shard it works on.
+ * of the next work in proportion to the outcomes it took (one round trip per shard it works on),
+ * and a claim round fills what those shards lacked.
  */
 import type { InvocationRecord, RouteRequest } from '../../../core/records.js';
 import type { FinishAndClaim, HotPath } from '../../hot-path.js';
