@@ -40,6 +40,12 @@ export class ShardBroker extends RedisBroker {
  * a wait blocks on every shard's, so a marker set while it was busy wakes the next wait at once) or
  * their next delayed entry is due: an idle cycle costs no script per empty shard.
  */
+/** How many to claim from each shard, and the place of each entry in the claim order. */
+export interface ClaimPlan {
+  counts: Map<number, number>;
+  rank: Map<string, number>;
+}
+
 export class ClaimLoop {
   private interrupted = false;
   private next = 0;
@@ -135,14 +141,25 @@ export class ClaimLoop {
   }
 
   /**
+   * A claim round's plan over the shards that may have work and `also` (those a runner just
+   * finished work in): how many to claim from each, and each entry's place.
+   */
+  planRound(want: number, also: number[]): Promise<ClaimPlan> {
+    const live = new Set(also);
+    this.brokers.forEach((_, k) => {
+      if (!this.empty[k] || this.due[k]! <= Date.now()) {
+        live.add(k);
+      }
+    });
+    return this.plan([...live], want);
+  }
+
+  /**
    * Which shards to claim how many from: the `want` first of every live shard's ready entries and
    * due delayed ones, by priority, then id (ids taskapp makes are time-ordered, so oldest first);
    * `rank` is each one's place. A shard with nothing ready is marked empty (its marker wakes it).
    */
-  private async plan(
-    live: number[],
-    want: number,
-  ): Promise<{ counts: Map<number, number>; rank: Map<string, number> }> {
+  private async plan(live: number[], want: number): Promise<ClaimPlan> {
     const now = Date.now();
     const heads = await Promise.all(
       live.map(async (k) => {

@@ -1,9 +1,9 @@
 /**
  * The hot path over shards: each step is the shard's own fused script (enqueue, claim_start,
  * finish_claim, lua/), so every atomic step still touches one slot. Claims go round the shards
- * (ClaimLoop); a runner's outcomes are written in their shards, each shard's write claiming a share
- * of the next work in proportion to the outcomes it took (one round trip per shard it works on),
- * and a claim round fills what those shards lacked.
+ * (ClaimLoop); a runner's outcomes are written in their shards, after a claim round's plan (the
+ * queue heads) says which shards hold the next work: a shard with outcomes claims its part in the
+ * same script, the others by claim_start, all at once (two round trips per batch).
  */
 import type { InvocationRecord, RouteRequest } from '../../../core/records.js';
 import type { FinishAndClaim, HotPath } from '../../hot-path.js';
@@ -47,27 +47,33 @@ export function shardedHotPath(shards: ShardMap<Shard>, loop: ClaimLoop): HotPat
       const out = new Array<InvocationRecord | Error>(done.length);
       const started: InvocationRecord[] = [];
       const parts = shards.group(done, (r) => r.id);
-      let share = max;
-      await Promise.all(
-        parts.map(async (p, i) => {
-          // Floor of the proportional share; the last part takes what is left.
-          const n =
-            i === parts.length - 1 ? share : Math.floor((max * p.items.length) / done.length);
-          share -= n;
-          const s = shards.shards[p.shard]!;
-          const res: FinishAndClaim =
-            n > 0
-              ? await s.hot.finishAndClaim(p.items, n, runnerId)
-              : { done: await s.hot.transitionAndRoute(p.items, Date.now()), started: [] };
-          p.at.forEach((at, k) => (out[at] = res.done[k]!));
-          started.push(...learnt(p.shard, res.started));
-        }),
-      );
-      if (started.length < max) {
-        // The shards worked on had less than a share: the rest from any shard, without waiting.
-        started.push(...(await this.claimAndStart(max - started.length, 0, runnerId)));
-        started.sort(claimOrder);
-      }
+      // What comes first across the shards decides where the next work is claimed: a shard with
+      // outcomes claims its count in the same script (finish_claim), any other by claim_start.
+      const plan =
+        max > 0
+          ? await loop.planRound(
+              max,
+              parts.map((p) => p.shard),
+            )
+          : undefined;
+      const counts = new Map(plan?.counts);
+      const writes = parts.map(async (p) => {
+        const n = counts.get(p.shard) ?? 0;
+        counts.delete(p.shard);
+        const s = shards.shards[p.shard]!;
+        const res: FinishAndClaim =
+          n > 0
+            ? await s.hot.finishAndClaim(p.items, n, runnerId)
+            : { done: await s.hot.transitionAndRoute(p.items, Date.now()), started: [] };
+        p.at.forEach((at, k) => (out[at] = res.done[k]!));
+        started.push(...learnt(p.shard, res.started));
+      });
+      const claims = [...counts].map(async ([k, n]) => {
+        started.push(...learnt(k, await shards.shards[k]!.hot.claimAndStart(n, 0, runnerId)));
+      });
+      await Promise.all([...writes, ...claims]);
+      const rank = (r: InvocationRecord) => plan?.rank.get(r.id) ?? Infinity;
+      started.sort((a, b) => rank(a) - rank(b) || claimOrder(a, b));
       return { done: out, started };
     },
     transitionAndRoute(reqs: RouteRequest[], now) {
