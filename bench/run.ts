@@ -18,7 +18,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Runner, TaskappOptions } from '../src/index.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
-import { startServerCpu } from './server-cpu.js';
+import { startClusterCpu, startServerCpu } from './server-cpu.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -32,6 +32,10 @@ const { values: a } = parseArgs({
     json: { type: 'boolean', default: false },
     preload: { type: 'string', default: '0' },
     runners: { type: 'string', default: '0' },
+    // --backend redis on a Redis Cluster: its masters' URLs, comma-separated (the masters' CPU
+    // shares are printed), and the app's shard count.
+    'redis-cluster': { type: 'string' },
+    shards: { type: 'string' },
   },
 });
 const N = Number(a.tasks),
@@ -44,10 +48,18 @@ const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
 
 const pgUrl = process.env.PGURL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const clusterUrls = a['redis-cluster']?.split(',').filter(Boolean);
 const backendOptions: Record<string, TaskappOptions> = {
   memory: {},
   sqlite: { sqlite: { path: join(dir, 'bench.db') } },
   redis: { redis: { url: redisUrl, prefix: `taskapp-bench:{${runId}}:` } },
+  'redis-cluster': {
+    redis: {
+      cluster: clusterUrls,
+      prefix: `taskapp-bench:${runId}:`,
+      ...(a.shards ? { shards: Number(a.shards) } : {}),
+    },
+  },
   postgres: { postgres: { schema: runId, url: pgUrl } },
 };
 const serverUrl: Record<string, string> = { redis: redisUrl, postgres: pgUrl };
@@ -56,7 +68,7 @@ process.env.TASKAPP_BENCH_CONFIG = JSON.stringify({
   backend: a.backend,
   ...(a.broker ? { broker: a.broker } : {}),
   loggingLevel: 'warn',
-  ...backendOptions[a.backend!],
+  ...backendOptions[clusterUrls && a.backend === 'redis' ? 'redis-cluster' : a.backend!],
 });
 const appModule = fileURLToPath(
   new URL(`./bench-app${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
@@ -79,7 +91,10 @@ try {
   };
   const children = K > 0 ? await forkRunners(K) : [];
   const runner = K > 0 ? null : await app.startRunner(runnerOptions);
-  const serverCpu = startServerCpu(serverUrl[a.backend!] ?? null);
+  const serverCpu =
+    clusterUrls && a.backend === 'redis'
+      ? startClusterCpu(clusterUrls)
+      : startServerCpu(serverUrl[a.backend!] ?? null);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { tEnq, tEnd } = await produceAndProcess();
@@ -115,6 +130,8 @@ try {
     // the producer's handles are gone, as freed heap is not always given back to the system).
     heap_mb: Math.round(process.memoryUsage().heapUsed / 1048576),
     server_cpu_us_per_inv: serverCpuUs,
+    // Each master's share of the server CPU (a Redis Cluster): equal shares mean masters add capacity.
+    ...('shares' in serverCpu ? { server_cpu_shares: serverCpu.shares() } : {}),
     local_cpu_us_per_inv: localCpuUs,
   };
   if (a.json) {

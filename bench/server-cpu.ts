@@ -169,3 +169,35 @@ function clockTicksPerSecond(): number {
     return 100;
   }
 }
+
+export interface ClusterCpuProbe {
+  /** The summed CPU of every server, per invocation (null when one of them cannot be read). */
+  perInvocationUs(invocations: number): number | null;
+  /** Each server's share of that CPU, in the order of the URLs (null as above). */
+  shares(): number[] | null;
+}
+
+/**
+ * Measures several servers at once (a Redis Cluster's masters): their total CPU, and each one's
+ * share of it, the check that work spreads over the masters.
+ */
+export function startClusterCpu(urls: string[]): ClusterCpuProbe {
+  const probes = urls.map((u) => startServerCpu(u));
+  const spent = () => {
+    const us = probes.map((p) => p.perInvocationUs(1));
+    return us.some((x) => x === null) ? null : (us as number[]);
+  };
+  return {
+    perInvocationUs(invocations) {
+      const us = spent();
+      return us === null || invocations <= 0
+        ? null
+        : Math.round(us.reduce((x, y) => x + y, 0) / invocations);
+    },
+    shares() {
+      const us = spent();
+      const total = us?.reduce((x, y) => x + y, 0) ?? 0;
+      return us === null || total <= 0 ? null : us.map((x) => +(x / total).toFixed(3));
+    },
+  };
+}

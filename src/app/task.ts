@@ -5,12 +5,17 @@ import {
   InvalidArgumentsError,
   SerializationError,
 } from '../core/errors.js';
-import { canonicalKey, runningControl, scopeKey } from '../orchestration/concurrency.js';
+import {
+  canonicalKey,
+  placementScope,
+  runningControl,
+  scopeKey,
+} from '../orchestration/concurrency.js';
 import { declaredArgumentNames } from '../core/task-signature.js';
 import { CallDeadline } from '../core/call-deadline.js';
-import { newInvocationId } from '../core/ids.js';
+import { hash16, newInvocationId, placementOf } from '../core/ids.js';
 import { Invocation, InvocationGroup } from './invocation.js';
-import type { NewInvocation } from '../core/records.js';
+import type { ConcurrencyControl, NewInvocation } from '../core/records.js';
 import {
   resolveTaskOptions,
   type EffectiveTaskOptions,
@@ -213,7 +218,15 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
     // joins, unless force_new_workflow starts a child workflow linked to its parent.
     const forceNew = Boolean(parent && o.force_new_workflow);
     const news: NewInvocation[] = argsList.map((args, k) => {
-      const id = givenIds?.[k] ?? newInvocationId();
+      const registrationKey = scopeKey(
+        o.registration_concurrency,
+        this.id,
+        this.runtime.serializer,
+        args,
+        o.key_arguments,
+      );
+      const concurrency = runningControl(o, this.id, this.runtime.serializer, args);
+      const id = givenIds?.[k] ?? newInvocationId(placement(this.id, registrationKey, concurrency));
       const n: NewInvocation = {
         id,
         taskId: this.id,
@@ -221,14 +234,8 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
         priority: call?.priority ?? o.priority,
         parentId: parent?.invocationId ?? null,
         workflowId: forceNew ? id : (parent?.workflowId ?? null),
-        registrationKey: scopeKey(
-          o.registration_concurrency,
-          this.id,
-          this.runtime.serializer,
-          args,
-          o.key_arguments,
-        ),
-        concurrency: runningControl(o, this.id, this.runtime.serializer, args),
+        registrationKey,
+        concurrency,
       };
       if (call?.limits) {
         n.callOptions = call.limits;
@@ -465,4 +472,21 @@ async function enqueueDelayed(
     await b.broker.route(fresh.map((n) => ({ id: n.id, priority: n.priority, notBefore })));
   }
   return ids;
+}
+
+/**
+ * Where a new invocation is kept by a sharded backend (core/ids.ts): with its concurrency scope,
+ * else next to the invocation calling it, else anywhere.
+ */
+function placement(
+  taskId: string,
+  registrationKey: string | null,
+  concurrency: ConcurrencyControl | null,
+): number | undefined {
+  const scope = placementScope(taskId, registrationKey, concurrency);
+  if (scope !== null) {
+    return hash16(scope);
+  }
+  const parent = currentInvocation.getStore();
+  return parent ? placementOf(parent.invocationId) : undefined;
 }

@@ -344,6 +344,9 @@ const sentinelAddress = z.string().superRefine((v, ctx) => {
   }
 });
 
+/** Each shard holds a blocking connection per claiming process: a bound keeps that countable. */
+export const MAX_REDIS_SHARDS = 256;
+
 const redisSchema = z
   .object({
     url: urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:6379')
@@ -354,6 +357,22 @@ const redisSchema = z
       .optional()
       .describe(
         'key prefix (default: taskapp:{<app_id>}:); a {<app_id>} hash tag is appended unless the prefix has one, so a Redis Cluster keeps an app on one slot',
+      ),
+    cluster: z
+      .array(urlWithScheme(['redis', 'rediss'], 'redis://127.0.0.1:7001'))
+      .min(1)
+      .optional()
+      .describe(
+        'Redis Cluster seed nodes (e.g. ["redis://127.0.0.1:7001", "redis://127.0.0.1:7002"]); when set, url is not used and an app spreads over `shards` hash slots',
+      ),
+    shards: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_REDIS_SHARDS)
+      .default(12)
+      .describe(
+        `with cluster: how many hash-tagged shards (each its own slot) an app's invocations spread over, 1 to ${MAX_REDIS_SHARDS}; keep it a multiple of the masters, and never change it while invocations are unfinished (an id's shard is its placement modulo shards)`,
       ),
     allow_eviction: z
       .boolean()
@@ -438,6 +457,22 @@ const redisSchema = z
         path: ['sentinels'],
         message:
           'is empty while redis.sentinel_name is set: list the sentinels, e.g. sentinels = ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"], or remove sentinel_name',
+      });
+    }
+    // A cluster fails over by itself, and WAIT on a Cluster client reaches one arbitrary master.
+    if (r.cluster !== undefined && r.sentinels.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sentinels'],
+        message:
+          'is set together with redis.cluster: a Redis Cluster promotes its own replicas and needs no sentinels; keep one of the two',
+      });
+    }
+    if (r.cluster !== undefined && r.wait_replicas > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['wait_replicas'],
+        message: `is ${r.wait_replicas} with redis.cluster: WAIT is not supported on a cluster here; set it to 0 or use one primary with Sentinel`,
       });
     }
   });

@@ -18,13 +18,33 @@ function flat(s: string): string {
  * takes new entries at its recent end, in pages already in cache, however many older invocations it
  * holds; random (version 4) ids scatter them over the whole index, which outgrows the cache.
  */
-export const newInvocationId = (): string => flat(uuidV7());
+export const newInvocationId = (placement?: number): string => flat(uuidV7(placement));
+
+/**
+ * Where a sharded backend (Redis Cluster, src/backends/redis/cluster/) keeps an invocation: the
+ * last 16 bits of its id (its last four hex digits), so a look-up by id needs no directory. They are
+ * random for most ids; `newInvocationId(placement)` sets them, so that the invocations of one
+ * concurrency scope share a shard (their registration and running counts stay exact there) and a
+ * child sits next to its parent. An id given by the caller in another form hashes to its bits.
+ */
+export function placementOf(id: string): number {
+  return /[0-9a-f]{4}$/i.test(id) ? parseInt(id.slice(-4), 16) : hash16(id);
+}
+
+/** 16 bits of FNV-1a over the string's UTF-16 code units: the placement of a scope key. */
+export function hash16(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  }
+  return (h ^ (h >>> 16)) & 0xffff;
+}
 
 /** Random bytes drawn 4 KiB at a time (one call per 256 ids). */
 const pool = Buffer.alloc(4096);
 let used = pool.length;
 
-function uuidV7(): string {
+function uuidV7(placement?: number): string {
   if (used === pool.length) {
     randomFillSync(pool);
     used = 0;
@@ -35,6 +55,9 @@ function uuidV7(): string {
   b.writeUIntBE(Math.floor(performance.timeOrigin + performance.now()), 0, 6);
   b[6] = (b[6]! & 0x0f) | 0x70;
   b[8] = (b[8]! & 0x3f) | 0x80;
+  if (placement !== undefined) {
+    b.writeUInt16BE(placement & 0xffff, 14);
+  }
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

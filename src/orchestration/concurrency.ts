@@ -157,6 +157,24 @@ export function scopeKey(
   }
 }
 
+/**
+ * The scope whose invocations must live together in a sharded backend (core/ids.ts placementOf):
+ * the registration key and the running key when they are one, else the coarser task itself (both
+ * keys start with the task id, so every invocation of either scope is in it). Null: no scope.
+ */
+export function placementScope(
+  taskId: string,
+  registrationKey: string | null | undefined,
+  concurrency: ConcurrencyControl | null | undefined,
+): string | null {
+  const run = concurrency?.key ?? null;
+  const reg = registrationKey ?? null;
+  if (reg === null || run === null || reg === run) {
+    return reg ?? run;
+  }
+  return taskId;
+}
+
 /** The running control for one call of a task with these options; null when none applies. */
 export function runningControl(
   opts: TaskOptionsConfig,

@@ -10,12 +10,12 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Runtime } from '../runtime/runtime.js';
-import { newInvocationId } from '../core/ids.js';
+import { newInvocationId, placementOf } from '../core/ids.js';
 import type { InvocationRecord } from '../core/records.js';
 import type { StepTask, TaskArgs, WorkflowApi } from '../runtime/task-context.js';
 import type { StateBackend } from '../backends/state-backend.js';
 import type { WorkflowStore } from '../backends/workflow-store.js';
-import type { WaitHooks } from '../orchestration/context.js';
+import { currentInvocation, type WaitHooks } from '../orchestration/context.js';
 import { partialMatch } from '../triggers/match.js';
 import { DeterminismError } from '../core/errors.js';
 import { original } from './guard.js';
@@ -81,7 +81,11 @@ export class WorkflowContext implements WorkflowApi {
   async executeTask<A extends TaskArgs, R>(task: StepTask<A, R>, args: A): Promise<R> {
     await this.flush();
     const key = this.nextKey();
-    let childId = await this.durable(key, 'c', () => newInvocationId());
+    // Next to the invocation running this step, where a sharded backend keeps its children.
+    const parent = currentInvocation.getStore()?.invocationId;
+    let childId = await this.durable(key, 'c', () =>
+      newInvocationId(parent === undefined ? undefined : placementOf(parent)),
+    );
     // The child may be missing if a crash came between recording its id and registering it.
     if (!(await this.state.get(childId))) {
       const inv = await task.callWithId(childId, args);

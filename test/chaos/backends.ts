@@ -9,6 +9,11 @@ import { join } from 'node:path';
 import { describe } from 'vitest';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
 import { describeWithService } from '../helpers/services.js';
+import {
+  CLUSTER_URLS,
+  deleteClusterKeys,
+  describeWithRedisCluster,
+} from '../helpers/redis-cluster.js';
 
 /** Isolated storage for one test: the same place as env (runner processes) and as taskapp() options. */
 export interface ChaosStorage {
@@ -62,6 +67,27 @@ export const redis: ChaosBackend = {
   },
 };
 
+/** The local 3-master Redis Cluster (scripts/services redis-cluster), an app over 6 shards. */
+export const redisCluster: ChaosBackend = {
+  name: 'redis cluster',
+  describe: (title, fn) => describeWithRedisCluster(title, fn),
+  fresh: () => {
+    const prefix = testPrefix('chaos-cluster');
+    return {
+      env: {
+        TASKAPP__BACKEND: 'redis',
+        TASKAPP__REDIS__CLUSTER: JSON.stringify(CLUSTER_URLS),
+        TASKAPP__REDIS__SHARDS: '6',
+        TASKAPP__REDIS__PREFIX: prefix,
+      },
+      options: { backend: 'redis', redis: { cluster: CLUSTER_URLS, shards: 6, prefix } },
+      cleanup: async () => {
+        await deleteClusterKeys(prefix);
+      },
+    };
+  },
+};
+
 const POSTGRES_URL =
   process.env.TASKAPP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -93,7 +119,7 @@ export const postgres: ChaosBackend = {
 };
 
 /** Server backends: several processes (hosts) on one storage. Also the multi-host and cron exactly-once tests. */
-export const SHARED_BACKENDS: ChaosBackend[] = [redis, postgres];
+export const SHARED_BACKENDS: ChaosBackend[] = [redis, postgres, redisCluster];
 
 /** Every chaos test runs on each of these. */
 export const CHAOS_BACKENDS: ChaosBackend[] = [sqlite, ...SHARED_BACKENDS];

@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { QueueItem } from '../../core/records.js';
 import type { Broker } from '../broker.js';
 import { clampPriority } from '../memory/broker.js';
-import type { RedisConn } from './connection.js';
+import type { RedisClient, RedisConn } from './connection.js';
 import { chunks } from './state.js';
 
 /**
@@ -12,7 +11,7 @@ import { chunks } from './state.js';
  * left re-sets the marker, so claimers in other processes wake in turn.
  */
 export class RedisBroker implements Broker {
-  private blocker?: Redis;
+  private blocker?: RedisClient;
   private blockerId?: number;
   private blocking?: Promise<void>;
   private interrupted = false;
@@ -79,8 +78,11 @@ export class RedisBroker implements Broker {
     }
   }
 
-  /** Blocks until a route sets the marker, `ms` pass, or interrupt(). */
-  private async waitForWork(ms: number): Promise<void> {
+  /**
+   * Blocks until a route sets the marker, `ms` pass, or interrupt(). Public for a sharded app
+   * (cluster/claim-loop.ts), whose claimers wait on every shard's marker at once.
+   */
+  async waitForWork(ms: number): Promise<void> {
     const interrupted = new Promise<void>((resolve) => this.interruptWaiters.add(resolve));
     // One BZPOPMIN per connection at a time; concurrent claimers of this broker share its wake-up.
     this.blocking ??= this.block(ms).finally(() => {
@@ -111,8 +113,12 @@ export class RedisBroker implements Broker {
     }
   }
 
-  private openBlocker(): Redis {
+  private openBlocker(): RedisClient {
     const b = (this.blocker = this.conn.duplicate('block'));
+    if (this.conn.isCluster) {
+      // CLIENT ID and UNBLOCK would reach an arbitrary node: interrupt() lets the wait time out.
+      return b;
+    }
     b.on('ready', () => {
       b.client('ID').then(
         (id) => {

@@ -2,14 +2,13 @@
  * Cancel requests across processes: PUBLISH on the app's cancel channel; one subscriber connection
  * per backend (opened by the first runner that subscribes) hands them to this process's runners.
  */
-import type { Redis } from 'ioredis';
 import type { CancelRequest, CancelSignals } from '../cancel-signals.js';
 import { CancelBus, parseCancelMessage } from '../common/cancel-bus.js';
-import type { RedisConn } from './connection.js';
+import type { RedisClient, RedisConn } from './connection.js';
 
 export class RedisCancelSignals implements CancelSignals {
   private readonly bus = new CancelBus();
-  private sub?: Redis;
+  private sub?: RedisClient;
 
   constructor(private readonly conn: RedisConn) {}
 

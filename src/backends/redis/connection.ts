@@ -1,6 +1,8 @@
 /**
  * One Redis connection set per backend instance: the main connection (scripts and reads), and on
  * demand a blocking one (idle claimers wait in BZPOPMIN) and a subscriber (final-result wake-ups).
+ * With `cluster` the main connection is an ioredis Cluster, and `withPrefix` gives each shard of a
+ * sharded app (cluster/) its own key prefix over that one client.
  * Checks the server at start; after that, a dropped connection reconnects with backoff and the
  * commands in flight are resent (scripts that must not run twice answer a resend from their reply
  * cache, see lua/lib.lua). With Sentinel every connection asks the sentinels for the primary and
@@ -8,14 +10,17 @@
  * once that many replicas hold it, so a failover cannot take back a change a caller was told of.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { BackendError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { reconnectDelayMs } from '../common/connection-utils.js';
+import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
+import type { RedisClient } from './client.js';
 import { Keys } from './keys.js';
 import { persistenceCheck } from './persistence.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 import { redisWhere, sentinelOptions, type SentinelSettings } from './sentinel.js';
+
+export type { RedisClient } from './client.js';
 
 interface RedisConnOptions {
   url: string;
@@ -24,6 +29,8 @@ interface RedisConnOptions {
   /** WAIT for this many replicas after each state change (0: do not wait). */
   waitReplicas?: number;
   waitTimeoutMs?: number;
+  /** Redis Cluster seed node URLs: the main connection is then a Cluster (url is not used). */
+  cluster?: string[];
   prefix: string;
   allowEviction: boolean;
   /** Skip the start-up warning about a Redis without AOF or RDB snapshots. */
@@ -59,7 +66,7 @@ export class RedisConn {
   readonly keys: Keys;
   readonly scripts: ReturnType<typeof defineScripts>;
   readonly url: string;
-  private extra: Redis[] = [];
+  private extra: RedisClient[] = [];
   private closing = false;
   /** Bumped on each (re)connect of main: a WAIT confirms only writes answered on its connection. */
   private epoch = 0;
@@ -68,13 +75,26 @@ export class RedisConn {
   private waitNext?: Promise<{ replicas: number; epoch: number }>;
 
   private constructor(
-    readonly main: Redis,
+    readonly main: RedisClient,
     private readonly opts: RedisConnOptions,
+    /** False for a `withPrefix` view: closing it leaves the shared main connection open. */
+    private readonly ownsMain = true,
   ) {
     this.keys = new Keys(opts.prefix);
-    this.url = redisWhere(opts.url, opts.sentinel);
+    this.url = opts.cluster
+      ? opts.cluster.map(maskUrl).join(',')
+      : redisWhere(opts.url, opts.sentinel);
     this.scripts = defineScripts(main);
     main.on('ready', () => this.epoch++);
+  }
+
+  get isCluster(): boolean {
+    return this.main instanceof Cluster;
+  }
+
+  /** The same connection under another key prefix (a shard of a sharded app, cluster/). */
+  withPrefix(prefix: string): RedisConn {
+    return new RedisConn(this.main, { ...this.opts, prefix }, false);
   }
 
   get logger(): Logger {
@@ -87,14 +107,23 @@ export class RedisConn {
   static async open(opts: RedisConnOptions): Promise<RedisConn> {
     let ready = false;
     let lastError: Error | undefined;
-    const where = redisWhere(opts.url, opts.sentinel);
-    const main = new Redis(opts.url, {
-      ...baseOptions(clientName(opts.prefix, 'main')),
-      ...(opts.sentinel ? sentinelOptions(opts.sentinel, () => ready) : {}),
-      lazyConnect: true,
-      // Before the first successful connect, fail at once: start-up reports the problem.
-      retryStrategy: (attempt) => (ready ? reconnectDelayMs(attempt) : null),
-    });
+    const where = opts.cluster
+      ? `cluster ${opts.cluster.map(maskUrl).join(', ')}`
+      : redisWhere(opts.url, opts.sentinel);
+    // Before the first successful connect, fail at once: start-up reports the problem.
+    const retry = (attempt: number) => (ready ? reconnectDelayMs(attempt) : null);
+    const main: RedisClient = opts.cluster
+      ? new Cluster(opts.cluster, {
+          ...clusterOptions(opts.cluster[0]!, clientName(opts.prefix, 'main')),
+          lazyConnect: true,
+          clusterRetryStrategy: retry,
+        })
+      : new Redis(opts.url, {
+          ...baseOptions(clientName(opts.prefix, 'main')),
+          ...(opts.sentinel ? sentinelOptions(opts.sentinel, () => ready) : {}),
+          lazyConnect: true,
+          retryStrategy: retry,
+        });
     main.on('error', (err: Error) => {
       lastError = err;
     });
@@ -106,21 +135,29 @@ export class RedisConn {
       const cause = lastError ?? (err as Error);
       throw new BackendError(
         `cannot connect to Redis at ${where} (${cause.message})`,
-        opts.sentinel
-          ? 'check that the sentinels are running and reachable from this host (redis.sentinels, env TASKAPP__REDIS__SENTINELS), that they monitor redis.sentinel_name (SENTINEL MASTERS lists it), that redis.sentinel_password matches their requirepass, and that redis.url has the password of the data servers'
-          : 'check that Redis is running and reachable from this host, and that redis.url (env TASKAPP__REDIS__URL) has the right host, port, password and TLS scheme (rediss://)',
+        opts.cluster
+          ? 'check that the Redis Cluster is up (CLUSTER INFO says cluster_state:ok) and that redis.cluster lists reachable nodes with the right host, port, password and TLS scheme (rediss://)'
+          : opts.sentinel
+            ? 'check that the sentinels are running and reachable from this host (redis.sentinels, env TASKAPP__REDIS__SENTINELS), that they monitor redis.sentinel_name (SENTINEL MASTERS lists it), that redis.sentinel_password matches their requirepass, and that redis.url has the password of the data servers'
+            : 'check that Redis is running and reachable from this host, and that redis.url (env TASKAPP__REDIS__URL) has the right host, port, password and TLS scheme (rediss://)',
         cause,
       );
     }
     const conn = new RedisConn(main, opts);
     conn.watch(main, 'main');
     try {
-      await conn.checkEvictionPolicy();
-      await persistenceCheck.check(main, {
-        url: conn.url,
-        logger: opts.logger,
-        allowNoPersistence: opts.allowNoPersistence ?? false,
-      });
+      // Every master of a cluster holds some of the app's keys: each is checked.
+      const servers = main instanceof Cluster ? main.nodes('master') : [main];
+      for (const server of servers) {
+        const url =
+          main instanceof Cluster ? `${server.options.host}:${server.options.port}` : conn.url;
+        await conn.checkEvictionPolicy(server, url);
+        await persistenceCheck.check(server, {
+          url,
+          logger: opts.logger,
+          allowNoPersistence: opts.allowNoPersistence ?? false,
+        });
+      }
     } catch (err) {
       main.disconnect();
       throw err;
@@ -129,32 +166,32 @@ export class RedisConn {
   }
 
   /** Redis may drop keys under memory pressure unless maxmemory-policy is noeviction: work would vanish. */
-  private async checkEvictionPolicy(): Promise<void> {
+  private async checkEvictionPolicy(server: Redis, url: string): Promise<void> {
     let policy: string | undefined;
     try {
-      policy = ((await this.main.config('GET', 'maxmemory-policy')) as string[])[1];
+      policy = ((await server.config('GET', 'maxmemory-policy')) as string[])[1];
     } catch {
       // CONFIG may be disabled (managed Redis): INFO tells the same.
-      const info = await this.main.info('memory');
+      const info = await server.info('memory');
       policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
     }
     if (policy === undefined || policy === 'noeviction' || this.opts.allowEviction) {
       if (policy !== undefined && policy !== 'noeviction') {
         this.logger.warn(
           'redis maxmemory-policy is not noeviction: under memory pressure Redis may delete queued or running work',
-          { url: this.url, policy },
+          { url, policy },
         );
       }
       return;
     }
     throw new BackendError(
-      `Redis at ${this.url} has maxmemory-policy "${policy}": under memory pressure it would delete taskapp's keys and lose work`,
+      `Redis at ${url} has maxmemory-policy "${policy}": under memory pressure it would delete taskapp's keys and lose work`,
       'set `maxmemory-policy noeviction` on the server (CONFIG SET maxmemory-policy noeviction, and in redis.conf), or accept the risk with redis.allow_eviction = true (env TASKAPP__REDIS__ALLOW_EVICTION=true)',
     );
   }
 
   /** Logs reconnects so an operator sees them. */
-  private watch(r: Redis, role: string): void {
+  private watch(r: RedisClient, role: string): void {
     let lost = false;
     r.on('error', (err: Error) =>
       this.logger.debug('redis connection error', { role, url: this.url, error: err.message }),
@@ -176,13 +213,21 @@ export class RedisConn {
   }
 
   /** A further connection (blocking waits, pub/sub), closed with this one. */
-  duplicate(role: string, extra: RedisOptions = {}): Redis {
-    const r = this.main.duplicate({
-      ...baseOptions(clientName(this.opts.prefix, role)),
-      lazyConnect: false,
-      retryStrategy: (attempt) => reconnectDelayMs(attempt),
-      ...extra,
-    });
+  duplicate(role: string, extra: RedisOptions = {}): RedisClient {
+    const name = clientName(this.opts.prefix, role);
+    const r =
+      this.main instanceof Cluster
+        ? this.main.duplicate(undefined, {
+            ...clusterOptions(this.opts.cluster![0]!, name, extra),
+            lazyConnect: false,
+            clusterRetryStrategy: (attempt: number) => reconnectDelayMs(attempt),
+          })
+        : this.main.duplicate({
+            ...baseOptions(name),
+            lazyConnect: false,
+            retryStrategy: (attempt) => reconnectDelayMs(attempt),
+            ...extra,
+          });
     this.watch(r, role);
     this.extra.push(r);
     return r;
@@ -291,9 +336,11 @@ export class RedisConn {
     for (const r of this.extra) {
       r.disconnect();
     }
-    await this.main.quit().catch(() => {});
-    // QUIT leaves the failover detector's sentinel connections open: disconnect() closes them.
-    this.main.disconnect();
+    if (this.ownsMain) {
+      await this.main.quit().catch(() => {});
+      // QUIT leaves the failover detector's sentinel connections open: disconnect() closes them.
+      this.main.disconnect();
+    }
   }
 }
 
@@ -306,5 +353,32 @@ function baseOptions(connectionName: string): RedisOptions {
     autoResendUnfulfilledCommands: true,
     connectTimeout: 5000,
     reconnectOnError,
+  };
+}
+
+/**
+ * A Cluster's options: each node connection as a single server's (baseOptions), with the first
+ * seed URL's credentials and TLS, since the nodes it discovers are named by address only.
+ */
+function clusterOptions(
+  seedUrl: string,
+  connectionName: string,
+  extra: RedisOptions = {},
+): ClusterOptions {
+  const u = new URL(seedUrl);
+  return {
+    redisOptions: {
+      ...baseOptions(connectionName),
+      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+      ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+      ...extra,
+    },
+    enableOfflineQueue: true,
+    // Writes and reads go to masters: a replica may not have the latest status yet.
+    scaleReads: 'master',
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
   };
 }

@@ -5,19 +5,18 @@
  * directly (no round trip). Messages published while the subscriber reconnects are lost, so a
  * watch re-reads once after each (re)subscription.
  */
-import type { Redis } from 'ioredis';
 import { isFinal } from '../../core/status.js';
 import type { InvocationRecord } from '../../core/records.js';
 import { FinalNotifier } from '../common/final-notifier.js';
 import type { FinalWatch } from '../state-backend.js';
-import type { RedisConn } from './connection.js';
+import type { RedisClient, RedisConn } from './connection.js';
 
 /** How often a waiting watch checks whether the subscription was (re)established meanwhile. */
 const RESUBSCRIBE_CHECK_MS = 250;
 
 export class RedisFinals {
   readonly notifier = new FinalNotifier();
-  private sub?: Redis;
+  private sub?: RedisClient;
   /** Bumped each time the subscription is (re)established. */
   private epoch = 0;
 
@@ -25,16 +24,18 @@ export class RedisFinals {
     private readonly conn: RedisConn,
     /** The final records among ids. */
     private readonly fetch: (ids: string[]) => Promise<InvocationRecord[]>,
+    /** The channels finals are published on: every shard's for a sharded app (cluster/). */
+    private readonly channels: string[] = [conn.keys.finalChannel],
   ) {}
 
   private ensureSubscribed(): void {
     if (this.sub) {
       return;
     }
-    const channel = this.conn.keys.finalChannel;
+    const channels = this.channels;
     const sub = (this.sub = this.conn.duplicate('sub', { autoResubscribe: false }));
     sub.on('ready', () => {
-      sub.subscribe(channel).then(
+      sub.subscribe(...channels).then(
         () => {
           this.epoch++;
         },

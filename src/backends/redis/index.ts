@@ -19,7 +19,11 @@ import { RedisOrchestrator } from './orchestrator.js';
 import { RedisStateBackend } from './state.js';
 import { RedisTriggerStore } from './triggers.js';
 
-export const createRedisBackend: BackendFactory = async ({ config }) => {
+export const createRedisBackend: BackendFactory = async (resolved, options) => {
+  if (resolved.config.redis.cluster) {
+    return (await import('./cluster/index.js')).createRedisClusterBackend(resolved, options);
+  }
+  const { config } = resolved;
   const logger = createLogger(config.logging_level, config.monitor.log_format, {
     app: config.app_id,
     backend: 'redis',

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import {
   FINAL_STATUSES,
   OWNED_STATUSES,
@@ -119,7 +119,7 @@ function scriptSource(name: ScriptName): string {
 type ScriptFn = (key: string, ...args: Array<string | number | Buffer>) => Promise<unknown>;
 
 /** Registers every script on a connection (EVALSHA, falling back to EVAL after a server restart). */
-export function defineScripts(redis: Redis): Record<ScriptName, ScriptFn> {
+export function defineScripts(redis: RedisClient): Record<ScriptName, ScriptFn> {
   const out = {} as Record<ScriptName, ScriptFn>;
   for (const name of SCRIPT_NAMES) {
     redis.defineCommand(`taskapp_${name}`, { numberOfKeys: 1, lua: scriptSource(name) });
