@@ -25,6 +25,11 @@ export interface Orchestrator {
   acquire(ids: string[], runnerId: string, now: number): Promise<AcquireResult>;
   /** Invocations in `statuses` owned by runners not in `liveRunnerIds` (recovery). */
   ownedByOthers(liveRunnerIds: string[], statuses: string[]): Promise<InvocationRecord[]>;
+  /**
+   * Invocations in `statuses` owned by `runnerId` (its reconciliation: what the backend says it
+   * holds, compared with what it runs, so work a lost write left on it is recovered).
+   */
+  ownedBy(runnerId: string, statuses: string[]): Promise<InvocationRecord[]>;
   /** Invocations in `status` whose last change is older than `before`. */
   staleIn(status: string, before: number): Promise<InvocationRecord[]>;
   /**

@@ -210,6 +210,9 @@ const tasksSchema = z.union([
 const MAX_RECOVERIES_RANGE =
   'must be a whole number from 0 to 1000: how often an invocation may be rerun after its runner died (more is a loop, not a recovery)';
 
+const RECONCILE_RANGE =
+  'must be a number of seconds from 1 to 3600: how often a runner compares what the backend says it owns with what it runs (shorter is a query storm, longer leaves lost work stuck)';
+
 const runnerSchema = z
   .object({
     kind: z.enum(RUNNERS).default('thread').describe('which runner `taskapp run` starts'),
@@ -275,6 +278,14 @@ const runnerSchema = z
       .positive()
       .default(1)
       .describe('how often one runner checks for work to recover'),
+    reconcile_interval_seconds: z
+      .number({ error: RECONCILE_RANGE })
+      .min(1, { error: RECONCILE_RANGE })
+      .max(3600, { error: RECONCILE_RANGE })
+      .default(10)
+      .describe(
+        'how often each runner asks the backend what it owns and reruns what it is not running (a write lost in a failover or restore)',
+      ),
     shutdown_grace_seconds: seconds(
       10,
       'on SIGTERM, how long work in flight may finish before it is rerouted',

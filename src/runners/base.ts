@@ -18,6 +18,7 @@ import type { Disposition } from './remote/host.js';
 import type { Heartbeat } from './heartbeat.js';
 import { startLiveness } from './liveness.js';
 import { ProcessHold } from './keep-alive.js';
+import { OwnershipReconciler } from './reconcile.js';
 import type { Runner, RunnerHealth, RunnerOptions, StopOptions } from './runner.js';
 import type { Capacity, Slots } from './slots.js';
 import { TransitionBatcher, type ChangeWriter, type PendingChange } from './transition-batcher.js';
@@ -44,6 +45,7 @@ export abstract class ClaimingRunner implements Runner {
   protected batcher!: TransitionBatcher;
   private heartbeat?: Heartbeat;
   private recovery?: RecoveryService;
+  private reconciler?: OwnershipReconciler;
   private retention?: RetentionService;
   private outbox?: OutboxRelay;
   private loopDone?: Promise<void>;
@@ -147,6 +149,17 @@ export abstract class ClaimingRunner implements Runner {
       kind: this.kind,
       meta: () => this.meta(),
     }));
+    // Work the backend says this runner holds but it does not run (a lost write) is recovered.
+    this.reconciler = new OwnershipReconciler({
+      backends: this.backends,
+      runnerId: this.id,
+      intervalMs: this.app.config.runner.reconcile_interval_seconds * 1000,
+      holds: (id) => this.inFlight.has(id),
+      cap: recoveryCapOf(this.app),
+      logger: this.app.logger,
+      onFailed: (recs) => this.app.notifyFinal(recs),
+    });
+    this.reconciler.start();
     if (this.opts.autorun !== false) {
       this.run();
     }
@@ -231,6 +244,7 @@ export abstract class ClaimingRunner implements Runner {
           )
           .finally(() => {
             this.inFlight.delete(rec.id);
+            this.reconciler?.letGo(rec.id);
             this.cancelled.delete(rec.id);
             untrack?.();
           });
@@ -432,6 +446,8 @@ export abstract class ClaimingRunner implements Runner {
       runner: this.id,
       reason: opts.reason ?? 'stop() called',
     });
+    // What it still holds is rerouted below; a pass now would race that.
+    await this.reconciler?.stop();
     this.backends?.broker.interrupt();
     this.capacity.wakeAll();
     await this.loopDone;

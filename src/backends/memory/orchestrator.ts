@@ -133,6 +133,12 @@ export class MemoryOrchestrator implements Orchestrator {
       .map((r) => ({ ...r }));
   }
 
+  async ownedBy(runnerId: string, statuses: string[]): Promise<InvocationRecord[]> {
+    return [...this.store.invocations.values()]
+      .filter((r) => r.owner === runnerId && statuses.includes(r.status))
+      .map((r) => ({ ...r }));
+  }
+
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
     return [...this.store.invocations.values()]
       .filter((r) => r.status === status && r.updatedAt < before)

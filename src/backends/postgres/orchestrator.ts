@@ -89,6 +89,13 @@ const OWNED_BY_OTHERS = stmt(
   WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE NOT (owner = ANY($2::text[]))))
     AND status = ANY($1::text[]) ORDER BY created_at, seq`,
 );
+// A runner's own work (reconciliation), through `owned` too: a table as small as the work in hand.
+const OWNED_BY = stmt(
+  'owned_by',
+  `SELECT * FROM invocations
+  WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE owner = $2))
+    AND status = ANY($1::text[]) ORDER BY created_at, seq`,
+);
 // Owned statuses through `owned` (as small as the work in hand), the others through invocations_open.
 // Reads of `owned` go in as an id array: primary-key look-ups, whatever the planner guesses of a
 // table that autovacuum may never have analyzed.
@@ -403,6 +410,10 @@ export class PgOrchestrator implements Orchestrator {
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
     return (await this.db.rows<InvocationRow>(OWNED_BY_OTHERS, [statuses, live])).map(toRecord);
+  }
+
+  async ownedBy(runnerId: string, statuses: string[]): Promise<InvocationRecord[]> {
+    return (await this.db.rows<InvocationRow>(OWNED_BY, [statuses, runnerId])).map(toRecord);
   }
 
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {

@@ -51,7 +51,7 @@ const READ_ONLY: ReadonlySet<ScriptName> = new Set([
   'get_many',
   'list',
   'count_by_status',
-  'owned_by_others',
+  'owned',
   'queued',
   'get_final',
 ]);

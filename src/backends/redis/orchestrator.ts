@@ -91,9 +91,22 @@ export class RedisOrchestrator implements Orchestrator {
   }
 
   async ownedByOthers(live: string[], statuses: string[]): Promise<InvocationRecord[]> {
+    return this.owned('out', live, statuses);
+  }
+
+  async ownedBy(runnerId: string, statuses: string[]): Promise<InvocationRecord[]> {
+    return this.owned('in', [runnerId], statuses);
+  }
+
+  private async owned(
+    mode: 'in' | 'out',
+    runnerIds: string[],
+    statuses: string[],
+  ): Promise<InvocationRecord[]> {
     return pairsToRecords(
-      (await this.conn.script('owned_by_others', [
-        JSON.stringify(live),
+      (await this.conn.script('owned', [
+        mode,
+        JSON.stringify(runnerIds),
         ...statuses,
       ])) as string[][],
     );

@@ -30,7 +30,7 @@ const SCRIPT_NAMES = [
   'get_many',
   'list',
   'count_by_status',
-  'owned_by_others',
+  'owned',
   'purge',
   'lease',
   'cas_last_fire',

@@ -212,6 +212,13 @@ export class SqliteOrchestrator implements Orchestrator {
     ).map(toRecord);
   }
 
+  async ownedBy(runnerId: string, statuses: string[]): Promise<InvocationRecord[]> {
+    const sql = `SELECT * FROM invocations WHERE owner = ? AND status IN (${statuses.map(() => '?').join(',')})`;
+    return (
+      this.db.read(() => this.db.db.prepare(sql).all(runnerId, ...statuses)) as InvocationRow[]
+    ).map(toRecord);
+  }
+
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
     return (
       this.db.read(() =>

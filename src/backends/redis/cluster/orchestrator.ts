@@ -74,6 +74,10 @@ export class ShardedOrchestrator implements Orchestrator {
     return this.fromEvery((s) => s.orchestrator.ownedByOthers(live, statuses));
   }
 
+  async ownedBy(runnerId: string, statuses: string[]): Promise<InvocationRecord[]> {
+    return this.fromEvery((s) => s.orchestrator.ownedBy(runnerId, statuses));
+  }
+
   async staleIn(status: string, before: number): Promise<InvocationRecord[]> {
     return this.fromEvery((s) => s.orchestrator.staleIn(status, before));
   }
