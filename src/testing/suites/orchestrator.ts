@@ -191,6 +191,25 @@ export function orchestratorSuite(h: BackendHarness): void {
       expect(await b.orchestrator.staleIn('PENDING', 2)).toEqual([]);
     });
 
+    it("finds the work one runner owns, in the statuses asked for (a runner's reconciliation)", async () => {
+      await b.state.insert([newInv('a'), newInv('b'), newInv('c'), newInv('d')], 1);
+      await b.orchestrator.acquire(['a', 'b'], 'me', 2);
+      await b.orchestrator.acquire(['c'], 'other', 2);
+      await b.orchestrator.transition({ id: 'a', to: 'RUNNING', runnerId: 'me' }, 3);
+      await b.orchestrator.transition({ id: 'c', to: 'RUNNING', runnerId: 'other' }, 3);
+      const owned = ['PENDING', 'RUNNING', 'PAUSED', 'RESUMED'];
+      expect((await b.orchestrator.ownedBy('me', owned)).map((r) => r.id).sort()).toEqual([
+        'a',
+        'b',
+      ]);
+      expect((await b.orchestrator.ownedBy('me', ['RUNNING'])).map((r) => r.id)).toEqual(['a']);
+      expect((await b.orchestrator.ownedBy('other', owned)).map((r) => r.id)).toEqual(['c']);
+      // Finished: no longer owned.
+      await b.orchestrator.transition({ id: 'a', to: 'SUCCESS', runnerId: 'me', result: '1' }, 4);
+      expect((await b.orchestrator.ownedBy('me', owned)).map((r) => r.id)).toEqual(['b']);
+      expect(await b.orchestrator.ownedBy('nobody', owned)).toEqual([]);
+    });
+
     it('grants a lease to one holder until it expires', async () => {
       expect(await b.orchestrator.tryLease('recovery', 'r1', 1000, 0)).toBe(true);
       expect(await b.orchestrator.tryLease('recovery', 'r2', 1000, 500)).toBe(false);
