@@ -29,6 +29,7 @@ const project = (
   include: string[],
   group: { maxWorkers: number; groupOrder: number },
   exclude: string[] = [],
+  limits: { testTimeout?: number } = {},
 ) => ({
   extends: true as const,
   test: {
@@ -37,6 +38,7 @@ const project = (
     exclude,
     maxWorkers: group.maxWorkers,
     sequence: { groupOrder: group.groupOrder },
+    ...limits,
   },
 });
 
@@ -66,7 +68,10 @@ export default defineConfig({
         [...folder('compliance'), 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
         WAITING,
       ),
-      ...['cli', 'web'].map((name) => project(name, folder(name), WAITING)),
+      // A CLI test spawns several processes one after another, each a cold Node start: on a loaded
+      // two-core machine one test can take minutes, so its limit is wider than the default's.
+      project('cli', folder('cli'), WAITING, [], { testTimeout: 180_000 }),
+      project('web', folder('web'), WAITING),
       project('chaos', folder('chaos'), CHAOS),
     ],
   },
