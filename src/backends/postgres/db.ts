@@ -80,6 +80,8 @@ export class PgDb {
   private readonly pool: pg.Pool;
   private readonly listener: PgListener;
   private closed = false;
+  /** Local writes in flight that publish the finals they make (see `publishing`). */
+  private readonly publishingWrites = new Set<Promise<unknown>>();
   /** When the current connection outage began (0: none). */
   private outageSince = 0;
 
@@ -297,6 +299,22 @@ export class PgDb {
     return (await this.rows<InvocationRow>(FETCH_FINAL, [ids, FINAL_LIST])).map(toRecord);
   }
 
+  /**
+   * Runs a write that publishes, before it resolves, the finals it makes. Their NOTIFY can reach
+   * the LISTEN connection before the write's own answer does; a NOTIFY that finds such writes in
+   * flight waits for them and re-reads only what they did not publish (measured: about a third of
+   * the bench's finals were re-read for nothing, ~4-6 us of server CPU per invocation).
+   */
+  async publishing<T>(write: () => Promise<T>): Promise<T> {
+    const p = write();
+    this.publishingWrites.add(p);
+    try {
+      return await p;
+    } finally {
+      this.publishingWrites.delete(p);
+    }
+  }
+
   /** NOTIFY payloads announcing that `ids` became final, each under the size limit. */
   static finalPayloads(ids: string[]): string[] {
     const out: string[] = [];
@@ -330,8 +348,21 @@ export class PgDb {
     if (!payload.startsWith('f\n')) {
       return;
     }
-    // Only what someone here waits for is re-read; this process's own finals were published already.
+    // Only what someone here waits for is re-read; this process's own finals were published already,
+    // or are about to be by a write still in flight.
     const ids = this.finals.watched(payload.slice(2).split('\n'));
+    if (!ids.length) {
+      return;
+    }
+    if (!this.publishingWrites.size) {
+      return this.reread(ids);
+    }
+    void Promise.allSettled([...this.publishingWrites]).then(() =>
+      this.reread(this.finals.watched(ids)),
+    );
+  }
+
+  private reread(ids: string[]): void {
     if (!ids.length) {
       return;
     }

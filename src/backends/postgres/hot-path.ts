@@ -135,7 +135,79 @@ export function pgHotPath(
   broker: PgBroker,
   orch: PgOrchestrator,
 ): HotPath {
-  return {
+  // The writes that make invocations final publish them before they resolve (PgDb.publishing).
+  async function transitionAndRoute(
+    reqs: TransitionRequest[],
+    now: number,
+  ): ReturnType<HotPath['transitionAndRoute']> {
+    if (!reqs.length) {
+      return [];
+    }
+    const { out, finals } = await d.tx(async (c, attempt) => {
+      const step = await orch.transitionInTx(c, reqs, now, attempt);
+      const finals = orch.write(c, step.changed, step.changes, now);
+      const items = step.out.flatMap((r, i) =>
+        r instanceof Error ? [] : (routeFor(r, reqs[i]!) ?? []),
+      );
+      if (items.length) {
+        void c.query(ROUTE, routeValues(items, d.channel));
+      }
+      return { out: step.out, finals };
+    });
+    d.finals.publish(finals);
+    d.queueChanged();
+    return out;
+  }
+
+  async function finishAndClaim(
+    done: TransitionRequest[],
+    max: number,
+    runnerId: string,
+  ): ReturnType<HotPath['finishAndClaim']> {
+    // Outcomes that go back to the queue (RETRY) take the transaction that routes them; the
+    // one-round-trip paths below write outcomes only. Retries are the exception, not the flow.
+    if (mayRoute(done)) {
+      const written = await transitionAndRoute(done, Date.now());
+      return {
+        done: written,
+        started: max > 0 ? await hot.claimAndStart(max, 0, runnerId) : [],
+      };
+    }
+    let finals: InvocationRecord[] = [];
+    let written: Written | undefined;
+    let retried = false;
+    let now = Date.now();
+    const started = !broker.mayHaveWork(now)
+      ? []
+      : await broker.claimVia<InvocationRecord>(max, 0, async (t, until) => {
+          now = t.now;
+          // A try cut short by a lost connection may still have committed the outcomes.
+          retried = true;
+          const step = await claimTry(t, until, runnerId, done);
+          retried = step.retried;
+          finals = step.finals;
+          written = step.done;
+          return step.claim;
+        });
+    d.finals.publish(finals);
+    // Not written by a committed claim (the queue was known empty, or the claim was cut short):
+    // on their own, at the same `now`, so a change an unanswered try did commit counts as done.
+    if (!written) {
+      return {
+        done: retried
+          ? await orch.completeChecked(done, new Map(), now, true)
+          : await orch.transitionMany(done, now),
+        started,
+      };
+    }
+    if (Array.isArray(written)) {
+      return { done: written, started };
+    }
+    d.finals.publish([...written.values()].filter((r) => isFinal(r.status)));
+    return { done: await orch.completeChecked(done, written, now, retried), started };
+  }
+
+  const hot: HotPath = {
     async enqueue(invs, now) {
       if (!invs.length) {
         return [];
@@ -168,68 +240,12 @@ export function pgHotPath(
       return started;
     },
 
-    async finishAndClaim(done, max, runnerId) {
-      // Outcomes that go back to the queue (RETRY) take the transaction that routes them; the
-      // one-round-trip paths below write outcomes only. Retries are the exception, not the flow.
-      if (mayRoute(done)) {
-        const written = await this.transitionAndRoute(done, Date.now());
-        return {
-          done: written,
-          started: max > 0 ? await this.claimAndStart(max, 0, runnerId) : [],
-        };
-      }
-      let finals: InvocationRecord[] = [];
-      let written: Written | undefined;
-      let retried = false;
-      let now = Date.now();
-      const started = !broker.mayHaveWork(now)
-        ? []
-        : await broker.claimVia<InvocationRecord>(max, 0, async (t, until) => {
-            now = t.now;
-            // A try cut short by a lost connection may still have committed the outcomes.
-            retried = true;
-            const step = await claimTry(t, until, runnerId, done);
-            retried = step.retried;
-            finals = step.finals;
-            written = step.done;
-            return step.claim;
-          });
-      d.finals.publish(finals);
-      // Not written by a committed claim (the queue was known empty, or the claim was cut short):
-      // on their own, at the same `now`, so a change an unanswered try did commit counts as done.
-      if (!written) {
-        return {
-          done: retried
-            ? await orch.completeChecked(done, new Map(), now, true)
-            : await orch.transitionMany(done, now),
-          started,
-        };
-      }
-      if (Array.isArray(written)) {
-        return { done: written, started };
-      }
-      d.finals.publish([...written.values()].filter((r) => isFinal(r.status)));
-      return { done: await orch.completeChecked(done, written, now, retried), started };
+    finishAndClaim(done, max, runnerId) {
+      return d.publishing(() => finishAndClaim(done, max, runnerId));
     },
 
-    async transitionAndRoute(reqs, now) {
-      if (!reqs.length) {
-        return [];
-      }
-      const { out, finals } = await d.tx(async (c, attempt) => {
-        const step = await orch.transitionInTx(c, reqs, now, attempt);
-        const finals = orch.write(c, step.changed, step.changes, now);
-        const items = step.out.flatMap((r, i) =>
-          r instanceof Error ? [] : (routeFor(r, reqs[i]!) ?? []),
-        );
-        if (items.length) {
-          void c.query(ROUTE, routeValues(items, d.channel));
-        }
-        return { out: step.out, finals };
-      });
-      d.finals.publish(finals);
-      d.queueChanged();
-      return out;
+    transitionAndRoute(reqs, now) {
+      return d.publishing(() => transitionAndRoute(reqs, now));
     },
 
     async requeueStranded(before, _now, limit) {
@@ -247,6 +263,7 @@ export function pgHotPath(
       return rows.map(toRecord);
     },
   };
+  return hot;
 
   /** Outcomes as a fused try wrote them: checked by the UPDATE (changed ones by id), or validated here (in request order). */
   type Written = Map<string, InvocationRecord> | Array<InvocationRecord | Error>;

@@ -171,11 +171,14 @@ export class PgOrchestrator implements Orchestrator {
     let written = new Map<string, InvocationRecord>();
     let retried = false;
     if (checkable(reqs)) {
-      written = await this.db.txOneTrip((c, attempt) => {
-        retried = attempt > 0;
-        return issueChecked(c, this.db, reqs, now);
+      written = await this.db.publishing(async () => {
+        const out = await this.db.txOneTrip((c, attempt) => {
+          retried = attempt > 0;
+          return issueChecked(c, this.db, reqs, now);
+        });
+        this.db.finals.publish([...out.values()].filter((r) => isFinal(r.status)));
+        return out;
       });
-      this.db.finals.publish([...written.values()].filter((r) => isFinal(r.status)));
     }
     return this.completeChecked(reqs, written, now, retried);
   }
@@ -196,16 +199,19 @@ export class PgOrchestrator implements Orchestrator {
     if (!rest.length) {
       return reqs.map((r) => written.get(r.id)!);
     }
-    const { out, finals } = await this.db.tx(async (c, attempt) => {
-      const step = await this.transitionInTx(
-        c,
-        rest,
-        now,
-        retried ? Math.max(attempt, 1) : attempt,
-      );
-      return { out: step.out, finals: this.write(c, step.changed, step.changes, now) };
+    const out = await this.db.publishing(async () => {
+      const step = await this.db.tx(async (c, attempt) => {
+        const step = await this.transitionInTx(
+          c,
+          rest,
+          now,
+          retried ? Math.max(attempt, 1) : attempt,
+        );
+        return { out: step.out, finals: this.write(c, step.changed, step.changes, now) };
+      });
+      this.db.finals.publish(step.finals);
+      return step.out;
     });
-    this.db.finals.publish(finals);
     const byReq = new Map(rest.map((r, i) => [r, out[i]!]));
     return reqs.map((r) => written.get(r.id) ?? byReq.get(r)!);
   }
