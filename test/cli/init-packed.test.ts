@@ -154,6 +154,8 @@ console.log(JSON.stringify({ version: api.BACKEND_API_VERSION, planAcquire: type
       { cwd: example },
     );
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/Tests\s+93 passed \| 2 skipped/);
+    // Every suite test passes (the count grows with the suites; the two pause tests need a pauses role).
+    expect(run.stdout).toMatch(/Tests\s+\d+ passed \| 2 skipped/);
+    expect(run.stdout).not.toMatch(/\d+ failed/);
   }, 600_000);
 });
