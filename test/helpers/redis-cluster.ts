@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from 'ioredis';
 import { describeWithService, reachable } from './services.js';
+import { deleteKeysOn } from './redis-keys.js';
 
 export const CLUSTER_PORTS = [7001, 7002, 7003];
 export const CLUSTER_URLS = CLUSTER_PORTS.map((p) => `redis://127.0.0.1:${p}`);
@@ -49,21 +50,7 @@ export async function deleteClusterKeys(prefix: string): Promise<number> {
   let n = 0;
   try {
     for (const node of c.nodes('master')) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(
-          cursor,
-          'MATCH',
-          `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`,
-          'COUNT',
-          1000,
-        );
-        cursor = next;
-        // Keys of one node may be in many slots: one DEL each.
-        for (const k of keys) {
-          n += await node.del(k);
-        }
-      } while (cursor !== '0');
+      n += await deleteKeysOn(node, prefix, true);
     }
   } finally {
     c.disconnect();

@@ -13,24 +13,36 @@ export function testPrefix(kind: string): string {
 export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<number> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await r.connect();
-  let n = 0;
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(
-        cursor,
-        'MATCH',
-        `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`,
-        'COUNT',
-        1000,
-      );
-      cursor = next;
-      if (keys.length) {
-        n += await r.del(...keys);
-      }
-    } while (cursor !== '0');
+    return await deleteKeysOn(r, prefix);
   } finally {
     r.disconnect();
   }
+}
+
+/**
+ * SCAN + DEL of the keys under `prefix` on one server. A cluster node's keys may sit in many slots,
+ * so there (`oneByOne`) each key gets its own DEL; a single server takes them in one.
+ */
+export async function deleteKeysOn(node: Redis, prefix: string, oneByOne = false): Promise<number> {
+  let n = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(
+      cursor,
+      'MATCH',
+      `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`,
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    if (oneByOne) {
+      for (const k of keys) {
+        n += await node.del(k);
+      }
+    } else if (keys.length) {
+      n += await node.del(...keys);
+    }
+  } while (cursor !== '0');
   return n;
 }
