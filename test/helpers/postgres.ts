@@ -32,3 +32,20 @@ export function pgScope(tag: string): { next(): string; prefix: string; cleanup(
     },
   };
 }
+
+/** Runs `fn` in one transaction of the user's own on a client of `pool`, committed or rolled back. */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  end: 'COMMIT' | 'ROLLBACK',
+  fn: (c: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query(end);
+    return out;
+  } finally {
+    c.release();
+  }
+}

@@ -13,7 +13,7 @@ import type { Runner } from '../../../src/runners/runner.js';
 import { outboxStoreOf, relayEntries, relayOnce } from '../../../src/runtime/outbox.js';
 import { RUNTIME } from '../../../src/runtime/runtime.js';
 import { describeWithService, reachable } from '../../helpers/services.js';
-import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../helpers/postgres.js';
+import { PG_HOST, PG_PORT, PG_URL, inTransaction, pgScope } from '../../helpers/postgres.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../../helpers/redis-keys.js';
 
 const scope = pgScope('obu');
@@ -57,17 +57,8 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'outbox (redis backend)'
   });
   afterAll(() => scope.cleanup());
 
-  async function inTx<T>(end: 'COMMIT' | 'ROLLBACK', fn: (c: pg.PoolClient) => Promise<T>) {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query(end);
-      return out;
-    } finally {
-      c.release();
-    }
-  }
+  const inTx = <T>(end: 'COMMIT' | 'ROLLBACK', fn: (c: pg.PoolClient) => Promise<T>) =>
+    inTransaction(pool, end, fn);
   const pending = async () =>
     Number((await pool.query(`SELECT count(*)::int AS n FROM ${schema}.outbox`)).rows[0].n);
 

@@ -9,7 +9,7 @@ import { taskapp, type App } from '../../../../src/index.js';
 import type { Runner } from '../../../../src/runners/runner.js';
 import { RUNTIME } from '../../../../src/runtime/runtime.js';
 import { describeWithService } from '../../../helpers/services.js';
-import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+import { PG_HOST, PG_PORT, PG_URL, inTransaction, pgScope } from '../../../helpers/postgres.js';
 
 const scope = pgScope('txq');
 
@@ -61,18 +61,8 @@ await describeWithService(
     });
     afterAll(() => scope.cleanup());
 
-    /** Runs `fn` in one transaction of the user's own, committed or rolled back. */
-    async function inTx<T>(end: 'COMMIT' | 'ROLLBACK', fn: (c: pg.PoolClient) => Promise<T>) {
-      const c = await pool.connect();
-      try {
-        await c.query('BEGIN');
-        const out = await fn(c);
-        await c.query(end);
-        return out;
-      } finally {
-        c.release();
-      }
-    }
+    const inTx = <T>(end: 'COMMIT' | 'ROLLBACK', fn: (c: pg.PoolClient) => Promise<T>) =>
+      inTransaction(pool, end, fn);
     const placeOrder = (c: pg.PoolClient, id: number) =>
       c.query(`INSERT INTO ${appSchema}.orders (id) VALUES ($1)`, [id]);
     const count = async (table: string, where = 'true') =>
