@@ -17,6 +17,7 @@ import {
 } from '../../core/status.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { PgDb, stmt, type TxClient } from './db.js';
+import { appendHist, histEntry } from './history.js';
 import { syncOwned } from './owned.js';
 
 /** Per target status: the statuses it may be reached from, comma-joined. */
@@ -35,13 +36,13 @@ const CHECKED = stmt(
     UPDATE invocations i SET status = u.to_status,
       owner = CASE WHEN u.to_status = ANY($9::text[]) THEN (CASE WHEN i.status = ANY($9::text[]) THEN i.owner ELSE u.runner END) END,
       attempt = i.attempt + (u.to_status = 'RUNNING')::int,
-      result = coalesce(u.result, i.result), error = coalesce(u.error, i.error), updated_at = $8
+      result = coalesce(u.result, i.result), error = coalesce(u.error, i.error), updated_at = $8,
+      hist = ${appendHist('i', `ARRAY[${histEntry('$8::bigint', 'u.to_status', 'u.runner')}]`)}
     FROM u
     WHERE i.id = ANY($1::text[]) AND i.id = u.id AND i.status = ANY(string_to_array(u.froms, ','))
       AND (NOT u.check_owner OR NOT i.status = ANY($9::text[]) OR i.owner IS NOT DISTINCT FROM u.runner)
     RETURNING i.*, u.ord, u.runner AS by_runner),
-  ${syncOwned('upd')},
-  hist AS (INSERT INTO history (inv_id, status, runner_id, at) SELECT id, status, by_runner, $8 FROM upd ORDER BY ord)
+  ${syncOwned('upd')}
   SELECT * FROM upd`,
 );
 // Listeners re-read what they are told of and keep only final records, so announcing a request that

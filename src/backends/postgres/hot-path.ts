@@ -26,6 +26,7 @@ import {
 } from './broker.js';
 import { stmt, type PgDb, type TxClient } from './db.js';
 import { checkable, issueChecked } from './checked.js';
+import { appendHist, histEntry } from './history.js';
 import { syncOwned } from './owned.js';
 import { isFinal, type Status } from '../../core/status.js';
 import {
@@ -69,8 +70,8 @@ const RELEASE_CLAIMS = stmt(
 // not start (running concurrency, or no longer waiting) are marked with token $3, as CLAIM does,
 // for the JavaScript path. The ids go in as an array so the plan is primary-key look-ups whatever
 // the planner guesses of the queue; the status test is kept off any status index (`|| ''`): with
-// many finished invocations the statistics make waiting ones look rare. Both changes go in one
-// history row ('PENDING,RUNNING', read back as two entries by state.ts). Always one row at least:
+// many finished invocations the statistics make waiting ones look rare. Both changes go into the
+// row's history ($8 is the two-step PLAIN_PATH, history.ts). Always one row at least:
 // left_ids (those marked, in hand-out order) and, when nothing was ready, when to look again (next); the invocation
 // columns are null when it started none. After a lost answer, what it started is found by runner
 // and `now` ($1, unique per try: see PgBroker.claimVia), as its queue rows are gone.
@@ -82,12 +83,11 @@ export const CLAIM_START = stmt(
     SELECT ctid, inv_id, priority, seq FROM queue WHERE not_before <= $1 AND (claimed_by IS NULL OR (claimed_at < $5 AND NOT (claimed_by = ANY($4::text[]))))
     ORDER BY priority DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED),
   s AS (
-    UPDATE invocations i SET status = 'RUNNING', owner = $7, attempt = i.attempt + 1, updated_at = $1
+    UPDATE invocations i SET status = 'RUNNING', owner = $7, attempt = i.attempt + 1, updated_at = $1,
+      hist = ${appendHist('i', `ARRAY[${histEntry('$1', '($8::text[])[1]', '$7')}, ${histEntry('$1', '($8::text[])[2]', '$7')}]`)}
     WHERE i.id = ANY(ARRAY(SELECT inv_id FROM c)) AND (i.status || '') = ANY($6::text[]) AND i.concurrency IS NULL
     RETURNING i.*),
   ${syncOwned('s')},
-  hist AS (INSERT INTO history (inv_id, status, runner_id, at)
-    SELECT s.id, array_to_string($8::text[], ','), $7, $1 FROM s ORDER BY s.id),
   gone AS (DELETE FROM queue q
     WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM c)) AND q.inv_id = ANY(ARRAY(SELECT id FROM s))),
   lft AS (UPDATE queue q SET claimed_by = $3, claimed_at = $1

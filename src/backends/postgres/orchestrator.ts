@@ -21,6 +21,7 @@ import { LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
 import { checkable, issueChecked } from './checked.js';
+import { appendHist, histEntry } from './history.js';
 import { syncOwned } from './owned.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];
@@ -43,17 +44,19 @@ export const LOCK_ACQUIRE = stmt(
 // `id = ANY($1)` lets the planner find the rows by primary key instead of hash-joining a full scan.
 const WRITE = stmt(
   'write',
-  `WITH upd AS (
+  `WITH e AS (
+    SELECT h.id, array_agg(${histEntry('$7::bigint', 'h.status', 'h.runner_id')} ORDER BY h.ord) AS entries
+    FROM unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS h(id, status, runner_id, ord)
+    GROUP BY h.id),
+  upd AS (
     UPDATE invocations i SET status = u.status, owner = u.owner, attempt = u.attempt,
-      result = u.result, error = u.error, updated_at = $7
+      result = u.result, error = u.error, updated_at = $7,
+      hist = ${appendHist('i', "coalesce(e.entries, '{}')")}
     FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u(id, status, owner, attempt, result, error)
+      LEFT JOIN e ON e.id = u.id
     WHERE i.id = ANY($1::text[]) AND i.id = u.id
     RETURNING i.id, i.owner),
-  ${syncOwned('upd')},
-  hist AS (
-    INSERT INTO history (inv_id, status, runner_id, at)
-    SELECT h.id, h.status, h.runner_id, $7 FROM unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS h(id, status, runner_id, ord)
-    ORDER BY h.ord)
+  ${syncOwned('upd')}
   SELECT pg_notify($11, p) FROM unnest($12::text[]) AS p`,
 );
 // Per running scope: invocations holding a slot (running_open: their running_key while in

@@ -10,6 +10,7 @@ import type {
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import { FALLBACK_POLL_MS, LOCK_KEYS, stmt, type PgDb, type TxClient } from './db.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { HISTORY, HISTORY_MANY, histEntry } from './history.js';
 import { extrasValues, toExtras, upsertExtrasSql, type ExtrasRow } from '../common/extras-rows.js';
 
 const UPSERT_EXTRAS = stmt(
@@ -18,24 +19,18 @@ const UPSERT_EXTRAS = stmt(
 );
 const EXTRAS = stmt('extras', 'SELECT * FROM invocation_extras WHERE inv_id = ANY($1::text[])');
 
-const COLUMNS = `id, task_id, args, status, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency, call_options`;
-const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent_id, u.workflow_id, $7, $7, u.reg_key, u.running_key, u.concurrency, u.call_options
+const COLUMNS = `id, task_id, args, status, priority, parent_id, workflow_id, created_at, updated_at, reg_key, running_key, concurrency, call_options, hist`;
+const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent_id, u.workflow_id, $7, $7, u.reg_key, u.running_key, u.concurrency, u.call_options,
+      ARRAY[${histEntry('$7::bigint', "'REGISTERED'", 'NULL')}]
     FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $8::text[], $9::text[], $10::text[], $11::text[])
       WITH ORDINALITY AS u(id, task_id, args, priority, parent_id, workflow_id, reg_key, running_key, concurrency, call_options, ord)
     ORDER BY u.ord`;
-// One statement: the invocations and their first history entries, all or none.
-const INSERT = stmt(
-  'insert',
-  `WITH inv AS (INSERT INTO invocations (${COLUMNS}) ${ROWS})
-  INSERT INTO history (inv_id, status, runner_id, at)
-  SELECT h.id, 'REGISTERED', NULL, $7 FROM unnest($1::text[]) WITH ORDINALITY AS h(id, ord) ORDER BY h.ord`,
-);
+// One statement: the invocations with their first history entries, all or none.
+const INSERT = stmt('insert', `INSERT INTO invocations (${COLUMNS}) ${ROWS}`);
 // The same after a lost connection: rows the earlier attempt committed are kept, not duplicated.
 const INSERT_RETRY = stmt(
   'insert_retry',
-  `WITH inv AS (INSERT INTO invocations (${COLUMNS}) ${ROWS}
-    ON CONFLICT (id) DO NOTHING RETURNING id)
-  INSERT INTO history (inv_id, status, runner_id, at) SELECT id, 'REGISTERED', NULL, $7 FROM inv`,
+  `INSERT INTO invocations (${COLUMNS}) ${ROWS} ON CONFLICT (id) DO NOTHING`,
 );
 // Its own snapshot, taken after the locks: sees every insert committed under them. $2: on a retry,
 // this batch's ids (the earlier attempt may have committed). reg_open: reg_key while REGISTERED.
@@ -46,20 +41,6 @@ const FIND_REG = stmt(
 );
 const GET = stmt('get', 'SELECT * FROM invocations WHERE id = $1');
 const GET_MANY = stmt('get_many', 'SELECT * FROM invocations WHERE id = ANY($1::text[])');
-// A history row holds one status, or several changes made together by one runner at one time,
-// comma-separated in order (the one-round-trip start writes 'PENDING,RUNNING': one row, not two).
-const HISTORY = stmt(
-  'history',
-  `SELECT s.status, h.runner_id, h.at FROM history h
-  CROSS JOIN LATERAL unnest(string_to_array(h.status, ',')) WITH ORDINALITY AS s(status, n)
-  WHERE h.inv_id = $1 ORDER BY h.seq, s.n`,
-);
-const HISTORY_MANY = stmt(
-  'history_many',
-  `SELECT h.inv_id, s.status, h.runner_id, h.at FROM history h
-  CROSS JOIN LATERAL unnest(string_to_array(h.status, ',')) WITH ORDINALITY AS s(status, n)
-  WHERE h.inv_id = ANY($1::text[]) ORDER BY h.seq, s.n`,
-);
 const HEARTBEAT = stmt(
   'heartbeat',
   `INSERT INTO runners (id, info, heartbeat_at) VALUES ($1, $2, $3)
