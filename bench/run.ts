@@ -7,48 +7,32 @@
  * --runners K: the tasks run in K runner processes (bench/runner-child.ts), each with concurrency C,
  *   instead of in this process; rss_mb is then the largest runner's.
  *   npm run bench -- --backend sqlite --tasks 20000 --concurrency 50 --latency-samples 200 [--json]
+ * Flags, their defaults and bounds: bench/args.ts (npm run bench -- --help).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Runner, TaskappOptions } from '../src/index.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
+import { benchArgsOrExit } from './args.js';
 import { startClusterCpu, startServerCpu } from './server-cpu.js';
 
-const { values: a } = parseArgs({
-  options: {
-    backend: { type: 'string', default: 'sqlite' },
-    broker: { type: 'string' },
-    runner: { type: 'string', default: 'thread' },
-    tasks: { type: 'string', default: '20000' },
-    concurrency: { type: 'string', default: '50' },
-    processes: { type: 'string' },
-    'latency-samples': { type: 'string', default: '200' },
-    json: { type: 'boolean', default: false },
-    preload: { type: 'string', default: '0' },
-    runners: { type: 'string', default: '0' },
-    // --backend redis on a Redis Cluster: its masters' URLs, comma-separated (the masters' CPU
-    // shares are printed), and the app's shard count.
-    'redis-cluster': { type: 'string' },
-    shards: { type: 'string' },
-  },
-});
-const N = Number(a.tasks),
-  C = Number(a.concurrency),
-  L = Number(a['latency-samples']),
-  P = Number(a.preload),
-  K = Number(a.runners);
+const a = benchArgsOrExit(process.argv.slice(2));
+const N = a.tasks,
+  C = a.concurrency,
+  L = a.latencySamples,
+  P = a.preload,
+  K = a.runners;
 const runId = `bench${process.pid}${Date.now().toString(36)}`;
 const dir = mkdtempSync(join(tmpdir(), 'taskapp-bench-'));
 
 const pgUrl = process.env.PGURL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const clusterUrls = a['redis-cluster']?.split(',').filter(Boolean);
+const clusterUrls = a.redisCluster;
 const backendOptions: Record<string, TaskappOptions> = {
   memory: {},
   sqlite: { sqlite: { path: join(dir, 'bench.db') } },
@@ -57,7 +41,7 @@ const backendOptions: Record<string, TaskappOptions> = {
     redis: {
       cluster: clusterUrls,
       prefix: `taskapp-bench:${runId}:`,
-      ...(a.shards ? { shards: Number(a.shards) } : {}),
+      ...(a.shards ? { shards: a.shards } : {}),
     },
   },
   postgres: { postgres: { schema: runId, url: pgUrl } },
@@ -68,7 +52,7 @@ process.env.TASKAPP_BENCH_CONFIG = JSON.stringify({
   backend: a.backend,
   ...(a.broker ? { broker: a.broker } : {}),
   loggingLevel: 'warn',
-  ...backendOptions[clusterUrls && a.backend === 'redis' ? 'redis-cluster' : a.backend!],
+  ...backendOptions[clusterUrls ? 'redis-cluster' : a.backend],
 });
 const appModule = fileURLToPath(
   new URL(`./bench-app${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
@@ -83,18 +67,17 @@ try {
   // Like the peers (a BullMQ Worker made with autorun: false before the clock starts): the runner
   // gets ready first (children spawned and loaded) and claims only once the tasks are enqueued.
   const runnerOptions = {
-    runner: a.runner as never,
+    runner: a.runner,
     concurrency: C,
     appModule,
     autorun: false,
-    ...(a.processes ? { processes: Number(a.processes) } : {}),
+    ...(a.processes ? { processes: a.processes } : {}),
   };
   const children = K > 0 ? await forkRunners(K) : [];
   const runner = K > 0 ? null : await app.startRunner(runnerOptions);
-  const serverCpu =
-    clusterUrls && a.backend === 'redis'
-      ? startClusterCpu(clusterUrls)
-      : startServerCpu(serverUrl[a.backend!] ?? null);
+  const serverCpu = clusterUrls
+    ? startClusterCpu(clusterUrls)
+    : startServerCpu(serverUrl[a.backend] ?? null);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { tEnq, tEnd } = await produceAndProcess();
@@ -123,8 +106,8 @@ try {
     enqueue_per_s: Math.round(N / ((tEnq - t0) / 1000)),
     process_per_s: Math.round(N / ((tEnd - tEnq) / 1000)),
     total_per_s: Math.round(N / ((tEnd - t0) / 1000)),
-    latency_p50_ms: +lat[L >> 1]!.toFixed(2),
-    latency_p99_ms: +lat[Math.floor(L * 0.99)]!.toFixed(2),
+    latency_p50_ms: L > 0 ? +lat[L >> 1]!.toFixed(2) : null,
+    latency_p99_ms: L > 0 ? +lat[Math.floor(L * 0.99)]!.toFixed(2) : null,
     rss_mb: rss,
     // This process's V8 heap in use after a full GC: what it still holds (its RSS may stay high after
     // the producer's handles are gone, as freed heap is not always given back to the system).
@@ -193,8 +176,6 @@ async function preload(n: number): Promise<void> {
     } finally {
       db.close();
     }
-  } else {
-    throw new Error(`--preload: only sqlite and postgres, not ${a.backend}`);
   }
 }
 
@@ -203,7 +184,7 @@ async function forkRunners(k: number): Promise<ChildProcess[]> {
   const script = fileURLToPath(
     new URL(`./runner-child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
   );
-  const args = [a.runner!, String(C), ...(a.processes ? [a.processes] : [])];
+  const args = [a.runner, String(C), ...(a.processes ? [String(a.processes)] : [])];
   return Promise.all(
     Array.from({ length: k }, () => {
       const ch = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
