@@ -120,15 +120,16 @@ const DEFAULT_STRANDED_AFTER_SECONDS = 30;
 const lastStrandedCheck = new WeakMap<object, number>();
 
 /**
- * The stranded check reads every invocation waiting longer than the grace period (an index range,
- * and the queue once): a few times per grace period is enough, not every recovery pass.
+ * The stranded check reads every waiting invocation (on PostgreSQL a scan of the table, which has no
+ * status index so that status changes stay HOT) and the queue: once per grace period is enough,
+ * not every recovery pass.
  */
 function strandedCheckDue(
   b: Pick<Backends, 'hot'>,
   cfg: Pick<RecoveryConfig, 'stranded_after_seconds'>,
   now: number,
 ): boolean {
-  const everyMs = ((cfg.stranded_after_seconds ?? DEFAULT_STRANDED_AFTER_SECONDS) * 1000) / 4;
+  const everyMs = (cfg.stranded_after_seconds ?? DEFAULT_STRANDED_AFTER_SECONDS) * 1000;
   const last = lastStrandedCheck.get(b.hot);
   if (last !== undefined && now - last < everyMs && now >= last) {
     return false;

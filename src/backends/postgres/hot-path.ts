@@ -114,8 +114,8 @@ type ClaimStartRow = InvocationRow & {
 // every ACQUIRABLE status may go through PLAIN_PATH, taking the runner as owner.
 // test/unit/backends/postgres/hot-path.test.ts fails when a change to status.ts breaks that.
 
-// Recovery: waiting invocations (invocations_open) unchanged since $2 with no queue row (the queue read
-// once into a hashed NOT IN; a paused task's parked row counts as one), routed by the same
+// Recovery: waiting invocations unchanged since $2 with no queue row (a heap scan: no index may
+// read the status, migration 015; the queue read once into a hashed NOT IN; a paused task's parked row counts as one), routed by the same
 // statement; SKIP LOCKED: one a transaction is moving right now is not waiting.
 const REQUEUE_STRANDED = stmt(
   'requeue_stranded',

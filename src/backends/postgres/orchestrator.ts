@@ -99,7 +99,8 @@ const OWNED_BY = stmt(
   WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE owner = $2))
     AND status = ANY($1::text[]) ORDER BY created_at, seq`,
 );
-// Owned statuses through `owned` (as small as the work in hand), the others through invocations_open.
+// Owned statuses through `owned` (as small as the work in hand); the others by a heap scan (no index
+// may read the status, migration 015), which recovery runs once per stranded_after_seconds.
 // Reads of `owned` go in as an id array: primary-key look-ups, whatever the planner guesses of a
 // table that autovacuum may never have analyzed.
 const STALE_OWNED = stmt(

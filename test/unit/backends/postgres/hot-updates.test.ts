@@ -1,6 +1,6 @@
 /**
- * Migration 011: status changes are HOT updates. No index of invocations may read a column that a
- * plain start writes (status, owner, attempt, updated_at); the indexes that need the status read
+ * Migrations 011 and 015: status changes are HOT updates. No index of invocations may read a column
+ * that a plain start or finish writes (status, owner, attempt, updated_at, result, finished); the indexes that need the status read
  * generated columns whose status lists must match the code's. A database at version 10 migrates
  * with its rows kept and the generated columns filled in.
  */
@@ -70,8 +70,51 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
     );
     expect(defs.length).toBeGreaterThan(0);
     for (const def of defs) {
-      expect(def).not.toMatch(/\b(status|owner|attempt|updated_at|result|error)\b/);
+      // `finished` changes at every finish (migration 015).
+      expect(def).not.toMatch(/\b(status|owner|attempt|updated_at|result|error|finished)\b/);
     }
+  });
+
+  it('starts and finishes of plain invocations are all HOT updates', async () => {
+    const schema = scope.next();
+    const b = await openBackends({ backend: 'postgres', postgres: { url: PG_URL, schema } });
+    const n = 8;
+    try {
+      await b.hot.enqueue(
+        Array.from({ length: n }, (_, i) => newInv(`h${i}`)),
+        Date.now(),
+      );
+      const started = await b.hot.claimAndStart(n, 0, 'r1');
+      expect(started).toHaveLength(n);
+      const done = await b.hot.finishAndClaim(
+        started.map((r) => ({ id: r.id, to: 'SUCCESS' as const, runnerId: 'r1', result: '1' })),
+        0,
+        'r1',
+      );
+      expect(done.done.filter((r) => !(r instanceof Error) && r.status === 'SUCCESS')).toHaveLength(
+        n,
+      );
+    } finally {
+      await b.close();
+    }
+    // A connection sends its table statistics at exit at the latest: read them once all have.
+    const counts = () =>
+      withClient(schema, async (c) => {
+        return (
+          await c.query<{ upd: string; hot: string }>(
+            `SELECT n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables
+            WHERE schemaname = $1 AND relname = 'invocations'`,
+            [schema],
+          )
+        ).rows[0]!;
+      });
+    let seen = await counts();
+    for (let i = 0; i < 100 && Number(seen.upd) < 2 * n; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await counts();
+    }
+    expect(Number(seen.upd)).toBe(2 * n);
+    expect(Number(seen.hot)).toBe(2 * n);
   });
 
   it('derives finished, reg_open and running_open from the statuses the code uses', async () => {
