@@ -3,6 +3,7 @@
  * server and drops only those afterwards (other runs use the same server at the same time).
  */
 import pg from 'pg';
+import { migrations } from '../../src/backends/postgres/migrate.js';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = 5432;
@@ -47,5 +48,35 @@ export async function inTransaction<T>(
     return out;
   } finally {
     c.release();
+  }
+}
+
+/** Runs `fn` on a client of its own whose search_path is `schema`. */
+export async function withSchemaClient<T>(
+  schema: string,
+  fn: (c: pg.Client) => Promise<T>,
+): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`SET search_path TO "${schema}"`);
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates `schema` at `version` the way a taskapp of that version left it (its migrations only). */
+export async function migrateTo(c: pg.Client, schema: string, version: number): Promise<void> {
+  await c.query(`CREATE SCHEMA "${schema}"`);
+  await c.query(`SET search_path TO "${schema}"`);
+  await c.query(`CREATE TABLE schema_version (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  for (const m of migrations().filter((m) => m.version <= version)) {
+    await c.query(m.sql);
+    await c.query('INSERT INTO schema_version (version, name) VALUES ($1, $2)', [
+      m.version,
+      m.name,
+    ]);
   }
 }

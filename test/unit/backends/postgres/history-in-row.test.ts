@@ -3,29 +3,24 @@
  * by the statement that makes the change, instead of a `history` row. What older versions wrote to
  * `history` is still read, before the row's own entries.
  */
-import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { migrate, migrations } from '../../../../src/backends/postgres/migrate.js';
+import { migrate } from '../../../../src/backends/postgres/migrate.js';
 import { describeWithService } from '../../../helpers/services.js';
-import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+import {
+  migrateTo,
+  PG_HOST,
+  PG_PORT,
+  PG_URL,
+  pgScope,
+  withSchemaClient,
+} from '../../../helpers/postgres.js';
 import { openBackends } from '../../../compliance/harness.js';
 import { newInv } from '../../../compliance/suites/state.js';
 
 const scope = pgScope('histrow');
 
-async function withClient<T>(schema: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(`SET search_path TO "${schema}"`);
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 const historyRows = (schema: string) =>
-  withClient(
+  withSchemaClient(
     schema,
     async (c) =>
       (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM history')).rows[0]!.n,
@@ -76,18 +71,8 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres history in the
 
   it('a version-13 database keeps its history rows, read before the entries written after the upgrade', async () => {
     const schema = scope.next();
-    await withClient(schema, async (c) => {
-      await c.query(`CREATE SCHEMA "${schema}"`);
-      await c.query(`SET search_path TO "${schema}"`);
-      await c.query(`CREATE TABLE schema_version (
-        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      for (const m of migrations().filter((m) => m.version <= 13)) {
-        await c.query(m.sql);
-        await c.query('INSERT INTO schema_version (version, name) VALUES ($1, $2)', [
-          m.version,
-          m.name,
-        ]);
-      }
+    await withSchemaClient(schema, async (c) => {
+      await migrateTo(c, schema, 13);
       // Started by a version-13 runner: its rows in `history`, the start as one 'PENDING,RUNNING' row.
       await c.query(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, created_at, updated_at)
         VALUES ('old', 't', '[]', 'RUNNING', 'r1', 1, 1, 2)`);

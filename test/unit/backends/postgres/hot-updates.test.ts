@@ -4,44 +4,25 @@
  * generated columns whose status lists must match the code's. A database at version 10 migrates
  * with its rows kept and the generated columns filled in.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { migrate, migrations } from '../../../../src/backends/postgres/migrate.js';
+import { migrate } from '../../../../src/backends/postgres/migrate.js';
 import { PURGE } from '../../../../src/backends/postgres/orchestrator.js';
 import { FINAL_STATUSES, STATUSES } from '../../../../src/core/status.js';
 import { ACTIVE_STATUSES } from '../../../../src/orchestration/concurrency.js';
 import { describeWithService } from '../../../helpers/services.js';
-import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+import {
+  migrateTo,
+  PG_HOST,
+  PG_PORT,
+  PG_URL,
+  pgScope,
+  withSchemaClient,
+} from '../../../helpers/postgres.js';
 import { openBackends } from '../../../compliance/harness.js';
 import { newInv } from '../../../compliance/suites/state.js';
 
 const scope = pgScope('hotupd');
-
-async function withClient<T>(schema: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(`SET search_path TO "${schema}"`);
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Creates `schema` at `version` the way a taskapp of that version left it. */
-async function migrateTo(c: pg.Client, schema: string, version: number): Promise<void> {
-  await c.query(`CREATE SCHEMA "${schema}"`);
-  await c.query(`SET search_path TO "${schema}"`);
-  await c.query(`CREATE TABLE schema_version (
-    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-  for (const m of migrations().filter((m) => m.version <= version)) {
-    await c.query(m.sql);
-    await c.query('INSERT INTO schema_version (version, name) VALUES ($1, $2)', [
-      m.version,
-      m.name,
-    ]);
-  }
-}
 
 const insertRow = (
   c: pg.Client,
@@ -61,7 +42,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
   it('indexes none of the columns a status change writes', async () => {
     const schema = scope.next();
     await migrate({ url: PG_URL, schema });
-    const defs = await withClient(schema, async (c) =>
+    const defs = await withSchemaClient(schema, async (c) =>
       (
         await c.query<{ def: string }>(
           `SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'invocations'::regclass`,
@@ -99,7 +80,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
     }
     // A connection sends its table statistics at exit at the latest: read them once all have.
     const counts = () =>
-      withClient(schema, async (c) => {
+      withSchemaClient(schema, async (c) => {
         return (
           await c.query<{ upd: string; hot: string }>(
             `SELECT n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables
@@ -120,7 +101,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
   it('derives finished, reg_open and running_open from the statuses the code uses', async () => {
     const schema = scope.next();
     await migrate({ url: PG_URL, schema });
-    const rows = await withClient(schema, async (c) => {
+    const rows = await withSchemaClient(schema, async (c) => {
       for (const s of STATUSES) {
         await insertRow(c, s, s, { reg: `reg-${s}`, run: `run-${s}` });
       }
@@ -144,7 +125,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
 
   it('migrates a version-10 database: rows kept, generated columns filled, owners listed, one REGISTERED per key', async () => {
     const schema = scope.next();
-    await withClient(schema, async (c) => {
+    await withSchemaClient(schema, async (c) => {
       await migrateTo(c, schema, 10);
       await insertRow(c, 'a', 'REGISTERED', { reg: 'k1' });
       await insertRow(c, 'b', 'RUNNING', { run: 'scope' });
@@ -153,7 +134,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
     const result = await migrate({ url: PG_URL, schema });
     expect(result.from).toBe(10);
     expect(result.applied.slice(0, 2)).toEqual(['011_hot_status_changes', '012_owned']);
-    await withClient(schema, async (c) => {
+    await withSchemaClient(schema, async (c) => {
       const { rows } = await c.query(
         'SELECT id, status, owner, finished, reg_open, running_open FROM invocations ORDER BY id',
       );
@@ -203,7 +184,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
     const schema = scope.next();
     const b = await openBackends({ backend: 'postgres', postgres: { url: PG_URL, schema } });
     const owned = () =>
-      withClient(
+      withSchemaClient(
         schema,
         async (c) => (await c.query('SELECT inv_id, owner FROM owned ORDER BY inv_id')).rows,
       );
@@ -249,7 +230,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
   it('retention reads the old finished invocations it deletes, not the whole table', async () => {
     const schema = scope.next();
     await migrate({ url: PG_URL, schema });
-    await withClient(schema, async (c) => {
+    await withSchemaClient(schema, async (c) => {
       // 30,000 finished: the 100 oldest are due, and 50 old ones are still running.
       await c.query(
         `INSERT INTO invocations (id, task_id, args, status, created_at, updated_at)
