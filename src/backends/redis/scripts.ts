@@ -17,7 +17,7 @@ import {
 } from '../../core/status.js';
 import { ACQUIRABLE } from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
-import { RECORD_FIELDS } from './codec.js';
+import { FINAL_ROW_MAX, RECORD_FIELDS } from './codec.js';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
@@ -98,6 +98,7 @@ export function statusPrelude(): string {
     `local ACTIVE=${luaSet(ACTIVE_STATUSES)}`,
     `local STATUSES={${STATUSES.map(luaStr).join(',')}}`,
     `local RECORD_FIELDS={${RECORD_FIELDS.map(luaStr).join(',')}}`,
+    `local FINAL_ROW_MAX=${FINAL_ROW_MAX}`,
     // Small counts as strings: attempts (num() in lib.lua).
     `local NUMS={${Array.from({ length: 16 }, (_, i) => luaStr(String(i + 1))).join(',')}}`,
     '',

@@ -30,8 +30,28 @@ local function hist_entry(now, to, runner)
   return now .. '|' .. to
 end
 
-local function publish_finals(ids)
-  if #ids > 0 then redis.call('PUBLISH', P .. 'final', cjson.encode(ids)) end
+-- The `final` message: the JSON list of ids that became final, then, when some are known, one
+-- more element: the list of their records as rows (JSON texts from `rows`, see finals.ts). A
+-- process of an older version reads every element as an id and matches none of the last one.
+-- A waiter handed its record does not read it again (HGET + HGETALL, ~45,000 instructions). Each
+-- Lua string costs ~10 instructions per byte (Redis hashes every byte to intern it): the rows are
+-- joined into the message by one table.concat, with no string made on the way.
+local function publish_finals(ids, rows)
+  if #ids == 0 then return end
+  local msg = cjson.encode(ids)
+  if rows and #rows > 0 then
+    local parts = { string.sub(msg, 1, -2), ',[', rows[1] }
+    for j = 2, #rows do parts[#parts + 1] = ','; parts[#parts + 1] = rows[j] end
+    parts[#parts + 1] = ']]'
+    msg = table.concat(parts)
+  end
+  redis.call('PUBLISH', P .. 'final', msg)
+end
+-- A final record (a row) for the `final` message, or nil when it is too long to carry.
+local function final_row(row)
+  local j = cjson.encode(row)
+  if #j <= FINAL_ROW_MAX then return j end
+  return nil
 end
 
 local function forget_registration(regkey, id)
@@ -411,10 +431,12 @@ end
 -- is validated alone, its whole path or nothing. With `route`, one that lands in a queued status
 -- (RETRY, REROUTED) is routed here too: its status and its queue entry are one step. Returns, in
 -- request order, [1, record] or [0, error tuple] (with `compact`, [1, {owner or '', attempt, updated}]
--- instead of the record: the caller knows the rest), and the ids that became final.
-local function apply_requests(now, first, route, compact)
-  local out, final_ids, items = {}, {}, {}
-  for i = first, #ARGV, 7 do
+-- instead of the record: the caller knows the rest), the ids that became final and their records
+-- as JSON rows for the `final` message (with `compact`, the caller's: ARGV[rows_at + k] for the
+-- k-th request, the row it will be if it is written, or '' when none).
+local function apply_requests(now, first, route, compact, rows_at)
+  local out, final_ids, final_rows, items = {}, {}, {}, {}
+  for i = first, (rows_at or #ARGV + 1) - 1, 7 do
     local id, to = ARGV[i], ARGV[i + 1]
     local path = { to }
     local via = dec(ARGV[i + 5])
@@ -426,7 +448,12 @@ local function apply_requests(now, first, route, compact)
     local rec, e = apply_path(id, path, dec(ARGV[i + 2]), dec(ARGV[i + 3]), dec(ARGV[i + 4]), now, nil, not compact)
     if rec then
       out[#out + 1] = { 1, rec }
-      if FINAL[to] then final_ids[#final_ids + 1] = id end
+      if FINAL[to] then
+        final_ids[#final_ids + 1] = id
+        local row
+        if compact then row = rows_at and ARGV[rows_at + (i - first) / 7] else row = final_row(rec) end
+        if row and row ~= '' then final_rows[#final_rows + 1] = row end
+      end
       if route and QUEUED[to] then
         items[#items + 1] = { id, redis.call('HGET', P .. 'i:' .. id, 'priority'), dec(ARGV[i + 6]) or '0' }
       end
@@ -435,13 +462,14 @@ local function apply_requests(now, first, route, compact)
     end
   end
   if #items > 0 then route_items(tonumber(now), items) end
-  return out, final_ids
+  return out, final_ids, final_rows
 end
 
 -- Claim + acquire (concurrency control) + RUNNING for up to `max` ready ids; blocked ones go back
 -- to the queue. Returns {s: RUNNING records, n: next delayed time or false, c: ids claimed,
--- f: records that became final} and appends those final ids to `final_ids`.
-local function claim_start(now, max, runner, delay, final_ids)
+-- f: records that became final} and appends those final ids to `final_ids`, their rows to
+-- `final_rows` (see publish_finals).
+local function claim_start(now, max, runner, delay, final_ids, final_rows)
   local nowN = tonumber(now)
   local ids, nxt = claim_ready(now, max)
   local started, requeue, finals = {}, {}, {}
@@ -449,7 +477,10 @@ local function claim_start(now, max, runner, delay, final_ids)
     local kind, v = acquire_one(id, runner, now, nowN, delay, TO_RUNNING)
     if kind == 'run' then started[#started + 1] = v
     elseif kind == 'requeue' then requeue[#requeue + 1] = v
-    elseif kind == 'final' then finals[#finals + 1] = v; final_ids[#final_ids + 1] = id end
+    elseif kind == 'final' then
+      finals[#finals + 1] = v; final_ids[#final_ids + 1] = id
+      final_rows[#final_rows + 1] = final_row(v)
+    end
   end
   route_items(nowN, requeue)
   return { s = started, n = nxt, c = #ids, f = finals }

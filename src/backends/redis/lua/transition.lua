@@ -5,7 +5,7 @@
 local c = cached_reply()
 if c then return c end
 batch_index()
-local out, final_ids = apply_requests(ARGV[2], 4, ARGV[3] == '1')
+local out, final_ids, final_rows = apply_requests(ARGV[2], 4, ARGV[3] == '1')
 flush_index()
-publish_finals(final_ids)
+publish_finals(final_ids, final_rows)
 return remember(cjson.encode(out))
