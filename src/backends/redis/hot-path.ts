@@ -143,23 +143,28 @@ function finalRowArg(prev: InvocationRecord, req: RouteRequest, now: number): st
   if (!isFinal(req.to) || req.via?.includes('RUNNING')) {
     return '';
   }
-  const row = JSON.stringify(toRow(written(prev, req, ['', String(prev.attempt), String(now)])));
+  const row = JSON.stringify(toRow(afterWrite(prev, req, ['', String(prev.attempt), String(now)])));
   return row.length <= FINAL_ROW_MAX ? row : '';
 }
 
 /**
  * The record after `req` as the script wrote it (apply_path in lua/lib.lua): status, updated time,
- * result and error if given; `v` = [owner or '', attempt, updated] as the script left them.
+ * result and error if given; `v` = [owner or '', attempt (false: unchanged), updated] as the
+ * script left them.
  */
-function written(prev: InvocationRecord, req: RouteRequest, v: string[]): InvocationRecord {
+function afterWrite(
+  prev: InvocationRecord,
+  req: RouteRequest,
+  v: Array<string | false>,
+): InvocationRecord {
   return {
     ...prev,
     status: req.to,
     owner: v[0] ? v[0] : null,
-    attempt: Number(v[1] ?? prev.attempt),
+    attempt: v[1] ? Number(v[1]) : prev.attempt,
     result: req.result ?? prev.result,
     error: req.error ?? prev.error,
-    updatedAt: Number(v[2] ?? prev.updatedAt),
+    updatedAt: v[2] ? Number(v[2]) : prev.updatedAt,
   };
 }
 
@@ -191,9 +196,9 @@ class StartedRecords {
     return rec;
   }
 
-  /** The record after `req` (see written()). */
-  update(prev: InvocationRecord, req: RouteRequest, v: string[]): InvocationRecord {
-    const rec = written(prev, req, v);
+  /** The record after `req` (see afterWrite()). */
+  update(prev: InvocationRecord, req: RouteRequest, v: Array<string | false>): InvocationRecord {
+    const rec = afterWrite(prev, req, v);
     this.keepIfOwned(rec);
     return rec;
   }
