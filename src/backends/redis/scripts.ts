@@ -69,13 +69,15 @@ export function statusPrelude(): string {
     .join('');
   return [
     '-- generated from src/core/status.ts at load time',
+    // One metatable for every set, the set's string at [0]: a table per set, not two and a closure.
+    'local SET_MT = { __index = function(t, k)',
+    '  if k == nil then return nil end',
+    "  local v = type(k) == 'string' and string.find(rawget(t, 0), ',' .. k .. ',', 1, true) ~= nil",
+    '  rawset(t, k, v)',
+    '  return v',
+    'end }',
     'local function set_of(s)',
-    '  return setmetatable({}, { __index = function(t, k)',
-    '    if k == nil then return nil end',
-    "    local v = type(k) == 'string' and string.find(s, ',' .. k .. ',', 1, true) ~= nil",
-    '    rawset(t, k, v)',
-    '    return v',
-    '  end })',
+    '  return setmetatable({ [0] = s }, SET_MT)',
     'end',
     `local TRANSITIONS_S=${luaStr(';' + transitions)}`,
     'local TRANSITIONS = setmetatable({}, { __index = function(t, from)',
