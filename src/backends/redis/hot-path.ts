@@ -83,7 +83,7 @@ export function redisHotPath(
           ...(compact ? tail.map((req, i) => finalRowArg(known[i]!, req, now)) : []),
         ]),
       );
-      const written = list<[number, string[]]>(reply.d).map(([ok, v], i) => {
+      const written = list<[boolean, string[]]>(reply.d).map(([ok, v], i) => {
         const req = tail[i]!;
         if (!ok) {
           running.forget(req.id);

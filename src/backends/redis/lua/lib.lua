@@ -449,7 +449,8 @@ end
 -- statuses passed through first, comma-joined), not-before (optional values encoded by dec()). Each
 -- is validated alone, its whole path or nothing. With `route`, one that lands in a queued status
 -- (RETRY, REROUTED) is routed here too: its status and its queue entry are one step. Returns, in
--- request order, [1, record] or [0, error tuple] (with `compact`, [1, {owner or '', attempt, updated}]
+-- request order, [true, record] or [false, error tuple] (booleans: cjson writes a number with an
+-- snprintf) (with `compact`, [true, {owner or '', attempt, updated}]
 -- instead of the record: the caller knows the rest), the ids that became final and their records
 -- as JSON rows for the `final` message (with `compact`, the caller's: ARGV[rows_at + k] for the
 -- k-th request, the row it will be if it is written, or '' when none).
@@ -466,7 +467,7 @@ local function apply_requests(now, first, route, compact, rows_at)
     end
     local rec, e = apply_path(id, path, dec(ARGV[i + 2]), dec(ARGV[i + 3]), dec(ARGV[i + 4]), now, nil, not compact)
     if rec then
-      out[#out + 1] = { 1, rec }
+      out[#out + 1] = { true, rec }
       if FINAL[to] then
         final_ids[#final_ids + 1] = id
         local row
@@ -477,7 +478,7 @@ local function apply_requests(now, first, route, compact, rows_at)
         items[#items + 1] = { id, redis.call('HGET', P .. 'i:' .. id, 'priority'), dec(ARGV[i + 6]) or '0' }
       end
     else
-      out[#out + 1] = { 0, e }
+      out[#out + 1] = { false, e }
     end
   end
   if #items > 0 then route_items(tonumber(now), items) end
