@@ -238,6 +238,37 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
     }
   });
 
+  it('hands over records past the size one message carries by a read', async () => {
+    // 12 records of ~7 KB: more than one message carries (64 KB); the rest are read.
+    const ids = Array.from({ length: 12 }, (_, i) => `big-${i}`);
+    await b.hot.enqueue(
+      ids.map((id) => newInv(id, 't', { args: JSON.stringify('x'.repeat(7000)) })),
+      1,
+    );
+    const other = await openBackends({
+      backend: 'redis',
+      redis: { url: REDIS_URL, prefix: `${base}${n - 1}:` },
+    });
+    const watch = other.state.watchFinal(ids);
+    try {
+      const started = await b.hot.claimAndStart(12, 100, 'r1');
+      await b.hot.finishAndClaim(
+        started.map((r) => ({ id: r.id, to: 'SUCCESS' as const, runnerId: 'r1', result: '1' })),
+        0,
+        'r1',
+      );
+      const got: InvocationRecord[] = [];
+      while (got.length < ids.length) {
+        got.push(...(await watch.next(5000)));
+      }
+      const byId = (rs: InvocationRecord[]) => [...rs].sort((a, c) => a.id.localeCompare(c.id));
+      expect(byId(got)).toEqual(byId(await b.state.getMany(ids)));
+    } finally {
+      watch.close();
+      await other.close();
+    }
+  });
+
   it('reads the same state machine in Lua as status.ts (the prelude sets, looked up in Redis)', async () => {
     const pairs = STATUSES.flatMap((from) => STATUSES.map((to) => `${from}>${to}`));
     const lua = `${statusPrelude()}

@@ -37,12 +37,19 @@ end
 -- A waiter handed its record does not read it again (HGET + HGETALL, ~45,000 instructions). Each
 -- Lua string costs ~10 instructions per byte (Redis hashes every byte to intern it): the rows are
 -- joined into the message by one table.concat, with no string made on the way.
+-- Rows past FINAL_ROWS_MAX bytes in one message stay out too: every subscriber gets every
+-- message, and a pubsub client's output buffer over its limit is disconnected.
+local FINAL_ROWS_MAX = 65536
 local function publish_finals(ids, rows)
   if #ids == 0 then return end
   local msg = cjson.encode(ids)
-  if rows and #rows > 0 then
-    local parts = { string.sub(msg, 1, -2), ',[', rows[1] }
-    for j = 2, #rows do parts[#parts + 1] = ','; parts[#parts + 1] = rows[j] end
+  if rows and #rows > 0 and #rows[1] <= FINAL_ROWS_MAX then
+    local parts, size = { string.sub(msg, 1, -2), ',[', rows[1] }, #rows[1]
+    for j = 2, #rows do
+      size = size + #rows[j]
+      if size > FINAL_ROWS_MAX then break end
+      parts[#parts + 1] = ','; parts[#parts + 1] = rows[j]
+    end
     parts[#parts + 1] = ']]'
     msg = table.concat(parts)
   end
