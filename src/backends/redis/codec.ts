@@ -43,7 +43,7 @@ export const RECORD_FIELDS = [
   'co',
 ] as const;
 
-type Row = Array<string | null | false | undefined>;
+export type Row = Array<string | null | false | undefined>;
 const str = (v: string | null | false | undefined): string | null =>
   typeof v === 'string' ? v : null;
 
@@ -75,6 +75,31 @@ export function toRecord(row: Row): InvocationRecord | null {
     rec.callOptions = JSON.parse(co) as InvocationRecord['callOptions'];
   }
   return rec;
+}
+
+/** Final records longer than this (JSON row) are not carried in the `final` message (lua/lib.lua). */
+export const FINAL_ROW_MAX = 8192;
+
+/** A record -> its row (toRecord's inverse; numbers as the strings the hash holds). */
+export function toRow(rec: InvocationRecord): Row {
+  const row: Row = [
+    rec.id,
+    rec.taskId,
+    rec.args,
+    rec.status,
+    rec.owner,
+    String(rec.attempt),
+    String(rec.priority),
+    rec.parentId,
+    rec.workflowId,
+    rec.concurrency ? JSON.stringify(rec.concurrency) : null,
+    rec.result,
+    rec.error,
+    String(rec.createdAt),
+    String(rec.updatedAt),
+    rec.callOptions ? JSON.stringify(rec.callOptions) : null,
+  ];
+  return row;
 }
 
 export function toRecords(rows: Row[]): InvocationRecord[] {

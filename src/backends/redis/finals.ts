@@ -1,7 +1,8 @@
 /**
  * Final-result wake-ups across processes: the transition script PUBLISHes the ids that became final
- * on the app's channel; one subscriber connection per backend reads the records some local watch
- * waits for and hands them to the FinalNotifier. Finals written by this process reach the notifier
+ * on the app's channel, most with their records (publish_finals in lua/lib.lua); one subscriber
+ * connection per backend hands those some local watch waits for to the FinalNotifier, and reads
+ * the records of the others. Finals written by this process reach the notifier
  * directly (no round trip). Messages published while the subscriber reconnects are lost, so a
  * watch re-reads once after each (re)subscription.
  */
@@ -10,6 +11,7 @@ import type { InvocationRecord } from '../../core/records.js';
 import { FinalNotifier } from '../common/final-notifier.js';
 import type { FinalWatch } from '../state-backend.js';
 import type { RedisClient, RedisConn } from './connection.js';
+import { toRecords, type Row } from './codec.js';
 
 /** How often a waiting watch checks whether the subscription was (re)established meanwhile. */
 const RESUBSCRIBE_CHECK_MS = 250;
@@ -50,13 +52,23 @@ export class RedisFinals {
   }
 
   private async onMessage(msg: string): Promise<void> {
-    let ids: string[];
+    let parts: unknown;
     try {
-      ids = JSON.parse(msg) as string[];
+      parts = JSON.parse(msg);
     } catch {
       return;
     }
-    const want = this.notifier.watched(Array.isArray(ids) ? ids : []);
+    if (!Array.isArray(parts)) {
+      return;
+    }
+    // [...ids, rows?]: the records carried are handed over, only the others are read.
+    const last: unknown = parts[parts.length - 1];
+    if (Array.isArray(last)) {
+      const rows = (last as Row[]).filter((r) => this.notifier.watched([String(r[0])]).length);
+      this.notifier.publish(toRecords(rows).filter((r) => isFinal(r.status)));
+    }
+    const ids = parts.filter((x): x is string => typeof x === 'string');
+    const want = this.notifier.watched(ids);
     if (!want.length) {
       return;
     }

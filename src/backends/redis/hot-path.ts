@@ -11,11 +11,13 @@ import type { HotPath } from '../hot-path.js';
 import { clampPriority } from '../memory/broker.js';
 import type { RedisBroker } from './broker.js';
 import {
+  FINAL_ROW_MAX,
   insertArgs,
   jsonList,
   pairsToRecords,
   toRecord,
   toRecords,
+  toRow,
   transitionArgs,
   transitionError,
 } from './codec.js';
@@ -76,10 +78,12 @@ export function redisHotPath(
           runnerId,
           String(REROUTE_DELAY_MS),
           compact ? '1' : '0',
+          String(tail.length),
           ...transitionArgs(tail),
+          ...(compact ? tail.map((req, i) => finalRowArg(known[i]!, req, now)) : []),
         ]),
       );
-      const written = list<[number, string[]]>(reply.d).map(([ok, v], i) => {
+      const written = list<[boolean, string[]]>(reply.d).map(([ok, v], i) => {
         const req = tail[i]!;
         if (!ok) {
           running.forget(req.id);
@@ -130,6 +134,40 @@ const parse = (reply: unknown) => JSON.parse(String(reply)) as ClaimReply;
 /** cjson writes an empty list as {}. */
 const list = <T = string[]>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
 
+/**
+ * The record `req` leaves if the script writes it and it becomes final, as the JSON row the script
+ * publishes to waiters (see publish_finals in lua/lib.lua), or '' (not final, or too long).
+ */
+function finalRowArg(prev: InvocationRecord, req: RouteRequest, now: number): string {
+  // A path through RUNNING counts an attempt the script decides: that record is not known here.
+  if (!isFinal(req.to) || req.via?.includes('RUNNING')) {
+    return '';
+  }
+  const row = JSON.stringify(toRow(afterWrite(prev, req, ['', String(prev.attempt), String(now)])));
+  return row.length <= FINAL_ROW_MAX ? row : '';
+}
+
+/**
+ * The record after `req` as the script wrote it (apply_path in lua/lib.lua): status, updated time,
+ * result and error if given; `v` = [owner or '', attempt (false: unchanged), updated] as the
+ * script left them.
+ */
+function afterWrite(
+  prev: InvocationRecord,
+  req: RouteRequest,
+  v: Array<string | false>,
+): InvocationRecord {
+  return {
+    ...prev,
+    status: req.to,
+    owner: v[0] ? v[0] : null,
+    attempt: v[1] ? Number(v[1]) : prev.attempt,
+    result: req.result ?? prev.result,
+    error: req.error ?? prev.error,
+    updatedAt: v[2] ? Number(v[2]) : prev.updatedAt,
+  };
+}
+
 /** Records in flight: those started here, until a write leaves them unowned. */
 class StartedRecords {
   private readonly byId = new Map<string, InvocationRecord>();
@@ -158,20 +196,9 @@ class StartedRecords {
     return rec;
   }
 
-  /**
-   * The record after `req` as the script wrote it (apply_path in lua/lib.lua): status, updated time,
-   * result and error if given; `v` = [owner or '', attempt, updated] as the script left them.
-   */
-  update(prev: InvocationRecord, req: RouteRequest, v: string[]): InvocationRecord {
-    const rec: InvocationRecord = {
-      ...prev,
-      status: req.to,
-      owner: v[0] ? v[0] : null,
-      attempt: Number(v[1] ?? prev.attempt),
-      result: req.result ?? prev.result,
-      error: req.error ?? prev.error,
-      updatedAt: Number(v[2] ?? prev.updatedAt),
-    };
+  /** The record after `req` (see afterWrite()). */
+  update(prev: InvocationRecord, req: RouteRequest, v: Array<string | false>): InvocationRecord {
+    const rec = afterWrite(prev, req, v);
     this.keepIfOwned(rec);
     return rec;
   }

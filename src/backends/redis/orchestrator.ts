@@ -53,7 +53,7 @@ export class RedisOrchestrator implements Orchestrator {
     }
     const parts = await Promise.all(
       chunks(reqs).map(async (part) => {
-        const reply = jsonList<[number, string[]]>(
+        const reply = jsonList<[boolean, string[]]>(
           await this.conn.guarded('transition', [
             String(now),
             route ? '1' : '0',

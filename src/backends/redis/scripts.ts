@@ -17,7 +17,7 @@ import {
 } from '../../core/status.js';
 import { ACQUIRABLE } from '../../orchestration/apply-transition.js';
 import { ACTIVE_STATUSES } from '../../orchestration/concurrency.js';
-import { RECORD_FIELDS } from './codec.js';
+import { FINAL_ROW_MAX, RECORD_FIELDS } from './codec.js';
 
 const LUA_DIR = fileURLToPath(new URL('./lua/', import.meta.url));
 
@@ -69,13 +69,15 @@ export function statusPrelude(): string {
     .join('');
   return [
     '-- generated from src/core/status.ts at load time',
+    // One metatable for every set, the set's string at [0]: a table per set, not two and a closure.
+    'local SET_MT = { __index = function(t, k)',
+    '  if k == nil then return nil end',
+    "  local v = type(k) == 'string' and string.find(rawget(t, 0), ',' .. k .. ',', 1, true) ~= nil",
+    '  rawset(t, k, v)',
+    '  return v',
+    'end }',
     'local function set_of(s)',
-    '  return setmetatable({}, { __index = function(t, k)',
-    '    if k == nil then return nil end',
-    "    local v = type(k) == 'string' and string.find(s, ',' .. k .. ',', 1, true) ~= nil",
-    '    rawset(t, k, v)',
-    '    return v',
-    '  end })',
+    '  return setmetatable({ [0] = s }, SET_MT)',
     'end',
     `local TRANSITIONS_S=${luaStr(';' + transitions)}`,
     'local TRANSITIONS = setmetatable({}, { __index = function(t, from)',
@@ -98,6 +100,7 @@ export function statusPrelude(): string {
     `local ACTIVE=${luaSet(ACTIVE_STATUSES)}`,
     `local STATUSES={${STATUSES.map(luaStr).join(',')}}`,
     `local RECORD_FIELDS={${RECORD_FIELDS.map(luaStr).join(',')}}`,
+    `local FINAL_ROW_MAX=${FINAL_ROW_MAX}`,
     // Small counts as strings: attempts (num() in lib.lua).
     `local NUMS={${Array.from({ length: 16 }, (_, i) => luaStr(String(i + 1))).join(',')}}`,
     '',

@@ -5,9 +5,10 @@
  * exactly once, under its current status, whatever path it took within one script.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { Backends } from '../../../src/backends/registry.js';
 import { keyPrefix } from '../../../src/backends/redis/keys.js';
+import type { RedisStateBackend } from '../../../src/backends/redis/state.js';
 import type { InvocationRecord } from '../../../src/core/records.js';
 import {
   FINAL_STATUSES,
@@ -189,6 +190,83 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
       'SUCCESS',
     ]);
     expect(await indexed()).toEqual({ 'old-run': 'SUCCESS', 'old-done': 'SUCCESS' });
+  });
+
+  it('hands a waiter in another process the final records from the message, as stored', async () => {
+    await b.hot.enqueue(
+      ['f1', 'f2', 'f3'].map((id) => newInv(id, 't')),
+      1,
+    );
+    const other = await openBackends({
+      backend: 'redis',
+      redis: { url: REDIS_URL, prefix: `${base}${n - 1}:` },
+    });
+    // Subscribed before the watch starts: its one re-read after a (re)subscription is then done.
+    const warm = other.state.watchFinal(['none']);
+    await warm.next(300);
+    warm.close();
+    const reads = vi.spyOn(other.state as RedisStateBackend, 'getFinal');
+    const watch = other.state.watchFinal(['f1', 'f2', 'f3']);
+    try {
+      expect(await watch.next(0)).toEqual([]);
+      const started = await b.hot.claimAndStart(3, 100, 'r1');
+      const res = await b.hot.finishAndClaim(
+        [
+          { id: started[0]!.id, to: 'SUCCESS', runnerId: 'r1', result: '"ok"' },
+          { id: started[1]!.id, to: 'FAILED', runnerId: 'r1', error: '{"message":"no"}' },
+        ],
+        0,
+        'r1',
+      );
+      const got: InvocationRecord[] = [];
+      while (got.length < 2) {
+        got.push(...(await watch.next(5000)));
+      }
+      const byId = (rs: InvocationRecord[]) => [...rs].sort((a, c) => a.id.localeCompare(c.id));
+      expect(byId(got)).toEqual(byId(await b.state.getMany(got.map((r) => r.id))));
+      expect(byId(got)).toEqual(byId(res.done as InvocationRecord[]));
+      // Only the watch's first look read the store.
+      expect(reads).toHaveBeenCalledTimes(1);
+      // A message of ids alone (a writer of an older version): the waiter reads the record.
+      await admin.hset(`${P}i:${started[2]!.id}`, 'status', 'CANCELLED');
+      await admin.publish(`${P}final`, JSON.stringify([started[2]!.id]));
+      expect(await watch.next(5000)).toEqual([await b.state.get(started[2]!.id)]);
+      expect(reads).toHaveBeenCalledTimes(2);
+    } finally {
+      watch.close();
+      await other.close();
+    }
+  });
+
+  it('hands over records past the size one message carries by a read', async () => {
+    // 12 records of ~7 KB: more than one message carries (64 KB); the rest are read.
+    const ids = Array.from({ length: 12 }, (_, i) => `big-${i}`);
+    await b.hot.enqueue(
+      ids.map((id) => newInv(id, 't', { args: JSON.stringify('x'.repeat(7000)) })),
+      1,
+    );
+    const other = await openBackends({
+      backend: 'redis',
+      redis: { url: REDIS_URL, prefix: `${base}${n - 1}:` },
+    });
+    const watch = other.state.watchFinal(ids);
+    try {
+      const started = await b.hot.claimAndStart(12, 100, 'r1');
+      await b.hot.finishAndClaim(
+        started.map((r) => ({ id: r.id, to: 'SUCCESS' as const, runnerId: 'r1', result: '1' })),
+        0,
+        'r1',
+      );
+      const got: InvocationRecord[] = [];
+      while (got.length < ids.length) {
+        got.push(...(await watch.next(5000)));
+      }
+      const byId = (rs: InvocationRecord[]) => [...rs].sort((a, c) => a.id.localeCompare(c.id));
+      expect(byId(got)).toEqual(byId(await b.state.getMany(ids)));
+    } finally {
+      watch.close();
+      await other.close();
+    }
   });
 
   it('reads the same state machine in Lua as status.ts (the prelude sets, looked up in Redis)', async () => {

@@ -7,14 +7,14 @@ local c = cached_reply()
 if c then return c end
 local now, runner, delay = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local nowN = tonumber(now)
-local acquired, requeue, finals, final_ids = {}, {}, {}, {}
+local acquired, requeue, finals, final_ids, final_rows = {}, {}, {}, {}, {}
 batch_index()
 for i = 5, #ARGV do
   local kind, v = acquire_one(ARGV[i], runner, now, nowN, delay, TO_PENDING)
   if kind == 'run' then acquired[#acquired + 1] = v
   elseif kind == 'requeue' then requeue[#requeue + 1] = v
-  elseif kind == 'final' then finals[#finals + 1] = v; final_ids[#final_ids + 1] = ARGV[i] end
+  elseif kind == 'final' then finals[#finals + 1] = v; final_ids[#final_ids + 1] = ARGV[i]; final_rows[#final_rows + 1] = final_row(v) end
 end
 flush_index()
-publish_finals(final_ids)
+publish_finals(final_ids, final_rows)
 return remember(acquire_reply(acquired, requeue, finals))

@@ -4,9 +4,9 @@
 -- many ids were claimed, f: records that became final}.
 local c = cached_reply()
 if c then return c end
-local final_ids = {}
+local final_ids, final_rows = {}, {}
 batch_index()
-local reply = claim_start(ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), final_ids)
+local reply = claim_start(ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), final_ids, final_rows)
 flush_index()
-publish_finals(final_ids)
+publish_finals(final_ids, final_rows)
 return remember(cjson.encode(reply))

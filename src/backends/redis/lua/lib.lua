@@ -5,8 +5,9 @@
 local P = ARGV[1]
 local OP_TTL_MS = 60000
 local TO_PENDING, TO_RUNNING = { 'PENDING' }, { 'PENDING', 'RUNNING' }
--- What apply_path reads of a record when it replies no whole record (read_cur).
-local CUR_FIELDS = { 'status', 'owner', 'cckey', 'regkey', 'attempt', 'updated' }
+-- What apply_path reads of a record when it replies no whole record (read_cur): what every
+-- change needs. The others (attempt, updated, regkey) only some: read then (lazy_field).
+local CUR_FIELDS = { 'status', 'owner', 'cckey' }
 
 -- Optional values cross as '=' .. value, or '-' for none.
 local function dec(v)
@@ -30,8 +31,35 @@ local function hist_entry(now, to, runner)
   return now .. '|' .. to
 end
 
-local function publish_finals(ids)
-  if #ids > 0 then redis.call('PUBLISH', P .. 'final', cjson.encode(ids)) end
+-- The `final` message: the JSON list of ids that became final, then, when some are known, one
+-- more element: the list of their records as rows (JSON texts from `rows`, see finals.ts). A
+-- process of an older version reads every element as an id and matches none of the last one.
+-- A waiter handed its record does not read it again (HGET + HGETALL, ~45,000 instructions). Each
+-- Lua string costs ~10 instructions per byte (Redis hashes every byte to intern it): the rows are
+-- joined into the message by one table.concat, with no string made on the way.
+-- Rows past FINAL_ROWS_MAX bytes in one message stay out too: every subscriber gets every
+-- message, and a pubsub client's output buffer over its limit is disconnected.
+local FINAL_ROWS_MAX = 65536
+local function publish_finals(ids, rows)
+  if #ids == 0 then return end
+  local msg = cjson.encode(ids)
+  if rows and #rows > 0 and #rows[1] <= FINAL_ROWS_MAX then
+    local parts, size = { string.sub(msg, 1, -2), ',[', rows[1] }, #rows[1]
+    for j = 2, #rows do
+      size = size + #rows[j]
+      if size > FINAL_ROWS_MAX then break end
+      parts[#parts + 1] = ','; parts[#parts + 1] = rows[j]
+    end
+    parts[#parts + 1] = ']]'
+    msg = table.concat(parts)
+  end
+  redis.call('PUBLISH', P .. 'final', msg)
+end
+-- A final record (a row) for the `final` message, or nil when it is too long to carry.
+local function final_row(row)
+  local j = cjson.encode(row)
+  if #j <= FINAL_ROW_MAX then return j end
+  return nil
 end
 
 local function forget_registration(regkey, id)
@@ -115,18 +143,25 @@ end
 local function num(n)
   return NUMS[n] or tostring(n)
 end
--- Only what apply_path needs to validate and write (HMGET: cheaper when no record is replied).
+-- Only what apply_path needs to validate and write (HMGET: cheaper when no record is replied;
+-- each value read costs ~2,000 instructions more).
 local function read_cur(k)
   local f = redis.call('HMGET', k, unpack(CUR_FIELDS))
   if not f[1] then return nil end
-  return { status = f[1], owner = f[2] or nil, cckey = f[3] or nil, regkey = f[4] or nil, attempt = f[5] or nil, updated = f[6] or nil }
+  return { status = f[1], owner = f[2] or nil, cckey = f[3] or nil, lazy = k }
+end
+-- A field of a record read by read_cur that it left out, read now.
+local function lazy_field(h, name)
+  if h.lazy and h[name] == nil then h[name] = redis.call('HGET', h.lazy, name) or nil end
+  return h[name]
 end
 
 -- Validated status changes along `path` (one or more statuses in turn), each by the same rules as
 -- checkTransition in src/core/status.ts, written as one record update: the hot path's PENDING then
 -- RUNNING costs one read and one write. `h`: the record as read_record or read_cur read it, if the
 -- caller read it already (read_record's when `full`). Returns the new record (a row; with
--- `full` false only {owner or '', attempt, updated}: the caller has the rest), or nil and an error tuple
+-- `full` false only {owner or '', attempt or false when unchanged, updated}: the caller has the
+-- rest), or nil and an error tuple
 -- (nothing written) if a step is not legal.
 local function apply_path(id, path, runner, result, err, now, h, full)
   local k = P .. 'i:' .. id
@@ -139,10 +174,12 @@ local function apply_path(id, path, runner, result, err, now, h, full)
   local from, owner = first, h.owner
   local function reply()
     if full then return record_row(h) end
-    return { h.owner or '', h.attempt or '0', h.updated }
+    return { h.owner or '', h.attempt or false, h.updated }
   end
   -- A repeated PAUSED/RESUMED by the owner (isRepeat in status.ts): nothing to write.
   if #path == 1 and REPEATABLE[path[1]] and from == path[1] and owner == runner then
+    lazy_field(h, 'updated')
+    lazy_field(h, 'attempt')
     return reply()
   end
   local hist, running = {}, false
@@ -173,7 +210,7 @@ local function apply_path(id, path, runner, result, err, now, h, full)
   if result then fields[#fields + 1] = 'result'; fields[#fields + 1] = result; h.result = result end
   if err then fields[#fields + 1] = 'error'; fields[#fields + 1] = err; h.error = err end
   if running then
-    h.attempt = num((tonumber(h.attempt) or 0) + 1)
+    h.attempt = num((tonumber(lazy_field(h, 'attempt')) or 0) + 1)
     fields[#fields + 1] = 'attempt'; fields[#fields + 1] = h.attempt
   end
   redis.call('HSET', k, unpack(fields))
@@ -184,7 +221,7 @@ local function apply_path(id, path, runner, result, err, now, h, full)
     if ACTIVE[to] then redis.call('SADD', P .. 'run:' .. h.cckey, id) else redis.call('SREM', P .. 'run:' .. h.cckey, id) end
   end
   -- A registration key matches only while its invocation is REGISTERED: drop it on leaving.
-  if first == 'REGISTERED' and h.regkey then forget_registration(h.regkey, id) end
+  if first == 'REGISTERED' and lazy_field(h, 'regkey') then forget_registration(h.regkey, id) end
   return reply()
 end
 
@@ -358,11 +395,20 @@ local function claim_ready(now, max)
     redis.call('ZADD', q, unpack(add))
     redis.call('ZREM', qd, unpack(due))
   end
-  local popped = redis.call('ZPOPMIN', q, max)
+  -- The head of the queue, then removed by rank (one step, as ZPOPMIN): its scores are read only
+  -- while some task is paused (a score crosses as a double formatted by snprintf, then parsed
+  -- into Lua: ~5,000 instructions per member).
   local ids = {}
   local any_paused = redis.call('SCARD', P .. 'pt') > 0
-  for j = 1, #popped, 2 do
-    if not (any_paused and park_if_paused(popped[j], popped[j + 1])) then ids[#ids + 1] = popped[j] end
+  if any_paused then
+    local popped = redis.call('ZRANGE', q, 0, max - 1, 'WITHSCORES')
+    if #popped > 0 then redis.call('ZREMRANGEBYRANK', q, 0, #popped / 2 - 1) end
+    for j = 1, #popped, 2 do
+      if not park_if_paused(popped[j], popped[j + 1]) then ids[#ids + 1] = popped[j] end
+    end
+  else
+    ids = redis.call('ZRANGE', q, 0, max - 1)
+    if #ids > 0 then redis.call('ZREMRANGEBYRANK', q, 0, #ids - 1) end
   end
   if redis.call('ZCARD', q) > 0 then redis.call('ZADD', qm, 0, 'm') else redis.call('ZREM', qm, 'm') end
   return ids, redis.call('ZRANGE', qd, 0, 0, 'WITHSCORES')[2] or false
@@ -410,11 +456,14 @@ end
 -- statuses passed through first, comma-joined), not-before (optional values encoded by dec()). Each
 -- is validated alone, its whole path or nothing. With `route`, one that lands in a queued status
 -- (RETRY, REROUTED) is routed here too: its status and its queue entry are one step. Returns, in
--- request order, [1, record] or [0, error tuple] (with `compact`, [1, {owner or '', attempt, updated}]
--- instead of the record: the caller knows the rest), and the ids that became final.
-local function apply_requests(now, first, route, compact)
-  local out, final_ids, items = {}, {}, {}
-  for i = first, #ARGV, 7 do
+-- request order, [true, record] or [false, error tuple] (booleans: cjson writes a number with an
+-- snprintf) (with `compact`, [true, {owner or '', attempt, updated}]
+-- instead of the record: the caller knows the rest), the ids that became final and their records
+-- as JSON rows for the `final` message (with `compact`, the caller's: ARGV[rows_at + k] for the
+-- k-th request, the row it will be if it is written, or '' when none).
+local function apply_requests(now, first, route, compact, rows_at)
+  local out, final_ids, final_rows, items = {}, {}, {}, {}
+  for i = first, (rows_at or #ARGV + 1) - 1, 7 do
     local id, to = ARGV[i], ARGV[i + 1]
     local path = { to }
     local via = dec(ARGV[i + 5])
@@ -425,23 +474,29 @@ local function apply_requests(now, first, route, compact)
     end
     local rec, e = apply_path(id, path, dec(ARGV[i + 2]), dec(ARGV[i + 3]), dec(ARGV[i + 4]), now, nil, not compact)
     if rec then
-      out[#out + 1] = { 1, rec }
-      if FINAL[to] then final_ids[#final_ids + 1] = id end
+      out[#out + 1] = { true, rec }
+      if FINAL[to] then
+        final_ids[#final_ids + 1] = id
+        local row
+        if compact then row = rows_at and ARGV[rows_at + (i - first) / 7] else row = final_row(rec) end
+        if row and row ~= '' then final_rows[#final_rows + 1] = row end
+      end
       if route and QUEUED[to] then
         items[#items + 1] = { id, redis.call('HGET', P .. 'i:' .. id, 'priority'), dec(ARGV[i + 6]) or '0' }
       end
     else
-      out[#out + 1] = { 0, e }
+      out[#out + 1] = { false, e }
     end
   end
   if #items > 0 then route_items(tonumber(now), items) end
-  return out, final_ids
+  return out, final_ids, final_rows
 end
 
 -- Claim + acquire (concurrency control) + RUNNING for up to `max` ready ids; blocked ones go back
 -- to the queue. Returns {s: RUNNING records, n: next delayed time or false, c: ids claimed,
--- f: records that became final} and appends those final ids to `final_ids`.
-local function claim_start(now, max, runner, delay, final_ids)
+-- f: records that became final} and appends those final ids to `final_ids`, their rows to
+-- `final_rows` (see publish_finals).
+local function claim_start(now, max, runner, delay, final_ids, final_rows)
   local nowN = tonumber(now)
   local ids, nxt = claim_ready(now, max)
   local started, requeue, finals = {}, {}, {}
@@ -449,7 +504,10 @@ local function claim_start(now, max, runner, delay, final_ids)
     local kind, v = acquire_one(id, runner, now, nowN, delay, TO_RUNNING)
     if kind == 'run' then started[#started + 1] = v
     elseif kind == 'requeue' then requeue[#requeue + 1] = v
-    elseif kind == 'final' then finals[#finals + 1] = v; final_ids[#final_ids + 1] = id end
+    elseif kind == 'final' then
+      finals[#finals + 1] = v; final_ids[#final_ids + 1] = id
+      final_rows[#final_rows + 1] = final_row(v)
+    end
   end
   route_items(nowN, requeue)
   return { s = started, n = nxt, c = #ids, f = finals }
