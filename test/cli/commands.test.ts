@@ -112,7 +112,7 @@ describe('taskapp commands (sqlite)', () => {
     const bad = await run(['list', '--since', 'yesterday']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since "yesterday" is not a duration');
-  }, 120_000);
+  });
 
   it('tasks and config show --explain show env overrides with their source', async () => {
     const env = { TASKAPP__TASKS__ADD__MAX_RETRIES: '3', TASKAPP__RUNNER__CONCURRENCY: '16' };

@@ -37,7 +37,7 @@ describe('taskapp task pause / resume (sqlite)', () => {
       runner.kill('SIGTERM');
       await done;
     }
-  }, 120_000);
+  });
 
   it('an unknown task exits 2 naming it and the known ones', async () => {
     const r = await run(['task', 'pause', 'addd']);

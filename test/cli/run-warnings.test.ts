@@ -34,7 +34,7 @@ describe('warnings a newcomer needs', () => {
     expect(watch.code).toBe(1);
     expect(watch.stderr).toMatch(/no runner of app "clitest" is alive .*--watch waits/);
     expect(watch.stderr).toContain(`invocation ${id} did not finish within 1000 ms`);
-  }, 120_000);
+  });
 
   it('names a [tasks.<name>] section for no task, with a guess', async () => {
     const run = await cli(['run', '--once'], { cwd: p.dir });
