@@ -251,6 +251,11 @@ export class RecoveryService {
   ) {}
 
   start(): void {
+    // A starting runner does not look for stranded work at once: nothing waits less than the grace
+    // period to be eligible, and on PostgreSQL the look reads the whole table.
+    if (!lastStrandedCheck.has(this.backends.hot)) {
+      lastStrandedCheck.set(this.backends.hot, Date.now());
+    }
     const ms = this.cfg.recovery_check_interval_seconds * 1000;
     this.timer = setInterval(() => {
       if (!this.running) {
