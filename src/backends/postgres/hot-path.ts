@@ -70,8 +70,8 @@ const RELEASE_CLAIMS = stmt(
 // not start (running concurrency, or no longer waiting) are marked with token $3, as CLAIM does,
 // for the JavaScript path. The ids go in as an array so the plan is primary-key look-ups whatever
 // the planner guesses of the queue; the status test is kept off any status index (`|| ''`): with
-// many finished invocations the statistics make waiting ones look rare. Both changes go into the
-// row's history ($8 is the two-step PLAIN_PATH, history.ts). Always one row at least:
+// many finished invocations the statistics make waiting ones look rare. Each step of the path ($8)
+// goes into the row's history (history.ts; the entries depend on no row: computed once). Always one row at least:
 // left_ids (those marked, in hand-out order) and, when nothing was ready, when to look again (next); the invocation
 // columns are null when it started none. After a lost answer, what it started is found by runner
 // and `now` ($1, unique per try: see PgBroker.claimVia), as its queue rows are gone.
@@ -84,7 +84,7 @@ export const CLAIM_START = stmt(
     ORDER BY priority DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED),
   s AS (
     UPDATE invocations i SET status = 'RUNNING', owner = $7, attempt = i.attempt + 1, updated_at = $1,
-      hist = ${appendHist('i', `ARRAY[${histEntry('$1', '($8::text[])[1]', '$7')}, ${histEntry('$1', '($8::text[])[2]', '$7')}]`)}
+      hist = ${appendHist('i', `ARRAY(SELECT ${histEntry('$1', 'p.s', '$7')} FROM unnest($8::text[]) WITH ORDINALITY AS p(s, n) ORDER BY p.n)`)}
     WHERE i.id = ANY(ARRAY(SELECT inv_id FROM c)) AND (i.status || '') = ANY($6::text[]) AND i.concurrency IS NULL
     RETURNING i.*),
   ${syncOwned('s')},
