@@ -398,17 +398,16 @@ local function claim_ready(now, max)
   -- The head of the queue, then removed by rank (one step, as ZPOPMIN): its scores are read only
   -- while some task is paused (a score crosses as a double formatted by snprintf, then parsed
   -- into Lua: ~5,000 instructions per member).
-  local ids = {}
   local any_paused = redis.call('SCARD', P .. 'pt') > 0
+  local ids = any_paused and redis.call('ZRANGE', q, 0, max - 1, 'WITHSCORES') or redis.call('ZRANGE', q, 0, max - 1)
+  local step = any_paused and 2 or 1
+  if #ids > 0 then redis.call('ZREMRANGEBYRANK', q, 0, #ids / step - 1) end
   if any_paused then
-    local popped = redis.call('ZRANGE', q, 0, max - 1, 'WITHSCORES')
-    if #popped > 0 then redis.call('ZREMRANGEBYRANK', q, 0, #popped / 2 - 1) end
+    local popped = ids
+    ids = {}
     for j = 1, #popped, 2 do
       if not park_if_paused(popped[j], popped[j + 1]) then ids[#ids + 1] = popped[j] end
     end
-  else
-    ids = redis.call('ZRANGE', q, 0, max - 1)
-    if #ids > 0 then redis.call('ZREMRANGEBYRANK', q, 0, #ids - 1) end
   end
   if redis.call('ZCARD', q) > 0 then redis.call('ZADD', qm, 0, 'm') else redis.call('ZREM', qm, 'm') end
   return ids, redis.call('ZRANGE', qd, 0, 0, 'WITHSCORES')[2] or false
