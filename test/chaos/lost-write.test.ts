@@ -67,9 +67,8 @@ const postgresLoss: LoseWrites = async (storage, id) => ({
         [runnerId, startedAt, id],
       );
       await c.query(
-        `INSERT INTO "${schema}".owned (inv_id, owner) VALUES ($1, $2)
-        ON CONFLICT (inv_id) DO UPDATE SET owner = excluded.owner`,
-        [id, runnerId],
+        `INSERT INTO "${schema}".owned_sets (owner, at, ids) VALUES ($1, $2, ARRAY[$3::text])`,
+        [runnerId, startedAt, id],
       );
     } finally {
       await c.end();

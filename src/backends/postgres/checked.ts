@@ -42,7 +42,7 @@ const CHECKED = stmt(
     WHERE i.id = ANY($1::text[]) AND i.id = u.id AND i.status = ANY(string_to_array(u.froms, ','))
       AND (NOT u.check_owner OR NOT i.status = ANY($9::text[]) OR i.owner IS NOT DISTINCT FROM u.runner)
     RETURNING i.*, u.ord, u.runner AS by_runner),
-  ${syncOwned('upd')}
+  ${syncOwned('upd', '$8::bigint')}
   SELECT * FROM upd`,
 );
 // Listeners re-read what they are told of and keep only final records, so announcing a request that

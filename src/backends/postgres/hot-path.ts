@@ -27,7 +27,7 @@ import {
 import { stmt, type PgDb, type TxClient } from './db.js';
 import { checkable, issueChecked } from './checked.js';
 import { appendHist, histEntry } from './history.js';
-import { syncOwned } from './owned.js';
+import { ownedIds, syncOwned } from './owned.js';
 import { isFinal, type Status } from '../../core/status.js';
 import {
   ACQUIRABLE_LIST,
@@ -46,11 +46,11 @@ const STARTED = stmt(
   AND ($3::bigint IS NULL OR updated_at = $3)`,
 );
 // After a lost answer: what committed CLAIM_START tries (at `now`s $2) started for this runner
-// (found through `owned`, owned.ts).
+// (found through owned_sets, owned.ts).
 const STARTED_AT = stmt(
   'started_at',
-  `SELECT * FROM invocations WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE owner = $1))
-    AND updated_at = ANY($2::bigint[]) AND status = 'RUNNING'`,
+  `SELECT * FROM invocations WHERE id = ANY(${ownedIds('owner = $1')})
+    AND updated_at = ANY($2::bigint[]) AND status = 'RUNNING' AND owner = $1`,
 );
 // Claims of tries given up on: rows whose invocation was taken are done; the others (not acquired
 // by a committed try, or never claimed by one) are put back.
@@ -87,7 +87,7 @@ export const CLAIM_START = stmt(
       hist = ${appendHist('i', `ARRAY(SELECT ${histEntry('$1', 'p.s', '$7')} FROM unnest($8::text[]) WITH ORDINALITY AS p(s, n) ORDER BY p.n)`)}
     WHERE i.id = ANY(ARRAY(SELECT inv_id FROM c)) AND (i.status || '') = ANY($6::text[]) AND i.concurrency IS NULL
     RETURNING i.*),
-  ${syncOwned('s')},
+  ${syncOwned('s', '$1::bigint')},
   gone AS (DELETE FROM queue q
     WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM c)) AND q.inv_id = ANY(ARRAY(SELECT id FROM s))),
   lft AS (UPDATE queue q SET claimed_by = $3, claimed_at = $1

@@ -22,7 +22,7 @@ import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
 import { checkable, issueChecked } from './checked.js';
 import { appendHist, histEntry } from './history.js';
-import { syncOwned } from './owned.js';
+import { ownedIds, pruneOwned, syncOwned } from './owned.js';
 
 export const ACQUIRABLE_LIST = [...ACQUIRABLE];
 
@@ -56,7 +56,7 @@ const WRITE = stmt(
       LEFT JOIN e ON e.id = u.id
     WHERE i.id = ANY($1::text[]) AND i.id = u.id
     RETURNING i.id, i.owner),
-  ${syncOwned('upd')}
+  ${syncOwned('upd', '$7::bigint')}
   SELECT pg_notify($11, p) FROM unnest($12::text[]) AS p`,
 );
 // Per running scope: invocations holding a slot (running_open: their running_key while in
@@ -86,26 +86,32 @@ export const LOCK_CLAIMED = stmt(
   `SELECT * FROM invocations
   WHERE id = ANY(ARRAY(SELECT inv_id FROM queue WHERE claimed_by = $1)) AND (status || '') = ANY($2::text[]) ORDER BY id FOR UPDATE`,
 );
+// Work of runners not alive, through owned_sets (owned.ts); the rows of those runners with no work
+// left are deleted by the same statement (the query reads the table as it was before).
 const OWNED_BY_OTHERS = stmt(
   'owned_by_others',
-  `SELECT * FROM invocations
-  WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE NOT (owner = ANY($2::text[]))))
-    AND status = ANY($1::text[]) ORDER BY created_at, seq`,
+  `WITH ${pruneOwned('NOT (s.owner = ANY($2::text[]))')}
+  SELECT * FROM invocations
+  WHERE id = ANY(${ownedIds('NOT (owner = ANY($2::text[]))')})
+    AND status = ANY($1::text[]) AND NOT (owner = ANY($2::text[])) ORDER BY created_at, seq`,
 );
-// A runner's own work (reconciliation), through `owned` too: a table as small as the work in hand.
+// A runner's own work (reconciliation), through owned_sets too: a table as small as the work in
+// hand, which this keeps so by deleting the runner's rows that list no work of it any more.
 const OWNED_BY = stmt(
   'owned_by',
-  `SELECT * FROM invocations
-  WHERE id = ANY(ARRAY(SELECT inv_id FROM owned WHERE owner = $2))
-    AND status = ANY($1::text[]) ORDER BY created_at, seq`,
+  `WITH ${pruneOwned('s.owner = $2')}
+  SELECT * FROM invocations
+  WHERE id = ANY(${ownedIds('owner = $2')})
+    AND status = ANY($1::text[]) AND owner = $2 ORDER BY created_at, seq`,
 );
-// Owned statuses through `owned` (as small as the work in hand); the others by a heap scan (no index
+// Owned statuses through owned_sets (as small as the work in hand; the rows written before $2 hold
+// every invocation unchanged since); the others by a heap scan (no index
 // may read the status, migration 015), which recovery runs once per stranded_after_seconds.
-// Reads of `owned` go in as an id array: primary-key look-ups, whatever the planner guesses of a
+// Reads of owned_sets go in as an id array: primary-key look-ups, whatever the planner guesses of a
 // table that autovacuum may never have analyzed.
 const STALE_OWNED = stmt(
   'stale_owned',
-  `SELECT * FROM invocations WHERE id = ANY(ARRAY(SELECT inv_id FROM owned))
+  `SELECT * FROM invocations WHERE id = ANY(${ownedIds('at < $2')})
     AND status = $1 AND updated_at < $2 ORDER BY updated_at, seq`,
 );
 const STALE = stmt(

@@ -1,5 +1,5 @@
 /**
- * Migrations 011 and 015: status changes are HOT updates. No index of invocations may read a column
+ * Migrations 011 and 015: status changes are HOT updates (and 016: who owns what, by batch). No index of invocations may read a column
  * that a plain start or finish writes (status, owner, attempt, updated_at, result, finished); the indexes that need the status read
  * generated columns whose status lists must match the code's. A database at version 10 migrates
  * with its rows kept and the generated columns filled in.
@@ -164,9 +164,9 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
           running_open: null,
         },
       ]);
-      // Migration 012: the invocations with an owner, by owner, for recovery.
-      const owned = await c.query('SELECT inv_id, owner FROM owned ORDER BY inv_id');
-      expect(owned.rows).toEqual([{ inv_id: 'b', owner: 'r1' }]);
+      // Migrations 012 and 016: the invocations with an owner, by owner, for recovery.
+      const owned = await c.query('SELECT owner, ids FROM owned_sets');
+      expect(owned.rows).toEqual([{ owner: 'r1', ids: ['b'] }]);
       await expect(insertRow(c, 'd', 'REGISTERED', { reg: 'k1' })).rejects.toThrow(
         /invocations_reg_open/,
       );
@@ -180,14 +180,15 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
     });
   });
 
-  it('keeps owned in step: a start lists the runner, a retry and a finish take the row away', async () => {
+  it('keeps owned_sets in step: a claim writes one row for its batch, a finish none; reconciliation and recovery delete rows with no work left', async () => {
     const schema = scope.next();
     const b = await openBackends({ backend: 'postgres', postgres: { url: PG_URL, schema } });
-    const owned = () =>
+    const sets = () =>
       withSchemaClient(
         schema,
-        async (c) => (await c.query('SELECT inv_id, owner FROM owned ORDER BY inv_id')).rows,
+        async (c) => (await c.query('SELECT owner, ids FROM owned_sets ORDER BY seq')).rows,
       );
+    const owned = ['PENDING', 'RUNNING', 'PAUSED', 'RESUMED'];
     try {
       await b.hot.enqueue([newInv('a'), newInv('b')], Date.now());
       const started = await b.hot.claimAndStart(10, 0, 'r1');
@@ -195,14 +196,11 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
         ['a', 'RUNNING', 'r1'],
         ['b', 'RUNNING', 'r1'],
       ]);
-      expect(await owned()).toEqual([
-        { inv_id: 'a', owner: 'r1' },
-        { inv_id: 'b', owner: 'r1' },
-      ]);
+      expect(await sets()).toEqual([{ owner: 'r1', ids: ['a', 'b'] }]);
       // Recovery finds them by owner once r1 is not among the live runners.
       const orphans = await b.orchestrator.ownedByOthers(['r2'], ['RUNNING']);
       expect(orphans.map((r) => r.id).sort()).toEqual(['a', 'b']);
-      // A checked finish (one round trip) and a retry (the JavaScript path) both drop the row.
+      // A checked finish (one round trip) writes nothing here: the row still lists b, in hand.
       const done = await b.hot.finishAndClaim(
         [{ id: 'a', to: 'SUCCESS', runnerId: 'r1', result: '1' }],
         0,
@@ -211,17 +209,58 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres HOT status cha
       expect(done.done.map((r) => (r instanceof Error ? r.message : r.status))).toEqual([
         'SUCCESS',
       ]);
+      expect((await b.orchestrator.ownedBy('r1', owned)).map((r) => r.id)).toEqual(['b']);
+      expect(await sets()).toEqual([{ owner: 'r1', ids: ['a', 'b'] }]);
+      // A retry (the JavaScript path) takes b's owner away: recovery finds nothing, and deletes
+      // the row of r1 (not alive) that lists no work of r1 any more.
       const retried = await b.hot.transitionAndRoute(
         [{ id: 'b', to: 'RETRY', runnerId: 'r1', error: 'e' }],
         Date.now(),
       );
       expect(retried.map((r) => (r instanceof Error ? r.message : r.status))).toEqual(['RETRY']);
-      expect(await owned()).toEqual([]);
       expect(await b.orchestrator.ownedByOthers(['r2'], ['RUNNING'])).toEqual([]);
-      // Started again (from RETRY, its queue entry routed with it): listed again.
+      expect(await sets()).toEqual([]);
+      // Started again (from RETRY, its queue entry routed with it): listed again, under r2.
+      const before = Date.now();
       const again = await b.hot.claimAndStart(10, 0, 'r2');
       expect(again.map((r) => r.id)).toEqual(['b']);
-      expect(await owned()).toEqual([{ inv_id: 'b', owner: 'r2' }]);
+      expect(await sets()).toEqual([{ owner: 'r2', ids: ['b'] }]);
+      expect(await b.orchestrator.ownedByOthers(['r2'], ['RUNNING'])).toEqual([]);
+      // The stale look reads the rows written before its bound.
+      expect(await b.orchestrator.staleIn('RUNNING', before - 1)).toEqual([]);
+      expect((await b.orchestrator.staleIn('RUNNING', Date.now() + 1)).map((r) => r.id)).toEqual([
+        'b',
+      ]);
+      // r2 finishes it; its next reconciliation finds nothing and deletes its row.
+      await b.hot.finishAndClaim(
+        [{ id: 'b', to: 'SUCCESS', runnerId: 'r2', result: '2' }],
+        0,
+        'r2',
+      );
+      expect(await sets()).toEqual([{ owner: 'r2', ids: ['b'] }]);
+      expect(await b.orchestrator.ownedBy('r2', owned)).toEqual([]);
+      expect(await sets()).toEqual([]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('a version-15 database keeps who owns what: its owned rows become owned_sets rows', async () => {
+    const schema = scope.next();
+    await withSchemaClient(schema, async (c) => {
+      await migrateTo(c, schema, 15);
+      await c.query(`INSERT INTO invocations (id, task_id, args, status, owner, attempt, created_at, updated_at)
+        VALUES ('x', 't', '[]', 'RUNNING', 'r1', 1, 1, 2), ('y', 't', '[]', 'RUNNING', 'r1', 1, 1, 2)`);
+      await c.query(`INSERT INTO owned (inv_id, owner) VALUES ('x', 'r1'), ('y', 'r1')`);
+    });
+    expect((await migrate({ url: PG_URL, schema })).applied).toContain('016_owned_sets');
+    const b = await openBackends({ backend: 'postgres', postgres: { url: PG_URL, schema } });
+    try {
+      expect((await b.orchestrator.ownedByOthers(['r2'], ['RUNNING'])).map((r) => r.id)).toEqual([
+        'x',
+        'y',
+      ]);
+      expect((await b.orchestrator.staleIn('RUNNING', 3)).map((r) => r.id)).toEqual(['x', 'y']);
     } finally {
       await b.close();
     }
