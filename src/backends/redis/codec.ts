@@ -13,7 +13,7 @@ import type {
   RouteRequest,
   TransitionRequest,
 } from '../../core/records.js';
-import type { Status } from '../../core/status.js';
+import { OWNED_STATUSES, type Status } from '../../core/status.js';
 
 /** An optional value: '=' + value, or '-' for none (see dec() in lua/lib.lua). */
 export const enc = (v: string | null | undefined): string =>
@@ -59,7 +59,8 @@ export function toRecord(row: Row): InvocationRecord | null {
     taskId: task!,
     args: args!,
     status: status as Status,
-    owner: owner ?? null,
+    // Left in the hash when the invocation leaves an owned status (lua/lib.lua, apply_path).
+    owner: owner && OWNED_STATUSES.has(status as Status) ? owner : null,
     attempt: Number(attempt ?? 0),
     priority: Number(priority ?? 5),
     parentId: parent ?? null,

@@ -201,10 +201,10 @@ local function apply_path(id, path, runner, result, err, now, h, full)
   end
   local to = from
   local fields = { 'status', to, 'updated', now }
-  if owner then
+  -- An owner counts only in an owned status: leaving one, the field stays (no HDEL: ~9,000
+  -- instructions per finish) and readers take it as none (codec.ts, list.lua, owned.lua).
+  if owner and owner ~= h.owner then
     fields[#fields + 1] = 'owner'; fields[#fields + 1] = owner
-  elseif h.owner then
-    redis.call('HDEL', k, 'owner')
   end
   h.status, h.updated, h.owner = to, now, owner
   if result then fields[#fields + 1] = 'result'; fields[#fields + 1] = result; h.result = result end

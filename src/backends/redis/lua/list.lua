@@ -28,7 +28,7 @@ for _, id in ipairs(cands) do
   local f = redis.call('HMGET', P .. 'i:' .. id, 'task', 'owner', 'created', 'status', 'parent')
   local ok = f[1] ~= false
   if ok and task and f[1] ~= task then ok = false end
-  if ok and owner and f[2] ~= owner then ok = false end
+  if ok and owner and (f[2] ~= owner or not OWNED[f[4]]) then ok = false end -- an owner counts only in an owned status
   if ok and after and tonumber(f[3]) < tonumber(after) then ok = false end
   if ok and before and tonumber(f[3]) >= tonumber(before) then ok = false end
   if ok and parent and f[5] ~= parent then ok = false end
