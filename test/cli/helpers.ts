@@ -31,9 +31,12 @@ function newestMtime(dir: string): number {
 }
 
 function isFresh(): boolean {
-  const outs = ['dist/commands/run.js', 'dist/src/index.js', 'dist/src/cli/base-command.js'].map(
-    (p) => join(ROOT, p),
-  );
+  const outs = [
+    'dist/commands/run.js',
+    'dist/src/index.js',
+    'dist/src/cli/base-command.js',
+    'oclif.manifest.json',
+  ].map((p) => join(ROOT, p));
   if (!outs.every(existsSync)) {
     return false;
   }

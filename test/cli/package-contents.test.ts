@@ -2,8 +2,26 @@
  * Issue 16 (polish): what `npm pack` ships. No compiled tests or benchmarks, no source maps (they
  * point at src/*.ts, which is not shipped), and a LICENSE.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, ensureBuilt, sh } from './helpers.js';
+
+/** Command ids of the compiled commands: dist/commands/trigger/list.js -> trigger:list. */
+function commandIds(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? commandIds(join(dir, e.name))
+      : e.name.endsWith('.js')
+        ? [
+            relative(join(ROOT, 'dist', 'commands'), join(dir, e.name))
+              .slice(0, -3)
+              .split('/')
+              .join(':'),
+          ]
+        : [],
+  );
+}
 
 describe('the published package', () => {
   it('ships the CLI, the engine, the templates and a LICENSE; no tests, benchmarks or source maps', async () => {
@@ -25,11 +43,33 @@ describe('the published package', () => {
         'dist/src/testing/index.d.ts',
         'dist/packages/taskapp-backend-rabbitmq/src/index.js',
         'dist/commands/run.js',
+        'oclif.manifest.json',
         'templates/taskapp.toml',
       ]),
     );
     expect(files.filter((f) => /^dist\/(test|bench|examples)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+  });
+
+  // Without the manifest oclif imports every command (and ink, React, hono, pg, ...) at each start.
+  it('ships an oclif manifest of this version listing every command, so a start loads only the command it runs', async () => {
+    await ensureBuilt();
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      version: string;
+      commands: Record<string, unknown>;
+    };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(manifest.version).toBe(pkg.version);
+    expect(Object.keys(manifest.commands).sort()).toEqual(
+      commandIds(join(ROOT, 'dist', 'commands')).sort(),
+    );
+    // `taskapp --version` reads the manifest and imports no command.
+    const r = await sh('node', ['bin/run.js', '--version'], {
+      cwd: ROOT,
+      env: { ...process.env, DEBUG: 'oclif:config:*' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('using manifest from');
   });
 
   // vitest and fast-check are optional peers, for taskapp/testing only (issue 21).
