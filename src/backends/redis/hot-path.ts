@@ -74,7 +74,7 @@ export function redisHotPath(
       const reply = parse(
         await c.guarded('finish_claim', [
           String(now),
-          String(Math.max(1, max)),
+          String(Math.max(0, max)),
           runnerId,
           String(REROUTE_DELAY_MS),
           compact ? '1' : '0',

@@ -286,6 +286,23 @@ export function orchestratorSuite(h: BackendHarness): void {
       expect((await b.state.get('f3'))!.status).toBe('FAILED');
     });
 
+    it('hot path: finishAndClaim with max 0 writes the outcomes and starts nothing', async () => {
+      await b.hot.enqueue([newInv('z1'), newInv('z2'), newInv('z3')], 1);
+      const first = await b.hot.claimAndStart(1, 0, 'r1');
+      expect(first.map((r) => r.id)).toEqual(['z1']);
+      const res = await b.hot.finishAndClaim(
+        [{ id: 'z1', to: 'SUCCESS', runnerId: 'r1', result: '1' }],
+        0,
+        'r1',
+      );
+      expect(res.done[0]).toMatchObject({ id: 'z1', status: 'SUCCESS' });
+      expect(res.started).toEqual([]);
+      expect((await b.state.getMany(['z2', 'z3'])).map((r) => r!.status)).toEqual([
+        'REGISTERED',
+        'REGISTERED',
+      ]);
+    });
+
     it('purges final invocations older than a time, with their history', async () => {
       await b.state.insert([newInv('old'), newInv('new'), newInv('open')], 1);
       for (const [id, at] of [

@@ -135,6 +135,36 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
     expect(await b.state.countByStatus()).toMatchObject({ SUCCESS: 1, FAILED: 1 });
   });
 
+  it('a finish leaves the owner field in the hash, and no reader takes it for an owner', async () => {
+    await b.hot.enqueue([newInv('a', 't'), newInv('b', 't')], 1);
+    await b.hot.claimAndStart(2, 100, 'r1');
+    const out = await b.hot.finishAndClaim(
+      [
+        { id: 'a', to: 'SUCCESS', runnerId: 'r1', result: '1' },
+        { id: 'b', to: 'RETRY', runnerId: 'r1', error: 'e' },
+      ],
+      0,
+      'r1',
+    );
+    expect(out.done).toMatchObject([
+      { status: 'SUCCESS', owner: null },
+      { status: 'RETRY', owner: null },
+    ]);
+    // No HDEL: the field is still there (a finish costs one command less)...
+    expect(await admin.hget(`${P}i:a`, 'owner')).toBe('r1');
+    // ...and counts for nothing outside an owned status.
+    // max 0: outcomes only, nothing claimed (b, routed by its RETRY, waits in the queue).
+    expect(out.started).toEqual([]);
+    expect((await b.state.getMany(['a', 'b'])).map((r) => r?.owner)).toEqual([null, null]);
+    expect(await b.state.list({ owner: 'r1' })).toEqual([]);
+    expect(await b.orchestrator.ownedBy('r1', [...OWNED_STATUSES])).toEqual([]);
+    expect(await b.orchestrator.ownedByOthers([], [...OWNED_STATUSES])).toEqual([]);
+    // Claimed again by another runner: that one owns it.
+    const again = await b.hot.claimAndStart(1, 100, 'r2');
+    expect(again.map((r) => [r.id, r.owner])).toEqual([['b', 'r2']]);
+    expect((await b.state.list({ owner: 'r2' })).map((r) => r.id)).toEqual(['b']);
+  });
+
   it('keeps one index entry per invocation through blocked and rerouted paths in one script', async () => {
     const one = { key: 'k', maxRunning: 1, reroute: true };
     await b.hot.enqueue(

@@ -382,6 +382,7 @@ end
 -- marker set while ids remain, so the next blocked claimer wakes too. Returns the ids and the
 -- next delayed time (or false).
 local function claim_ready(now, max)
+  if max < 1 then return {}, false end -- outcomes only (ZRANGE 0 -1 would take the whole queue)
   local q, qd, qm = P .. 'q', P .. 'qd', P .. 'qm'
   local due = redis.call('ZRANGEBYSCORE', qd, '-inf', now, 'LIMIT', 0, 1000)
   if #due > 0 then
