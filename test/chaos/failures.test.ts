@@ -47,9 +47,10 @@ for (const kind of ['process', 'persistent-process'] as const) {
       const hung = await hang.call({ pidFile });
       const retried = await hangRetried.call({ attemptFile: join(dir, 'attempts') });
       const others = await work.parallelize(Array.from({ length: 10 }, (_, i) => ({ i, ms: 20 })));
-      await expect(hung.result({ timeoutMs: 30_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
-      await expect(retried.result({ timeoutMs: 30_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
-      expect(await others.all({ timeoutMs: 30_000 })).toEqual(
+      // Generous waits: each timeout kills and respawns a child process, slow on a loaded machine.
+      await expect(hung.result({ timeoutMs: 90_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
+      await expect(retried.result({ timeoutMs: 90_000 })).rejects.toBeInstanceOf(TaskTimeoutError);
+      expect(await others.all({ timeoutMs: 90_000 })).toEqual(
         Array.from({ length: 10 }, (_, i) => i),
       );
       expect(readFileSync(join(dir, 'attempts'), 'utf8')).toBe('xx');
@@ -65,7 +66,7 @@ for (const kind of ['process', 'persistent-process'] as const) {
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       await until(() => !alive(pid), 5000);
       expect(await work.run({ i: 99, ms: 1 }, { timeoutMs: 30_000 })).toBe(99);
-    });
+    }, 240_000);
 
     it('a task past its timeout while it waits on another one fails with TaskTimeoutError (not left PAUSED)', async () => {
       await start();

