@@ -4,8 +4,9 @@
  * backend and both main runners, one after the other on the same machine and servers, then the
  * ratios taskapp / peer. The peers' packages, pinned in bench/peers/package.json, are installed on
  * first use into PEERS_CACHE (default <os tmpdir>/taskapp-peers), never into the project.
- * Then the scale rows, taskapp as work grows: postgres with SCALE_P finished invocations stored
- * first against the empty row; sqlite at N=SCALE_N against N; postgres with 4 runner processes
+ * Then the scale rows, taskapp as work grows: postgres and sqlite with SCALE_P finished invocations
+ * stored first against the empty row; sqlite at N=SCALE_N against N (the runner in its own
+ * process, so its RSS is the runner's); postgres with 4 runner processes
  * against 1. Each prints in a second table with the ratio scaled / base.
  * Env: N (tasks, 20000), C (concurrency, 50), L (latency samples, 200), PEERS (space or comma list,
  * default all, `none` for none; the arguments win), BACKENDS (taskapp's, comma list; empty for none),
@@ -172,9 +173,14 @@ function runScale(): Comparison[] {
   const preload = 'postgres-preload';
   const empty = normal('postgres', preload);
   const stored = one('postgres', ['--preload', scaleP], preload, 'scaled');
+  const sqlitePreload = 'sqlite-preload';
+  const sqliteEmpty = normal('sqlite', sqlitePreload);
+  const sqliteStored = one('sqlite', ['--preload', scaleP], sqlitePreload, 'scaled');
+  // The runner in a process of its own: its RSS is the runner's, not the producer's, which holds
+  // a handle per invocation it waits for.
   const largeN = 'sqlite-large-n';
-  const small = normal('sqlite', largeN);
-  const large = one('sqlite', ['--tasks', scaleN], largeN, 'scaled');
+  const small = one('sqlite', ['--runners', '1'], largeN, 'base');
+  const large = one('sqlite', ['--tasks', scaleN, '--runners', '1'], largeN, 'scaled');
   const runners = 'postgres-runners';
   const oneRunner = one('postgres', ['--runners', '1'], runners, 'base');
   const fourRunners = one('postgres', ['--runners', '4'], runners, 'scaled');
@@ -193,7 +199,14 @@ function runScale(): Comparison[] {
       flatWithin: 0.1,
     },
     {
-      name: `sqlite: N=${count(scaleN)} vs N=${count(N)}`,
+      name: `sqlite: ${count(scaleP)} finished stored vs empty`,
+      base: sqliteEmpty,
+      scaled: sqliteStored,
+      metrics: [total, { key: 'latency_p50_ms', label: 'p50 ms', higherIsBetter: false }],
+      flatWithin: 0.1,
+    },
+    {
+      name: `sqlite: N=${count(scaleN)} vs N=${count(N)}, runner in its own process`,
       base: small,
       scaled: large,
       metrics: [
