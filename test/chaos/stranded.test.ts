@@ -41,12 +41,22 @@ for (const backend of CHAOS_BACKENDS) {
         }
         await runners.start('thread', 16, env);
         // Done when nothing is left that the runner can move: waiting ones it would claim, held ones
-        // recovery reroutes. What is left waiting then had no queue entry.
+        // recovery reroutes. What is left waiting then had no queue entry. The counts and the queue
+        // are two reads: a claim between them (waiting, then no entry) looks the same, so the
+        // answer must hold over two looks in a row.
+        let last = '';
         await until(async () => {
           const c = await state.countByStatus();
           const { broker } = await runtimeOf(app).backends();
+          if ((c.SUCCESS ?? 0) === args.length) {
+            return true;
+          }
           const busy = (c.RUNNING ?? 0) + (c.PENDING ?? 0) + (c.PAUSED ?? 0) + (c.RESUMED ?? 0);
-          return (c.SUCCESS ?? 0) === args.length || (busy === 0 && (await broker.count()) === 0);
+          const queued = await broker.count();
+          const seen = `${JSON.stringify(c)} ${queued}`;
+          const still = busy === 0 && queued === 0 && seen === last;
+          last = seen;
+          return still;
         }, 60_000);
         const recs = await state.getMany(group.ids);
         const notDone = recs
