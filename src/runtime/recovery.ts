@@ -202,8 +202,10 @@ export async function recoverOnce(
   }
   const deadRunners = runners.filter(isDead).map((r) => r.id);
   // Owned by anyone not alive: dead runners, and runners whose row is already gone.
-  const held = await b.orchestrator.ownedByOthers(live, HELD_STATUSES);
-  const orphanPending = await b.orchestrator.ownedByOthers(live, ['PENDING']);
+  // One read for both kinds (on postgres it also prunes the dead owners' empty owned_sets rows).
+  const orphans = await b.orchestrator.ownedByOthers(live, [...HELD_STATUSES, 'PENDING']);
+  const held = orphans.filter((r) => r.status !== 'PENDING');
+  const orphanPending = orphans.filter((r) => r.status === 'PENDING');
   const stalePending = await b.orchestrator.staleIn(
     'PENDING',
     now - cfg.max_pending_seconds * 1000,

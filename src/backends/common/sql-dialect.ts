@@ -22,3 +22,6 @@ export function inDialect(d: SqlDialect, text: string): string {
 export const LEASE_SQL = `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
   WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`;
+
+/** Constant strings (status names) as the items of a SQL list: 'A','B' (no quoting inside: names only). */
+export const sqlList = (xs: Iterable<string>): string => [...xs].map((s) => `'${s}'`).join(',');

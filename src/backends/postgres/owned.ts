@@ -11,9 +11,10 @@
  * (OWNED_BY_OTHERS): both in orchestrator.ts.
  */
 import { OWNED_STATUSES } from '../../core/status.js';
+import { sqlList } from '../common/sql-dialect.js';
 
 /** The owned statuses as a SQL array literal: an owner counts only while its invocation is in one. */
-const OWNED_SQL = `ARRAY[${[...OWNED_STATUSES].map((s) => `'${s}'`).join(',')}]`;
+const OWNED_SQL = `ARRAY[${sqlList(OWNED_STATUSES)}]`;
 
 /**
  * A CTE (`own_set`) that records the owners the rows of CTE `changed` (columns id, owner) have

@@ -19,14 +19,14 @@ import {
 import type { Orchestrator, PurgeScope } from '../orchestrator.js';
 import { PURGE_CHUNK } from '../common/purge-scope.js';
 import type { SqliteDb } from './db.js';
-import { LEASE_SQL } from '../common/sql-dialect.js';
+import { LEASE_SQL, sqlList } from '../common/sql-dialect.js';
 import { toRecord, type InvocationRow } from './rows.js';
 
 const TO_PENDING: readonly Status[] = ['PENDING'];
 const TO_RUNNING: readonly Status[] = ['PENDING', 'RUNNING'];
-const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
-const ACTIVE_LIST = [...ACTIVE_STATUSES].map((s) => `'${s}'`).join(',');
-export const QUEUED_LIST = [...QUEUED_STATUSES].map((s) => `'${s}'`).join(',');
+const FINAL_LIST = sqlList(FINAL_STATUSES);
+const ACTIVE_LIST = sqlList(ACTIVE_STATUSES);
+export const QUEUED_LIST = sqlList(QUEUED_STATUSES);
 
 /** Validates in JS inside one BEGIN IMMEDIATE transaction: atomic across processes. */
 export class SqliteOrchestrator implements Orchestrator {

@@ -16,8 +16,9 @@ const UPSERT_EXTRAS = upsertExtrasSql(() => '?');
 import type { SqliteDb } from './db.js';
 import { chunks, toRecord, type InvocationRow } from './rows.js';
 import { EnqueueRows } from './enqueue-rows.js';
+import { sqlList } from '../common/sql-dialect.js';
 
-const FINAL_LIST = [...FINAL_STATUSES].map((s) => `'${s}'`).join(',');
+const FINAL_LIST = sqlList(FINAL_STATUSES);
 /**
  * The finished ones among invocations looked up by id. `+status` keeps the test off the status
  * index: without statistics SQLite would otherwise read every finished invocation through it (a
