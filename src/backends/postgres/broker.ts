@@ -12,6 +12,7 @@ export const ROUTE = stmt(
     SELECT u.id, u.priority, u.not_before FROM unnest($1::text[], $2::smallint[], $3::bigint[]) WITH ORDINALITY AS u(id, priority, not_before, ord)
     ORDER BY u.ord)
   SELECT pg_notify($4, 'q')`,
+  { wakesQueue: true },
 );
 // Deletes this broker's delivered claims ($4), puts back those never delivered ($6: the claim gave
 // up on a lost connection), marks up to $2 ready rows with token $3 (SKIP LOCKED: concurrent
@@ -66,8 +67,12 @@ export interface ClaimTry {
   back: string[];
   backAt: number[];
 }
-/** What one claim try found: items handed out, or (nothing ready) when to look again. */
-export type ClaimStep<T> = { items: T[] } | { next: number | null };
+/**
+ * What one claim try found: items handed out, or (nothing ready) when to look again. `drained`:
+ * it took every ready item there was (fewer than asked), so the queue is empty after it too.
+ */
+export type ClaimStep<T> =
+  { items: T[]; drained?: { next: number | null } } | { next: number | null };
 
 /** CLAIM's parameters for a try. */
 export const claimValues = (t: ClaimTry): unknown[] => [
@@ -122,7 +127,6 @@ export class PgBroker implements Broker {
       return;
     }
     await this.db.query(ROUTE, routeValues(items, this.db.channel));
-    this.db.queueChanged();
   }
 
   /** False only when nothing can have arrived since the queue was last seen empty. */
@@ -201,7 +205,9 @@ export class PgBroker implements Broker {
         if ('next' in step) {
           this.empty = { gen, next: step.next };
         } else {
-          this.empty = null;
+          // Taking every ready item leaves the queue as empty as finding none: the next claim
+          // waits for a wake-up, and a runner's outcomes are written on their own meanwhile.
+          this.empty = step.drained ? { gen, next: step.drained.next } : null;
           this.delivered.push(t.token);
           return step.items;
         }

@@ -27,6 +27,9 @@ const FROM = Object.fromEntries(
 const OWNED_LIST = [...OWNED_STATUSES];
 
 // Owner after the move and attempt count follow applyTransition (src/orchestration/apply-transition.ts).
+// The NOTIFY of those that would be final ($11 on channel $10) is part of the statement (a CTE that
+// writes nothing runs only when read: hence the WHERE). Listeners re-read what they are told of and
+// keep only final records, so announcing a request that did not apply is harmless.
 const CHECKED = stmt(
   'checked',
   `WITH u AS (
@@ -42,12 +45,10 @@ const CHECKED = stmt(
     WHERE i.id = ANY($1::text[]) AND i.id = u.id AND i.status = ANY(string_to_array(u.froms, ','))
       AND (NOT u.check_owner OR NOT i.status = ANY($9::text[]) OR i.owner IS NOT DISTINCT FROM u.runner)
     RETURNING i.*, u.ord, u.runner AS by_runner),
-  ${syncOwned('upd', '$8::bigint')}
-  SELECT * FROM upd`,
+  ${syncOwned('upd', '$8::bigint')},
+  announced AS (SELECT count(pg_notify($10, p)) AS n FROM unnest($11::text[]) AS p)
+  SELECT upd.* FROM upd WHERE (SELECT n FROM announced) >= 0`,
 );
-// Listeners re-read what they are told of and keep only final records, so announcing a request that
-// did not apply is harmless.
-const NOTIFY = stmt('notify_finals', 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p');
 
 /** Requests this statement can take: one per invocation (a row changes once per statement), single steps (no `via`). */
 export function checkable(reqs: TransitionRequest[]): boolean {
@@ -55,15 +56,17 @@ export function checkable(reqs: TransitionRequest[]): boolean {
 }
 
 /**
- * Issues the checked write of `reqs` (and the NOTIFY of those that would be final) on `c`, without
- * waiting; resolves to the records that changed, by id.
+ * Issues the checked write of `reqs` (and the NOTIFY of those that would be final: one statement,
+ * so alone it needs no transaction around it) on `c`, without waiting; resolves to the records
+ * that changed, by id.
  */
 export function issueChecked(
-  c: TxClient,
+  c: Pick<TxClient, 'query'>,
   d: PgDb,
   reqs: TransitionRequest[],
   now: number,
 ): Promise<Map<string, InvocationRecord>> {
+  const finals = reqs.filter((r) => FINAL_STATUSES.has(r.to)).map((r) => r.id);
   const rows = c.query<InvocationRow>(CHECKED, [
     reqs.map((r) => r.id),
     reqs.map((r) => r.to),
@@ -74,11 +77,9 @@ export function issueChecked(
     reqs.map((r) => !RECOVERY_STATUSES.has(r.to)),
     now,
     OWNED_LIST,
+    d.channel,
+    finals.length ? PgDb.finalPayloads(finals) : [],
   ]);
-  const finals = reqs.filter((r) => FINAL_STATUSES.has(r.to)).map((r) => r.id);
-  if (finals.length) {
-    void c.query(NOTIFY, [d.channel, PgDb.finalPayloads(finals)]);
-  }
   const records = rows.then((res) => new Map(res.rows.map((r) => [r.id, toRecord(r)])));
   // The caller awaits this after the statements pipelined with it; when one of those fails first
   // (a dropped connection), this one is never awaited and must not become an unhandled rejection.

@@ -3,6 +3,7 @@
  * connections with search_path pinned to taskapp's schema, the LISTEN client for wake-ups, and
  * retries on a new connection when one drops (server restart, pg_terminate_backend).
  */
+import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { BackendError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -25,12 +26,24 @@ const RETRY_BUDGET_MS = 30_000;
 const MAX_PAYLOAD = 7900;
 export const FINAL_LIST = [...FINAL_STATUSES];
 
-/** A named statement: prepared once per connection, then executed by name. */
+/**
+ * A named statement: prepared once per connection, then executed by name. `wakesQueue`: it may
+ * NOTIFY `q` (new queue rows); once it has committed, this process wakes its own claimers itself
+ * (PgDb.queueChanged) and ignores the NOTIFY when it comes back from the server.
+ */
 export interface Stmt {
   name: string;
   text: string;
+  wakesQueue?: true;
 }
-export const stmt = (name: string, text: string): Stmt => ({ name: `taskapp_${name}`, text });
+export const stmt = (name: string, text: string, opts: { wakesQueue?: true } = {}): Stmt => ({
+  name: `taskapp_${name}`,
+  text,
+  ...opts,
+});
+
+/** Runners on every host wake on the schema's channel (`q`: the queue has new rows). */
+export const NOTIFY_QUEUE = stmt('notify_queue', `SELECT pg_notify($1, 'q')`, { wakesQueue: true });
 
 /** The connection inside `PgDb.tx`. */
 export interface TxClient {
@@ -54,6 +67,12 @@ export const LOCK_KEYS = stmt(
 const FETCH_FINAL = stmt(
   'fetch_final',
   'SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = ANY($2::text[])',
+);
+// One id (a result awaited): PostgreSQL replans an `= ANY($1)` statement at every call (its generic
+// plan guesses a longer array and looks dearer), ~130 us here; `= $1` keeps one plan.
+const FETCH_FINAL_ONE = stmt(
+  'fetch_final_one',
+  'SELECT * FROM invocations WHERE id = $1 AND status = ANY($2::text[])',
 );
 
 interface PgOptions {
@@ -84,6 +103,12 @@ export class PgDb {
   private readonly publishingWrites = new Set<Promise<unknown>>();
   /** When the current connection outage began (0: none). */
   private outageSince = 0;
+  /**
+   * Server process ids of this pool's open connections. A `q` NOTIFY one of them sent follows a
+   * statement that woke this process's claimers once it committed (Stmt.wakesQueue): hearing it
+   * again would only send each runner one more claim that finds nothing.
+   */
+  private readonly ownBackends = new Set<number>();
 
   private constructor(private readonly opts: PgOptions) {
     this.channel = `${opts.schema}_taskapp`;
@@ -94,6 +119,19 @@ export class PgDb {
     this.maskedUrl = maskUrl(opts.url);
     const cfg = clientConfig(pg, opts.url, opts.schema, opts.applicationName);
     this.pool = new pg.Pool({ ...cfg, max: opts.poolSize, pipeline: true } as pg.PoolConfig);
+    const backendOf = (c: pg.PoolClient) => (c as unknown as { processID?: number }).processID;
+    this.pool.on('connect', (c) => {
+      const pid = backendOf(c);
+      if (pid) {
+        this.ownBackends.add(pid);
+      }
+    });
+    this.pool.on('remove', (c) => {
+      const pid = backendOf(c);
+      if (pid) {
+        this.ownBackends.delete(pid);
+      }
+    });
     // An idle pooled connection that dies emits here; the pool drops it and opens a new one on demand.
     this.pool.on('error', (err) =>
       opts.log.debug('postgres pooled connection closed', { error: err.message }),
@@ -102,7 +140,7 @@ export class PgDb {
       cfg,
       this.channel,
       {
-        onNotify: (p) => this.onNotify(p),
+        onNotify: (p, pid) => this.onNotify(p, pid),
         onState: () => this.resync(),
       },
       opts.log,
@@ -137,11 +175,15 @@ export class PgDb {
     values: unknown[] = [],
     until?: number,
   ): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
-    return this.retry(
+    const out = await this.retry(
       typeof q === 'string' ? 'query' : q.name,
       () => this.once<R>(q, values),
       until,
     );
+    if (typeof q !== 'string' && q.wakesQueue) {
+      this.queueChanged();
+    }
+    return out;
   }
 
   /** One statement, one try (for use inside `retry`). */
@@ -194,26 +236,41 @@ export class PgDb {
         // A checked-out client that loses its connection emits 'error': without a listener it would crash the process.
         client.on('error', onError);
         const issued: Array<Promise<unknown>> = [];
+        let wakes = false;
         const c: TxClient = {
           query: (q, values) => {
+            wakes ||= typeof q !== 'string' && q.wakesQueue === true;
             const p = client.query(typeof q === 'string' ? { text: q, values } : { ...q, values });
             p.catch(() => {}); // awaited below; a failure must not surface as unhandled meanwhile
             issued.push(p);
             return p as never;
           },
         };
+        // What is issued before the first await leaves in one write: each statement's own write
+        // costs a system call here and a wake-up of the server (~70 us each on a small VM).
+        const stream = (client as unknown as { connection?: { stream?: Writable } }).connection
+          ?.stream;
+        const oneTrip = oneTripAt(attempt);
         try {
-          void c.query('BEGIN'); // pipelined: its failure surfaces through `issued`
-          let out: T;
-          if (oneTripAt(attempt)) {
-            const result = fn(c, attempt);
-            void c.query('COMMIT');
-            out = await result;
-          } else {
-            out = await fn(c, attempt);
+          let result: Promise<T>;
+          stream?.cork();
+          try {
+            void c.query('BEGIN'); // pipelined: its failure surfaces through `issued`
+            result = fn(c, attempt);
+            if (oneTrip) {
+              void c.query('COMMIT');
+            }
+          } finally {
+            stream?.uncork();
+          }
+          const out = await result;
+          if (!oneTrip) {
             void c.query('COMMIT');
           }
           await Promise.all(issued);
+          if (wakes) {
+            this.queueChanged();
+          }
           return out;
         } catch (err) {
           if (isConnectionError(err)) {
@@ -296,7 +353,11 @@ export class PgDb {
     if (!ids.length) {
       return [];
     }
-    return (await this.rows<InvocationRow>(FETCH_FINAL, [ids, FINAL_LIST])).map(toRecord);
+    const rows =
+      ids.length === 1
+        ? await this.rows<InvocationRow>(FETCH_FINAL_ONE, [ids[0], FINAL_LIST])
+        : await this.rows<InvocationRow>(FETCH_FINAL, [ids, FINAL_LIST]);
+    return rows.map(toRecord);
   }
 
   /**
@@ -338,8 +399,11 @@ export class PgDb {
     this.queueWakeup.notify();
   }
 
-  private onNotify(payload: string): void {
+  private onNotify(payload: string, fromBackend: number | undefined): void {
     if (payload === 'q') {
+      if (fromBackend !== undefined && this.ownBackends.has(fromBackend)) {
+        return;
+      }
       return this.queueChanged();
     }
     if (payload.startsWith('c')) {

@@ -24,7 +24,7 @@ import {
   type ClaimTry,
   type PgBroker,
 } from './broker.js';
-import { stmt, type PgDb, type TxClient } from './db.js';
+import { NOTIFY_QUEUE, stmt, type PgDb, type TxClient } from './db.js';
 import { checkable, issueChecked } from './checked.js';
 import { appendHist, histEntry } from './history.js';
 import { ownedIds, syncOwned } from './owned.js';
@@ -93,9 +93,10 @@ export const CLAIM_START = stmt(
   lft AS (UPDATE queue q SET claimed_by = $3, claimed_at = $1
     WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM c)) AND NOT q.inv_id = ANY(ARRAY(SELECT id FROM s))
     RETURNING q.inv_id, q.priority, q.seq)
-  SELECT s.*, o.q_priority, o.q_seq, x.left_ids, x.next
+  SELECT s.*, o.q_priority, o.q_seq, x.left_ids, x.next, x.drained
   FROM (SELECT ARRAY(SELECT inv_id FROM lft ORDER BY priority DESC, seq) AS left_ids,
-      CASE WHEN NOT EXISTS (SELECT 1 FROM c) THEN least(
+      (SELECT count(*) FROM c) < $2 AS drained,
+      CASE WHEN (SELECT count(*) FROM c) < $2 THEN least(
         (SELECT min(not_before) FROM queue WHERE not_before > $1 AND not_before > 0 AND claimed_by IS NULL),
         (SELECT min(claimed_at) FROM queue WHERE claimed_by IS NOT NULL) + ($1 - $5)) END AS next) x
   LEFT JOIN (s CROSS JOIN LATERAL (SELECT c.priority AS q_priority, c.seq AS q_seq FROM c WHERE c.inv_id = s.id
@@ -109,6 +110,7 @@ type ClaimStartRow = InvocationRow & {
   q_seq: number | null;
   left_ids: string[];
   next: number | null;
+  drained: boolean;
 };
 // CLAIM_START writes owner = runner and attempt + 1 without asking status.ts: right only while
 // every ACQUIRABLE status may go through PLAIN_PATH, taking the runner as owner.
@@ -127,7 +129,6 @@ const REQUEUE_STRANDED = stmt(
   ins AS (INSERT INTO queue (inv_id, priority, not_before) SELECT id, priority, 0 FROM s)
   SELECT * FROM s`,
 );
-const NOTIFY_QUEUE = stmt('notify_queue', `SELECT pg_notify($1, 'q')`);
 
 export function pgHotPath(
   d: PgDb,
@@ -155,7 +156,6 @@ export function pgHotPath(
       return { out: step.out, finals };
     });
     d.finals.publish(finals);
-    d.queueChanged();
     return out;
   }
 
@@ -225,7 +225,6 @@ export function pgHotPath(
         }
         return plan.ids;
       });
-      d.queueChanged();
       return ids;
     },
 
@@ -257,9 +256,6 @@ export function pgHotPath(
         }
         return found;
       });
-      if (rows.length) {
-        d.queueChanged();
-      }
       return rows.map(toRecord);
     },
   };
@@ -343,7 +339,10 @@ export function pgHotPath(
         return { claim: { next: head.next }, finals: [], done: written };
       }
       return {
-        claim: { items: mine.map(toRecord) },
+        claim: {
+          items: mine.map(toRecord),
+          ...(head.drained ? { drained: { next: head.next } } : {}),
+        },
         finals: [],
         done: written,
         leftover: head.left_ids,

@@ -9,7 +9,8 @@ import { reconnectDelayMs } from '../common/connection-utils.js';
 import { quoteIdent } from './connection.js';
 
 interface ListenerHooks {
-  onNotify(payload: string): void;
+  /** `fromBackend`: the server process id of the connection that sent it. */
+  onNotify(payload: string, fromBackend: number | undefined): void;
   /** true once listening (again), false when the connection is lost. */
   onState(listening: boolean): void;
 }
@@ -40,7 +41,7 @@ export class PgListener {
     c.on('end', () => this.lost(c, new Error('connection ended')));
     c.on('notification', (m) => {
       if (m.channel === this.channel) {
-        this.hooks.onNotify(m.payload ?? '');
+        this.hooks.onNotify(m.payload ?? '', m.processId);
       }
     });
     try {

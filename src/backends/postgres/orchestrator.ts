@@ -182,9 +182,10 @@ export class PgOrchestrator implements Orchestrator {
     let retried = false;
     if (checkable(reqs)) {
       written = await this.db.publishing(async () => {
-        const out = await this.db.txOneTrip((c, attempt) => {
+        // One statement, so no transaction around it (BEGIN and COMMIT are statements too).
+        const out = await this.db.retry('transition', (attempt) => {
           retried = attempt > 0;
-          return issueChecked(c, this.db, reqs, now);
+          return issueChecked({ query: (q, v) => this.db.once(q, v) }, this.db, reqs, now);
         });
         this.db.finals.publish([...out.values()].filter((r) => isFinal(r.status)));
         return out;

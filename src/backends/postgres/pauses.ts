@@ -1,5 +1,5 @@
 import type { TaskPauses } from '../task-pauses.js';
-import { stmt, type PgDb } from './db.js';
+import { NOTIFY_QUEUE, stmt, type PgDb } from './db.js';
 
 // The lock the queue trigger (migration 008) takes shared: a pause waits for inserts in flight.
 const LOCK_PAUSES = stmt(
@@ -44,7 +44,7 @@ export class PgTaskPauses implements TaskPauses {
       await c.query(DEL, [task]);
       const n = (await c.query(UNPARK, [task])).rowCount ?? 0;
       // Runners on every host wake on the schema's channel, as after an enqueue.
-      await c.query('SELECT pg_notify($1, $2)', [this.db.channel, 'q']);
+      await c.query(NOTIFY_QUEUE, [this.db.channel]);
       return n;
     });
   }
