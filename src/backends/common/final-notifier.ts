@@ -14,15 +14,64 @@ interface FinalSource {
   readonly pollMs?: number;
   /** Cheap check before a poll re-read; absent: always re-read. */
   changedElsewhere?(): boolean;
+  /**
+   * True while every final of this store reaches this process (its wake-up channel is up): a watch
+   * then need not read invocations this process announced with `expectNew` and has heard no final
+   * of since. Read when the watch opens.
+   */
+  readonly hearsAll?: boolean;
 }
+
+/** At most this many new ids are remembered (the oldest go first: a watch on those reads them). */
+const MAX_NEW = 50_000;
 
 export class FinalNotifier {
   /** Id -> its watch, or a set when several watch it (rare: one Set per watched id cost ~100 bytes each). */
   private readonly byId = new Map<string, Watch | Set<Watch>>();
   private readonly watches = new Set<Watch>();
+  /** Ids of invocations this process is storing, with no final heard of since (see expectNew). */
+  private readonly unheard = new Set<string>();
+
+  /**
+   * Called before the write that stores `ids` is sent: until a final of one is published or
+   * `heard`, a watch on it opened while the source `hearsAll` starts without reading the store
+   * (the one read a just-called invocation's result would cost).
+   */
+  expectNew(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this.unheard.add(id);
+    }
+    for (const id of this.unheard) {
+      if (this.unheard.size <= MAX_NEW) {
+        break;
+      }
+      this.unheard.delete(id);
+    }
+  }
+
+  /** Finals of `ids` were announced (some other process wrote them): a later watch must read them. */
+  heard(ids: Iterable<string>): void {
+    if (this.unheard.size) {
+      for (const id of ids) {
+        this.unheard.delete(id);
+      }
+    }
+  }
+
+  /** Whether a watch on `ids` may skip its first read (each one new and unheard); forgets them. */
+  takeUnheard(ids: string[]): boolean {
+    if (!ids.every((id) => this.unheard.has(id))) {
+      return false;
+    }
+    for (const id of ids) {
+      this.unheard.delete(id);
+    }
+    return true;
+  }
 
   publish(recs: Iterable<InvocationRecord>): void {
     for (const rec of recs) {
+      this.unheard.delete(rec.id);
       const ws = this.byId.get(rec.id);
       if (ws instanceof Watch) {
         ws.deliver(rec);
@@ -54,6 +103,7 @@ export class FinalNotifier {
    * (their channel was lost or has just come back).
    */
   resync(): void {
+    this.unheard.clear();
     for (const w of this.watches) {
       w.resync();
     }
@@ -111,6 +161,8 @@ class Watch implements FinalWatch {
       notifier.subscribe(id, this);
     }
     notifier.track(this, true);
+    // Subscribed first: a final published from here on reaches this watch.
+    this.fetchedOnce = source.hearsAll === true && notifier.takeUnheard(ids);
   }
 
   resync(): void {

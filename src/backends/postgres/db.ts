@@ -414,7 +414,9 @@ export class PgDb {
     }
     // Only what someone here waits for is re-read; this process's own finals were published already,
     // or are about to be by a write still in flight.
-    const ids = this.finals.watched(payload.slice(2).split('\n'));
+    const announced = payload.slice(2).split('\n');
+    this.finals.heard(announced);
+    const ids = this.finals.watched(announced);
     if (!ids.length) {
       return;
     }

@@ -212,6 +212,8 @@ export function pgHotPath(
       if (!invs.length) {
         return [];
       }
+      // Announced before they can be final: a result awaited here then starts without a read.
+      d.finals.expectNew(invs.map((i) => i.id));
       const ids = await d.tx(async (c, attempt) => {
         const plan = await state.insertInTx(c, invs, now, attempt);
         if (plan.fresh.length) {

@@ -233,6 +233,9 @@ export class PgStateBackend implements StateBackend {
       get pollMs() {
         return d.listening ? undefined : FALLBACK_POLL_MS;
       },
+      get hearsAll() {
+        return d.listening;
+      },
     });
   }
 

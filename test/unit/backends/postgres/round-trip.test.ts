@@ -26,11 +26,16 @@ async function open(schema: string) {
     applicationName: 'taskapp round-trip test',
     log: createLogger('error'),
   });
-  const counts = { transactions: 0 };
+  const counts = { transactions: 0, fetches: 0 };
   const transaction = db.transaction.bind(db);
   db.transaction = (...args) => {
     counts.transactions++;
     return transaction(...args);
+  };
+  const fetchFinal = db.fetchFinal.bind(db);
+  db.fetchFinal = (ids) => {
+    counts.fetches++;
+    return fetchFinal(ids);
   };
   const broker = new PgBroker(db);
   const state = new PgStateBackend(db);
@@ -120,6 +125,57 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres round trip of 
       // Without the wake-up it would wait its 20 s out and return nothing (no polling while
       // the LISTEN connection is up).
       expect((await waiting).map((r) => r.id)).toEqual(['e']);
+    } finally {
+      await there.close();
+      await here.close();
+    }
+  });
+
+  it('a result awaited right after its call starts without a read, and gets the final written here', async () => {
+    const p = await open(scope.next());
+    try {
+      await p.hot.enqueue([newInv('f', 'add')], Date.now());
+      const watch = p.state.watchFinal(['f']);
+      expect(await watch.next(0)).toEqual([]);
+      await p.hot.claimAndStart(1, 0, 'r1');
+      await p.hot.finishAndClaim(
+        [{ id: 'f', to: 'SUCCESS', runnerId: 'r1', result: '5' }],
+        0,
+        'r1',
+      );
+      const got = await watch.next(10_000);
+      watch.close();
+      expect(got.map((r) => [r.id, r.status, r.result])).toEqual([['f', 'SUCCESS', '5']]);
+      expect(p.counts.fetches).toBe(0);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a result awaited after another process already finished the call reads it', async () => {
+    const schema = scope.next();
+    const here = await open(schema);
+    const there = await open(schema);
+    try {
+      await here.hot.enqueue([newInv('g', 'add')], Date.now());
+      const heard = new Promise<void>((resolve) => {
+        const orig = here.db.finals.heard.bind(here.db.finals);
+        here.db.finals.heard = (ids) => {
+          orig(ids);
+          if ([...ids].includes('g')) {
+            resolve();
+          }
+        };
+      });
+      await there.hot.claimAndStart(1, 0, 'r2');
+      await there.hot.finishAndClaim([{ id: 'g', to: 'SUCCESS', runnerId: 'r2' }], 0, 'r2');
+      // Its final was announced before anyone here watched it: the watch must read it.
+      await heard;
+      const watch = here.state.watchFinal(['g']);
+      const got = await watch.next(0);
+      watch.close();
+      expect(got.map((r) => [r.id, r.status])).toEqual([['g', 'SUCCESS']]);
+      expect(here.counts.fetches).toBe(1);
     } finally {
       await there.close();
       await here.close();
