@@ -36,7 +36,8 @@ import {
   type AcquireStep,
   type PgOrchestrator,
 } from './orchestrator.js';
-import type { PgStateBackend } from './state.js';
+import { ENQUEUE, ENQUEUE_RETRY, insertValues, type PgStateBackend } from './state.js';
+import { clampPriority } from '../memory/broker.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 
 // After a lost answer: what the committed try started for this runner (at `now`, $3, if given).
@@ -214,6 +215,17 @@ export function pgHotPath(
       }
       // Announced before they can be final: a result awaited here then starts without a read.
       d.finals.expectNew(invs.map((i) => i.id));
+      if (!invs.some((i) => i.registrationKey)) {
+        const values = [
+          ...insertValues(invs, now),
+          invs.map((i) => clampPriority(i.priority)),
+          d.channel,
+        ];
+        await d.retry('enqueue', (attempt) => d.once(attempt ? ENQUEUE_RETRY : ENQUEUE, values));
+        // Its own NOTIFY is ignored when it comes back (Stmt.wakesQueue): wake the claimers here.
+        d.queueChanged();
+        return invs.map((i) => i.id);
+      }
       const ids = await d.tx(async (c, attempt) => {
         const plan = await state.insertInTx(c, invs, now, attempt);
         if (plan.fresh.length) {

@@ -27,6 +27,25 @@ const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent
     ORDER BY u.ord`;
 // One statement: the invocations with their first history entries, all or none.
 const INSERT = stmt('insert', `INSERT INTO invocations (${COLUMNS}) ${ROWS}`);
+// New invocations without registration keys, enqueued by one statement (alone it needs no
+// transaction): the rows, their queue rows in call order ($12: clamped priorities) and the NOTIFY
+// on channel $13. ENQUEUE_RETRY, after a lost connection, queues only the rows it stored itself.
+const QUEUED_AS = `INSERT INTO queue (inv_id, priority, not_before)
+    SELECT u.id, u.priority, 0 FROM unnest($1::text[], $12::smallint[]) WITH ORDINALITY AS u(id, priority, ord)`;
+export const ENQUEUE = stmt(
+  'enqueue',
+  `WITH ins AS (INSERT INTO invocations (${COLUMNS}) ${ROWS}),
+  q AS (${QUEUED_AS} ORDER BY u.ord)
+  SELECT pg_notify($13, 'q')`,
+  { wakesQueue: true },
+);
+export const ENQUEUE_RETRY = stmt(
+  'enqueue_retry',
+  `WITH ins AS (INSERT INTO invocations (${COLUMNS}) ${ROWS} ON CONFLICT (id) DO NOTHING RETURNING id),
+  q AS (${QUEUED_AS} WHERE u.id IN (SELECT id FROM ins) ORDER BY u.ord)
+  SELECT pg_notify($13, 'q')`,
+  { wakesQueue: true },
+);
 // The same after a lost connection: rows the earlier attempt committed are kept, not duplicated.
 const INSERT_RETRY = stmt(
   'insert_retry',

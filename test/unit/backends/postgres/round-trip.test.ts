@@ -9,7 +9,12 @@ import { PgBroker } from '../../../../src/backends/postgres/broker.js';
 import { PgDb } from '../../../../src/backends/postgres/db.js';
 import { pgHotPath } from '../../../../src/backends/postgres/hot-path.js';
 import { PgOrchestrator } from '../../../../src/backends/postgres/orchestrator.js';
-import { PgStateBackend } from '../../../../src/backends/postgres/state.js';
+import {
+  ENQUEUE,
+  ENQUEUE_RETRY,
+  PgStateBackend,
+  insertValues,
+} from '../../../../src/backends/postgres/state.js';
 import { createLogger } from '../../../../src/core/logger.js';
 import { newInv } from '../../../compliance/suites/state.js';
 import { describeWithService } from '../../../helpers/services.js';
@@ -26,11 +31,16 @@ async function open(schema: string) {
     applicationName: 'taskapp round-trip test',
     log: createLogger('error'),
   });
-  const counts = { transactions: 0, fetches: 0 };
+  const counts = { transactions: 0, statements: 0, fetches: 0 };
   const transaction = db.transaction.bind(db);
   db.transaction = (...args) => {
     counts.transactions++;
     return transaction(...args);
+  };
+  const once = db.once.bind(db);
+  db.once = (...args) => {
+    counts.statements++;
+    return once(...args);
   };
   const fetchFinal = db.fetchFinal.bind(db);
   db.fetchFinal = (ids) => {
@@ -179,6 +189,30 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres round trip of 
     } finally {
       await there.close();
       await here.close();
+    }
+  });
+
+  it('an enqueue without registration keys is one statement; after a lost answer its retry stores and queues nothing twice', async () => {
+    const p = await open(scope.next());
+    try {
+      const invs = [newInv('h1', 'add'), newInv('h2', 'add', { priority: 9 })];
+      expect(await p.hot.enqueue(invs, Date.now())).toEqual(['h1', 'h2']);
+      expect(p.counts).toMatchObject({ transactions: 0, statements: 1 });
+      // The retry of a try that did commit (its answer was lost): nothing is stored or queued again.
+      const values = [...insertValues(invs, Date.now()), [5, 9], p.db.channel];
+      await p.db.once(ENQUEUE_RETRY, values);
+      await expect(p.db.once(ENQUEUE, values)).rejects.toThrow(/duplicate key/);
+      expect(await p.broker.count()).toBe(2);
+      const claimed = await p.hot.claimAndStart(50, 0, 'r1');
+      expect(claimed.map((r) => r.id)).toEqual(['h2', 'h1']);
+      expect(await p.broker.count()).toBe(0);
+      // A retry of a try that did not commit stores and queues them.
+      const late = [newInv('h3', 'add')];
+      await p.db.once(ENQUEUE_RETRY, [...insertValues(late, Date.now()), [5], p.db.channel]);
+      p.db.queueChanged(); // as enqueue does after it (this process ignores its own NOTIFY)
+      expect((await p.hot.claimAndStart(50, 0, 'r1')).map((r) => r.id)).toEqual(['h3']);
+    } finally {
+      await p.close();
     }
   });
 });
