@@ -61,7 +61,7 @@ export function checkable(reqs: TransitionRequest[]): boolean {
  * that changed, by id.
  */
 export function issueChecked(
-  c: Pick<TxClient, 'query'>,
+  c: TxClient,
   d: PgDb,
   reqs: TransitionRequest[],
   now: number,

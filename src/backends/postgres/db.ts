@@ -29,18 +29,22 @@ export const FINAL_LIST = [...FINAL_STATUSES];
 /**
  * A named statement: prepared once per connection, then executed by name. `wakesQueue`: it may
  * NOTIFY `q` (new queue rows); once it has committed, this process wakes its own claimers itself
- * (PgDb.queueChanged) and ignores the NOTIFY when it comes back from the server.
+ * (PgDb.queueChanged) and ignores the NOTIFY when it comes back from the server. `retryAs`: what
+ * PgDb.query sends instead when it tries again after a lost answer (the first try may have
+ * committed).
  */
 export interface Stmt {
   name: string;
   text: string;
   wakesQueue?: true;
+  retryAs?: Stmt;
 }
-export const stmt = (name: string, text: string, opts: { wakesQueue?: true } = {}): Stmt => ({
-  name: `taskapp_${name}`,
-  text,
-  ...opts,
-});
+export const stmt = (
+  name: string,
+  text: string,
+  opts: { wakesQueue?: true; retryAs?: Stmt } = {},
+): Stmt => ({ name: `taskapp_${name}`, text, ...opts });
+const wakesQueue = (q: Stmt | string): boolean => typeof q !== 'string' && q.wakesQueue === true;
 
 /** Runners on every host wake on the schema's channel (`q`: the queue has new rows). */
 export const NOTIFY_QUEUE = stmt('notify_queue', `SELECT pg_notify($1, 'q')`, { wakesQueue: true });
@@ -177,10 +181,11 @@ export class PgDb {
   ): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
     const out = await this.retry(
       typeof q === 'string' ? 'query' : q.name,
-      () => this.once<R>(q, values),
+      (attempt) =>
+        this.once<R>(attempt > 0 && typeof q !== 'string' ? (q.retryAs ?? q) : q, values),
       until,
     );
-    if (typeof q !== 'string' && q.wakesQueue) {
+    if (wakesQueue(q)) {
       this.queueChanged();
     }
     return out;
@@ -239,7 +244,7 @@ export class PgDb {
         let wakes = false;
         const c: TxClient = {
           query: (q, values) => {
-            wakes ||= typeof q !== 'string' && q.wakesQueue === true;
+            wakes ||= wakesQueue(q);
             const p = client.query(typeof q === 'string' ? { text: q, values } : { ...q, values });
             p.catch(() => {}); // awaited below; a failure must not surface as unhandled meanwhile
             issued.push(p);

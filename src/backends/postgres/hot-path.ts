@@ -36,7 +36,7 @@ import {
   type AcquireStep,
   type PgOrchestrator,
 } from './orchestrator.js';
-import { ENQUEUE, ENQUEUE_RETRY, insertValues, type PgStateBackend } from './state.js';
+import { ENQUEUE, insertValues, type PgStateBackend } from './state.js';
 import { clampPriority } from '../memory/broker.js';
 import { toRecord, type InvocationRow } from '../common/sql-rows.js';
 
@@ -96,10 +96,11 @@ export const CLAIM_START = stmt(
     RETURNING q.inv_id, q.priority, q.seq)
   SELECT s.*, o.q_priority, o.q_seq, x.left_ids, x.next, x.drained
   FROM (SELECT ARRAY(SELECT inv_id FROM lft ORDER BY priority DESC, seq) AS left_ids,
-      (SELECT count(*) FROM c) < $2 AS drained,
-      CASE WHEN (SELECT count(*) FROM c) < $2 THEN least(
+      k.n < $2 AS drained,
+      CASE WHEN k.n < $2 THEN least(
         (SELECT min(not_before) FROM queue WHERE not_before > $1 AND not_before > 0 AND claimed_by IS NULL),
-        (SELECT min(claimed_at) FROM queue WHERE claimed_by IS NOT NULL) + ($1 - $5)) END AS next) x
+        (SELECT min(claimed_at) FROM queue WHERE claimed_by IS NOT NULL) + ($1 - $5)) END AS next
+    FROM (SELECT count(*) AS n FROM c) k) x
   LEFT JOIN (s CROSS JOIN LATERAL (SELECT c.priority AS q_priority, c.seq AS q_seq FROM c WHERE c.inv_id = s.id
     ORDER BY c.priority DESC, c.seq LIMIT 1) o) ON true`,
 );
@@ -221,9 +222,7 @@ export function pgHotPath(
           invs.map((i) => clampPriority(i.priority)),
           d.channel,
         ];
-        await d.retry('enqueue', (attempt) => d.once(attempt ? ENQUEUE_RETRY : ENQUEUE, values));
-        // Its own NOTIFY is ignored when it comes back (Stmt.wakesQueue): wake the claimers here.
-        d.queueChanged();
+        await d.query(ENQUEUE, values);
         return invs.map((i) => i.id);
       }
       const ids = await d.tx(async (c, attempt) => {

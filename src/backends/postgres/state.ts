@@ -25,32 +25,33 @@ const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent
     FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[], $8::text[], $9::text[], $10::text[], $11::text[])
       WITH ORDINALITY AS u(id, task_id, args, priority, parent_id, workflow_id, reg_key, running_key, concurrency, call_options, ord)
     ORDER BY u.ord`;
-// One statement: the invocations with their first history entries, all or none.
-const INSERT = stmt('insert', `INSERT INTO invocations (${COLUMNS}) ${ROWS}`);
 // New invocations without registration keys, enqueued by one statement (alone it needs no
 // transaction): the rows, their queue rows in call order ($12: clamped priorities) and the NOTIFY
 // on channel $13. ENQUEUE_RETRY, after a lost connection, queues only the rows it stored itself.
 const QUEUED_AS = `INSERT INTO queue (inv_id, priority, not_before)
     SELECT u.id, u.priority, 0 FROM unnest($1::text[], $12::smallint[]) WITH ORDINALITY AS u(id, priority, ord)`;
-export const ENQUEUE = stmt(
-  'enqueue',
-  `WITH ins AS (INSERT INTO invocations (${COLUMNS}) ${ROWS}),
-  q AS (${QUEUED_AS} ORDER BY u.ord)
-  SELECT pg_notify($13, 'q')`,
-  { wakesQueue: true },
-);
-export const ENQUEUE_RETRY = stmt(
+const ENQUEUE_RETRY = stmt(
   'enqueue_retry',
   `WITH ins AS (INSERT INTO invocations (${COLUMNS}) ${ROWS} ON CONFLICT (id) DO NOTHING RETURNING id),
   q AS (${QUEUED_AS} WHERE u.id IN (SELECT id FROM ins) ORDER BY u.ord)
   SELECT pg_notify($13, 'q')`,
   { wakesQueue: true },
 );
-// The same after a lost connection: rows the earlier attempt committed are kept, not duplicated.
-const INSERT_RETRY = stmt(
-  'insert_retry',
-  `INSERT INTO invocations (${COLUMNS}) ${ROWS} ON CONFLICT (id) DO NOTHING`,
+export const ENQUEUE = stmt(
+  'enqueue',
+  `WITH ins AS (INSERT INTO invocations (${COLUMNS}) ${ROWS}),
+  q AS (${QUEUED_AS} ORDER BY u.ord)
+  SELECT pg_notify($13, 'q')`,
+  { wakesQueue: true, retryAs: ENQUEUE_RETRY },
 );
+// One statement: the invocations with their first history entries, all or none; after a lost
+// connection, rows the earlier attempt committed are kept, not duplicated.
+const INSERT = stmt('insert', `INSERT INTO invocations (${COLUMNS}) ${ROWS}`, {
+  retryAs: stmt(
+    'insert_retry',
+    `INSERT INTO invocations (${COLUMNS}) ${ROWS} ON CONFLICT (id) DO NOTHING`,
+  ),
+});
 // Its own snapshot, taken after the locks: sees every insert committed under them. $2: on a retry,
 // this batch's ids (the earlier attempt may have committed). reg_open: reg_key while REGISTERED.
 const FIND_REG = stmt(
@@ -105,10 +106,7 @@ export class PgStateBackend implements StateBackend {
       return [];
     }
     if (!invs.some((i) => i.registrationKey)) {
-      const values = insertValues(invs, now);
-      await this.db.retry('insert', (attempt) =>
-        this.db.once(attempt ? INSERT_RETRY : INSERT, values),
-      );
+      await this.db.query(INSERT, insertValues(invs, now));
       return invs.map((i) => i.id);
     }
     return (await this.db.tx((c, attempt) => this.insertInTx(c, invs, now, attempt))).ids;

@@ -5,47 +5,13 @@
  * by another process while a local write was in flight).
  */
 import { afterAll, expect, it } from 'vitest';
-import { PgBroker } from '../../../../src/backends/postgres/broker.js';
-import { PgDb } from '../../../../src/backends/postgres/db.js';
-import { pgHotPath } from '../../../../src/backends/postgres/hot-path.js';
-import { PgOrchestrator } from '../../../../src/backends/postgres/orchestrator.js';
-import { PgStateBackend } from '../../../../src/backends/postgres/state.js';
-import { createLogger } from '../../../../src/core/logger.js';
+import type { PgDb } from '../../../../src/backends/postgres/db.js';
 import { newInv } from '../../../compliance/suites/state.js';
 import { describeWithService } from '../../../helpers/services.js';
-import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+import { PG_HOST, PG_PORT, pgScope } from '../../../helpers/postgres.js';
+import { openParts } from './parts.js';
 
 const scope = pgScope('notfin');
-
-/** One process's postgres backend parts on `schema`; `fetched` lists each fetchFinal's ids. */
-async function open(schema: string) {
-  const db = await PgDb.open({
-    url: PG_URL,
-    schema,
-    poolSize: 4,
-    applicationName: 'taskapp notified-finals test',
-    log: createLogger('error'),
-  });
-  const fetched: string[][] = [];
-  const fetchFinal = db.fetchFinal.bind(db);
-  db.fetchFinal = (ids) => {
-    fetched.push(ids);
-    return fetchFinal(ids);
-  };
-  const broker = new PgBroker(db);
-  const state = new PgStateBackend(db);
-  const hot = pgHotPath(db, state, broker, new PgOrchestrator(db));
-  return {
-    db,
-    state,
-    hot,
-    fetched,
-    close: async () => {
-      await broker.close();
-      await db.close();
-    },
-  };
-}
 
 /** Resolves once a NOTIFY naming `id` reached `db` (it asks its notifier who watches `id`). */
 function notifiedOf(db: PgDb, id: string): Promise<void> {
@@ -65,7 +31,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres NOTIFY of fina
   afterAll(() => scope.cleanup());
 
   it('a final written here reaches a watch here without a re-read', async () => {
-    const p = await open(scope.next());
+    const p = await openParts(scope.next());
     try {
       await p.hot.enqueue([newInv('a', 'add')], Date.now());
       const watch = p.state.watchFinal(['a']);
@@ -100,8 +66,8 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres NOTIFY of fina
 
   it('a final written elsewhere while a local write is in flight still reaches a watch here', async () => {
     const schema = scope.next();
-    const here = await open(schema);
-    const there = await open(schema);
+    const here = await openParts(schema);
+    const there = await openParts(schema);
     try {
       await here.hot.enqueue([newInv('b', 'add')], Date.now());
       const watch = here.state.watchFinal(['b']);

@@ -2,85 +2,51 @@
  * The statements of one call's round trip (enqueue, claim, finish). A claim that takes every ready
  * invocation leaves the queue known empty, so the outcomes are written on their own, without a
  * second claim that can find nothing; the NOTIFY of this process's own enqueue does not wake its
- * claimers a second time (they woke at the commit), while another process's still does.
+ * claimers a second time (they woke at the commit), while another process's still does; a result
+ * awaited right after its call is not read back; the enqueue is one statement.
  */
 import { afterAll, expect, it } from 'vitest';
-import { PgBroker } from '../../../../src/backends/postgres/broker.js';
-import { PgDb } from '../../../../src/backends/postgres/db.js';
-import { pgHotPath } from '../../../../src/backends/postgres/hot-path.js';
-import { PgOrchestrator } from '../../../../src/backends/postgres/orchestrator.js';
-import {
-  ENQUEUE,
-  ENQUEUE_RETRY,
-  PgStateBackend,
-  insertValues,
-} from '../../../../src/backends/postgres/state.js';
-import { createLogger } from '../../../../src/core/logger.js';
+import { ENQUEUE, insertValues } from '../../../../src/backends/postgres/state.js';
 import { newInv } from '../../../compliance/suites/state.js';
 import { describeWithService } from '../../../helpers/services.js';
-import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+import { PG_HOST, PG_PORT, pgScope } from '../../../helpers/postgres.js';
+import { heardAllSoFar, openParts, type PgParts } from './parts.js';
 
 const scope = pgScope('rtrip');
 
-/** One process's postgres backend parts on `schema`; `transactions` counts PgDb.transaction calls. */
-async function open(schema: string) {
-  const db = await PgDb.open({
-    url: PG_URL,
-    schema,
-    poolSize: 4,
-    applicationName: 'taskapp round-trip test',
-    log: createLogger('error'),
-  });
-  const counts = { transactions: 0, statements: 0, fetches: 0 };
-  const transaction = db.transaction.bind(db);
-  db.transaction = (...args) => {
-    counts.transactions++;
-    return transaction(...args);
-  };
-  const once = db.once.bind(db);
-  db.once = (...args) => {
-    counts.statements++;
-    return once(...args);
-  };
-  const fetchFinal = db.fetchFinal.bind(db);
-  db.fetchFinal = (ids) => {
-    counts.fetches++;
-    return fetchFinal(ids);
-  };
-  const broker = new PgBroker(db);
-  const state = new PgStateBackend(db);
-  const hot = pgHotPath(db, state, broker, new PgOrchestrator(db));
-  return {
-    db,
-    broker,
-    state,
-    hot,
-    counts,
-    close: async () => {
-      await broker.close();
-      await db.close();
-    },
-  };
+/** `fn` with one process's parts on a fresh schema. */
+async function withOne(fn: (p: PgParts) => Promise<void>): Promise<void> {
+  const p = await openParts(scope.next());
+  try {
+    await fn(p);
+  } finally {
+    await p.close();
+  }
 }
 
-const until = async (cond: () => boolean, what: string): Promise<void> => {
-  for (let i = 0; i < 200 && !cond(); i++) {
-    await new Promise((r) => setTimeout(r, 25));
+/** `fn` with two processes' parts on one fresh schema. */
+async function withTwo(fn: (here: PgParts, there: PgParts) => Promise<void>): Promise<void> {
+  const schema = scope.next();
+  const here = await openParts(schema);
+  const there = await openParts(schema);
+  try {
+    await fn(here, there);
+  } finally {
+    await there.close();
+    await here.close();
   }
-  expect(cond(), what).toBe(true);
-};
+}
 
 await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres round trip of one call', () => {
   afterAll(() => scope.cleanup());
 
-  it('a claim that takes all ready work leaves the queue known empty: the finish is one statement, no claim', async () => {
-    const p = await open(scope.next());
-    try {
+  it('a claim that takes all ready work leaves the queue known empty: the finish is one statement, no claim', () =>
+    withOne(async (p) => {
       await p.hot.enqueue([newInv('a', 'add')], Date.now());
       const started = await p.hot.claimAndStart(50, 0, 'r1');
       expect(started.map((r) => r.id)).toEqual(['a']);
-      // Its own enqueue's NOTIFY comes back meanwhile; it must not make the queue look busy again.
-      await new Promise((r) => setTimeout(r, 300));
+      // Its own enqueue's NOTIFY has come back: it must not make the queue look busy again.
+      await heardAllSoFar(p.db);
       expect(p.broker.mayHaveWork(Date.now())).toBe(false);
       p.counts.transactions = 0;
       const out = await p.hot.finishAndClaim(
@@ -94,56 +60,46 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres round trip of 
       ]);
       expect(p.counts.transactions).toBe(0);
       expect((await p.state.get('a'))?.status).toBe('SUCCESS');
-    } finally {
-      await p.close();
-    }
-  });
+    }));
 
-  it("its own enqueue's NOTIFY wakes this process once (at the commit); another process's wakes it", async () => {
-    const schema = scope.next();
-    const here = await open(schema);
-    const there = await open(schema);
-    try {
+  it("its own enqueue's NOTIFY wakes this process once (at the commit); another process's wakes it", () =>
+    withTwo(async (here, there) => {
       const hereGen = here.db.queueGen;
       const thereGen = there.db.queueGen;
       await here.hot.enqueue([newInv('b', 'add')], Date.now());
       expect(here.db.queueGen).toBe(hereGen + 1);
-      await until(() => there.db.queueGen > thereGen, 'the other process heard the NOTIFY');
-      // Both LISTEN connections hear each NOTIFY; give this one time to have heard it too.
-      await new Promise((r) => setTimeout(r, 300));
+      await heardAllSoFar(here.db);
+      await heardAllSoFar(there.db);
       expect(here.db.queueGen).toBe(hereGen + 1);
+      expect(there.db.queueGen).toBeGreaterThan(thereGen);
 
       const before = here.db.queueGen;
       await there.hot.enqueue([newInv('c', 'add')], Date.now());
-      await until(() => here.db.queueGen > before, "this process heard the other's NOTIFY");
-    } finally {
-      await there.close();
-      await here.close();
-    }
-  });
+      await heardAllSoFar(here.db);
+      expect(here.db.queueGen).toBeGreaterThan(before);
+    }));
 
-  it('a claimer waiting after a drained claim wakes for work enqueued by another process', async () => {
-    const schema = scope.next();
-    const here = await open(schema);
-    const there = await open(schema);
-    try {
+  it('a claimer waiting after a drained claim wakes for work enqueued by another process', () =>
+    withTwo(async (here, there) => {
       await here.hot.enqueue([newInv('d', 'add')], Date.now());
       expect((await here.hot.claimAndStart(50, 0, 'r1')).map((r) => r.id)).toEqual(['d']);
+      const asleep = new Promise<void>((resolve) => {
+        const wait = here.db.queueWakeup.wait.bind(here.db.queueWakeup);
+        here.db.queueWakeup.wait = (ms) => {
+          resolve();
+          return wait(ms);
+        };
+      });
       const waiting = here.hot.claimAndStart(50, 20_000, 'r1');
-      await new Promise((r) => setTimeout(r, 200));
+      await asleep;
       await there.hot.enqueue([newInv('e', 'add')], Date.now());
       // Without the wake-up it would wait its 20 s out and return nothing (no polling while
       // the LISTEN connection is up).
       expect((await waiting).map((r) => r.id)).toEqual(['e']);
-    } finally {
-      await there.close();
-      await here.close();
-    }
-  });
+    }));
 
-  it('a result awaited right after its call starts without a read, and gets the final written here', async () => {
-    const p = await open(scope.next());
-    try {
+  it('a result awaited right after its call starts without a read, and gets the final written here', () =>
+    withOne(async (p) => {
       await p.hot.enqueue([newInv('f', 'add')], Date.now());
       const watch = p.state.watchFinal(['f']);
       expect(await watch.next(0)).toEqual([]);
@@ -156,51 +112,32 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres round trip of 
       const got = await watch.next(10_000);
       watch.close();
       expect(got.map((r) => [r.id, r.status, r.result])).toEqual([['f', 'SUCCESS', '5']]);
-      expect(p.counts.fetches).toBe(0);
-    } finally {
-      await p.close();
-    }
-  });
+      expect(p.fetched).toEqual([]);
+    }));
 
-  it('a result awaited after another process already finished the call reads it', async () => {
-    const schema = scope.next();
-    const here = await open(schema);
-    const there = await open(schema);
-    try {
+  it('a result awaited after another process already finished the call reads it', () =>
+    withTwo(async (here, there) => {
       await here.hot.enqueue([newInv('g', 'add')], Date.now());
-      const heard = new Promise<void>((resolve) => {
-        const orig = here.db.finals.heard.bind(here.db.finals);
-        here.db.finals.heard = (ids) => {
-          orig(ids);
-          if ([...ids].includes('g')) {
-            resolve();
-          }
-        };
-      });
       await there.hot.claimAndStart(1, 0, 'r2');
       await there.hot.finishAndClaim([{ id: 'g', to: 'SUCCESS', runnerId: 'r2' }], 0, 'r2');
       // Its final was announced before anyone here watched it: the watch must read it.
-      await heard;
+      await heardAllSoFar(here.db);
       const watch = here.state.watchFinal(['g']);
       const got = await watch.next(0);
       watch.close();
       expect(got.map((r) => [r.id, r.status])).toEqual([['g', 'SUCCESS']]);
-      expect(here.counts.fetches).toBe(1);
-    } finally {
-      await there.close();
-      await here.close();
-    }
-  });
+      expect(here.fetched).toEqual([['g']]);
+    }));
 
-  it('an enqueue without registration keys is one statement; after a lost answer its retry stores and queues nothing twice', async () => {
-    const p = await open(scope.next());
-    try {
+  it('an enqueue without registration keys is one statement; after a lost answer its retry stores and queues nothing twice', () =>
+    withOne(async (p) => {
       const invs = [newInv('h1', 'add'), newInv('h2', 'add', { priority: 9 })];
       expect(await p.hot.enqueue(invs, Date.now())).toEqual(['h1', 'h2']);
       expect(p.counts).toMatchObject({ transactions: 0, statements: 1 });
       // The retry of a try that did commit (its answer was lost): nothing is stored or queued again.
+      const retry = ENQUEUE.retryAs!;
       const values = [...insertValues(invs, Date.now()), [5, 9], p.db.channel];
-      await p.db.once(ENQUEUE_RETRY, values);
+      await p.db.once(retry, values);
       await expect(p.db.once(ENQUEUE, values)).rejects.toThrow(/duplicate key/);
       expect(await p.broker.count()).toBe(2);
       const claimed = await p.hot.claimAndStart(50, 0, 'r1');
@@ -208,11 +145,8 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres round trip of 
       expect(await p.broker.count()).toBe(0);
       // A retry of a try that did not commit stores and queues them.
       const late = [newInv('h3', 'add')];
-      await p.db.once(ENQUEUE_RETRY, [...insertValues(late, Date.now()), [5], p.db.channel]);
-      p.db.queueChanged(); // as enqueue does after it (this process ignores its own NOTIFY)
+      await p.db.once(retry, [...insertValues(late, Date.now()), [5], p.db.channel]);
+      p.db.queueChanged(); // as PgDb.query does after it (this process ignores its own NOTIFY)
       expect((await p.hot.claimAndStart(50, 0, 'r1')).map((r) => r.id)).toEqual(['h3']);
-    } finally {
-      await p.close();
-    }
-  });
+    }));
 });
