@@ -23,6 +23,8 @@ export interface BenchArgs {
   latencySamples: number;
   preload: number;
   runners: number;
+  prefetch: number;
+  batch: number;
   redisCluster?: string[];
   shards?: number;
   json: boolean;
@@ -108,6 +110,22 @@ export const FLAGS: Record<string, Flag> = {
     max: 64,
     default: 0,
     help: 'runner processes to run the tasks in; 0: in the bench process',
+  },
+  prefetch: {
+    kind: 'int',
+    arg: 'F',
+    min: 0,
+    max: 10_000,
+    default: 0,
+    help: 'invocations each runner claims ahead of its free slots ([runner] prefetch)',
+  },
+  batch: {
+    kind: 'int',
+    arg: 'B',
+    min: 1,
+    max: 10_000,
+    default: 100,
+    help: 'invocations enqueued per round trip (parallel_batch_size)',
   },
   'redis-cluster': {
     kind: 'urls',
@@ -217,6 +235,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     latencySamples: value('latency-samples'),
     preload: value('preload'),
     runners: value('runners'),
+    prefetch: value('prefetch'),
+    batch: value('batch'),
     redisCluster: value('redis-cluster'),
     shards: value('shards'),
     json: value('json'),

@@ -52,6 +52,8 @@ process.env.TASKAPP_BENCH_CONFIG = JSON.stringify({
   backend: a.backend,
   ...(a.broker ? { broker: a.broker } : {}),
   loggingLevel: 'warn',
+  runner: { prefetch: a.prefetch },
+  taskDefaults: { parallelBatchSize: a.batch },
   ...backendOptions[clusterUrls ? 'redis-cluster' : a.backend],
 });
 const appModule = fileURLToPath(
@@ -103,6 +105,8 @@ try {
     n: N,
     ...(P > 0 ? { preloaded: P, preload_s: preloadS } : {}),
     concurrency: C,
+    ...(a.prefetch ? { prefetch: a.prefetch } : {}),
+    ...(a.batch !== 100 ? { batch: a.batch } : {}),
     enqueue_per_s: Math.round(N / ((tEnq - t0) / 1000)),
     process_per_s: Math.round(N / ((tEnd - tEnq) / 1000)),
     total_per_s: Math.round(N / ((tEnd - t0) / 1000)),

@@ -294,8 +294,18 @@ const runnerSchema = z
       .number()
       .int()
       .positive()
+      .max(10_000)
       .default(100)
       .describe('most invocations claimed per broker round trip'),
+    prefetch: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(0)
+      .describe(
+        'invocations a runner claims ahead of its free slots, to claim and write in larger batches (short tasks); they are RUNNING on it while they wait, and go back to the queue at stop',
+      ),
     health_port: z
       .number()
       .int()

@@ -57,6 +57,10 @@ export abstract class ClaimingRunner implements Runner {
   /** Requests for ids not held here, by arrival (see EARLY_CANCEL_TTL_MS). */
   private readonly early = new Map<string, { reason: string; at: number }>();
   private unsubscribeCancels?: () => void;
+  /** Started here, waiting for a slot (claimed ahead with [runner] prefetch), in claim order. */
+  private readonly held: InvocationRecord[] = [];
+  /** Ids in `held`, with what untracks each one's heartbeat. */
+  private readonly heldIds = new Map<string, (() => void) | undefined>();
 
   constructor(
     protected readonly app: Runtime,
@@ -102,6 +106,11 @@ export abstract class ClaimingRunner implements Runner {
   private onCancelRequests(reqs: CancelRequest[]): void {
     const now = Date.now();
     for (const { id, reason } of reqs) {
+      if (this.heldIds.has(id)) {
+        // It never starts: launchHeld writes it CANCELLED.
+        this.cancelled.set(id, reason);
+        continue;
+      }
       if (this.inFlight.has(id)) {
         if (!this.cancelled.has(id)) {
           this.cancelled.set(id, reason);
@@ -154,7 +163,7 @@ export abstract class ClaimingRunner implements Runner {
       backends: this.backends,
       runnerId: this.id,
       intervalMs: this.app.config.runner.reconcile_interval_seconds * 1000,
-      holds: (id) => this.inFlight.has(id),
+      holds: (id) => this.inFlight.has(id) || this.heldIds.has(id),
       cap: recoveryCapOf(this.app),
       logger: this.app.logger,
       onFailed: (recs) => this.app.notifyFinal(recs),
@@ -183,8 +192,18 @@ export abstract class ClaimingRunner implements Runner {
   private async loop(): Promise<void> {
     const { broker, hot } = this.backends;
     const batch = this.app.config.runner.claim_batch_size;
+    const prefetch = this.prefetch;
     while (!this.stopping) {
-      await this.capacity.whenClaimable();
+      this.launchHeld();
+      // Claim when a slot is free and nothing waits here or, with prefetch, when what waits here is
+      // down to half (every slot busy): the claim is then in flight while the rest starts.
+      const claim = this.held.length
+        ? this.held.length <= prefetch / 2
+        : this.capacity.claimable > 0;
+      if (!claim) {
+        await this.capacity.whenClaimable();
+        continue;
+      }
       if (this.stopping) {
         break;
       }
@@ -194,7 +213,8 @@ export abstract class ClaimingRunner implements Runner {
       await new Promise((r) => setImmediate(r));
       const done = this.batcher.take();
       this.batcher.hold(false);
-      const max = this.stopping ? 0 : Math.max(1, Math.min(this.capacity.claimable, batch));
+      const room = this.capacity.claimable + prefetch - this.held.length;
+      const max = this.stopping ? 0 : Math.max(1, Math.min(room, Math.max(batch, prefetch)));
       let started: InvocationRecord[];
       if (done.length) {
         started = await this.finishAndClaim(done, max);
@@ -208,7 +228,12 @@ export abstract class ClaimingRunner implements Runner {
         // Claim + PENDING + RUNNING: one round trip where the backend fuses them.
         started = await hot.claimAndStart(max, this.opts.once ? 100 : 1000, this.id);
         if (started.length === 0) {
-          if (this.opts.once && this.inFlight.size === 0 && (await broker.count()) === 0) {
+          if (
+            this.opts.once &&
+            this.inFlight.size === 0 &&
+            this.held.length === 0 &&
+            (await broker.count()) === 0
+          ) {
             break;
           }
           continue;
@@ -219,40 +244,78 @@ export abstract class ClaimingRunner implements Runner {
         break;
       }
       for (const rec of started) {
-        this.app.logger.debug('task started', {
-          invocation: rec.id,
-          task: rec.taskId,
-          attempt: rec.attempt,
-        });
-        const untrack = this.heartbeat?.track(rec.id, rec.taskId);
-        const early = this.early.get(rec.id);
-        if (early) {
-          // Asked to stop before it got here: it never runs.
-          this.early.delete(rec.id);
-          this.cancelled.set(rec.id, early.reason);
-        }
-        const expired = expiredReason(rec, Date.now());
-        if (expired !== undefined && !early) {
-          this.cancelled.set(rec.id, expired);
-        }
-        const p = (early || expired !== undefined ? this.finishCancelled(rec) : this.launch(rec))
-          .catch((err) =>
-            this.app.logger.error('invocation crashed in the runner', {
-              invocation: rec.id,
-              error: (err as Error).stack,
-            }),
-          )
-          .finally(() => {
-            this.inFlight.delete(rec.id);
-            this.reconciler?.letGo(rec.id);
-            this.cancelled.delete(rec.id);
-            untrack?.();
-          });
-        this.inFlight.set(rec.id, p);
+        this.keep(rec);
       }
     }
     if (!this.stopping) {
       void this.stop({ reason: 'queue drained (once)' });
+    }
+  }
+
+  /** Invocations claimed beyond the free slots ([runner] prefetch). */
+  private get prefetch(): number {
+    return this.opts.prefetch ?? this.app.config.runner.prefetch;
+  }
+
+  /**
+   * Takes a started invocation into this runner's hands: it waits in `held` (claimed ahead, with
+   * prefetch) until a slot is free. Held is held: its heartbeat is tracked and a cancel request
+   * for it is kept until it is launched, so neither recovery nor reconciliation takes it back.
+   */
+  private keep(rec: InvocationRecord): void {
+    this.app.logger.debug('task started', {
+      invocation: rec.id,
+      task: rec.taskId,
+      attempt: rec.attempt,
+    });
+    this.held.push(rec);
+    this.heldIds.set(rec.id, this.heartbeat?.track(rec.id, rec.taskId));
+    this.launchHeld();
+  }
+
+  /** At stop: held invocations never started go back to the queue at once (cancelled ones end CANCELLED). */
+  private async giveBackHeld(): Promise<void> {
+    const recs = this.held.splice(0);
+    for (const untrack of this.heldIds.values()) {
+      untrack?.();
+    }
+    this.heldIds.clear();
+    const cancelled = recs.filter((r) => this.cancelled.has(r.id));
+    await Promise.all(cancelled.map((r) => this.finishCancelled(r)));
+    await this.reroute(recs.filter((r) => !this.cancelled.has(r.id)).map((r) => r.id));
+  }
+
+  /** Launches held invocations, in claim order, while slots are free. */
+  private launchHeld(): void {
+    while (this.held.length && this.capacity.claimable > 0) {
+      const rec = this.held.shift()!;
+      const untrack = this.heldIds.get(rec.id);
+      this.heldIds.delete(rec.id);
+      const early = this.early.get(rec.id);
+      if (early) {
+        // Asked to stop before it got here: it never runs.
+        this.early.delete(rec.id);
+        this.cancelled.set(rec.id, early.reason);
+      }
+      const cancelled = this.cancelled.has(rec.id);
+      const expired = expiredReason(rec, Date.now());
+      if (expired !== undefined && !cancelled) {
+        this.cancelled.set(rec.id, expired);
+      }
+      const p = (cancelled || expired !== undefined ? this.finishCancelled(rec) : this.launch(rec))
+        .catch((err) =>
+          this.app.logger.error('invocation crashed in the runner', {
+            invocation: rec.id,
+            error: (err as Error).stack,
+          }),
+        )
+        .finally(() => {
+          this.inFlight.delete(rec.id);
+          this.reconciler?.letGo(rec.id);
+          this.cancelled.delete(rec.id);
+          untrack?.();
+        });
+      this.inFlight.set(rec.id, p);
     }
   }
 
@@ -451,6 +514,7 @@ export abstract class ClaimingRunner implements Runner {
     this.backends?.broker.interrupt();
     this.capacity.wakeAll();
     await this.loopDone;
+    await this.giveBackHeld();
     const graceMs = opts.graceMs ?? this.app.config.runner.shutdown_grace_seconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -2,6 +2,8 @@
 export interface RunnerOptions {
   runner?: 'thread' | 'multi-thread' | 'process' | 'persistent-process';
   concurrency?: number;
+  /** Invocations claimed ahead of free slots (default: `[runner] prefetch`). */
+  prefetch?: number;
   processes?: number;
   /**
    * Module that exports the App (with its tasks imported): children and worker threads import it.

@@ -1,6 +1,7 @@
 /**
  * Collects status changes made in the same turn of the event loop and writes them in one
- * `transitionMany` round trip (completions of many tasks at once become one transaction). A claim
+ * `transitionMany` round trip (completions of many tasks at once become one transaction); while
+ * one write is out, the changes made meanwhile wait for it and then go out as the next one. A claim
  * loop may instead `take` what is queued and write it together with its next claim
  * (HotPath.finishAndClaim); while it is about to (`hold`), the batcher leaves the queue to it.
  */
@@ -66,8 +67,26 @@ export class TransitionBatcher {
     setImmediate(() => void this.flush());
   }
 
+  /** One write at a time: what is submitted meanwhile waits and goes out together, in the next. */
+  private flushing = false;
+
   private async flush(): Promise<void> {
     this.scheduled = false;
+    if (this.flushing) {
+      return;
+    }
+    this.flushing = true;
+    try {
+      await this.flushAll();
+    } finally {
+      this.flushing = false;
+    }
+    if (this.queue.length && !this.held) {
+      this.schedule();
+    }
+  }
+
+  private async flushAll(): Promise<void> {
     while (this.queue.length && !this.held) {
       const batch = this.take();
       try {

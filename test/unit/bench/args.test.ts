@@ -28,6 +28,8 @@ describe('bench flags', () => {
       latencySamples: 200,
       preload: 0,
       runners: 0,
+      prefetch: 0,
+      batch: 100,
       json: false,
       help: false,
     });
@@ -51,6 +53,9 @@ describe('bench flags', () => {
       '1000000',
       '--runners',
       '4',
+      '--prefetch',
+      '500',
+      '--batch=1000',
       '--json',
     ]);
     expect(a).toMatchObject({
@@ -63,6 +68,8 @@ describe('bench flags', () => {
       latencySamples: 0,
       preload: 1_000_000,
       runners: 4,
+      prefetch: 500,
+      batch: 1000,
       json: true,
     });
     const cluster = parseBenchArgs([

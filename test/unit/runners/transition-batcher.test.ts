@@ -27,6 +27,31 @@ describe('TransitionBatcher', () => {
     expect(batches).toEqual([['a', 'b']]);
   });
 
+  it('one write at a time: changes submitted while one is out go together in the next', async () => {
+    const batches: string[][] = [];
+    let open!: () => void;
+    const orch = {
+      async transitionMany(reqs: TransitionRequest[]) {
+        batches.push(reqs.map((r) => r.id));
+        if (batches.length === 1) {
+          await new Promise<void>((r) => (open = r));
+        }
+        return reqs.map((r) => ({ id: r.id, status: r.to }) as InvocationRecord);
+      },
+    } as unknown as Orchestrator;
+    const b = new TransitionBatcher(orch);
+    const first = b.submit(req('a'));
+    await turn();
+    const later = [b.submit(req('b'))];
+    await turn();
+    later.push(b.submit(req('c')));
+    await turn();
+    expect(batches).toEqual([['a']]);
+    open();
+    await Promise.all([first, ...later]);
+    expect(batches).toEqual([['a'], ['b', 'c']]);
+  });
+
   it('while held, leaves queued changes to take(); settle() answers their submitters; release flushes the rest', async () => {
     const { orch, batches } = recorder();
     const b = new TransitionBatcher(orch);

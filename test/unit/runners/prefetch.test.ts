@@ -1,0 +1,129 @@
+/**
+ * `[runner] prefetch`: a runner claims invocations ahead of its free slots and holds them until a
+ * slot frees. Held work is RUNNING on this runner in the backend, never runs beyond the
+ * concurrency, is not taken back by its own reconciliation, is given back to the queue at stop,
+ * and a cancel of a held invocation ends it CANCELLED without running it.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { taskapp, type Invocation, type Runner } from '../../../src/index.js';
+import type { Status } from '../../../src/core/status.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+async function until(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) {
+      throw new Error('condition not met in time');
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function gatedApp(dir: string) {
+  const app = taskapp({
+    configFile: false,
+    appId: 'prefetch',
+    backend: 'sqlite',
+    sqlite: { path: join(dir, 'db.sqlite') },
+    loggingLevel: 'error',
+    runner: { reconcileIntervalSeconds: 1 },
+  });
+  const entered: number[] = [];
+  let running = 0;
+  let most = 0;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const step = app.task('step', async ({ i }: { i: number }) => {
+    entered.push(i);
+    most = Math.max(most, ++running);
+    await gate;
+    running--;
+    return i;
+  });
+  return { app, step, entered, open, most: () => most };
+}
+
+const statuses = (invs: Invocation<number>[]): Promise<Status[]> =>
+  Promise.all(invs.map((i) => i.status()));
+const count = (list: Status[], s: Status): number => list.filter((x) => x === s).length;
+
+describe('[runner] prefetch', () => {
+  let runner: Runner | undefined;
+  let close = async () => {};
+  afterEach(async () => {
+    await runner?.stop({ graceMs: 0 });
+    runner = undefined;
+    await close();
+  });
+
+  function setUp() {
+    const t = tempDir();
+    const g = gatedApp(t.dir);
+    close = async () => {
+      await g.app.close();
+      t.cleanup();
+    };
+    return g;
+  }
+
+  it('claims ahead of free slots, runs no more than the concurrency, and runs each once', async () => {
+    const { app, step, entered, open, most } = setUp();
+    const group = await step.parallelize(Array.from({ length: 20 }, (_, i) => ({ i })));
+    runner = await app.startRunner({ runner: 'thread', concurrency: 2, prefetch: 6 });
+    // 2 running and 6 held, all RUNNING on this runner in the backend.
+    await until(async () => count(await statuses(group.invocations), 'RUNNING') === 8);
+    expect(entered).toHaveLength(2);
+    // Reconciliation runs every second: it must not take held work back.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(count(await statuses(group.invocations), 'RUNNING')).toBe(8);
+    open();
+    expect((await group.all({ timeoutMs: 30_000 })).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    expect(entered.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(most()).toBe(2);
+    for (const inv of group.invocations) {
+      expect((await inv.history()).map((h) => h.status)).not.toContain('RUNNING_RECOVERY');
+    }
+  });
+
+  it('at stop, held invocations go back to the queue at once and run once elsewhere', async () => {
+    const { app, step, entered, open } = setUp();
+    const group = await step.parallelize(Array.from({ length: 10 }, (_, i) => ({ i })));
+    const invs = group.invocations;
+    runner = await app.startRunner({ runner: 'thread', concurrency: 1, prefetch: 5 });
+    await until(async () => count(await statuses(invs), 'RUNNING') === 6);
+    const stopping = runner.stop({ graceMs: 30_000 });
+    // The 5 held are given back before the grace period waits for the running one.
+    await until(async () => count(await statuses(invs), 'REROUTED') === 5);
+    expect(entered).toHaveLength(1);
+    open();
+    await stopping;
+    const after = await statuses(invs);
+    expect(count(after, 'SUCCESS')).toBe(1);
+    expect(count(after, 'REROUTED')).toBe(5);
+    expect(count(after, 'REGISTERED')).toBe(4);
+    runner = await app.startRunner({ runner: 'thread', concurrency: 4 });
+    expect((await group.all({ timeoutMs: 30_000 })).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i),
+    );
+    expect(entered.sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it('a cancelled held invocation ends CANCELLED and never runs', async () => {
+    const { app, step, entered, open } = setUp();
+    const group = await step.parallelize(Array.from({ length: 4 }, (_, i) => ({ i })));
+    const invs = group.invocations;
+    runner = await app.startRunner({ runner: 'thread', concurrency: 1, prefetch: 3 });
+    await until(async () => count(await statuses(invs), 'RUNNING') === 4);
+    const held = invs[3]!;
+    await held.cancel({ reason: 'not wanted' });
+    open();
+    await until(async () => (await held.status()) === 'CANCELLED');
+    expect(await Promise.all(invs.slice(0, 3).map((i) => i.result({ timeoutMs: 30_000 })))).toEqual(
+      [0, 1, 2],
+    );
+    expect(entered.sort()).toEqual([0, 1, 2]);
+  });
+});
