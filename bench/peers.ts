@@ -1,8 +1,9 @@
 /**
  * `npm run bench:peers [-- bullmq graphile ...]`: the peers (bench/peers/*.mjs: BullMQ, bee-queue,
  * graphile-worker, pg-boss, DBOS, Sidequest on SQLite and on PostgreSQL) and taskapp on every
- * backend and both main runners, one after the other on the same machine and servers, then the
- * ratios taskapp / peer. The peers' packages, pinned in bench/peers/package.json, are installed on
+ * backend and both main runners (on postgres and redis also the thread runner tuned as the
+ * graphile-worker script is: prefetch 500, batches of 1000), one after the other on the same
+ * machine and servers, then the ratios taskapp / peer. The peers' packages, pinned in bench/peers/package.json, are installed on
  * first use into PEERS_CACHE (default <os tmpdir>/taskapp-peers), never into the project.
  * Then the scale rows, taskapp as work grows: postgres and sqlite with SCALE_P finished invocations
  * stored first against the empty row; sqlite at N=SCALE_N against N (the runner in its own
@@ -66,9 +67,15 @@ for (const peer of chosen) {
     rows.push({ system: peer, backend: '-', error: `exit ${out.status ?? out.signal}` });
   }
 }
+// On the server backends, also taskapp tuned as graphile-worker's script is (its local queue of
+// 500, jobs inserted 1000 per call): claims ahead of free slots and bulk enqueues of 1000.
+const tuned = ['--prefetch', '500', '--batch', '1000'];
 for (const backend of backends) {
   for (const runner of ['thread', 'persistent-process']) {
     rows.push(...runTaskapp(backend, runner));
+  }
+  if (backend === 'postgres' || backend === 'redis') {
+    rows.push(...runTaskapp(backend, 'thread', tuned, { tuned: 'prefetch 500, batch 1000' }));
   }
 }
 const comparisons = scale ? runScale() : [];
@@ -87,7 +94,7 @@ if (mainRows.length) {
     mainRows.map((r) => ({
       system: r.system,
       backend: r.backend,
-      runner: r.runner ?? '-',
+      runner: r.tuned ? `${r.runner} (${r.tuned})` : (r.runner ?? '-'),
       total_per_s: r.total_per_s ?? r.error,
       process_per_s: r.process_per_s,
       p50_ms: r.latency_p50_ms,
@@ -158,6 +165,7 @@ function runScale(): Comparison[] {
         r.system === 'taskapp' &&
         r.backend === backend &&
         r.runner === 'thread' &&
+        r.tuned === undefined &&
         r.scale === undefined &&
         r.error === undefined,
     );

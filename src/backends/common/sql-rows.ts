@@ -22,6 +22,33 @@ export interface InvocationRow {
   call_options?: string | null;
 }
 
+/**
+ * The columns an InvocationRow reads, for statements to return instead of `*`: the row also holds
+ * its history (`hist`, an array that grows with each change), its keys and generated columns, which
+ * no record needs; sending and parsing them cost the client more than a claim's own work.
+ */
+const RECORD_COLUMNS = [
+  'id',
+  'task_id',
+  'args',
+  'status',
+  'owner',
+  'attempt',
+  'priority',
+  'parent_id',
+  'workflow_id',
+  'result',
+  'error',
+  'created_at',
+  'updated_at',
+  'concurrency',
+  'call_options',
+] as const satisfies ReadonlyArray<keyof InvocationRow>;
+
+/** RECORD_COLUMNS as a SQL select list, of table alias `alias` if given. */
+export const recordColumns = (alias?: string): string =>
+  RECORD_COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
+
 export function toRecord(r: InvocationRow): InvocationRecord {
   const rec: InvocationRecord = {
     id: r.id,

@@ -15,7 +15,7 @@ import {
   TRANSITIONS,
   type Status,
 } from '../../core/status.js';
-import { toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { PgDb, stmt, type TxClient } from './db.js';
 import { appendHist, histEntry } from './history.js';
 import { syncOwned } from './owned.js';
@@ -44,7 +44,7 @@ const CHECKED = stmt(
     FROM u
     WHERE i.id = ANY($1::text[]) AND i.id = u.id AND i.status = ANY(string_to_array(u.froms, ','))
       AND (NOT u.check_owner OR NOT i.status = ANY($9::text[]) OR i.owner IS NOT DISTINCT FROM u.runner)
-    RETURNING i.*, u.ord, u.runner AS by_runner),
+    RETURNING ${recordColumns('i')}, u.ord, u.runner AS by_runner),
   ${syncOwned('upd', '$8::bigint')},
   announced AS (SELECT count(pg_notify($10, p)) AS n FROM unnest($11::text[]) AS p)
   SELECT upd.* FROM upd WHERE (SELECT n FROM announced) >= 0`,

@@ -16,7 +16,7 @@ import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
 import { clientConfig, isConnectionError, isRetryable, startError } from './connection.js';
 import { PgListener } from './listener.js';
 import { applyMigrations } from './migrate.js';
-import { toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.js';
 
 /** How often waits re-read the database while the LISTEN connection is down. */
 export const FALLBACK_POLL_MS = 1000;
@@ -70,13 +70,13 @@ export const LOCK_KEYS = stmt(
 
 const FETCH_FINAL = stmt(
   'fetch_final',
-  'SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = ANY($2::text[])',
+  `SELECT ${recordColumns()} FROM invocations WHERE id = ANY($1::text[]) AND status = ANY($2::text[])`,
 );
 // One id (a result awaited): PostgreSQL replans an `= ANY($1)` statement at every call (its generic
 // plan guesses a longer array and looks dearer), ~130 us here; `= $1` keeps one plan.
 const FETCH_FINAL_ONE = stmt(
   'fetch_final_one',
-  'SELECT * FROM invocations WHERE id = $1 AND status = ANY($2::text[])',
+  `SELECT ${recordColumns()} FROM invocations WHERE id = $1 AND status = ANY($2::text[])`,
 );
 
 interface PgOptions {

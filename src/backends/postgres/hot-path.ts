@@ -38,19 +38,19 @@ import {
 } from './orchestrator.js';
 import { ENQUEUE, insertValues, type PgStateBackend } from './state.js';
 import { clampPriority } from '../memory/broker.js';
-import { toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.js';
 
 // After a lost answer: what the committed try started for this runner (at `now`, $3, if given).
 const STARTED = stmt(
   'started',
-  `SELECT * FROM invocations WHERE id = ANY($1::text[]) AND status = 'RUNNING' AND owner = $2
+  `SELECT ${recordColumns()} FROM invocations WHERE id = ANY($1::text[]) AND status = 'RUNNING' AND owner = $2
   AND ($3::bigint IS NULL OR updated_at = $3)`,
 );
 // After a lost answer: what committed CLAIM_START tries (at `now`s $2) started for this runner
 // (found through owned_sets, owned.ts).
 const STARTED_AT = stmt(
   'started_at',
-  `SELECT * FROM invocations WHERE id = ANY(${ownedIds('owner = $1')})
+  `SELECT ${recordColumns()} FROM invocations WHERE id = ANY(${ownedIds('owner = $1')})
     AND updated_at = ANY($2::bigint[]) AND status = 'RUNNING' AND owner = $1`,
 );
 // Claims of tries given up on: rows whose invocation was taken are done; the others (not acquired
@@ -90,7 +90,7 @@ export const CLAIM_START = stmt(
     UPDATE invocations i SET status = 'RUNNING', owner = $7, attempt = i.attempt + 1, updated_at = $1,
       hist = ${appendHist('i', `ARRAY(SELECT ${histEntry('$1', 'p.s', '$7')} FROM unnest($8::text[]) WITH ORDINALITY AS p(s, n) ORDER BY p.n)`)}
     WHERE i.id = ANY(ARRAY(SELECT inv_id FROM c)) AND (i.status || '') = ANY($6::text[]) AND i.concurrency IS NULL
-    RETURNING i.*),
+    RETURNING ${recordColumns('i')}),
   ${syncOwned('s', '$1::bigint')},
   split AS (SELECT c.ctid, c.inv_id, c.priority, c.seq, c.inv_id NOT IN (SELECT id FROM s) AS left_over FROM c),
   gone AS (DELETE FROM queue q WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM split WHERE NOT left_over))),

@@ -18,7 +18,7 @@ import { planAcquire, scopeKeys, type ScopeWindow } from '../../orchestration/ac
 import { transitionOne, type Orchestrator, type PurgeScope } from '../orchestrator.js';
 import { PURGE_CHUNK } from '../common/purge-scope.js';
 import { LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
-import { toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
 import { checkable, issueChecked } from './checked.js';
 import { appendHist, histEntry } from './history.js';
@@ -29,7 +29,7 @@ export const ACQUIRABLE_LIST = [...ACQUIRABLE];
 // Rows are locked in id order so two batches touching the same invocations cannot deadlock.
 const LOCK = stmt(
   'lock',
-  'SELECT * FROM invocations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+  `SELECT ${recordColumns()} FROM invocations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
 );
 // Waiting ones only; a concurrent acquirer blocks here, then sees them PENDING and skips them. $3 is
 // set on a retry after a lost connection: rows this runner already holds PENDING were acquired by

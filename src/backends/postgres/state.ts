@@ -9,7 +9,7 @@ import type {
 } from '../../core/records.js';
 import type { FinalWatch, StateBackend } from '../state-backend.js';
 import { FALLBACK_POLL_MS, LOCK_KEYS, stmt, type PgDb, type TxClient } from './db.js';
-import { toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { HISTORY, HISTORY_MANY, histEntry } from './history.js';
 import { extrasValues, toExtras, upsertExtrasSql, type ExtrasRow } from '../common/extras-rows.js';
 
@@ -59,8 +59,11 @@ const FIND_REG = stmt(
   `SELECT id, reg_key, status FROM invocations
   WHERE reg_open = ANY($1::text[]) OR id = ANY($2::text[])`,
 );
-const GET = stmt('get', 'SELECT * FROM invocations WHERE id = $1');
-const GET_MANY = stmt('get_many', 'SELECT * FROM invocations WHERE id = ANY($1::text[])');
+const GET = stmt('get', `SELECT ${recordColumns()} FROM invocations WHERE id = $1`);
+const GET_MANY = stmt(
+  'get_many',
+  `SELECT ${recordColumns()} FROM invocations WHERE id = ANY($1::text[])`,
+);
 const HEARTBEAT = stmt(
   'heartbeat',
   `INSERT INTO runners (id, info, heartbeat_at) VALUES ($1, $2, $3)
