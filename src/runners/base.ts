@@ -263,11 +263,6 @@ export abstract class ClaimingRunner implements Runner {
    * for it is kept until it is launched, so neither recovery nor reconciliation takes it back.
    */
   private keep(rec: InvocationRecord): void {
-    this.app.logger.debug('task started', {
-      invocation: rec.id,
-      task: rec.taskId,
-      attempt: rec.attempt,
-    });
     this.held.push(rec);
     this.heldIds.set(rec.id, this.heartbeat?.track(rec.id, rec.taskId));
     this.launchHeld();
@@ -289,6 +284,11 @@ export abstract class ClaimingRunner implements Runner {
   private launchHeld(): void {
     while (this.held.length && this.capacity.claimable > 0) {
       const rec = this.held.shift()!;
+      this.app.logger.debug('task started', {
+        invocation: rec.id,
+        task: rec.taskId,
+        attempt: rec.attempt,
+      });
       const untrack = this.heldIds.get(rec.id);
       this.heldIds.delete(rec.id);
       const early = this.early.get(rec.id);
