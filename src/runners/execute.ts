@@ -21,6 +21,7 @@ import {
 import { ErrorRegistry } from '../serialization/errors.js';
 import { argStore } from '../runtime/arg-store.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
+import type { CancelSwitch } from './cancel-switch.js';
 import { WorkflowContext, type WorkflowApi } from '../workflows/context.js';
 import { installGuard } from '../workflows/guard.js';
 import { startConsumer, tracingOn, type ConsumerSpan } from '../runtime/tracing.js';
@@ -45,8 +46,8 @@ export interface AttemptOptions {
   afterTimeoutMs?: number;
   /** The timed-out body was still running after `afterTimeoutMs`; `ended` resolves when it ends, if ever. */
   onOverrun?: (ended: Promise<void>) => void;
-  /** Aborted when the invocation is cancelled: aborts ctx.signal with the same reason. */
-  cancel?: AbortSignal;
+  /** Cancels the invocation: aborts ctx.signal with its reason. */
+  cancel?: CancelSwitch;
 }
 
 /**
@@ -90,14 +91,7 @@ export async function runAttempt(
       recorded instanceof Promise ? await recorded : recorded,
     );
     attempt = ctx;
-    const cancel = opts.cancel;
-    if (cancel) {
-      if (cancel.aborted) {
-        ctx.abort(cancel.reason as Error);
-      } else {
-        cancel.addEventListener('abort', () => ctx.abort(cancel.reason as Error), { once: true });
-      }
-    }
+    opts.cancel?.attach((reason) => ctx.abort(reason));
     span = tracingOn() ? await startConsumer(app, rec, runnerId, ctx.running) : undefined;
     const inSpan = <T>(fn: () => T): T => (span ? span.run(fn) : fn());
     let value: unknown;

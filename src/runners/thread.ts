@@ -16,6 +16,7 @@ import { CANCEL_KILL_GRACE_MS, TIMEOUT_KILL_GRACE_MS, type Disposition } from '.
 import { InvocationCancelledError } from '../core/errors.js';
 import type { RunnerOptions } from './runner.js';
 import { Slots } from './slots.js';
+import { CancelSwitch } from './cancel-switch.js';
 import { WorkerPool } from './worker-pool.js';
 
 class ThreadRunner extends ClaimingRunner {
@@ -23,7 +24,7 @@ class ThreadRunner extends ClaimingRunner {
   private readonly slots: Slots;
   private workers?: WorkerPool;
   /** Cancel controllers of the invocations running on this thread. */
-  private readonly onThread = new Map<string, AbortController>();
+  private readonly onThread = new Map<string, CancelSwitch>();
 
   constructor(app: Runtime, opts: RunnerOptions = {}) {
     super(app, opts, 'thread');
@@ -46,7 +47,7 @@ class ThreadRunner extends ClaimingRunner {
     this.slots.take();
     let end: Disposition;
     let overrun: Promise<void> | undefined;
-    const cancel = new AbortController();
+    const cancel = new CancelSwitch();
     this.onThread.set(rec.id, cancel);
     try {
       const hooks = this.waitHooks(rec, this.slots);
@@ -56,7 +57,7 @@ class ThreadRunner extends ClaimingRunner {
         end = await this.pool().run(rec, hooks, () => this.cancelReason(rec.id) !== undefined);
       } else {
         const out = await runAttempt(this.app, rec, this.id, hooks, {
-          cancel: cancel.signal,
+          cancel,
           afterTimeoutMs: TIMEOUT_KILL_GRACE_MS,
           onOverrun: (ended) => {
             overrun = ended;
@@ -93,7 +94,7 @@ class ThreadRunner extends ClaimingRunner {
       this.workers?.cancel(id, reason);
       return;
     }
-    onThread.abort(new InvocationCancelledError(id, reason));
+    onThread.cancel(new InvocationCancelledError(id, reason));
     setTimeout(() => {
       if (this.onThread.get(id) === onThread) {
         this.app.logger.warn(

@@ -17,6 +17,7 @@ import { clientConfig, isConnectionError, isRetryable, startError } from './conn
 import { PgListener } from './listener.js';
 import { applyMigrations } from './migrate.js';
 import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.js';
+import { withArrayLiterals } from './array-literal.js';
 
 /** How often waits re-read the database while the LISTEN connection is down. */
 export const FALLBACK_POLL_MS = 1000;
@@ -45,6 +46,11 @@ export const stmt = (
   opts: { wakesQueue?: true; retryAs?: Stmt } = {},
 ): Stmt => ({ name: `taskapp_${name}`, text, ...opts });
 const wakesQueue = (q: Stmt | string): boolean => typeof q !== 'string' && q.wakesQueue === true;
+/** What pg is given for a statement and its values (arrays as literals: array-literal.ts). */
+const queryConfig = (q: Stmt | string, values: unknown[] | undefined): pg.QueryConfig => {
+  const v = withArrayLiterals(values);
+  return typeof q === 'string' ? { text: q, values: v } : { name: q.name, text: q.text, values: v };
+};
 
 /** Runners on every host wake on the schema's channel (`q`: the queue has new rows). */
 export const NOTIFY_QUEUE = stmt('notify_queue', `SELECT pg_notify($1, 'q')`, { wakesQueue: true });
@@ -196,9 +202,7 @@ export class PgDb {
     q: Stmt | string,
     values: unknown[] = [],
   ): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
-    return this.pool.query<R & pg.QueryResultRow>(
-      typeof q === 'string' ? { text: q, values } : { ...q, values },
-    );
+    return this.pool.query<R & pg.QueryResultRow>(queryConfig(q, values));
   }
 
   async rows<R = any>(q: Stmt | string, values: unknown[] = []): Promise<R[]> {
@@ -245,7 +249,7 @@ export class PgDb {
         const c: TxClient = {
           query: (q, values) => {
             wakes ||= wakesQueue(q);
-            const p = client.query(typeof q === 'string' ? { text: q, values } : { ...q, values });
+            const p = client.query(queryConfig(q, values));
             p.catch(() => {}); // awaited below; a failure must not surface as unhandled meanwhile
             issued.push(p);
             return p as never;

@@ -12,6 +12,7 @@ import { failureOutcome, runAttempt, type Outcome } from '../execute.js';
 import { InvocationCancelledError } from '../../core/errors.js';
 import { loadAppModule, type LoadedApp } from './load-app.js';
 import type { InitMessage, ToGuest, ToHost } from './protocol.js';
+import { CancelSwitch } from '../cancel-switch.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
@@ -25,7 +26,7 @@ export class Guest {
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Map<string, InvocationRecord>();
   /** Aborted when the host says the invocation was cancelled. */
-  private readonly cancels = new Map<string, AbortController>();
+  private readonly cancels = new Map<string, CancelSwitch>();
   private outbox: Array<{ id: string; out: Outcome }> = [];
   private flushScheduled = false;
   private initialized!: Promise<void>;
@@ -55,7 +56,7 @@ export class Guest {
       return;
     }
     if (msg.t === 'cancel') {
-      this.cancels.get(msg.id)?.abort(new InvocationCancelledError(msg.id, msg.reason));
+      this.cancels.get(msg.id)?.cancel(new InvocationCancelledError(msg.id, msg.reason));
       return;
     }
     if (msg.t === 'rpc-res') {
@@ -94,14 +95,14 @@ export class Guest {
     };
     // A timed-out attempt is reported only once its body has ended: its retry must not start while
     // it still runs here. A body that ignores its signal holds on until the host kills this guest.
-    const cancel = new AbortController();
+    const cancel = new CancelSwitch();
     this.cancels.set(rec.id, cancel);
     let out: Outcome;
     try {
       out = await runAttempt(this.runtime, rec, this.runnerId, hooks, {
         enforceTimeout: this.enforceTimeout,
         afterTimeoutMs: Infinity,
-        cancel: cancel.signal,
+        cancel,
       });
     } finally {
       this.cancels.delete(rec.id);
