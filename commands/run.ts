@@ -12,6 +12,7 @@ export default class Run extends BaseCommand<typeof Run> {
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --concurrency 32',
+    '<%= config.bin %> <%= command.id %> --concurrency 50 --prefetch 500   # many short tasks',
     '<%= config.bin %> <%= command.id %> --runner persistent-process --processes 4',
     '<%= config.bin %> <%= command.id %> --once   # drain the queue, then exit (CI, batch jobs)',
   ];
@@ -27,6 +28,12 @@ export default class Run extends BaseCommand<typeof Run> {
         'invocations at once per runner (per child for multi-thread and persistent-process)',
       min: 1,
     }),
+    prefetch: Flags.integer({
+      description:
+        'invocations claimed ahead of free slots, for many short tasks (runner.prefetch; 0 to 10000)',
+      min: 0,
+      max: 10_000,
+    }),
     processes: Flags.integer({
       char: 'p',
       description: 'children of process-based runners',
@@ -36,8 +43,10 @@ export default class Run extends BaseCommand<typeof Run> {
   };
 
   async run(): Promise<void> {
-    const { runner, concurrency, processes, once } = this.flags;
-    const app = await this.app({ flags: { runner: { kind: runner, concurrency, processes } } });
+    const { runner, concurrency, prefetch, processes, once } = this.flags;
+    const app = await this.app({
+      flags: { runner: { kind: runner, concurrency, prefetch, processes } },
+    });
     const cfg = app.config.runner;
     const err = styler(process.stderr);
     await runUntilStopped(
@@ -45,6 +54,7 @@ export default class Run extends BaseCommand<typeof Run> {
       {
         runner: cfg.kind,
         concurrency: cfg.concurrency,
+        prefetch: cfg.prefetch,
         processes: cfg.processes,
         once,
         appModule: this.taskModules,

@@ -36,9 +36,10 @@ function describeBackends(app: App): string {
 function startBanner(app: App, runner: Runner, opts: RunnerOptions, modules: number): string {
   const tasks = app.taskIds();
   const size =
-    opts.runner === 'thread' || opts.runner === undefined
+    (opts.runner === 'thread' || opts.runner === undefined
       ? `concurrency ${opts.concurrency}`
-      : `processes ${opts.processes ?? 'auto'}, concurrency ${opts.concurrency}`;
+      : `processes ${opts.processes ?? 'auto'}, concurrency ${opts.concurrency}`) +
+    (opts.prefetch ? `, prefetch ${opts.prefetch}` : '');
   return (
     `taskapp ${opts.once ? 'draining' : 'running'}: app=${app.appId} backend=${describeBackends(app)} runner=${runner.kind} (${size}) ` +
     `tasks=${tasks.length} [${tasks.join(', ')}] from ${modules} module${modules === 1 ? '' : 's'} id=${runner.id}`

@@ -7,6 +7,26 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 describe('taskapp commands (sqlite)', () => {
   const { dir, run, json } = sqliteProject({ 'src/tasks.ts': TASKS_TS });
 
+  it('run --prefetch: the banner names it, and the queue drains with each invocation run once', async () => {
+    const ids = await Promise.all(
+      [1, 2, 3].map(async (x) => {
+        const c = await run(['call', 'add', '--args', JSON.stringify({ x, y: 10 })]);
+        expect(c.code, c.stderr).toBe(0);
+        return c.stdout.trim();
+      }),
+    );
+    const drained = await run(['run', '--once', '--concurrency', '1', '--prefetch', '5']);
+    expect(drained.code, drained.stderr).toBe(0);
+    expect(drained.stderr).toMatch(/runner=thread \(concurrency 1, prefetch 5\)/);
+    for (const [k, id] of ids.entries()) {
+      const st = await json(['status', id]);
+      expect(st).toMatchObject({ status: 'SUCCESS', result: k + 11, attempts: 1 });
+    }
+    const bad = await run(['run', '--once', '--prefetch', '20000']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--prefetch');
+  });
+
   it('call prints the id; run --once drains; status shows result and history', async () => {
     const called = await run(['call', 'add', '--args', '{"x": 2, "y": 3}']);
     expect(called.code, called.stderr).toBe(0);
