@@ -1,5 +1,6 @@
 /**
- * kill -9 of children (each running up to 4 invocations at once) and of a whole runner process,
+ * kill -9 of children (each running up to 4 invocations at once), of a whole runner process, and of
+ * one holding invocations claimed ahead of its slots (prefetch),
  * with real processes, on every chaos backend (same test code): every invocation reaches SUCCESS
  * exactly once, and every extra execution is one a recovery explains.
  */
@@ -105,6 +106,40 @@ for (const backend of CHAOS_BACKENDS) {
       expect(recovered).toBeGreaterThan(0);
       await expectNoSilentDuplicates(lines, group.ids, recovered);
       expect((await state.runners()).map((x) => x.id)).not.toContain(first.runnerId);
+    });
+
+    it('kill -9 of a runner holding prefetched work: what it held is recovered and runs', async () => {
+      const { env, out } = setup();
+      const group = await work.parallelize(args);
+      const first = await runners.start('persistent-process', 4, {
+        ...env,
+        TASKAPP__RUNNER__PREFETCH: '40',
+      });
+      await until(async () => (await countStatus('SUCCESS')) >= 30);
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      const ran = linesPerTask(out);
+      const { state } = await runtimeOf(app).backends();
+      // RUNNING on the killed runner without having run: held there (claimed ahead of its slots).
+      const held = (await state.getMany(group.ids)).flatMap((r, k) =>
+        r.status === 'RUNNING' && !ran.has(args[k]!.i) ? [{ id: r.id, i: args[k]!.i }] : [],
+      );
+      expect(held.length).toBeGreaterThan(0);
+      await runners.start('persistent-process', 4, env);
+      expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
+      const lines = linesPerTask(out);
+      expect(lines.size).toBe(200);
+      for (const h of held) {
+        const history = await state.history(h.id);
+        const recovered = history.some((e) => e.status === 'RUNNING_RECOVERY');
+        const finishedByFirst = history.some(
+          (e) => e.status === 'SUCCESS' && e.runnerId === first.runnerId,
+        );
+        expect(recovered || finishedByFirst, `${h.id}: ${JSON.stringify(history)}`).toBe(true);
+        expect(lines.get(h.i), `executions of ${h.id}`).toBeGreaterThanOrEqual(1);
+      }
+      const { recovered } = await recoveryCounts(app, group.ids);
+      await expectNoSilentDuplicates(lines, group.ids, recovered);
     });
   });
 }
