@@ -57,10 +57,11 @@ export abstract class ClaimingRunner implements Runner {
   /** Requests for ids not held here, by arrival (see EARLY_CANCEL_TTL_MS). */
   private readonly early = new Map<string, { reason: string; at: number }>();
   private unsubscribeCancels?: () => void;
-  /** Started here, waiting for a slot (claimed ahead with [runner] prefetch), in claim order. */
-  private readonly held: InvocationRecord[] = [];
-  /** Ids in `held`, with what untracks each one's heartbeat. */
-  private readonly heldIds = new Map<string, (() => void) | undefined>();
+  /**
+   * Started here, waiting for a slot (claimed ahead with [runner] prefetch): by id, in claim order
+   * (a Map keeps insertion order), each with what untracks its heartbeat.
+   */
+  private readonly held = new Map<string, { rec: InvocationRecord; untrack?: () => void }>();
 
   constructor(
     protected readonly app: Runtime,
@@ -106,7 +107,7 @@ export abstract class ClaimingRunner implements Runner {
   private onCancelRequests(reqs: CancelRequest[]): void {
     const now = Date.now();
     for (const { id, reason } of reqs) {
-      if (this.heldIds.has(id)) {
+      if (this.held.has(id)) {
         // It never starts: launchHeld writes it CANCELLED.
         this.cancelled.set(id, reason);
         continue;
@@ -163,7 +164,7 @@ export abstract class ClaimingRunner implements Runner {
       backends: this.backends,
       runnerId: this.id,
       intervalMs: this.app.config.runner.reconcile_interval_seconds * 1000,
-      holds: (id) => this.inFlight.has(id) || this.heldIds.has(id),
+      holds: (id) => this.inFlight.has(id) || this.held.has(id),
       cap: recoveryCapOf(this.app),
       logger: this.app.logger,
       onFailed: (recs) => this.app.notifyFinal(recs),
@@ -197,9 +198,7 @@ export abstract class ClaimingRunner implements Runner {
       this.launchHeld();
       // Claim when a slot is free and nothing waits here or, with prefetch, when what waits here is
       // down to half (every slot busy): the claim is then in flight while the rest starts.
-      const claim = this.held.length
-        ? this.held.length <= prefetch / 2
-        : this.capacity.claimable > 0;
+      const claim = this.held.size ? this.held.size <= prefetch / 2 : this.capacity.claimable > 0;
       if (!claim) {
         await this.capacity.whenClaimable();
         continue;
@@ -213,7 +212,7 @@ export abstract class ClaimingRunner implements Runner {
       await new Promise((r) => setImmediate(r));
       const done = this.batcher.take();
       this.batcher.hold(false);
-      const room = this.capacity.claimable + prefetch - this.held.length;
+      const room = this.capacity.claimable + prefetch - this.held.size;
       const max = this.stopping ? 0 : Math.max(1, Math.min(room, Math.max(batch, prefetch)));
       let started: InvocationRecord[];
       if (done.length) {
@@ -231,7 +230,7 @@ export abstract class ClaimingRunner implements Runner {
           if (
             this.opts.once &&
             this.inFlight.size === 0 &&
-            this.held.length === 0 &&
+            this.held.size === 0 &&
             (await broker.count()) === 0
           ) {
             break;
@@ -258,64 +257,64 @@ export abstract class ClaimingRunner implements Runner {
   }
 
   /**
-   * Takes a started invocation into this runner's hands: it waits in `held` (claimed ahead, with
-   * prefetch) until a slot is free. Held is held: its heartbeat is tracked and a cancel request
-   * for it is kept until it is launched, so neither recovery nor reconciliation takes it back.
+   * Takes a started invocation into this runner's hands: it waits in `held` until the loop
+   * launches it (at once when a slot is free). Held is held: its heartbeat is tracked and a cancel
+   * request for it, one that came before it did too, marks it to be written CANCELLED unrun, so
+   * neither recovery nor reconciliation takes it back.
    */
   private keep(rec: InvocationRecord): void {
-    this.held.push(rec);
-    this.heldIds.set(rec.id, this.heartbeat?.track(rec.id, rec.taskId));
-    this.launchHeld();
+    const early = this.early.get(rec.id);
+    if (early) {
+      this.early.delete(rec.id);
+      this.cancelled.set(rec.id, early.reason);
+    }
+    this.held.set(rec.id, { rec, untrack: this.heartbeat?.track(rec.id, rec.taskId) });
   }
 
   /** At stop: held invocations never started go back to the queue at once (cancelled ones end CANCELLED). */
   private async giveBackHeld(): Promise<void> {
-    const recs = this.held.splice(0);
-    for (const untrack of this.heldIds.values()) {
-      untrack?.();
+    const held = [...this.held.values()];
+    this.held.clear();
+    for (const h of held) {
+      h.untrack?.();
     }
-    this.heldIds.clear();
-    const cancelled = recs.filter((r) => this.cancelled.has(r.id));
-    await Promise.all(cancelled.map((r) => this.finishCancelled(r)));
+    const recs = held.map((h) => h.rec);
+    await Promise.all(
+      recs.filter((r) => this.cancelled.has(r.id)).map((r) => this.finishCancelled(r)),
+    );
     await this.reroute(recs.filter((r) => !this.cancelled.has(r.id)).map((r) => r.id));
   }
 
-  /** Launches held invocations, in claim order, while slots are free. */
+  /** Launches held invocations, in claim order, while slots are free; cancelled or expired ones end CANCELLED unrun. */
   private launchHeld(): void {
-    while (this.held.length && this.capacity.claimable > 0) {
-      const rec = this.held.shift()!;
+    for (const [id, { rec, untrack }] of this.held) {
+      if (this.capacity.claimable === 0) {
+        return;
+      }
+      this.held.delete(id);
       this.app.logger.debug('task started', {
-        invocation: rec.id,
+        invocation: id,
         task: rec.taskId,
         attempt: rec.attempt,
       });
-      const untrack = this.heldIds.get(rec.id);
-      this.heldIds.delete(rec.id);
-      const early = this.early.get(rec.id);
-      if (early) {
-        // Asked to stop before it got here: it never runs.
-        this.early.delete(rec.id);
-        this.cancelled.set(rec.id, early.reason);
+      const expired = this.cancelled.has(id) ? undefined : expiredReason(rec, Date.now());
+      if (expired !== undefined) {
+        this.cancelled.set(id, expired);
       }
-      const cancelled = this.cancelled.has(rec.id);
-      const expired = expiredReason(rec, Date.now());
-      if (expired !== undefined && !cancelled) {
-        this.cancelled.set(rec.id, expired);
-      }
-      const p = (cancelled || expired !== undefined ? this.finishCancelled(rec) : this.launch(rec))
+      const p = (this.cancelled.has(id) ? this.finishCancelled(rec) : this.launch(rec))
         .catch((err) =>
           this.app.logger.error('invocation crashed in the runner', {
-            invocation: rec.id,
+            invocation: id,
             error: (err as Error).stack,
           }),
         )
         .finally(() => {
-          this.inFlight.delete(rec.id);
-          this.reconciler?.letGo(rec.id);
-          this.cancelled.delete(rec.id);
+          this.inFlight.delete(id);
+          this.reconciler?.letGo(id);
+          this.cancelled.delete(id);
           untrack?.();
         });
-      this.inFlight.set(rec.id, p);
+      this.inFlight.set(id, p);
     }
   }
 

@@ -77,29 +77,22 @@ export class TransitionBatcher {
     }
     this.flushing = true;
     try {
-      await this.flushAll();
+      while (this.queue.length && !this.held) {
+        const batch = this.take();
+        try {
+          TransitionBatcher.settle(
+            batch,
+            await this.orchestrator.transitionMany(
+              batch.map((p) => p.req),
+              Date.now(),
+            ),
+          );
+        } catch (err) {
+          TransitionBatcher.settle(batch, err instanceof Error ? err : new Error(String(err)));
+        }
+      }
     } finally {
       this.flushing = false;
-    }
-    if (this.queue.length && !this.held) {
-      this.schedule();
-    }
-  }
-
-  private async flushAll(): Promise<void> {
-    while (this.queue.length && !this.held) {
-      const batch = this.take();
-      try {
-        TransitionBatcher.settle(
-          batch,
-          await this.orchestrator.transitionMany(
-            batch.map((p) => p.req),
-            Date.now(),
-          ),
-        );
-      } catch (err) {
-        TransitionBatcher.settle(batch, err instanceof Error ? err : new Error(String(err)));
-      }
     }
   }
 }

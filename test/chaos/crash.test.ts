@@ -52,6 +52,21 @@ for (const backend of CHAOS_BACKENDS) {
       expect(duplicates).toBeLessThanOrEqual(recovered);
     }
 
+    /**
+     * Each of `ids`, RUNNING on the killed runner `runnerId`, was recovered or its finish was
+     * already on its way: a statement the dead runner sent before the kill still commits on a
+     * server (PostgreSQL runs it to the end), so it ends SUCCESS written by that runner, unrecovered.
+     */
+    async function expectRecoveredOrFinishedBy(ids: string[], runnerId: string): Promise<void> {
+      const { state } = await runtimeOf(app).backends();
+      for (const id of ids) {
+        const history = await state.history(id);
+        const recovered = history.some((h) => h.status === 'RUNNING_RECOVERY');
+        const finishedByIt = history.some((h) => h.status === 'SUCCESS' && h.runnerId === runnerId);
+        expect(recovered || finishedByIt, `${id}: ${JSON.stringify(history)}`).toBe(true);
+      }
+    }
+
     it('kill -9 of two children mid-run: all 200 SUCCESS, every duplicate explained by a recovery', async () => {
       const { env, out } = setup();
       const group = await work.parallelize(args);
@@ -91,17 +106,7 @@ for (const backend of CHAOS_BACKENDS) {
       expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
       const lines = linesPerTask(out);
       expect(lines.size).toBe(200);
-      // Each one RUNNING after the kill was recovered, or its finish was already on its way: a
-      // statement the dead runner sent before the kill still commits on a server (PostgreSQL runs it
-      // to the end), so it ends SUCCESS written by the first runner, with no recovery.
-      for (const id of running) {
-        const history = await state.history(id);
-        const recovered = history.some((h) => h.status === 'RUNNING_RECOVERY');
-        const finishedByFirst = history.some(
-          (h) => h.status === 'SUCCESS' && h.runnerId === first.runnerId,
-        );
-        expect(recovered || finishedByFirst, `${id}: ${JSON.stringify(history)}`).toBe(true);
-      }
+      await expectRecoveredOrFinishedBy(running, first.runnerId);
       const { recovered } = await recoveryCounts(app, group.ids);
       expect(recovered).toBeGreaterThan(0);
       await expectNoSilentDuplicates(lines, group.ids, recovered);
@@ -129,13 +134,11 @@ for (const backend of CHAOS_BACKENDS) {
       expect(await group.all({ timeoutMs: 90_000 })).toEqual(args.map((a) => a.i));
       const lines = linesPerTask(out);
       expect(lines.size).toBe(200);
+      await expectRecoveredOrFinishedBy(
+        held.map((h) => h.id),
+        first.runnerId,
+      );
       for (const h of held) {
-        const history = await state.history(h.id);
-        const recovered = history.some((e) => e.status === 'RUNNING_RECOVERY');
-        const finishedByFirst = history.some(
-          (e) => e.status === 'SUCCESS' && e.runnerId === first.runnerId,
-        );
-        expect(recovered || finishedByFirst, `${h.id}: ${JSON.stringify(history)}`).toBe(true);
         expect(lines.get(h.i), `executions of ${h.id}`).toBeGreaterThanOrEqual(1);
       }
       const { recovered } = await recoveryCounts(app, group.ids);

@@ -76,7 +76,8 @@ const RELEASE_CLAIMS = stmt(
 // one row carries started_ids (hand-out order) and left_ids (those marked, in order), the others
 // null, so a claim of n returns n ids, not n²; and, when nothing was ready, when to look again (next); the invocation
 // columns are null when it started none. Started and left rows are told apart by one hashed
-// NOT IN (split), not by `= ANY(array)` per row, which made a claim of 500 cost 250,000 comparisons.
+// NOT IN (split), not by `= ANY(array)` per row, which made a claim of 500 cost 250,000 comparisons;
+// split also gives both id lists (its rows are locked by c, so every one of them is deleted or marked).
 // After a lost answer, what it started is found by runner
 // and `now` ($1, unique per try: see PgBroker.claimVia), as its queue rows are gone.
 export const PLAIN_PATH: readonly Status[] = ['PENDING', 'RUNNING'];
@@ -95,11 +96,10 @@ export const CLAIM_START = stmt(
   split AS (SELECT c.ctid, c.inv_id, c.priority, c.seq, c.inv_id NOT IN (SELECT id FROM s) AS left_over FROM c),
   gone AS (DELETE FROM queue q WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM split WHERE NOT left_over))),
   lft AS (UPDATE queue q SET claimed_by = $3, claimed_at = $1
-    WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM split WHERE left_over))
-    RETURNING q.inv_id, q.priority, q.seq)
+    WHERE q.ctid = ANY(ARRAY(SELECT ctid FROM split WHERE left_over)))
   SELECT s.*, CASE WHEN s.id IS NOT DISTINCT FROM x.head THEN x.started_ids END AS started_ids,
     CASE WHEN s.id IS NOT DISTINCT FROM x.head THEN x.left_ids END AS left_ids, x.next, x.drained
-  FROM (SELECT ARRAY(SELECT inv_id FROM lft ORDER BY priority DESC, seq) AS left_ids,
+  FROM (SELECT ARRAY(SELECT inv_id FROM split WHERE left_over ORDER BY priority DESC, seq) AS left_ids,
       (SELECT min(id) FROM s) AS head,
       ARRAY(SELECT inv_id FROM split WHERE NOT left_over ORDER BY priority DESC, seq) AS started_ids,
       k.n < $2 AS drained,

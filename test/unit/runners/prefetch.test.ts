@@ -9,16 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { taskapp, type Invocation, type Runner } from '../../../src/index.js';
 import type { Status } from '../../../src/core/status.js';
 import { tempDir } from '../../helpers/tmp.js';
-
-async function until(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) {
-      throw new Error('condition not met in time');
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from '../../helpers/until.js';
 
 function gatedApp(dir: string) {
   const app = taskapp({
@@ -57,22 +48,27 @@ describe('[runner] prefetch', () => {
     await close();
   });
 
-  function setUp() {
+  /**
+   * `n` gated invocations and a thread runner of `concurrency` with `prefetch`, once it holds what
+   * it can: `concurrency` running and `prefetch` held, all RUNNING on it in the backend.
+   */
+  async function holding(n: number, concurrency: number, prefetch: number) {
     const t = tempDir();
     const g = gatedApp(t.dir);
     close = async () => {
       await g.app.close();
       t.cleanup();
     };
-    return g;
+    const group = await g.step.parallelize(Array.from({ length: n }, (_, i) => ({ i })));
+    runner = await g.app.startRunner({ runner: 'thread', concurrency, prefetch });
+    await until(
+      async () => count(await statuses(group.invocations), 'RUNNING') === concurrency + prefetch,
+    );
+    return { ...g, group, invs: group.invocations };
   }
 
   it('claims ahead of free slots, runs no more than the concurrency, and runs each once', async () => {
-    const { app, step, entered, open, most } = setUp();
-    const group = await step.parallelize(Array.from({ length: 20 }, (_, i) => ({ i })));
-    runner = await app.startRunner({ runner: 'thread', concurrency: 2, prefetch: 6 });
-    // 2 running and 6 held, all RUNNING on this runner in the backend.
-    await until(async () => count(await statuses(group.invocations), 'RUNNING') === 8);
+    const { group, entered, open, most } = await holding(20, 2, 6);
     expect(entered).toHaveLength(2);
     // Reconciliation runs every second: it must not take held work back.
     await new Promise((r) => setTimeout(r, 2500));
@@ -89,12 +85,8 @@ describe('[runner] prefetch', () => {
   });
 
   it('at stop, held invocations go back to the queue at once and run once elsewhere', async () => {
-    const { app, step, entered, open } = setUp();
-    const group = await step.parallelize(Array.from({ length: 10 }, (_, i) => ({ i })));
-    const invs = group.invocations;
-    runner = await app.startRunner({ runner: 'thread', concurrency: 1, prefetch: 5 });
-    await until(async () => count(await statuses(invs), 'RUNNING') === 6);
-    const stopping = runner.stop({ graceMs: 30_000 });
+    const { app, group, invs, entered, open } = await holding(10, 1, 5);
+    const stopping = runner!.stop({ graceMs: 30_000 });
     // The 5 held are given back before the grace period waits for the running one.
     await until(async () => count(await statuses(invs), 'REROUTED') === 5);
     expect(entered).toHaveLength(1);
@@ -112,11 +104,7 @@ describe('[runner] prefetch', () => {
   });
 
   it('a cancelled held invocation ends CANCELLED and never runs', async () => {
-    const { app, step, entered, open } = setUp();
-    const group = await step.parallelize(Array.from({ length: 4 }, (_, i) => ({ i })));
-    const invs = group.invocations;
-    runner = await app.startRunner({ runner: 'thread', concurrency: 1, prefetch: 3 });
-    await until(async () => count(await statuses(invs), 'RUNNING') === 4);
+    const { invs, entered, open } = await holding(4, 1, 3);
     const held = invs[3]!;
     await held.cancel({ reason: 'not wanted' });
     open();
