@@ -13,6 +13,7 @@ import {
 } from '../orchestration/concurrency.js';
 import { declaredArgumentNames } from '../core/task-signature.js';
 import { CallDeadline } from '../core/call-deadline.js';
+import { inOrderWindow } from '../core/ordered-window.js';
 import { hash16, newInvocationId, placementOf } from '../core/ids.js';
 import { Invocation, InvocationGroup } from './invocation.js';
 import type { ConcurrencyControl, NewInvocation } from '../core/records.js';
@@ -39,6 +40,9 @@ import { txEnqueueOf } from '../runtime/tx-enqueue.js';
 import { startProducer, type ProducerSpan } from '../runtime/tracing.js';
 
 export type { TaskArgs, TaskContext, TaskFn } from '../runtime/task-context.js';
+
+/** parallelize(): chunks of parallel_batch_size enqueued at once (each its own round trip). */
+const CHUNKS_IN_FLIGHT = 4;
 
 export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
   private effective?: EffectiveTaskOptions;
@@ -179,16 +183,18 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       );
     }
     const size = this.options.parallel_batch_size;
-    const out: Invocation<R>[] = [];
-    for (let i = 0; i < list.length; i += size) {
-      out.push(
-        ...(await this.enqueue(list.slice(i, i + size), {
-          serialized: serialized?.slice(i, i + size),
+    // Several chunks in flight: a chunk's round trip is mostly the server's work, which then runs
+    // on several connections at once. In the caller's transaction they go one after the other.
+    const parts = await inOrderWindow(
+      Math.ceil(list.length / size),
+      call ? 1 : CHUNKS_IN_FLIGHT,
+      (k) =>
+        this.enqueue(list.slice(k * size, (k + 1) * size), {
+          serialized: serialized?.slice(k * size, (k + 1) * size),
           call,
-        })),
-      );
-    }
-    return new InvocationGroup(this.app, out);
+        }),
+    );
+    return new InvocationGroup(this.app, parts.flat());
   }
 
   /** A producer's enqueue: bounded by call_timeout_seconds (see enqueueNow). */

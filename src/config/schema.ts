@@ -120,7 +120,7 @@ const taskOptionFields = {
     'at most this many starts per period per scope, e.g. "100/1m"',
   ],
   parallel_batch_size: [
-    z.number().int().positive(),
+    z.number().int().positive().max(10_000),
     100,
     'invocations enqueued per round trip by parallelize()',
   ],

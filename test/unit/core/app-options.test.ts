@@ -46,4 +46,17 @@ describe('TaskappOptions', () => {
     ];
     expect(typos).toHaveLength(5);
   });
+
+  it('bounds parallel_batch_size: 10,000 per round trip at most, named with its source', () => {
+    const app = taskapp({
+      appId: 'batch-bound',
+      backend: 'memory',
+      configFile: false,
+      taskDefaults: { parallelBatchSize: 20_000 },
+    });
+    apps.push(app);
+    expect(() => app.config).toThrow(
+      /task_defaults\.parallel_batch_size" = 20000 \(from code\).*<=10000/,
+    );
+  });
 });
