@@ -29,6 +29,11 @@ export class AppEvents {
     return () => this.listeners.delete(fn);
   }
 
+  /** Whether anything listens: a hot path skips building events nobody reads. */
+  get active(): boolean {
+    return this.listeners.size > 0;
+  }
+
   emit(e: AppEvent): void {
     if (this.listeners.size === 0) {
       return;

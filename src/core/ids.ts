@@ -49,16 +49,17 @@ function uuidV7(placement?: number): string {
     randomFillSync(pool);
     used = 0;
   }
-  const b = pool.subarray(used, used + 16);
+  // Written in place in the pool (a subarray per id was one more Buffer object each).
+  const at = used;
   used += 16;
   // Not Date.now(): a workflow's determinism guard may have replaced it.
-  b.writeUIntBE(Math.floor(performance.timeOrigin + performance.now()), 0, 6);
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
+  pool.writeUIntBE(Math.floor(performance.timeOrigin + performance.now()), at, 6);
+  pool[at + 6] = (pool[at + 6]! & 0x0f) | 0x70;
+  pool[at + 8] = (pool[at + 8]! & 0x3f) | 0x80;
   if (placement !== undefined) {
-    b.writeUInt16BE(placement & 0xffff, 14);
+    pool.writeUInt16BE(placement & 0xffff, at + 14);
   }
-  const h = b.toString('hex');
+  const h = pool.toString('hex', at, at + 16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

@@ -8,6 +8,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** Whether a line of `level` is written: a hot path skips building the fields of a line that is not. */
+  enabled(level: LogLevel): boolean;
 }
 
 export type LogLine = { level: LogLevel; msg: string; at: number } & Record<string, unknown>;
@@ -54,5 +56,6 @@ export function createLogger(
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
     child: (fields) => createLogger(level, format, { ...base, ...fields }, sink),
+    enabled: (lvl) => ORDER[lvl] >= ORDER[level],
   };
 }

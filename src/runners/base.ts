@@ -292,28 +292,34 @@ export abstract class ClaimingRunner implements Runner {
         return;
       }
       this.held.delete(id);
-      this.app.logger.debug('task started', {
-        invocation: id,
-        task: rec.taskId,
-        attempt: rec.attempt,
-      });
+      if (this.app.logger.enabled('debug')) {
+        this.app.logger.debug('task started', {
+          invocation: id,
+          task: rec.taskId,
+          attempt: rec.attempt,
+        });
+      }
       const expired = this.cancelled.has(id) ? undefined : expiredReason(rec, Date.now());
       if (expired !== undefined) {
         this.cancelled.set(id, expired);
       }
-      const p = (this.cancelled.has(id) ? this.finishCancelled(rec) : this.launch(rec))
-        .catch((err) =>
+      const ended = () => {
+        this.inFlight.delete(id);
+        this.reconciler?.letGo(id);
+        this.cancelled.delete(id);
+        untrack?.();
+      };
+      // One then() for both ways out (catch().finally() made two more promises per invocation).
+      const p = (this.cancelled.has(id) ? this.finishCancelled(rec) : this.launch(rec)).then(
+        ended,
+        (err: unknown) => {
+          ended();
           this.app.logger.error('invocation crashed in the runner', {
             invocation: id,
             error: (err as Error).stack,
-          }),
-        )
-        .finally(() => {
-          this.inFlight.delete(id);
-          this.reconciler?.letGo(id);
-          this.cancelled.delete(id);
-          untrack?.();
-        });
+          });
+        },
+      );
       this.inFlight.set(id, p);
     }
   }
@@ -354,29 +360,23 @@ export abstract class ClaimingRunner implements Runner {
 
   /** Hooks that free `slots` while the invocation waits for another one (PAUSED) and retake it after (RESUMED). */
   protected waitHooks(rec: InvocationRecord, slots: Slots): WaitHooks {
-    // Bookkeeping: a PAUSED/RESUMED that cannot be written (recovered elsewhere meanwhile) is
-    // logged, never thrown into the task; its outcome write then finds who owns it now.
-    const record = async (to: 'PAUSED' | 'RESUMED') => {
-      try {
-        await this.batcher.submit({ id: rec.id, to, runnerId: this.id });
-      } catch (err) {
-        this.app.logger.warn('could not record wait', {
-          invocation: rec.id,
-          status: to,
-          error: (err as Error).message,
-        });
-      }
-    };
-    return {
-      pause: async () => {
-        await record('PAUSED');
-        slots.release();
-      },
-      resume: async () => {
-        await slots.acquire();
-        await record('RESUMED');
-      },
-    };
+    return new SlotWaitHooks(this, rec.id, slots);
+  }
+
+  /**
+   * Writes PAUSED or RESUMED. Bookkeeping: one that cannot be written (recovered elsewhere
+   * meanwhile) is logged, never thrown into the task; its outcome write then finds who owns it now.
+   */
+  async recordWait(id: string, to: 'PAUSED' | 'RESUMED'): Promise<void> {
+    try {
+      await this.batcher.submit({ id, to, runnerId: this.id });
+    } catch (err) {
+      this.app.logger.warn('could not record wait', {
+        invocation: id,
+        status: to,
+        error: (err as Error).message,
+      });
+    }
   }
 
   /** A held invocation asked to stop, whose work has ended (or never started): CANCELLED. */
@@ -433,6 +433,9 @@ export abstract class ClaimingRunner implements Runner {
 
   /** One line per attempt that failed (error) or will be retried (warn), with its error; successes at debug. */
   private logOutcome(rec: InvocationRecord, out: Outcome): void {
+    if (out.to === 'SUCCESS' && !this.app.logger.enabled('debug')) {
+      return;
+    }
     const fields = { invocation: rec.id, task: rec.taskId, attempt: rec.attempt };
     if (out.to === 'SUCCESS') {
       this.app.logger.debug('task succeeded', fields);
@@ -564,4 +567,26 @@ export function expiredReason(rec: InvocationRecord, now: number): string | unde
     return undefined;
   }
   return `expired: not started by ${new Date(at).toISOString()} (its call's expiresAt)`;
+}
+
+/**
+ * An attempt's wait hooks: its slot is freed while it waits for another invocation (PAUSED) and
+ * taken again after (RESUMED). One object per attempt, its methods shared (most tasks never wait).
+ */
+class SlotWaitHooks implements WaitHooks {
+  constructor(
+    private readonly runner: Pick<ClaimingRunner, 'recordWait'>,
+    private readonly id: string,
+    private readonly slots: Slots,
+  ) {}
+
+  async pause(): Promise<void> {
+    await this.runner.recordWait(this.id, 'PAUSED');
+    this.slots.release();
+  }
+
+  async resume(): Promise<void> {
+    await this.slots.acquire();
+    await this.runner.recordWait(this.id, 'RESUMED');
+  }
 }

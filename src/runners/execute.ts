@@ -63,8 +63,12 @@ export async function runAttempt(
   hooks?: WaitHooks,
   opts: AttemptOptions = {},
 ): Promise<Outcome> {
-  const t0 = performance.now();
-  app.events.emit({ type: 'started', taskId: rec.taskId, invocationId: rec.id, runnerId });
+  // Events are built only when something listens (metrics, the monitor): most runners have none.
+  const listened = app.events.active;
+  const t0 = listened ? performance.now() : 0;
+  if (listened) {
+    app.events.emit({ type: 'started', taskId: rec.taskId, invocationId: rec.id, runnerId });
+  }
   let out: Outcome;
   let timer: NodeJS.Timeout | undefined;
   let attempt: AttemptContext | undefined;
@@ -141,14 +145,16 @@ export async function runAttempt(
     await flushing;
   }
   span?.end(out.to, out.to === 'SUCCESS' ? undefined : (failure ?? new Error(out.error)));
-  app.events.emit({
-    type: 'finished',
-    taskId: rec.taskId,
-    invocationId: rec.id,
-    runnerId,
-    status: out.to,
-    durationMs: performance.now() - t0,
-  });
+  if (listened) {
+    app.events.emit({
+      type: 'finished',
+      taskId: rec.taskId,
+      invocationId: rec.id,
+      runnerId,
+      status: out.to,
+      durationMs: performance.now() - t0,
+    });
+  }
   return out;
 }
 

@@ -25,6 +25,7 @@ function capturingLogger(): Logger & { warnings: string[] } {
     error: () => {},
     warn: (msg: string) => void warnings.push(msg),
     child: () => logger,
+    enabled: () => true,
   };
   return logger;
 }
