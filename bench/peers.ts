@@ -221,7 +221,11 @@ function runScale(): Comparison[] {
         total,
         { key: 'enqueue_per_s', label: 'enqueue/s', higherIsBetter: true },
         { key: 'rss_mb', label: 'rss_mb', higherIsBetter: false },
+        // What the runner keeps after a full GC: RSS also holds SQLite's page cache (bounded by
+        // cache_size) and heap V8 freed but kept.
+        { key: 'runner_heap_mb', label: 'runner heap MB', higherIsBetter: false },
       ],
+      flatWithin: 0.1,
     },
     {
       name: 'postgres: 4 runner processes vs 1',
@@ -247,6 +251,7 @@ function scaleRunColumns(r: Row): Row {
     p50_ms: r.latency_p50_ms ?? '-',
     p99_ms: r.latency_p99_ms ?? '-',
     rss_mb: r.rss_mb ?? '-',
+    runner_heap_mb: r.runner_heap_mb ?? '-',
     server_cpu_us: r.server_cpu_us_per_inv ?? '-',
     local_cpu_us: r.local_cpu_us_per_inv ?? '-',
   };

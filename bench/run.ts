@@ -14,12 +14,11 @@ import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Runner, TaskappOptions } from '../src/index.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
 import { benchArgsOrExit } from './args.js';
 import { startClusterCpu, startServerCpu } from './server-cpu.js';
+import { keptHeapMb } from './full-gc.js';
 
 const a = benchArgsOrExit(process.argv.slice(2));
 const N = a.tasks,
@@ -95,7 +94,9 @@ try {
   // too) per invocation: steadier than wall-clock figures on a shared machine.
   const localCpuUs = Math.round((cpu.user + cpu.system) / (N + L));
   lat.sort((x, y) => x - y);
-  const rss = runner ? await runnerRssMb(runner) : await stopRunners(children);
+  const { rss, heap: runnerHeap } = runner
+    ? { rss: await runnerRssMb(runner), heap: undefined }
+    : await stopRunners(children);
   await runner?.stop();
   const out = {
     system: 'taskapp',
@@ -116,6 +117,9 @@ try {
     // This process's V8 heap in use after a full GC: what it still holds (its RSS may stay high after
     // the producer's handles are gone, as freed heap is not always given back to the system).
     heap_mb: Math.round(process.memoryUsage().heapUsed / 1048576),
+    // --runners K: the largest runner process's V8 heap in use after a full GC (what it keeps, which
+    // its RSS, with freed heap and the database's page cache, does not show on its own).
+    ...(runnerHeap !== undefined ? { runner_heap_mb: runnerHeap } : {}),
     server_cpu_us_per_inv: serverCpuUs,
     // Each master's share of the server CPU (a Redis Cluster): equal shares mean masters add capacity.
     ...('shares' in serverCpu ? { server_cpu_shares: serverCpu.shares() } : {}),
@@ -200,14 +204,14 @@ async function forkRunners(k: number): Promise<ChildProcess[]> {
   );
 }
 
-/** Stops the runner processes; the largest one's resident memory in MB. */
-async function stopRunners(children: ChildProcess[]): Promise<number> {
+/** Stops the runner processes; the largest one's resident memory and kept heap in MB. */
+async function stopRunners(children: ChildProcess[]): Promise<{ rss: number; heap: number }> {
   const sizes = await Promise.all(
     children.map(
       (ch) =>
-        new Promise<number>((resolve) => {
-          ch.once('message', (m: { rssMb: number }) => resolve(m.rssMb));
-          ch.once('exit', () => resolve(0));
+        new Promise<{ rssMb: number; heapMb: number }>((resolve) => {
+          ch.once('message', (m: { rssMb: number; heapMb: number }) => resolve(m));
+          ch.once('exit', () => resolve({ rssMb: 0, heapMb: 0 }));
           ch.send('stop');
         }),
     ),
@@ -217,7 +221,10 @@ async function stopRunners(children: ChildProcess[]): Promise<number> {
       ch.exitCode === null ? new Promise((r) => ch.once('exit', r)) : Promise.resolve(),
     ),
   );
-  return Math.max(...sizes);
+  return {
+    rss: Math.max(...sizes.map((s) => s.rssMb)),
+    heap: Math.max(...sizes.map((s) => s.heapMb)),
+  };
 }
 
 /**
@@ -236,18 +243,8 @@ async function runnerRssMb(runner: Runner): Promise<number> {
       return Math.round(Math.max(...sizes) / 1048576);
     }
   }
-  // Two passes: the first may only queue finalizers and weak references whose memory the second frees.
-  fullGc();
-  await new Promise((r) => setImmediate(r));
-  fullGc();
+  await keptHeapMb();
   return Math.round(process.memoryUsage().rss / 1048576);
-}
-
-function fullGc(): void {
-  const gc =
-    (globalThis as { gc?: () => void }).gc ??
-    (setFlagsFromString('--expose-gc'), runInNewContext('gc') as () => void);
-  gc();
 }
 
 /** A child's resident set size from /proc (Linux), null where that cannot be read. */

@@ -4,6 +4,7 @@
  * resident memory and stops.
  */
 import { fileURLToPath } from 'node:url';
+import { keptHeapMb } from './full-gc.js';
 
 const [runner, concurrency, processes] = process.argv.slice(2);
 const appModule = fileURLToPath(
@@ -21,9 +22,11 @@ process.on('message', (m: string) => {
   if (m === 'go') {
     r.run();
   } else if (m === 'stop') {
-    process.send!({ rssMb: Math.round(process.memoryUsage().rss / 1048576) });
-    void r
-      .stop()
+    void keptHeapMb()
+      .then((heapMb) =>
+        process.send!({ rssMb: Math.round(process.memoryUsage().rss / 1048576), heapMb }),
+      )
+      .then(() => r.stop())
       .then(() => app.close())
       .then(() => process.exit(0));
   }
