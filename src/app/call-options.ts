@@ -3,6 +3,7 @@
  * stored: each numeric input is bounded, and a wrong one names the option, the value and the fix.
  */
 import { TaskappError } from '../core/errors.js';
+import { MAX_DELAY_MS, MAX_TIMEOUT_MS } from '../core/limits.js';
 import type { CallLimits } from '../core/records.js';
 import type { TxHandle } from '../backends/tx-enqueue.js';
 
@@ -35,12 +36,6 @@ export interface CallOptions {
 
 /** Printable ASCII without spaces: ids travel in log lines, CLI arguments and NOTIFY payloads. */
 const ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
-
-/** The longest per-call timeout: one week. */
-export const MAX_TIMEOUT_MS = 7 * 86_400_000;
-
-/** The furthest ahead a call may be scheduled: one year. */
-export const MAX_DELAY_MS = 366 * 86_400_000;
 
 export interface CheckedCallOptions {
   id?: string;

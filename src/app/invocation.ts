@@ -6,8 +6,10 @@ import {
   InvocationCycleError,
   InvocationNotFoundError,
   NoResultError,
+  TaskappError,
   TimeoutError,
 } from '../core/errors.js';
+import { MAX_DELAY_MS } from '../core/limits.js';
 import { QUEUED_STATUSES } from '../core/status.js';
 import type {
   ConcurrencyControl,
@@ -24,6 +26,22 @@ import { cancelInvocations, type CancelOptions, type CancelResult } from '../run
 
 /** What `result()` waits by default: long, but not forever. */
 export const DEFAULT_RESULT_TIMEOUT_MS = 24 * 3600 * 1000;
+
+/** A result wait's `timeoutMs`, checked (0 to a year; a bad one would wait forever or not at all). */
+function waitTimeout(timeoutMs: number | undefined): number {
+  const t = timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS;
+  if (typeof t !== 'number' || Number.isNaN(t) || t < 0 || t > MAX_DELAY_MS) {
+    throw new TaskappError(
+      'BAD_PARAMETER',
+      `result option timeoutMs: ${String(t)} is not valid: expected milliseconds from 0 to ${MAX_DELAY_MS} (one year)`,
+      {
+        fix: 'wait with { timeoutMs: 60_000 }, or leave it out for the default of 24 hours',
+        exitCode: 2,
+      },
+    );
+  }
+  return t;
+}
 
 export class Invocation<R = unknown> {
   constructor(
@@ -91,7 +109,7 @@ export class Invocation<R = unknown> {
    * task's error. Inside a task, the caller leaves its slot while it waits (PAUSED, then RESUMED).
    */
   async result(opts: { timeoutMs?: number } = {}): Promise<R> {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS;
+    const timeoutMs = waitTimeout(opts.timeoutMs);
     const { state } = await this.app[RUNTIME].backends();
     const caller = currentInvocation.getStore();
     if (caller && (this.control !== null || caller.invocationId === this.id)) {
@@ -160,7 +178,8 @@ export class InvocationGroup<R = unknown> {
     for (const inv of this.invocations) {
       remaining.set(inv.id, inv);
     }
-    const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS);
+    const timeoutMs = waitTimeout(opts.timeoutMs);
+    const deadline = Date.now() + timeoutMs;
     const caller = currentInvocation.getStore();
     const hooks = caller?.hooks;
     const watch = state.watchFinal([...remaining.keys()]);
@@ -184,11 +203,7 @@ export class InvocationGroup<R = unknown> {
         }
         if (!done.length) {
           const first = remaining.keys().next().value!;
-          throw new TimeoutError(
-            first,
-            (await state.get(first))?.status ?? 'unknown',
-            opts.timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS,
-          );
+          throw new TimeoutError(first, (await state.get(first))?.status ?? 'unknown', timeoutMs);
         }
         if (paused) {
           await hooks!.resume();

@@ -1,7 +1,7 @@
 /** A duration flag (--since, --finished-before) -> milliseconds, in the grammar of core/duration.ts. */
 import { DURATION_FIX, parseDuration } from '../core/duration.js';
 import { TaskappError } from '../core/errors.js';
-import { MAX_DELAY_MS } from '../app/call-options.js';
+import { MAX_DELAY_MS } from '../core/limits.js';
 
 export function parseDurationFlag(text: string, flag: string): number {
   const parsed = parseDuration(text);

@@ -8,6 +8,14 @@ import { cronProblem, timeZoneProblem } from './cron.js';
 import { DURATION_FIX, parseDuration } from '../core/duration.js';
 import { didYouMean } from './did-you-mean.js';
 import { parseSentinel } from './sentinel-address.js';
+import { MAX_TIMEOUT_MS, MAX_TIMER_MS } from '../core/limits.js';
+
+/** Seconds that become a timer: under setTimeout's limit (a longer one would fire at once). */
+const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+/** Children of one runner. */
+const MAX_PROCESSES = 1_024;
+/** Sizes in bytes: 1 GiB. */
+const MAX_BYTES = 1024 ** 3;
 
 /** The backends taskapp ships; any other name is a plugin (registerBackend, or a package). */
 export const BUILT_IN_BACKENDS = ['memory', 'sqlite', 'redis', 'postgres', 'rabbitmq'] as const;
@@ -58,7 +66,9 @@ const retentionDuration = z.string().superRefine((v, ctx) => {
   }
 });
 
-const seconds = (d: number, doc: string) => z.number().nonnegative().default(d).describe(doc);
+/** A duration in seconds that becomes a timer: at most MAX_TIMER_SECONDS (see core/limits.ts). */
+const seconds = (d: number, doc: string, max = MAX_TIMER_SECONDS) =>
+  z.number().nonnegative().max(max).default(d).describe(doc);
 
 const retryBackoffSchema = z
   .object({
@@ -79,7 +89,11 @@ const retryBackoffSchema = z
  * (the effective options) and all-optional without defaults (overrides from [task_defaults],
  * [tasks.<name>] and env, which must not reset what code set). */
 const taskOptionFields = {
-  max_retries: [z.number().int().nonnegative(), 0, 'attempts after the first one before FAILED'],
+  max_retries: [
+    z.number().int().nonnegative().max(1_000),
+    0,
+    'attempts after the first one before FAILED',
+  ],
   retry_for: [
     z.array(z.string()),
     [],
@@ -87,7 +101,10 @@ const taskOptionFields = {
   ],
   retry_backoff: [retryBackoffSchema, retryBackoffSchema.parse({}), 'delay between attempts'],
   timeout_seconds: [
-    z.number().positive(),
+    z
+      .number()
+      .positive()
+      .max(MAX_TIMEOUT_MS / 1000),
     undefined,
     'an attempt running longer fails with TaskTimeoutError: ctx.signal aborts, and its work is stopped (thread runner: only in a worker thread, see worker_threads)',
   ],
@@ -113,7 +130,7 @@ const taskOptionFields = {
     false,
     'a KEYS match whose other arguments differ throws instead of reusing',
   ],
-  max_running: [z.number().int().positive(), 1, 'slots per running-concurrency scope'],
+  max_running: [z.number().int().positive().max(100_000), 1, 'slots per running-concurrency scope'],
   rate_limit: [
     z.string(),
     undefined,
@@ -220,6 +237,7 @@ const runnerSchema = z
       .number()
       .int()
       .positive()
+      .max(10_000)
       .default(8)
       .describe(
         'invocations run at once per runner (per child for multi-thread and persistent-process)',
@@ -228,13 +246,21 @@ const runnerSchema = z
       .number()
       .int()
       .positive()
+      .max(MAX_PROCESSES)
       .optional()
       .describe('children of process/persistent-process runners (default: CPU count)'),
-    min_processes: z.number().int().positive().default(1).describe('multi-thread: fewest children'),
+    min_processes: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_PROCESSES)
+      .default(1)
+      .describe('multi-thread: fewest children'),
     max_processes: z
       .number()
       .int()
       .positive()
+      .max(MAX_PROCESSES)
       .optional()
       .describe('multi-thread: most children (default: CPU count)'),
     idle_timeout_seconds: seconds(
@@ -244,16 +270,19 @@ const runnerSchema = z
     heartbeat_interval_seconds: z
       .number()
       .positive()
+      .max(3_600)
       .default(1)
       .describe('how often a runner says it is alive'),
     runner_dead_after_seconds: z
       .number()
       .positive()
+      .max(86_400)
       .default(3)
       .describe('a runner silent this long is dead and its work is recovered'),
     max_pending_seconds: z
       .number()
       .positive()
+      .max(86_400)
       .default(60)
       .describe('PENDING longer than this is recovered'),
     stranded_after_seconds: z
@@ -276,6 +305,7 @@ const runnerSchema = z
     recovery_check_interval_seconds: z
       .number()
       .positive()
+      .max(3_600)
       .default(1)
       .describe('how often one runner checks for work to recover'),
     reconcile_interval_seconds: z
@@ -328,12 +358,14 @@ const sqliteSchema = z
       .number()
       .int()
       .positive()
+      .max(60_000)
       .default(50)
       .describe('how often a process checks for work written by another process'),
     busy_timeout_ms: z
       .number()
       .int()
       .nonnegative()
+      .max(600_000)
       .default(5000)
       .describe("how long a write waits for another process's lock before failing"),
   })
@@ -504,7 +536,13 @@ const postgresSchema = z
       .default('postgres://postgres@127.0.0.1:5432/postgres')
       .describe('postgres:// connection URL'),
     schema: z.string().default('taskapp').describe("PostgreSQL schema holding taskapp's tables"),
-    pool_size: z.number().int().positive().default(10).describe('connections per process'),
+    pool_size: z
+      .number()
+      .int()
+      .positive()
+      .max(1_000)
+      .default(10)
+      .describe('connections per process'),
   })
   .strict();
 
@@ -521,24 +559,28 @@ const dataStoreSchema = z
       .number()
       .int()
       .nonnegative()
+      .max(MAX_BYTES)
       .default(1024)
       .describe('serialized arguments at least this big are stored once by content hash'),
     max_size_to_cache: z
       .number()
       .int()
       .nonnegative()
+      .max(MAX_BYTES)
       .default(0)
       .describe('larger arguments stay inline (0: no limit)'),
     warn_threshold: z
       .number()
       .int()
       .nonnegative()
+      .max(MAX_BYTES)
       .default(10 * 1024 * 1024)
       .describe('log a warning for arguments larger than this'),
     local_cache_size: z
       .number()
       .int()
       .nonnegative()
+      .max(1_000_000)
       .default(1024)
       .describe("blobs kept in each process's LRU cache"),
   })
@@ -549,16 +591,19 @@ const triggersSchema = z
     catch_up_seconds: seconds(
       0,
       'a cron slot missed while no runner was alive fires once on start if this recent',
+      366 * 86_400,
     ),
     event_retention_days: z
       .number()
       .positive()
+      .max(3_650)
       .default(7)
       .describe('how long emitted events are kept'),
     check_interval_ms: z
       .number()
       .int()
       .positive()
+      .max(60_000)
       .default(250)
       .describe('how often the trigger loop looks for due cron slots'),
   })
@@ -631,6 +676,7 @@ const monitorSchema = z
       .number()
       .int()
       .nonnegative()
+      .max(65_535)
       .optional()
       .describe('serve Prometheus /metrics on this port from each runner'),
     keep_logs: z

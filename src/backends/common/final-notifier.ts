@@ -6,6 +6,7 @@
  */
 import type { InvocationRecord } from '../../core/records.js';
 import type { FinalWatch } from '../state-backend.js';
+import { MAX_TIMER_MS } from '../../core/limits.js';
 
 interface FinalSource {
   fetchFinal(ids: string[]): Promise<InvocationRecord[]>;
@@ -228,10 +229,8 @@ class Watch implements FinalWatch {
           resolve(w);
         };
         const onAbort = () => done(true);
-        const timer = setTimeout(
-          () => done(false),
-          pollMs === undefined ? left : Math.min(left, pollMs),
-        );
+        // Capped: a longer timer would fire at once; the loop waits again until the deadline.
+        const timer = setTimeout(() => done(false), Math.min(left, pollMs ?? left, MAX_TIMER_MS));
         this.wake = () => done(true);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
