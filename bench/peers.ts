@@ -8,18 +8,22 @@
  * Then the scale rows, taskapp as work grows: postgres and sqlite with SCALE_P finished invocations
  * stored first against the empty row; sqlite at N=SCALE_N against N (the runner in its own
  * process, so its RSS is the runner's); postgres with 4 runner processes
- * against 1. Each prints in a second table with the ratio scaled / base.
+ * against 1. Before them, head to head: graphile-worker, BullMQ and bee-queue each against taskapp
+ * tuned. Each comparison runs REPEAT rounds of both runs back to back (which goes first
+ * alternates) and is judged on the median of the rounds' ratios (bench/rounds.ts): one pair of runs
+ * on this shared machine can be off by 2x.
  * Env: N (tasks, 20000), C (concurrency, 50), L (latency samples, 200), PEERS (space or comma list,
  * default all, `none` for none; the arguments win), BACKENDS (taskapp's, comma list; empty for none),
- * SCALE (0 skips the scale rows), SCALE_P (1000000), SCALE_N (300000), PGURL, REDIS_URL.
+ * SCALE (0 skips the scale rows), SCALE_P (1000000), SCALE_N (300000), REPEAT (rounds, 3), PGURL,
+ * REDIS_URL.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
+import { alternate, median, roundRatios, within, type Metric, type Row } from './rounds.js';
 
-type Row = Record<string, string | number | null>;
 const N = process.env.N ?? '20000',
   C = process.env.C ?? '50',
   L = process.env.L ?? '200';
@@ -34,6 +38,14 @@ const backends = listed(process.env.BACKENDS ?? 'memory,sqlite,redis,postgres');
 const scale = process.env.SCALE !== '0';
 const scaleP = process.env.SCALE_P ?? '1000000',
   scaleN = process.env.SCALE_N ?? '300000';
+/** Rounds of each head-to-head and scale comparison (1..20; default 3). */
+const REPEAT = Number(process.env.REPEAT ?? 3);
+if (!Number.isInteger(REPEAT) || REPEAT < 1 || REPEAT > 20) {
+  console.error(
+    `bench:peers: REPEAT=${process.env.REPEAT} is not valid: expected a whole number of rounds from 1 to 20 (fix: REPEAT=3)`,
+  );
+  process.exit(2);
+}
 
 const jsonLines = (text: string): Row[] =>
   text
@@ -42,6 +54,15 @@ const jsonLines = (text: string): Row[] =>
     .map((l) => JSON.parse(l) as Row);
 
 const rows: Row[] = [];
+
+const total: Metric = { key: 'total_per_s', label: 'total/s', higherIsBetter: true };
+const p50: Metric = { key: 'latency_p50_ms', label: 'p50 ms', higherIsBetter: false };
+const serverCpu: Metric = {
+  key: 'server_cpu_us_per_inv',
+  label: 'server CPU µs/inv',
+  higherIsBetter: false,
+};
+
 const chosen = peers.join() === 'none' ? [] : peers.length ? peers : allPeers;
 const unknown = chosen.filter((p) => !allPeers.includes(p));
 if (unknown.length) {
@@ -50,22 +71,7 @@ if (unknown.length) {
 }
 const installError = chosen.length ? preparePeers() : null;
 for (const peer of chosen) {
-  if (installError) {
-    rows.push({ system: peer, backend: '-', error: installError });
-    continue;
-  }
-  console.error(`peer: ${peer} (N=${N} C=${C} L=${L})`);
-  const out = spawnSync(process.execPath, [join(cache, `${peer}.mjs`)], {
-    cwd: cache,
-    env: { ...process.env, N, C, L },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = jsonLines(out.stdout ?? '');
-  rows.push(...lines);
-  if (out.status !== 0 || lines.length === 0) {
-    rows.push({ system: peer, backend: '-', error: `exit ${out.status ?? out.signal}` });
-  }
+  rows.push(...runPeer(peer));
 }
 // On the server backends, also taskapp tuned as graphile-worker's script is (its local queue of
 // 500, jobs inserted 1000 per call): claims ahead of free slots and bulk enqueues of 1000.
@@ -78,6 +84,7 @@ for (const backend of backends) {
     rows.push(...runTaskapp(backend, 'thread', tuned, { tuned: 'prefetch 500, batch 1000' }));
   }
 }
+const headToHead = runHeadToHead();
 const comparisons = scale ? runScale() : [];
 
 const peer = (system: string) =>
@@ -88,7 +95,7 @@ const ratio = (a: unknown, b: Row | undefined, key: string) =>
   typeof a === 'number' && b && typeof b[key] === 'number'
     ? (a / (b[key] as number)).toFixed(2)
     : '-';
-const mainRows = rows.filter((r) => r.scale === undefined);
+const mainRows = rows.filter((r) => r.scale === undefined && r.h2h === undefined);
 if (mainRows.length) {
   console.table(
     mainRows.map((r) => ({
@@ -107,12 +114,38 @@ if (mainRows.length) {
     })),
   );
 }
+if (headToHead.length) {
+  console.log(
+    `head to head: taskapp tuned / peer, ${REPEAT} rounds of both runs back to back (median of the rounds)`,
+  );
+  console.table(headToHead.flatMap(compare));
+}
 if (comparisons.length) {
-  console.log('scale: the runs, then each comparison (ratio = scaled / base)');
-  console.table(comparisons.flatMap((c) => [c.base, c.scaled]).map(scaleRunColumns));
+  console.log(
+    `scale: the runs, then each comparison (ratio = scaled / base; median of ${REPEAT} rounds)`,
+  );
+  console.table(comparisons.flatMap((c) => [...c.base, ...c.scaled]).map(scaleRunColumns));
   console.table(comparisons.flatMap(compare));
 }
 console.log(JSON.stringify(rows));
+
+/** One run of a peer's script with the workload N, C, L (`L` in `env` wins): its JSON row, or an error row. */
+function runPeer(peer: string, env: Record<string, string> = {}): Row[] {
+  if (installError) {
+    return [{ system: peer, backend: '-', error: installError }];
+  }
+  console.error(`peer: ${peer} (N=${N} C=${C} L=${env.L ?? L})`);
+  const out = spawnSync(process.execPath, [join(cache, `${peer}.mjs`)], {
+    cwd: cache,
+    env: { ...process.env, N, C, L, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = jsonLines(out.stdout ?? '');
+  return out.status !== 0 || lines.length === 0
+    ? [...lines, { system: peer, backend: '-', error: `exit ${out.status ?? out.signal}` }]
+    : lines;
+}
 
 /**
  * One `bench/run.ts --json` run of taskapp with the workload N, C, L (`--tasks` in `more` wins);
@@ -134,90 +167,116 @@ function runTaskapp(backend: string, runner: string, more: string[] = [], tag: R
   }
 }
 
-interface Metric {
-  key: string;
-  label: string;
-  /** Whether a larger figure is the better one (throughput) or the worse (latency, memory, CPU). */
-  higherIsBetter: boolean;
-}
 interface Comparison {
   name: string;
-  base: Row;
-  scaled: Row;
+  /** The base's and the other run's rows, one per round. */
+  base: Row[];
+  scaled: Row[];
   metrics: Metric[];
-  /** The scaled run may be worse by at most this fraction on every metric (said, not enforced). */
+  /** The other run may be worse by at most this fraction on every metric (said, not enforced). */
   flatWithin?: number;
+  /** Or per metric key, the ratio the issue asks for: at least it (more is better) or at most. */
+  targets?: Record<string, number>;
 }
 
 /**
- * The scale rows, after everything else: each comparison's scaled run, and its base run unless the
- * normal rows above hold it (the same backend, runner and workload).
+ * Each issue target against a peer, run REPEAT times as pairs back to back: graphile-worker against
+ * taskapp postgres tuned, BullMQ and bee-queue against taskapp redis tuned (when both are chosen).
  */
+function runHeadToHead(): Comparison[] {
+  // The targets of issues 17 (PostgreSQL) and 18 (Redis), as ratios taskapp / peer.
+  const pairs: Array<[string, string, string, Record<string, number>]> = [
+    [
+      'graphile',
+      'graphile-worker',
+      'postgres',
+      { [total.key]: 1, [p50.key]: 1, [serverCpu.key]: 1 },
+    ],
+    ['bullmq', 'bullmq', 'redis', { [total.key]: 1.5, [p50.key]: 1, [serverCpu.key]: 0.5 }],
+    ['beequeue', 'bee-queue', 'redis', { [total.key]: 1 }],
+  ];
+  return pairs
+    .filter(([peer, , backend]) => chosen.includes(peer) && backends.includes(backend))
+    .map(([peer, system, backend, targets]) => {
+      const tag = (round: number): Row => ({ h2h: `${system} vs ${backend}`, round });
+      const runs = alternate(
+        REPEAT,
+        (round) => ({ ...firstRow(runPeer(peer)), ...tag(round) }),
+        (round) =>
+          firstRow(
+            runTaskapp(backend, 'thread', tuned, {
+              tuned: 'prefetch 500, batch 1000',
+              ...tag(round),
+            }),
+          ),
+      );
+      rows.push(...runs.base, ...runs.other);
+      return {
+        name: `taskapp ${backend} tuned vs ${system}`,
+        base: runs.base,
+        scaled: runs.other,
+        metrics: [total, p50, serverCpu],
+        targets,
+      };
+    });
+}
+
+/** The run's row: the first without an error, else its error row. */
+function firstRow(out: Row[]): Row {
+  return out.find((r) => r.error === undefined) ?? out[0] ?? {};
+}
+
+/** The scale rows, after everything else: each comparison's base and scaled run, REPEAT rounds. */
 function runScale(): Comparison[] {
-  const one = (backend: string, more: string[], scale: string, role: string): Row => {
-    const row = runTaskapp(backend, 'thread', more, { scale, role })[0]!;
-    rows.push(row);
-    return row;
-  };
-  const normal = (backend: string, scale: string): Row => {
-    const found = rows.find(
-      (r) =>
-        r.system === 'taskapp' &&
-        r.backend === backend &&
-        r.runner === 'thread' &&
-        r.tuned === undefined &&
-        r.scale === undefined &&
-        r.error === undefined,
+  const one = (backend: string, more: string[], scale: string, role: string) => (round: number) =>
+    firstRow(runTaskapp(backend, 'thread', more, { scale, role, round }));
+  const compared = (
+    name: string,
+    scale: string,
+    backend: string,
+    base: string[],
+    scaled: string[],
+    metrics: Metric[],
+    flatWithin?: number,
+  ): Comparison => {
+    const runs = alternate(
+      REPEAT,
+      one(backend, base, scale, 'base'),
+      one(backend, scaled, scale, 'scaled'),
     );
-    return found ? { ...found, scale, role: 'base (normal row)' } : one(backend, [], scale, 'base');
+    rows.push(...runs.base, ...runs.other);
+    return { name, base: runs.base, scaled: runs.other, metrics, flatWithin };
   };
-  const total: Metric = { key: 'total_per_s', label: 'total/s', higherIsBetter: true };
-  const serverCpu: Metric = {
-    key: 'server_cpu_us_per_inv',
-    label: 'server CPU µs/inv',
-    higherIsBetter: false,
-  };
-  // Each base before its scaled run, so that the two are as close in time as they can be.
-  const preload = 'postgres-preload';
-  const empty = normal('postgres', preload);
-  const stored = one('postgres', ['--preload', scaleP], preload, 'scaled');
-  const sqlitePreload = 'sqlite-preload';
-  const sqliteEmpty = normal('sqlite', sqlitePreload);
-  const sqliteStored = one('sqlite', ['--preload', scaleP], sqlitePreload, 'scaled');
-  // The runner in a process of its own: its RSS is the runner's, not the producer's, which holds
-  // a handle per invocation it waits for.
-  const largeN = 'sqlite-large-n';
-  const small = one('sqlite', ['--runners', '1'], largeN, 'base');
-  const large = one('sqlite', ['--tasks', scaleN, '--runners', '1'], largeN, 'scaled');
-  const runners = 'postgres-runners';
-  const oneRunner = one('postgres', ['--runners', '1'], runners, 'base');
-  const fourRunners = one('postgres', ['--runners', '4'], runners, 'scaled');
   const count = (n: string) => Number(n).toLocaleString('en-US');
   return [
-    {
-      name: `postgres: ${count(scaleP)} finished stored vs empty`,
-      base: empty,
-      scaled: stored,
-      // Server CPU per invocation too: steadier than wall-clock figures on a shared machine.
-      metrics: [
-        total,
-        { key: 'latency_p50_ms', label: 'p50 ms', higherIsBetter: false },
-        serverCpu,
-      ],
-      flatWithin: 0.1,
-    },
-    {
-      name: `sqlite: ${count(scaleP)} finished stored vs empty`,
-      base: sqliteEmpty,
-      scaled: sqliteStored,
-      metrics: [total, { key: 'latency_p50_ms', label: 'p50 ms', higherIsBetter: false }],
-      flatWithin: 0.1,
-    },
-    {
-      name: `sqlite: N=${count(scaleN)} vs N=${count(N)}, runner in its own process`,
-      base: small,
-      scaled: large,
-      metrics: [
+    // Server CPU per invocation too: steadier than wall-clock figures on a shared machine.
+    compared(
+      `postgres: ${count(scaleP)} finished stored vs empty`,
+      'postgres-preload',
+      'postgres',
+      [],
+      ['--preload', scaleP],
+      [total, p50, serverCpu],
+      0.1,
+    ),
+    compared(
+      `sqlite: ${count(scaleP)} finished stored vs empty`,
+      'sqlite-preload',
+      'sqlite',
+      [],
+      ['--preload', scaleP],
+      [total, p50],
+      0.1,
+    ),
+    // The runner in a process of its own: its RSS is the runner's, not the producer's, which holds
+    // a handle per invocation it waits for.
+    compared(
+      `sqlite: N=${count(scaleN)} vs N=${count(N)}, runner in its own process`,
+      'sqlite-large-n',
+      'sqlite',
+      ['--runners', '1'],
+      ['--tasks', scaleN, '--runners', '1'],
+      [
         total,
         { key: 'enqueue_per_s', label: 'enqueue/s', higherIsBetter: true },
         { key: 'rss_mb', label: 'rss_mb', higherIsBetter: false },
@@ -225,14 +284,17 @@ function runScale(): Comparison[] {
         // cache_size) and heap V8 freed but kept.
         { key: 'runner_heap_mb', label: 'runner heap MB', higherIsBetter: false },
       ],
-      flatWithin: 0.1,
-    },
-    {
-      name: 'postgres: 4 runner processes vs 1',
-      base: oneRunner,
-      scaled: fourRunners,
-      metrics: [total, serverCpu],
-    },
+      0.1,
+    ),
+    compared(
+      'postgres: 4 runner processes vs 1',
+      'postgres-runners',
+      'postgres',
+      ['--runners', '1'],
+      ['--runners', '4'],
+      [total, serverCpu],
+      0,
+    ),
   ];
 }
 
@@ -240,6 +302,7 @@ function scaleRunColumns(r: Row): Row {
   return {
     scale: r.scale ?? '-',
     role: r.role ?? '-',
+    round: r.round ?? '-',
     backend: r.backend ?? '-',
     n: r.n ?? '-',
     preloaded: r.preloaded ?? '-',
@@ -257,26 +320,30 @@ function scaleRunColumns(r: Row): Row {
   };
 }
 
-/** One line per metric of a comparison: base, scaled, their ratio, and whether it stayed flat. */
+/** One line per metric of a comparison: each round's ratio, their median, and whether it held. */
 function compare(c: Comparison): Row[] {
   return c.metrics.map((m) => {
-    const base = c.base[m.key],
-      scaled = c.scaled[m.key];
-    const ratio =
-      typeof base === 'number' && typeof scaled === 'number' && base > 0 ? scaled / base : null;
-    const flat =
-      c.flatWithin === undefined || ratio === null
-        ? '-'
-        : (m.higherIsBetter ? ratio >= 1 - c.flatWithin : ratio <= 1 + c.flatWithin)
-          ? 'yes'
-          : 'no';
+    const ratios = roundRatios(c.base, c.scaled, m.key);
+    const mid = median(ratios);
+    const goal = c.targets?.[m.key];
+    const judged: Row =
+      goal !== undefined
+        ? {
+            target: `${m.higherIsBetter ? '>=' : '<='} ${goal}`,
+            met: mid === null ? '-' : (m.higherIsBetter ? mid >= goal : mid <= goal) ? 'yes' : 'no',
+          }
+        : c.flatWithin !== undefined
+          ? {
+              target: c.flatWithin ? `within ${c.flatWithin * 100} %` : 'no worse',
+              met: mid === null ? '-' : within(mid, m, c.flatWithin) ? 'yes' : 'no',
+            }
+          : {};
     return {
-      scale: c.name,
+      comparison: c.name,
       metric: m.label,
-      base: base ?? c.base.error ?? '-',
-      scaled: scaled ?? c.scaled.error ?? '-',
-      'scaled/base': ratio === null ? '-' : ratio.toFixed(2),
-      ...(c.flatWithin === undefined ? {} : { [`within ${c.flatWithin * 100} %`]: flat }),
+      'ratio each round': ratios.map((r) => (r === null ? '-' : r.toFixed(2))).join(' '),
+      median: mid === null ? '-' : mid.toFixed(2),
+      ...judged,
     };
   });
 }
