@@ -22,7 +22,15 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
-import { alternate, median, roundRatios, within, type Metric, type Row } from './rounds.js';
+import {
+  alternate,
+  flatGoal,
+  median,
+  meets,
+  roundRatios,
+  type Metric,
+  type Row,
+} from './rounds.js';
 
 const N = process.env.N ?? '20000',
   C = process.env.C ?? '50',
@@ -129,15 +137,15 @@ if (comparisons.length) {
 }
 console.log(JSON.stringify(rows));
 
-/** One run of a peer's script with the workload N, C, L (`L` in `env` wins): its JSON row, or an error row. */
-function runPeer(peer: string, env: Record<string, string> = {}): Row[] {
+/** One run of a peer's script with the workload N, C, L: its JSON row, or an error row. */
+function runPeer(peer: string): Row[] {
   if (installError) {
     return [{ system: peer, backend: '-', error: installError }];
   }
-  console.error(`peer: ${peer} (N=${N} C=${C} L=${env.L ?? L})`);
+  console.error(`peer: ${peer} (N=${N} C=${C} L=${L})`);
   const out = spawnSync(process.execPath, [join(cache, `${peer}.mjs`)], {
     cwd: cache,
-    env: { ...process.env, N, C, L, ...env },
+    env: { ...process.env, N, C, L },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -173,10 +181,8 @@ interface Comparison {
   base: Row[];
   scaled: Row[];
   metrics: Metric[];
-  /** The other run may be worse by at most this fraction on every metric (said, not enforced). */
-  flatWithin?: number;
-  /** Or per metric key, the ratio the issue asks for: at least it (more is better) or at most. */
-  targets?: Record<string, number>;
+  /** Per metric key, the ratio asked for: at least it (more is better) or at most (said, not enforced). */
+  targets: Record<string, number>;
 }
 
 /**
@@ -237,7 +243,7 @@ function runScale(): Comparison[] {
     base: string[],
     scaled: string[],
     metrics: Metric[],
-    flatWithin?: number,
+    fraction: number,
   ): Comparison => {
     const runs = alternate(
       REPEAT,
@@ -245,7 +251,8 @@ function runScale(): Comparison[] {
       one(backend, scaled, scale, 'scaled'),
     );
     rows.push(...runs.base, ...runs.other);
-    return { name, base: runs.base, scaled: runs.other, metrics, flatWithin };
+    const targets = Object.fromEntries(metrics.map((m) => [m.key, flatGoal(m, fraction)]));
+    return { name, base: runs.base, scaled: runs.other, metrics, targets };
   };
   const count = (n: string) => Number(n).toLocaleString('en-US');
   return [
@@ -325,19 +332,14 @@ function compare(c: Comparison): Row[] {
   return c.metrics.map((m) => {
     const ratios = roundRatios(c.base, c.scaled, m.key);
     const mid = median(ratios);
-    const goal = c.targets?.[m.key];
+    const goal = c.targets[m.key];
     const judged: Row =
-      goal !== undefined
-        ? {
+      goal === undefined
+        ? {}
+        : {
             target: `${m.higherIsBetter ? '>=' : '<='} ${goal}`,
-            met: mid === null ? '-' : (m.higherIsBetter ? mid >= goal : mid <= goal) ? 'yes' : 'no',
-          }
-        : c.flatWithin !== undefined
-          ? {
-              target: c.flatWithin ? `within ${c.flatWithin * 100} %` : 'no worse',
-              met: mid === null ? '-' : within(mid, m, c.flatWithin) ? 'yes' : 'no',
-            }
-          : {};
+            met: mid === null ? '-' : meets(mid, m, goal) ? 'yes' : 'no',
+          };
     return {
       comparison: c.name,
       metric: m.label,

@@ -50,7 +50,12 @@ export function median(xs: Array<number | null>): number | null {
   return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
-/** Whether a median ratio other / base is no worse than `within` (0.1: 10 %) for the metric. */
-export function within(ratio: number, m: Metric, within: number): boolean {
-  return m.higherIsBetter ? ratio >= 1 - within : ratio <= 1 + within;
+/** Whether a ratio other / base meets `goal`: at least it when more is better, else at most. */
+export function meets(ratio: number, m: Metric, goal: number): boolean {
+  return m.higherIsBetter ? ratio >= goal : ratio <= goal;
+}
+
+/** The goal of "no more than `fraction` worse" (0.1: 10 %; 0: no worse) for the metric. */
+export function flatGoal(m: Metric, fraction: number): number {
+  return m.higherIsBetter ? 1 - fraction : 1 + fraction;
 }

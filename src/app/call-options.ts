@@ -61,7 +61,17 @@ export function checkTx(taskId: string, tx: unknown): TxHandle {
   return tx;
 }
 
-function bad(option: string, value: unknown, expected: string, fix: string): TaskappError {
+const bad = (option: string, value: unknown, expected: string, fix: string) =>
+  badOption('call', option, value, expected, fix);
+
+/** A caller's option that is out of bounds (`call`, `result`): the option, the value, what it takes and the fix. */
+export function badOption(
+  of: string,
+  option: string,
+  value: unknown,
+  expected: string,
+  fix: string,
+): TaskappError {
   const shown =
     value instanceof Date
       ? Number.isNaN(value.getTime())
@@ -72,7 +82,7 @@ function bad(option: string, value: unknown, expected: string, fix: string): Tas
         : JSON.stringify(value);
   return new TaskappError(
     'BAD_PARAMETER',
-    `call option ${option}: ${String(shown)} is not valid: expected ${expected}`,
+    `${of} option ${option}: ${String(shown)} is not valid: expected ${expected}`,
     { fix, exitCode: 2 },
   );
 }

@@ -6,10 +6,10 @@ import {
   InvocationCycleError,
   InvocationNotFoundError,
   NoResultError,
-  TaskappError,
   TimeoutError,
 } from '../core/errors.js';
 import { MAX_DELAY_MS } from '../core/limits.js';
+import { badOption } from './call-options.js';
 import { QUEUED_STATUSES } from '../core/status.js';
 import type {
   ConcurrencyControl,
@@ -31,13 +31,12 @@ export const DEFAULT_RESULT_TIMEOUT_MS = 24 * 3600 * 1000;
 function waitTimeout(timeoutMs: number | undefined): number {
   const t = timeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS;
   if (typeof t !== 'number' || Number.isNaN(t) || t < 0 || t > MAX_DELAY_MS) {
-    throw new TaskappError(
-      'BAD_PARAMETER',
-      `result option timeoutMs: ${String(t)} is not valid: expected milliseconds from 0 to ${MAX_DELAY_MS} (one year)`,
-      {
-        fix: 'wait with { timeoutMs: 60_000 }, or leave it out for the default of 24 hours',
-        exitCode: 2,
-      },
+    throw badOption(
+      'result',
+      'timeoutMs',
+      t,
+      `milliseconds from 0 to ${MAX_DELAY_MS} (one year)`,
+      'wait with { timeoutMs: 60_000 }, or leave it out for the default of 24 hours',
     );
   }
   return t;

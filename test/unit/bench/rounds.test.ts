@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { alternate, median, roundRatios, within, type Row } from '../../../bench/rounds.js';
+import {
+  alternate,
+  flatGoal,
+  median,
+  meets,
+  roundRatios,
+  type Row,
+} from '../../../bench/rounds.js';
 
 describe('bench rounds', () => {
   it('runs both sides each round, alternating which goes first', () => {
@@ -36,10 +43,13 @@ describe('bench rounds', () => {
   it('judges a median ratio by whether more is better', () => {
     const total = { key: 'total_per_s', label: 'total/s', higherIsBetter: true };
     const cpu = { key: 'server_cpu_us_per_inv', label: 'cpu', higherIsBetter: false };
-    expect(within(0.92, total, 0.1)).toBe(true);
-    expect(within(0.88, total, 0.1)).toBe(false);
-    expect(within(1.08, cpu, 0.1)).toBe(true);
-    expect(within(1.0, total, 0)).toBe(true);
-    expect(within(0.99, total, 0)).toBe(false);
+    expect(meets(0.92, total, flatGoal(total, 0.1))).toBe(true);
+    expect(meets(0.88, total, flatGoal(total, 0.1))).toBe(false);
+    expect(meets(1.08, cpu, flatGoal(cpu, 0.1))).toBe(true);
+    expect(meets(1.12, cpu, flatGoal(cpu, 0.1))).toBe(false);
+    expect(meets(1.0, total, flatGoal(total, 0))).toBe(true);
+    expect(meets(0.99, total, flatGoal(total, 0))).toBe(false);
+    expect(meets(1.4, total, 1.5)).toBe(false);
+    expect(meets(0.45, cpu, 0.5)).toBe(true);
   });
 });
