@@ -9,6 +9,7 @@ export { BACKEND_API_VERSION, defineBackend, type BackendPlugin } from './backen
 export type {
   BackendFactory,
   BackendOptions,
+  BackendUse,
   BackendRoles,
   RoleName,
 } from './backends/backends.js';

@@ -38,10 +38,21 @@ export interface BackendRoles {
 /** A plugin's own settings: the `[plugins.<backend name>]` table of the config. */
 export type BackendOptions = Readonly<Record<string, unknown>>;
 
+/** What the caller will do with the roles, so a backend opens only the connections that needs. */
+export interface BackendUse {
+  /**
+   * false: the caller never claims, waits for results or hears cancels (a runner's heartbeat
+   * thread), so the backend may leave out its wake-up channel (PostgreSQL's LISTEN connection,
+   * woken by every NOTIFY of the schema). Default true.
+   */
+  wakeups?: boolean;
+}
+
 /** Builds a backend's roles; `options` is its `[plugins.<name>]` table ({} when absent). */
 export type BackendFactory = (
   cfg: ResolvedConfig,
   options: BackendOptions,
+  use?: BackendUse,
 ) => Promise<BackendRoles>;
 
 export interface Backends {

@@ -12,7 +12,7 @@ import { composeHotPath } from './hot-path.js';
 import { maskUrl } from './common/connection-utils.js';
 import { CancelBus } from './common/cancel-bus.js';
 import { redisWhere, sentinelSettings } from './redis/sentinel.js';
-import type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
+import type { BackendFactory, BackendRoles, Backends, BackendUse, RoleName } from './backends.js';
 import { defineBackend, type BackendPlugin } from './plugin.js';
 import { loadBackendPackage, pluginFrom } from './plugin-loader.js';
 
@@ -83,11 +83,16 @@ export async function loadBackend(name: string, resolved: ResolvedConfig): Promi
 }
 
 /** Builds the roles of backend `name` from the resolved config. */
-export async function openBackend(name: string, resolved: ResolvedConfig): Promise<BackendRoles> {
+export async function openBackend(
+  name: string,
+  resolved: ResolvedConfig,
+  use?: BackendUse,
+): Promise<BackendRoles> {
   return (await loadBackend(name, resolved)).create(
     resolved,
     // A config built by hand (not through the schema) may lack the table.
     resolved.config.plugins?.[name] ?? {},
+    use,
   );
 }
 

@@ -4,6 +4,7 @@ import type { Broker } from '../broker.js';
 import { clampPriority } from '../memory/broker.js';
 import { isConnectionError } from './connection.js';
 import { FALLBACK_POLL_MS, stmt, type PgDb } from './db.js';
+import { QueueVacuum } from './queue-vacuum.js';
 
 export const ROUTE = stmt(
   'route',
@@ -120,7 +121,11 @@ export class PgBroker implements Broker {
   /** Claims that gave up on a lost connection (they may have committed): put back next time. */
   private undelivered: Array<{ token: string; at: number }> = [];
 
-  constructor(private readonly db: PgDb) {}
+  private readonly vacuum: QueueVacuum;
+
+  constructor(private readonly db: PgDb) {
+    this.vacuum = new QueueVacuum((sql) => db.once(sql), db.log);
+  }
 
   async route(items: QueueItem[]): Promise<void> {
     if (!items.length) {
@@ -204,11 +209,13 @@ export class PgBroker implements Broker {
         }
         if ('next' in step) {
           this.empty = { gen, next: step.next };
+          this.vacuum.taken(0, true);
         } else {
           // Taking every ready item leaves the queue as empty as finding none: the next claim
           // waits for a wake-up, and a runner's outcomes are written on their own meanwhile.
           this.empty = step.drained ? { gen, next: step.drained.next } : null;
           this.delivered.push(t.token);
+          this.vacuum.taken(step.items.length, step.drained !== undefined);
           return step.items;
         }
       }

@@ -91,6 +91,8 @@ interface PgOptions {
   poolSize: number;
   applicationName: string;
   log: Logger;
+  /** false: no LISTEN connection (a caller that never claims or waits: backends.ts BackendUse). */
+  listen?: boolean;
 }
 
 export class PgDb {
@@ -167,7 +169,9 @@ export class PgDb {
       } finally {
         client.release();
       }
-      await d.listener.start();
+      if (opts.listen !== false) {
+        await d.listener.start();
+      }
       return d;
     } catch (err) {
       await d.close();
@@ -177,6 +181,10 @@ export class PgDb {
 
   get listening(): boolean {
     return this.listener.listening;
+  }
+
+  get log(): Logger {
+    return this.opts.log;
   }
 
   /** One statement on any pooled connection, retried on a new one if the connection drops (until `until`, if given). */

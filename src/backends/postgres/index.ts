@@ -20,13 +20,14 @@ import { PgTxEnqueue } from './tx-enqueue.js';
 
 export { migrate, type MigrateResult } from './migrate.js';
 
-export const createPostgresBackend: BackendFactory = async ({ config }) => {
+export const createPostgresBackend: BackendFactory = async ({ config }, _options, use) => {
   const { url, schema, pool_size } = config.postgres;
   const d = await PgDb.open({
     url,
     schema: checkSchemaName(schema),
     poolSize: pool_size,
     applicationName: `taskapp ${config.app_id}`,
+    listen: use?.wakeups !== false,
     log: createLogger(config.logging_level, config.monitor.log_format, {
       app: config.app_id,
       backend: 'postgres',

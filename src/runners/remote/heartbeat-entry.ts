@@ -63,7 +63,8 @@ async function open(): Promise<BackendRoles> {
     ...data.resolved,
     config: { ...c, logging_level: 'error' as const, postgres: { ...c.postgres, pool_size: 1 } },
   };
-  return openBackend(data.backend, resolved);
+  // It only beats: no LISTEN connection for every NOTIFY of the schema to wake.
+  return openBackend(data.backend, resolved, { wakeups: false });
 }
 
 async function main(): Promise<void> {
