@@ -30,7 +30,7 @@ export function hash16(s: string): number {
 }
 
 /** The id's 36 characters are written here, then read out as one flat string (no pieces to join). */
-const text = Buffer.alloc(36);
+const idChars = Buffer.alloc(36);
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 const DASH = 0x2d;
 
@@ -56,13 +56,13 @@ function uuidV7(placement?: number): string {
   let o = 0;
   for (let i = 0; i < 16; i++) {
     if (i === 4 || i === 6 || i === 8 || i === 10) {
-      text[o++] = DASH;
+      idChars[o++] = DASH;
     }
     const b = pool[at + i]!;
-    text[o++] = HEX_DIGITS[b >> 4]!;
-    text[o++] = HEX_DIGITS[b & 15]!;
+    idChars[o++] = HEX_DIGITS[b >> 4]!;
+    idChars[o++] = HEX_DIGITS[b & 15]!;
   }
-  return text.toString('latin1', 0, 36);
+  return idChars.toString('latin1', 0, 36);
 }
 
 export function newRunnerId(kind: string): string {

@@ -33,11 +33,12 @@ export class QueueVacuum {
   taken(n: number, drained: boolean): void {
     this.takenSince += n;
     const due = this.takenSince >= (drained ? VACUUM_AFTER_DRAINED : VACUUM_AFTER);
-    if (!due || this.running || this.now() - this.lastAt < MIN_INTERVAL_MS) {
+    const now = this.now();
+    if (!due || this.running || now - this.lastAt < MIN_INTERVAL_MS) {
       return;
     }
     this.running = true;
-    this.lastAt = this.now();
+    this.lastAt = now;
     this.takenSince = 0;
     this.run('VACUUM (SKIP_LOCKED) queue').then(
       () => {
@@ -54,10 +55,5 @@ export class QueueVacuum {
         }
       },
     );
-  }
-
-  /** Whether a vacuum started here is still running (tests, shutdown). */
-  get busy(): boolean {
-    return this.running;
   }
 }

@@ -4,26 +4,20 @@
  * opened for a heartbeat thread (no wake-ups) holds no LISTEN connection, which every NOTIFY of
  * the schema would wake.
  */
-import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { openBackend } from '../../../../src/backends/registry.js';
 import { VACUUM_AFTER_DRAINED } from '../../../../src/backends/postgres/queue-vacuum.js';
 import { loadConfig } from '../../../../src/config/load.js';
 import { describeWithService } from '../../../helpers/services.js';
-import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+import { PG_HOST, PG_PORT, PG_URL, pgScope, withSchemaClient } from '../../../helpers/postgres.js';
+import { until } from '../../../helpers/until.js';
 import { openBackends } from '../../../compliance/harness.js';
 
 const scope = pgScope('qmaint');
 
-async function query<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    return (await c.query<R>(sql, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
+/** One count from the server's statistics views (any schema: they are not schema-qualified). */
+const count = (schema: string, sql: string, values: unknown[]): Promise<number> =>
+  withSchemaClient(schema, async (c) => (await c.query<{ n: number }>(sql, values)).rows[0]!.n);
 
 await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue maintenance', () => {
   afterAll(() => scope.cleanup());
@@ -42,17 +36,13 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue maintena
       }
       expect(await b.broker.claim(500, 0)).toEqual([]);
       const vacuumed = async () =>
-        (
-          await query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_user_tables
-            WHERE schemaname = $1 AND relname = 'queue' AND last_vacuum IS NOT NULL`,
-            [schema],
-          )
-        )[0]!.n === 1;
-      const deadline = Date.now() + 10_000;
-      while (!(await vacuumed()) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        (await count(
+          schema,
+          `SELECT count(*)::int AS n FROM pg_stat_user_tables
+          WHERE schemaname = $1 AND relname = 'queue' AND last_vacuum IS NOT NULL`,
+          [schema],
+        )) === 1;
+      await until(vacuumed, 10_000);
       expect(await vacuumed()).toBe(true);
     } finally {
       await b.close();
@@ -60,14 +50,13 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue maintena
   });
 
   it('opens no LISTEN connection for a caller without wake-ups', async () => {
-    const listeners = async (appId: string) =>
-      (
-        await query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
-          [`taskapp ${appId}`],
-        )
-      )[0]!.n;
+    const listeners = (schema: string, appId: string) =>
+      count(
+        schema,
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
+        [`taskapp ${appId}`],
+      );
     for (const [wakeups, expected] of [
       [true, 1],
       [false, 0],
@@ -81,7 +70,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue maintena
       });
       const roles = await openBackend('postgres', resolved, { wakeups });
       try {
-        expect(await listeners(appId)).toBe(expected);
+        expect(await listeners(schema, appId)).toBe(expected);
         // It still does what a heartbeat thread needs.
         await roles.state!.heartbeat({
           id: 'hb',

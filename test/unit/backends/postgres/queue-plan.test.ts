@@ -2,7 +2,7 @@
  * Claims find the rows of earlier claims by token (claimed_by): with thousands of rows queued, the
  * statements that do so must not read the whole queue (each claim would then cost the queue's depth).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { CLAIM, claimValues, leaseCutoff } from '../../../../src/backends/postgres/broker.js';
 import { CLAIM_START, PLAIN_PATH } from '../../../../src/backends/postgres/hot-path.js';
@@ -13,20 +13,22 @@ import {
   LOCK_CLAIMED,
 } from '../../../../src/backends/postgres/orchestrator.js';
 import { describeWithService } from '../../../helpers/services.js';
-import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../../helpers/postgres.js';
+import { PG_HOST, PG_PORT, PG_URL, pgScope, withSchemaClient } from '../../../helpers/postgres.js';
 
 const scope = pgScope('qplan');
+
+/** Runs `fn` on a client of a fresh schema at the newest version. */
+async function inNewSchema(fn: (c: pg.Client) => Promise<void>): Promise<void> {
+  const schema = scope.next();
+  await migrate({ url: PG_URL, schema });
+  await withSchemaClient(schema, fn);
+}
 
 await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', () => {
   afterAll(() => scope.cleanup());
 
   it('finishes earlier claims by token without reading the whole queue', async () => {
-    const schema = scope.next();
-    await migrate({ url: PG_URL, schema });
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
-      await c.query(`SET search_path TO "${schema}"`);
+    await inNewSchema(async (c) => {
       await c.query(
         `INSERT INTO queue (inv_id, priority, claimed_by, claimed_at)
         SELECT 'i' || g, 5, CASE WHEN g <= 50 THEN 'earlier' END, CASE WHEN g <= 50 THEN 1 END
@@ -51,17 +53,10 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
         (await c.query(`SELECT count(*)::int AS n FROM queue WHERE claimed_by = 'earlier'`)).rows[0]
           .n,
       ).toBe(0);
-    } finally {
-      await c.end();
-    }
+    });
   });
   it('reads when to look again by index when a claim drains the queue', async () => {
-    const schema = scope.next();
-    await migrate({ url: PG_URL, schema });
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
-      await c.query(`SET search_path TO "${schema}"`);
+    await inNewSchema(async (c) => {
       // 20,000 rows claimed by other runners (their leases live): nothing to take. A drained claim
       // asks for the earliest claim (min(claimed_at)); read by scanning the queue it cost every idle
       // runner's claim the queue's size (291 buffers where nothing was found, 4 runners in the bench).
@@ -88,17 +83,10 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
       );
       expect(lookAgain.length).toBeGreaterThanOrEqual(2);
       expect(lookAgain.filter((n) => n.type === 'Seq Scan')).toEqual([]);
-    } finally {
-      await c.end();
-    }
+    });
   });
   it('starts and locks claimed invocations by primary key when finished ones far outnumber waiting ones', async () => {
-    const schema = scope.next();
-    await migrate({ url: PG_URL, schema });
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
-      await c.query(`SET search_path TO "${schema}"`);
+    await inNewSchema(async (c) => {
       // 50,000 finished, 5,000 waiting (queued, the first 50 claimed by token 'mine').
       await c.query(
         `INSERT INTO invocations (id, task_id, args, status, created_at, updated_at)
@@ -146,9 +134,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
           stmt.name,
         ).toEqual(['invocations_pkey']);
       }
-    } finally {
-      await c.end();
-    }
+    });
   });
 });
 
