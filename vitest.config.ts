@@ -20,10 +20,10 @@ const folder = (name: string) => [`test/${name}/**/*.test.ts`, `test/${name}/**/
 /**
  * Most files wait (a server's answer, a child process, a timer), so several run at once even on two
  * cores: vitest's default there is one. Chaos files kill processes and judge liveness by heartbeats,
- * so they run after the rest, two at a time. Projects of one group share one worker count.
+ * so they run after the rest, three at a time. Projects of one group share one worker count.
  */
 const WAITING = { maxWorkers: 4, groupOrder: 0 };
-const CHAOS = { maxWorkers: 2, groupOrder: 1 };
+const CHAOS = { maxWorkers: 3, groupOrder: 1 };
 const project = (
   name: string,
   include: string[],
@@ -55,6 +55,10 @@ export default defineConfig({
     ],
   },
   test: {
+    // dist/ fresh first: CLI tests run it, and spawned test processes, guests and heartbeat threads
+    // start from it instead of loading the sources through tsx (test/helpers/build.ts).
+    globalSetup: ['test/helpers/global-setup.ts'],
+    env: { TASKAPP_TEST_COMPILED: '1' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

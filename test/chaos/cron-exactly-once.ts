@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { openBackends } from '../compliance/harness.js';
 import { tempDir } from '../helpers/tmp.js';
+import { nodeEntry } from '../helpers/build.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/cron-runner.ts', import.meta.url));
+const FIXTURE = nodeEntry(new URL('./fixtures/cron-runner.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (c: ChildProcess) =>
@@ -21,7 +22,7 @@ const exited = (c: ChildProcess) =>
   );
 
 function startRunner(backend: Record<string, unknown>, log: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+  const child = spawn(process.execPath, FIXTURE, {
     cwd: ROOT,
     env: { ...process.env, TASKAPP_TEST_BACKEND: JSON.stringify(backend), TASKAPP_TEST_LOG: log },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,16 +2,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { App } from '../../src/index.js';
 import { runtimeOf } from '../../src/runtime/runtime.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { ChaosBackend } from './backends.js';
 import { app } from './fixtures/app.js';
+import { fixtureModule, nodeEntry } from '../helpers/build.js';
 
-export const FIXTURE_APP = fileURLToPath(new URL('./fixtures/app.ts', import.meta.url));
-const STARTER = fileURLToPath(new URL('./fixtures/start-runner.ts', import.meta.url));
+export const FIXTURE_APP = fixtureModule(new URL('./fixtures/app.ts', import.meta.url));
+const STARTER = nodeEntry(new URL('./fixtures/start-runner.ts', import.meta.url));
 
 export interface RunnerProc {
   proc: ChildProcess;
@@ -36,8 +36,8 @@ export async function startRunnerProcess(
   env: Record<string, string>,
   concurrency = processes,
 ): Promise<RunnerProc> {
-  const args = [STARTER, kind, String(processes), String(concurrency)];
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const args = [...STARTER, kind, String(processes), String(concurrency)];
+  const proc = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -14,14 +14,15 @@ import { RUNTIME } from '../../src/runtime/runtime.js';
 import { describeWithService } from '../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../helpers/postgres.js';
 import { deleteKeys, REDIS_URL, testPrefix } from '../helpers/redis-keys.js';
+import { nodeEntry } from '../helpers/build.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/outbox-child.ts', import.meta.url));
+const FIXTURE = nodeEntry(new URL('./fixtures/outbox-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const scope = pgScope('obx');
 const prefixes: string[] = [];
 
 function child(cfg: object, mode: string, until: string, n = 0): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+  const c = spawn(process.execPath, FIXTURE, {
     cwd: ROOT,
     env: {
       ...process.env,

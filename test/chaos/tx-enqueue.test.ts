@@ -12,8 +12,9 @@ import { taskapp } from '../../src/index.js';
 import { RUNTIME } from '../../src/runtime/runtime.js';
 import { describeWithService } from '../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../helpers/postgres.js';
+import { nodeEntry } from '../helpers/build.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/tx-child.ts', import.meta.url));
+const FIXTURE = nodeEntry(new URL('./fixtures/tx-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const scope = pgScope('txk');
 
@@ -37,7 +38,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, '{ tx } producer under S
     await admin.query(`CREATE SCHEMA ${table.split('.')[0]}`);
     await admin.query(`CREATE TABLE ${table} (id int PRIMARY KEY)`);
     const name = `txchild-${randomUUID().slice(0, 8)}`;
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+    const child: ChildProcess = spawn(process.execPath, FIXTURE, {
       cwd: ROOT,
       env: {
         ...process.env,

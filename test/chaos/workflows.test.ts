@@ -6,16 +6,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { app, threeSteps, waiter } from './fixtures/workflow-app.js';
 import { chaosEnv, until } from './helpers.js';
 import { tempDir } from '../helpers/tmp.js';
+import { nodeEntry } from '../helpers/build.js';
 
-const STARTER = fileURLToPath(new URL('./fixtures/workflow-runner.ts', import.meta.url));
+const STARTER = nodeEntry(new URL('./fixtures/workflow-runner.ts', import.meta.url));
 
 function startRunner(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', STARTER], {
+  const proc = spawn(process.execPath, STARTER, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,73 +1,16 @@
 /**
- * CLI tests run the real built binary (node bin/run.js) as a subprocess. `ensureBuilt()` rebuilds
- * dist/ when a source is newer than it (one build at a time across test files, by a lock folder).
+ * CLI tests run the real built binary (node bin/run.js) as a subprocess; `ensureBuilt()`
+ * (test/helpers/build.ts) makes dist/ fresh first.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
+import { ROOT, ensureBuilt } from '../helpers/build.js';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { ROOT, ensureBuilt };
 export const BIN = join(ROOT, 'bin', 'run.js');
-
-function newestMtime(dir: string): number {
-  let max = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    max = Math.max(max, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
-  }
-  return max;
-}
-
-function isFresh(): boolean {
-  const outs = [
-    'dist/commands/run.js',
-    'dist/src/index.js',
-    'dist/src/cli/base-command.js',
-    'oclif.manifest.json',
-  ].map((p) => join(ROOT, p));
-  if (!outs.every(existsSync)) {
-    return false;
-  }
-  const built = Math.min(...outs.map((p) => statSync(p).mtimeMs));
-  return built >= Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'commands')));
-}
-
-export async function ensureBuilt(): Promise<void> {
-  if (isFresh()) {
-    return;
-  }
-  const lock = join(ROOT, 'node_modules', '.taskapp-build-lock');
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) {
-        rmSync(lock, { recursive: true, force: true });
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    if (!isFresh()) {
-      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
 
 export interface CliResult {
   code: number | null;

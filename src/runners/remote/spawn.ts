@@ -108,7 +108,7 @@ export function forkGuest(s: GuestSpec): {
   handle: GuestHandle;
   ready: Promise<GuestHandle>;
 } {
-  const child = fork(entry('child-entry'), [], {
+  const child = fork(entry('child-entry', s.appModule), [], {
     execArgv: [...loaderArgs(s.appModule), ...heapArgs()],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -14,13 +14,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { HistoryEntry, InvocationRecord, Status } from '../../../src/index.js';
 import { FINAL_STATUSES } from '../../../src/index.js';
 import { taskapp } from '../../../src/index.js';
 import { runtimeOf } from '../../../src/runtime/runtime.js';
 import { startPrivateServer, type PrivateServer } from './servers.js';
 import { APP_ID, defineWorkload } from './workload.js';
+import { nodeEntry } from '../../helpers/build.js';
 
 /** The TASKAPP__* storage variables given to runners, as taskapp() options for the producer. */
 function storageOptions(env: Record<string, string>): Record<string, unknown> {
@@ -112,7 +112,7 @@ export function seeded(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const STARTER = fileURLToPath(new URL('./start-runner.ts', import.meta.url));
+const STARTER = nodeEntry(new URL('./start-runner.ts', import.meta.url));
 const RECOVERY: ReadonlySet<Status> = new Set(['RUNNING_RECOVERY', 'PENDING_RECOVERY']);
 
 interface RunnerProcess {
@@ -172,13 +172,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const processes = opts.runner === 'thread' ? undefined : 2;
   const running: RunnerProcess[] = [];
   const startRunner = (): RunnerProcess => {
-    const args = [
-      '--import',
-      'tsx',
-      STARTER,
-      opts.runner,
-      ...(processes ? [String(processes)] : []),
-    ];
+    const args = [...STARTER, opts.runner, ...(processes ? [String(processes)] : [])];
     const proc = spawn(process.execPath, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -12,7 +12,9 @@ const runner = await app.startRunner({
   runner: kind,
   processes,
   concurrency: 4,
-  appModule: fileURLToPath(new URL('./workload.ts', import.meta.url)),
+  appModule: fileURLToPath(
+    new URL(`./workload${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+  ),
 });
 process.stdout.write(`ready ${runner.id}\n`);
 const stop = () => {

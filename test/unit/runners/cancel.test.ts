@@ -7,14 +7,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvocationCancelledError, type Runner } from '../../../src/index.js';
 import type { RunnerOptions } from '../../../src/runners/runner.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { app, deaf, deafInWorker, ticker } from './fixtures/cancel-app.js';
+import { fixtureModule } from '../../helpers/build.js';
 
-const CANCEL_APP = fileURLToPath(new URL('./fixtures/cancel-app.ts', import.meta.url));
+const CANCEL_APP = fixtureModule(new URL('./fixtures/cancel-app.ts', import.meta.url));
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []);
 const ticks = (file: string) => lines(file).filter((l) => l === 'tick').length;
 

@@ -15,7 +15,6 @@ import {
   type ContextManager,
 } from '@opentelemetry/api';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import type { Runner } from '../../../src/runners/runner.js';
 import { CHAOS_BACKENDS, sqlite, type ChaosStorage } from '../../chaos/backends.js';
@@ -25,8 +24,9 @@ import { runtimeOf } from '../../../src/runtime/runtime.js';
 import { purgeInvocations } from '../../../src/runtime/purge.js';
 import { rerouteForRecovery } from '../../../src/runtime/recovery.js';
 import { traceKey } from '../../../src/runtime/tracing.js';
+import { fixtureModule } from '../../helpers/build.js';
 
-const TRACED_APP = fileURLToPath(new URL('./fixtures/traced-app.ts', import.meta.url));
+const TRACED_APP = fixtureModule(new URL('./fixtures/traced-app.ts', import.meta.url));
 const PRODUCER = 3;
 const CONSUMER = 4;
 

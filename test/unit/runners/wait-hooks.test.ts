@@ -6,7 +6,6 @@
  * on a database pool), RESUMED reached the database first and was refused. These tests make the
  * PAUSED write slow on purpose, and run the fan-out of the report on postgres.
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Backends } from '../../../src/backends/registry.js';
 import type { TransitionRequest } from '../../../src/core/records.js';
@@ -15,8 +14,9 @@ import { describeWithService } from '../../helpers/services.js';
 import { PG_HOST, PG_PORT, PG_URL, pgScope } from '../../helpers/postgres.js';
 import { app, fanOut } from './fixtures/fanout-app.js';
 import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { fixtureModule } from '../../helpers/build.js';
 
-const FANOUT_APP = fileURLToPath(new URL('./fixtures/fanout-app.ts', import.meta.url));
+const FANOUT_APP = fixtureModule(new URL('./fixtures/fanout-app.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every write that carries a PAUSED change waits `ms` first: a busy pool or a slow statement. */
