@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { COMPILED_ENV } from './test/helpers/build.js';
 
 /**
  * One project per test folder, so that each kind runs on its own (`npm run test:unit`, ...):
@@ -58,7 +59,7 @@ export default defineConfig({
     // dist/ fresh first: CLI tests run it, and spawned test processes, guests and heartbeat threads
     // start from it instead of loading the sources through tsx (test/helpers/build.ts).
     globalSetup: ['test/helpers/global-setup.ts'],
-    env: { TASKAPP_TEST_COMPILED: '1' },
+    env: { [COMPILED_ENV]: '1' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

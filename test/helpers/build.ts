@@ -68,7 +68,9 @@ export async function ensureBuilt(): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 120_000) {
+      // A lock left by a build that died; gone meanwhile: try again at once.
+      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+      if (Date.now() - since > 120_000) {
         rmSync(lock, { recursive: true, force: true });
       }
       await new Promise((r) => setTimeout(r, 200));
@@ -83,21 +85,19 @@ export async function ensureBuilt(): Promise<void> {
   }
 }
 
-/**
- * How to start a TypeScript entry of this repository in a new Node process: its compiled file when
- * the test run asked for them (COMPILED_ENV), else the source through tsx (`npm run chaos`).
- */
-export function nodeEntry(source: URL): string[] {
-  const path = fileURLToPath(source);
-  return process.env[COMPILED_ENV] === '1' ? [compiledPath(path)] : ['--import', 'tsx', path];
-}
-
 /** A fixture module for a runner's appModule: compiled when the test run asked for it. */
 export function fixtureModule(source: URL): string {
   const path = fileURLToPath(source);
-  return process.env[COMPILED_ENV] === '1' ? compiledPath(path) : path;
+  return process.env[COMPILED_ENV] === '1'
+    ? join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js')
+    : path;
 }
 
-function compiledPath(path: string): string {
-  return join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js');
+/**
+ * Node's arguments to start an entry of this repository in a new process: its compiled file when the
+ * test run asked for them (COMPILED_ENV), else the source through tsx (`npm run chaos`).
+ */
+export function nodeEntry(source: URL): string[] {
+  const file = fixtureModule(source);
+  return file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
 }
