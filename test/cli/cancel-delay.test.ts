@@ -1,9 +1,9 @@
 /** taskapp cancel and call --delay/--at/--priority: the built binary against sqlite in a temp dir. */
 import { describe, expect, it } from 'vitest';
-import { TASKS_TS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
+import { TASKS_JS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
 
 describe('taskapp cancel (sqlite)', () => {
-  const { dir, run, json } = sqliteProject({ 'src/tasks.ts': TASKS_TS });
+  const { dir, run, json } = sqliteProject({ 'src/tasks.js': TASKS_JS });
 
   it('cancels waiting invocations at once; a second cancel says they are final', async () => {
     const a = (await run(['call', 'add', '--args', '{"x": 1, "y": 2}'])).stdout.trim();

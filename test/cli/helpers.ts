@@ -106,6 +106,7 @@ export function project(files: Record<string, string>): { dir: string; cleanup: 
   return t;
 }
 
+/** The CLI tests' tasks in TypeScript: for the tests of tsx loading and its error messages. */
 export const TASKS_TS = `
 import { taskapp } from 'taskapp';
 export const app = taskapp({ appId: 'clitest' });
@@ -115,11 +116,26 @@ export const hang = app.task('hang', async (_: Record<string, never>, ctx) =>
   new Promise((resolve) => { const t = setTimeout(resolve, 600_000); ctx.signal.addEventListener('abort', () => { clearTimeout(t); resolve(null); }); }));
 `;
 
-export const CONFIG_TOML = `app_id = "clitest"
+/**
+ * The same tasks in JavaScript, which most CLI tests load: a command on a .ts module spends about
+ * 0.6 CPU-s registering tsx, and these tests run several hundred commands.
+ */
+export const TASKS_JS = `
+import { taskapp } from 'taskapp';
+export const app = taskapp({ appId: 'clitest' });
+export const add = app.task('add', async ({ x, y }) => x + y);
+export const boom = app.task('boom', async ({ why }) => { throw new RangeError(why); });
+export const hang = app.task('hang', async (_, ctx) =>
+  new Promise((resolve) => { const t = setTimeout(resolve, 600_000); ctx.signal.addEventListener('abort', () => { clearTimeout(t); resolve(null); }); }));
+`;
+
+/** taskapp.toml on sqlite for a project whose tasks are in `module`. */
+export function configToml(module = 'src/tasks.js'): string {
+  return `app_id = "clitest"
 backend = "sqlite"
 
 [tasks]
-modules = ["src/tasks.ts"]
+modules = ["${module}"]
 
 [sqlite]
 path = ".taskapp/test.db"
@@ -128,6 +144,9 @@ poll_interval_ms = 10
 [runner]
 shutdown_grace_seconds = 1
 `;
+}
+
+export const CONFIG_TOML = configToml();
 
 export async function waitFor<T>(
   fn: () => Promise<T | undefined>,

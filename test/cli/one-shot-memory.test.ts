@@ -3,13 +3,13 @@
  * the command exited. One-shot commands refuse the memory backend, saying why and what to use.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_TOML, TASKS_TS, cli, ensureBuilt, project } from './helpers.js';
+import { CONFIG_TOML, TASKS_JS, cli, ensureBuilt, project } from './helpers.js';
 
 describe('one-shot commands on the memory backend', () => {
   let p: { dir: string; cleanup: () => void };
   beforeAll(async () => {
     await ensureBuilt();
-    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.ts': TASKS_TS });
+    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.js': TASKS_JS });
   });
   afterAll(() => p?.cleanup());
 

@@ -1,16 +1,16 @@
 /** Issue 19: taskapp rerun, and progress in taskapp status, through the built binary (sqlite). */
 import { describe, expect, it } from 'vitest';
-import { TASKS_TS, sqliteProject } from './helpers.js';
+import { TASKS_JS, sqliteProject } from './helpers.js';
 
-const STEPS_TS = `${TASKS_TS}
-export const steps = app.task('steps', async ({ n }: { n: number }, ctx) => {
+const STEPS_JS = `${TASKS_JS}
+export const steps = app.task('steps', async ({ n }, ctx) => {
   for (let i = 1; i <= n; i++) ctx.progress(i / n, \`step \${i}/\${n}\`);
   return n;
 });
 `;
 
 describe('taskapp rerun and progress (sqlite)', () => {
-  const { run, json } = sqliteProject({ 'src/tasks.ts': STEPS_TS });
+  const { run, json } = sqliteProject({ 'src/tasks.js': STEPS_JS });
 
   it('reruns failed invocations by status and task, linked; --dry-run changes nothing', async () => {
     const ids: string[] = [];

@@ -1,9 +1,9 @@
 /** taskapp task pause / resume and the paused mark in taskapp tasks: the built binary against sqlite. */
 import { describe, expect, it } from 'vitest';
-import { TASKS_TS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
+import { TASKS_JS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
 
 describe('taskapp task pause / resume (sqlite)', () => {
-  const { dir, run, json } = sqliteProject({ 'src/tasks.ts': TASKS_TS });
+  const { dir, run, json } = sqliteProject({ 'src/tasks.js': TASKS_JS });
   const final = (id: string) =>
     waitFor(async () => {
       const s = await json(['status', id]);

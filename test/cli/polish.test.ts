@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_TOML, ROOT, TASKS_TS, cli, ensureBuilt, project } from './helpers.js';
+import { ROOT, TASKS_TS, configToml, cli, ensureBuilt, project } from './helpers.js';
 
 const EVENT_TASKS_TS = `${TASKS_TS}
 import { on } from 'taskapp';
@@ -17,7 +17,7 @@ describe('taskapp polish (sqlite)', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.ts': EVENT_TASKS_TS });
+    p = project({ 'taskapp.toml': configToml('src/tasks.ts'), 'src/tasks.ts': EVENT_TASKS_TS });
   });
   afterAll(() => p?.cleanup());
 

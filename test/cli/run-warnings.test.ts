@@ -4,7 +4,7 @@
  * `call --wait` / `status --watch` waited forever in silence with no runner alive: they say so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_TOML, TASKS_TS, cli, ensureBuilt, project } from './helpers.js';
+import { CONFIG_TOML, TASKS_JS, cli, ensureBuilt, project } from './helpers.js';
 
 describe('warnings a newcomer needs', () => {
   let p: { dir: string; cleanup: () => void };
@@ -12,7 +12,7 @@ describe('warnings a newcomer needs', () => {
     await ensureBuilt();
     p = project({
       'taskapp.toml': `${CONFIG_TOML}\n[tasks.addd]\nmax_retries = 3\n`,
-      'src/tasks.ts': TASKS_TS,
+      'src/tasks.js': TASKS_JS,
     });
   });
   afterAll(() => p?.cleanup());

@@ -6,13 +6,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_TOML, TASKS_TS, cli, ensureBuilt, project } from './helpers.js';
+import { CONFIG_TOML, TASKS_JS, cli, ensureBuilt, project } from './helpers.js';
 
 describe('commands from a subfolder', () => {
   let p: { dir: string; cleanup: () => void };
   beforeAll(async () => {
     await ensureBuilt();
-    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.ts': TASKS_TS });
+    p = project({ 'taskapp.toml': CONFIG_TOML, 'src/tasks.js': TASKS_JS });
   });
   afterAll(() => p?.cleanup());
 
