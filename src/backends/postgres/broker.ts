@@ -3,6 +3,7 @@ import type { QueueItem } from '../../core/records.js';
 import type { Broker } from '../broker.js';
 import { clampPriority } from '../memory/broker.js';
 import { isConnectionError } from './connection.js';
+import { IDLE_RECHECK_MS } from './claim-waiters.js';
 import { FALLBACK_POLL_MS, stmt, type PgDb } from './db.js';
 import { QueueVacuum } from './queue-vacuum.js';
 
@@ -12,7 +13,7 @@ export const ROUTE = stmt(
     INSERT INTO queue (inv_id, priority, not_before)
     SELECT u.id, u.priority, u.not_before FROM unnest($1::text[], $2::smallint[], $3::bigint[]) WITH ORDINALITY AS u(id, priority, not_before, ord)
     ORDER BY u.ord)
-  SELECT pg_notify($4, 'q')`,
+  SELECT pg_notify($4, queue_wake(cardinality($1::text[])))`,
   { wakesQueue: true },
 );
 // Deletes this broker's delivered claims ($4), puts back those never delivered ($6: the claim gave
@@ -114,8 +115,8 @@ export const routeValues = (items: QueueItem[], channel: string): unknown[] => [
  */
 export class PgBroker implements Broker {
   private interrupted = false;
-  /** The queue was empty at this `queueGen`, with the next delayed item due at `next`. */
-  private empty: { gen: number; next: number | null } | null = null;
+  /** The queue was empty at this `queueGen` and time `at`, with the next delayed item due at `next`. */
+  private empty: { gen: number; at: number; next: number | null } | null = null;
   /** Tokens of delivered claims, whose rows the next claim deletes. */
   private delivered: string[] = [];
   /** Claims that gave up on a lost connection (they may have committed): put back next time. */
@@ -138,7 +139,11 @@ export class PgBroker implements Broker {
   mayHaveWork(now: number): boolean {
     const e = this.empty;
     return (
-      !e || !this.db.listening || e.gen !== this.db.queueGen || (e.next !== null && now >= e.next)
+      !e ||
+      !this.db.listening ||
+      e.gen !== this.db.queueGen ||
+      (e.next !== null && now >= e.next) ||
+      now >= e.at + IDLE_RECHECK_MS
     );
   }
 
@@ -174,6 +179,19 @@ export class PgBroker implements Broker {
     run: (t: ClaimTry, until: number) => Promise<ClaimStep<T>>,
   ): Promise<T[]> {
     this.interrupted = false;
+    this.db.claimers++;
+    try {
+      return await this.claimLoop(max, waitMs, run);
+    } finally {
+      this.db.claimers--;
+    }
+  }
+
+  private async claimLoop<T>(
+    max: number,
+    waitMs: number,
+    run: (t: ClaimTry, until: number) => Promise<ClaimStep<T>>,
+  ): Promise<T[]> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       const now = Date.now();
@@ -208,12 +226,12 @@ export class PgBroker implements Broker {
           throw err;
         }
         if ('next' in step) {
-          this.empty = { gen, next: step.next };
+          this.empty = { gen, at: now, next: step.next };
           this.vacuum.taken(0, true);
         } else {
           // Taking every ready item leaves the queue as empty as finding none: the next claim
           // waits for a wake-up, and a runner's outcomes are written on their own meanwhile.
-          this.empty = step.drained ? { gen, next: step.drained.next } : null;
+          this.empty = step.drained ? { gen, at: now, next: step.drained.next } : null;
           this.delivered.push(t.token);
           this.vacuum.taken(step.items.length, step.drained !== undefined);
           return step.items;
@@ -229,9 +247,12 @@ export class PgBroker implements Broker {
       }
       const next = this.empty?.next ?? null;
       const untilDelayed = next === null ? Infinity : Math.max(1, next - Date.now());
-      await this.db.queueWakeup.wait(
-        Math.min(left, untilDelayed, this.db.listening ? Infinity : FALLBACK_POLL_MS),
-      );
+      // Listening, a claimer still looks again now and then: a wake-up may have named a process
+      // that died before it claimed (claim-waiters.ts).
+      const recheck = this.db.listening
+        ? Math.max(1, (this.empty?.at ?? 0) + IDLE_RECHECK_MS - Date.now())
+        : FALLBACK_POLL_MS;
+      await this.db.queueWakeup.wait(Math.min(left, untilDelayed, recheck));
     }
   }
 

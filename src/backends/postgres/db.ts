@@ -15,6 +15,7 @@ import { Wakeup } from '../common/wakeup.js';
 import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
 import { clientConfig, isConnectionError, isRetryable, startError } from './connection.js';
 import { PgListener } from './listener.js';
+import { ClaimWaiter, STOP_WAITING } from './claim-waiters.js';
 import { applyMigrations } from './migrate.js';
 import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { withArrayLiterals } from './array-literal.js';
@@ -102,6 +103,10 @@ export class PgDb {
   readonly cancels = new CancelBus();
   /** Bumped on every possible queue change seen here (own route, NOTIFY, LISTEN (re)connect). */
   queueGen = 0;
+  /** This process's row in claim_waiters: the key a NOTIFY names to wake this process alone. */
+  readonly waiter = new ClaimWaiter();
+  /** Claims in progress here (PgBroker.claimVia): a wake naming this process with none is passed on. */
+  claimers = 0;
   /** The NOTIFY channel of this schema. */
   readonly channel: string;
   /** Advisory lock spaces of this schema (registration keys, running scopes): no contention across
@@ -153,7 +158,14 @@ export class PgDb {
       this.channel,
       {
         onNotify: (p, pid) => this.onNotify(p, pid),
-        onState: () => this.resync(),
+        onState: (listening) => {
+          if (!listening) {
+            this.waiter.lost();
+          }
+          this.resync();
+        },
+        setup: (c) => this.waiter.register(c),
+        teardown: (c) => this.waiter.unregister(c, this.channel),
       },
       opts.log,
     );
@@ -417,9 +429,18 @@ export class PgDb {
   }
 
   private onNotify(payload: string, fromBackend: number | undefined): void {
-    if (payload === 'q') {
-      if (fromBackend !== undefined && this.ownBackends.has(fromBackend)) {
+    if (payload[0] === 'q') {
+      if (
+        !this.waiter.isFor(payload) ||
+        (fromBackend !== undefined && this.ownBackends.has(fromBackend))
+      ) {
         return;
+      }
+      // Named, but nothing here claims any more (a runner stopped, its backend still open).
+      if (payload.length > 1 && this.claimers === 0) {
+        void this.query(STOP_WAITING, [this.waiter.key, this.channel]).catch((err: Error) =>
+          this.opts.log.warn('postgres: could not pass a queue wake-up on', { error: err.message }),
+        );
       }
       return this.queueChanged();
     }

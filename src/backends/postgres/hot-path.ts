@@ -80,6 +80,9 @@ const RELEASE_CLAIMS = stmt(
 // split also gives both id lists (its rows are locked by c, so every one of them is deleted or marked).
 // After a lost answer, what it started is found by runner
 // and `now` ($1, unique per try: see PgBroker.claimVia), as its queue rows are gone.
+// Listener $9's row in claim_waiters (claim-waiters.ts) is marked waiting when the claim leaves the
+// queue empty, and not when it takes all it may ($2: more may be ready); then it passes a wake-up
+// on to another waiting listener, on channel $10.
 export const PLAIN_PATH: readonly Status[] = ['PENDING', 'RUNNING'];
 export const CLAIM_START = stmt(
   'claim_start',
@@ -87,6 +90,11 @@ export const CLAIM_START = stmt(
   c AS (
     SELECT ctid, inv_id, priority, seq FROM queue WHERE not_before <= $1 AND (claimed_by IS NULL OR (claimed_at < $5 AND NOT (claimed_by = ANY($4::text[]))))
     ORDER BY priority DESC, seq LIMIT $2 FOR UPDATE SKIP LOCKED),
+  k AS (SELECT count(*) AS n FROM c),
+  waiting AS (UPDATE claim_waiters w SET since = CASE WHEN k.n < $2 THEN statement_timestamp() END, busy = k.n > 0
+    FROM k WHERE w.listener = $9 AND (k.n < $2 OR w.since IS NOT NULL)),
+  passed AS (SELECT pg_notify($10, 'q' || l) FROM (SELECT idle_claimer($9) AS l FROM k WHERE k.n = $2) x
+    WHERE l IS NOT NULL),
   s AS (
     UPDATE invocations i SET status = 'RUNNING', owner = $7, attempt = i.attempt + 1, updated_at = $1,
       hist = ${appendHist('i', `ARRAY(SELECT ${histEntry('$1', 'p.s', '$7')} FROM unnest($8::text[]) WITH ORDINALITY AS p(s, n) ORDER BY p.n)`)}
@@ -102,11 +110,11 @@ export const CLAIM_START = stmt(
   FROM (SELECT ARRAY(SELECT inv_id FROM split WHERE left_over ORDER BY priority DESC, seq) AS left_ids,
       (SELECT min(id) FROM s) AS head,
       ARRAY(SELECT inv_id FROM split WHERE NOT left_over ORDER BY priority DESC, seq) AS started_ids,
-      k.n < $2 AS drained,
+      k.n < $2 AS drained, (SELECT count(*) FROM passed) AS passed,
       CASE WHEN k.n < $2 THEN least(
         (SELECT min(not_before) FROM queue WHERE not_before > $1 AND not_before > 0 AND claimed_by IS NULL),
         (SELECT min(claimed_at) FROM queue WHERE claimed_by IS NOT NULL) + ($1 - $5)) END AS next
-    FROM (SELECT count(*) AS n FROM c) k) x
+    FROM k) x
   LEFT JOIN s ON true`,
 );
 // CLAIM_START's plan does not depend on its values, but PostgreSQL keeps choosing a custom plan for
@@ -345,6 +353,8 @@ export function pgHotPath(
       ACQUIRABLE_LIST,
       runnerId,
       PLAIN_PATH,
+      d.waiter.key,
+      d.channel,
     ]);
     return (async () => {
       const rows = (await started).rows;

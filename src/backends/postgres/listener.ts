@@ -13,6 +13,10 @@ interface ListenerHooks {
   onNotify(payload: string, fromBackend: number | undefined): void;
   /** true once listening (again), false when the connection is lost. */
   onState(listening: boolean): void;
+  /** Before LISTEN (onState(true) makes claimers look again): this session's own statements (claim-waiters.ts). */
+  setup?(c: pg.Client): Promise<void>;
+  /** Before the connection closes for good. */
+  teardown?(c: pg.Client): Promise<void>;
 }
 
 export class PgListener {
@@ -46,6 +50,7 @@ export class PgListener {
     });
     try {
       await c.connect();
+      await this.hooks.setup?.(c);
       await c.query(`LISTEN ${quoteIdent(this.channel)}`);
     } catch (err) {
       c.removeAllListeners();
@@ -122,6 +127,7 @@ export class PgListener {
     this.client = undefined;
     this.listening = false;
     if (c) {
+      await this.hooks.teardown?.(c).catch(() => {});
       c.removeAllListeners();
       c.on('error', () => {});
       await c.end().catch(() => {});

@@ -27,21 +27,21 @@ const ROWS = `SELECT u.id, u.task_id, u.args, 'REGISTERED', u.priority, u.parent
     ORDER BY u.ord`;
 // New invocations without registration keys, enqueued by one statement (alone it needs no
 // transaction): the rows, their queue rows in call order ($12: clamped priorities) and the NOTIFY
-// on channel $13. ENQUEUE_RETRY, after a lost connection, queues only the rows it stored itself.
+// on channel $13 (one new item wakes one idle claimer: migration 019). ENQUEUE_RETRY, after a lost connection, queues only the rows it stored itself.
 const QUEUED_AS = `INSERT INTO queue (inv_id, priority, not_before)
     SELECT u.id, u.priority, 0 FROM unnest($1::text[], $12::smallint[]) WITH ORDINALITY AS u(id, priority, ord)`;
 const ENQUEUE_RETRY = stmt(
   'enqueue_retry',
   `WITH ins AS (INSERT INTO invocations (${COLUMNS}) ${ROWS} ON CONFLICT (id) DO NOTHING RETURNING id),
   q AS (${QUEUED_AS} WHERE u.id IN (SELECT id FROM ins) ORDER BY u.ord)
-  SELECT pg_notify($13, 'q')`,
+  SELECT pg_notify($13, queue_wake(cardinality($1::text[])))`,
   { wakesQueue: true },
 );
 export const ENQUEUE = stmt(
   'enqueue',
   `WITH ins AS (INSERT INTO invocations (${COLUMNS}) ${ROWS}),
   q AS (${QUEUED_AS} ORDER BY u.ord)
-  SELECT pg_notify($13, 'q')`,
+  SELECT pg_notify($13, queue_wake(cardinality($1::text[])))`,
   { wakesQueue: true, retryAs: ENQUEUE_RETRY },
 );
 // One statement: the invocations with their first history entries, all or none; after a lost
