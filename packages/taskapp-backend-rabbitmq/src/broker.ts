@@ -53,6 +53,8 @@ export class RabbitBroker implements Broker {
   private closing = false;
   /** Due times of ids this process delayed: an idle claim wakes for them without a message. */
   private readonly localDue: number[] = [];
+  /** The pull in progress (see `pull`). */
+  private pulling: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly options: RabbitBrokerOptions) {
     this.topology = topology(options.queue);
@@ -266,8 +268,19 @@ export class RabbitBroker implements Broker {
     return next === Infinity ? Infinity : Math.max(5, next - now + 5);
   }
 
-  /** basic.get up to `max` ids; each is acked once taken. Ids that hopped the top delay bucket too early wait again. */
+  /**
+   * One pull at a time: a pull acks its deliveries with one `multiple` ack up to its last, which
+   * would also ack those of a pull still running (and RabbitMQ closes the channel when that one
+   * acks a tag again).
+   */
   private pull(max: number): Promise<string[]> {
+    const run = this.pulling.then(() => this.pullNow(max));
+    this.pulling = run.catch(() => undefined);
+    return run;
+  }
+
+  /** basic.get up to `max` ids; each is acked once taken. Ids that hopped the top delay bucket too early wait again. */
+  private pullNow(max: number): Promise<string[]> {
     return this.withLink(async (l) => {
       const out: string[] = [];
       let last: GetMessage | undefined;

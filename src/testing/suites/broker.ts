@@ -61,7 +61,7 @@ export function brokerSuite(h: BackendHarness): void {
       const ids = Array.from({ length: 400 }, (_, i) => `id${i}`);
       await b.broker.route(ids.map((id) => ({ id, priority: 5 })));
       const peers = h.shared ? await Promise.all([openBackends(cfg), openBackends(cfg)]) : [];
-      const claimers = [b, b, ...peers].map(async (x) => {
+      const claimers = [b, b, b, b, ...peers].map(async (x) => {
         const got: string[] = [];
         for (;;) {
           const part = await x.broker.claim(7, 0);
