@@ -18,6 +18,7 @@ import type { Runner, TaskappOptions } from '../src/index.js';
 import { runtimeOf } from '../src/runtime/runtime.js';
 import { benchArgsOrExit } from './args.js';
 import { startClusterCpu, startServerCpu } from './server-cpu.js';
+import { settle } from './settle.js';
 import { keptHeapMb } from './full-gc.js';
 
 const a = benchArgsOrExit(process.argv.slice(2));
@@ -76,6 +77,9 @@ try {
   };
   const children = K > 0 ? await forkRunners(K) : [];
   const runner = K > 0 ? null : await app.startRunner(runnerOptions);
+  if (runner) {
+    await settle();
+  }
   const serverCpu = clusterUrls
     ? startClusterCpu(clusterUrls)
     : startServerCpu(serverUrl[a.backend] ?? null);

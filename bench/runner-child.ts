@@ -1,10 +1,11 @@
 /**
  * `--runners K`: one of the K runner processes (forked by bench/run.ts with its TASKAPP_BENCH_CONFIG).
- * It starts its runner without claiming, says 'ready', claims on 'go', and on 'stop' answers with its
+ * It starts its runner without claiming, says 'ready' once settled (settle.ts), claims on 'go', and on 'stop' answers with its
  * resident memory and stops.
  */
 import { fileURLToPath } from 'node:url';
 import { keptHeapMb } from './full-gc.js';
+import { settle } from './settle.js';
 
 const [runner, concurrency, processes] = process.argv.slice(2);
 const appModule = fileURLToPath(
@@ -31,4 +32,5 @@ process.on('message', (m: string) => {
       .then(() => process.exit(0));
   }
 });
+await settle();
 process.send!('ready');
