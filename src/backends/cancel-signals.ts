@@ -13,4 +13,10 @@ export interface CancelSignals {
   publish(reqs: CancelRequest[]): Promise<void>;
   /** One listener per runner; returns the unsubscribe. Delivery is at most once per listener. */
   subscribe(listener: (reqs: CancelRequest[]) => void): () => void;
+  /**
+   * Resolves once requests published from now on reach the listeners subscribed so far (a runner
+   * awaits it before it claims: a request published before its subscription was in place would be
+   * lost). Absent: subscribing takes effect at once.
+   */
+  ready?(): Promise<void>;
 }

@@ -147,6 +147,7 @@ export abstract class ClaimingRunner implements Runner {
     this.unsubscribeCancels = this.backends.cancels.subscribe((reqs) =>
       this.onCancelRequests(reqs),
     );
+    await this.backends.cancels.ready?.();
     // Triggers first: a bad cron in config fails the start before this runner says it is alive.
     this.triggers = await startTriggerLoop(this.app, this.backends);
     ({

@@ -9,6 +9,8 @@ import type { RedisClient, RedisConn } from './connection.js';
 export class RedisCancelSignals implements CancelSignals {
   private readonly bus = new CancelBus();
   private sub?: RedisClient;
+  /** The SUBSCRIBE in progress or done (failures are logged, not thrown). */
+  private subscribed: Promise<void> = Promise.resolve();
 
   constructor(private readonly conn: RedisConn) {}
 
@@ -25,12 +27,16 @@ export class RedisCancelSignals implements CancelSignals {
       const sub = (this.sub = this.conn.duplicate('cancel-sub'));
       sub.on('message', (_ch: string, msg: string) => this.bus.deliver(parseCancelMessage(msg)));
       // ioredis resubscribes after a reconnect (autoResubscribe).
-      sub
-        .subscribe(channel)
-        .catch((err: Error) =>
+      this.subscribed = sub.subscribe(channel).then(
+        () => undefined,
+        (err: Error) =>
           this.conn.logger.warn('redis cancel subscribe failed', { error: err.message }),
-        );
+      );
     }
     return this.bus.subscribe(listener);
+  }
+
+  ready(): Promise<void> {
+    return this.subscribed;
   }
 }
