@@ -6,11 +6,14 @@
 import { fileURLToPath } from 'node:url';
 import { keptHeapMb } from './full-gc.js';
 import { settle } from './settle.js';
+import { keepYoungGenerationSmall } from '../src/runners/young-generation.js';
 
 const [runner, concurrency, processes] = process.argv.slice(2);
 const appModule = fileURLToPath(
   new URL(`./bench-app${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
+// As `taskapp run` starts its runner (src/cli/run-runner.ts).
+keepYoungGenerationSmall();
 const { app } = await import(appModule);
 const r = await app.startRunner({
   runner,

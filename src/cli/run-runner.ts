@@ -10,6 +10,7 @@ import type { App } from '../app/app.js';
 import { roleBackendNames } from '../backends/registry.js';
 import { orphanTaskConfig } from './task-view.js';
 import type { Runner, RunnerOptions } from '../runners/runner.js';
+import { keepYoungGenerationSmall } from '../runners/young-generation.js';
 import { ConfigError } from '../core/errors.js';
 import { runtimeOf } from '../runtime/runtime.js';
 import { serveHealth, type HealthServer } from '../monitoring/health.js';
@@ -57,6 +58,8 @@ export async function runUntilStopped(
       'dev_mode_force_sync is on: calls run inline where they are made, so this runner will find no work from other processes',
     );
   }
+  // This process is the runner's own (an app that starts its runner in its own server keeps V8's defaults).
+  keepYoungGenerationSmall();
   // Before the runner starts: liveness answers during a slow start, readiness says "starting".
   const health = await startHealth(app, io);
   let runner: Runner;

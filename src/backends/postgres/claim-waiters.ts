@@ -20,9 +20,9 @@ const DROP_DEAD = `DELETE FROM claim_waiters w
 const TAKE_KEY = `SELECT pg_try_advisory_lock(hashtext(current_schema()), $1) AS ok`;
 const ADD_ROW = `INSERT INTO claim_waiters (listener) VALUES ($1)
   ON CONFLICT (listener) DO UPDATE SET since = NULL`;
-/** This listener is not waiting (any more): one that was passes the wake-up to every claimer. */
-export const STOP_WAITING = `WITH w AS (UPDATE claim_waiters SET since = NULL WHERE listener = $1 AND since IS NOT NULL RETURNING 1)
-  SELECT pg_notify($2, 'q') FROM w`;
+/** Named with nothing here to claim: not waiting any more, and the wake-up goes to every claimer. */
+export const STOP_WAITING = `WITH w AS (UPDATE claim_waiters SET since = NULL WHERE listener = $1)
+  SELECT pg_notify($2, 'q')`;
 const REMOVE_ROW = `WITH w AS (DELETE FROM claim_waiters WHERE listener = $1 RETURNING since)
   SELECT pg_notify($2, 'q') FROM w WHERE since IS NOT NULL`;
 
@@ -30,7 +30,7 @@ export class ClaimWaiter {
   /** This listener's key while its session holds the lock; null while not listening. */
   key: number | null = null;
 
-  /** On the LISTEN connection, once it listens: forget dead listeners, lock a key, add a row not waiting. */
+  /** On the LISTEN connection, before LISTEN: forget dead listeners, lock a key, add a row not waiting. */
   async register(c: pg.Client): Promise<void> {
     this.key = null;
     await c.query(DROP_DEAD);

@@ -430,17 +430,18 @@ export class PgDb {
 
   private onNotify(payload: string, fromBackend: number | undefined): void {
     if (payload[0] === 'q') {
-      if (
-        !this.waiter.isFor(payload) ||
-        (fromBackend !== undefined && this.ownBackends.has(fromBackend))
-      ) {
+      if (!this.waiter.isFor(payload)) {
         return;
       }
-      // Named, but nothing here claims any more (a runner stopped, its backend still open).
+      // Named, but nothing here claims any more (a runner stopped, its backend still open), even
+      // when this process's own enqueue named it.
       if (payload.length > 1 && this.claimers === 0) {
         void this.query(STOP_WAITING, [this.waiter.key, this.channel]).catch((err: Error) =>
           this.opts.log.warn('postgres: could not pass a queue wake-up on', { error: err.message }),
         );
+      }
+      if (fromBackend !== undefined && this.ownBackends.has(fromBackend)) {
+        return;
       }
       return this.queueChanged();
     }

@@ -13,18 +13,7 @@ import type { Backends } from '../../backends/registry.js';
 import { GuestHandle, TIMEOUT_KILL_GRACE_MS } from './host.js';
 import type { InitMessage, ToHost } from './protocol.js';
 import { entry, viaTsx, workerSource } from './worker-source.js';
-
-/**
- * A child's young generation capped at 2 MB semi-spaces unless this process was given its own: V8
- * otherwise grows it to 32 MB in a burst of short tasks and keeps it (bench: child RSS 74 -> 65 MB,
- * throughput unchanged). The flag only works at start, hence here and not in the child.
- */
-function heapArgs(): string[] {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) =>
-    a.includes('semi-space'),
-  );
-  return given ? [] : ['--max-semi-space-size=2'];
-}
+import { childHeapArgs } from '../young-generation.js';
 
 /** Node flags for a child process: `--import tsx` where needed. */
 function loaderArgs(appModule: string[]): string[] {
@@ -109,7 +98,7 @@ export function forkGuest(s: GuestSpec): {
   ready: Promise<GuestHandle>;
 } {
   const child = fork(entry('child-entry', s.appModule), [], {
-    execArgv: [...loaderArgs(s.appModule), ...heapArgs()],
+    execArgv: [...loaderArgs(s.appModule), ...childHeapArgs()],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

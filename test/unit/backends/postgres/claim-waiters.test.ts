@@ -98,21 +98,27 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres wake-ups of on
     }
   });
 
-  it('a process named with no claim running passes the wake-up on to every claimer', async () => {
-    const schema = scope.next();
-    const [a, stopped, producer] = await Promise.all([1, 2, 3].map(() => openParts(schema)));
-    try {
-      const [claim] = await waitingClaimers(schema, a!);
-      // Its last claim found nothing, so its row waits, the most recent; then its runner stopped.
-      const [last] = await waitingClaimers(schema, stopped!);
-      stopped!.broker.interrupt();
-      expect(await last).toEqual([]);
-      await producer!.hot.enqueue([newInv('x', 'add')], Date.now());
-      expect(await settled([claim!], IDLE_RECHECK_MS / 2)).toEqual([['x']]);
-    } finally {
-      await Promise.all([a, stopped, producer].map((p) => p!.close()));
-    }
-  });
+  it.each([
+    ['another process', false],
+    ['its own enqueue', true],
+  ])(
+    'a process named with no claim running passes the wake-up on to every claimer (named by %s)',
+    async (_, own) => {
+      const schema = scope.next();
+      const [a, stopped, producer] = await Promise.all([1, 2, 3].map(() => openParts(schema)));
+      try {
+        const [claim] = await waitingClaimers(schema, a!);
+        // Its last claim found nothing, so its row waits, the most recent; then its runner stopped.
+        const [last] = await waitingClaimers(schema, stopped!);
+        stopped!.broker.interrupt();
+        expect(await last).toEqual([]);
+        await (own ? stopped! : producer!).hot.enqueue([newInv('x', 'add')], Date.now());
+        expect(await settled([claim!], IDLE_RECHECK_MS / 2)).toEqual([['x']]);
+      } finally {
+        await Promise.all([a, stopped, producer].map((p) => p!.close()));
+      }
+    },
+  );
 
   it('a closed process leaves no row behind', async () => {
     const schema = scope.next();

@@ -69,7 +69,18 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
       await c.query('ANALYZE queue');
       await c.query('BEGIN');
       await c.query('SET LOCAL plan_cache_mode = force_generic_plan');
-      const values = [now, 50, 'tok', [], leaseCutoff(now), ACQUIRABLE_LIST, 'runner', PLAIN_PATH, null, 'no_channel'];
+      const values = [
+        now,
+        50,
+        'tok',
+        [],
+        leaseCutoff(now),
+        ACQUIRABLE_LIST,
+        'runner',
+        PLAIN_PATH,
+        null,
+        'no_channel',
+      ];
       const plan = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${CLAIM_START.text}`, values);
       const got = await c.query(CLAIM_START.text, values);
       await c.query('ROLLBACK');
@@ -109,7 +120,18 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
         {
           // Takes the 50 oldest queue rows (the claim lease of 'mine' ran out long ago).
           stmt: CLAIM_START,
-          values: [now, 50, 'tok', [], leaseCutoff(now), ACQUIRABLE_LIST, 'runner', PLAIN_PATH, null, 'no_channel'],
+          values: [
+            now,
+            50,
+            'tok',
+            [],
+            leaseCutoff(now),
+            ACQUIRABLE_LIST,
+            'runner',
+            PLAIN_PATH,
+            null,
+            'no_channel',
+          ],
         },
         { stmt: LOCK_CLAIMED, values: ['mine', ACQUIRABLE_LIST] },
         { stmt: LOCK_ACQUIRE, values: [claimed, ACQUIRABLE_LIST, 'runner'] },
