@@ -59,3 +59,16 @@ export function installSpec(root: string, name: string, version: string): string
   }
   return `^${version}`;
 }
+
+/**
+ * taskapp's own entry in a new project's allowScripts (npm 11), or none: its `prepare` (a build)
+ * never needs to run where the package comes built, from the registry (keyed by name) or a packed
+ * tarball (keyed by its spec); npm 11 would otherwise warn of it at each install. A git install
+ * builds through it, and a folder is linked: those stay npm's to decide.
+ */
+export function ownScriptsEntry(name: string, spec: string): [string, false] | undefined {
+  if (isRegistrySpec(spec)) {
+    return [name, false];
+  }
+  return /^file:.*\.(tgz|tar\.gz)$/.test(spec) ? [spec, false] : undefined;
+}

@@ -15,7 +15,7 @@ import {
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TaskappError } from '../core/errors.js';
-import { installSpec } from './install-source.js';
+import { installSpec, ownScriptsEntry } from './install-source.js';
 
 export const INIT_BACKENDS = ['sqlite', 'redis', 'postgres'] as const;
 export type InitBackend = (typeof INIT_BACKENDS)[number];
@@ -142,6 +142,9 @@ export function scaffold(opts: ScaffoldOptions): ScaffoldResult {
       (m, key: string) => vars[key] ?? m,
     );
     const rel = relative(dir, f.to);
+    if (rel === 'package.json') {
+      text = withOwnScripts(text, own.name, vars.taskapp!);
+    }
     if (existsSync(f.to)) {
       const old = readFileSync(f.to, 'utf8');
       if (rel === 'package.json') {
@@ -194,8 +197,13 @@ function parsePackageJson(text: string, path: string): Json {
   });
 }
 
-/** Fields whose entries are merged one by one; every other field the user has is kept as is. */
-const MERGED_FIELDS = ['scripts', 'dependencies', 'devDependencies'];
+/**
+ * Fields whose entries are merged one by one; every other field the user has is kept as is.
+ * allowScripts: npm 11 warns at each install about install scripts it does not cover; a taskapp
+ * project needs two, better-sqlite3's (downloads or builds its binary) and esbuild's (tsx and vitest:
+ * checks its binary).
+ */
+const MERGED_FIELDS = ['scripts', 'dependencies', 'devDependencies', 'allowScripts'];
 
 /** The user's package.json with what ours adds: the user's fields and entries win, in their order. */
 export function mergePackageJson(user: Json, ours: Json): Json {
@@ -212,6 +220,17 @@ export function mergePackageJson(user: Json, ours: Json): Json {
     }
   }
   return out;
+}
+
+/** The package.json template's text with taskapp's own allowScripts entry, when it has one. */
+function withOwnScripts(text: string, name: string, spec: string): string {
+  const entry = ownScriptsEntry(name, spec);
+  if (!entry) {
+    return text;
+  }
+  const pkg = JSON.parse(text) as { allowScripts: Record<string, boolean> };
+  pkg.allowScripts[entry[0]] = entry[1];
+  return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
 /** `<file>.bak`, or `.bak.1`, `.bak.2`, ... when that is taken: a backup never replaces another. */

@@ -56,6 +56,12 @@ describe('taskapp init from a packed tarball', () => {
     const made = join(proj, 'my-app');
     const pkg = JSON.parse(readFileSync(join(made, 'package.json'), 'utf8'));
     expect(pkg.dependencies.taskapp).toBe(`file:${tgz}`);
+    // Its prepare (a build) never runs where it comes built; npm 11 would warn of it at each install.
+    expect(pkg.allowScripts).toEqual({
+      'better-sqlite3': true,
+      esbuild: true,
+      [`file:${tgz}`]: false,
+    });
     const next = init.stdout
       .split('Next:')[1]!
       .trim()

@@ -37,6 +37,8 @@ describe('taskapp init', () => {
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('my-app');
     expect(pkg.dependencies.taskapp).toBe(`file:${ROOT.replace(/\/$/, '')}`);
+    // The install scripts a project needs, so npm 11 does not warn of them at each install.
+    expect(pkg.allowScripts).toEqual({ 'better-sqlite3': true, esbuild: true });
     // node itself, not the taskapp shim through sh: the SIGTERM of a container or systemd reaches the runner.
     expect(pkg.scripts).toMatchObject({
       test: 'vitest run',
@@ -103,6 +105,7 @@ describe('taskapp init', () => {
     expect(pkg.dependencies.lodash).toBe('^4.17.0');
     expect(pkg.dependencies.taskapp).toBeDefined();
     expect(pkg.devDependencies.vitest).toBeDefined();
+    expect(pkg.allowScripts['better-sqlite3']).toBe(true);
     expect(readFileSync(join(dir, 'taskapp.toml.bak'), 'utf8')).toBe('# mine\napp_id = "theirs"\n');
     expect(readFileSync(join(dir, 'taskapp.toml'), 'utf8')).toContain('app_id = "theirs"');
 
