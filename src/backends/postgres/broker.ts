@@ -3,7 +3,6 @@ import type { QueueItem } from '../../core/records.js';
 import type { Broker } from '../broker.js';
 import { clampPriority } from '../memory/broker.js';
 import { isConnectionError } from './connection.js';
-import { IDLE_RECHECK_MS } from './claim-waiters.js';
 import { FALLBACK_POLL_MS, stmt, type PgDb } from './db.js';
 import { QueueVacuum } from './queue-vacuum.js';
 
@@ -138,13 +137,16 @@ export class PgBroker implements Broker {
   /** False only when nothing can have arrived since the queue was last seen empty. */
   mayHaveWork(now: number): boolean {
     const e = this.empty;
-    return (
-      !e ||
-      !this.db.listening ||
-      e.gen !== this.db.queueGen ||
-      (e.next !== null && now >= e.next) ||
-      now >= e.at + IDLE_RECHECK_MS
-    );
+    return !e || !this.db.listening || e.gen !== this.db.queueGen || now >= this.lookAgainAt();
+  }
+
+  /**
+   * When a queue seen empty is worth a look with no wake-up: its next delayed item, or the idle
+   * recheck (a wake-up may have named a process that died before it claimed: claim-waiters.ts).
+   */
+  private lookAgainAt(): number {
+    const e = this.empty;
+    return e ? Math.min(e.next ?? Infinity, e.at + this.db.idleRecheckMs) : Infinity;
   }
 
   async claim(max: number, waitMs: number): Promise<string[]> {
@@ -245,14 +247,13 @@ export class PgBroker implements Broker {
       if (this.db.listening && this.mayHaveWork(Date.now())) {
         continue;
       }
-      const next = this.empty?.next ?? null;
-      const untilDelayed = next === null ? Infinity : Math.max(1, next - Date.now());
-      // Listening, a claimer still looks again now and then: a wake-up may have named a process
-      // that died before it claimed (claim-waiters.ts).
-      const recheck = this.db.listening
-        ? Math.max(1, (this.empty?.at ?? 0) + IDLE_RECHECK_MS - Date.now())
-        : FALLBACK_POLL_MS;
-      await this.db.queueWakeup.wait(Math.min(left, untilDelayed, recheck));
+      await this.db.queueWakeup.wait(
+        Math.min(
+          left,
+          Math.max(1, this.lookAgainAt() - Date.now()),
+          this.db.listening ? Infinity : FALLBACK_POLL_MS,
+        ),
+      );
     }
   }
 

@@ -15,7 +15,7 @@ import { Wakeup } from '../common/wakeup.js';
 import { maskUrl, reconnectDelayMs } from '../common/connection-utils.js';
 import { clientConfig, isConnectionError, isRetryable, startError } from './connection.js';
 import { PgListener } from './listener.js';
-import { ClaimWaiter, STOP_WAITING } from './claim-waiters.js';
+import { ClaimWaiter, IDLE_RECHECK_MS, STOP_WAITING } from './claim-waiters.js';
 import { applyMigrations } from './migrate.js';
 import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { withArrayLiterals } from './array-literal.js';
@@ -94,6 +94,8 @@ interface PgOptions {
   log: Logger;
   /** false: no LISTEN connection (a caller that never claims or waits: backends.ts BackendUse). */
   listen?: boolean;
+  /** How often an idle claimer looks again with no wake-up (IDLE_RECHECK_MS; tests change it). */
+  idleRecheckMs?: number;
 }
 
 export class PgDb {
@@ -107,6 +109,7 @@ export class PgDb {
   readonly waiter = new ClaimWaiter();
   /** Claims in progress here (PgBroker.claimVia): a wake naming this process with none is passed on. */
   claimers = 0;
+  readonly idleRecheckMs: number;
   /** The NOTIFY channel of this schema. */
   readonly channel: string;
   /** Advisory lock spaces of this schema (registration keys, running scopes): no contention across
@@ -129,6 +132,7 @@ export class PgDb {
 
   private constructor(private readonly opts: PgOptions) {
     this.channel = `${opts.schema}_taskapp`;
+    this.idleRecheckMs = opts.idleRecheckMs ?? IDLE_RECHECK_MS;
     this.lockSpaces = {
       registration: `taskapp.${opts.schema}.reg`,
       running: `taskapp.${opts.schema}.run`,

@@ -82,7 +82,7 @@ const RELEASE_CLAIMS = stmt(
 // and `now` ($1, unique per try: see PgBroker.claimVia), as its queue rows are gone.
 // Listener $9's row in claim_waiters (claim-waiters.ts) is marked waiting when the claim leaves the
 // queue empty, and not when it takes all it may ($2: more may be ready); then it passes a wake-up
-// on to another waiting listener, on channel $10.
+// on to another waiting listener, on channel $10 (the `passed` column is there so that CTE runs).
 export const PLAIN_PATH: readonly Status[] = ['PENDING', 'RUNNING'];
 export const CLAIM_START = stmt(
   'claim_start',
@@ -117,6 +117,24 @@ export const CLAIM_START = stmt(
     FROM k) x
   LEFT JOIN s ON true`,
 );
+/** CLAIM_START's parameters: try `t` for `runnerId`, whose process listens as `waiter` on `channel`. */
+export const claimStartValues = (
+  t: Pick<ClaimTry, 'now' | 'max' | 'token' | 'done'>,
+  runnerId: string,
+  waiter: number | null,
+  channel: string,
+): unknown[] => [
+  t.now,
+  t.max,
+  t.token,
+  t.done,
+  leaseCutoff(t.now),
+  ACQUIRABLE_LIST,
+  runnerId,
+  PLAIN_PATH,
+  waiter,
+  channel,
+];
 // CLAIM_START's plan does not depend on its values, but PostgreSQL keeps choosing a custom plan for
 // it (the generic one's LIMIT $2 looks dearer): planning it at every claim cost more than running it.
 const GENERIC_PLAN = stmt('generic_plan', 'SET LOCAL plan_cache_mode = force_generic_plan');
@@ -344,18 +362,10 @@ export function pgHotPath(
   ): Promise<TryStep> {
     const checked = done.length ? issueChecked(c, d, done, t.now) : undefined;
     void c.query(GENERIC_PLAN);
-    const started = c.query<ClaimStartRow>(CLAIM_START, [
-      t.now,
-      t.max,
-      t.token,
-      t.done,
-      leaseCutoff(t.now),
-      ACQUIRABLE_LIST,
-      runnerId,
-      PLAIN_PATH,
-      d.waiter.key,
-      d.channel,
-    ]);
+    const started = c.query<ClaimStartRow>(
+      CLAIM_START,
+      claimStartValues(t, runnerId, d.waiter.key, d.channel),
+    );
     return (async () => {
       const rows = (await started).rows;
       const written = checked ? await checked : undefined;

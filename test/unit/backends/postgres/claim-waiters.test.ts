@@ -4,7 +4,6 @@
  */
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { IDLE_RECHECK_MS } from '../../../../src/backends/postgres/claim-waiters.js';
 import type { InvocationRecord } from '../../../../src/core/records.js';
 import { newInv } from '../../../compliance/suites/state.js';
 import { describeWithService } from '../../../helpers/services.js';
@@ -13,6 +12,17 @@ import { until } from '../../../helpers/until.js';
 import { openParts, type PgParts } from './parts.js';
 
 const scope = pgScope('cwait');
+// Claimers that never look again by themselves: an item reaches them by a wake-up or not at all
+// (their claim then ends empty after its 30 s), so no test here judges by how long something took.
+const NO_RECHECK = { idleRecheckMs: 600_000 };
+/** Parts for `schema`: the first `n` claimers without a recheck, then plain ones. */
+const open = (schema: string, claimers: number, plain = 0) =>
+  Promise.all([
+    ...Array.from({ length: claimers }, () => openParts(schema, NO_RECHECK)),
+    ...Array.from({ length: plain }, () => openParts(schema)),
+  ]);
+const ids = async (claim: Promise<InvocationRecord[]> | undefined) =>
+  (await claim!).map((r) => r.id);
 
 /** Claimers that have claimed once, found nothing and now wait for a wake-up (their rows say so). */
 async function waitingClaimers(schema: string, ...parts: PgParts[]) {
@@ -43,7 +53,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres wake-ups of on
 
   it('one new item wakes one of the waiting claimers; the other does not claim', async () => {
     const schema = scope.next();
-    const [a, b, producer] = await Promise.all([1, 2, 3].map(() => openParts(schema)));
+    const [a, b, producer] = await open(schema, 2, 1);
     try {
       const claims = await waitingClaimers(schema, a!, b!);
       const before = [a!.counts.transactions, b!.counts.transactions];
@@ -63,7 +73,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres wake-ups of on
 
   it('skips a waiting row whose listener is gone (its lock is free)', async () => {
     const schema = scope.next();
-    const [a, producer] = await Promise.all([1, 2].map(() => openParts(schema)));
+    const [a, producer] = await open(schema, 1, 1);
     try {
       const [claim] = await waitingClaimers(schema, a!);
       // Newer than a's, so it would be named first, but nobody holds its lock.
@@ -71,7 +81,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres wake-ups of on
         c.query(`INSERT INTO claim_waiters (listener, since) VALUES (7, now() + interval '1 s')`),
       );
       await producer!.hot.enqueue([newInv('x', 'add')], Date.now());
-      expect(await settled([claim!], IDLE_RECHECK_MS / 2)).toEqual([['x']]);
+      expect(await ids(claim)).toEqual(['x']);
     } finally {
       await Promise.all([a, producer].map((p) => p!.close()));
     }
@@ -79,7 +89,11 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres wake-ups of on
 
   it('an item whose wake-up named a listener that never claims is taken by the next look', async () => {
     const schema = scope.next();
-    const [a, producer] = await Promise.all([1, 2].map(() => openParts(schema)));
+    // The claimer looks again by itself every 200 ms, as every idle claimer does every 5 s.
+    const [a, producer] = await Promise.all([
+      openParts(schema, { idleRecheckMs: 200 }),
+      openParts(schema),
+    ]);
     // A session that holds its lock and a fresh waiting row: a process whose host went away.
     const ghost = new pg.Client({ connectionString: PG_URL });
     await ghost.connect();
@@ -91,7 +105,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres wake-ups of on
         `INSERT INTO claim_waiters (listener, since) VALUES (7, now() + interval '1 s')`,
       );
       await producer!.hot.enqueue([newInv('x', 'add')], Date.now());
-      expect((await claim!).map((r) => r.id)).toEqual(['x']);
+      expect(await ids(claim)).toEqual(['x']);
     } finally {
       await ghost.end();
       await Promise.all([a, producer].map((p) => p!.close()));
@@ -105,7 +119,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres wake-ups of on
     'a process named with no claim running passes the wake-up on to every claimer (named by %s)',
     async (_, own) => {
       const schema = scope.next();
-      const [a, stopped, producer] = await Promise.all([1, 2, 3].map(() => openParts(schema)));
+      const [a, stopped, producer] = await open(schema, 1, 2);
       try {
         const [claim] = await waitingClaimers(schema, a!);
         // Its last claim found nothing, so its row waits, the most recent; then its runner stopped.
@@ -113,7 +127,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres wake-ups of on
         stopped!.broker.interrupt();
         expect(await last).toEqual([]);
         await (own ? stopped! : producer!).hot.enqueue([newInv('x', 'add')], Date.now());
-        expect(await settled([claim!], IDLE_RECHECK_MS / 2)).toEqual([['x']]);
+        expect(await ids(claim)).toEqual(['x']);
       } finally {
         await Promise.all([a, stopped, producer].map((p) => p!.close()));
       }

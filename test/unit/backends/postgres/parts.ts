@@ -15,13 +15,14 @@ import { PG_URL } from '../../../helpers/postgres.js';
 export type PgParts = Awaited<ReturnType<typeof openParts>>;
 
 /** `counts`: PgDb.transaction and PgDb.once calls; `fetched`: the ids of each fetchFinal. */
-export async function openParts(schema: string) {
+export async function openParts(schema: string, opts: { idleRecheckMs?: number } = {}) {
   const db = await PgDb.open({
     url: PG_URL,
     schema,
     poolSize: 4,
     applicationName: 'taskapp postgres parts test',
     log: createLogger('error'),
+    ...opts,
   });
   const counts = { transactions: 0, statements: 0 };
   const fetched: string[][] = [];

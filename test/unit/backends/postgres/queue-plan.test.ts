@@ -4,8 +4,8 @@
  */
 import type pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { CLAIM, claimValues, leaseCutoff } from '../../../../src/backends/postgres/broker.js';
-import { CLAIM_START, PLAIN_PATH } from '../../../../src/backends/postgres/hot-path.js';
+import { CLAIM, claimValues } from '../../../../src/backends/postgres/broker.js';
+import { CLAIM_START, claimStartValues } from '../../../../src/backends/postgres/hot-path.js';
 import { migrate } from '../../../../src/backends/postgres/migrate.js';
 import {
   ACQUIRABLE_LIST,
@@ -69,18 +69,12 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
       await c.query('ANALYZE queue');
       await c.query('BEGIN');
       await c.query('SET LOCAL plan_cache_mode = force_generic_plan');
-      const values = [
-        now,
-        50,
-        'tok',
-        [],
-        leaseCutoff(now),
-        ACQUIRABLE_LIST,
+      const values = claimStartValues(
+        { now, max: 50, token: 'tok', done: [] },
         'runner',
-        PLAIN_PATH,
         null,
         'no_channel',
-      ];
+      );
       const plan = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${CLAIM_START.text}`, values);
       const got = await c.query(CLAIM_START.text, values);
       await c.query('ROLLBACK');
@@ -120,18 +114,12 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres queue plans', 
         {
           // Takes the 50 oldest queue rows (the claim lease of 'mine' ran out long ago).
           stmt: CLAIM_START,
-          values: [
-            now,
-            50,
-            'tok',
-            [],
-            leaseCutoff(now),
-            ACQUIRABLE_LIST,
+          values: claimStartValues(
+            { now, max: 50, token: 'tok', done: [] },
             'runner',
-            PLAIN_PATH,
             null,
             'no_channel',
-          ],
+          ),
         },
         { stmt: LOCK_CLAIMED, values: ['mine', ACQUIRABLE_LIST] },
         { stmt: LOCK_ACQUIRE, values: [claimed, ACQUIRABLE_LIST, 'runner'] },
