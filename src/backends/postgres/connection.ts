@@ -25,13 +25,35 @@ export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')
 
 /** bigint columns hold epoch milliseconds and counts: numbers, not strings. */
 const INT8_OID = 20;
+const TEXT_ARRAY_OID = 1009;
 function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
+  const textArray = types.getTypeParser(TEXT_ARRAY_OID as never, 'text') as (v: string) => unknown;
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === INT8_OID && format !== 'binary'
-        ? (v: string) => Number(v)
-        : types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+      format === 'binary'
+        ? types.getTypeParser(oid, format)
+        : oid === INT8_OID
+          ? (v: string) => Number(v)
+          : oid === TEXT_ARRAY_OID
+            ? (v: string) => textArrayFast(v) ?? textArray(v)
+            : types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
   };
+}
+
+/**
+ * A one-dimensional text[] none of whose elements PostgreSQL quoted (no NULL, no comma, quote,
+ * brace, backslash or space in any: invocation ids, statuses), split at once; else undefined, for
+ * pg's own parser. A claim's id lists went through pg's character-by-character parser at about
+ * 1 KB of garbage per id.
+ */
+export function textArrayFast(v: string): string[] | undefined {
+  if (v === '{}') {
+    return [];
+  }
+  if (v.charCodeAt(0) !== 123 || v.includes('"') || v.includes('{', 1) || v.includes('NULL')) {
+    return undefined;
+  }
+  return v.slice(1, -1).split(',');
 }
 
 /**
