@@ -19,6 +19,7 @@ import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.
 import { PgDb, stmt, type TxClient } from './db.js';
 import { appendHist, histEntry } from './history.js';
 import { syncOwned } from './owned.js';
+import { afterWrite } from '../common/started-records.js';
 
 /** Per target status: the statuses it may be reached from, comma-joined. */
 const FROM = Object.fromEntries(
@@ -30,9 +31,10 @@ const OWNED_LIST = [...OWNED_STATUSES];
 // The NOTIFY of those that would be final ($11 on channel $10) is part of the statement (a CTE that
 // writes nothing runs only when read: hence the WHERE). Listeners re-read what they are told of and
 // keep only final records, so announcing a request that did not apply is harmless.
-const CHECKED = stmt(
-  'checked',
-  `WITH u AS (
+const checkedStmt = (name: string, returning: string) =>
+  stmt(
+    name,
+    `WITH u AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[])
       WITH ORDINALITY AS u(id, to_status, runner, result, error, froms, check_owner, ord)),
   upd AS (
@@ -44,11 +46,14 @@ const CHECKED = stmt(
     FROM u
     WHERE i.id = ANY($1::text[]) AND i.id = u.id AND i.status = ANY(string_to_array(u.froms, ','))
       AND (NOT u.check_owner OR NOT i.status = ANY($9::text[]) OR i.owner IS NOT DISTINCT FROM u.runner)
-    RETURNING ${recordColumns('i')}, u.ord, u.runner AS by_runner),
+    RETURNING ${returning}),
   ${syncOwned('upd', '$8::bigint')},
   announced AS (SELECT count(pg_notify($10, p)) AS n FROM unnest($11::text[]) AS p)
   SELECT upd.* FROM upd WHERE (SELECT n FROM announced) >= 0`,
-);
+  );
+const CHECKED = checkedStmt('checked', recordColumns('i'));
+// For requests whose records the caller holds (StartedRecords): only what the write decided.
+const CHECKED_COMPACT = checkedStmt('checked_compact', 'i.id, i.owner, i.attempt');
 
 /** Requests this statement can take: one per invocation (a row changes once per statement), single steps (no `via`). */
 export function checkable(reqs: TransitionRequest[]): boolean {
@@ -58,16 +63,18 @@ export function checkable(reqs: TransitionRequest[]): boolean {
 /**
  * Issues the checked write of `reqs` (and the NOTIFY of those that would be final: one statement,
  * so alone it needs no transaction around it) on `c`, without waiting; resolves to the records
- * that changed, by id.
+ * that changed, by id. `known`: each request's record as it started (StartedRecords), so the
+ * statement returns only what it decided instead of whole records.
  */
 export function issueChecked(
   c: TxClient,
   d: PgDb,
   reqs: TransitionRequest[],
   now: number,
+  known?: readonly InvocationRecord[],
 ): Promise<Map<string, InvocationRecord>> {
   const finals = reqs.filter((r) => FINAL_STATUSES.has(r.to)).map((r) => r.id);
-  const rows = c.query<InvocationRow>(CHECKED, [
+  const values = [
     reqs.map((r) => r.id),
     reqs.map((r) => r.to),
     reqs.map((r) => r.runnerId),
@@ -79,10 +86,25 @@ export function issueChecked(
     OWNED_LIST,
     d.channel,
     finals.length ? PgDb.finalPayloads(finals) : [],
-  ]);
-  const records = rows.then((res) => new Map(res.rows.map((r) => [r.id, toRecord(r)])));
+  ];
+  const records = known
+    ? c.query<CompactRow>(CHECKED_COMPACT, values).then((res) => {
+        const index = new Map(reqs.map((r, i) => [r.id, i]));
+        return new Map(
+          res.rows.map((row) => {
+            const i = index.get(row.id)!;
+            const after = { owner: row.owner, attempt: row.attempt, updatedAt: now };
+            return [row.id, afterWrite(known[i]!, reqs[i]!, after)];
+          }),
+        );
+      })
+    : c
+        .query<InvocationRow>(CHECKED, values)
+        .then((res) => new Map(res.rows.map((r) => [r.id, toRecord(r)])));
   // The caller awaits this after the statements pipelined with it; when one of those fails first
   // (a dropped connection), this one is never awaited and must not become an unhandled rejection.
   records.catch(() => {});
   return records;
 }
+
+type CompactRow = { id: string; owner: string | null; attempt: number };

@@ -26,6 +26,7 @@ import {
 } from './broker.js';
 import { NOTIFY_QUEUE, stmt, type PgDb, type TxClient } from './db.js';
 import { checkable, issueChecked } from './checked.js';
+import { StartedRecords } from '../common/started-records.js';
 import { appendHist, histEntry } from './history.js';
 import { ownedIds, syncOwned } from './owned.js';
 import { isFinal, type Status } from '../../core/status.js';
@@ -169,6 +170,8 @@ export function pgHotPath(
   broker: PgBroker,
   orch: PgOrchestrator,
 ): HotPath {
+  // Records started here, so a batch of their outcomes returns only what it decided (checked.ts).
+  const running = new StartedRecords();
   // The writes that make invocations final publish them before they resolve (PgDb.publishing).
   async function transitionAndRoute(
     reqs: TransitionRequest[],
@@ -192,7 +195,21 @@ export function pgHotPath(
     return out;
   }
 
+  /** finishAndClaim, then what it wrote and started kept or let go in `running`. */
   async function finishAndClaim(
+    done: TransitionRequest[],
+    max: number,
+    runnerId: string,
+  ): ReturnType<HotPath['finishAndClaim']> {
+    const out = await writeAndClaim(done, max, runnerId);
+    out.done.forEach((r, i) =>
+      r instanceof Error ? running.forget(done[i]!.id) : running.replace(r),
+    );
+    running.add(out.started);
+    return out;
+  }
+
+  async function writeAndClaim(
     done: TransitionRequest[],
     max: number,
     runnerId: string,
@@ -216,7 +233,7 @@ export function pgHotPath(
           now = t.now;
           // A try cut short by a lost connection may still have committed the outcomes.
           retried = true;
-          const step = await claimTry(t, until, runnerId, done);
+          const step = await claimTry(t, until, runnerId, done, running.allOf(done));
           retried = step.retried;
           finals = step.finals;
           written = step.done;
@@ -280,7 +297,7 @@ export function pgHotPath(
         return step.claim;
       });
       d.finals.publish(finals);
-      return started;
+      return running.add(started);
     },
 
     finishAndClaim(done, max, runnerId) {
@@ -288,6 +305,7 @@ export function pgHotPath(
     },
 
     transitionAndRoute(reqs, now) {
+      reqs.forEach((r) => running.forget(r.id));
       return d.publishing(() => transitionAndRoute(reqs, now));
     },
 
@@ -320,6 +338,7 @@ export function pgHotPath(
     until: number,
     runnerId: string,
     done: TransitionRequest[],
+    known?: InvocationRecord[],
   ): Promise<TryStep & { retried: boolean }> {
     const plain = t.back.length === 0 && (done.length === 0 || checkable(done));
     let retried = false;
@@ -327,7 +346,7 @@ export function pgHotPath(
       (c, attempt) => {
         retried ||= attempt > 0;
         return plain && attempt === 0
-          ? plainTry(c, t, runnerId, done)
+          ? plainTry(c, t, runnerId, done, known)
           : startInTx(c, attempt, t, runnerId, done);
       },
       until,
@@ -359,8 +378,9 @@ export function pgHotPath(
     t: ClaimTry,
     runnerId: string,
     done: TransitionRequest[],
+    known: InvocationRecord[] | undefined,
   ): Promise<TryStep> {
-    const checked = done.length ? issueChecked(c, d, done, t.now) : undefined;
+    const checked = done.length ? issueChecked(c, d, done, t.now, known) : undefined;
     void c.query(GENERIC_PLAN);
     const started = c.query<ClaimStartRow>(
       CLAIM_START,

@@ -26,6 +26,7 @@ import { isFinal, QUEUED_STATUSES } from '../../core/status.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
 import { BATCH, chunks } from './state.js';
+import { afterWrite, StartedRecords, type WriteOutcome } from '../common/started-records.js';
 
 export function redisHotPath(
   c: RedisConn,
@@ -89,7 +90,9 @@ export function redisHotPath(
           running.forget(req.id);
           return transitionError(req, v);
         }
-        return compact ? running.update(known[i]!, req, v) : running.replace(toRecord(v)!);
+        return compact
+          ? running.update(known[i]!, req, scriptLeft(known[i]!, v))
+          : running.replace(toRecord(v)!);
       });
       finals.notifier.publish([
         ...toRecords(list(reply.f)),
@@ -143,74 +146,15 @@ function finalRowArg(prev: InvocationRecord, req: RouteRequest, now: number): st
   if (!isFinal(req.to) || req.via?.includes('RUNNING')) {
     return '';
   }
-  const row = JSON.stringify(toRow(afterWrite(prev, req, ['', String(prev.attempt), String(now)])));
+  const row = JSON.stringify(
+    toRow(afterWrite(prev, req, { owner: null, attempt: prev.attempt, updatedAt: now })),
+  );
   return row.length <= FINAL_ROW_MAX ? row : '';
 }
 
-/**
- * The record after `req` as the script wrote it (apply_path in lua/lib.lua): status, updated time,
- * result and error if given; `v` = [owner or '', attempt (false: unchanged), updated] as the
- * script left them.
- */
-function afterWrite(
-  prev: InvocationRecord,
-  req: RouteRequest,
-  v: Array<string | false>,
-): InvocationRecord {
-  return {
-    ...prev,
-    status: req.to,
-    owner: v[0] ? v[0] : null,
-    attempt: v[1] ? Number(v[1]) : prev.attempt,
-    result: req.result ?? prev.result,
-    error: req.error ?? prev.error,
-    updatedAt: v[2] ? Number(v[2]) : prev.updatedAt,
-  };
-}
-
-/** Records in flight: those started here, until a write leaves them unowned. */
-class StartedRecords {
-  private readonly byId = new Map<string, InvocationRecord>();
-
-  add(recs: InvocationRecord[]): InvocationRecord[] {
-    if (this.byId.size > MAX_STARTED_KEPT) {
-      this.byId.clear(); // only a cache: a miss costs whole records in one reply
-    }
-    recs.forEach((r) => this.byId.set(r.id, r));
-    return recs;
-  }
-
-  get(id: string): InvocationRecord | undefined {
-    return this.byId.get(id);
-  }
-
-  forget(id: string | undefined): void {
-    if (id !== undefined) {
-      this.byId.delete(id);
-    }
-  }
-
-  /** A whole record from the server: kept while still owned. */
-  replace(rec: InvocationRecord): InvocationRecord {
-    this.keepIfOwned(rec);
-    return rec;
-  }
-
-  /** The record after `req` (see afterWrite()). */
-  update(prev: InvocationRecord, req: RouteRequest, v: Array<string | false>): InvocationRecord {
-    const rec = afterWrite(prev, req, v);
-    this.keepIfOwned(rec);
-    return rec;
-  }
-
-  private keepIfOwned(rec: InvocationRecord): void {
-    if (rec.owner === null) {
-      this.byId.delete(rec.id);
-    } else if (this.byId.has(rec.id)) {
-      this.byId.set(rec.id, rec);
-    }
-  }
-}
-
-/** A bound on StartedRecords (far above any runner's concurrency). */
-const MAX_STARTED_KEPT = 100_000;
+/** What the script left besides the status: `v` = [owner or '', attempt (false: unchanged), updated]. */
+const scriptLeft = (prev: InvocationRecord, v: Array<string | false>): WriteOutcome => ({
+  owner: v[0] ? v[0] : null,
+  attempt: v[1] ? Number(v[1]) : prev.attempt,
+  updatedAt: v[2] ? Number(v[2]) : prev.updatedAt,
+});
