@@ -183,16 +183,18 @@ export class Task<A extends TaskArgs = TaskArgs, R = unknown> {
       );
     }
     const size = this.options.parallel_batch_size;
+    const chunks = Math.ceil(list.length / size);
     // Several chunks in flight: a chunk's round trip is mostly the server's work, which then runs
     // on several connections at once. In the caller's transaction they go one after the other.
-    const parts = await inOrderWindow(
-      Math.ceil(list.length / size),
-      call ? 1 : CHUNKS_IN_FLIGHT,
-      (k) =>
-        this.enqueue(list.slice(k * size, (k + 1) * size), {
-          serialized: serialized?.slice(k * size, (k + 1) * size),
-          call,
-        }),
+    const inFlight =
+      call || chunks < 2
+        ? 1
+        : ((await this.runtime.backends()).hot.enqueuesInFlight ?? CHUNKS_IN_FLIGHT);
+    const parts = await inOrderWindow(chunks, inFlight, (k) =>
+      this.enqueue(list.slice(k * size, (k + 1) * size), {
+        serialized: serialized?.slice(k * size, (k + 1) * size),
+        call,
+      }),
     );
     return new InvocationGroup(this.app, parts.flat());
   }

@@ -18,6 +18,11 @@ export interface HotPath {
    */
   enqueue(invocations: NewInvocation[], now: number): Promise<string[]>;
   /**
+   * How many enqueue batches of one parallelize() go out at once (default CHUNKS_IN_FLIGHT in
+   * app/task.ts): more overlaps the producer's work with the server's, until the batches contend.
+   */
+  readonly enqueuesInFlight?: number;
+  /**
    * Claims up to `max` queued invocations (waiting up to `waitMs` for the first), acquires them for
    * `runnerId` (PENDING) and starts them (RUNNING). Returns the RUNNING records; ids no longer
    * waiting (duplicate delivery) are dropped.

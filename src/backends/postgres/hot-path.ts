@@ -258,6 +258,9 @@ export function pgHotPath(
   }
 
   const hot: HotPath = {
+    // Concurrent inserts into one table's last pages contend: 4 batches of 1,000 at once cost the
+    // server 24-25 µs per invocation, 2 cost 20-21 at the same rate (49-52k/s, 2 cores).
+    enqueuesInFlight: 2,
     async enqueue(invs, now) {
       if (!invs.length) {
         return [];
