@@ -32,19 +32,35 @@ export function afterWrite(
   };
 }
 
-/** A bound on StartedRecords (far above any runner's concurrency). */
-const MAX_STARTED_KEPT = 100_000;
+/**
+ * How many started records are kept (far above a runner's slots and prefetch). A record whose
+ * outcome another path wrote (a runner's lone outcome goes through the orchestrator) is never let
+ * go here: the oldest go first once the bound is passed.
+ */
+export const MAX_STARTED_KEPT = 20_000;
 
 /** Records in flight: those started here, until a write leaves them unowned. */
 export class StartedRecords {
   private readonly byId = new Map<string, InvocationRecord>();
 
+  constructor(private readonly max = MAX_STARTED_KEPT) {}
+
   add(recs: InvocationRecord[]): InvocationRecord[] {
-    if (this.byId.size > MAX_STARTED_KEPT) {
-      this.byId.clear(); // only a cache: a miss costs whole records in one reply
-    }
     recs.forEach((r) => this.byId.set(r.id, r));
+    if (this.byId.size > this.max) {
+      // Only a cache: a miss costs whole records in one reply. A Map iterates oldest first.
+      for (const id of this.byId.keys()) {
+        this.byId.delete(id);
+        if (this.byId.size <= this.max) {
+          break;
+        }
+      }
+    }
     return recs;
+  }
+
+  get size(): number {
+    return this.byId.size;
   }
 
   get(id: string): InvocationRecord | undefined {
