@@ -34,8 +34,8 @@ export function afterWrite(
 
 /**
  * How many started records are kept (far above a runner's slots and prefetch). A record whose
- * outcome another path wrote (a runner's lone outcome goes through the orchestrator) is never let
- * go here: the oldest go first once the bound is passed.
+ * outcome a path that does not see them wrote (on redis, a runner's lone outcome, through the
+ * orchestrator) is let go only once the bound is passed, oldest first.
  */
 export const MAX_STARTED_KEPT = 20_000;
 

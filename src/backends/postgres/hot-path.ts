@@ -26,7 +26,6 @@ import {
 } from './broker.js';
 import { NOTIFY_QUEUE, stmt, type PgDb, type TxClient } from './db.js';
 import { checkable, issueChecked } from './checked.js';
-import { StartedRecords } from '../common/started-records.js';
 import { appendHist, histEntry } from './history.js';
 import { ownedIds, syncOwned } from './owned.js';
 import { isFinal, type Status } from '../../core/status.js';
@@ -170,8 +169,9 @@ export function pgHotPath(
   broker: PgBroker,
   orch: PgOrchestrator,
 ): HotPath {
-  // Records started here, so a batch of their outcomes returns only what it decided (checked.ts).
-  const running = new StartedRecords();
+  // Records started here, so a batch of their outcomes returns only what it decided (checked.ts),
+  // shared with the orchestrator, which writes a runner's outcomes that go out on their own.
+  const running = orch.started;
   // The writes that make invocations final publish them before they resolve (PgDb.publishing).
   async function transitionAndRoute(
     reqs: TransitionRequest[],
@@ -202,9 +202,7 @@ export function pgHotPath(
     runnerId: string,
   ): ReturnType<HotPath['finishAndClaim']> {
     const out = await writeAndClaim(done, max, runnerId);
-    out.done.forEach((r, i) =>
-      r instanceof Error ? running.forget(done[i]!.id) : running.replace(r),
-    );
+    orch.keepStarted(done, out.done);
     running.add(out.started);
     return out;
   }

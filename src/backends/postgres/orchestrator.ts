@@ -21,6 +21,7 @@ import { LOCK_KEYS, PgDb, stmt, type TxClient } from './db.js';
 import { recordColumns, toRecord, type InvocationRow } from '../common/sql-rows.js';
 import { inDialect, LEASE_SQL, POSTGRES_DIALECT } from '../common/sql-dialect.js';
 import { checkable, issueChecked } from './checked.js';
+import { StartedRecords } from '../common/started-records.js';
 import { appendHist, histEntry } from './history.js';
 import { ownedIds, pruneOwned, syncOwned } from './owned.js';
 
@@ -164,6 +165,12 @@ export interface AcquireStep extends AcquireResult {
  * of any size is two round trips on a pipelining connection (BEGIN + lock, write + COMMIT).
  */
 export class PgOrchestrator implements Orchestrator {
+  /**
+   * Records this process's hot path started (hot-path.ts adds them): an outcome batch of those
+   * returns only what each write decided, whichever path writes it (checked.ts).
+   */
+  readonly started = new StartedRecords();
+
   constructor(private readonly db: PgDb) {}
 
   transition(req: TransitionRequest, now: number): Promise<InvocationRecord> {
@@ -181,17 +188,30 @@ export class PgOrchestrator implements Orchestrator {
     let written = new Map<string, InvocationRecord>();
     let retried = false;
     if (checkable(reqs)) {
+      const known = this.started.allOf(reqs);
       written = await this.db.publishing(async () => {
         // One statement, so no transaction around it (BEGIN and COMMIT are statements too).
         const out = await this.db.retry('transition', (attempt) => {
           retried = attempt > 0;
-          return issueChecked({ query: (q, v) => this.db.once(q, v) }, this.db, reqs, now);
+          const c: TxClient = { query: (q, v) => this.db.once(q, v) };
+          return issueChecked(c, this.db, reqs, now, known);
         });
         this.db.finals.publish([...out.values()].filter((r) => isFinal(r.status)));
         return out;
       });
     }
-    return this.completeChecked(reqs, written, now, retried);
+    return this.keepStarted(reqs, await this.completeChecked(reqs, written, now, retried));
+  }
+
+  /** Keeps the written records still owned among those started here, lets go of the others. */
+  keepStarted(
+    reqs: readonly TransitionRequest[],
+    out: Array<InvocationRecord | Error>,
+  ): Array<InvocationRecord | Error> {
+    out.forEach((r, i) =>
+      r instanceof Error ? this.started.forget(reqs[i]!.id) : this.started.replace(r),
+    );
+    return out;
   }
 
   /**

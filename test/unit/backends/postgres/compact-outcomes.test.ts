@@ -2,7 +2,8 @@
  * A runner's outcomes for invocations its hot path started are written by CHECKED_COMPACT, which
  * returns only the owner and attempt it decided; the records handed back are built from the
  * started ones (StartedRecords) and must equal what the database now holds. Outcomes for
- * invocations started elsewhere get whole records back.
+ * invocations started elsewhere get whole records back. A lone outcome, written by the
+ * orchestrator, is compact too, and lets go of its started record.
  */
 import { afterAll, expect, it, vi } from 'vitest';
 import { StartedRecords } from '../../../../src/backends/common/started-records.js';
@@ -69,6 +70,17 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'postgres compact outcom
         'RESUMED',
         'SUCCESS',
       ]);
+
+      // A lone outcome goes through the orchestrator: compact too, and the record is let go.
+      await here.hot.enqueue([newInv('e', 'add')], Date.now());
+      expect((await here.hot.claimAndStart(1, 0, 'r1')).map((r) => r.id)).toEqual(['e']);
+      const [lone] = await here.orch.transitionMany(
+        [{ id: 'e', to: 'SUCCESS', runnerId: 'r1', result: '5' }],
+        Date.now(),
+      );
+      expect(allOf.mock.results.at(-1)?.value).toHaveLength(1);
+      expect(lone).toEqual(await stored('e'));
+      expect(here.orch.started.get('e')).toBeUndefined();
     } finally {
       allOf.mockRestore();
       await there.close();

@@ -43,11 +43,13 @@ export async function openParts(schema: string, opts: { idleRecheckMs?: number }
   };
   const broker = new PgBroker(db);
   const state = new PgStateBackend(db);
-  const hot = pgHotPath(db, state, broker, new PgOrchestrator(db));
+  const orch = new PgOrchestrator(db);
+  const hot = pgHotPath(db, state, broker, orch);
   return {
     db,
     broker,
     state,
+    orch,
     hot,
     counts,
     fetched,
