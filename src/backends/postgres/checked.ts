@@ -53,7 +53,7 @@ const checkedStmt = (name: string, returning: string) =>
   );
 const CHECKED = checkedStmt('checked', recordColumns('i'));
 // For requests whose records the caller holds (StartedRecords): only what the write decided.
-const CHECKED_COMPACT = checkedStmt('checked_compact', 'i.id, i.owner, i.attempt');
+const CHECKED_COMPACT = checkedStmt('checked_compact', 'i.id, i.owner, i.attempt, u.ord');
 
 /** Requests this statement can take: one per invocation (a row changes once per statement), single steps (no `via`). */
 export function checkable(reqs: TransitionRequest[]): boolean {
@@ -88,16 +88,16 @@ export function issueChecked(
     finals.length ? PgDb.finalPayloads(finals) : [],
   ];
   const records = known
-    ? c.query<CompactRow>(CHECKED_COMPACT, values).then((res) => {
-        const index = new Map(reqs.map((r, i) => [r.id, i]));
-        return new Map(
-          res.rows.map((row) => {
-            const i = index.get(row.id)!;
-            const after = { owner: row.owner, attempt: row.attempt, updatedAt: now };
-            return [row.id, afterWrite(known[i]!, reqs[i]!, after)];
-          }),
-        );
-      })
+    ? c.query<CompactRow>(CHECKED_COMPACT, values).then(
+        (res) =>
+          new Map(
+            res.rows.map((row) => {
+              // ord: the request's place in the batch, from 1 (WITH ORDINALITY).
+              const after = { owner: row.owner, attempt: row.attempt, updatedAt: now };
+              return [row.id, afterWrite(known[row.ord - 1]!, reqs[row.ord - 1]!, after)];
+            }),
+          ),
+      )
     : c
         .query<InvocationRow>(CHECKED, values)
         .then((res) => new Map(res.rows.map((r) => [r.id, toRecord(r)])));
@@ -107,4 +107,4 @@ export function issueChecked(
   return records;
 }
 
-type CompactRow = { id: string; owner: string | null; attempt: number };
+type CompactRow = { id: string; owner: string | null; attempt: number; ord: number };

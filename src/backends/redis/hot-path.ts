@@ -70,18 +70,17 @@ export function redisHotPath(
       const now = Date.now();
       // Compact results only when every record of the batch is known here (a change written by
       // another path, e.g. after a restart, gets whole records).
-      const known = tail.map((r) => running.get(r.id));
-      const compact = known.every((r) => r !== undefined);
+      const known = running.allOf(tail);
       const reply = parse(
         await c.guarded('finish_claim', [
           String(now),
           String(Math.max(0, max)),
           runnerId,
           String(REROUTE_DELAY_MS),
-          compact ? '1' : '0',
+          known ? '1' : '0',
           String(tail.length),
           ...transitionArgs(tail),
-          ...(compact ? tail.map((req, i) => finalRowArg(known[i]!, req, now)) : []),
+          ...(known ? tail.map((req, i) => finalRowArg(known[i]!, req, now)) : []),
         ]),
       );
       const written = list<[boolean, string[]]>(reply.d).map(([ok, v], i) => {
@@ -90,7 +89,7 @@ export function redisHotPath(
           running.forget(req.id);
           return transitionError(req, v);
         }
-        return compact
+        return known
           ? running.update(known[i]!, req, scriptLeft(known[i]!, v))
           : running.replace(toRecord(v)!);
       });
