@@ -17,20 +17,31 @@ const send = (msg: ToHost, then?: () => void): void => {
 };
 const guest = new Guest((m) => send(m));
 let runner: Runner | undefined;
-let stopping = false;
+/** The thread runner's start, while it is under way: a stop waits for it, so it stops what started. */
+let starting: Promise<unknown> | undefined;
+let stopped: Promise<void> | undefined;
 
+/**
+ * Stops the runner (it removes its row), closes the app, exits. A second stop (the scaler's, then
+ * the parent's own stop) waits for the first one instead of exiting under it; graceMs 0 cuts its
+ * grace short.
+ */
 async function stop(reason: string, graceMs?: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+  if (stopped && graceMs === 0) {
+    void runner?.stop({ graceMs: 0, reason }).catch(() => {});
+  }
+  stopped ??= (async () => {
+    await starting?.catch(() => {});
     await runner?.stop(graceMs === undefined ? { reason } : { graceMs, reason }).catch(() => {});
     await guest.app?.close().catch(() => {});
-  }
+  })();
+  await stopped;
   process.exit(0);
 }
 
 process.on('message', (m: ToGuest) => {
   if (m.t === 'init') {
-    void (async () => {
+    starting = (async () => {
       try {
         await guest.init(m);
         if (m.mode === 'thread') {

@@ -11,6 +11,7 @@ import { app, fib, report, reportInWorker, spin, work } from '../../chaos/fixtur
 import { FIXTURE_APP } from '../../chaos/helpers.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { runtimeOf } from '../../../src/runtime/runtime.js';
+import { forkGuest } from '../../../src/runners/remote/spawn.js';
 
 describe('runners', () => {
   let runner: Runner | undefined;
@@ -140,6 +141,29 @@ describe('runners', () => {
     expect((await state.countByStatus()).RUNNING ?? 0).toBe(0);
     expect(await state.runners()).toEqual([]);
   });
+
+  // Seen in CI: a child the scaler had told to stop (idle) was told again by the runner's stop(),
+  // and the second message made it exit at once, before it removed its runner's row.
+  it('a multi-thread child told to stop twice still removes its runner before it exits', async () => {
+    useSqlite();
+    const rt = runtimeOf(app);
+    const b = await rt.backends();
+    const { child, ready } = forkGuest({
+      app: rt,
+      b,
+      appModule: [FIXTURE_APP],
+      runnerId: 'multi-thread@test',
+      mode: 'thread',
+      concurrency: 2,
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    await ready;
+    expect((await b.state.runners()).map((r) => r.kind)).toEqual(['thread']);
+    child.send({ t: 'stop' });
+    child.send({ t: 'stop', graceMs: 0 });
+    await exited;
+    expect(await b.state.runners()).toEqual([]);
+  }, 60_000);
 
   it('multi-thread refuses the memory backend with a clear error', async () => {
     useMemory();
