@@ -4,12 +4,13 @@
  * against the plugin contract (backends/plugin.ts). Every failure names the package, what was
  * expected and the fix.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../core/errors.js';
 import { BUILT_IN_BACKENDS } from '../config/schema.js';
 import { BACKEND_API_VERSION, type BackendPlugin } from './plugin.js';
+import { markLibraryCode } from '../orchestration/library-code.js';
 
 const CONTRACT =
   'export default defineBackend({ name, create }) from "taskapp/backend" (or a named export `backend`)';
@@ -72,6 +73,8 @@ export function resolvePackageEntry(pkg: string, fromDir: string): string {
   for (;;) {
     const pkgDir = join(dir, 'node_modules', pkg);
     if (existsSync(join(pkgDir, 'package.json'))) {
+      // Linked from elsewhere (workspaces, npm link), it runs from its real path: still library code.
+      markLibraryCode(realpathSync(pkgDir));
       return join(pkgDir, entryOf(pkg, pkgDir));
     }
     const up = dirname(dir);

@@ -4,6 +4,7 @@
  * the main entry) adds one from code, and any other name is loaded as a package from the user's
  * project (plugin-loader.ts).
  */
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BUILT_IN_BACKENDS, backendNameProblem } from '../config/schema.js';
@@ -15,6 +16,7 @@ import { redisWhere, sentinelSettings } from './redis/sentinel.js';
 import type { BackendFactory, BackendRoles, Backends, BackendUse, RoleName } from './backends.js';
 import { defineBackend, type BackendPlugin } from './plugin.js';
 import { loadBackendPackage, pluginFrom } from './plugin-loader.js';
+import { markLibraryCode } from '../orchestration/library-code.js';
 
 export type { BackendFactory, BackendRoles, Backends, RoleName } from './backends.js';
 
@@ -34,11 +36,15 @@ builtIn('postgres', async () => (await import('./postgres/index.js')).createPost
 const RABBITMQ_PACKAGE = 'taskapp-backend-rabbitmq';
 for (const name of ['rabbitmq', RABBITMQ_PACKAGE]) {
   registry.set(name, {
-    load: async () =>
-      pluginFrom(
+    load: async () => {
+      markLibraryCode(
+        fileURLToPath(new URL('../../packages/taskapp-backend-rabbitmq/', import.meta.url)),
+      );
+      return pluginFrom(
         RABBITMQ_PACKAGE,
         await import('../../packages/taskapp-backend-rabbitmq/src/index.js'),
-      ),
+      );
+    },
     fromCode: false,
   });
 }

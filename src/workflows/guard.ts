@@ -4,13 +4,15 @@
  * are patched once per process; the patch only looks at the invocation's async context (its
  * `guard`, set when the task first uses ctx.wf), so code outside workflow tasks pays one getStore()
  * per call. Calls from taskapp's own code and from
- * node_modules are not the task's and are ignored. "warn": logged once per task and function, with
+ * library code (node_modules, backend packages: orchestration/library-code.ts) are not the task's
+ * and are ignored. "warn": logged once per task and function, with
  * the line; "strict": the call throws DeterminismError.
  */
 import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { currentInvocation, type GuardState } from '../orchestration/context.js';
+import { isLibraryCode } from '../orchestration/library-code.js';
 import { DeterminismError } from '../core/errors.js';
 
 /** The originals, for taskapp's own use (recording values, timers) while patched. */
@@ -86,7 +88,7 @@ function check(fn: string): void {
   g.logger.warn(`${message}; ${fix}`, { task: g.taskId, call: fn, where });
 }
 
-/** The first stack frame outside taskapp and node_modules, or null when the call is not the task's. */
+/** The first stack frame outside taskapp and library code, or null when the call is not the task's. */
 function callerLine(): string | null {
   const holder: { stack?: string } = {};
   const limit = Error.stackTraceLimit;
@@ -103,8 +105,7 @@ function callerLine(): string | null {
     return null;
   }
   const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-  const notTheTasks =
-    file.startsWith(OWN_ROOT) || file.includes('/node_modules/') || file.startsWith('node:');
+  const notTheTasks = file.startsWith(OWN_ROOT) || isLibraryCode(file) || file.startsWith('node:');
   if (notTheTasks && !file.startsWith(TESTING_ROOT)) {
     return null;
   }

@@ -4,7 +4,7 @@
  * name, a missing package, a package exporting no backend or one written for another backend API
  * version fails at start, naming the backend, what was expected and the fix.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, registerBackend } from '../../../src/index.js';
@@ -14,6 +14,10 @@ import { createMemoryBackend } from '../../../src/backends/memory/index.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { openBackends } from '../../../src/testing/harness.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { installGuard } from '../../../src/workflows/guard.js';
+import { currentInvocation } from '../../../src/orchestration/context.js';
+import { DeterminismError } from '../../../src/core/errors.js';
+import { createLogger } from '../../../src/core/logger.js';
 
 const tmp = tempDir('taskapp-plugins-');
 afterAll(() => tmp.cleanup());
@@ -177,6 +181,51 @@ describe('loading a backend plugin', () => {
       seen: unknown[];
     };
     expect(mod.seen).toEqual([{ label: 'from the toml' }]);
+  });
+});
+
+describe('a backend package linked from outside node_modules (npm workspaces, npm link)', () => {
+  // Seen in CI: the rabbitmq package of this repository, linked into node_modules by the
+  // workspace, ran from packages/ and its Date.now() was taken for a workflow task's own call
+  // (under determinism = "strict" it would have thrown into the task's call of another task).
+  it("is library code: its clock reads are not a workflow task's", async () => {
+    const real = join(tmp.dir, 'linked-src');
+    mkdirSync(real, { recursive: true });
+    writeFileSync(
+      join(real, 'package.json'),
+      JSON.stringify({ name: 'taskapp-backend-linked', type: 'module', main: 'index.js' }),
+    );
+    writeFileSync(
+      join(real, 'index.js'),
+      [
+        'export function stamp() { return Date.now(); }',
+        `export default { apiVersion: ${BACKEND_API_VERSION}, name: 'linked', create: async () => {`,
+        '  const blobs = new Map();',
+        '  return { data: { put: async (k, v) => { blobs.set(k, v); }, get: async (k) => blobs.get(k) ?? null }, close: async () => {} };',
+        '} };',
+        '',
+      ].join('\n'),
+    );
+    const dir = project(
+      'linked',
+      'backend = "memory"\ndata_store_backend = "taskapp-backend-linked"\n',
+    );
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync(real, join(dir, 'node_modules', 'taskapp-backend-linked'), 'dir');
+    const b = await startIn(dir);
+    expect(b.names.data).toBe('taskapp-backend-linked');
+    // The module as Node loaded it: by its real path.
+    const mod = (await import(join(realpathSync(real), 'index.js'))) as { stamp: () => number };
+    installGuard();
+    const guarded = {
+      invocationId: 'inv',
+      taskId: 'wf',
+      workflowId: null,
+      guard: { taskId: 'wf', strict: true, logger: createLogger('error') },
+    };
+    expect(currentInvocation.run(guarded, () => mod.stamp())).toBeTypeOf('number');
+    // The guard is on: the same read from this file, a task's code, is refused.
+    expect(() => currentInvocation.run(guarded, () => Date.now())).toThrow(DeterminismError);
   });
 });
 
