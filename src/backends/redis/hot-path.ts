@@ -12,13 +12,13 @@ import { clampPriority } from '../memory/broker.js';
 import type { RedisBroker } from './broker.js';
 import {
   FINAL_ROW_MAX,
-  insertArgs,
   jsonList,
   pairsToRecords,
+  pushInsertArgs,
   toRecord,
   toRecords,
   toRow,
-  transitionArgs,
+  pushTransitionArgs,
   transitionError,
 } from './codec.js';
 import type { RedisOrchestrator } from './orchestrator.js';
@@ -40,9 +40,10 @@ export function redisHotPath(
       const parts = await Promise.all(
         chunks(invs).map(async (part) => {
           const args: string[] = [String(now)];
-          part.forEach((inv) =>
-            args.push(...insertArgs([inv]), String(clampPriority(inv.priority))),
-          );
+          for (const inv of part) {
+            pushInsertArgs(args, inv);
+            args.push(String(clampPriority(inv.priority)));
+          }
           return jsonList<string>(await c.guarded('enqueue', args));
         }),
       );
@@ -71,18 +72,22 @@ export function redisHotPath(
       // Compact results only when every record of the batch is known here (a change written by
       // another path, e.g. after a restart, gets whole records).
       const known = running.allOf(tail);
-      const reply = parse(
-        await c.guarded('finish_claim', [
+      // Built in place: spreading the changes' values into the list was a copy per batch.
+      const args = pushTransitionArgs(
+        [
           String(now),
           String(Math.max(0, max)),
           runnerId,
           String(REROUTE_DELAY_MS),
           known ? '1' : '0',
           String(tail.length),
-          ...transitionArgs(tail),
-          ...(known ? tail.map((req, i) => finalRowArg(known[i]!, req, now)) : []),
-        ]),
+        ],
+        tail,
       );
+      if (known) {
+        tail.forEach((req, i) => args.push(finalRowArg(known[i]!, req, now)));
+      }
+      const reply = parse(await c.guarded('finish_claim', args));
       const written = list<[boolean, string[]]>(reply.d).map(([ok, v], i) => {
         const req = tail[i]!;
         if (!ok) {
