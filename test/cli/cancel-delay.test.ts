@@ -1,9 +1,10 @@
 /** taskapp cancel and call --delay/--at/--priority: the built binary against sqlite in a temp dir. */
 import { describe, expect, it } from 'vitest';
-import { TASKS_JS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
+import { isFinal } from '../../src/index.js';
+import { TASKS_JS, collect, spawnCli, sqliteProject } from './helpers.js';
 
 describe('taskapp cancel (sqlite)', () => {
-  const { dir, run, json } = sqliteProject({ 'src/tasks.js': TASKS_JS });
+  const { dir, run, json, waitUntil } = sqliteProject({ 'src/tasks.js': TASKS_JS });
 
   it('cancels waiting invocations at once; a second cancel says they are final', async () => {
     const a = (await run(['call', 'add', '--args', '{"x": 1, "y": 2}'])).stdout.trim();
@@ -23,16 +24,11 @@ describe('taskapp cancel (sqlite)', () => {
     const done = collect(runner);
     try {
       const id = (await run(['call', 'hang'])).stdout.trim();
-      await waitFor(async () => {
-        const s = await json(['status', id]);
-        return s.status === 'RUNNING' ? true : undefined;
-      }, 'hang to run');
+      await waitUntil(id, (r) => r.status === 'RUNNING', 'hang to run');
       const res = await json(['cancel', id, '--reason', 'stop it']);
       expect(res).toEqual([{ id, outcome: 'requested', status: 'RUNNING' }]);
-      const final = await waitFor(async () => {
-        const s = await json(['status', id]);
-        return s.final ? s : undefined;
-      }, 'hang to be cancelled');
+      await waitUntil(id, (r) => isFinal(r.status), 'hang to be cancelled');
+      const final = await json(['status', id]);
       expect(final.status).toBe('CANCELLED');
       expect(JSON.stringify(final)).toContain('stop it');
     } finally {

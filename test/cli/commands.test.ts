@@ -1,11 +1,11 @@
 /** call, run, status, list, tasks, config show, purge, recover: the built binary against sqlite in a temp dir. */
 import { describe, expect, it } from 'vitest';
-import { TASKS_JS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
+import { TASKS_JS, collect, spawnCli, sqliteProject } from './helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('taskapp commands (sqlite)', () => {
-  const { dir, run, json } = sqliteProject({ 'src/tasks.js': TASKS_JS });
+  const { dir, run, json, waitUntil } = sqliteProject({ 'src/tasks.js': TASKS_JS });
 
   it('run --prefetch: the banner names it, and the queue drains with each invocation run once', async () => {
     const ids = await Promise.all(
@@ -166,10 +166,7 @@ describe('taskapp commands (sqlite)', () => {
     const id = (await run(['call', 'hang'])).stdout.trim();
     const runner = spawnCli(['run'], { cwd: dir() });
     const exited = collect(runner);
-    await waitFor(
-      async () => ((await json(['status', id])).status === 'RUNNING' ? true : undefined),
-      'hang to be RUNNING',
-    );
+    await waitUntil(id, (r) => r.status === 'RUNNING', 'hang to be RUNNING');
     runner.kill('SIGKILL');
     await exited;
 

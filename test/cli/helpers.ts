@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
 import { ROOT, ensureBuilt } from '../helpers/build.js';
+import { taskapp, type App, type InvocationRecord } from '../../src/index.js';
 
 export { ROOT, ensureBuilt };
 export const BIN = join(ROOT, 'bin', 'run.js');
@@ -170,11 +171,15 @@ export async function waitFor<T>(
  */
 export function sqliteProject(files: Record<string, string>) {
   let p: { dir: string; cleanup: () => void } | undefined;
+  let reader: App | undefined;
   beforeAll(async () => {
     await ensureBuilt();
     p = project({ 'taskapp.toml': CONFIG_TOML, ...files });
   });
-  afterAll(() => p?.cleanup());
+  afterAll(async () => {
+    await reader?.close();
+    p?.cleanup();
+  });
   const dir = () => p!.dir;
   const run = (args: string[], env?: Record<string, string>) => cli(args, { cwd: dir(), env });
   const json = async (args: string[], env?: Record<string, string>) => {
@@ -182,5 +187,16 @@ export function sqliteProject(files: Record<string, string>) {
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout);
   };
-  return { dir, run, json };
+  /**
+   * Waits until the stored record of `id` passes `done`, reading it in this process: a look
+   * through `taskapp status` is a CLI start (a second or more of CPU on a busy machine), and a
+   * wait of a few seconds made dozens of them. What a test asserts still goes through the CLI.
+   */
+  const waitUntil = (id: string, done: (rec: InvocationRecord) => boolean, what: string) =>
+    waitFor(async () => {
+      reader ??= taskapp({ configFile: join(dir(), 'taskapp.toml') });
+      const rec = await reader.getRecord(id).catch(() => undefined);
+      return rec && done(rec) ? rec : undefined;
+    }, what);
+  return { dir, run, json, waitUntil };
 }

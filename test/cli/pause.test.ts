@@ -1,14 +1,14 @@
 /** taskapp task pause / resume and the paused mark in taskapp tasks: the built binary against sqlite. */
 import { describe, expect, it } from 'vitest';
-import { TASKS_JS, collect, spawnCli, sqliteProject, waitFor } from './helpers.js';
+import { isFinal } from '../../src/index.js';
+import { TASKS_JS, collect, spawnCli, sqliteProject } from './helpers.js';
 
 describe('taskapp task pause / resume (sqlite)', () => {
-  const { dir, run, json } = sqliteProject({ 'src/tasks.js': TASKS_JS });
-  const final = (id: string) =>
-    waitFor(async () => {
-      const s = await json(['status', id]);
-      return s.final ? s : undefined;
-    }, `${id} to finish`);
+  const { dir, run, json, waitUntil } = sqliteProject({ 'src/tasks.js': TASKS_JS });
+  const final = async (id: string) => {
+    await waitUntil(id, (r) => isFinal(r.status), `${id} to finish`);
+    return json(['status', id]);
+  };
 
   it('a paused task waits while a runner in another process runs the others; resume runs it', async () => {
     const first = (await run(['call', 'add', '--args', '{"x": 1, "y": 2}'])).stdout.trim();
