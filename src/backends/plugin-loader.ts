@@ -49,7 +49,9 @@ export function pluginFrom(
 
 /** Imports package `pkg` as seen from `fromDir` (node_modules upwards) and returns its plugin. */
 export async function loadBackendPackage(pkg: string, fromDir: string): Promise<BackendPlugin> {
-  const entry = resolvePackageEntry(pkg, fromDir);
+  const { dir, entry } = resolvePackage(pkg, fromDir);
+  // Linked from elsewhere (workspaces, npm link), it runs from its real path: still library code.
+  markLibraryCode(realpathSync(dir));
   let mod: unknown;
   try {
     mod = await import(pathToFileURL(entry).href);
@@ -64,18 +66,16 @@ export async function loadBackendPackage(pkg: string, fromDir: string): Promise<
 }
 
 /**
- * The file `import(pkg)` would load from a module in `fromDir`: the package folder found in
- * node_modules upwards, then its `exports["."]` (import, node or default condition), `main`, or
- * index.js. (createRequire().resolve would miss ESM-only packages: it asks for the require condition.)
+ * The package folder found in node_modules upwards from `fromDir`, and the file `import(pkg)` would
+ * load from there: its `exports["."]` (import, node or default condition), `main`, or index.js.
+ * (createRequire().resolve would miss ESM-only packages: it asks for the require condition.)
  */
-export function resolvePackageEntry(pkg: string, fromDir: string): string {
+function resolvePackage(pkg: string, fromDir: string): { dir: string; entry: string } {
   let dir = resolve(fromDir);
   for (;;) {
     const pkgDir = join(dir, 'node_modules', pkg);
     if (existsSync(join(pkgDir, 'package.json'))) {
-      // Linked from elsewhere (workspaces, npm link), it runs from its real path: still library code.
-      markLibraryCode(realpathSync(pkgDir));
-      return join(pkgDir, entryOf(pkg, pkgDir));
+      return { dir: pkgDir, entry: join(pkgDir, entryOf(pkg, pkgDir)) };
     }
     const up = dirname(dir);
     if (up === dir) {

@@ -34,17 +34,17 @@ builtIn('postgres', async () => (await import('./postgres/index.js')).createPost
 // A package of its own, written against taskapp/backend only (docs/backends.md); shipped inside
 // taskapp so that `broker = "rabbitmq"` needs no install. Its package name works too.
 const RABBITMQ_PACKAGE = 'taskapp-backend-rabbitmq';
+// Library code like any backend package (the determinism guard leaves its calls alone).
+markLibraryCode(
+  fileURLToPath(new URL('../../packages/taskapp-backend-rabbitmq/', import.meta.url)),
+);
 for (const name of ['rabbitmq', RABBITMQ_PACKAGE]) {
   registry.set(name, {
-    load: async () => {
-      markLibraryCode(
-        fileURLToPath(new URL('../../packages/taskapp-backend-rabbitmq/', import.meta.url)),
-      );
-      return pluginFrom(
+    load: async () =>
+      pluginFrom(
         RABBITMQ_PACKAGE,
         await import('../../packages/taskapp-backend-rabbitmq/src/index.js'),
-      );
-    },
+      ),
     fromCode: false,
   });
 }
