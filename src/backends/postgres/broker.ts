@@ -202,24 +202,31 @@ export class PgBroker implements Broker {
         // Strictly later than any earlier try here: what a try started is found again by runner and
         // `now` after a lost answer (hot-path.ts), so two tries must never share one.
         lastTryAt = Math.max(now, lastTryAt + 1);
+        // The try takes the earlier claims to finish for itself: concurrent tries of this broker
+        // must not delete or put back the same rows, or their row locks can wait on each other
+        // (a deadlock: one of them fails after deadlock_timeout).
+        const undelivered = this.undelivered;
         const t: ClaimTry = {
           now: lastTryAt,
           max,
           token: randomUUID(),
-          done: [...this.delivered],
-          back: this.undelivered.map((u) => u.token),
-          backAt: this.undelivered.map((u) => u.at),
+          done: this.delivered,
+          back: undelivered.map((u) => u.token),
+          backAt: undelivered.map((u) => u.at),
         };
+        this.delivered = [];
+        this.undelivered = [];
         let step: ClaimStep<T>;
         try {
           step = await run(t, Math.max(deadline, now + 1000));
-          this.delivered = this.delivered.filter((x) => !t.done.includes(x));
-          this.undelivered = this.undelivered.filter((x) => !t.back.includes(x.token));
           // Rows put back are claimable from the next statement on.
           if (t.back.length) {
             this.db.queueChanged();
           }
         } catch (err) {
+          // Not done: the next try finishes them.
+          this.delivered.push(...t.done);
+          this.undelivered.push(...undelivered);
           // Server away: nothing to hand out now; the runner's next claim tries again (it keeps going).
           if (isConnectionError(err)) {
             this.undelivered.push({ token: t.token, at: t.now });

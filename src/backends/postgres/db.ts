@@ -332,8 +332,8 @@ export class PgDb {
   }
 
   /**
-   * Runs `fn` until it succeeds, on new connections while the server is away. Gives up with the
-   * last error at `until` (callers that can simply try later, like claim) or with a BackendError
+   * Runs `fn` until it succeeds, on new connections while the server is away. Gives up on a lost
+   * server with the last error at `until` (callers that can simply try later, like claim) or with a BackendError
    * after RETRY_BUDGET_MS. An outage is logged once when it starts and once when it ends.
    * A lost connection leaves it unknown whether the last attempt committed: with `attempt` > 0,
    * `fn` must cope with finding its own earlier write.
@@ -365,7 +365,9 @@ export class PgDb {
           });
         }
         const delay = lost ? reconnectDelayMs(attempt + 1) : Math.min(2000, 5 * 2 ** attempt);
-        if (until !== undefined && Date.now() + delay > until) {
+        // A deadlock or serialization failure rolled the attempt back and is over: try again now,
+        // even past `until` (deadlock detection alone takes deadlock_timeout, a second).
+        if (lost && until !== undefined && Date.now() + delay > until) {
           throw err;
         }
         if (Date.now() - start > RETRY_BUDGET_MS) {
