@@ -66,7 +66,7 @@ async function moduleChecks(
       ],
     };
   }
-  const imports = await importEach(paths, resolved.baseDir);
+  const imports = await importEach(paths, resolved);
   const checks: DoctorCheck[] = [];
   for (const m of imports) {
     if (m.error?.code === 'DUPLICATE_TASK') {
