@@ -11,6 +11,7 @@ import { currentInvocation, type WaitHooks } from '../../orchestration/context.j
 import { failureOutcome, runAttempt, type Outcome } from '../execute.js';
 import { InvocationCancelledError } from '../../core/errors.js';
 import { loadAppModule, type LoadedApp } from './load-app.js';
+import { registerTsx } from './guest-tsx.js';
 import type { InitMessage, ToGuest, ToHost } from './protocol.js';
 import { CancelSwitch } from '../cancel-switch.js';
 
@@ -38,6 +39,9 @@ export class Guest {
   }
 
   private async doInit(msg: InitMessage): Promise<void> {
+    if (msg.registerTsx) {
+      await registerTsx(msg.mode === 'thread' ? msg.resolved : undefined);
+    }
     this.app = await loadAppModule(msg.appModule, msg.appId);
     this.runtime = this.app[RUNTIME];
     this.runnerId = msg.runnerId;

@@ -25,6 +25,8 @@ export interface InitMessage {
    * on one's timeout would end its neighbours too); the host only kills a guest stuck past it.
    */
   guestTimeouts?: boolean;
+  /** Register tsx before importing the task modules (guestTsx in worker-source.ts). */
+  registerTsx?: boolean;
 }
 
 export type ToGuest =

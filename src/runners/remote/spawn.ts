@@ -12,12 +12,12 @@ import { ConfigError, TaskappError } from '../../core/errors.js';
 import type { Backends } from '../../backends/registry.js';
 import { GuestHandle, TIMEOUT_KILL_GRACE_MS } from './host.js';
 import type { InitMessage, ToHost } from './protocol.js';
-import { entry, viaTsx, workerSource } from './worker-source.js';
+import { entry, guestTsx, workerSource } from './worker-source.js';
 import { childHeapArgs } from '../young-generation.js';
 
-/** Node flags for a child process: `--import tsx` where needed. */
+/** Node flags for a child process: `--import tsx` where its entry is TypeScript. */
 function loaderArgs(appModule: string[]): string[] {
-  if (!viaTsx(appModule)) {
+  if (guestTsx(appModule) !== 'start') {
     return [];
   }
   return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
@@ -57,6 +57,7 @@ function initMessage(s: GuestSpec): InitMessage {
     names: s.b.names,
     concurrency: s.concurrency,
     guestTimeouts: s.guestTimeouts,
+    registerTsx: guestTsx(s.appModule) === 'init',
   };
 }
 

@@ -31,26 +31,35 @@ export function entry(
   return fileURLToPath(new URL(file, import.meta.url));
 }
 
-/** True when these sources, the app module or this process are TypeScript run through tsx. */
-export function viaTsx(appModule: string[]): boolean {
-  return (
-    (FROM_SOURCES && !compiledGuest(appModule)) ||
-    appModule.some(isTs) ||
+/**
+ * How a guest gets tsx: not at all; at its start, because its entry is TypeScript (these sources);
+ * or in its init, before its task modules (the app module or this process are TypeScript run
+ * through tsx). Registered after what the engine loads anyway (guest-tsx.ts) instead of with
+ * `--import tsx`, after which every import goes through tsx's hooks thread: a process runner's
+ * child, one per invocation, started on about a third less CPU.
+ */
+export function guestTsx(appModule: string[]): 'none' | 'start' | 'init' {
+  if (FROM_SOURCES && !compiledGuest(appModule)) {
+    return 'start';
+  }
+  return appModule.some(isTs) ||
     process.execArgv.some((a) => a.includes('tsx')) ||
     (process.env.NODE_OPTIONS ?? '').includes('tsx')
-  );
+    ? 'init'
+    : 'none';
 }
 
 /**
- * A worker thread's source: `--import` does not reach workers on Node 20, so tsx registers in the
- * worker first. The heartbeat worker imports no task module: it needs tsx only to run these sources.
+ * A worker thread's source: `--import` does not reach workers on Node 20, so where the entry is
+ * TypeScript tsx registers in the worker first. Task modules that are TypeScript get it in the
+ * guest's init (guestTsx).
  */
 export function workerSource(
   appModule: string[],
   name: 'worker-entry' | 'heartbeat-entry' = 'worker-entry',
 ): { source: string; eval: boolean } {
   const file = entry(name, appModule);
-  if (name === 'heartbeat-entry' ? !file.endsWith('.ts') : !viaTsx(appModule)) {
+  if (!file.endsWith('.ts')) {
     return { source: file, eval: false };
   }
   const api = pathToFileURL(
