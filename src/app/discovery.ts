@@ -10,7 +10,8 @@ import { App, taskapp } from './app.js';
 import { ConfigError, TaskappError } from '../core/errors.js';
 import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { preloadBuiltInBackends } from '../backends/registry.js';
+import { preloadRegisteredBackends } from '../backends/registry.js';
+import { registerTsx } from '../core/tsx.js';
 
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
@@ -41,23 +42,16 @@ function sourceOfTasks(resolved: ResolvedConfig): string {
   return resolved.sources.get('tasks.modules') ?? resolved.sources.get('tasks') ?? 'config';
 }
 
-let tsxRegistered: Promise<unknown> | undefined;
-
 /**
- * Imports one module. TypeScript goes through tsx's loader, registered once for the whole process
- * (not namespaced) so that a module and the CLI share one copy of every dependency, `taskapp` included.
- * The backends the config names load first: once the hooks are in, every import is resolved and
- * loaded through tsx's hooks thread, and a CLI start spent about 15 % more CPU on it.
+ * Imports one module. TypeScript goes through tsx (core/tsx.ts), registered after the backends the
+ * config names have loaded.
  */
 async function importModule(
   path: string,
   resolved: ResolvedConfig,
 ): Promise<Record<string, unknown>> {
   if (TS_EXTENSIONS.has(extname(path))) {
-    tsxRegistered ??= preloadBuiltInBackends(resolved.config)
-      .then(() => import('tsx/esm/api'))
-      .then((m) => m.register());
-    await tsxRegistered;
+    await registerTsx(() => preloadRegisteredBackends(resolved.config));
   }
   try {
     return (await import(pathToFileURL(path).href)) as Record<string, unknown>;

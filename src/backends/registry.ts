@@ -122,18 +122,12 @@ export function roleBackendNames(cfg: ResolvedConfig['config']): Record<RoleName
 }
 
 /**
- * Loads the built-in backends (and their drivers) that the config names, ahead of their use: task
- * discovery does it before tsx's hooks are in (discovery.ts). A backend from a package loads at use.
+ * Loads the registered backends (built-in ones with their drivers) that the config names, ahead of
+ * their use, before tsx's hooks are in (core/tsx.ts). A backend from a package loads at use.
  */
-export async function preloadBuiltInBackends(cfg: ResolvedConfig['config']): Promise<void> {
+export async function preloadRegisteredBackends(cfg: ResolvedConfig['config']): Promise<void> {
   const names = new Set(Object.values(roleBackendNames(cfg)));
-  await Promise.all(
-    [...names].map((name) => {
-      const known = registry.get(name);
-      // A failure to load shows where the backend is used, with that step's error.
-      return known && !known.fromCode ? known.load().catch(() => undefined) : undefined;
-    }),
-  );
+  await Promise.all([...names].map((name) => registry.get(name)?.load()));
 }
 
 /** Builds each role from its backend, one instance per backend name (roles share connections). */

@@ -11,7 +11,8 @@ import { currentInvocation, type WaitHooks } from '../../orchestration/context.j
 import { failureOutcome, runAttempt, type Outcome } from '../execute.js';
 import { InvocationCancelledError } from '../../core/errors.js';
 import { loadAppModule, type LoadedApp } from './load-app.js';
-import { registerTsx } from './guest-tsx.js';
+import { registerTsx } from '../../core/tsx.js';
+import { preloadRegisteredBackends } from '../../backends/registry.js';
 import type { InitMessage, ToGuest, ToHost } from './protocol.js';
 import { CancelSwitch } from '../cancel-switch.js';
 
@@ -40,7 +41,14 @@ export class Guest {
 
   private async doInit(msg: InitMessage): Promise<void> {
     if (msg.registerTsx) {
-      await registerTsx(msg.mode === 'thread' ? msg.resolved : undefined);
+      await registerTsx(() =>
+        Promise.all([
+          // taskapp's entry as the task modules resolve it, by the package's own name: a warm-up of
+          // the module cache, not a use of the layers above.
+          import(import.meta.resolve('taskapp')),
+          msg.mode === 'thread' && preloadRegisteredBackends(msg.resolved.config),
+        ]),
+      );
     }
     this.app = await loadAppModule(msg.appModule, msg.appId);
     this.runtime = this.app[RUNTIME];

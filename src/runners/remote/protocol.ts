@@ -25,7 +25,7 @@ export interface InitMessage {
    * on one's timeout would end its neighbours too); the host only kills a guest stuck past it.
    */
   guestTimeouts?: boolean;
-  /** Register tsx before importing the task modules (guestTsx in worker-source.ts). */
+  /** Register tsx before importing the task modules (tsxInInit in worker-source.ts). */
   registerTsx?: boolean;
 }
 

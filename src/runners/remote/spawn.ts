@@ -12,12 +12,12 @@ import { ConfigError, TaskappError } from '../../core/errors.js';
 import type { Backends } from '../../backends/registry.js';
 import { GuestHandle, TIMEOUT_KILL_GRACE_MS } from './host.js';
 import type { InitMessage, ToHost } from './protocol.js';
-import { entry, guestTsx, workerSource } from './worker-source.js';
+import { entry, tsxInInit, workerSource } from './worker-source.js';
 import { childHeapArgs } from '../young-generation.js';
 
-/** Node flags for a child process: `--import tsx` where its entry is TypeScript. */
-function loaderArgs(appModule: string[]): string[] {
-  if (guestTsx(appModule) !== 'start') {
+/** Node flags for a child process running `file`: `--import tsx` where it is TypeScript. */
+function loaderArgs(file: string): string[] {
+  if (!file.endsWith('.ts')) {
     return [];
   }
   return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
@@ -57,7 +57,7 @@ function initMessage(s: GuestSpec): InitMessage {
     names: s.b.names,
     concurrency: s.concurrency,
     guestTimeouts: s.guestTimeouts,
-    registerTsx: guestTsx(s.appModule) === 'init',
+    registerTsx: tsxInInit(s.appModule),
   };
 }
 
@@ -98,8 +98,9 @@ export function forkGuest(s: GuestSpec): {
   handle: GuestHandle;
   ready: Promise<GuestHandle>;
 } {
-  const child = fork(entry('child-entry', s.appModule), [], {
-    execArgv: [...loaderArgs(s.appModule), ...childHeapArgs()],
+  const file = entry('child-entry', s.appModule);
+  const child = fork(file, [], {
+    execArgv: [...loaderArgs(file), ...childHeapArgs()],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

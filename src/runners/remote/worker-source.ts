@@ -32,27 +32,22 @@ export function entry(
 }
 
 /**
- * How a guest gets tsx: not at all; at its start, because its entry is TypeScript (these sources);
- * or in its init, before its task modules (the app module or this process are TypeScript run
- * through tsx). Registered after what the engine loads anyway (guest-tsx.ts) instead of with
- * `--import tsx`, after which every import goes through tsx's hooks thread: a process runner's
- * child, one per invocation, started on about a third less CPU.
+ * True when a guest with a JavaScript entry registers tsx in its init, before its task modules: the
+ * app module or this process are TypeScript run through tsx. A TypeScript entry (these sources) has
+ * tsx from its start instead (`--import tsx`, or the worker source below). Registered in the init,
+ * after what the engine loads anyway (core/tsx.ts), rather than with `--import tsx` at the start.
  */
-export function guestTsx(appModule: string[]): 'none' | 'start' | 'init' {
-  if (FROM_SOURCES && !compiledGuest(appModule)) {
-    return 'start';
-  }
-  return appModule.some(isTs) ||
+export function tsxInInit(appModule: string[]): boolean {
+  const underTsx =
     process.execArgv.some((a) => a.includes('tsx')) ||
-    (process.env.NODE_OPTIONS ?? '').includes('tsx')
-    ? 'init'
-    : 'none';
+    (process.env.NODE_OPTIONS ?? '').includes('tsx');
+  return !entry('child-entry', appModule).endsWith('.ts') && (appModule.some(isTs) || underTsx);
 }
 
 /**
  * A worker thread's source: `--import` does not reach workers on Node 20, so where the entry is
  * TypeScript tsx registers in the worker first. Task modules that are TypeScript get it in the
- * guest's init (guestTsx).
+ * guest's init (tsxInInit).
  */
 export function workerSource(
   appModule: string[],
