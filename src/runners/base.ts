@@ -217,7 +217,7 @@ export abstract class ClaimingRunner implements Runner {
       const max = this.stopping ? 0 : Math.max(1, Math.min(room, Math.max(batch, prefetch)));
       let started: InvocationRecord[];
       if (done.length) {
-        started = await this.finishAndClaim(done, max);
+        started = await this.launchingWhile(this.finishAndClaim(done, max));
         if (!started.length) {
           continue;
         }
@@ -226,7 +226,9 @@ export abstract class ClaimingRunner implements Runner {
           break;
         }
         // Claim + PENDING + RUNNING: one round trip where the backend fuses them.
-        started = await hot.claimAndStart(max, this.opts.once ? 100 : 1000, this.id);
+        started = await this.launchingWhile(
+          hot.claimAndStart(max, this.opts.once ? 100 : 1000, this.id),
+        );
         if (started.length === 0) {
           if (
             this.opts.once &&
@@ -250,6 +252,28 @@ export abstract class ClaimingRunner implements Runner {
     if (!this.stopping) {
       void this.stop({ reason: 'queue drained (once)' });
     }
+  }
+
+  /**
+   * Awaits the loop's claim while launching held invocations as slots free: with prefetch, a claim
+   * goes out while work still waits here, and its round trip (a batch of outcomes and claims) must
+   * not leave slots idle. Launching only from the loop left them idle for most of each claim (the
+   * postgres bench's runner: 11 ms of every 14 ms).
+   */
+  private async launchingWhile<T>(claim: Promise<T>): Promise<T> {
+    let settled = false;
+    const answered = claim.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    while (this.held.size && !this.stopping) {
+      await Promise.race([answered, this.capacity.whenClaimable()]);
+      if (settled || this.stopping) {
+        break;
+      }
+      this.launchHeld();
+    }
+    return claim;
   }
 
   /** Invocations claimed beyond the free slots ([runner] prefetch). */

@@ -2,7 +2,8 @@
  * `[runner] prefetch`: a runner claims invocations ahead of its free slots and holds them until a
  * slot frees. Held work is RUNNING on this runner in the backend, never runs beyond the
  * concurrency, is not taken back by its own reconciliation, is given back to the queue at stop,
- * and a cancel of a held invocation ends it CANCELLED without running it.
+ * and a cancel of a held invocation ends it CANCELLED without running it. While its claim is out,
+ * slots that free run held work (they waited for the claim's answer before).
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { taskapp, type Invocation, type Runner } from '../../../src/index.js';
 import type { Status } from '../../../src/core/status.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
+import { runtimeOf } from '../../../src/runtime/runtime.js';
 
 function gatedApp(dir: string) {
   const app = taskapp({
@@ -113,5 +115,56 @@ describe('[runner] prefetch', () => {
       [0, 1, 2],
     );
     expect(entered.sort()).toEqual([0, 1, 2]);
+  });
+
+  it('while its claim is out, slots that free start held work', async () => {
+    const t = tempDir();
+    const app = taskapp({
+      configFile: false,
+      appId: 'prefetch-claim-out',
+      backend: 'sqlite',
+      sqlite: { path: join(t.dir, 'db.sqlite') },
+      loggingLevel: 'error',
+    });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    close = async () => {
+      await app.close();
+      t.cleanup();
+    };
+    const entered: number[] = [];
+    const quick = app.task('quick', async ({ i }: { i: number }) => {
+      entered.push(i);
+      return i;
+    });
+    const group = await quick.parallelize(Array.from({ length: 10 }, (_, i) => ({ i })));
+    // Every claim after the first waits for the gate: the runner then has one claim out while it
+    // holds the rest of the first batch.
+    const { hot } = await runtimeOf(app).backends();
+    let claims = 0;
+    const gated =
+      <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+      async (...a: A): Promise<R> => {
+        if (claims++ > 0) {
+          await gate;
+        }
+        return fn(...a);
+      };
+    hot.claimAndStart = gated(hot.claimAndStart.bind(hot));
+    hot.finishAndClaim = gated(hot.finishAndClaim.bind(hot));
+    // Concurrency 1, prefetch 4: the first claim takes 5, the next goes out once 2 are left held.
+    runner = await app.startRunner({ runner: 'thread', concurrency: 1, prefetch: 4 });
+    try {
+      await until(() => claims >= 2);
+      // Before: only the invocation launched with the claim ran until the claim came back.
+      await until(() => entered.length === 5, 10_000);
+      expect(claims).toBe(2);
+    } finally {
+      open();
+    }
+    expect((await group.all({ timeoutMs: 30_000 })).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i),
+    );
+    expect(entered.sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
 });
