@@ -5,28 +5,18 @@
  * (lua/finish_claim.lua). The records this hot path started are kept until their runner lets go of
  * them, so finish_claim replies only what it changed (owner, attempt) instead of whole records.
  */
-import type { InvocationRecord, RouteRequest } from '../../core/records.js';
+import type { InvocationRecord } from '../../core/records.js';
 import { REROUTE_DELAY_MS } from '../../orchestration/concurrency.js';
 import type { HotPath } from '../hot-path.js';
 import { clampPriority } from '../memory/broker.js';
 import type { RedisBroker } from './broker.js';
-import {
-  FINAL_ROW_MAX,
-  jsonList,
-  pairsToRecords,
-  pushInsertArgs,
-  toRecord,
-  toRecords,
-  toRow,
-  pushTransitionArgs,
-  transitionError,
-} from './codec.js';
+import { jsonList, pairsToRecords, pushInsertArgs, toRecords } from './codec.js';
 import type { RedisOrchestrator } from './orchestrator.js';
-import { isFinal, QUEUED_STATUSES } from '../../core/status.js';
+import { QUEUED_STATUSES } from '../../core/status.js';
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
 import { BATCH, chunks } from './state.js';
-import { afterWrite, StartedRecords, type WriteOutcome } from '../common/started-records.js';
+import { finishClaim, list, parseClaimReply } from './finish-claim.js';
 
 export function redisHotPath(
   c: RedisConn,
@@ -34,7 +24,7 @@ export function redisHotPath(
   orch: RedisOrchestrator,
   finals: RedisFinals,
 ): HotPath {
-  const running = new StartedRecords();
+  const running = orch.started;
   return {
     async enqueue(invs, now) {
       const parts = await Promise.all(
@@ -51,7 +41,7 @@ export function redisHotPath(
     },
     async claimAndStart(max, waitMs, runnerId) {
       return broker.claimVia<InvocationRecord>(waitMs, async (now) => {
-        const reply = parse(
+        const reply = parseClaimReply(
           await c.guarded('claim_start', [
             String(now),
             String(Math.max(1, max)),
@@ -67,43 +57,17 @@ export function redisHotPath(
       // One script for a batch the size of a claim; a bigger one writes its head on its own first.
       const head =
         done.length > BATCH ? await orch.write(done.slice(0, -BATCH), Date.now(), true) : [];
-      const tail = done.slice(head.length);
-      const now = Date.now();
-      // Compact results only when every record of the batch is known here (a change written by
-      // another path, e.g. after a restart, gets whole records).
-      const known = running.allOf(tail);
-      // Built in place: spreading the changes' values into the list was a copy per batch.
-      const args = pushTransitionArgs(
-        [
-          String(now),
-          String(Math.max(0, max)),
-          runnerId,
-          String(REROUTE_DELAY_MS),
-          known ? '1' : '0',
-          String(tail.length),
-        ],
-        tail,
+      const res = await finishClaim(
+        c,
+        finals,
+        running,
+        done.slice(head.length),
+        max,
+        runnerId,
+        Date.now(),
       );
-      if (known) {
-        tail.forEach((req, i) => args.push(finalRowArg(known[i]!, req, now)));
-      }
-      const reply = parse(await c.guarded('finish_claim', args));
-      const written = list<[boolean, string[]]>(reply.d).map(([ok, v], i) => {
-        const req = tail[i]!;
-        if (!ok) {
-          running.forget(req.id);
-          return transitionError(req, v);
-        }
-        return known
-          ? running.update(known[i]!, req, scriptLeft(known[i]!, v))
-          : running.replace(toRecord(v)!);
-      });
-      finals.notifier.publish([
-        ...toRecords(list(reply.f)),
-        ...written.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)),
-      ]);
       head.forEach((r) => running.forget(r instanceof Error ? undefined : r.id));
-      return { done: [...head, ...written], started: running.add(toRecords(list(reply.s))) };
+      return { done: [...head, ...res.done], started: res.started };
     },
     transitionAndRoute(reqs, now) {
       reqs.forEach((r) => running.forget(r.id));
@@ -135,30 +99,3 @@ export function redisHotPath(
 
 /** Invocations of one status index looked at per requeue_stranded script. */
 const STRANDED_PAGE = 500;
-
-type ClaimReply = { s: unknown; n: string | false; c: number; f: unknown; d?: unknown };
-const parse = (reply: unknown) => JSON.parse(String(reply)) as ClaimReply;
-/** cjson writes an empty list as {}. */
-const list = <T = string[]>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
-
-/**
- * The record `req` leaves if the script writes it and it becomes final, as the JSON row the script
- * publishes to waiters (see publish_finals in lua/lib.lua), or '' (not final, or too long).
- */
-function finalRowArg(prev: InvocationRecord, req: RouteRequest, now: number): string {
-  // A path through RUNNING counts an attempt the script decides: that record is not known here.
-  if (!isFinal(req.to) || req.via?.includes('RUNNING')) {
-    return '';
-  }
-  const row = JSON.stringify(
-    toRow(afterWrite(prev, req, { owner: null, attempt: prev.attempt, updatedAt: now })),
-  );
-  return row.length <= FINAL_ROW_MAX ? row : '';
-}
-
-/** What the script left besides the status: `v` = [owner or '', attempt (false: unchanged), updated]. */
-const scriptLeft = (prev: InvocationRecord, v: Array<string | false>): WriteOutcome => ({
-  owner: v[0] ? v[0] : null,
-  attempt: v[1] ? Number(v[1]) : prev.attempt,
-  updatedAt: v[2] ? Number(v[2]) : prev.updatedAt,
-});

@@ -19,6 +19,9 @@ import {
 import type { RedisConn } from './connection.js';
 import type { RedisFinals } from './finals.js';
 import { chunks } from './state.js';
+import { finishClaim } from './finish-claim.js';
+import { StartedRecords } from '../common/started-records.js';
+import { mayRoute } from '../../orchestration/apply-transition.js';
 
 /**
  * Every change is one Lua script (lua/transition.lua, lua/acquire.lua) that validates against the
@@ -26,6 +29,9 @@ import { chunks } from './state.js';
  * batch of changes is one script call.
  */
 export class RedisOrchestrator implements Orchestrator {
+  /** Records this process's hot path started, until a write leaves them unowned (StartedRecords). */
+  readonly started = new StartedRecords();
+
   constructor(
     private readonly conn: RedisConn,
     private readonly finals: RedisFinals,
@@ -51,19 +57,28 @@ export class RedisOrchestrator implements Orchestrator {
     if (!reqs.length) {
       return [];
     }
-    const parts = await Promise.all(
-      chunks(reqs).map(async (part) => {
-        const reply = jsonList<[boolean, string[]]>(
-          await this.conn.guarded('transition', [
-            String(now),
-            route ? '1' : '0',
-            ...transitionArgs(part),
-          ]),
-        );
-        return reply.map(([ok, v], i) => (ok ? toRecord(v)! : transitionError(part[i]!, v)));
-      }),
+    const parts = await Promise.all(chunks(reqs).map((part) => this.writePart(part, now, route)));
+    return parts.flat();
+  }
+
+  private async writePart(
+    part: RouteRequest[],
+    now: number,
+    route: boolean,
+  ): Promise<Array<InvocationRecord | Error>> {
+    // A runner's outcomes of records it started here (written on their own while its claim is out):
+    // compact, as with its next claim. finish_claim routes what lands in a queued status.
+    if ((route || !mayRoute(part)) && this.started.allOf(part)) {
+      return (await finishClaim(this.conn, this.finals, this.started, part, 0, '', now)).done;
+    }
+    const reply = jsonList<[boolean, string[]]>(
+      await this.conn.guarded('transition', [
+        String(now),
+        route ? '1' : '0',
+        ...transitionArgs(part),
+      ]),
     );
-    const out = parts.flat();
+    const out = reply.map(([ok, v], i) => (ok ? toRecord(v)! : transitionError(part[i]!, v)));
     this.finals.notifier.publish(
       out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)),
     );

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { Backends } from '../../../src/backends/registry.js';
 import { keyPrefix } from '../../../src/backends/redis/keys.js';
 import type { RedisStateBackend } from '../../../src/backends/redis/state.js';
+import type { RedisOrchestrator } from '../../../src/backends/redis/orchestrator.js';
 import type { InvocationRecord } from '../../../src/core/records.js';
 import {
   FINAL_STATUSES,
@@ -133,6 +134,38 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
     const all = [...ids];
     expect(await indexed()).toEqual(await stored(all));
     expect(await b.state.countByStatus()).toMatchObject({ SUCCESS: 1, FAILED: 1 });
+  });
+
+  it("a runner's outcomes written on their own are compact too, and let go of what they finish", async () => {
+    await b.hot.enqueue([newInv('a', 't'), newInv('b', 't'), newInv('c', 't')], 1);
+    const [x, y, z] = (await b.hot.claimAndStart(3, 100, 'r1')) as [
+      InvocationRecord,
+      InvocationRecord,
+      InvocationRecord,
+    ];
+    const orch = b.orchestrator as RedisOrchestrator;
+    expect(orch.started.size).toBe(3);
+    const written = await b.orchestrator.transitionMany(
+      [
+        { id: x.id, to: 'SUCCESS', runnerId: 'r1', result: '1' },
+        { id: y.id, to: 'PAUSED', runnerId: 'r1' },
+      ],
+      5,
+    );
+    expect(written).toEqual(await b.state.getMany([x.id, y.id]));
+    expect(written[0]).toMatchObject({ status: 'SUCCESS', result: '1', owner: null, attempt: 1 });
+    // The finished one is let go (before, it stayed until 20,000 more had started); the paused
+    // one is still this runner's.
+    expect(orch.started.get(x.id)).toBeUndefined();
+    expect(orch.started.get(y.id)).toMatchObject({ status: 'PAUSED', owner: 'r1' });
+    // A RETRY written without routing: not through finish_claim, which would route it.
+    const [retry] = await b.orchestrator.transitionMany(
+      [{ id: z.id, to: 'RETRY', runnerId: 'r1', error: '{"message":"again"}' }],
+      6,
+    );
+    expect(retry).toMatchObject({ status: 'RETRY', owner: null });
+    expect(await admin.zscore(`${P}q`, z.id)).toBeNull();
+    expect(await indexed()).toEqual(await stored(['a', 'b', 'c']));
   });
 
   it('a finish leaves the owner field in the hash, and no reader takes it for an owner', async () => {
