@@ -4,7 +4,9 @@
  * connection per backend hands those some local watch waits for to the FinalNotifier, and reads
  * the records of the others. Finals written by this process reach the notifier
  * directly (no round trip). Messages published while the subscriber reconnects are lost, so a
- * watch re-reads once after each (re)subscription.
+ * watch re-reads once after each (re)subscription. While subscribed, every final of the app
+ * reaches this process: a watch on invocations this process enqueued since (expectNew) and has
+ * heard no final of starts without reading them, as on postgres.
  */
 import { isFinal } from '../../core/status.js';
 import type { InvocationRecord } from '../../core/records.js';
@@ -21,6 +23,8 @@ export class RedisFinals {
   private sub?: RedisClient;
   /** Bumped each time the subscription is (re)established. */
   private epoch = 0;
+  /** Subscribed now: every final published since the subscription reaches onMessage. */
+  private subscribed = false;
 
   constructor(
     private readonly conn: RedisConn,
@@ -40,9 +44,17 @@ export class RedisFinals {
       sub.subscribe(...channels).then(
         () => {
           this.epoch++;
+          // A cluster's subscriber may move between nodes without a close seen here: there a
+          // watch always takes its first look.
+          this.subscribed = !this.conn.isCluster;
+          // Finals published while unsubscribed were missed: what was announced before is read.
+          this.notifier.resync();
         },
         (err: Error) => this.conn.logger.warn('redis subscribe failed', { error: err.message }),
       );
+    });
+    sub.on('close', () => {
+      this.subscribed = false;
     });
     sub.on('message', (_ch: string, msg: string) => {
       // After this turn's socket reads: a final this process wrote reaches its watch with the
@@ -62,12 +74,13 @@ export class RedisFinals {
       return;
     }
     // [...ids, rows?]: the records carried are handed over, only the others are read.
+    const ids = parts.filter((x): x is string => typeof x === 'string');
+    this.notifier.heard(ids);
     const last: unknown = parts[parts.length - 1];
     if (Array.isArray(last)) {
       const rows = (last as Row[]).filter((r) => this.notifier.watched([String(r[0])]).length);
       this.notifier.publish(toRecords(rows).filter((r) => isFinal(r.status)));
     }
-    const ids = parts.filter((x): x is string => typeof x === 'string');
     const want = this.notifier.watched(ids);
     if (!want.length) {
       return;
@@ -81,11 +94,26 @@ export class RedisFinals {
     }
   }
 
+  /**
+   * Called before the write that stores `ids` is sent. Only while subscribed (since this process
+   * first waited for a result: a process that only enqueues does not take every final message): a
+   * final of one could otherwise be published before the subscription exists.
+   */
+  expectNew(ids: string[]): void {
+    if (this.subscribed) {
+      this.notifier.expectNew(ids);
+    }
+  }
+
   watch(ids: string[]): FinalWatch {
     this.ensureSubscribed();
     let seen = this.epoch;
+    const subscribed = () => this.subscribed;
     return this.notifier.watch(ids, {
       fetchFinal: async (want) => (await this.fetch(want)).filter((r) => isFinal(r.status)),
+      get hearsAll() {
+        return subscribed();
+      },
       pollMs: RESUBSCRIBE_CHECK_MS,
       changedElsewhere: () => {
         if (seen === this.epoch) {

@@ -27,6 +27,8 @@ export function redisHotPath(
   const running = orch.started;
   return {
     async enqueue(invs, now) {
+      // Announced before they can be final: a result awaited here then starts without a read.
+      finals.expectNew(invs.map((i) => i.id));
       const parts = await Promise.all(
         chunks(invs).map(async (part) => {
           const args: string[] = [String(now)];

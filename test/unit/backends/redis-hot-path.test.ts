@@ -10,6 +10,8 @@ import type { Backends } from '../../../src/backends/registry.js';
 import { keyPrefix } from '../../../src/backends/redis/keys.js';
 import type { RedisStateBackend } from '../../../src/backends/redis/state.js';
 import type { RedisOrchestrator } from '../../../src/backends/redis/orchestrator.js';
+import type { RedisFinals } from '../../../src/backends/redis/finals.js';
+import { until } from '../../helpers/until.js';
 import type { InvocationRecord } from '../../../src/core/records.js';
 import {
   FINAL_STATUSES,
@@ -297,6 +299,78 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
       expect(reads).toHaveBeenCalledTimes(2);
     } finally {
       watch.close();
+      await other.close();
+    }
+  });
+
+  /** `b`'s final subscriber, up before a test's watch (it starts with a process's first watch). */
+  async function subscribed(): Promise<RedisFinals> {
+    const warm = b.state.watchFinal(['none']);
+    await warm.next(300);
+    warm.close();
+    const finals = (b.state as unknown as { finals: RedisFinals }).finals;
+    await until(() => (finals as unknown as { subscribed: boolean }).subscribed, 5000);
+    return finals;
+  }
+
+  /** Cuts `b`'s subscriber connection (only it: the server is shared with other tests). */
+  async function killSubscriber(): Promise<void> {
+    const name = `taskapp:${P}sub`;
+    const clients = String(await admin.client('LIST', 'TYPE', 'pubsub')).split('\n');
+    const ids = clients
+      .filter((l) => l.includes(` name=${name} `))
+      .map((l) => /id=(\d+)/.exec(l)![1]!);
+    expect(ids).toHaveLength(1);
+    await admin.client('KILL', 'ID', ids[0]!);
+  }
+
+  it('a result awaited right after its call, once subscribed, starts without a read', async () => {
+    await subscribed();
+    const reads = vi.spyOn(b.state as RedisStateBackend, 'getFinal');
+    await b.hot.enqueue([newInv('e1', 't')], 1);
+    const watch = b.state.watchFinal(['e1']);
+    try {
+      expect(await watch.next(0)).toEqual([]);
+      await b.hot.claimAndStart(1, 100, 'r1');
+      await b.hot.finishAndClaim(
+        [{ id: 'e1', to: 'SUCCESS', runnerId: 'r1', result: '1' }],
+        0,
+        'r1',
+      );
+      expect((await watch.next(5000)).map((r) => [r.id, r.status])).toEqual([['e1', 'SUCCESS']]);
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      watch.close();
+    }
+  });
+
+  it('a result finished by another process before the watch, or while the subscriber was away, is read', async () => {
+    await subscribed();
+    const other = await openBackends({
+      backend: 'redis',
+      redis: { url: REDIS_URL, prefix: `${base}${n - 1}:` },
+    });
+    try {
+      // Finished elsewhere before anyone here watched it: the message says so, or the watch reads it.
+      await b.hot.enqueue([newInv('e2', 't')], 1);
+      await other.hot.claimAndStart(1, 100, 'r2');
+      await other.hot.finishAndClaim([{ id: 'e2', to: 'SUCCESS', runnerId: 'r2' }], 0, 'r2');
+      // Its message heard here first (no watch yet): the watch must then read it.
+      await new Promise((r) => setTimeout(r, 200));
+      const first = b.state.watchFinal(['e2']);
+      expect((await first.next(5000)).map((r) => [r.id, r.status])).toEqual([['e2', 'SUCCESS']]);
+      first.close();
+      // Enqueued while subscribed, finished while the subscriber is cut off (its message lost):
+      // after the subscriber is back, a watch reads it instead of waiting for a message.
+      await b.hot.enqueue([newInv('e3', 't')], 1);
+      await killSubscriber();
+      await other.hot.claimAndStart(1, 100, 'r2');
+      await other.hot.finishAndClaim([{ id: 'e3', to: 'SUCCESS', runnerId: 'r2' }], 0, 'r2');
+      await subscribed();
+      const second = b.state.watchFinal(['e3']);
+      expect((await second.next(5000)).map((r) => [r.id, r.status])).toEqual([['e3', 'SUCCESS']]);
+      second.close();
+    } finally {
       await other.close();
     }
   });
