@@ -316,12 +316,12 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
   /** Cuts `b`'s subscriber connection (only it: the server is shared with other tests). */
   async function killSubscriber(): Promise<void> {
     const name = `taskapp:${P}sub`;
-    const clients = String(await admin.client('LIST', 'TYPE', 'pubsub')).split('\n');
+    const clients = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')).split('\n');
     const ids = clients
       .filter((l) => l.includes(` name=${name} `))
       .map((l) => /id=(\d+)/.exec(l)![1]!);
     expect(ids).toHaveLength(1);
-    await admin.client('KILL', 'ID', ids[0]!);
+    await admin.call('CLIENT', 'KILL', 'ID', ids[0]!);
   }
 
   it('a result awaited right after its call, once subscribed, starts without a read', async () => {
