@@ -3,8 +3,8 @@
  * on the app's channel, most with their records (publish_finals in lua/lib.lua); one subscriber
  * connection per backend hands those some local watch waits for to the FinalNotifier, and reads
  * the records of the others. Finals written by this process reach the notifier
- * directly (no round trip). Messages published while the subscriber reconnects are lost, so a
- * watch re-reads once after each (re)subscription. While subscribed, every final of the app
+ * directly (no round trip). Messages published while the subscriber reconnects are lost, so
+ * every open watch re-reads once after each (re)subscription. While subscribed, every final of the app
  * reaches this process: a watch on invocations this process enqueued since (expectNew) and has
  * heard no final of starts without reading them, as on postgres.
  */
@@ -15,14 +15,9 @@ import type { FinalWatch } from '../state-backend.js';
 import type { RedisClient, RedisConn } from './connection.js';
 import { toRecords, type Row } from './codec.js';
 
-/** How often a waiting watch checks whether the subscription was (re)established meanwhile. */
-const RESUBSCRIBE_CHECK_MS = 250;
-
 export class RedisFinals {
   readonly notifier = new FinalNotifier();
   private sub?: RedisClient;
-  /** Bumped each time the subscription is (re)established. */
-  private epoch = 0;
   /** Subscribed now: every final published since the subscription reaches onMessage. */
   private subscribed = false;
 
@@ -43,11 +38,11 @@ export class RedisFinals {
     sub.on('ready', () => {
       sub.subscribe(...channels).then(
         () => {
-          this.epoch++;
           // A cluster's subscriber may move between nodes without a close seen here: there a
           // watch always takes its first look.
           this.subscribed = !this.conn.isCluster;
-          // Finals published while unsubscribed were missed: what was announced before is read.
+          // Finals published while unsubscribed were missed: every open watch re-reads, and what
+          // was announced before is read.
           this.notifier.resync();
         },
         (err: Error) => this.conn.logger.warn('redis subscribe failed', { error: err.message }),
@@ -107,20 +102,12 @@ export class RedisFinals {
 
   watch(ids: string[]): FinalWatch {
     this.ensureSubscribed();
-    let seen = this.epoch;
+    // No polling: each (re)subscription makes every open watch re-read (notifier.resync).
     const subscribed = () => this.subscribed;
     return this.notifier.watch(ids, {
       fetchFinal: async (want) => (await this.fetch(want)).filter((r) => isFinal(r.status)),
       get hearsAll() {
         return subscribed();
-      },
-      pollMs: RESUBSCRIBE_CHECK_MS,
-      changedElsewhere: () => {
-        if (seen === this.epoch) {
-          return false;
-        }
-        seen = this.epoch;
-        return true;
       },
     });
   }

@@ -68,11 +68,9 @@ export function redisHotPath(
         runnerId,
         Date.now(),
       );
-      head.forEach((r) => running.forget(r instanceof Error ? undefined : r.id));
       return { done: [...head, ...res.done], started: res.started };
     },
     transitionAndRoute(reqs, now) {
-      reqs.forEach((r) => running.forget(r.id));
       return orch.write(reqs, now, true);
     },
     async requeueStranded(before, now, limit) {

@@ -78,6 +78,8 @@ export class RedisOrchestrator implements Orchestrator {
         ...transitionArgs(part),
       ]),
     );
+    // Written without the started records: none of them may stand for the record any more.
+    part.forEach((r) => this.started.forget(r.id));
     const out = reply.map(([ok, v], i) => (ok ? toRecord(v)! : transitionError(part[i]!, v)));
     this.finals.notifier.publish(
       out.filter((r): r is InvocationRecord => !(r instanceof Error) && isFinal(r.status)),
