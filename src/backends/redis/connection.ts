@@ -54,6 +54,7 @@ const READ_ONLY: ReadonlySet<ScriptName> = new Set([
   'owned',
   'queued',
   'get_final',
+  'history',
 ]);
 
 /** A state change that fewer replicas than wait_replicas confirmed: redone by `retrying`. */

@@ -49,6 +49,7 @@ const SCRIPT_NAMES = [
   'claim_stranded',
   'queued',
   'get_final',
+  'history',
   'pause_task',
   'resume_task',
 ] as const;

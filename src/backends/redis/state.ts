@@ -74,9 +74,8 @@ export class RedisStateBackend implements StateBackend {
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    return (
-      await this.conn.retrying(() => this.conn.main.lrange(this.conn.keys.hist(id), 0, -1))
-    ).map(toHistoryEntry);
+    const [entries] = (await this.conn.script('history', [id])) as string[][];
+    return (entries ?? []).map(toHistoryEntry);
   }
 
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
@@ -98,13 +97,9 @@ export class RedisStateBackend implements StateBackend {
   async historyMany(ids: string[]): Promise<Record<string, HistoryEntry[]>> {
     const out: Record<string, HistoryEntry[]> = {};
     for (const part of chunks(ids)) {
-      const pipe = this.conn.main.pipeline();
-      for (const id of part) {
-        pipe.lrange(this.conn.keys.hist(id), 0, -1);
-      }
-      const res = await this.conn.retrying(() => pipe.exec());
+      const res = (await this.conn.script('history', part)) as string[][];
       part.forEach((id, k) => {
-        const raw = (res?.[k]?.[1] ?? []) as string[];
+        const raw = res[k] ?? [];
         if (raw.length) {
           out[id] = raw.map(toHistoryEntry);
         } // unknown ids have no history: left out

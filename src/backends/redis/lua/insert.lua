@@ -1,4 +1,4 @@
--- New invocations as REGISTERED with their first history entry, all in one step. ARGV[2] now,
+-- New invocations as REGISTERED, all in one step (their first history entry is implied, see lib.lua). ARGV[2] now,
 -- then per invocation: id, task, args, priority, parent, workflow, registration key, concurrency
 -- key, concurrency JSON, per-call limits JSON (the last six optional, encoded by dec()). One whose registration key
 -- still names a REGISTERED invocation is not stored: that id is used instead (reg:<key> -> id,

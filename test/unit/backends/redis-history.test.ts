@@ -1,0 +1,143 @@
+/**
+ * Redis history with two entries implied by the record (lua/lib.lua, full_history): the stored
+ * list h:<id> leaves out REGISTERED at `created` and a final entry made by the record's owner (or
+ * by no runner, with no owner), and history() puts them back, so every change still reads in order
+ * with its time and runner. Lists written before, which hold every entry, read unchanged.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
+import type { Backends } from '../../../src/backends/registry.js';
+import { keyPrefix } from '../../../src/backends/redis/keys.js';
+import { transitionOne as transition } from '../../../src/backends/orchestrator.js';
+import type { HistoryEntry } from '../../../src/core/records.js';
+import { openBackends } from '../../compliance/harness.js';
+import { newInv } from '../../../src/testing/suites/state.js';
+import { deleteKeys, REDIS_URL, testPrefix } from '../../helpers/redis-keys.js';
+import { describeWithService } from '../../helpers/services.js';
+
+const base = testPrefix('hist');
+let n = 0;
+
+await describeWithService('redis', '127.0.0.1', 6379, 'redis history implied by the record', () => {
+  let b: Backends;
+  let admin: Redis;
+  let P: string;
+  beforeEach(async () => {
+    const prefix = `${base}${n++}:`;
+    b = await openBackends({ backend: 'redis', redis: { url: REDIS_URL, prefix } });
+    P = keyPrefix('taskapp', prefix);
+    admin = new Redis(REDIS_URL);
+  });
+  afterEach(async () => {
+    await b.close();
+    admin.disconnect();
+  });
+  afterAll(async () => {
+    await deleteKeys(base);
+  });
+
+  const steps = (h: HistoryEntry[]) => h.map((e) => [e.status, e.runnerId]);
+
+  it('a run to SUCCESS stores its claim only and reads whole, with times and runners', async () => {
+    await b.hot.enqueue([newInv('a')], 1000);
+    expect(await admin.exists(`${P}h:a`)).toBe(0);
+    expect(steps(await b.state.history('a'))).toEqual([['REGISTERED', null]]);
+    const [started] = await b.hot.claimAndStart(1, 100, 'r1');
+    const { done } = await b.hot.finishAndClaim(
+      [{ id: 'a', to: 'SUCCESS', runnerId: 'r1', result: '3' }],
+      0,
+      'r1',
+    );
+    expect(await admin.lrange(`${P}h:a`, 0, -1)).toHaveLength(2);
+    const h = await b.state.history('a');
+    expect(steps(h)).toEqual([
+      ['REGISTERED', null],
+      ['PENDING', 'r1'],
+      ['RUNNING', 'r1'],
+      ['SUCCESS', 'r1'],
+    ]);
+    const rec = (await b.state.get('a'))!;
+    expect(h.map((e) => e.at)).toEqual([
+      rec.createdAt,
+      started!.updatedAt,
+      started!.updatedAt,
+      rec.updatedAt,
+    ]);
+    expect(done[0]).toMatchObject({ status: 'SUCCESS' });
+    expect(await b.state.historyMany(['a', 'unknown'])).toEqual({ a: h });
+  });
+
+  it('stores a final entry another runner or no runner made, and every step of a path', async () => {
+    await b.hot.enqueue([newInv('c'), newInv('f'), newInv('k')], 1000);
+    // Cancelled while waiting: no owner, no runner, implied.
+    await transition(b.orchestrator, { id: 'c', to: 'CANCELLED', runnerId: null }, 5);
+    expect(await admin.exists(`${P}h:c`)).toBe(0);
+    expect(steps(await b.state.history('c'))).toEqual([
+      ['REGISTERED', null],
+      ['CANCELLED', null],
+    ]);
+    // c's queue entry is taken and skipped (not waiting any more): three to start f and k.
+    expect((await b.hot.claimAndStart(3, 100, 'r1')).map((r) => r.id)).toEqual(['f', 'k']);
+    // Recovery fails f for its dead owner r1: the last entry is recovery's, stored.
+    await transition(b.orchestrator, { id: 'f', to: 'RUNNING_RECOVERY', runnerId: 'rec' }, 6);
+    await transition(b.orchestrator, { id: 'f', to: 'FAILED', runnerId: 'rec', error: 'x' }, 7);
+    expect(steps(await b.state.history('f'))).toEqual([
+      ['REGISTERED', null],
+      ['PENDING', 'r1'],
+      ['RUNNING', 'r1'],
+      ['RUNNING_RECOVERY', 'rec'],
+      ['FAILED', 'rec'],
+    ]);
+    expect(await admin.lrange(`${P}h:f`, -1, -1)).toEqual(['7|FAILED|rec']);
+    // Killed then rerouted, waiting again (a path of two steps), then cancelled: nothing implied
+    // at the end while it is not final; the final cancel by no runner (owner field r1) is stored.
+    await transition(
+      b.orchestrator,
+      { id: 'k', to: 'REROUTED', via: ['KILLED'], runnerId: 'r1' },
+      8,
+    );
+    expect(steps(await b.state.history('k')).slice(-2)).toEqual([
+      ['KILLED', 'r1'],
+      ['REROUTED', 'r1'],
+    ]);
+    await transition(b.orchestrator, { id: 'k', to: 'CANCELLED', runnerId: null }, 9);
+    expect(steps(await b.state.history('k'))).toEqual([
+      ['REGISTERED', null],
+      ['PENDING', 'r1'],
+      ['RUNNING', 'r1'],
+      ['KILLED', 'r1'],
+      ['REROUTED', 'r1'],
+      ['CANCELLED', null],
+    ]);
+    expect(await admin.lrange(`${P}h:k`, -1, -1)).toEqual(['9|CANCELLED']);
+  });
+
+  it('reads a list written before (every entry stored) as it is, also when finished since', async () => {
+    await b.hot.enqueue([newInv('old'), newInv('mixed')], 1000);
+    const rec = (await b.state.get('old'))!;
+    // As the previous version stored them: REGISTERED first and the final entry last.
+    await admin.rpush(`${P}h:old`, `${rec.createdAt}|REGISTERED`);
+    await admin.rpush(`${P}h:mixed`, `${rec.createdAt}|REGISTERED`);
+    await b.hot.claimAndStart(2, 100, 'r1');
+    await admin.rpush(`${P}h:old`, '20|SUCCESS|r1');
+    await admin.hset(`${P}i:old`, 'status', 'SUCCESS', 'updated', '20');
+    expect(steps(await b.state.history('old'))).toEqual([
+      ['REGISTERED', null],
+      ['PENDING', 'r1'],
+      ['RUNNING', 'r1'],
+      ['SUCCESS', 'r1'],
+    ]);
+    // Stored by the previous version, finished by this one: its final entry is implied.
+    await b.hot.finishAndClaim(
+      [{ id: 'mixed', to: 'FAILED', runnerId: 'r1', error: 'e' }],
+      0,
+      'r1',
+    );
+    expect(steps(await b.state.history('mixed'))).toEqual([
+      ['REGISTERED', null],
+      ['PENDING', 'r1'],
+      ['RUNNING', 'r1'],
+      ['FAILED', 'r1'],
+    ]);
+  });
+});
