@@ -32,8 +32,15 @@ const redisLoss: LoseWrites = async (storage, id) => {
   const dumps = await Promise.all(keys.map((k) => r.dumpBuffer(k)));
   return {
     rollBack: async (_runnerId, startedAt) => {
+      // A plain run stores no history list (its entries are implied by the record): a key that
+      // did not exist is rolled back by deleting it.
       for (const [i, k] of keys.entries()) {
-        await r.restore(k, 0, dumps[i]!, 'REPLACE');
+        const dump = dumps[i];
+        if (dump) {
+          await r.restore(k, 0, dump, 'REPLACE');
+        } else {
+          await r.del(k);
+        }
       }
       await r.zrem(`${prefix}s:SUCCESS`, id);
       await r.zadd(`${prefix}s:RUNNING`, startedAt, id);

@@ -22,9 +22,6 @@ export class Keys {
   inv(id: string): string {
     return `${this.prefix}i:${id}`;
   }
-  hist(id: string): string {
-    return `${this.prefix}h:${id}`;
-  }
   logs(id: string): string {
     return `${this.prefix}log:${id}`;
   }

@@ -1,8 +1,9 @@
 /**
- * Redis history with two entries implied by the record (lua/lib.lua, full_history): the stored
- * list h:<id> leaves out REGISTERED at `created` and a final entry made by the record's owner (or
- * by no runner, with no owner), and history() puts them back, so every change still reads in order
- * with its time and runner. Lists written before, which hold every entry, read unchanged.
+ * Redis history with entries implied by the record (lua/lib.lua, full_history): the stored list
+ * h:<id> leaves out REGISTERED at `created`, a claim from REGISTERED (its `claimed` field) and a
+ * final entry made by the record's owner (or by no runner, with no owner), and history() puts them
+ * back, so every change still reads in order with its time and runner. Lists written before, which
+ * hold every entry, read unchanged.
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis history implied by 
 
   const steps = (h: HistoryEntry[]) => h.map((e) => [e.status, e.runnerId]);
 
-  it('a run to SUCCESS stores its claim only and reads whole, with times and runners', async () => {
+  it('a run to SUCCESS stores no list and reads whole, with times and runners', async () => {
     await b.hot.enqueue([newInv('a')], 1000);
     expect(await admin.exists(`${P}h:a`)).toBe(0);
     expect(steps(await b.state.history('a'))).toEqual([['REGISTERED', null]]);
@@ -48,7 +49,7 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis history implied by 
       0,
       'r1',
     );
-    expect(await admin.lrange(`${P}h:a`, 0, -1)).toHaveLength(2);
+    expect(await admin.exists(`${P}h:a`)).toBe(0);
     const h = await b.state.history('a');
     expect(steps(h)).toEqual([
       ['REGISTERED', null],
@@ -65,6 +66,24 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis history implied by 
     ]);
     expect(done[0]).toMatchObject({ status: 'SUCCESS' });
     expect(await b.state.historyMany(['a', 'unknown'])).toEqual({ a: h });
+  });
+
+  it('stores what follows a first claim: a retry, another runner claiming it, its finish', async () => {
+    await b.hot.enqueue([newInv('r')], 1000);
+    await b.hot.claimAndStart(1, 100, 'r1');
+    await b.hot.finishAndClaim([{ id: 'r', to: 'RETRY', runnerId: 'r1', error: 'e' }], 0, 'r1');
+    expect((await b.hot.claimAndStart(1, 100, 'r2')).map((x) => x.id)).toEqual(['r']);
+    await b.hot.finishAndClaim([{ id: 'r', to: 'SUCCESS', runnerId: 'r2', result: '1' }], 0, 'r2');
+    expect(await admin.lrange(`${P}h:r`, 0, -1)).toHaveLength(3);
+    expect(steps(await b.state.history('r'))).toEqual([
+      ['REGISTERED', null],
+      ['PENDING', 'r1'],
+      ['RUNNING', 'r1'],
+      ['RETRY', 'r1'],
+      ['PENDING', 'r2'],
+      ['RUNNING', 'r2'],
+      ['SUCCESS', 'r2'],
+    ]);
   });
 
   it('stores a final entry another runner or no runner made, and every step of a path', async () => {
@@ -115,18 +134,20 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis history implied by 
   it('reads a list written before (every entry stored) as it is, also when finished since', async () => {
     await b.hot.enqueue([newInv('old'), newInv('mixed')], 1000);
     const rec = (await b.state.get('old'))!;
-    // As the previous version stored them: REGISTERED first and the final entry last.
-    await admin.rpush(`${P}h:old`, `${rec.createdAt}|REGISTERED`);
-    await admin.rpush(`${P}h:mixed`, `${rec.createdAt}|REGISTERED`);
-    await b.hot.claimAndStart(2, 100, 'r1');
-    await admin.rpush(`${P}h:old`, '20|SUCCESS|r1');
-    await admin.hset(`${P}i:old`, 'status', 'SUCCESS', 'updated', '20');
+    // As the previous version stored them: every entry, REGISTERED first and the final entry last.
+    const old = [`${rec.createdAt}|REGISTERED`, '10|PENDING|r0', '10|RUNNING|r0', '20|SUCCESS|r0'];
+    await admin.rpush(`${P}h:old`, ...old);
+    await admin.hset(`${P}i:old`, 'status', 'SUCCESS', 'updated', '20', 'owner', 'r0');
     expect(steps(await b.state.history('old'))).toEqual([
       ['REGISTERED', null],
-      ['PENDING', 'r1'],
-      ['RUNNING', 'r1'],
-      ['SUCCESS', 'r1'],
+      ['PENDING', 'r0'],
+      ['RUNNING', 'r0'],
+      ['SUCCESS', 'r0'],
     ]);
+    expect((await b.state.history('old')).map((e) => e.at)).toEqual([rec.createdAt, 10, 10, 20]);
+    // Stored by the previous version (REGISTERED), then claimed and finished by this one.
+    await admin.rpush(`${P}h:mixed`, `${rec.createdAt}|REGISTERED`);
+    expect((await b.hot.claimAndStart(2, 100, 'r1')).map((x) => x.id)).toEqual(['mixed']);
     // Stored by the previous version, finished by this one: its final entry is implied.
     await b.hot.finishAndClaim(
       [{ id: 'mixed', to: 'FAILED', runnerId: 'r1', error: 'e' }],

@@ -30,13 +30,16 @@ local function hist_entry(now, to, runner)
   if runner then return now .. '|' .. to .. '|' .. runner end
   return now .. '|' .. to
 end
--- The list h:<id> leaves out two entries its record already says (an RPUSH each: about a tenth
--- of an invocation's server CPU), and history.lua puts them back (full_history):
+-- The list h:<id> leaves out three kinds of entry its record already says (an RPUSH each, and for
+-- a plain run the list's key itself: about a tenth of an invocation's server CPU each), and
+-- history.lua puts them back (full_history):
 -- - the first, REGISTERED at `created` with no runner (every invocation is stored REGISTERED);
+-- - a claim from REGISTERED (PENDING then RUNNING in one step, always the first change): the
+--   field `claimed` holds its time and runner, `<now>|<runner>`;
 -- - the last, when the record is final and a one-step change by its owner (or, with no owner, by
 --   no runner) made it so: `updated`, `status`, `owner` are that entry (a final record changes
 --   no more, and leaving an owned status keeps the owner field).
--- Lists written before hold both: a list that starts with REGISTERED or ends with the record's
+-- Lists written before hold them: a list that starts with REGISTERED or ends with the record's
 -- final status is complete at that end.
 local function implied_final(to, steps, runner, prev_owner)
   return steps == 1 and FINAL[to] and runner == prev_owner
@@ -49,14 +52,22 @@ end
 -- An invocation's whole history: the stored entries and the implied ones (see implied_final).
 local function full_history(id)
   local stored = redis.call('LRANGE', P .. 'h:' .. id, 0, -1)
-  local f = redis.call('HMGET', P .. 'i:' .. id, 'created', 'status', 'updated', 'owner')
+  local f = redis.call('HMGET', P .. 'i:' .. id, 'created', 'status', 'updated', 'owner', 'claimed')
   if not f[2] then return stored end
-  local out = {}
-  if #stored == 0 or entry_status(stored[1]) ~= 'REGISTERED' then
+  local out, rest = {}, 1
+  if #stored > 0 and entry_status(stored[1]) == 'REGISTERED' then
+    out[1] = stored[1]; rest = 2
+  else
     out[1] = hist_entry(f[1], 'REGISTERED', nil)
   end
-  for _, e in ipairs(stored) do out[#out + 1] = e end
-  if FINAL[f[2]] and (#stored == 0 or entry_status(stored[#stored]) ~= f[2]) then
+  if f[5] then
+    local bar = string.find(f[5], '|', 1, true)
+    local at, by = string.sub(f[5], 1, bar - 1), string.sub(f[5], bar + 1)
+    out[#out + 1] = hist_entry(at, 'PENDING', by)
+    out[#out + 1] = hist_entry(at, 'RUNNING', by)
+  end
+  for j = rest, #stored do out[#out + 1] = stored[j] end
+  if FINAL[f[2]] and entry_status(out[#out]) ~= f[2] then
     out[#out + 1] = hist_entry(f[3], f[2], f[4] or nil)
   end
   return out
@@ -213,7 +224,7 @@ local function apply_path(id, path, runner, result, err, now, h, full)
     lazy_field(h, 'attempt')
     return reply()
   end
-  local hist, running = {}, false
+  local steps, running = 0, false
   for _, to in ipairs(path) do
     local allowed = TRANSITIONS[from]
     if not allowed or not allowed[to] then return nil, { 'illegal', from } end
@@ -226,7 +237,7 @@ local function apply_path(id, path, runner, result, err, now, h, full)
       if OWNED[from] then new_owner = owner else new_owner = runner end
     end
     owner = new_owner
-    hist[#hist + 1] = hist_entry(now, to, runner)
+    steps = steps + 1
     if to == 'RUNNING' then running = true end
     from = to
   end
@@ -244,9 +255,17 @@ local function apply_path(id, path, runner, result, err, now, h, full)
     h.attempt = num((tonumber(lazy_field(h, 'attempt')) or 0) + 1)
     fields[#fields + 1] = 'attempt'; fields[#fields + 1] = h.attempt
   end
+  -- A claim from REGISTERED (PENDING, RUNNING: the only two-step way to RUNNING from it).
+  local claimed = first == 'REGISTERED' and running and steps == 2 and runner
+  if claimed then fields[#fields + 1] = 'claimed'; fields[#fields + 1] = now .. '|' .. runner end
   redis.call('HSET', k, unpack(fields))
   index_move(id, first, to, now)
-  if not implied_final(to, #hist, runner, prev_owner) then redis.call('RPUSH', P .. 'h:' .. id, unpack(hist)) end
+  -- Entries are made only when stored (a string costs ~10 instructions per byte).
+  if not (claimed or implied_final(to, steps, runner, prev_owner)) then
+    local hist = {}
+    for j, s in ipairs(path) do hist[j] = hist_entry(now, s, runner) end
+    redis.call('RPUSH', P .. 'h:' .. id, unpack(hist))
+  end
   -- Every status change keeps the per-key set of active invocations exact (acquire counts it).
   if h.cckey then
     if ACTIVE[to] then redis.call('SADD', P .. 'run:' .. h.cckey, id) else redis.call('SREM', P .. 'run:' .. h.cckey, id) end
