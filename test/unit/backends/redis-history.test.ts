@@ -46,6 +46,23 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis history implied by 
     expect(await app.b.state.historyMany(['a', 'unknown'])).toEqual({ a: h });
   });
 
+  it('stores the claim when its claimed value would not fit a listpack field (64 bytes)', async () => {
+    // A runner id of 60 bytes fits the owner field, but not with the claim's time before it.
+    const long = `thread@${'h'.repeat(40)}:1234:abcdefgh`.slice(0, 60);
+    await app.b.hot.enqueue([newInv('l'), newInv('s')], 1000);
+    await app.b.hot.claimAndStart(1, 100, long);
+    await app.b.hot.claimAndStart(1, 100, 'r1');
+    expect(await app.admin.hexists(`${app.P}i:l`, 'claimed')).toBe(0);
+    expect(await app.admin.lrange(`${app.P}h:l`, 0, -1)).toHaveLength(2);
+    expect(await app.admin.object('ENCODING', `${app.P}i:l`)).toBe('listpack');
+    expect(await app.admin.object('ENCODING', `${app.P}i:s`)).toBe('listpack');
+    expect(steps(await app.b.state.history('l'))).toEqual([
+      ['REGISTERED', null],
+      ['PENDING', long],
+      ['RUNNING', long],
+    ]);
+  });
+
   it('stores what follows a first claim: a retry, another runner claiming it, its finish', async () => {
     await app.b.hot.enqueue([newInv('r')], 1000);
     await app.b.hot.claimAndStart(1, 100, 'r1');

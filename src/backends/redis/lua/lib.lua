@@ -35,7 +35,7 @@ end
 -- history.lua puts them back (full_history):
 -- - the first, REGISTERED at `created` with no runner (every invocation is stored REGISTERED);
 -- - a claim from REGISTERED (PENDING then RUNNING in one step, always the first change): the
---   field `claimed` holds its time and runner, `<now>|<runner>`;
+--   field `claimed` holds its time and runner, `<now>|<runner>` (when that fits in 64 bytes);
 -- - the last, when the record is final and a one-step change by its owner (or, with no owner, by
 --   no runner) made it so: `updated`, `status`, `owner` are that entry (a final record changes
 --   no more, and leaving an owned status keeps the owner field).
@@ -255,9 +255,12 @@ local function apply_path(id, path, runner, result, err, now, h, full)
     h.attempt = num((tonumber(lazy_field(h, 'attempt')) or 0) + 1)
     fields[#fields + 1] = 'attempt'; fields[#fields + 1] = h.attempt
   end
-  -- A claim from REGISTERED (PENDING, RUNNING: the only two-step way to RUNNING from it).
-  local claimed = first == 'REGISTERED' and running and steps == 2 and runner
-  if claimed then fields[#fields + 1] = 'claimed'; fields[#fields + 1] = now .. '|' .. runner end
+  -- A claim from REGISTERED (PENDING, RUNNING: the only two-step way to RUNNING from it), unless
+  -- its value would pass 64 bytes: a longer value turns the record's hash from a listpack into a
+  -- hashtable (hash-max-listpack-value), dearer than the entries it saves.
+  local claimed = first == 'REGISTERED' and running and steps == 2 and runner and (now .. '|' .. runner)
+  if claimed and #claimed > 64 then claimed = nil end
+  if claimed then fields[#fields + 1] = 'claimed'; fields[#fields + 1] = claimed end
   redis.call('HSET', k, unpack(fields))
   index_move(id, first, to, now)
   -- Entries are made only when stored (a string costs ~10 instructions per byte).
