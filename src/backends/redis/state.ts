@@ -74,8 +74,7 @@ export class RedisStateBackend implements StateBackend {
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
-    const [entries] = (await this.conn.script('history', [id])) as string[][];
-    return (entries ?? []).map(toHistoryEntry);
+    return (await this.historyMany([id]))[id] ?? [];
   }
 
   async list(f: InvocationFilter): Promise<InvocationRecord[]> {
