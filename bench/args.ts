@@ -27,6 +27,7 @@ export interface BenchArgs {
   batch: number;
   redisCluster?: string[];
   shards?: number;
+  statements: boolean;
   json: boolean;
   help: boolean;
 }
@@ -138,6 +139,10 @@ export const FLAGS: Record<string, Flag> = {
     max: 256,
     help: 'shards on the cluster, with --redis-cluster',
   },
+  statements: {
+    kind: 'bool',
+    help: 'postgres: server time, blocks and WAL per invocation of each statement (pg_stat_statements; resets its counters: use a private server)',
+  },
   json: { kind: 'bool', help: 'print one JSON line instead of a table' },
   help: { kind: 'bool', short: 'h', help: 'print this and exit' },
 };
@@ -239,6 +244,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     batch: value('batch'),
     redisCluster: value('redis-cluster'),
     shards: value('shards'),
+    statements: value('statements'),
     json: value('json'),
     help: value('help'),
   } as BenchArgs;
@@ -315,6 +321,14 @@ function checkTogether(a: BenchArgs): void {
       String(a.shards),
       'applies to a Redis Cluster only',
       'add --redis-cluster URLS or drop --shards',
+    );
+  }
+  if (a.statements && a.backend !== 'postgres') {
+    throw new BenchArgError(
+      '--statements',
+      undefined,
+      `reads PostgreSQL's pg_stat_statements, not ${a.backend}`,
+      'add --backend postgres or drop --statements',
     );
   }
   if (a.processes !== undefined && a.runner === 'thread') {

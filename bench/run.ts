@@ -20,6 +20,7 @@ import { benchArgsOrExit } from './args.js';
 import { startClusterCpu, startServerCpu } from './server-cpu.js';
 import { settle } from './settle.js';
 import { keptHeapMb } from './full-gc.js';
+import { startStatements, StatementsUnavailable, type StatementCost } from './pg-statements.js';
 
 const a = benchArgsOrExit(process.argv.slice(2));
 const N = a.tasks,
@@ -83,6 +84,7 @@ try {
   const serverCpu = clusterUrls
     ? startClusterCpu(clusterUrls)
     : startServerCpu(serverUrl[a.backend] ?? null);
+  const statements = a.statements ? await statementsOrExit() : null;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { tEnq, tEnd } = await produceAndProcess();
@@ -94,6 +96,7 @@ try {
   }
   const serverCpuUs = serverCpu.perInvocationUs(N + L);
   const cpu = process.cpuUsage(cpu0);
+  const statementCosts: StatementCost[] | undefined = await statements?.report(N + L);
   // This process's CPU (producer, and with the thread runner the tasks and, on sqlite, the database
   // too) per invocation: steadier than wall-clock figures on a shared machine.
   const localCpuUs = Math.round((cpu.user + cpu.system) / (N + L));
@@ -128,11 +131,31 @@ try {
     // Each master's share of the server CPU (a Redis Cluster): equal shares mean masters add capacity.
     ...('shares' in serverCpu ? { server_cpu_shares: serverCpu.shares() } : {}),
     local_cpu_us_per_inv: localCpuUs,
+    ...(statementCosts ? { statements: statementCosts } : {}),
   };
   if (a.json) {
     console.log(JSON.stringify(out));
   } else {
-    console.table(out);
+    const { statements: perStatement, ...figures } = out;
+    console.table(figures);
+    if (perStatement) {
+      console.table(perStatement);
+    }
+  }
+
+  /** --statements: pg_stat_statements reset now; without it on the server, one line and exit 2. */
+  async function statementsOrExit() {
+    try {
+      return await startStatements(pgUrl);
+    } catch (err) {
+      if (!(err instanceof StatementsUnavailable)) {
+        throw err;
+      }
+      console.error(`bench: ${err.message}. Fix: ${err.fix}`);
+      await cleanup();
+      await app.close();
+      process.exit(2);
+    }
   }
 
   /**

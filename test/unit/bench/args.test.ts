@@ -30,6 +30,7 @@ describe('bench flags', () => {
       runners: 0,
       prefetch: 0,
       batch: 100,
+      statements: false,
       json: false,
       help: false,
     });
@@ -56,6 +57,7 @@ describe('bench flags', () => {
       '--prefetch',
       '500',
       '--batch=1000',
+      '--statements',
       '--json',
     ]);
     expect(a).toMatchObject({
@@ -70,6 +72,7 @@ describe('bench flags', () => {
       runners: 4,
       prefetch: 500,
       batch: 1000,
+      statements: true,
       json: true,
     });
     const cluster = parseBenchArgs([
@@ -155,6 +158,7 @@ describe('bench flags', () => {
     [['--redis-cluster', 'redis://h:1'], '--redis-cluster', '--backend redis'],
     [['--shards', '3'], '--shards', 'Redis Cluster'],
     [['--processes', '2'], '--processes', 'no children'],
+    [['--backend', 'redis', '--statements'], '--statements', '--backend postgres'],
   ])('refuses the combination %j', (argv, flag, text) => {
     const err = argError(argv);
     expect(err.flag).toBe(flag);
