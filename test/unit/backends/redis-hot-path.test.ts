@@ -150,6 +150,24 @@ await describeWithService('redis', '127.0.0.1', 6379, 'redis hot path bookkeepin
     expect(await indexed()).toEqual(await stored(['a', 'b', 'c']));
   });
 
+  it('stores no attempt until the first start, and reads a missing one as 0', async () => {
+    await app.b.hot.enqueue([newInv('a', 't')], 1);
+    expect(await app.admin.hexists(`${app.P}i:a`, 'attempt')).toBe(0);
+    expect((await app.b.state.get('a'))?.attempt).toBe(0);
+    expect((await app.b.state.list({}))[0]?.attempt).toBe(0);
+    const [started] = await app.b.hot.claimAndStart(1, 100, 'r1');
+    expect(started?.attempt).toBe(1);
+    expect(await app.admin.hget(`${app.P}i:a`, 'attempt')).toBe('1');
+    const { done } = await app.b.hot.finishAndClaim(
+      [{ id: 'a', to: 'RETRY', runnerId: 'r1', error: 'e' }],
+      0,
+      'r1',
+    );
+    expect(done[0]).toMatchObject({ status: 'RETRY', attempt: 1 });
+    const [again] = await app.b.hot.claimAndStart(1, 100, 'r1');
+    expect(again?.attempt).toBe(2);
+  });
+
   it('a finish leaves the owner field in the hash, and no reader takes it for an owner', async () => {
     await app.b.hot.enqueue([newInv('a', 't'), newInv('b', 't')], 1);
     await app.b.hot.claimAndStart(2, 100, 'r1');

@@ -491,7 +491,9 @@ local function insert_one(now, i)
     local prev = redis.call('GET', P .. 'reg:' .. regkey)
     if prev and redis.call('HGET', P .. 'i:' .. prev, 'status') == 'REGISTERED' then return prev, false end
   end
-  local fields = { 'id', id, 'task', task, 'args', ARGV[i + 2], 'status', 'REGISTERED', 'attempt', '0',
+  -- No `attempt` until the first start writes 1: a missing one reads as 0 (codec.ts, apply_path),
+  -- one value less to write and to read back at the claim.
+  local fields = { 'id', id, 'task', task, 'args', ARGV[i + 2], 'status', 'REGISTERED',
     'priority', ARGV[i + 3], 'created', now, 'updated', now }
   local parent, wf, cckey, cc = dec(ARGV[i + 4]), dec(ARGV[i + 5]), dec(ARGV[i + 7]), dec(ARGV[i + 8])
   if parent then
