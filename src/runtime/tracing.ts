@@ -13,35 +13,44 @@
  * Attributes follow the messaging semantic conventions: messaging.system = "taskapp", operation,
  * destination = task id, message id = invocation id.
  */
-import {
-  context as otelContext,
-  ProxyTracerProvider,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  createTraceState,
-  isSpanContextValid,
-  type Context,
-  type Span,
-  type SpanContext,
-} from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import type { InvocationRecord } from '../core/records.js';
 import type { DataStore } from '../backends/data-store.js';
 import type { RunningContext } from '../orchestration/context.js';
 import type { Runtime } from './runtime.js';
 
 const TRACER = 'taskapp';
+
+type OtelApi = typeof import('@opentelemetry/api');
+let loadedApi: OtelApi | undefined;
+/**
+ * The API, loaded at its first use: a process that no SDK traces never loads its 45 modules
+ * (about 50 ms of every CLI command's and runner child's start). Its CommonJS build: the state it
+ * shares with the user's SDK lives on a global, the same for both builds.
+ */
+function otel(): OtelApi {
+  return (loadedApi ??= createRequire(import.meta.url)('@opentelemetry/api') as OtelApi);
+}
+/** Where API 1.x keeps what an SDK registered (its `trace` entry: the tracer provider). */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 /** The provider the API answers with while no SDK is registered. */
-const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+let noopProvider: unknown;
 
 /** Data store key of an invocation's stored trace context. */
 export const traceKey = (invocationId: string): string => `trace:${invocationId}`;
 
 /** True once an SDK has registered a tracer provider in this process. */
 export function tracingOn(): boolean {
+  // Nothing registered a tracer provider yet: off, without loading the API.
+  const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[OTEL_GLOBAL];
+  if (!registered?.trace) {
+    return false;
+  }
+  const { trace, ProxyTracerProvider } = otel();
+  noopProvider ??= new ProxyTracerProvider().getDelegate();
   const p = trace.getTracerProvider();
-  return (p instanceof ProxyTracerProvider ? p.getDelegate() : p) !== NOOP_PROVIDER;
+  return (p instanceof ProxyTracerProvider ? p.getDelegate() : p) !== noopProvider;
 }
 
 /** The span context as W3C `traceparent` (and `tracestate`) headers. */
@@ -58,6 +67,7 @@ export function toW3c(sc: SpanContext): string {
 
 /** A context whose parent is the stored remote span; undefined for anything malformed. */
 export function fromW3c(text: string): Context | undefined {
+  const { createTraceState, isSpanContextValid, trace, ROOT_CONTEXT } = otel();
   let headers: { traceparent?: unknown; tracestate?: unknown };
   try {
     headers = JSON.parse(text) as typeof headers;
@@ -87,6 +97,7 @@ export function fromW3c(text: string): Context | undefined {
  * user's), else the consumer span of the invocation making the call.
  */
 function callerContext(running: RunningContext | undefined): Context {
+  const { context: otelContext, trace } = otel();
   const active = otelContext.active();
   if (trace.getSpan(active)) {
     return active;
@@ -112,6 +123,7 @@ export function startProducer(
   if (!tracingOn()) {
     return undefined;
   }
+  const { trace, SpanKind, isSpanContextValid } = otel();
   const span = trace.getTracer(TRACER).startSpan(
     `send ${taskId}`,
     {
@@ -154,6 +166,7 @@ export function startProducer(
 }
 
 function recordFailure(span: Span, err: unknown): void {
+  const { SpanStatusCode } = otel();
   const e = err instanceof Error ? err : new Error(String(err));
   span.recordException(e);
   span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
@@ -182,6 +195,7 @@ export async function startConsumer(
   if (!tracingOn()) {
     return undefined;
   }
+  const { trace, SpanKind, ROOT_CONTEXT, context: otelContext } = otel();
   const { data } = app.loadedBackends ?? (await app.backends());
   const stored = await data.get(traceKey(rec.id)).catch(() => null);
   const parent = (stored && fromW3c(stored.toString())) || ROOT_CONTEXT;
@@ -243,6 +257,7 @@ export async function traceRecovery(
   if (!tracingOn() || moves.length === 0) {
     return;
   }
+  const { trace, SpanKind, SpanStatusCode } = otel();
   const tracer = trace.getTracer(TRACER);
   await Promise.all(
     moves.map(async (m) => {
