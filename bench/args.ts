@@ -287,7 +287,7 @@ function checked(name: string, flag: Flag, raw: string | true): number | string 
 
 /** Combinations that each flag alone allows but the run cannot do. */
 function checkTogether(a: BenchArgs): void {
-  const conflict = (flag: string, value: string, problem: string, fix: string) => {
+  const conflict = (flag: string, value: string | undefined, problem: string, fix: string) => {
     throw new BenchArgError(flag, value, problem, fix);
   };
   if (a.preload > 0 && a.backend !== 'sqlite' && a.backend !== 'postgres') {
@@ -324,7 +324,7 @@ function checkTogether(a: BenchArgs): void {
     );
   }
   if (a.statements && a.backend !== 'postgres') {
-    throw new BenchArgError(
+    conflict(
       '--statements',
       undefined,
       `reads PostgreSQL's pg_stat_statements, not ${a.backend}`,

@@ -59,12 +59,14 @@ export class StatementsUnavailable extends Error {
 }
 
 export interface StatementsProbe {
-  /** The statements of the run so far, dearest first, per invocation; closes the connection. */
+  /** Zeroes the server's counters: call it as the clock starts. */
+  reset(): Promise<void>;
+  /** The statements since reset(), dearest first, per invocation; closes the connection. */
   report(invocations: number): Promise<StatementCost[]>;
 }
 
-/** Resets the server's pg_stat_statements (creating the extension in `url`'s database if needed). */
-export async function startStatements(url: string): Promise<StatementsProbe> {
+/** Connects and checks pg_stat_statements works there (creating the extension in `url`'s database if needed). */
+export async function openStatements(url: string): Promise<StatementsProbe> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -76,12 +78,14 @@ export async function startStatements(url: string): Promise<StatementsProbe> {
       throw new Error(`shared_preload_libraries is '${rows[0]!.libs}'`);
     }
     await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-    await c.query('SELECT pg_stat_statements_reset()');
   } catch (err) {
     await c.end();
     throw new StatementsUnavailable((err as Error).message);
   }
   return {
+    async reset() {
+      await c.query('SELECT pg_stat_statements_reset()');
+    },
     async report(invocations) {
       try {
         const { rows } = await c.query<StatementRow>(

@@ -20,7 +20,7 @@ import { benchArgsOrExit } from './args.js';
 import { startClusterCpu, startServerCpu } from './server-cpu.js';
 import { settle } from './settle.js';
 import { keptHeapMb } from './full-gc.js';
-import { startStatements, StatementsUnavailable, type StatementCost } from './pg-statements.js';
+import { openStatements, StatementsUnavailable } from './pg-statements.js';
 
 const a = benchArgsOrExit(process.argv.slice(2));
 const N = a.tasks,
@@ -61,6 +61,8 @@ const appModule = fileURLToPath(
   new URL(`./bench-app${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
 const { app, add } = await import(appModule);
+// Checked before anything is opened: without pg_stat_statements the run ends here, with nothing to undo.
+const statements = a.statements ? await statementsOrExit() : null;
 
 try {
   await runtimeOf(app).backends();
@@ -84,7 +86,7 @@ try {
   const serverCpu = clusterUrls
     ? startClusterCpu(clusterUrls)
     : startServerCpu(serverUrl[a.backend] ?? null);
-  const statements = a.statements ? await statementsOrExit() : null;
+  await statements?.reset();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { tEnq, tEnd } = await produceAndProcess();
@@ -96,7 +98,7 @@ try {
   }
   const serverCpuUs = serverCpu.perInvocationUs(N + L);
   const cpu = process.cpuUsage(cpu0);
-  const statementCosts: StatementCost[] | undefined = await statements?.report(N + L);
+  const statementCosts = await statements?.report(N + L);
   // This process's CPU (producer, and with the thread runner the tasks and, on sqlite, the database
   // too) per invocation: steadier than wall-clock figures on a shared machine.
   const localCpuUs = Math.round((cpu.user + cpu.system) / (N + L));
@@ -143,21 +145,6 @@ try {
     }
   }
 
-  /** --statements: pg_stat_statements reset now; without it on the server, one line and exit 2. */
-  async function statementsOrExit() {
-    try {
-      return await startStatements(pgUrl);
-    } catch (err) {
-      if (!(err instanceof StatementsUnavailable)) {
-        throw err;
-      }
-      console.error(`bench: ${err.message}. Fix: ${err.fix}`);
-      await cleanup();
-      await app.close();
-      process.exit(2);
-    }
-  }
-
   /**
    * The producer's part (enqueue N, start the runner, wait for all N), in its own scope so that the
    * 20,000 handles it holds are garbage once it returns and are not counted as the runner's memory.
@@ -185,6 +172,19 @@ try {
   await cleanup();
   await app.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** --statements: the probe, or (pg_stat_statements not on the server) one line and exit 2. */
+async function statementsOrExit() {
+  try {
+    return await openStatements(pgUrl);
+  } catch (err) {
+    if (!(err instanceof StatementsUnavailable)) {
+      throw err;
+    }
+    console.error(`bench: ${err.message}. Fix: ${err.fix}`);
+    process.exit(2);
+  }
 }
 
 /** Stores `n` finished invocations with history in this run's database (bench/preload.ts). */

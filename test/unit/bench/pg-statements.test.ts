@@ -7,7 +7,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import {
   perInvocation,
-  startStatements,
+  openStatements,
   StatementsUnavailable,
 } from '../../../bench/pg-statements.js';
 import { PG_HOST, PG_PORT, PG_URL } from '../../helpers/postgres.js';
@@ -63,7 +63,7 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'per-statement probe', (
         (await c.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'")).rowCount;
       const before = await hadExtension();
       if (!libs.includes('pg_stat_statements')) {
-        const err = await startStatements(PG_URL).catch((e: unknown) => e);
+        const err = await openStatements(PG_URL).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(StatementsUnavailable);
         expect(err).toMatchObject({ code: 'BENCH_STATEMENTS' });
         expect((err as StatementsUnavailable).fix).toContain('shared_preload_libraries');
@@ -71,7 +71,8 @@ await describeWithService('postgres', PG_HOST, PG_PORT, 'per-statement probe', (
         return;
       }
       // A server that loads it (other suites' statements count too: only the shape is certain).
-      const probe = await startStatements(PG_URL);
+      const probe = await openStatements(PG_URL);
+      await probe.reset();
       await c.query('SELECT 1 AS taskapp_statements_probe');
       const costs = await probe.report(1);
       expect(costs.length).toBeLessThanOrEqual(8);
