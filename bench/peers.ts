@@ -116,6 +116,7 @@ if (mainRows.length) {
       p99_ms: r.latency_p99_ms,
       rss_mb: r.rss_mb,
       server_cpu_us: r.server_cpu_us_per_inv ?? '-',
+      local_cpu_us: r.local_cpu_us_per_inv ?? '-',
       'total/bullmq': r.system === 'taskapp' ? ratio(r.total_per_s, bull, 'total_per_s') : '-',
       'total/graphile':
         r.system === 'taskapp' ? ratio(r.total_per_s, graphile, 'total_per_s') : '-',

@@ -31,6 +31,7 @@ export function deferred() {
  */
 export function startRun({ system, backend, serverUrl }) {
   const serverCpu = startServerCpu(serverUrl);
+  const cpu0 = process.cpuUsage();
   const latencies = [];
   const t = { start: performance.now(), enqueued: 0, processing: 0, processed: 0 };
   return {
@@ -50,6 +51,7 @@ export function startRun({ system, backend, serverUrl }) {
     },
     report({ rssBytes = process.memoryUsage().rss } = {}) {
       const serverCpuUs = serverCpu.perInvocationUs(N + latencies.length);
+      const cpu = process.cpuUsage(cpu0);
       const enqueueMs = t.enqueued - t.start;
       const processMs = t.processed - t.processing;
       latencies.sort((x, y) => x - y);
@@ -67,6 +69,8 @@ export function startRun({ system, backend, serverUrl }) {
         latency_p99_ms: at(latencies.length * 0.99),
         rss_mb: Math.round(rssBytes / 1048576),
         server_cpu_us_per_inv: serverCpuUs,
+        // This process's CPU (producer and worker) over the same span, as bench/run.ts reports it.
+        local_cpu_us_per_inv: Math.round((cpu.user + cpu.system) / (N + latencies.length)),
       };
       console.log(JSON.stringify(line));
     },
